@@ -1,0 +1,76 @@
+import type { DatasetSort } from './domain.ts';
+
+/**
+ * The one total order of data products, shared by every exchange and the gateway.
+ *
+ * Each sort orders by one key, then by the global id in the same direction, so no two products tie.
+ * Because the key and the id are global (not local to an exchange), a cursor taken anywhere continues
+ * the same order everywhere: this is what lets the gateway merge the pages of many exchanges exactly.
+ *
+ * Keys: UPDATED_DESC the update time in ms; PRICE_ASC the amount in micro-yuan with NEGOTIABLE as
+ * Number.MAX_SAFE_INTEGER (last); PRICE_DESC the amount with NEGOTIABLE as -1 (last again);
+ * TITLE_ASC the English title compared byte by byte (as SQLite's BINARY collation does);
+ * RELEVANCE the FTS5 bm25 score (lower is better).
+ */
+export type SortKey = number | string;
+
+export interface SortSpec {
+  /** Column (or expression alias) of the key in the exchange's store. */
+  column: string;
+  descending: boolean;
+  keyType: 'number' | 'string';
+}
+
+export const SORT_SPECS: Record<DatasetSort, SortSpec> = {
+  UPDATED_DESC: { column: 'updated_ms', descending: true, keyType: 'number' },
+  PRICE_ASC: { column: 'price_asc', descending: false, keyType: 'number' },
+  PRICE_DESC: { column: 'price_desc', descending: true, keyType: 'number' },
+  TITLE_ASC: { column: 'title', descending: false, keyType: 'string' },
+  RELEVANCE: { column: 'rank', descending: false, keyType: 'number' },
+};
+
+export const NEGOTIABLE_PRICE_ASC_KEY = Number.MAX_SAFE_INTEGER;
+export const NEGOTIABLE_PRICE_DESC_KEY = -1;
+
+export interface CursorPosition {
+  sort: DatasetSort;
+  key: SortKey;
+  id: string;
+}
+
+export function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(JSON.stringify([position.sort, position.key, position.id]), 'utf8').toString('base64url');
+}
+
+/** Decodes a cursor for `sort`; returns a reason string when it is not one of ours or belongs to another sort. */
+export function decodeCursor(cursor: string, sort: DatasetSort): CursorPosition | string {
+  let parsed: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return 'not a cursor returned by this API';
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3) return 'not a cursor returned by this API';
+  const [cursorSort, key, id] = parsed as [unknown, unknown, unknown];
+  if (cursorSort !== sort) return `cursor belongs to sort ${String(cursorSort)}, not ${sort}`;
+  const spec = SORT_SPECS[sort];
+  const keyOk = spec.keyType === 'number' ? typeof key === 'number' && Number.isFinite(key) : typeof key === 'string';
+  if (!keyOk || typeof id !== 'string' || id.length === 0 || id.length > 200) return 'not a cursor returned by this API';
+  return { sort, key: key as SortKey, id };
+}
+
+function compareBinary(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function compareAscending(a: SortKey, b: SortKey): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  return compareBinary(String(a), String(b));
+}
+
+/** Negative when `a` comes before `b` in the global order of `sort`. */
+export function comparePositions(sort: DatasetSort, a: { key: SortKey; id: string }, b: { key: SortKey; id: string }): number {
+  const byKey = compareAscending(a.key, b.key) || compareBinary(a.id, b.id);
+  return SORT_SPECS[sort].descending ? -byKey : byKey;
+}

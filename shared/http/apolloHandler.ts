@@ -1,0 +1,86 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+
+export interface ApolloHandlerOptions<TContext extends BaseContext> {
+  /** Builds the per-request context (DataLoaders live here). */
+  context: (req: IncomingMessage, res: ServerResponse) => Promise<TContext>;
+  /** Largest request body accepted, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Thrown by readBody when the body is larger than allowed. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`request body is larger than ${limitBytes} bytes`);
+  }
+}
+
+export async function readBody(req: IncomingMessage, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new BodyTooLargeError(maxBytes);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/**
+ * Serves one Apollo Server on a plain node:http request, without Express: the request is turned into
+ * Apollo's HTTPGraphQLRequest and the answer written back, chunked or not.
+ */
+export function apolloHandler<TContext extends BaseContext>(
+  server: ApolloServer<TContext>,
+  options: ApolloHandlerOptions<TContext>,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  return async (req, res) => {
+    let bodyText: string;
+    try {
+      bodyText = req.method === 'POST' ? await readBody(req, maxBodyBytes) : '';
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        sendJson(res, 413, { errors: [{ message: err.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+        return;
+      }
+      throw err;
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown = bodyText;
+    if (bodyText && (headers.get('content-type') ?? '').includes('application/json')) {
+      try {
+        body = JSON.parse(bodyText);
+      } catch {
+        sendJson(res, 400, { errors: [{ message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+        return;
+      }
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const response = await server.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      context: () => options.context(req, res),
+    });
+    const outHeaders: Record<string, string> = {};
+    for (const [key, value] of response.headers) outHeaders[key] = value;
+    res.statusCode = response.status ?? 200;
+    for (const [key, value] of Object.entries(outHeaders)) res.setHeader(key, value);
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+}

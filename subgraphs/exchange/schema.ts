@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse, type GraphQLSchema } from 'graphql';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { StatsGroup } from '../../shared/domain.ts';
+import { DecimalScalar, DateTimeScalar } from '../../shared/graphql/scalars.ts';
+import type { DatasetStore, StoreSession } from './store/DatasetStore.ts';
+import { requireTextForRelevance, type DatasetFilterInput } from './store/filterSql.ts';
+import { checkPageArgs, toConnection, type PageArgs } from './connection.ts';
+import { foldStatsRows } from './priceStats.ts';
+import { toDataset } from './toDataset.ts';
+import { createLoaders, type Loaders } from './loaders.ts';
+
+export const CONTRACT_PATH = fileURLToPath(new URL('../../schema/exchange.graphql', import.meta.url));
+
+/** The exchange contract (schema/exchange.graphql) as a DocumentNode. */
+export const typeDefs = parse(readFileSync(CONTRACT_PATH, 'utf8'));
+
+export interface ExchangeContext {
+  session: StoreSession;
+  loaders: Loaders;
+}
+
+export function createContext(store: DatasetStore): ExchangeContext {
+  const session = store.session();
+  return { session, loaders: createLoaders(session) };
+}
+
+type ConnectionArgs = PageArgs & { filter?: DatasetFilterInput | null };
+
+export function createResolvers(store: DatasetStore): GraphQLResolverMap<ExchangeContext> {
+  const ownsId = (id: string) => id.startsWith(`${store.exchangeId}:`);
+  return {
+    Decimal: DecimalScalar,
+    DateTime: DateTimeScalar,
+    Query: {
+      datasets: (_root, args: ConnectionArgs, { session }) => {
+        const page = checkPageArgs(args);
+        requireTextForRelevance(page.sort, args.filter);
+        const rows = session.page({ filter: args.filter, sort: page.sort, limit: page.first, after: page.after });
+        return toConnection(rows, page, () => session.count(args.filter));
+      },
+      dataset: async (_root, { id }: { id: string }, { loaders }) => {
+        if (!ownsId(id)) return null;
+        const row = await loaders.datasetById.load(id);
+        return row ? toDataset(row) : null;
+      },
+      priceStats: (_root, args: { filter?: DatasetFilterInput | null; groupBy: StatsGroup }, { session }) =>
+        foldStatsRows(session.stats(args.filter, args.groupBy)),
+    },
+    DatasetConnection: {
+      totalCount: (connection: { totalCount: () => number }) => connection.totalCount(),
+    },
+    Dataset: {
+      __resolveReference: async (ref: { id: string }, { loaders }: ExchangeContext) => {
+        if (!ownsId(ref.id)) return null;
+        const row = await loaders.datasetById.load(ref.id);
+        return row ? toDataset(row) : null;
+      },
+    },
+    Exchange: {
+      __resolveReference: (ref: { id: string }) => (ref.id === store.exchangeId ? { id: ref.id } : null),
+      datasetCount: (_exchange, _args, { session }) => store.counts(session).datasets,
+      providerCount: (_exchange, _args, { session }) => store.counts(session).providers,
+      catalogVersion: () => store.catalogVersion,
+    },
+    Provider: {
+      __resolveReference: (ref: { uscc: string }) => ({ uscc: ref.uscc }),
+      datasets: async (provider: { uscc: string }, args: ConnectionArgs, { loaders }) => {
+        const page = checkPageArgs(args, 'datasets.');
+        requireTextForRelevance(page.sort, args.filter, 'datasets.sort');
+        const rows = await loaders.providerPage.load({ uscc: provider.uscc, filter: args.filter, page });
+        return toConnection(rows, page, () => loaders.providerCount.load({ uscc: provider.uscc, filter: args.filter }) as unknown as number);
+      },
+    },
+  };
+}
+
+export function createExchangeSchema(store: DatasetStore): GraphQLSchema {
+  return buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(store) }]);
+}

@@ -1,0 +1,85 @@
+import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
+import type { DatasetStore } from './store/DatasetStore.ts';
+import { createExchangeSchema, createContext, type ExchangeContext } from './schema.ts';
+import { handleAdminPrices } from './adminPrices.ts';
+import { CATALOG_VERSION_HEADER, SQL_STATEMENTS_HEADER } from '../../shared/headers.ts';
+
+
+export interface ExchangeServerOptions {
+  store: DatasetStore;
+  port: number;
+  host?: string;
+  /** Bearer token for POST /admin/prices; when unset, /admin answers 404. */
+  adminToken?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Sends the catalog version and the request's SQL statement count with every GraphQL answer. */
+function catalogHeadersPlugin(store: DatasetStore): ApolloServerPlugin<ExchangeContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          response.http.headers.set(CATALOG_VERSION_HEADER, store.catalogVersion);
+          response.http.headers.set(SQL_STATEMENTS_HEADER, String(contextValue.session.statementCount));
+        },
+      };
+    },
+  };
+}
+
+export async function startExchangeServer(options: ExchangeServerOptions): Promise<RunningServer> {
+  const { store } = options;
+  const apollo = new ApolloServer<ExchangeContext>({
+    schema: createExchangeSchema(store),
+    plugins: [ApolloServerPluginLandingPageDisabled(), catalogHeadersPlugin(store)],
+    includeStacktraceInErrorResponses: process.env.NODE_ENV !== 'production',
+  });
+  await apollo.start();
+  const graphql = apolloHandler(apollo, { context: async () => createContext(store) });
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    res.setHeader(CATALOG_VERSION_HEADER, store.catalogVersion);
+    if (path === '/graphql') return graphql(req, res);
+    if (path === '/health' && req.method === 'GET') {
+      return sendJson(res, 200, { status: 'ok', exchange: store.exchangeId, catalogVersion: store.catalogVersion });
+    }
+    if (path.startsWith('/admin/')) return handleAdminPrices(req, res, { store, adminToken: options.adminToken, path });
+    sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
+  };
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      console.error(JSON.stringify({ level: 'error', msg: 'request failed', err: String(err) }));
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  return {
+    url: `http://${host}:${port}/graphql`,
+    port,
+    server,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import type { DatasetSort } from '../../../shared/domain.ts';
+import { parseAmountMicros, AMOUNT_RULE } from '../../../shared/money.ts';
+import { badUserInput } from '../../../shared/errors.ts';
+
+export interface DatasetFilterInput {
+  text?: string | null;
+  exchanges?: readonly string[] | null;
+  categories?: readonly string[] | null;
+  types?: readonly string[] | null;
+  providerUscc?: string | null;
+  providerKinds?: readonly string[] | null;
+  securityLevels?: readonly string[] | null;
+  personalInfo?: readonly string[] | null;
+  dataOrigins?: readonly string[] | null;
+  pricingModels?: readonly string[] | null;
+  minPrice?: string | null;
+  maxPrice?: string | null;
+  delivery?: readonly string[] | null;
+  productCode?: string | null;
+  updatedSince?: string | null;
+  containsMinorsData?: boolean | null;
+}
+
+/** The SQL of a filter: conditions on `d` (the datasets table) and an optional FTS5 MATCH expression. */
+export interface FilterSql {
+  conditions: string[];
+  params: unknown[];
+  /** FTS5 query over datasets_fts, when the text has terms of three characters or more. */
+  match: string | null;
+  /** True when the filter excludes this exchange: answer empty without touching the database. */
+  matchesNothing: boolean;
+}
+
+export const MAX_TEXT_LENGTH = 200;
+export const MAX_TEXT_TERMS = 12;
+const TRIGRAM = 3;
+const TEXT_COLUMNS = ['title', 'title_zh', 'description', 'description_zh', 'keywords'];
+
+/** An FTS5 phrase: the term in double quotes with inner quotes doubled, so no FTS operator survives. */
+export function ftsPhrase(term: string): string {
+  return `"${term.replace(/"/g, '""')}"`;
+}
+
+function likePattern(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function inList(column: string, values: readonly string[] | null | undefined, out: FilterSql): void {
+  if (!values || values.length === 0) return;
+  out.conditions.push(`d.${column} IN (SELECT value FROM json_each(?))`);
+  out.params.push(JSON.stringify(values));
+}
+
+function priceBound(argument: string, value: string | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  const micros = parseAmountMicros(value);
+  if (micros === null) throw badUserInput(argument, `must be ${AMOUNT_RULE}, got ${JSON.stringify(value)}`);
+  return micros;
+}
+
+/**
+ * Turns a DatasetFilter into SQL. Every value is a bound parameter; text becomes quoted FTS5 phrases
+ * (trigram tokenizer: finds Chinese substrings and English words alike) and, for terms shorter than a
+ * trigram, an escaped LIKE. `argumentPath` prefixes error messages ("filter" or "datasets.filter").
+ */
+export function filterSql(filter: DatasetFilterInput | null | undefined, exchangeId: string, argumentPath = 'filter'): FilterSql {
+  const out: FilterSql = { conditions: [], params: [], match: null, matchesNothing: false };
+  if (!filter) return out;
+  if (filter.exchanges && filter.exchanges.length > 0 && !filter.exchanges.includes(exchangeId)) out.matchesNothing = true;
+
+  if (filter.text !== null && filter.text !== undefined) {
+    if (filter.text.length > MAX_TEXT_LENGTH) {
+      throw badUserInput(`${argumentPath}.text`, `must be at most ${MAX_TEXT_LENGTH} characters, got ${filter.text.length}`);
+    }
+    const terms = filter.text.trim().split(/\s+/u).filter(Boolean);
+    if (terms.length > MAX_TEXT_TERMS) {
+      throw badUserInput(`${argumentPath}.text`, `must have at most ${MAX_TEXT_TERMS} terms, got ${terms.length}`);
+    }
+    const phrases: string[] = [];
+    for (const term of terms) {
+      if ([...term].length >= TRIGRAM) {
+        phrases.push(ftsPhrase(term));
+      } else {
+        out.conditions.push(`(${TEXT_COLUMNS.map((c) => `d.${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+        for (let i = 0; i < TEXT_COLUMNS.length; i++) out.params.push(likePattern(term));
+      }
+    }
+    if (phrases.length > 0) out.match = phrases.join(' AND ');
+  }
+
+  inList('category', filter.categories, out);
+  inList('type', filter.types, out);
+  inList('provider_kind', filter.providerKinds, out);
+  inList('security_level', filter.securityLevels, out);
+  inList('personal_info', filter.personalInfo, out);
+  inList('data_origin', filter.dataOrigins, out);
+  inList('price_model', filter.pricingModels, out);
+  inList('delivery', filter.delivery, out);
+  if (filter.providerUscc) {
+    out.conditions.push('d.provider_uscc = ?');
+    out.params.push(filter.providerUscc);
+  }
+  if (filter.productCode) {
+    out.conditions.push('d.product_code = ?');
+    out.params.push(filter.productCode);
+  }
+  const minMicros = priceBound(`${argumentPath}.minPrice`, filter.minPrice);
+  const maxMicros = priceBound(`${argumentPath}.maxPrice`, filter.maxPrice);
+  if (minMicros !== null) {
+    out.conditions.push('d.price_micros >= ?');
+    out.params.push(minMicros);
+  }
+  if (maxMicros !== null) {
+    out.conditions.push('d.price_micros <= ?');
+    out.params.push(maxMicros);
+  }
+  if (filter.updatedSince) {
+    const ms = Date.parse(filter.updatedSince);
+    if (Number.isNaN(ms)) throw badUserInput(`${argumentPath}.updatedSince`, `must be an ISO 8601 date-time, got ${JSON.stringify(filter.updatedSince)}`);
+    out.conditions.push('d.updated_ms >= ?');
+    out.params.push(ms);
+  }
+  if (filter.containsMinorsData !== null && filter.containsMinorsData !== undefined) {
+    out.conditions.push('d.contains_minors = ?');
+    out.params.push(filter.containsMinorsData ? 1 : 0);
+  }
+  return out;
+}
+
+export function requireTextForRelevance(sort: DatasetSort, filter: DatasetFilterInput | null | undefined, argumentPath = 'sort'): void {
+  if (sort === 'RELEVANCE' && !filter?.text?.trim()) {
+    throw badUserInput(argumentPath, 'RELEVANCE needs filter.text');
+  }
+}

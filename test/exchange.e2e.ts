@@ -1,0 +1,217 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { graphql, dataOf } from './helpers/graphql.ts';
+import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';
+import { DATASET_SORTS, type DatasetSort } from '../shared/domain.ts';
+import { comparePositions, NEGOTIABLE_PRICE_ASC_KEY, NEGOTIABLE_PRICE_DESC_KEY } from '../shared/datasetOrder.ts';
+import { parseAmountMicros } from '../shared/money.ts';
+
+const FIELDS = `id productCode title titleZh description descriptionZh keywords type category securityLevel personalInfo
+  containsMinorsData dataOrigin delivery updatedAt provider { uscc } price { model amount currency }`;
+const PAGE = `query Page($filter: DatasetFilter, $sort: DatasetSort, $first: Int, $after: String) {
+  datasets(filter: $filter, sort: $sort, first: $first, after: $after) {
+    edges { cursor node { ${FIELDS} } } pageInfo { hasNextPage endCursor } totalCount missingExchanges } }`;
+
+interface Item {
+  id: string; productCode: string; title: string; titleZh: string; description: string; descriptionZh: string; keywords: string[];
+  type: string; category: string; securityLevel: string; personalInfo: string; containsMinorsData: boolean; dataOrigin: string;
+  delivery: string; updatedAt: string; provider: { uscc: string }; price: { model: string; amount: string | null; currency: string };
+}
+
+let exchange: ExchangeFixture;
+let catalog: Item[];
+const TOKEN = 'test-exchange-admin-token';
+
+async function walk(filter: Record<string, unknown> | null, sort: DatasetSort = 'UPDATED_DESC', first = 100): Promise<{ items: Item[]; cursors: string[]; totalCount: number }> {
+  const items: Item[] = [];
+  const cursors: string[] = [];
+  let after: string | null = null;
+  let totalCount = -1;
+  for (let guard = 0; guard < 1000; guard++) {
+    const data: any = dataOf(await graphql(exchange.url, PAGE, { filter, sort, first, after }));
+    const connection = data.datasets;
+    totalCount = connection.totalCount;
+    for (const edge of connection.edges) {
+      items.push(edge.node);
+      cursors.push(edge.cursor);
+    }
+    if (!connection.pageInfo.hasNextPage) break;
+    after = connection.pageInfo.endCursor;
+  }
+  return { items, cursors, totalCount };
+}
+
+function sortKey(item: Item, sort: DatasetSort): number | string {
+  const micros = item.price.amount === null ? null : parseAmountMicros(item.price.amount)!;
+  switch (sort) {
+    case 'UPDATED_DESC': return Date.parse(item.updatedAt);
+    case 'PRICE_ASC': return micros ?? NEGOTIABLE_PRICE_ASC_KEY;
+    case 'PRICE_DESC': return micros ?? NEGOTIABLE_PRICE_DESC_KEY;
+    case 'TITLE_ASC': return item.title;
+    default: return 0;
+  }
+}
+
+const ids = (items: Item[]) => items.map((i) => i.id);
+
+beforeAll(async () => {
+  exchange = await startSeededExchange({ id: 'ty', count: 2000, adminToken: TOKEN });
+  catalog = (await walk(null)).items;
+});
+afterAll(async () => {
+  await exchange?.close();
+});
+
+describe('exchange subgraph: paging', () => {
+  it('serves every seeded product exactly once, with global ids of its own prefix', () => {
+    expect(catalog).toHaveLength(2000);
+    expect(new Set(ids(catalog)).size).toBe(2000);
+    for (const item of catalog) expect(item.id).toMatch(/^ty:ds-\d{6,}$/);
+  });
+
+  for (const sort of DATASET_SORTS.filter((s) => s !== 'RELEVANCE')) {
+    it(`walks the whole catalog in ${sort} pages with no gap and no duplicate, in the global order`, async () => {
+      const walked = await walk(null, sort, 37);
+      expect(walked.totalCount).toBe(2000);
+      const expected = [...catalog].sort((a, b) => comparePositions(sort, { key: sortKey(a, sort), id: a.id }, { key: sortKey(b, sort), id: b.id }));
+      expect(ids(walked.items)).toEqual(ids(expected));
+    });
+  }
+
+  it('puts NEGOTIABLE prices after every priced product in both price orders', async () => {
+    for (const sort of ['PRICE_ASC', 'PRICE_DESC'] as const) {
+      const walked = await walk(null, sort, 100);
+      const firstNegotiable = walked.items.findIndex((i) => i.price.model === 'NEGOTIABLE');
+      expect(firstNegotiable).toBeGreaterThan(0);
+      expect(walked.items.slice(firstNegotiable).every((i) => i.price.model === 'NEGOTIABLE')).toBe(true);
+    }
+  });
+
+  it('walks RELEVANCE pages of a text search with no gap and no duplicate', async () => {
+    const all = await walk({ text: 'data' }, 'UPDATED_DESC', 100);
+    const byRelevance = await walk({ text: 'data' }, 'RELEVANCE', 13);
+    expect(all.items.length).toBeGreaterThan(20);
+    expect(new Set(ids(byRelevance.items)).size).toBe(byRelevance.items.length);
+    expect(new Set(ids(byRelevance.items))).toEqual(new Set(ids(all.items)));
+  });
+});
+
+describe('exchange subgraph: filters', () => {
+  const sample = () => catalog[17];
+  const cases: Array<[string, () => Record<string, unknown>, (item: Item, filter: any) => boolean]> = [
+    ['categories', () => ({ categories: [sample().category, 'TELECOM'] }), (i, f) => f.categories.includes(i.category)],
+    ['types', () => ({ types: ['DATA_SERVICE'] }), (i) => i.type === 'DATA_SERVICE'],
+    ['providerUscc', () => ({ providerUscc: sample().provider.uscc }), (i, f) => i.provider.uscc === f.providerUscc],
+    ['securityLevels', () => ({ securityLevels: ['IMPORTANT'] }), (i) => i.securityLevel === 'IMPORTANT'],
+    ['personalInfo', () => ({ personalInfo: ['SENSITIVE', 'PERSONAL'] }), (i) => i.personalInfo !== 'NONE'],
+    ['dataOrigins', () => ({ dataOrigins: ['ENTERPRISE'] }), (i) => i.dataOrigin === 'ENTERPRISE'],
+    ['pricingModels', () => ({ pricingModels: ['FREE', 'NEGOTIABLE'] }), (i) => ['FREE', 'NEGOTIABLE'].includes(i.price.model)],
+    ['minPrice', () => ({ minPrice: '100.00' }), (i) => i.price.amount !== null && parseAmountMicros(i.price.amount)! >= 100_000_000],
+    ['maxPrice', () => ({ maxPrice: '0.5' }), (i) => i.price.amount !== null && parseAmountMicros(i.price.amount)! <= 500_000],
+    ['delivery', () => ({ delivery: ['API'] }), (i) => i.delivery === 'API'],
+    ['productCode', () => ({ productCode: sample().productCode }), (i, f) => i.productCode === f.productCode],
+    ['updatedSince', () => ({ updatedSince: '2024-01-01T00:00:00Z' }), (i) => Date.parse(i.updatedAt) >= Date.parse('2024-01-01T00:00:00Z')],
+    ['containsMinorsData', () => ({ containsMinorsData: true }), (i) => i.containsMinorsData],
+    ['exchanges (own)', () => ({ exchanges: ['ty', 'bj'] }), () => true],
+    ['exchanges (other)', () => ({ exchanges: ['bj'] }), () => false],
+    ['combined', () => ({ categories: [sample().category], pricingModels: [sample().price.model], updatedSince: '2018-01-01T00:00:00Z' }),
+      (i, f) => i.category === f.categories[0] && i.price.model === f.pricingModels[0] && Date.parse(i.updatedAt) >= Date.parse(f.updatedSince)],
+  ];
+
+  for (const [name, makeFilter, predicate] of cases) {
+    it(`filters by ${name} exactly as the catalog says`, async () => {
+      const filter = makeFilter();
+      const expected = catalog.filter((item) => predicate(item, filter));
+      const walked = await walk(filter, 'UPDATED_DESC', 100);
+      expect(walked.totalCount).toBe(expected.length);
+      expect(new Set(ids(walked.items))).toEqual(new Set(ids(expected)));
+      if (!name.startsWith('exchanges')) expect(expected.length).toBeGreaterThan(0);
+    });
+  }
+
+  it('filters by providerKinds', async () => {
+    const walked = await walk({ providerKinds: ['GOVERNMENT_DEPARTMENT'] });
+    const others = await walk({ providerKinds: ['PUBLIC_INSTITUTION', 'STATE_OWNED_ENTERPRISE', 'PRIVATE_ENTERPRISE', 'FOREIGN_INVESTED_ENTERPRISE', 'SOCIAL_ORGANIZATION'] });
+    expect(walked.items.length).toBeGreaterThan(0);
+    expect(walked.items.length + others.items.length).toBe(2000);
+    expect(new Set([...ids(walked.items), ...ids(others.items)]).size).toBe(2000);
+  });
+});
+
+describe('exchange subgraph: text search', () => {
+  const haystack = (i: Item) => [i.title, i.titleZh, i.description, i.descriptionZh, JSON.stringify(i.keywords)].join('\n').toLowerCase();
+
+  function termFrom(pick: (item: Item) => string): string {
+    return pick(catalog.find((i) => pick(i).length > 0)!);
+  }
+
+  it('finds Chinese substrings of three characters or more', async () => {
+    const term = termFrom((i) => [...i.titleZh].slice(1, 4).join(''));
+    const expected = catalog.filter((i) => haystack(i).includes(term.toLowerCase()));
+    const walked = await walk({ text: term });
+    expect(expected.length).toBeGreaterThan(0);
+    expect(new Set(ids(walked.items))).toEqual(new Set(ids(expected)));
+  });
+
+  it('finds two-character Chinese words', async () => {
+    const term = termFrom((i) => [...i.titleZh].slice(0, 2).join(''));
+    const expected = catalog.filter((i) => haystack(i).includes(term.toLowerCase()));
+    const walked = await walk({ text: term });
+    expect(new Set(ids(walked.items))).toEqual(new Set(ids(expected)));
+  });
+
+  it('finds English words in any case, every term required', async () => {
+    const words = catalog[3].title.split(/\s+/).filter((w) => /^[A-Za-z]{4,}$/.test(w));
+    expect(words.length).toBeGreaterThan(0);
+    const text = `${words[0].toUpperCase()} ${words.at(-1)!.toLowerCase()}`;
+    const expected = catalog.filter((i) => haystack(i).includes(words[0].toLowerCase()) && haystack(i).includes(words.at(-1)!.toLowerCase()));
+    const walked = await walk({ text });
+    expect(walked.items.map((i) => i.id)).toContain(catalog[3].id);
+    expect(new Set(ids(walked.items))).toEqual(new Set(ids(expected)));
+  });
+
+  it('treats quotes and FTS operators in the text as plain characters', async () => {
+    for (const text of ['"', 'data"', 'NEAR(data', 'data*', 'title:data', 'data OR', '-data', "'; DROP TABLE datasets; --", '%', '_', '\\']) {
+      const result = await graphql(exchange.url, PAGE, { filter: { text }, first: 5 });
+      expect(result.errors, text).toBeUndefined();
+      for (const edge of (result.data as any).datasets.edges) {
+        const h = haystack(edge.node);
+        for (const term of text.toLowerCase().split(/\s+/).filter(Boolean)) expect(h).toContain(term);
+      }
+    }
+    expect((await walk(null)).items).toHaveLength(2000);
+  });
+});
+
+describe('exchange subgraph: bad input', () => {
+  it('refuses a bad cursor with BAD_USER_INPUT naming after', async () => {
+    for (const after of ['garbage!', 'bm90LWpzb24', Buffer.from('["PRICE_ASC",1,"ty:ds-000001"]').toString('base64url')]) {
+      const result = await graphql(exchange.url, PAGE, { after });
+      expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0].message).toMatch(/^after: /);
+    }
+  });
+
+  it('refuses first outside 0..100 with BAD_USER_INPUT naming first', async () => {
+    for (const first of [-1, 101, 100000]) {
+      const result = await graphql(exchange.url, PAGE, { first });
+      expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0].message).toMatch(/^first: must be between 0 and 100/);
+    }
+    const zero = dataOf(await graphql(exchange.url, PAGE, { first: 0 })) as any;
+    expect(zero.datasets.edges).toHaveLength(0);
+    expect(zero.datasets.pageInfo.hasNextPage).toBe(true);
+  });
+
+  it('refuses a malformed price bound and date, naming the field', async () => {
+    const price = await graphql(exchange.url, PAGE, { filter: { minPrice: '-3' } });
+    expect(price.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(price.errors?.[0].message).toMatch(/minPrice|Decimal/);
+    const date = await graphql(exchange.url, PAGE, { filter: { updatedSince: 'yesterday' } });
+    expect(date.errors?.[0].message).toMatch(/DateTime/);
+  });
+
+  it('refuses RELEVANCE without text', async () => {
+    const result = await graphql(exchange.url, PAGE, { sort: 'RELEVANCE' });
+    expect(result.errors?.[0].message).toBe('sort: RELEVANCE needs filter.text');
+  });
+});
