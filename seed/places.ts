@@ -18,6 +18,8 @@ export interface Division {
   enShort: string;
   /** For districts, the city they belong to ("Beijing"), so names read "Haidian District ..., Beijing". */
   parentEn?: string;
+  /** For districts, the city's short Chinese name ("北京"): companies are named after the city, not the district. */
+  parentZhShort?: string;
 }
 
 /** A subdistrict (街道) or town (镇) inside a district; only Pudong needs them, to give Shanghai enough local bodies. */
@@ -60,7 +62,10 @@ function city(code: string, zh: string, en: string): Division {
 }
 function district(code: string, cityZh: string, zh: string, cityEn: string, en: string, suffixEn = 'District'): Division {
   const zhShort = zh.replace(/(新区|区)$/, '');
-  return { code, level: 'district', zh: `${cityZh}${zh}`, zhShort, en: `${en} ${suffixEn}`, enShort: en, parentEn: cityEn };
+  return {
+    code, level: 'district', zh: `${cityZh}${zh}`, zhShort, en: `${en} ${suffixEn}`, enShort: en,
+    parentEn: cityEn, parentZhShort: cityZh.replace(/市$/, ''),
+  };
 }
 
 const PUDONG_STREETS: readonly (readonly [string, string, 'subdistrict' | 'town'])[] = [

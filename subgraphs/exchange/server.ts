@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
 import type { DatasetStore } from './store/DatasetStore.ts';
 import { createExchangeSchema, createContext, type ExchangeContext } from './schema.ts';
@@ -42,7 +42,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   const { store } = options;
   const apollo = new ApolloServer<ExchangeContext>({
     schema: createExchangeSchema(store),
-    plugins: [ApolloServerPluginLandingPageDisabled(), catalogHeadersPlugin(store)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), catalogHeadersPlugin(store)],
     includeStacktraceInErrorResponses: process.env.NODE_ENV !== 'production',
   });
   await apollo.start();

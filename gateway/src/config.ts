@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ExchangeInfo } from '../../shared/domain.ts';
+import { DEFAULT_EXCHANGE_TIMEOUT_MS } from './shards/ExchangeClient.ts';
+import { DEFAULT_HEALTH_INTERVAL_MS } from './directory/HealthProbe.ts';
+
+export interface ExchangeEndpoint extends ExchangeInfo {
+  url: string;
+}
+
+export interface GatewayConfig {
+  /** PORT, default 4000. */
+  port: number;
+  /** HOST, default 127.0.0.1 (0.0.0.0 in containers). */
+  host: string;
+  /** PROVIDERS_URL, default http://127.0.0.1:4010/graphql. */
+  providersUrl: string;
+  exchanges: ExchangeEndpoint[];
+  /** EXCHANGE_TIMEOUT_MS, default 2000. */
+  exchangeTimeoutMs: number;
+  /** HEALTH_INTERVAL_MS, default 5000. */
+  healthIntervalMs: number;
+  /** GATEWAY_ADMIN_TOKEN; /admin answers 404 without it. */
+  adminToken?: string;
+  /** NODE_ENV=production hides stack traces. */
+  production: boolean;
+  /** LOG_LEVEL, default info. */
+  logLevel: string;
+}
+
+export const DEFAULT_EXCHANGES_FILE = fileURLToPath(new URL('../exchanges.json', import.meta.url));
+
+/** Misconfiguration stops the gateway at start with the rule and the bad value. */
+export class GatewayConfigError extends Error {}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new GatewayConfigError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function checkedUrl(name: string, text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new GatewayConfigError(`${name} must be an http(s) URL, got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new GatewayConfigError(`${name} must be an http(s) URL, got ${JSON.stringify(text)}`);
+  return url.toString();
+}
+
+/** Reads `EXCHANGE_URLS=bj=http://...,sh=http://...` into a map. */
+export function parseExchangeUrls(text: string | undefined): Map<string, string> {
+  const urls = new Map<string, string>();
+  for (const pair of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new GatewayConfigError(`EXCHANGE_URLS must be a list of id=url pairs, got ${JSON.stringify(pair)}`);
+    urls.set(pair.slice(0, at), checkedUrl(`EXCHANGE_URLS (${pair.slice(0, at)})`, pair.slice(at + 1)));
+  }
+  return urls;
+}
+
+function parsePort(text: string | undefined): number {
+  if (text === undefined || text === '') return 4000;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GatewayConfigError(`PORT must be a TCP port from 0 to 65535, got ${JSON.stringify(text)}`);
+  return port;
+}
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const file = env.EXCHANGES_FILE ?? DEFAULT_EXCHANGES_FILE;
+  let listed: ExchangeEndpoint[];
+  try {
+    listed = (JSON.parse(readFileSync(file, 'utf8')) as { exchanges: ExchangeEndpoint[] }).exchanges;
+  } catch (err) {
+    throw new GatewayConfigError(`EXCHANGES_FILE ${file} must be JSON with an "exchanges" list: ${(err as Error).message}`);
+  }
+  const overrides = parseExchangeUrls(env.EXCHANGE_URLS);
+  const exchanges = listed.map((e) => ({ ...e, url: overrides.get(e.id) ?? e.url }));
+  for (const id of overrides.keys()) {
+    if (!exchanges.some((e) => e.id === id)) {
+      throw new GatewayConfigError(`EXCHANGE_URLS names exchange ${JSON.stringify(id)}, which is not in ${file}`);
+    }
+  }
+  return {
+    port: parsePort(env.PORT),
+    host: env.HOST ?? '127.0.0.1',
+    providersUrl: checkedUrl('PROVIDERS_URL', env.PROVIDERS_URL ?? 'http://127.0.0.1:4010/graphql'),
+    exchanges,
+    exchangeTimeoutMs: positiveInteger(env, 'EXCHANGE_TIMEOUT_MS', DEFAULT_EXCHANGE_TIMEOUT_MS),
+    healthIntervalMs: positiveInteger(env, 'HEALTH_INTERVAL_MS', DEFAULT_HEALTH_INTERVAL_MS),
+    adminToken: env.GATEWAY_ADMIN_TOKEN || undefined,
+    production: env.NODE_ENV === 'production',
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}

@@ -1,0 +1,117 @@
+import type { ExchangeInfo } from '../../../shared/domain.ts';
+import { ExchangeClient, type ExchangeResult, type GraphQLRequestBody } from '../shards/ExchangeClient.ts';
+import type { ShardTarget, ShardTargets } from '../shards/ShardRouter.ts';
+
+/** What the gateway has observed of an exchange; a discriminated union, not a bag of booleans. */
+export type ExchangeHealth =
+  | { phase: 'online'; latencyMs: number | null; lastSeenAt: Date | null }
+  | { phase: 'degraded'; latencyMs: number | null; lastSeenAt: Date | null; failuresInRow: number }
+  | { phase: 'offline'; latencyMs: number | null; lastSeenAt: Date | null; since: Date; failuresInRow: number };
+
+export const OFFLINE_AFTER_FAILURES = 3;
+/** A probe slower than this marks the exchange DEGRADED. */
+export const SLOW_PROBE_MS = 1000;
+
+export interface RegisteredExchange extends ShardTarget {
+  info: ExchangeInfo;
+  url: string;
+  health: ExchangeHealth;
+  catalogVersion: string | null;
+}
+
+export function isRegisteredExchange(x: unknown): x is RegisteredExchange {
+  return typeof x === 'object' && x !== null && 'info' in x && 'url' in x && 'health' in x;
+}
+
+class Registered implements RegisteredExchange {
+  health: ExchangeHealth = { phase: 'online', latencyMs: null, lastSeenAt: null };
+  catalogVersion: string | null = null;
+  readonly id: string;
+
+  constructor(readonly info: ExchangeInfo, readonly url: string, private readonly client: ExchangeClient) {
+    this.id = info.id;
+  }
+
+  isAvailable(): boolean {
+    return this.health.phase !== 'offline';
+  }
+
+  send(body: GraphQLRequestBody): Promise<ExchangeResult> {
+    return this.client.send(body);
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+export interface ExchangeDirectoryOptions {
+  /** Per-call timeout for every exchange (EXCHANGE_TIMEOUT_MS). */
+  timeoutMs: number;
+}
+
+/**
+ * The set of registered exchanges. It is a value that changes while the gateway runs (registration is
+ * a later feature); the shard router reads it at every fetch.
+ */
+export class ExchangeDirectory implements ShardTargets {
+  private readonly exchanges = new Map<string, Registered>();
+
+  constructor(private readonly options: ExchangeDirectoryOptions) {}
+
+  get(id: string): RegisteredExchange | undefined {
+    return this.exchanges.get(id);
+  }
+
+  all(): RegisteredExchange[] {
+    return [...this.exchanges.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  /** Adds or replaces an exchange. A replaced exchange's connections are closed. */
+  upsert(info: ExchangeInfo, url: string): RegisteredExchange {
+    const previous = this.exchanges.get(info.id);
+    const entry = new Registered(info, url, new ExchangeClient({ exchange: info.id, url, timeoutMs: this.options.timeoutMs }));
+    this.exchanges.set(info.id, entry);
+    if (previous) void previous.close();
+    return entry;
+  }
+
+  remove(id: string): boolean {
+    const previous = this.exchanges.get(id);
+    this.exchanges.delete(id);
+    if (previous) void previous.close();
+    return Boolean(previous);
+  }
+
+  /**
+   * Records what a call learnt. Status moves on probes only: a query that fails already costs only its
+   * own part, and a probe every HEALTH_INTERVAL_MS decides ONLINE, DEGRADED or OFFLINE. Queries still
+   * report catalog versions and latency.
+   */
+  observe(result: ExchangeResult, source: 'probe' | 'query', now = new Date()): void {
+    const entry = this.exchanges.get(result.exchange);
+    if (!entry) return;
+    const { health } = entry;
+    if (source === 'query') {
+      if (result.ok && result.catalogVersion) entry.catalogVersion = result.catalogVersion;
+      if (result.ok && health.phase !== 'offline') entry.health = { ...health, latencyMs: Math.round(result.latencyMs), lastSeenAt: now };
+      return;
+    }
+    if (result.ok) {
+      if (result.catalogVersion) entry.catalogVersion = result.catalogVersion;
+      entry.health = result.latencyMs > SLOW_PROBE_MS
+        ? { phase: 'degraded', latencyMs: Math.round(result.latencyMs), lastSeenAt: now, failuresInRow: 0 }
+        : { phase: 'online', latencyMs: Math.round(result.latencyMs), lastSeenAt: now };
+      return;
+    }
+    const failuresInRow = (health.phase === 'online' ? 0 : health.failuresInRow) + 1;
+    entry.health = failuresInRow >= OFFLINE_AFTER_FAILURES
+      ? { phase: 'offline', latencyMs: health.latencyMs, lastSeenAt: health.lastSeenAt, since: health.phase === 'offline' ? health.since : now, failuresInRow }
+      : { phase: 'degraded', latencyMs: health.latencyMs, lastSeenAt: health.lastSeenAt, failuresInRow };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.exchanges.values()].map((e) => e.close()));
+    this.exchanges.clear();
+  }
+}

@@ -1,0 +1,25 @@
+import { loadGatewayConfig, GatewayConfigError } from './config.ts';
+import { startGateway } from './createGateway.ts';
+import { createLogger } from './logger.ts';
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  const logger = createLogger(config.logLevel);
+  const gateway = await startGateway(config, { logger });
+  logger.info({ url: gateway.url, exchanges: config.exchanges.map((e) => e.id) }, 'gateway ready');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await gateway.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof GatewayConfigError ? `gateway: ${err.message}` : err);
+  process.exit(1);
+});

@@ -1,0 +1,124 @@
+import { Pool } from 'undici';
+import { CATALOG_VERSION_HEADER } from '../../../shared/headers.ts';
+import { exchangeFailure, rootCause, type ExchangeFailure } from './exchangeErrors.ts';
+
+export interface ExchangeClientOptions {
+  exchange: string;
+  /** The exchange's GraphQL endpoint, e.g. http://127.0.0.1:4011/graphql. */
+  url: string;
+  /** Whole-call limit. Default 2000 (EXCHANGE_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Largest answer accepted, in bytes; a larger one is cut off and counts as a bad response. Default 32 MiB. */
+  maxResponseBytes?: number;
+  /** Keep-alive connections to this exchange. Default 32. */
+  connections?: number;
+}
+
+export const DEFAULT_EXCHANGE_TIMEOUT_MS = 2000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+export interface ExchangeAnswer {
+  ok: true;
+  exchange: string;
+  data: Record<string, any> | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+  catalogVersion: string | null;
+  latencyMs: number;
+  cacheControl: string | null;
+}
+
+export type ExchangeResult = ExchangeAnswer | ExchangeFailure;
+
+export interface GraphQLRequestBody {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+/**
+ * One exchange over HTTP: a keep-alive pool, a timeout on the whole call, a cap on the answer's size,
+ * and every failure turned into an ExchangeFailure value; `send` never throws.
+ */
+export class ExchangeClient {
+  readonly exchange: string;
+  readonly url: URL;
+  private readonly pool: Pool;
+  private readonly timeoutMs: number;
+  private readonly maxResponseBytes: number;
+
+  constructor(options: ExchangeClientOptions) {
+    this.exchange = options.exchange;
+    this.url = new URL(options.url);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_EXCHANGE_TIMEOUT_MS;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.pool = new Pool(this.url.origin, { connections: options.connections ?? 32, pipelining: 1, keepAliveTimeout: 30_000 });
+  }
+
+  async send(body: GraphQLRequestBody, headers: Record<string, string> = {}): Promise<ExchangeResult> {
+    const started = performance.now();
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const response = await this.pool.request({
+        path: this.url.pathname + this.url.search,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: JSON.stringify(body),
+        signal,
+      });
+      const text = await readCapped(response.body, this.maxResponseBytes);
+      const latencyMs = performance.now() - started;
+      if (text === null) {
+        return exchangeFailure(this.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${this.exchange} answered more than ${this.maxResponseBytes} bytes`);
+      }
+      if (response.statusCode >= 500) {
+        return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} answered HTTP ${response.statusCode}`, text.slice(0, 500));
+      }
+      let parsed: any;
+      try {
+        parsed = JSON.parse(text);
+      } catch (err) {
+        return exchangeFailure(this.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${this.exchange} answered something that is not JSON`, err);
+      }
+      const dataOk = parsed !== null && typeof parsed === 'object' && (parsed.data === null || parsed.data === undefined || typeof parsed.data === 'object');
+      const errorsOk = parsed?.errors === undefined || Array.isArray(parsed.errors);
+      if (!dataOk || !errorsOk || (parsed.data === undefined && parsed.errors === undefined)) {
+        return exchangeFailure(this.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${this.exchange} answered JSON that is not a GraphQL response`);
+      }
+      const version = response.headers[CATALOG_VERSION_HEADER];
+      const cacheControl = response.headers['cache-control'];
+      return {
+        ok: true,
+        exchange: this.exchange,
+        data: parsed.data ?? null,
+        errors: parsed.errors,
+        catalogVersion: typeof version === 'string' ? version : null,
+        cacheControl: typeof cacheControl === 'string' ? cacheControl : null,
+        latencyMs,
+      };
+    } catch (err) {
+      if (signal.aborted) {
+        return exchangeFailure(this.exchange, 'EXCHANGE_TIMEOUT', `exchange ${this.exchange} did not answer within ${this.timeoutMs} ms`, err);
+      }
+      const cause = rootCause(err);
+      return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} is unavailable (${cause.code ?? 'connection failed'})`, err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close().catch(() => undefined);
+  }
+}
+
+async function readCapped(body: AsyncIterable<Buffer>, maxBytes: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      (body as unknown as { destroy?: () => void }).destroy?.();
+      return null;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,324 @@
+import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getArgumentValues } from 'graphql/execution/values.js';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { LRUCache } from 'lru-cache';
+import type { DatasetSort } from '../../../shared/domain.ts';
+import { ENTITIES, ID_PREFIX_SEPARATOR } from '../../../schema/mergeRules.ts';
+import { planShardFetch, HIDDEN, type FieldPlan, type ShardPlan } from './shardPlan.ts';
+import { mergeConnections } from './keysetMerge.ts';
+import { mergePriceStats } from './statsMerge.ts';
+import { findAnswerProblem, stripHidden } from './answerChecks.ts';
+import { exchangeFailure, toGraphQLError, type ExchangeFailure } from './exchangeErrors.ts';
+import type { ExchangeResult, ExchangeAnswer, GraphQLRequestBody } from './ExchangeClient.ts';
+
+/** One exchange as the router sees it. */
+export interface ShardTarget {
+  id: string;
+  /** False while the exchange is OFFLINE: it is skipped at once, without waiting for a timeout. */
+  isAvailable(): boolean;
+  send(body: GraphQLRequestBody): Promise<ExchangeResult>;
+}
+
+/** The current set of exchanges; it may change between (not during) fetches. */
+export interface ShardTargets {
+  get(id: string): ShardTarget | undefined;
+  all(): ShardTarget[];
+}
+
+export interface ShardLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface ShardRouterOptions {
+  /** The exchange contract as an executable-shaped schema (for argument values and types). */
+  contractSchema: GraphQLSchema;
+  targets: ShardTargets;
+  logger?: ShardLogger;
+  /** Called with every exchange result, e.g. to record latency and catalog versions. */
+  didReceiveResult?: (result: ExchangeResult) => void;
+}
+
+type GraphQLErrorJson = { message: string; path?: ReadonlyArray<string | number>; extensions?: Record<string, unknown> };
+
+interface Outcome {
+  data: Record<string, unknown> | null;
+  errors: GraphQLErrorJson[];
+}
+
+const USER_ERROR_CODES = new Set(['BAD_USER_INPUT']);
+const consoleLogger: ShardLogger = {
+  warn: (fields, message) => console.warn(JSON.stringify({ level: 'warn', msg: message, ...fields })),
+  error: (fields, message) => console.error(JSON.stringify({ level: 'error', msg: message, ...fields })),
+};
+
+function prefixOf(id: unknown): string | null {
+  if (typeof id !== 'string') return null;
+  const at = id.indexOf(ID_PREFIX_SEPARATOR);
+  return at > 0 ? id.slice(0, at) : null;
+}
+
+/**
+ * The data source behind the `exchanges` subgraph: it spreads each planned fetch over the registered
+ * exchanges and merges their answers (see schema/mergeRules.ts for what goes where). `process` never
+ * throws: a failed exchange costs its own part and adds one error naming it.
+ */
+export class ShardRouter implements GraphQLDataSource {
+  private readonly plans = new WeakMap<DocumentNode, ShardPlan>();
+  private readonly plansByText = new LRUCache<string, ShardPlan>({ max: 500 });
+  private readonly logger: ShardLogger;
+
+  constructor(private readonly options: ShardRouterOptions) {
+    this.logger = options.logger ?? consoleLogger;
+  }
+
+  async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
+    try {
+      const query = options.request.query ?? '';
+      const document = 'document' in options ? options.document : undefined;
+      const plan = this.planFor(query, document);
+      const outcome = await this.execute(plan, options.request.variables ?? {});
+      return { data: outcome.data, ...(outcome.errors.length ? { errors: outcome.errors } : {}) } as GatewayGraphQLResponse;
+    } catch (err) {
+      this.logger.error({ err: String((err as Error)?.stack ?? err) }, 'shard router failed');
+      return { errors: [{ message: 'the gateway could not route this request to the exchanges', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] } as GatewayGraphQLResponse;
+    }
+  }
+
+  planFor(query: string, document?: DocumentNode): ShardPlan {
+    if (document) {
+      const cached = this.plans.get(document);
+      if (cached) return cached;
+    }
+    let plan = this.plansByText.get(query);
+    if (!plan) {
+      plan = planShardFetch(document ?? parse(query), this.options.contractSchema);
+      this.plansByText.set(query, plan);
+    }
+    if (document) this.plans.set(document, plan);
+    return plan;
+  }
+
+  private args(field: FieldPlan, variables: Record<string, unknown>): Record<string, any> {
+    return getArgumentValues(field.definition as never, field.node, variables);
+  }
+
+  /** Exchanges a fan-out field must ask: the ones its filter names, or all. */
+  private fanOutTargets(field: FieldPlan, variables: Record<string, unknown>): string[] {
+    if (field.rule?.route !== 'fanOut') return [];
+    const filter = this.args(field, variables)[field.rule.filterArgument] as { exchanges?: string[] | null } | null | undefined;
+    if (filter?.exchanges && filter.exchanges.length > 0) return [...new Set(filter.exchanges)];
+    return this.options.targets.all().map((t) => t.id);
+  }
+
+  /** Sends one body to one exchange, or fails at once when it is unknown or offline. */
+  private async call(exchange: string, body: GraphQLRequestBody): Promise<ExchangeResult> {
+    const target = this.options.targets.get(exchange);
+    if (!target) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is not registered`);
+    if (!target.isAvailable()) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is offline`);
+    const result = await target.send(body);
+    this.options.didReceiveResult?.(result);
+    return result;
+  }
+
+  /**
+   * Sorts answers into usable ones, user errors (the client's mistake, reported once) and failures
+   * (the exchange's fault: one EXCHANGE_* error each, and none of its data is used).
+   */
+  private triage(results: ExchangeResult[], check: (answer: ExchangeAnswer) => string | null): { answers: Map<string, ExchangeAnswer>; failures: ExchangeFailure[]; userErrors: GraphQLErrorJson[] } {
+    const answers = new Map<string, ExchangeAnswer>();
+    const failures: ExchangeFailure[] = [];
+    const userErrors = new Map<string, GraphQLErrorJson>();
+    for (const result of results) {
+      if (!result.ok) {
+        failures.push(result);
+        this.logger.warn({ exchange: result.exchange, code: result.code, cause: describeCause(result.cause) }, result.message);
+        continue;
+      }
+      const errors = result.errors ?? [];
+      const userOnly = errors.length > 0 && errors.every((e) => USER_ERROR_CODES.has(String(e.extensions?.code)));
+      if (userOnly) {
+        for (const e of errors) userErrors.set(`${e.message}|${JSON.stringify(e.path ?? [])}`, { message: e.message, path: e.path, extensions: { code: e.extensions?.code, ...(e.extensions?.argument ? { argument: e.extensions.argument } : {}) } });
+        continue;
+      }
+      const problem = errors.length > 0 ? `answered errors: ${errors.map((e) => e.message).join('; ').slice(0, 300)}` : check(result);
+      if (problem) {
+        const failure = exchangeFailure(result.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${result.exchange} gave a bad response`, problem);
+        this.logger.warn({ exchange: result.exchange, problem }, failure.message);
+        failures.push(failure);
+        continue;
+      }
+      answers.set(result.exchange, result);
+    }
+    return { answers, failures, userErrors: [...userErrors.values()] };
+  }
+
+  async execute(plan: ShardPlan, variables: Record<string, unknown>): Promise<Outcome> {
+    const outcome = plan.kind === 'entities' ? await this.executeEntities(plan, variables) : await this.executeRoot(plan, variables);
+    if (outcome.data) {
+      for (const lift of plan.lifts) outcome.errors.push(...(await this.executeLift(plan, lift, outcome.data, variables)));
+      stripHidden(outcome.data);
+    }
+    return outcome;
+  }
+
+  private async executeRoot(plan: ShardPlan, variables: Record<string, unknown>): Promise<Outcome> {
+    const targetsByField = new Map<FieldPlan, string[]>();
+    for (const field of plan.rootFields) {
+      if (field.rule?.route === 'fanOut') targetsByField.set(field, this.fanOutTargets(field, variables));
+      else if (field.rule?.route === 'byIdArgument') {
+        const owner = prefixOf(this.args(field, variables)[field.rule.argument]);
+        targetsByField.set(field, owner ? [owner] : []);
+      } else if (field.fieldName === '_service') {
+        targetsByField.set(field, this.options.targets.all().slice(0, 1).map((t) => t.id));
+      }
+    }
+    const exchanges = [...new Set([...targetsByField.values()].flat())];
+    const body = { query: plan.query, variables, operationName: plan.operationName };
+    const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, body)));
+    const { answers, failures, userErrors } = this.triage(results, (answer) => this.checkRootAnswer(plan, answer, variables));
+    if (userErrors.length > 0) return { data: null, errors: userErrors };
+
+    const failed = new Map(failures.map((f) => [f.exchange, f]));
+    const data: Record<string, unknown> = {};
+    for (const field of plan.rootFields) {
+      const targets = targetsByField.get(field) ?? [];
+      const fieldAnswers = targets.flatMap((t) => (answers.has(t) ? [answers.get(t)!] : []));
+      const missing = targets.filter((t) => failed.has(t));
+      if (field.fieldName === '__typename') data[field.responseKey] = 'Query';
+      else if (field.rule?.route === 'fanOut' && field.rule.merge === 'connection') {
+        const args = this.args(field, variables);
+        data[field.responseKey] = mergeConnections({
+          parts: fieldAnswers.map((a) => ({ exchange: a.exchange, value: a.data![field.responseKey] as Record<string, any> })),
+          first: args.first as number, sort: args.sort as DatasetSort, shape: field.shape!, missingExchanges: missing,
+        });
+      } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'priceStats') {
+        data[field.responseKey] = mergePriceStats(fieldAnswers.map((a) => a.data![field.responseKey] as Array<Record<string, any>>), field.shape!);
+      } else {
+        data[field.responseKey] = fieldAnswers[0]?.data?.[field.responseKey] ?? null;
+      }
+    }
+    return { data, errors: failures.map((f) => toGraphQLError(f)) };
+  }
+
+  /** A root answer must also leave alone what is not its own: by-id fields of other exchanges stay null. */
+  private checkRootAnswer(plan: ShardPlan, answer: ExchangeAnswer, variables: Record<string, unknown>): string | null {
+    if (!answer.data) return 'answered no data';
+    for (const field of plan.rootFields) {
+      const value = answer.data[field.responseKey];
+      if (field.rule?.route === 'byIdArgument') {
+        const id = this.args(field, variables)[field.rule.argument];
+        if (value && (prefixOf(id) !== answer.exchange || (value as Record<string, unknown>)[HIDDEN.id] !== id)) return `answered ${field.responseKey} for an id it does not own`;
+      } else if (field.rule?.route === 'fanOut') {
+        if (field.rule.merge === 'connection' && (value === null || typeof value !== 'object')) return `answered no ${field.responseKey} connection`;
+        if (field.rule.merge === 'priceStats' && !Array.isArray(value)) return `answered no ${field.responseKey} list`;
+      }
+    }
+    return findAnswerProblem(answer.data, answer.exchange);
+  }
+
+  private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>): Promise<Outcome> {
+    const representations = (variables.representations ?? []) as Array<Record<string, unknown>>;
+    const fanOutTargets = new Map<string, string[]>();
+    for (const [typeName, fields] of plan.entityFields) {
+      const targets = new Set<string>();
+      for (const field of fields) for (const t of this.fanOutTargets(field, variables)) targets.add(t);
+      fanOutTargets.set(typeName, fields.length ? [...targets] : this.options.targets.all().map((t) => t.id));
+    }
+    const indexesByExchange = new Map<string, number[]>();
+    const owners: Array<string[]> = representations.map((rep) => {
+      const typeName = String(rep.__typename);
+      const route = ENTITIES[typeName];
+      if (!route) return [];
+      if (route.route === 'fanOut') return fanOutTargets.get(typeName) ?? this.options.targets.all().map((t) => t.id);
+      const owner = route.route === 'byKey' ? String(rep[route.key]) : prefixOf(rep[route.key]);
+      return owner ? [owner] : [];
+    });
+    owners.forEach((exchanges, index) => {
+      for (const exchange of exchanges) {
+        const list = indexesByExchange.get(exchange) ?? [];
+        list.push(index);
+        indexesByExchange.set(exchange, list);
+      }
+    });
+
+    const exchanges = [...indexesByExchange.keys()];
+    const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, {
+      query: plan.query,
+      variables: { ...variables, representations: indexesByExchange.get(exchange)!.map((i) => representations[i]) },
+      operationName: plan.operationName,
+    })));
+    const { answers, failures, userErrors } = this.triage(results, (answer) => {
+      const entities = answer.data?._entities;
+      if (!Array.isArray(entities) || entities.length !== indexesByExchange.get(answer.exchange)!.length) return 'answered _entities out of line with the representations';
+      return findAnswerProblem(answer.data, answer.exchange);
+    });
+    if (userErrors.length > 0) return { data: null, errors: userErrors };
+    const failed = new Map(failures.map((f) => [f.exchange, f]));
+
+    // entity index → the answers that hold it, with its position in each answer
+    const pieces: Array<Array<{ exchange: string; value: Record<string, any> | null }>> = representations.map(() => []);
+    for (const [exchange, answer] of answers) {
+      const entities = answer.data!._entities as Array<Record<string, any> | null>;
+      indexesByExchange.get(exchange)!.forEach((index, position) => pieces[index].push({ exchange, value: entities[position] }));
+    }
+    const entities = representations.map((rep, index) => {
+      const typeName = String(rep.__typename);
+      const fields = plan.entityFields.get(typeName);
+      if (ENTITIES[typeName]?.route !== 'fanOut' || !fields) return pieces[index][0]?.value ?? null;
+      const present = pieces[index].filter((p) => p.value !== null) as Array<{ exchange: string; value: Record<string, any> }>;
+      if (present.length === 0) return null;
+      const merged: Record<string, unknown> = { ...present[0].value };
+      for (const field of fields) {
+        const args = this.args(field, variables);
+        const targets = this.fanOutTargets(field, variables);
+        merged[field.responseKey] = mergeConnections({
+          parts: present.filter((p) => targets.includes(p.exchange)).map((p) => ({ exchange: p.exchange, value: p.value[field.responseKey] })),
+          first: args.first as number, sort: args.sort as DatasetSort, shape: field.shape!,
+          missingExchanges: targets.filter((t) => failed.has(t)),
+        });
+      }
+      return merged;
+    });
+    return { data: { _entities: entities }, errors: failures.map((f) => toGraphQLError(f)) };
+  }
+
+  /** Runs the fields cut out of a fetch over the objects found at the lift's path, and puts them back. */
+  private async executeLift(plan: ShardPlan, lift: ShardPlan['lifts'][number], data: Record<string, unknown>, variables: Record<string, unknown>): Promise<GraphQLErrorJson[]> {
+    const objects: Array<Record<string, unknown>> = [];
+    const walk = (value: unknown, depth: number) => {
+      if (Array.isArray(value)) return value.forEach((item) => walk(item, depth));
+      if (value === null || typeof value !== 'object') return;
+      if (depth === lift.path.length) {
+        if (HIDDEN.entityKey in (value as object)) objects.push(value as Record<string, unknown>);
+        return;
+      }
+      walk((value as Record<string, unknown>)[lift.path[depth]], depth + 1);
+    };
+    walk(data, 0);
+    if (objects.length === 0) return [];
+    const keys = [...new Set(objects.map((o) => String(o[HIDDEN.entityKey])))];
+    const liftPlan = this.planFor(lift.operation, lift.document);
+    const outcome = await this.execute(liftPlan, {
+      ...variables,
+      representations: keys.map((key) => ({ __typename: lift.typeName, [lift.keyField]: key })),
+    });
+    const byKey = new Map(keys.map((key, i) => [key, (outcome.data?._entities as Array<Record<string, unknown> | null> | undefined)?.[i] ?? null]));
+    for (const object of objects) {
+      const entity = byKey.get(String(object[HIDDEN.entityKey]));
+      for (const [key, value] of Object.entries(entity ?? {})) if (key !== '__typename') object[key] = value;
+    }
+    void plan;
+    return outcome.errors;
+  }
+}
+
+function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  if (cause instanceof Error) {
+    const inner = (cause as Error & { cause?: unknown }).cause;
+    return `${cause.name}: ${cause.message}${inner ? ` (cause: ${describeCause(inner)})` : ''}`;
+  }
+  return String(cause).slice(0, 500);
+}

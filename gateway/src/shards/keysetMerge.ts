@@ -1,0 +1,89 @@
+import type { DatasetSort } from '../../../shared/domain.ts';
+import { comparePositions, decodeCursor, type SortKey } from '../../../shared/datasetOrder.ts';
+import { CONNECTION } from '../../../schema/mergeRules.ts';
+import { HIDDEN, type Shape } from './shardPlan.ts';
+
+/**
+ * Keyset merge of connection pages from several exchanges.
+ *
+ * Every exchange orders its products by the same global key (sort key, then global id) and answers
+ * "the first N after cursor C". The true first N after C over all exchanges must be among the union of
+ * those answers: any product in the true first N is, on its own exchange, preceded after C only by
+ * products also in the true first N, so its exchange included it in its own first N. Sorting the union
+ * by the key and keeping N is therefore exact, at any depth, with no state on the gateway; the cursors
+ * are the exchanges' own, and they stay valid on every exchange because the key is global.
+ *
+ * hasNextPage is true when the merge dropped anything or any exchange had more.
+ */
+export interface ConnectionPart {
+  exchange: string;
+  value: Record<string, any>;
+}
+
+export interface ConnectionMergeInput {
+  parts: ConnectionPart[];
+  first: number;
+  sort: DatasetSort;
+  shape: Shape;
+  missingExchanges: string[];
+}
+
+interface Positioned {
+  part: ConnectionPart;
+  index: number;
+  key: SortKey;
+  id: string;
+  cursor: string;
+}
+
+export function mergeConnections(input: ConnectionMergeInput): Record<string, unknown> {
+  const positioned: Positioned[] = [];
+  let anyHasNext = false;
+  for (const part of input.parts) {
+    const edges = part.value[HIDDEN.edges] as Array<{ cursor: string }>;
+    if (part.value[HIDDEN.info]?.hasNextPage) anyHasNext = true;
+    edges.forEach((edge, index) => {
+      const position = decodeCursor(edge.cursor, input.sort);
+      if (typeof position === 'string') throw new Error(`exchange ${part.exchange}: ${position}`);
+      positioned.push({ part, index, key: position.key, id: position.id, cursor: edge.cursor });
+    });
+  }
+  positioned.sort((a, b) => comparePositions(input.sort, a, b));
+  const kept = positioned.slice(0, input.first);
+  const hasNextPage = anyHasNext || positioned.length > kept.length;
+
+  const merged: Record<string, unknown> = {};
+  for (const [key, { field, shape }] of input.shape) {
+    switch (field) {
+      case CONNECTION.edges:
+      case CONNECTION.nodes:
+        merged[key] = kept.map((p) => (p.part.value[key] as unknown[])[p.index]);
+        break;
+      case CONNECTION.pageInfo:
+        merged[key] = pageInfo(shape, hasNextPage, kept.at(-1)?.cursor ?? null);
+        break;
+      case CONNECTION.totalCount:
+        merged[key] = input.parts.reduce((sum, part) => sum + (part.value[key] as number), 0);
+        break;
+      case CONNECTION.missing:
+        merged[key] = input.missingExchanges;
+        break;
+      case '__typename':
+        merged[key] = CONNECTION.type;
+        break;
+      default:
+        merged[key] = input.parts[0]?.value[key] ?? null;
+    }
+  }
+  return merged;
+}
+
+function pageInfo(shape: Shape | undefined, hasNextPage: boolean, endCursor: string | null): Record<string, unknown> {
+  const info: Record<string, unknown> = {};
+  for (const [key, { field }] of shape ?? []) {
+    if (field === 'hasNextPage') info[key] = hasNextPage;
+    else if (field === 'endCursor') info[key] = endCursor;
+    else if (field === '__typename') info[key] = 'PageInfo';
+  }
+  return info;
+}

@@ -1,0 +1,266 @@
+import {
+  Kind, parse, print, getNamedType, isObjectType, isInterfaceType, visit,
+  type DocumentNode, type FieldNode, type SelectionSetNode, type SelectionNode, type GraphQLSchema,
+  type GraphQLNamedType, type GraphQLField, type OperationDefinitionNode, type FragmentDefinitionNode,
+  type VariableDefinitionNode,
+} from 'graphql';
+import { ROOT_FIELDS, ENTITIES, FAN_OUT_ENTITY_FIELDS, PREFIXED_ID_TYPES, CONNECTION, STATS_BUCKET, type FieldMerge } from '../../../schema/mergeRules.ts';
+
+/**
+ * A shard plan is what the router learns once per fetch operation (cached by document): the query to
+ * send to every exchange, with the fields the merge needs added under hidden aliases, and how each
+ * part of the answer merges.
+ *
+ * Hidden fields: the router asks for cursors and page info of every connection, the id of every
+ * Dataset (to check its prefix) and the sketch of every statistics bucket, whether or not the client
+ * did, under aliases starting with HIDDEN_PREFIX, and strips them from the answer.
+ *
+ * Lifting: Apollo's planner may put `provider { datasets }` inside the same fetch as the datasets
+ * around it, since one subgraph (`exchanges`) serves both. Sent as is, each exchange would answer with
+ * its own listings only. So nested fan-out fields are cut out of the fetch and run afterwards as an
+ * `_entities` fetch over the providers found, which fans out and merges like any other.
+ */
+export const HIDDEN_PREFIX = '_sr0_';
+export const HIDDEN = {
+  id: `${HIDDEN_PREFIX}id`,
+  edges: `${HIDDEN_PREFIX}edges`,
+  info: `${HIDDEN_PREFIX}info`,
+  entityKey: `${HIDDEN_PREFIX}key`,
+  stats: Object.fromEntries(STATS_BUCKET.fields.map((f) => [f, `${HIDDEN_PREFIX}${f}`])) as Record<(typeof STATS_BUCKET.fields)[number], string>,
+};
+
+/** Response key → field name (and the shape below it) of a selection, as the client asked for it. */
+export type Shape = Map<string, { field: string; shape?: Shape }>;
+
+export interface FieldPlan {
+  responseKey: string;
+  fieldName: string;
+  node: FieldNode;
+  definition: GraphQLField<unknown, unknown>;
+  /** Undefined for fields that pass through (`__typename`, `_service`). */
+  rule?: FieldMerge;
+  shape?: Shape;
+}
+
+export interface LiftSite {
+  /** Response keys from the fetch's data down to the objects whose fields were cut out (lists are walked). */
+  path: string[];
+  typeName: string;
+  keyField: string;
+  /** The `_entities` operation that fetches the cut-out fields, and its plan. */
+  operation: string;
+  document: DocumentNode;
+}
+
+export interface ShardPlan {
+  kind: 'root' | 'entities';
+  query: string;
+  operationName?: string;
+  /** Root fields (kind root), or fan-out fields of fan-out entities by type (kind entities). */
+  rootFields: FieldPlan[];
+  entityFields: Map<string, FieldPlan[]>;
+  lifts: LiftSite[];
+}
+
+export class ShardPlanError extends Error {}
+
+/** Replaces every fragment spread with an inline fragment, so one walk sees the whole selection. */
+export function inlineFragments(document: DocumentNode): OperationDefinitionNode {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  let operation: OperationDefinitionNode | undefined;
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    else if (definition.kind === Kind.OPERATION_DEFINITION) {
+      if (operation) throw new ShardPlanError('a fetch must hold exactly one operation');
+      operation = definition;
+    }
+  }
+  if (!operation) throw new ShardPlanError('a fetch must hold exactly one operation');
+  const inlineSet = (set: SelectionSetNode, seen: Set<string>): SelectionSetNode => ({
+    ...set,
+    selections: set.selections.map((selection): SelectionNode => {
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const name = selection.name.value;
+        const fragment = fragments.get(name);
+        if (!fragment || seen.has(name)) throw new ShardPlanError(`fragment ${name} is missing or cyclic`);
+        return {
+          kind: Kind.INLINE_FRAGMENT,
+          typeCondition: fragment.typeCondition,
+          directives: selection.directives,
+          selectionSet: inlineSet(fragment.selectionSet, new Set([...seen, name])),
+        };
+      }
+      if (selection.selectionSet) return { ...selection, selectionSet: inlineSet(selection.selectionSet, seen) } as SelectionNode;
+      return selection;
+    }),
+  });
+  return { ...operation, selectionSet: inlineSet(operation.selectionSet, new Set()) };
+}
+
+function field(name: string, alias?: string, selectionSet?: SelectionSetNode): FieldNode {
+  return {
+    kind: Kind.FIELD,
+    name: { kind: Kind.NAME, value: name },
+    ...(alias ? { alias: { kind: Kind.NAME, value: alias } } : {}),
+    ...(selectionSet ? { selectionSet } : {}),
+  };
+}
+
+function selectionSet(selections: SelectionNode[]): SelectionSetNode {
+  return { kind: Kind.SELECTION_SET, selections };
+}
+
+/** The hidden fields each type needs for merging and checking. */
+function hiddenFieldsFor(typeName: string): FieldNode[] {
+  const hidden: FieldNode[] = [];
+  const idField = PREFIXED_ID_TYPES[typeName];
+  if (idField) hidden.push(field(idField, HIDDEN.id));
+  if (typeName === CONNECTION.type) {
+    hidden.push(field(CONNECTION.edges, HIDDEN.edges, selectionSet([field(CONNECTION.cursor)])));
+    hidden.push(field(CONNECTION.pageInfo, HIDDEN.info, selectionSet([field('hasNextPage')])));
+  }
+  if (typeName === STATS_BUCKET.type) {
+    for (const name of STATS_BUCKET.fields) hidden.push(field(name, HIDDEN.stats[name]));
+  }
+  return hidden;
+}
+
+function fieldsOf(type: GraphQLNamedType): Record<string, GraphQLField<unknown, unknown>> {
+  return isObjectType(type) || isInterfaceType(type) ? type.getFields() : {};
+}
+
+/** The client's view of a selection: response keys and field names, fragments flattened. */
+export function shapeOf(set: SelectionSetNode | undefined): Shape | undefined {
+  if (!set) return undefined;
+  const shape: Shape = new Map();
+  const add = (s: SelectionSetNode) => {
+    for (const selection of s.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const key = selection.alias?.value ?? selection.name.value;
+        const existing = shape.get(key);
+        const sub = shapeOf(selection.selectionSet);
+        if (existing?.shape && sub) for (const [k, v] of sub) existing.shape.set(k, v);
+        else shape.set(key, { field: selection.name.value, shape: sub ?? existing?.shape });
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        add(selection.selectionSet);
+      }
+    }
+  };
+  add(set);
+  return shape;
+}
+
+interface RewriteContext {
+  schema: GraphQLSchema;
+  lifted: Array<{ path: string[]; typeName: string; fields: FieldNode[] }>;
+}
+
+function rewrite(set: SelectionSetNode, parentType: GraphQLNamedType, path: string[], context: RewriteContext, entityRoot: boolean): SelectionSetNode {
+  const selections: SelectionNode[] = [];
+  const liftedHere: FieldNode[] = [];
+  const fields = fieldsOf(parentType);
+  const fanOutFields = FAN_OUT_ENTITY_FIELDS[parentType.name] ?? {};
+  for (const selection of set.selections) {
+    if (selection.kind === Kind.FIELD) {
+      const name = selection.name.value;
+      if (name.startsWith('__')) {
+        selections.push(selection);
+        continue;
+      }
+      if (!entityRoot && fanOutFields[name]) {
+        liftedHere.push(selection);
+        continue;
+      }
+      const definition = fields[name];
+      if (!definition) throw new ShardPlanError(`${parentType.name}.${name} is not in the exchange contract`);
+      const key = selection.alias?.value ?? name;
+      selections.push(selection.selectionSet
+        ? { ...selection, selectionSet: rewrite(selection.selectionSet, getNamedType(definition.type), [...path, key], context, name === '_entities') }
+        : selection);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const type = selection.typeCondition ? context.schema.getType(selection.typeCondition.name.value) : parentType;
+      if (!type) throw new ShardPlanError(`type ${selection.typeCondition?.name.value} is not in the exchange contract`);
+      selections.push({ ...selection, selectionSet: rewrite(selection.selectionSet, type, path, context, entityRoot) });
+    }
+  }
+  selections.push(...hiddenFieldsFor(parentType.name));
+  if (liftedHere.length > 0) {
+    const keyField = ENTITIES[parentType.name].key;
+    selections.push(field(keyField, HIDDEN.entityKey));
+    context.lifted.push({ path, typeName: parentType.name, fields: liftedHere });
+  }
+  return { ...set, selections };
+}
+
+function variablesUsed(nodes: FieldNode[]): Set<string> {
+  const used = new Set<string>();
+  for (const node of nodes) visit(node, { Variable: (variable) => void used.add(variable.name.value) });
+  return used;
+}
+
+function liftOperation(site: { typeName: string; fields: FieldNode[] }, variableDefinitions: readonly VariableDefinitionNode[]): string {
+  const used = variablesUsed(site.fields);
+  const definitions = variableDefinitions.filter((d) => used.has(d.variable.name.value)).map((d) => print(d));
+  return `query ShardLift($representations: [_Any!]!${definitions.length ? `, ${definitions.join(', ')}` : ''}) {
+  _entities(representations: $representations) { ... on ${site.typeName} { ${site.fields.map((f) => print(f)).join(' ')} } } }`;
+}
+
+function topLevelFields(set: SelectionSetNode): FieldNode[] {
+  const out: FieldNode[] = [];
+  for (const selection of set.selections) {
+    if (selection.kind === Kind.FIELD) out.push(selection);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) out.push(...topLevelFields(selection.selectionSet));
+  }
+  return out;
+}
+
+/** Plans one fetch of the `exchanges` subgraph against the exchange contract's schema. */
+export function planShardFetch(document: DocumentNode, schema: GraphQLSchema): ShardPlan {
+  const operation = inlineFragments(document);
+  if (operation.operation !== 'query') throw new ShardPlanError(`${operation.operation} operations are not served by exchanges`);
+  const queryType = schema.getQueryType()!;
+  const context: RewriteContext = { schema, lifted: [] };
+  const rewritten: OperationDefinitionNode = { ...operation, selectionSet: rewrite(operation.selectionSet, queryType, [], context, false) };
+
+  const top = topLevelFields(operation.selectionSet);
+  const isEntities = top.some((f) => f.name.value === '_entities');
+  const rootFields: FieldPlan[] = [];
+  const entityFields = new Map<string, FieldPlan[]>();
+  for (const node of top) {
+    const name = node.name.value;
+    const definition = queryType.getFields()[name];
+    if (!definition && !name.startsWith('__')) throw new ShardPlanError(`Query.${name} is not in the exchange contract`);
+    rootFields.push({ responseKey: node.alias?.value ?? name, fieldName: name, node, definition, rule: ROOT_FIELDS[name], shape: shapeOf(node.selectionSet) });
+    if (name !== '_entities' || !node.selectionSet) continue;
+    for (const fragment of node.selectionSet.selections) {
+      if (fragment.kind !== Kind.INLINE_FRAGMENT || !fragment.typeCondition) continue;
+      const typeName = fragment.typeCondition.name.value;
+      const fanOut = FAN_OUT_ENTITY_FIELDS[typeName];
+      if (!fanOut) continue;
+      const type = schema.getType(typeName)!;
+      const list = entityFields.get(typeName) ?? [];
+      for (const entityField of topLevelFields(fragment.selectionSet)) {
+        const rule = fanOut[entityField.name.value];
+        if (!rule) continue;
+        list.push({
+          responseKey: entityField.alias?.value ?? entityField.name.value, fieldName: entityField.name.value, node: entityField,
+          definition: fieldsOf(type)[entityField.name.value], rule, shape: shapeOf(entityField.selectionSet),
+        });
+      }
+      entityFields.set(typeName, list);
+    }
+  }
+
+  const lifts: LiftSite[] = context.lifted.map((site) => {
+    const text = liftOperation(site, operation.variableDefinitions ?? []);
+    return { path: site.path, typeName: site.typeName, keyField: ENTITIES[site.typeName].key, operation: text, document: parse(text) };
+  });
+  return {
+    kind: isEntities ? 'entities' : 'root',
+    query: print({ kind: Kind.DOCUMENT, definitions: [rewritten] }),
+    operationName: operation.name?.value,
+    rootFields,
+    entityFields,
+    lifts,
+  };
+}

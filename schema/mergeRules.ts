@@ -1,0 +1,47 @@
+/**
+ * How the shard router spreads and merges each part of the exchange contract (schema/exchange.graphql).
+ * This is the one place that says it; gateway/src/shards/ reads it and holds no field names of its own.
+ *
+ * - `fanOut` fields go to every target exchange (all online ones, or those in `filter.exchanges`);
+ *   `connection` answers merge by keyset, `priceStats` answers merge by sketch.
+ * - `byIdArgument` fields go to the one exchange named by the prefix of the id argument.
+ * - Entities route by the prefix of their key (`byKeyPrefix`), by their key itself (`byKey`), or go
+ *   everywhere and merge their connection fields (`fanOut`).
+ */
+export type FieldMerge =
+  | { route: 'fanOut'; merge: 'connection' | 'priceStats'; filterArgument: string }
+  | { route: 'byIdArgument'; argument: string };
+
+export type EntityRoute =
+  | { route: 'byKeyPrefix'; key: string }
+  | { route: 'byKey'; key: string }
+  | { route: 'fanOut'; key: string };
+
+export const ROOT_FIELDS: Record<string, FieldMerge> = {
+  datasets: { route: 'fanOut', merge: 'connection', filterArgument: 'filter' },
+  priceStats: { route: 'fanOut', merge: 'priceStats', filterArgument: 'filter' },
+  dataset: { route: 'byIdArgument', argument: 'id' },
+};
+
+export const ENTITIES: Record<string, EntityRoute> = {
+  Dataset: { route: 'byKeyPrefix', key: 'id' },
+  Exchange: { route: 'byKey', key: 'id' },
+  Provider: { route: 'fanOut', key: 'uscc' },
+};
+
+/** Fields of entities that live on every exchange at once: lifted out of nested selections and fanned out. */
+export const FAN_OUT_ENTITY_FIELDS: Record<string, Record<string, FieldMerge>> = {
+  Provider: { datasets: { route: 'fanOut', merge: 'connection', filterArgument: 'filter' } },
+};
+
+/** Types whose objects carry an exchange-prefixed id: every one an exchange returns must bear its own prefix. */
+export const PREFIXED_ID_TYPES: Record<string, string> = { Dataset: 'id' };
+
+/** The connection type and the fields the keyset merge reads. */
+export const CONNECTION = { type: 'DatasetConnection', edges: 'edges', nodes: 'nodes', pageInfo: 'pageInfo', totalCount: 'totalCount', missing: 'missingExchanges', cursor: 'cursor' } as const;
+
+/** The statistics bucket type and the fields the sketch merge reads (sketch is @inaccessible: router only). */
+export const STATS_BUCKET = { type: 'PriceStatsBucket', fields: ['key', 'count', 'pricedCount', 'min', 'max', 'sketch'] } as const;
+
+/** Separator of the exchange prefix in global ids: "sh:ds-000123". */
+export const ID_PREFIX_SEPARATOR = ':';

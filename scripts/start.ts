@@ -1,0 +1,163 @@
+/**
+ * `npm start`: the whole stack as child processes on this machine: the providers subgraph and the four
+ * exchanges (each seeds its own database on first start), then the gateway, given their URLs.
+ * Ctrl-C or SIGTERM stops everything and exits 0; a service that dies takes the stack down with exit 1.
+ */
+import { DEFAULT_EXCHANGES, DEFAULT_PORTS } from '../shared/domain.ts';
+import {
+  spawnService, stopAll, describeExit, ServiceError, DEFAULT_READY_TIMEOUT_MS, type Service, type ServiceOptions,
+} from './lib/processes.ts';
+
+/**
+ * A child that dies in the same instant as a Ctrl-C (the terminal sends SIGINT to every process in the
+ * group, and an exchange busy seeding dies at once) must not be reported as a crash; we wait this long
+ * for our own signal handler to run before calling an exit a failure.
+ */
+const SIGNAL_RACE_MS = 300;
+
+class StartError extends Error {}
+
+function portFromEnv(variable: string, fallback: number): number {
+  const text = process.env[variable];
+  if (text === undefined || text === '') return fallback;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StartError(`${variable} must be a TCP port from 0 to 65535, got ${JSON.stringify(text)}`);
+  }
+  return port;
+}
+
+function timeoutFromEnv(): number {
+  const text = process.env.STARTUP_TIMEOUT_MS;
+  if (text === undefined || text === '') return DEFAULT_READY_TIMEOUT_MS;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 1) throw new StartError(`STARTUP_TIMEOUT_MS must be a positive integer, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+/**
+ * The ready line is the signal; /health is polled as well in case logging above info hides that line.
+ * A port of 0 (pick a free one) has nothing to poll, so there the line is the only signal.
+ */
+function healthFallback(port: number): Pick<ServiceOptions, 'healthUrl' | 'urlWhenHealthy'> {
+  if (port === 0) return {};
+  return { healthUrl: `http://127.0.0.1:${port}/health`, urlWhenHealthy: `http://127.0.0.1:${port}/graphql` };
+}
+
+/** The port a ready URL names (a service started on port 0 tells us its real one this way). */
+function portOf(url: string, fallback: number): number {
+  try {
+    const { port } = new URL(url);
+    return port ? Number(port) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+async function main(): Promise<number> {
+  const timeoutMs = timeoutFromEnv();
+  const providersPort = portFromEnv('PROVIDERS_PORT', DEFAULT_PORTS.providers);
+  const gatewayPort = portFromEnv('PORT', DEFAULT_PORTS.gateway);
+  const exchanges = DEFAULT_EXCHANGES.map((e) => ({ id: e.id, port: portFromEnv(`${e.id.toUpperCase()}_PORT`, DEFAULT_PORTS[e.id]) }));
+
+  const services: Service[] = [];
+  let shuttingDown = false;
+  let failure: string | undefined;
+  let wake: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (wake = resolve));
+
+  const shutDown = (reason: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    console.log(`start: ${reason}; stopping ${services.length} services`);
+    wake();
+  };
+  process.on('SIGINT', () => shutDown('SIGINT'));
+  process.on('SIGTERM', () => shutDown('SIGTERM'));
+
+  const launch = (options: ServiceOptions): Service => {
+    const service = spawnService({ timeoutMs, ...options });
+    services.push(service);
+    void service.exited.then(async (status) => {
+      if (service.stopRequested || shuttingDown) return;
+      await new Promise((resolve) => setTimeout(resolve, SIGNAL_RACE_MS));
+      if (shuttingDown) return;
+      failure ??= `${service.name} ${describeExit(status)}${service.readyRecord ? '' : ' before it was ready'}`;
+      shutDown(`${service.name} failed`);
+    });
+    return service;
+  };
+
+  /** Waits for these services, or returns false as soon as the stack is shutting down. */
+  const whenReady = async (batch: Service[]): Promise<boolean> => {
+    const all = Promise.all(batch.map((s) => s.ready)).then(() => true);
+    try {
+      return await Promise.race([all, stopped.then(() => false)]);
+    } catch (err) {
+      // An early exit is left to the exit watcher above, which tells a crash from a Ctrl-C; a timeout is ours.
+      if (!(err instanceof ServiceError) || err.reason === 'timeout') {
+        failure ??= err instanceof Error ? err.message : String(err);
+        shutDown(err instanceof ServiceError ? `${err.service} failed` : 'startup failed');
+      }
+      await stopped;
+      return false;
+    }
+  };
+
+  // Providers and exchanges do not depend on each other, so they start (and seed) at the same time.
+  const providers = launch({
+    name: 'providers',
+    file: 'subgraphs/providers/main.ts',
+    env: { PORT: String(providersPort), PROVIDERS_PORT: String(providersPort) },
+    readyMsg: 'providers ready',
+    ...healthFallback(providersPort),
+  });
+  const exchangeServices = exchanges.map((e) => launch({
+    name: e.id,
+    file: 'subgraphs/exchange/main.ts',
+    args: ['--id', e.id, '--port', String(e.port)],
+    readyMsg: 'exchange ready',
+    ...healthFallback(e.port),
+  }));
+
+  if (await whenReady([providers, ...exchangeServices])) {
+    const gateway = launch({
+      name: 'gateway',
+      file: 'gateway/src/main.ts',
+      env: {
+        PORT: String(gatewayPort),
+        PROVIDERS_URL: providers.url,
+        EXCHANGE_URLS: exchangeServices.map((s) => `${s.name}=${s.url}`).join(','),
+      },
+      readyMsg: 'gateway ready',
+      ...healthFallback(gatewayPort),
+    });
+    if (await whenReady([gateway])) {
+      const width = Math.max(...services.map((s) => s.name.length));
+      console.log([
+        '',
+        `Gateway ready at http://localhost:${portOf(gateway.url, gatewayPort)}/graphql`,
+        ...[providers, ...exchangeServices].map((s) => `  ${s.name.padEnd(width)}  ${s.url}`),
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'));
+    }
+  }
+
+  await stopped;
+  await stopAll(services);
+  if (failure) {
+    console.error(`start: ${failure}; stopped the others`);
+    return 1;
+  }
+  console.log('start: all services stopped');
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof StartError ? `start: ${err.message}` : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,285 @@
+import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
+import { graphql, dataOf } from './helpers/graphql.ts';
+import { startStack, type Stack } from './helpers/stack.ts';
+import { comparePositions, decodeCursor } from '../shared/datasetOrder.ts';
+import { parseAmountMicros } from '../shared/money.ts';
+import type { DatasetSort } from '../shared/domain.ts';
+
+let stack: Stack;
+const EXCHANGES = ['bj', 'gy', 'sh', 'ty'];
+
+const PAGE = `query Page($filter: DatasetFilter, $sort: DatasetSort, $first: Int, $after: String) {
+  datasets(filter: $filter, sort: $sort, first: $first, after: $after) {
+    edges { cursor node { id title price { model amount } } }
+    pageInfo { hasNextPage endCursor } totalCount missingExchanges } }`;
+
+interface Edge { cursor: string; node: { id: string; title: string; price: { model: string; amount: string | null } } }
+
+async function walk(url: string, filter: Record<string, unknown> | null, sort: DatasetSort, first: number): Promise<{ edges: Edge[]; totalCount: number; pages: number }> {
+  const edges: Edge[] = [];
+  let after: string | null = null;
+  let totalCount = 0;
+  let pages = 0;
+  for (;;) {
+    const data: any = dataOf(await graphql(url, PAGE, { filter, sort, first, after }));
+    pages++;
+    edges.push(...data.datasets.edges);
+    totalCount = data.datasets.totalCount;
+    expect(data.datasets.missingExchanges).toEqual([]);
+    if (!data.datasets.pageInfo.hasNextPage) break;
+    after = data.datasets.pageInfo.endCursor;
+  }
+  return { edges, totalCount, pages };
+}
+
+/** The union of every exchange's own answer, asked directly, in the global order. */
+async function unionOfExchanges(filter: Record<string, unknown> | null, sort: DatasetSort): Promise<Edge[]> {
+  const parts = await Promise.all(EXCHANGES.map((id) => walk(stack.exchangeUrls[id], filter, sort, 100)));
+  const all = parts.flatMap((p) => p.edges);
+  const position = (edge: Edge) => {
+    const decoded = decodeCursor(edge.cursor, sort);
+    if (typeof decoded === 'string') throw new Error(decoded);
+    return decoded;
+  };
+  return all.sort((a, b) => comparePositions(sort, position(a), position(b)));
+}
+
+beforeAll(async () => {
+  stack = await startStack({ perExchange: 400, exchangeTimeoutMs: 1000 });
+}, 180_000);
+afterAll(async () => {
+  await stack?.stop();
+});
+beforeEach(() => {
+  for (const proxy of Object.values(stack.proxies)) proxy.reset();
+});
+
+describe('gateway: merged catalog', () => {
+  const cases: Array<[DatasetSort, Record<string, unknown> | null]> = [
+    ['UPDATED_DESC', null],
+    ['PRICE_ASC', null],
+    ['PRICE_DESC', { categories: ['IDENTITY_VERIFICATION', 'TELECOM', 'BUSINESS_REGISTRATION', 'JUDICIAL_RECORDS'] }],
+    ['TITLE_ASC', { pricingModels: ['PER_CALL', 'ANNUAL', 'NEGOTIABLE'], updatedSince: '2019-01-01T00:00:00Z' }],
+    ['UPDATED_DESC', { providerKinds: ['GOVERNMENT_DEPARTMENT'], personalInfo: ['NONE'] }],
+  ];
+  for (const [sort, filter] of cases) {
+    it(`equals, item for item, the union of the exchanges' answers in ${sort} order ${filter ? 'with filters' : ''}`, async () => {
+      const expected = await unionOfExchanges(filter, sort);
+      const merged = await walk(stack.gatewayUrl, filter, sort, 37);
+      expect(expected.length).toBeGreaterThan(37);
+      expect(merged.edges.map((e) => e.node.id)).toEqual(expected.map((e) => e.node.id));
+      expect(new Set(merged.edges.map((e) => e.node.id)).size).toBe(merged.edges.length);
+      expect(merged.totalCount).toBe(expected.length);
+      expect(merged.pages).toBe(Math.ceil(expected.length / 37));
+    });
+  }
+
+  it('merges a text search over every exchange in RELEVANCE order with no gap or duplicate', async () => {
+    const expected = await unionOfExchanges({ text: 'data' }, 'RELEVANCE');
+    const merged = await walk(stack.gatewayUrl, { text: 'data' }, 'RELEVANCE', 25);
+    expect(merged.edges.map((e) => e.node.id)).toEqual(expected.map((e) => e.node.id));
+  });
+
+  it('keeps cursors opaque and global: a gateway cursor continues the order on an exchange too', async () => {
+    const page: any = dataOf(await graphql(stack.gatewayUrl, PAGE, { sort: 'PRICE_ASC', first: 10 }));
+    const after = page.datasets.pageInfo.endCursor;
+    const direct: any = dataOf(await graphql(stack.exchangeUrls.sh, PAGE, { sort: 'PRICE_ASC', first: 5, after }));
+    const last = decodeCursor(after, 'PRICE_ASC') as { key: number; id: string };
+    for (const edge of direct.datasets.edges) {
+      expect(comparePositions('PRICE_ASC', decodeCursor(edge.cursor, 'PRICE_ASC') as any, last)).toBeGreaterThan(0);
+    }
+  });
+
+  it('adds the cursor to the shard query when the client asks only for nodes, and strips it', async () => {
+    const nodesOnly: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(sort: TITLE_ASC, first: 30) { nodes { title } } }`));
+    const expected = (await unionOfExchanges(null, 'TITLE_ASC')).slice(0, 30).map((e) => e.node.title);
+    expect(nodesOnly.datasets.nodes.map((n: any) => n.title)).toEqual(expected);
+    expect(Object.keys(nodesOnly.datasets)).toEqual(['nodes']);
+    expect(Object.keys(nodesOnly.datasets.nodes[0])).toEqual(['title']);
+  });
+
+  it('merges priceStats from sketches: exact counts, min and max, quantiles within 1%', async () => {
+    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ priceStats(groupBy: CATEGORY) { key count pricedCount min p50 p90 max currency } }`));
+    const rows = await unionOfExchanges(null, 'UPDATED_DESC');
+    const full: any[] = [];
+    for (const id of EXCHANGES) {
+      let after: string | null = null;
+      do {
+        const page: any = dataOf(await graphql(stack.exchangeUrls[id], `query($after: String) { datasets(first: 100, after: $after) { nodes { category price { amount } } pageInfo { hasNextPage endCursor } } }`, { after }));
+        full.push(...page.datasets.nodes);
+        after = page.datasets.pageInfo.hasNextPage ? page.datasets.pageInfo.endCursor : null;
+      } while (after);
+    }
+    expect(full.length).toBe(rows.length);
+    expect(data.priceStats.reduce((sum: number, b: any) => sum + b.count, 0)).toBe(full.length);
+    for (const bucket of data.priceStats) {
+      const amounts = full.filter((d) => d.category === bucket.key && d.price.amount !== null).map((d) => parseAmountMicros(d.price.amount)!).sort((a, b) => a - b);
+      expect(bucket.count).toBe(full.filter((d) => d.category === bucket.key).length);
+      expect(bucket.pricedCount).toBe(amounts.length);
+      if (!amounts.length) continue;
+      expect(parseAmountMicros(bucket.min)).toBe(amounts[0]);
+      expect(parseAmountMicros(bucket.max)).toBe(amounts.at(-1));
+      for (const [field, q] of [['p50', 0.5], ['p90', 0.9]] as const) {
+        const exact = amounts[Math.floor(q * (amounts.length - 1))];
+        expect(Math.abs(parseAmountMicros(bucket[field])! - exact)).toBeLessThanOrEqual(exact * 0.01 + 1);
+      }
+    }
+  });
+
+  it('groups priceStats by EXCHANGE with one bucket per exchange', async () => {
+    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ priceStats(groupBy: EXCHANGE) { key count } }`));
+    expect(data.priceStats.map((b: any) => b.key)).toEqual(EXCHANGES);
+    expect(data.priceStats.every((b: any) => b.count === 400)).toBe(true);
+  });
+});
+
+describe('gateway: routing', () => {
+  it('calls only the exchanges named in filter.exchanges', async () => {
+    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(filter: { exchanges: ["sh", "gy"] }, first: 50) { totalCount nodes { id } } }`));
+    expect(data.datasets.totalCount).toBe(800);
+    expect(new Set(data.datasets.nodes.map((n: any) => n.id.split(':')[0]))).toEqual(new Set(['sh', 'gy']));
+    expect(Object.fromEntries(EXCHANGES.map((id) => [id, stack.proxies[id].calls]))).toEqual({ bj: 0, gy: 1, sh: 1, ty: 0 });
+  });
+
+  it('sends dataset(id) to its one exchange and _entities only to the owners', async () => {
+    const page: any = dataOf(await graphql(stack.exchangeUrls.ty, `{ datasets(first: 1) { nodes { id title } } }`));
+    const target = page.datasets.nodes[0];
+    const data: any = dataOf(await graphql(stack.gatewayUrl, `query($id: ID!) { dataset(id: $id) { id title exchange { id name city datasetCount catalogVersion } } }`, { id: target.id }));
+    expect(data.dataset).toMatchObject({ id: target.id, title: target.title, exchange: { id: 'ty', city: 'Taiyuan', datasetCount: 400 } });
+    expect(stack.proxies.ty.calls).toBeGreaterThanOrEqual(1);
+    expect(stack.proxies.bj.calls + stack.proxies.sh.calls + stack.proxies.gy.calls).toBe(0);
+  });
+
+  it('joins Dataset → Provider (providers subgraph) → datasets fanned out over every exchange', async () => {
+    const crossListed: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(filter: { exchanges: ["bj"] }, first: 100) { nodes { productCode provider { uscc } } } }`));
+    const query = `query($code: String) { datasets(filter: { productCode: $code }, first: 10) {
+      nodes { id provider { uscc name kind datasets(first: 100) { totalCount missingExchanges nodes { id productCode } } } } } }`;
+    let checked = 0;
+    for (const node of crossListed.datasets.nodes) {
+      const result: any = dataOf(await graphql(stack.gatewayUrl, query, { code: node.productCode }));
+      const owners = new Set(result.datasets.nodes.map((n: any) => n.id.split(':')[0]));
+      if (owners.size < 2) continue;
+      const provider = result.datasets.nodes[0].provider;
+      expect(provider.name.length).toBeGreaterThan(0);
+      const direct = await Promise.all(EXCHANGES.map((id) => graphql(stack.exchangeUrls[id], `query($r: [_Any!]!) { _entities(representations: $r) { ... on Provider { datasets(first: 100) { totalCount nodes { id } } } } }`, { r: [{ __typename: 'Provider', uscc: provider.uscc }] })));
+      const expectedTotal = direct.reduce((sum, r: any) => sum + r.data._entities[0].datasets.totalCount, 0);
+      expect(provider.datasets.totalCount).toBe(expectedTotal);
+      expect(new Set(provider.datasets.nodes.map((n: any) => n.id.split(':')[0])).size).toBeGreaterThanOrEqual(2);
+      expect(provider.datasets.nodes.map((n: any) => n.id)).toEqual(expect.arrayContaining(result.datasets.nodes.map((n: any) => n.id)));
+      if (++checked >= 3) break;
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it('serves aliases, fragments, variables and several root fields in one request', async () => {
+    const data: any = dataOf(await graphql(stack.gatewayUrl, `
+      fragment Bits on Dataset { id exchange { id } }
+      query Many($n: Int!, $cat: [Category!]) {
+        cheap: datasets(sort: PRICE_ASC, first: $n, filter: { categories: $cat }) { total: totalCount list: edges { c: cursor node { ...Bits } } }
+        dear: datasets(sort: PRICE_DESC, first: 2) { nodes { ... on Dataset { id } } info: pageInfo { more: hasNextPage } }
+        stats: priceStats(groupBy: PRICING_MODEL) { key n: count }
+        exchanges { id name status }
+        __typename
+      }`, { n: 3, cat: ['TELECOM', 'IDENTITY_VERIFICATION'] }));
+    expect(data.cheap.list).toHaveLength(3);
+    expect(typeof data.cheap.list[0].c).toBe('string');
+    expect(data.cheap.list[0].node.exchange.id).toBe(data.cheap.list[0].node.id.split(':')[0]);
+    expect(data.dear.nodes).toHaveLength(2);
+    expect(data.dear.info.more).toBe(true);
+    expect(data.stats.reduce((s: number, b: any) => s + b.n, 0)).toBe(1600);
+    expect(data.exchanges.map((e: any) => e.id)).toEqual(EXCHANGES);
+    expect(data.__typename).toBe('Query');
+  });
+
+  it('passes bad input through as BAD_USER_INPUT naming the argument', async () => {
+    const result = await graphql(stack.gatewayUrl, PAGE, { first: 500 });
+    expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(result.errors?.[0].message).toMatch(/^first: must be between 0 and 100/);
+    expect(result.errors).toHaveLength(1);
+  });
+});
+
+describe('gateway: partial results', () => {
+  async function faulty(mode: 'hang' | 'http500' | 'garbage' | 'reset') {
+    stack.proxies.gy.mode = mode;
+    const started = performance.now();
+    const result = await graphql(stack.gatewayUrl, `{ datasets(first: 100) { totalCount missingExchanges nodes { id } } stats: priceStats(groupBy: EXCHANGE) { key count } }`);
+    return { result: result as any, ms: performance.now() - started };
+  }
+
+  function expectPartial(result: any, code: string) {
+    expect(result.data.datasets.missingExchanges).toEqual(['gy']);
+    expect(result.data.datasets.totalCount).toBe(1200);
+    expect(result.data.datasets.nodes.some((n: any) => n.id.startsWith('gy:'))).toBe(false);
+    expect(result.data.stats.map((b: any) => b.key)).toEqual(['bj', 'sh', 'ty']);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0].extensions).toMatchObject({ code, exchange: 'gy' });
+  }
+
+  it('cuts an exchange that hangs at the timeout and answers with the others', async () => {
+    const { result, ms } = await faulty('hang');
+    expectPartial(result, 'EXCHANGE_TIMEOUT');
+    expect(ms).toBeGreaterThanOrEqual(900);
+    expect(ms).toBeLessThan(4000);
+  });
+
+  it('answers with the others when an exchange answers 500', async () => {
+    expectPartial((await faulty('http500')).result, 'EXCHANGE_UNAVAILABLE');
+  });
+
+  it('answers with the others when an exchange answers garbage', async () => {
+    expectPartial((await faulty('garbage')).result, 'EXCHANGE_BAD_RESPONSE');
+  });
+
+  it('answers with the others when an exchange drops the connection', async () => {
+    expectPartial((await faulty('reset')).result, 'EXCHANGE_UNAVAILABLE');
+  });
+
+  it("drops all data of an exchange that returns another exchange's ids", async () => {
+    stack.proxies.gy.upstreamUrl = stack.exchangeUrls.ty;
+    try {
+      const result: any = await graphql(stack.gatewayUrl, `{ datasets(first: 100) { totalCount missingExchanges nodes { id } } }`);
+      expect(result.data.datasets.missingExchanges).toEqual(['gy']);
+      expect(result.data.datasets.totalCount).toBe(1200);
+      expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_BAD_RESPONSE', exchange: 'gy' });
+      const ids = result.data.datasets.nodes.map((n: any) => n.id);
+      expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      stack.proxies.gy.upstreamUrl = stack.exchangeUrls.gy;
+    }
+  });
+
+  it('keeps the rest of an entity batch when one exchange fails', async () => {
+    stack.proxies.gy.mode = 'http500';
+    const result: any = await graphql(stack.gatewayUrl, `{ exchanges { id datasetCount } }`);
+    const counts = Object.fromEntries(result.data.exchanges.filter(Boolean).map((e: any) => [e.id, e.datasetCount]));
+    expect(counts).toMatchObject({ bj: 400, sh: 400, ty: 400 });
+    expect(result.errors.some((e: any) => e.extensions.code === 'EXCHANGE_UNAVAILABLE' && e.extensions.exchange === 'gy')).toBe(true);
+  });
+
+  it('answers with the others when an exchange process is killed', async () => {
+    await stack.services.gy.stop();
+    const result: any = await graphql(stack.gatewayUrl, `{ datasets(first: 100) { totalCount missingExchanges nodes { id } } stats: priceStats(groupBy: EXCHANGE) { key count } }`);
+    expectPartial(result, 'EXCHANGE_UNAVAILABLE');
+  });
+});
+
+describe('gateway: HTTP surface', () => {
+  it('reports every exchange in /health as JSON', async () => {
+    const health = await (await fetch(`${stack.gatewayBase}/health`)).json();
+    expect(health.exchanges.map((e: any) => e.id)).toEqual(EXCHANGES);
+    expect(health.cache).toBe('memory');
+  });
+
+  it('serves GraphiQL from its own assets, nothing from the internet', async () => {
+    const page = await (await fetch(stack.gatewayUrl, { headers: { accept: 'text/html' } })).text();
+    const sources = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(sources.length).toBeGreaterThan(2);
+    for (const source of sources) {
+      expect(source.startsWith('/')).toBe(true);
+      const asset = await fetch(new URL(source, stack.gatewayBase));
+      expect(asset.status).toBe(200);
+    }
+    expect(page).not.toMatch(/https?:\/\/(?!localhost)/);
+  });
+});

@@ -1,0 +1,78 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A purpose-built "flaky exchange" for resilience tests: a real HTTP server in front of a real exchange
+ * that forwards (and counts) GraphQL calls, or misbehaves on demand. Every fault here is produced for
+ * real on the wire: a hang is a socket that never answers, a 500 is a real 500, garbage is real bytes.
+ */
+export type ProxyMode = 'forward' | 'hang' | 'http500' | 'garbage' | 'reset';
+
+export class FlakyProxy {
+  mode: ProxyMode = 'forward';
+  /** GraphQL calls received (probes, whose operation is HealthProbe, are counted apart). */
+  calls = 0;
+  probes = 0;
+  delayMs = 0;
+  private server: Server | null = null;
+  port = 0;
+
+  constructor(public upstreamUrl: string) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/graphql`;
+  }
+
+  async start(port = 0): Promise<this> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (body.includes('HealthProbe')) this.probes++;
+        else this.calls++;
+        const act = () => {
+          switch (this.mode) {
+            case 'hang':
+              return; // never answers; the socket stays open until the client gives up
+            case 'http500':
+              res.writeHead(500, { 'content-type': 'text/plain' });
+              return res.end('internal error');
+            case 'garbage':
+              res.writeHead(200, { 'content-type': 'application/json' });
+              return res.end('<html>this is not json');
+            case 'reset':
+              return req.socket.destroy();
+            default: {
+              const upstream = new URL(this.upstreamUrl);
+              const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: req.method, headers: req.headers }, (up) => {
+                res.writeHead(up.statusCode ?? 502, up.headers);
+                up.pipe(res);
+              });
+              forward.on('error', () => req.socket.destroy());
+              forward.end(body);
+            }
+          }
+        };
+        if (this.delayMs > 0) setTimeout(act, this.delayMs);
+        else act();
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  reset(): void {
+    this.mode = 'forward';
+    this.calls = 0;
+    this.probes = 0;
+    this.delayMs = 0;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+}
