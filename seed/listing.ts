@@ -113,9 +113,12 @@ const TITLE_TEMPLATES: ReadonlyArray<(s: Subject, place: Division, year: number,
   (s, p, _y, q) => [`${q[0]} ${s.en}: ${p.en}`, `${p.zh}${s.zh}·${q[1]}`],
 ];
 
-/** "Co., Ltd." already ends the sentence. */
-function sentenceEnd(text: string): string {
-  return text.endsWith('.') ? text : `${text}.`;
+/** "Provided by <name>." per provider, built once: a name ending in "Co., Ltd." already ends the sentence. */
+const providedBy = new Map<ProviderRecord, string>();
+function providedByText(provider: ProviderRecord): string {
+  let text = providedBy.get(provider);
+  if (text === undefined) providedBy.set(provider, (text = `Provided by ${provider.name}${provider.name.endsWith('.') ? '' : '.'}`));
+  return text;
 }
 
 function originFor(kind: ProviderKind, rng: Rng): DataOrigin {
@@ -138,7 +141,9 @@ function pickProvider(rng: Rng, category: Category, options: ProductOptions): Pr
 /** Mostly where the provider is; a provider from elsewhere often describes the exchange's own region. */
 function coverageFor(rng: Rng, provider: ProviderRecord, options: ProductOptions): string[] {
   const homePrefix = options.homeDivisionCode.slice(0, 2);
-  const primary = provider.divisionCode.startsWith(homePrefix) || rng.chance(0.5)
+  // A region the seed has no names for cannot be titled, so its listings describe the provider's region.
+  const homeIsNamed = divisionByCode(options.homeDivisionCode) !== undefined;
+  const primary = provider.divisionCode.startsWith(homePrefix) || !homeIsNamed || rng.chance(0.5)
     ? provider.divisionCode
     : options.homeDivisionCode;
   const coverage = [primary];
@@ -157,7 +162,7 @@ export function buildProduct(rng: Rng, options: ProductOptions): Product {
   const subject = rng.weightedPick(SUBJECTS_BY_CATEGORY.get(category)!);
   const type = subject.type;
   const spatialCoverage = coverageFor(rng, provider, options);
-  const place = divisionByCode(spatialCoverage[0]) ?? divisionByCode(provider.divisionCode)!;
+  const place = divisionByCode(spatialCoverage[0])!;
 
   const containsMinorsData = subject.containsMinorsData ?? false;
   // PIPL counts data about children under 14 as sensitive.
@@ -185,7 +190,7 @@ export function buildProduct(rng: Rng, options: ProductOptions): Product {
 
   return {
     provider, category, type, title, titleZh,
-    description: `${subject.en} for ${place.en}. ${detailEn} Provided by ${sentenceEnd(provider.name)} Update frequency: ${freqEn}. Delivery: ${deliveryEn}.`,
+    description: `${subject.en} for ${place.en}. ${detailEn} ${providedByText(provider)} Update frequency: ${freqEn}. Delivery: ${deliveryEn}.`,
     descriptionZh: `${place.zh}${subject.zh}。${detailZh}数据提供方：${provider.nameZh}。更新频率：${freqZh}；交付方式：${deliveryZh}。`,
     keywords: [vocab.keywords[first][0], vocab.keywords[first][1], vocab.keywords[second][0], vocab.keywords[second][1], place.enShort, place.zhShort],
     securityLevel, personalInfo, containsMinorsData,
@@ -200,8 +205,22 @@ const END_MS = Date.UTC(2026, 9, 31, 23, 59);
 const DAY_MS = 86_400_000;
 const HISTORY_LENGTHS: readonly Weighted<number>[] = [[1, 30], [2, 25], [3, 20], [4, 12], [5, 8], [6, 5]];
 
-const toMinute = (ms: number) => Math.floor(ms / 60_000) * 60_000;
-const iso = (ms: number) => new Date(ms).toISOString();
+const MINUTE_MS = 60_000;
+const toMinute = (ms: number) => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+
+/**
+ * ISO text of a whole-minute time. Date#toISOString was the largest cost of generating rows, and
+ * there are only about 4,300 days and 1,440 minutes a day, so both halves are cached.
+ */
+const dayTexts = new Map<number, string>();
+const minuteTexts: string[] = Array.from({ length: 1440 }, (_, m) =>
+  `T${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00.000Z`);
+function iso(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  let dayText = dayTexts.get(day);
+  if (dayText === undefined) dayTexts.set(day, (dayText = new Date(day * DAY_MS).toISOString().slice(0, 10)));
+  return dayText + minuteTexts[Math.floor((ms - day * DAY_MS) / MINUTE_MS)];
+}
 
 /** Decimal text with the option's decimals, trailing zeros beyond two dropped ("0.010" → "0.01"). */
 export function formatAmount(value: number, decimals: number): string {

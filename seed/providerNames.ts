@@ -273,9 +273,9 @@ const PRIVATE_FIELDS: readonly (readonly [zh: string, en: string, categories: re
 
 /** Foreign brands (invented) with their Chinese transliterations. */
 const FOREIGN_BRANDS: readonly NamePair[] = [
-  ['诺德风', 'Nordwind'], ['美瑞迪安', 'Meridian'], ['凯斯特', 'Kestrel'], ['流明', 'Lumen'], ['阿斯特里昂', 'Asterion'],
-  ['蓝野', 'Bluefield'], ['赫尔维', 'Helvetica Data'], ['樱岚', 'Sakuranami'], ['奥克塔', 'Okta Insight'], ['维斯塔', 'Vista Analytics'],
-  ['卡萨诺', 'Casano'], ['北极光', 'Aurora Borealis'], ['泰伦', 'Tellun'], ['索维', 'Sovi Labs'], ['梅森', 'Mason & Pike'],
+  ['诺德风', 'Nordwind'], ['美瑞迪安', 'Meridian'], ['凯斯特', 'Kestrel'], ['卢莫拉', 'Lumora'], ['阿斯特里昂', 'Asterion'],
+  ['蓝野', 'Bluefield'], ['阿尔彭', 'Alpenlicht Data'], ['樱岚', 'Sakuranami'], ['奥克塔维亚', 'Oktavia Insight'], ['维斯塔', 'Vista Analytics'],
+  ['卡萨诺', 'Casano'], ['北极光', 'Borealis Data'], ['泰伦', 'Tellun'], ['索维', 'Sovi Labs'], ['梅森', 'Mason & Pike'],
   ['格兰特', 'Granite Peak'],
 ];
 const FOREIGN_FIELDS: readonly (readonly [zh: string, en: string, categories: readonly Category[]])[] = [
@@ -319,14 +319,17 @@ const SOCIAL_INDUSTRIES: readonly (readonly [zh: string, en: string, types: read
  * Names may repeat; the registry skips the ones it has already used.
  */
 export function* providerCandidates(p: Province, kind: ProviderKind, rng: Rng): Generator<ProviderCandidate> {
-  const [top, ...lower] = p.divisions;
+  // A province's own bodies and those of its capital certainly exist and are the likeliest to list data.
+  const [top, ...others] = p.divisions;
+  const capital = others[0]?.level === 'city' ? [others[0]] : [];
+  const lower = others.slice(capital.length);
   switch (kind) {
     case 'GOVERNMENT_DEPARTMENT': {
       const ofDivision = (d: Division): ProviderCandidate[] => [
         ...departmentsOf(d).map(({ name, categories }) => ({ zh: name[0], en: name[1], divisionCode: d.code, categories })),
         ...specialDepartments(d),
       ];
-      yield* ofDivision(top);
+      yield* [top, ...capital].flatMap(ofDivision);
       yield { zh: p.customs[0], en: p.customs[1], divisionCode: top.code, categories: ['FOREIGN_INVESTMENT', 'BUSINESS_REGISTRATION'] };
       yield* rng.shuffle([...lower.flatMap(ofDivision), ...p.streets.flatMap((s) => streetBodies(s, divisionOf(p, s.divisionCode)).government)]);
       return;
@@ -336,7 +339,7 @@ export function* providerCandidates(p: Province, kind: ProviderKind, rng: Rng): 
         .map((inst) => { const [zh, en] = institutionName(inst, d); return { zh, en, divisionCode: d.code, categories: inst.categories }; });
       const units = (d: Division): ProviderCandidate[] => departmentsOf(d).flatMap(({ name, categories }) =>
         DEPARTMENT_UNITS.map(([unitZh, unitEn]) => ({ zh: `${name[0]}${unitZh}`, en: `${unitEn} of ${name[1]}`, divisionCode: d.code, categories })));
-      yield* standalone(top);
+      yield* [top, ...capital].flatMap(standalone);
       yield* p.universities.map(([zh, en, divisionCode]): ProviderCandidate => ({ zh, en, divisionCode, categories: ['AI_TRAINING_IMAGES', 'AUDIO_SAMPLES', 'GEOSPATIAL'] }));
       yield* rng.shuffle([
         ...lower.flatMap(standalone),

@@ -139,7 +139,8 @@ function getRegistry(): Registry {
   const byProvince = new Map<string, readonly ProviderRecord[]>();
   for (const p of PROVINCES) byProvince.set(p.prefix, buildProvince(p, usedNames, usedUsccs, categories));
   const providers = [...byProvince.values()].flat().sort((a, b) => (a.uscc < b.uscc ? -1 : a.uscc > b.uscc ? 1 : 0));
-  for (const provider of providers) Object.freeze(provider);
+  // The list is frozen but its records are not: @apollo/subgraph tags the objects that
+  // __resolveReference returns with __typename, which a frozen record would refuse.
   registry = {
     providers: Object.freeze(providers),
     byUscc: new Map(providers.map((provider) => [provider.uscc, provider])),
@@ -149,7 +150,7 @@ function getRegistry(): Registry {
   return registry;
 }
 
-/** Every seed provider, sorted by USCC. Built once, on first use. */
+/** Every seed provider, sorted by USCC. Built once, on first use; shared, so treat the records as read-only. */
 export function providerRegistry(): readonly ProviderRecord[] {
   return getRegistry().providers;
 }

@@ -80,13 +80,14 @@ export class Rng {
 
   /** Picks a value with probability proportional to its weight. */
   weightedPick<T>(entries: readonly Weighted<T>[]): T {
+    // Index loops rather than destructuring for-of: this runs several times per generated row.
     let total = 0;
-    for (const [, weight] of entries) total += weight;
+    for (let i = 0; i < entries.length; i++) total += entries[i][1];
     if (!(total > 0)) throw new Error('Rng.weightedPick needs at least one positive weight');
     let r = this.next() * total;
-    for (const [value, weight] of entries) {
-      r -= weight;
-      if (r < 0) return value;
+    for (let i = 0; i < entries.length; i++) {
+      r -= entries[i][1];
+      if (r < 0) return entries[i][0];
     }
     return entries[entries.length - 1][0];
   }

@@ -139,43 +139,51 @@ describe('exchange subgraph: filters', () => {
 
 describe('exchange subgraph: text search', () => {
   const haystack = (i: Item) => [i.title, i.titleZh, i.description, i.descriptionZh, JSON.stringify(i.keywords)].join('\n').toLowerCase();
+  const chinese = (i: Item) => [i.titleZh, i.descriptionZh, JSON.stringify(i.keywords)].join('\n');
+  /** English terms match word prefixes (case-insensitive) in the English title, description or keywords. */
+  const hasWordPrefix = (i: Item, word: string) => new RegExp(`(^|[^\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'iu')
+    .test([i.title, i.description, JSON.stringify(i.keywords)].join('\n'));
 
   function termFrom(pick: (item: Item) => string): string {
     return pick(catalog.find((i) => pick(i).length > 0)!);
   }
 
   it('finds Chinese substrings of three characters or more', async () => {
-    const term = termFrom((i) => [...i.titleZh].slice(1, 4).join(''));
-    const expected = catalog.filter((i) => haystack(i).includes(term.toLowerCase()));
+    const term = termFrom((i) => [...(i.titleZh.match(/\p{Script=Han}{4,}/u)?.[0] ?? '')].slice(1, 4).join(''));
+    expect([...term]).toHaveLength(3);
+    const expected = catalog.filter((i) => chinese(i).includes(term));
     const walked = await walk({ text: term });
     expect(expected.length).toBeGreaterThan(0);
     expect(new Set(ids(walked.items))).toEqual(new Set(ids(expected)));
   });
 
   it('finds two-character Chinese words', async () => {
-    const term = termFrom((i) => [...i.titleZh].slice(0, 2).join(''));
-    const expected = catalog.filter((i) => haystack(i).includes(term.toLowerCase()));
+    const term = termFrom((i) => [...(i.titleZh.match(/\p{Script=Han}{2,}/u)?.[0] ?? '')].slice(0, 2).join(''));
+    expect([...term]).toHaveLength(2);
+    const expected = catalog.filter((i) => chinese(i).includes(term));
     const walked = await walk({ text: term });
     expect(new Set(ids(walked.items))).toEqual(new Set(ids(expected)));
   });
 
-  it('finds English words in any case, every term required', async () => {
+  it('finds English words and word prefixes in any case, every term required', async () => {
     const words = catalog[3].title.split(/\s+/).filter((w) => /^[A-Za-z]{4,}$/.test(w));
     expect(words.length).toBeGreaterThan(0);
-    const text = `${words[0].toUpperCase()} ${words.at(-1)!.toLowerCase()}`;
-    const expected = catalog.filter((i) => haystack(i).includes(words[0].toLowerCase()) && haystack(i).includes(words.at(-1)!.toLowerCase()));
+    const prefix = words.at(-1)!.slice(0, 4).toLowerCase();
+    const text = `${words[0].toUpperCase()} ${prefix}`;
+    const expected = catalog.filter((i) => hasWordPrefix(i, words[0]) && hasWordPrefix(i, prefix));
     const walked = await walk({ text });
     expect(walked.items.map((i) => i.id)).toContain(catalog[3].id);
     expect(new Set(ids(walked.items))).toEqual(new Set(ids(expected)));
   });
 
   it('treats quotes and FTS operators in the text as plain characters', async () => {
-    for (const text of ['"', 'data"', 'NEAR(data', 'data*', 'title:data', 'data OR', '-data', "'; DROP TABLE datasets; --", '%', '_', '\\']) {
+    for (const text of ['"', 'data"', 'NEAR(data', 'data*', 'title:data', 'data OR', '-data', "'; DROP TABLE datasets; --", '%', '_', '\\', '"疫苗', '疫%', '接种"点']) {
       const result = await graphql(exchange.url, PAGE, { filter: { text }, first: 5 });
       expect(result.errors, text).toBeUndefined();
       for (const edge of (result.data as any).datasets.edges) {
         const h = haystack(edge.node);
-        for (const term of text.toLowerCase().split(/\s+/).filter(Boolean)) expect(h).toContain(term);
+        for (const word of text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w && !/\p{Script=Han}/u.test(w))) expect(h).toContain(word);
+        for (const han of text.match(/\p{Script=Han}+/gu) ?? []) expect(h).toContain(han);
       }
     }
     expect((await walk(null)).items).toHaveLength(2000);

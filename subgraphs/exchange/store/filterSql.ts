@@ -1,6 +1,7 @@
 import type { DatasetSort } from '../../../shared/domain.ts';
 import { parseAmountMicros, AMOUNT_RULE } from '../../../shared/money.ts';
 import { badUserInput } from '../../../shared/errors.ts';
+import { hanRuns, bigramPhrase, HAN } from './chineseText.ts';
 
 export interface DatasetFilterInput {
   text?: string | null;
@@ -25,16 +26,29 @@ export interface DatasetFilterInput {
 export interface FilterSql {
   conditions: string[];
   params: unknown[];
-  /** FTS5 query over datasets_fts, when the text has terms of three characters or more. */
-  match: string | null;
+  /** FTS5 queries, at most one per text index; each row must match all of them. */
+  matches: FtsMatch[];
   /** True when the filter excludes this exchange: answer empty without touching the database. */
   matchesNothing: boolean;
 }
 
+export type FtsTable = 'datasets_fts_zh' | 'datasets_fts_en';
+
+export interface FtsMatch {
+  table: FtsTable;
+  query: string;
+}
+
+/** bm25 column weights per index: titles count most, then keywords, then descriptions. */
+export const FTS_RANK: Record<FtsTable, string> = {
+  datasets_fts_zh: 'bm25(datasets_fts_zh, 10.0, 1.0, 5.0)',
+  datasets_fts_en: 'bm25(datasets_fts_en, 10.0, 1.0, 5.0)',
+};
+
 export const MAX_TEXT_LENGTH = 200;
 export const MAX_TEXT_TERMS = 12;
-const TRIGRAM = 3;
-const TEXT_COLUMNS = ['title', 'title_zh', 'description', 'description_zh', 'keywords'];
+const CHINESE_COLUMNS = ['title_zh', 'description_zh', 'keywords'];
+const WORD = /[\p{L}\p{N}]+/gu;
 
 /** An FTS5 phrase: the term in double quotes with inner quotes doubled, so no FTS operator survives. */
 export function ftsPhrase(term: string): string {
@@ -64,7 +78,7 @@ function priceBound(argument: string, value: string | null | undefined): number 
  * trigram, an escaped LIKE. `argumentPath` prefixes error messages ("filter" or "datasets.filter").
  */
 export function filterSql(filter: DatasetFilterInput | null | undefined, exchangeId: string, argumentPath = 'filter'): FilterSql {
-  const out: FilterSql = { conditions: [], params: [], match: null, matchesNothing: false };
+  const out: FilterSql = { conditions: [], params: [], matches: [], matchesNothing: false };
   if (!filter) return out;
   if (filter.exchanges && filter.exchanges.length > 0 && !filter.exchanges.includes(exchangeId)) out.matchesNothing = true;
 
@@ -76,16 +90,24 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
     if (terms.length > MAX_TEXT_TERMS) {
       throw badUserInput(`${argumentPath}.text`, `must have at most ${MAX_TEXT_TERMS} terms, got ${terms.length}`);
     }
-    const phrases: string[] = [];
+    // Han runs: bigram phrases (any substring of 2+ characters), or an escaped LIKE for one character.
+    // Other words: word-prefix phrases over the English index ("vaccin" finds "vaccination").
+    // FTS syntax never reaches SQLite from the user: every piece is rebuilt from letters and digits.
+    const chinese: string[] = [];
+    const english: string[] = [];
     for (const term of terms) {
-      if ([...term].length >= TRIGRAM) {
-        phrases.push(ftsPhrase(term));
-      } else {
-        out.conditions.push(`(${TEXT_COLUMNS.map((c) => `d.${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
-        for (let i = 0; i < TEXT_COLUMNS.length; i++) out.params.push(likePattern(term));
+      for (const run of hanRuns(term)) {
+        if ([...run].length >= 2) chinese.push(bigramPhrase(run));
+        else {
+          out.conditions.push(`(${CHINESE_COLUMNS.map((c) => `d.${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+          for (let i = 0; i < CHINESE_COLUMNS.length; i++) out.params.push(likePattern(run));
+        }
       }
+      const words = term.split(HAN).join(' ').match(WORD) ?? [];
+      if (words.length > 0) english.push(`${ftsPhrase(words.join(' '))}*`);
     }
-    if (phrases.length > 0) out.match = phrases.join(' AND ');
+    if (english.length > 0) out.matches.push({ table: 'datasets_fts_en', query: english.join(' AND ') });
+    if (chinese.length > 0) out.matches.push({ table: 'datasets_fts_zh', query: chinese.join(' AND ') });
   }
 
   inList('category', filter.categories, out);
