@@ -6,7 +6,8 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const logger = createLogger(config.logLevel);
   const gateway = await startGateway(config, { logger });
-  logger.info({ url: gateway.url, exchanges: config.exchanges.map((e) => e.id) }, 'gateway ready');
+  // The ready line is printed at any LOG_LEVEL: `npm start` and the tests wait for it.
+  logger.child({}, { level: 'info' }).info({ url: gateway.url, exchanges: config.exchanges.map((e) => e.id) }, 'gateway ready');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

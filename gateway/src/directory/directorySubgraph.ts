@@ -13,7 +13,7 @@ scalar DateTime
 
 type Query {
   "Every registered exchange, by id."
-  exchanges: [Exchange!]!
+  exchanges: [Exchange]!
   exchange(id: ID!): Exchange
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
@@ -7,11 +8,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * and Apollo's default landing page would load its sandbox from a CDN.
  */
 const require = createRequire(import.meta.url);
-const ASSETS: Record<string, { module: string; type: string }> = {
-  'react.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
-  'react-dom.js': { module: 'react-dom/umd/react-dom.production.min.js', type: 'text/javascript' },
-  'graphiql.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
-  'graphiql.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
+const ASSETS: Record<string, { pkg: string; file: string; type: string }> = {
+  'react.js': { pkg: 'react', file: 'umd/react.production.min.js', type: 'text/javascript' },
+  'react-dom.js': { pkg: 'react-dom', file: 'umd/react-dom.production.min.js', type: 'text/javascript' },
+  'graphiql.js': { pkg: 'graphiql', file: 'graphiql.min.js', type: 'text/javascript' },
+  'graphiql.css': { pkg: 'graphiql', file: 'graphiql.min.css', type: 'text/css' },
 };
 const loaded = new Map<string, Buffer>();
 
@@ -54,10 +55,12 @@ export function landingPageHtml(): string {
 export function serveAsset(path: string, res: ServerResponse): boolean {
   const asset = ASSETS[path.slice(ASSET_PATH_PREFIX.length)];
   if (!path.startsWith(ASSET_PATH_PREFIX) || !asset) return false;
-  let body = loaded.get(asset.module);
+  const key = `${asset.pkg}/${asset.file}`;
+  let body = loaded.get(key);
   if (!body) {
-    body = readFileSync(require.resolve(asset.module));
-    loaded.set(asset.module, body);
+    // Packages' "exports" maps hide their UMD files from require.resolve, so go through package.json.
+    body = readFileSync(join(dirname(require.resolve(`${asset.pkg}/package.json`)), asset.file));
+    loaded.set(key, body);
   }
   res.writeHead(200, { 'content-type': `${asset.type}; charset=utf-8`, 'cache-control': 'public, max-age=86400', 'content-length': body.length });
   res.end(body);

@@ -215,7 +215,7 @@ export class ShardRouter implements GraphQLDataSource {
         if (field.rule.merge === 'priceStats' && !Array.isArray(value)) return `answered no ${field.responseKey} list`;
       }
     }
-    return findAnswerProblem(answer.data, answer.exchange);
+    return findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys);
   }
 
   private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>): Promise<Outcome> {
@@ -252,7 +252,7 @@ export class ShardRouter implements GraphQLDataSource {
     const { answers, failures, userErrors } = this.triage(results, (answer) => {
       const entities = answer.data?._entities;
       if (!Array.isArray(entities) || entities.length !== indexesByExchange.get(answer.exchange)!.length) return 'answered _entities out of line with the representations';
-      return findAnswerProblem(answer.data, answer.exchange);
+      return findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys);
     });
     if (userErrors.length > 0) return { data: null, errors: userErrors };
     const failed = new Map(failures.map((f) => [f.exchange, f]));

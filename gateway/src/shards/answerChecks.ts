@@ -7,7 +7,7 @@ import { HIDDEN, HIDDEN_PREFIX } from './shardPlan.ts';
  * the exchange's own prefix, connection lists must line up with their cursors, and statistics must carry
  * a readable sketch. Returns what is wrong, or null. A lying exchange is dropped whole.
  */
-export function findAnswerProblem(data: unknown, exchange: string): string | null {
+export function findAnswerProblem(data: unknown, exchange: string, alignedListKeys: ReadonlySet<string>): string | null {
   const prefix = `${exchange}${ID_PREFIX_SEPARATOR}`;
   const stack: unknown[] = [data];
   while (stack.length > 0) {
@@ -30,8 +30,9 @@ export function findAnswerProblem(data: unknown, exchange: string): string | nul
         if (id === null) return 'returned a cursor that is not a cursor';
         if (!id.startsWith(prefix)) return `returned cursor of id ${JSON.stringify(id)} without its prefix "${prefix}"`;
       }
-      for (const [key, list] of Object.entries(object)) {
-        if (Array.isArray(list) && !key.startsWith(HIDDEN_PREFIX) && list.length !== edges.length) return 'returned connection lists of different lengths';
+      for (const key of alignedListKeys) {
+        const list = object[key];
+        if (list !== undefined && (!Array.isArray(list) || list.length !== edges.length)) return `returned ${key} out of line with its cursors`;
       }
       if (typeof (object[HIDDEN.info] as { hasNextPage?: unknown } | null)?.hasNextPage !== 'boolean') return 'returned a connection without pageInfo';
     }

@@ -60,6 +60,8 @@ export interface ShardPlan {
   rootFields: FieldPlan[];
   entityFields: Map<string, FieldPlan[]>;
   lifts: LiftSite[];
+  /** Response keys of connection lists (edges, nodes) that must line up with the hidden cursors. */
+  alignedListKeys: Set<string>;
 }
 
 export class ShardPlanError extends Error {}
@@ -152,6 +154,7 @@ export function shapeOf(set: SelectionSetNode | undefined): Shape | undefined {
 
 interface RewriteContext {
   schema: GraphQLSchema;
+  alignedListKeys: Set<string>;
   lifted: Array<{ path: string[]; typeName: string; fields: FieldNode[] }>;
 }
 
@@ -174,6 +177,7 @@ function rewrite(set: SelectionSetNode, parentType: GraphQLNamedType, path: stri
       const definition = fields[name];
       if (!definition) throw new ShardPlanError(`${parentType.name}.${name} is not in the exchange contract`);
       const key = selection.alias?.value ?? name;
+      if (parentType.name === CONNECTION.type && (name === CONNECTION.edges || name === CONNECTION.nodes)) context.alignedListKeys.add(key);
       selections.push(selection.selectionSet
         ? { ...selection, selectionSet: rewrite(selection.selectionSet, getNamedType(definition.type), [...path, key], context, name === '_entities') }
         : selection);
@@ -219,7 +223,7 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema): S
   const operation = inlineFragments(document);
   if (operation.operation !== 'query') throw new ShardPlanError(`${operation.operation} operations are not served by exchanges`);
   const queryType = schema.getQueryType()!;
-  const context: RewriteContext = { schema, lifted: [] };
+  const context: RewriteContext = { schema, lifted: [], alignedListKeys: new Set() };
   const rewritten: OperationDefinitionNode = { ...operation, selectionSet: rewrite(operation.selectionSet, queryType, [], context, false) };
 
   const top = topLevelFields(operation.selectionSet);
@@ -262,5 +266,6 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema): S
     rootFields,
     entityFields,
     lifts,
+    alignedListKeys: context.alignedListKeys,
   };
 }
