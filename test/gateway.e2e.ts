@@ -191,6 +191,12 @@ describe('gateway: routing', () => {
     expect(data.__typename).toBe('Query');
   });
 
+  it('keeps router-only fields (the sketch) out of the public API', async () => {
+    const result = await graphql(stack.gatewayUrl, `{ priceStats(groupBy: CATEGORY) { key sketch } }`);
+    expect(result.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(result.errors?.[0].message).toMatch(/sketch/);
+  });
+
   it('passes bad input through as BAD_USER_INPUT naming the argument', async () => {
     const result = await graphql(stack.gatewayUrl, PAGE, { first: 500 });
     expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');

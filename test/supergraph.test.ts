@@ -14,7 +14,7 @@ describe('supergraph', () => {
 
   it('keeps the sketch out of the public API', () => {
     const sdl = composeSupergraph();
-    expect(sdl).toMatch(/sketch: String! @join__field\(graph: EXCHANGES\) @inaccessible/);
+    expect(sdl).toMatch(/sketch: String! @inaccessible/);
   });
 
   it('has the enum values of DOMAIN.md in the contract', () => {
