@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { graphql, dataOf } from './helpers/graphql.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
+import { startService, freePort } from '../scripts/lib/processes.ts';
 import { comparePositions, decodeCursor } from '../shared/datasetOrder.ts';
 import { parseAmountMicros } from '../shared/money.ts';
 import type { DatasetSort } from '../shared/domain.ts';
@@ -271,6 +272,31 @@ describe('gateway: partial results', () => {
 });
 
 describe('gateway: HTTP surface', () => {
+  it('removes stack traces from responses when NODE_ENV=production', async () => {
+    const development = await graphql(stack.gatewayUrl, PAGE, { first: 500 });
+    expect(JSON.stringify(development.errors)).toContain('stacktrace');
+    const production = await startService({
+      name: 'gateway-production', file: 'gateway/src/main.ts', readyMsg: 'gateway ready', quiet: true,
+      env: { PORT: String(await freePort()), NODE_ENV: 'production', LOG_LEVEL: 'warn',
+        PROVIDERS_URL: stack.providersUrl, EXCHANGES_FILE: `${stack.dataDir}/exchanges.json`, HEALTH_INTERVAL_MS: '600000' },
+    });
+    try {
+      const result = await graphql(production.url, PAGE, { first: 500 });
+      expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(JSON.stringify(result)).not.toContain('stacktrace');
+      expect(JSON.stringify(result)).not.toMatch(/\.ts:\d+/);
+    } finally {
+      await production.stop();
+    }
+  });
+
+  it('answers every request with a request id, and takes the one the caller sent', async () => {
+    const response = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'trace-123' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(response.headers.get('x-request-id')).toBe('trace-123');
+    const fresh = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('reports every exchange in /health as JSON', async () => {
     const health = await (await fetch(`${stack.gatewayBase}/health`)).json();
     expect(health.exchanges.map((e: any) => e.id)).toEqual(EXCHANGES);

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -32,6 +32,22 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** Logs every unexpected error of a request with its request id. */
+function errorLogPlugin(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const code = error.extensions?.code;
+            if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) contextValue.logger.error({ err: error.originalError ?? error }, 'request error');
+          }
+        },
+      };
+    },
+  };
+}
+
 /** Builds and starts the gateway: supergraph, shard router, directory, health loop, HTTP routes. */
 export async function startGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -56,8 +72,12 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), errorLogPlugin()],
     includeStacktraceInErrorResponses: !config.production,
+    // In production an unexpected error says only that it happened; the log has the details.
+    formatError: (formatted) => (config.production && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR'
+      ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }
+      : formatted),
     logger: logger.child({ component: 'apollo-server' }) as never,
   });
   await apollo.start();
@@ -65,7 +85,10 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   probe.start();
 
   const graphql = apolloHandler<GatewayContext>(apollo, {
-    context: async (req) => ({ requestId: String(req.headers['x-request-id'] ?? ''), logger }),
+    context: async (req) => {
+      const requestId = String(req.headers['x-request-id'] ?? '');
+      return { requestId, logger: logger.child({ requestId }) };
+    },
   });
 
   const server = createServer((req, res) => {

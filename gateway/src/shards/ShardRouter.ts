@@ -78,7 +78,8 @@ export class ShardRouter implements GraphQLDataSource {
       const query = options.request.query ?? '';
       const document = 'document' in options ? options.document : undefined;
       const plan = this.planFor(query, document);
-      const outcome = await this.execute(plan, options.request.variables ?? {});
+      const requestId = (options.context as { requestId?: string } | undefined)?.requestId;
+      const outcome = await this.execute(plan, options.request.variables ?? {}, requestId);
       return { data: outcome.data, ...(outcome.errors.length ? { errors: outcome.errors } : {}) } as GatewayGraphQLResponse;
     } catch (err) {
       this.logger.error({ err: String((err as Error)?.stack ?? err) }, 'shard router failed');
@@ -126,14 +127,14 @@ export class ShardRouter implements GraphQLDataSource {
    * Sorts answers into usable ones, user errors (the client's mistake, reported once) and failures
    * (the exchange's fault: one EXCHANGE_* error each, and none of its data is used).
    */
-  private triage(results: ExchangeResult[], check: (answer: ExchangeAnswer) => string | null): { answers: Map<string, ExchangeAnswer>; failures: ExchangeFailure[]; userErrors: GraphQLErrorJson[] } {
+  private triage(results: ExchangeResult[], requestId: string | undefined, check: (answer: ExchangeAnswer) => string | null): { answers: Map<string, ExchangeAnswer>; failures: ExchangeFailure[]; userErrors: GraphQLErrorJson[] } {
     const answers = new Map<string, ExchangeAnswer>();
     const failures: ExchangeFailure[] = [];
     const userErrors = new Map<string, GraphQLErrorJson>();
     for (const result of results) {
       if (!result.ok) {
         failures.push(result);
-        this.logger.warn({ exchange: result.exchange, code: result.code, cause: describeCause(result.cause) }, result.message);
+        this.logger.warn({ requestId, exchange: result.exchange, code: result.code, cause: describeCause(result.cause) }, result.message);
         continue;
       }
       const errors = result.errors ?? [];
@@ -145,7 +146,7 @@ export class ShardRouter implements GraphQLDataSource {
       const problem = errors.length > 0 ? `answered errors: ${errors.map((e) => e.message).join('; ').slice(0, 300)}` : check(result);
       if (problem) {
         const failure = exchangeFailure(result.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${result.exchange} gave a bad response`, problem);
-        this.logger.warn({ exchange: result.exchange, problem }, failure.message);
+        this.logger.warn({ requestId, exchange: result.exchange, problem }, failure.message);
         failures.push(failure);
         continue;
       }
@@ -154,16 +155,16 @@ export class ShardRouter implements GraphQLDataSource {
     return { answers, failures, userErrors: [...userErrors.values()] };
   }
 
-  async execute(plan: ShardPlan, variables: Record<string, unknown>): Promise<Outcome> {
-    const outcome = plan.kind === 'entities' ? await this.executeEntities(plan, variables) : await this.executeRoot(plan, variables);
+  async execute(plan: ShardPlan, variables: Record<string, unknown>, requestId?: string): Promise<Outcome> {
+    const outcome = plan.kind === 'entities' ? await this.executeEntities(plan, variables, requestId) : await this.executeRoot(plan, variables, requestId);
     if (outcome.data) {
-      for (const lift of plan.lifts) outcome.errors.push(...(await this.executeLift(plan, lift, outcome.data, variables)));
+      for (const lift of plan.lifts) outcome.errors.push(...(await this.executeLift(lift, outcome.data, variables, requestId)));
       stripHidden(outcome.data);
     }
     return outcome;
   }
 
-  private async executeRoot(plan: ShardPlan, variables: Record<string, unknown>): Promise<Outcome> {
+  private async executeRoot(plan: ShardPlan, variables: Record<string, unknown>, requestId?: string): Promise<Outcome> {
     const targetsByField = new Map<FieldPlan, string[]>();
     for (const field of plan.rootFields) {
       if (field.rule?.route === 'fanOut') targetsByField.set(field, this.fanOutTargets(field, variables));
@@ -177,7 +178,7 @@ export class ShardRouter implements GraphQLDataSource {
     const exchanges = [...new Set([...targetsByField.values()].flat())];
     const body = { query: plan.query, variables, operationName: plan.operationName };
     const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, body)));
-    const { answers, failures, userErrors } = this.triage(results, (answer) => this.checkRootAnswer(plan, answer, variables));
+    const { answers, failures, userErrors } = this.triage(results, requestId, (answer) => this.checkRootAnswer(plan, answer, variables));
     if (userErrors.length > 0) return { data: null, errors: userErrors };
 
     const failed = new Map(failures.map((f) => [f.exchange, f]));
@@ -218,7 +219,7 @@ export class ShardRouter implements GraphQLDataSource {
     return findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys);
   }
 
-  private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>): Promise<Outcome> {
+  private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>, requestId?: string): Promise<Outcome> {
     const representations = (variables.representations ?? []) as Array<Record<string, unknown>>;
     const fanOutTargets = new Map<string, string[]>();
     for (const [typeName, fields] of plan.entityFields) {
@@ -249,7 +250,7 @@ export class ShardRouter implements GraphQLDataSource {
       variables: { ...variables, representations: indexesByExchange.get(exchange)!.map((i) => representations[i]) },
       operationName: plan.operationName,
     })));
-    const { answers, failures, userErrors } = this.triage(results, (answer) => {
+    const { answers, failures, userErrors } = this.triage(results, requestId, (answer) => {
       const entities = answer.data?._entities;
       if (!Array.isArray(entities) || entities.length !== indexesByExchange.get(answer.exchange)!.length) return 'answered _entities out of line with the representations';
       return findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys);
@@ -285,7 +286,7 @@ export class ShardRouter implements GraphQLDataSource {
   }
 
   /** Runs the fields cut out of a fetch over the objects found at the lift's path, and puts them back. */
-  private async executeLift(plan: ShardPlan, lift: ShardPlan['lifts'][number], data: Record<string, unknown>, variables: Record<string, unknown>): Promise<GraphQLErrorJson[]> {
+  private async executeLift(lift: ShardPlan['lifts'][number], data: Record<string, unknown>, variables: Record<string, unknown>, requestId?: string): Promise<GraphQLErrorJson[]> {
     const objects: Array<Record<string, unknown>> = [];
     const walk = (value: unknown, depth: number) => {
       if (Array.isArray(value)) return value.forEach((item) => walk(item, depth));
@@ -303,13 +304,12 @@ export class ShardRouter implements GraphQLDataSource {
     const outcome = await this.execute(liftPlan, {
       ...variables,
       representations: keys.map((key) => ({ __typename: lift.typeName, [lift.keyField]: key })),
-    });
+    }, requestId);
     const byKey = new Map(keys.map((key, i) => [key, (outcome.data?._entities as Array<Record<string, unknown> | null> | undefined)?.[i] ?? null]));
     for (const object of objects) {
       const entity = byKey.get(String(object[HIDDEN.entityKey]));
       for (const [key, value] of Object.entries(entity ?? {})) if (key !== '__typename') object[key] = value;
     }
-    void plan;
     return outcome.errors;
   }
 }
