@@ -1,7 +1,7 @@
 /**
  * Boots the providers subgraph as a process:
  *   tsx subgraphs/providers/main.ts [--port <n>] [--host <address>]
- * The port defaults to $PORT, then 4010; the host to 0.0.0.0.
+ * The port defaults to $PORT, then 4010; the host to $HOST, then 127.0.0.1.
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORTS } from '../../shared/domain.ts';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const port = values.port !== undefined ? parsePort(values.port, '--port')
     : process.env.PORT ? parsePort(process.env.PORT, 'PORT')
       : DEFAULT_PORTS.providers;
-  const running = await startProvidersServer({ port, host: values.host ?? '0.0.0.0' });
+  const running = await startProvidersServer({ port, host: values.host ?? process.env.HOST ?? '127.0.0.1' });
   log({ msg: 'providers ready', url: running.url });
 
   let stopping = false;
