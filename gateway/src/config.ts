@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { ExchangeInfo } from '../../shared/domain.ts';
 import { DEFAULT_EXCHANGE_TIMEOUT_MS } from './shards/ExchangeClient.ts';
 import { DEFAULT_HEALTH_INTERVAL_MS } from './directory/HealthProbe.ts';
+import { DEFAULT_CACHE_TTL_SECONDS } from './cache/CachingFetcher.ts';
+import { DEFAULT_VERSION_POLL_MS } from './cache/VersionWatcher.ts';
 
 export interface ExchangeEndpoint extends ExchangeInfo {
   url: string;
@@ -20,6 +22,10 @@ export interface GatewayConfig {
   exchangeTimeoutMs: number;
   /** HEALTH_INTERVAL_MS, default 5000. */
   healthIntervalMs: number;
+  /** CACHE_TTL_SECONDS, default 60. */
+  cacheTtlSeconds: number;
+  /** VERSION_POLL_MS, default 2000: bounds how long a changed price can stay cached unseen. */
+  versionPollMs: number;
   /** GATEWAY_ADMIN_TOKEN; /admin answers 404 without it. */
   adminToken?: string;
   /** NODE_ENV=production hides stack traces. */
@@ -92,6 +98,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     exchanges,
     exchangeTimeoutMs: positiveInteger(env, 'EXCHANGE_TIMEOUT_MS', DEFAULT_EXCHANGE_TIMEOUT_MS),
     healthIntervalMs: positiveInteger(env, 'HEALTH_INTERVAL_MS', DEFAULT_HEALTH_INTERVAL_MS),
+    cacheTtlSeconds: positiveInteger(env, 'CACHE_TTL_SECONDS', DEFAULT_CACHE_TTL_SECONDS),
+    versionPollMs: positiveInteger(env, 'VERSION_POLL_MS', DEFAULT_VERSION_POLL_MS),
     adminToken: env.GATEWAY_ADMIN_TOKEN || undefined,
     production: env.NODE_ENV === 'production',
     logLevel: env.LOG_LEVEL ?? 'info',

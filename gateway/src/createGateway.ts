@@ -14,6 +14,16 @@ import { ExchangeDirectory } from './directory/ExchangeDirectory.ts';
 import { HealthProbe } from './directory/HealthProbe.ts';
 import { createDirectoryDataSource } from './directory/directorySubgraph.ts';
 import { ShardRouter } from './shards/ShardRouter.ts';
+import type { Cache } from './cache/Cache.ts';
+import { createCache } from './cache/createCache.ts';
+import { CatalogVersions } from './cache/CatalogVersions.ts';
+import { CachingFetcher } from './cache/CachingFetcher.ts';
+import { VersionWatcher } from './cache/VersionWatcher.ts';
+import { responseCachePlugin } from './cache/responseCachePlugin.ts';
+import { toKeyValueCache } from './cache/toKeyValueCache.ts';
+import { stableHash } from './cache/cacheKeys.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { handleAdmin } from './http/admin.ts';
 import { healthReport } from './http/health.ts';
 import { isBrowserPageRequest, landingPageHtml, serveAsset } from './http/landingPage.ts';
 
@@ -29,6 +39,9 @@ export interface RunningGateway {
   directory: ExchangeDirectory;
   router: ShardRouter;
   logger: Logger;
+  cache: Cache;
+  metrics: GatewayMetrics;
+  versions: CatalogVersions;
   close(): Promise<void>;
 }
 
@@ -49,17 +62,48 @@ function errorLogPlugin(): ApolloServerPlugin<GatewayContext> {
 }
 
 /** Builds and starts the gateway: supergraph, shard router, directory, health loop, HTTP routes. */
-export async function startGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RunningGateway> {
+export async function startGateway(config: GatewayConfig, options: { logger?: Logger; cache?: Cache } = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const cacheLogger = logger.child({ component: 'cache' });
+  const cache = options.cache ?? createCache(process.env, {
+    onError: (err, operation) => cacheLogger.debug({ err: err.message, operation }, 'cache operation failed'),
+    onStatusChange: (status) => cacheLogger.warn({ status }, 'cache status changed'),
+  });
+  const metrics = new GatewayMetrics();
   const directory = new ExchangeDirectory({ timeoutMs: config.exchangeTimeoutMs });
   for (const { url, ...info } of config.exchanges) directory.upsert(info, url);
+  const versions = new CatalogVersions(cache);
+  await versions.start(directory.all().map((e) => e.id));
+  const watcher = new VersionWatcher({ directory, versions, intervalMs: config.versionPollMs });
+  void watcher.poll();
+  watcher.start();
 
   const router = new ShardRouter({
     contractSchema: buildSubgraphSchema([{ typeDefs: exchangeTypeDefs }]),
     targets: directory,
+    fetcher: new CachingFetcher({ cache, versions, metrics, ttlSeconds: config.cacheTtlSeconds }),
     logger: logger.child({ component: 'shard-router' }),
-    didReceiveResult: (result) => directory.observe(result, 'query'),
+    didReceiveResult: (result) => {
+      directory.observe(result, 'query');
+      if (result.ok) {
+        versions.observe(result.exchange, result.catalogVersion);
+        if (result.latencyMs > 0) metrics.exchangeDuration.observe({ exchange: result.exchange, outcome: 'ok' }, result.latencyMs / 1000);
+      } else {
+        metrics.exchangeDuration.observe({ exchange: result.exchange, outcome: result.code }, 0);
+      }
+    },
   });
+  /** Changes whenever any exchange's catalog version or epoch changes; null while one is unknown. */
+  const catalogToken = (): string | null => {
+    const scopes: string[] = [];
+    for (const exchange of directory.all()) {
+      const scope = versions.scope(exchange.id);
+      if (!scope) return null;
+      scopes.push(`${exchange.id}=${scope.catalogVersion}.${scope.epoch}`);
+    }
+    return stableHash(scopes);
+  };
+  const apqStore = toKeyValueCache(cache, { prefix: 'apq:' });
   const directorySource = createDirectoryDataSource(directory);
   const gateway = new ApolloGateway({
     supergraphSdl: composeSupergraph(),
@@ -72,7 +116,23 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [ApolloServerPluginLandingPageDisabled(), errorLogPlugin()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      errorLogPlugin(),
+      responseCachePlugin({ cache, metrics, catalogToken, ttlSeconds: config.cacheTtlSeconds }),
+    ],
+    persistedQueries: {
+      cache: {
+        get: async (key: string) => {
+          const value = await apqStore.get(key);
+          if (value === undefined) metrics.miss('apq');
+          else metrics.hit('apq');
+          return value;
+        },
+        set: (key: string, value: string, setOptions?: { ttl?: number | null }) => apqStore.set(key, value, setOptions),
+        delete: (key: string) => apqStore.delete(key),
+      } as never,
+    },
     includeStacktraceInErrorResponses: !config.production,
     // In production an unexpected error says only that it happened; the log has the details.
     formatError: (formatted) => (config.production && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR'
@@ -97,7 +157,11 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    res.on('finish', () => logger.info({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
+    res.on('finish', () => {
+      const seconds = (performance.now() - started) / 1000;
+      if (path === '/graphql') metrics.requestDuration.observe({ status: String(res.statusCode) }, seconds);
+      logger.info({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+    });
     const handle = async () => {
       if (path === '/graphql' || path === '/') {
         if (isBrowserPageRequest(req)) {
@@ -109,8 +173,16 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       }
       if (req.method === 'GET' && serveAsset(path, res)) return;
       if (path === '/health' && req.method === 'GET') {
-        const report = healthReport(directory);
-        return sendJson(res, 200, report);
+        return sendJson(res, 200, healthReport(directory, cache));
+      }
+      if (path === '/metrics' && req.method === 'GET') {
+        const text = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(text);
+        return;
+      }
+      if (path === '/admin' || path.startsWith('/admin/')) {
+        return handleAdmin(req, res, path, { adminToken: config.adminToken, directory, versions, logger });
       }
       sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
     };
@@ -131,14 +203,20 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     directory,
     router,
     logger,
+    cache,
+    metrics,
+    versions,
     close: async () => {
       probe.stop();
+      watcher.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
       await apollo.stop();
       await directory.close();
+      await versions.stop();
+      await cache.close();
     },
   };
 }

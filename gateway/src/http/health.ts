@@ -1,7 +1,8 @@
 import type { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
+import type { Cache } from '../cache/Cache.ts';
 
 /** GET /health: the gateway is up; each exchange's observed status. `status` is "ok" when none is offline. */
-export function healthReport(directory: ExchangeDirectory) {
+export function healthReport(directory: ExchangeDirectory, cache: Cache) {
   const exchanges = directory.all().map((e) => ({
     id: e.id,
     status: e.health.phase.toUpperCase(),
@@ -11,7 +12,8 @@ export function healthReport(directory: ExchangeDirectory) {
   }));
   return {
     status: exchanges.every((e) => e.status === 'ONLINE') ? 'ok' : 'degraded',
-    cache: 'memory',
+    /** 'redis', 'memory' (no REDIS_URL), or 'degraded' (Redis configured but unreachable: answers come from the exchanges). */
+    cache: cache.status(),
     exchanges,
   };
 }

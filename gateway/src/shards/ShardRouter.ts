@@ -26,6 +26,30 @@ export interface ShardTargets {
   all(): ShardTarget[];
 }
 
+/** One call of the router to one exchange. */
+export interface ShardRequest {
+  body: GraphQLRequestBody;
+  /** For `_entities` calls: the representations sent (also in body.variables.representations). */
+  representations?: Array<Record<string, unknown>>;
+  /** The router's checks of an answer (null when it is good): only good answers may be cached. */
+  check(answer: ExchangeAnswer): string | null;
+}
+
+/** How the router reaches exchanges: directly, or through caches (gateway/src/cache/CachingFetcher.ts). */
+export interface ShardFetcher {
+  fetch(target: ShardTarget, request: ShardRequest): Promise<ExchangeResult>;
+}
+
+/** Calls the exchange every time; counts the calls when given a counter. */
+export class DirectFetcher implements ShardFetcher {
+  constructor(private readonly countCall?: (exchange: string) => void) {}
+
+  fetch(target: ShardTarget, request: ShardRequest): Promise<ExchangeResult> {
+    this.countCall?.(target.id);
+    return target.send(request.body);
+  }
+}
+
 export interface ShardLogger {
   warn(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
@@ -35,6 +59,8 @@ export interface ShardRouterOptions {
   /** The exchange contract as an executable-shaped schema (for argument values and types). */
   contractSchema: GraphQLSchema;
   targets: ShardTargets;
+  /** Default: a DirectFetcher (no cache). */
+  fetcher?: ShardFetcher;
   logger?: ShardLogger;
   /** Called with every exchange result, e.g. to record latency and catalog versions. */
   didReceiveResult?: (result: ExchangeResult) => void;
@@ -68,9 +94,11 @@ export class ShardRouter implements GraphQLDataSource {
   private readonly plans = new WeakMap<DocumentNode, ShardPlan>();
   private readonly plansByText = new LRUCache<string, ShardPlan>({ max: 500 });
   private readonly logger: ShardLogger;
+  private readonly fetcher: ShardFetcher;
 
   constructor(private readonly options: ShardRouterOptions) {
     this.logger = options.logger ?? consoleLogger;
+    this.fetcher = options.fetcher ?? new DirectFetcher();
   }
 
   async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
@@ -113,12 +141,12 @@ export class ShardRouter implements GraphQLDataSource {
     return this.options.targets.all().map((t) => t.id);
   }
 
-  /** Sends one body to one exchange, or fails at once when it is unknown or offline. */
-  private async call(exchange: string, body: GraphQLRequestBody): Promise<ExchangeResult> {
+  /** Sends one request to one exchange, or fails at once when it is unknown or offline. */
+  private async call(exchange: string, request: ShardRequest): Promise<ExchangeResult> {
     const target = this.options.targets.get(exchange);
     if (!target) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is not registered`);
     if (!target.isAvailable()) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is offline`);
-    const result = await target.send(body);
+    const result = await this.fetcher.fetch(target, request);
     this.options.didReceiveResult?.(result);
     return result;
   }
@@ -176,9 +204,10 @@ export class ShardRouter implements GraphQLDataSource {
       }
     }
     const exchanges = [...new Set([...targetsByField.values()].flat())];
+    const check = (answer: ExchangeAnswer) => this.checkRootAnswer(plan, answer, variables);
     const body = { query: plan.query, variables, operationName: plan.operationName };
-    const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, body)));
-    const { answers, failures, userErrors } = this.triage(results, requestId, (answer) => this.checkRootAnswer(plan, answer, variables));
+    const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, { body, check })));
+    const { answers, failures, userErrors } = this.triage(results, requestId, check);
     if (userErrors.length > 0) return { data: null, errors: userErrors };
 
     const failed = new Map(failures.map((f) => [f.exchange, f]));
@@ -245,11 +274,16 @@ export class ShardRouter implements GraphQLDataSource {
     });
 
     const exchanges = [...indexesByExchange.keys()];
-    const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, {
-      query: plan.query,
-      variables: { ...variables, representations: indexesByExchange.get(exchange)!.map((i) => representations[i]) },
-      operationName: plan.operationName,
-    })));
+    const results = await Promise.all(exchanges.map((exchange) => {
+      const subset = indexesByExchange.get(exchange)!.map((i) => representations[i]);
+      return this.call(exchange, {
+        body: { query: plan.query, variables: { ...variables, representations: subset }, operationName: plan.operationName },
+        representations: subset,
+        check: (answer) => (Array.isArray(answer.data?._entities)
+          ? findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys)
+          : 'answered no _entities list'),
+      });
+    }));
     const { answers, failures, userErrors } = this.triage(results, requestId, (answer) => {
       const entities = answer.data?._entities;
       if (!Array.isArray(entities) || entities.length !== indexesByExchange.get(answer.exchange)!.length) return 'answered _entities out of line with the representations';

@@ -1,0 +1,83 @@
+/**
+ * The one interface the gateway caches through: Redis when configured, process memory otherwise.
+ *
+ * Failure semantics. A cache is an optimisation, so a failing cache must cost latency at most, never
+ * answers: every method below resolves (it never rejects) except `bumpVersion`, whose caller, the admin
+ * endpoint, must report that an invalidation did not happen. A failed read is a miss, a failed write or
+ * delete is a no-op, and a version that cannot be read is `null`, meaning "unknown: bypass the cache for
+ * this request" (neither read nor write entries keyed by it). Returning a last known version instead
+ * could serve entries that another replica's bump has already retired; a miss only costs a subgraph call.
+ */
+export interface Cache {
+  readonly kind: 'redis' | 'memory';
+
+  /** The value, or null on a miss, an expired entry, or any cache failure. */
+  get(key: string): Promise<string | null>;
+  /** Values aligned with `keys` (same length, same order); null for every miss or failed part. */
+  getMany(keys: string[]): Promise<Array<string | null>>;
+  /** Stores for `ttlSeconds` (fractions allowed). ttlSeconds <= 0 or not finite stores nothing. Failure: no-op. */
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Like `set` for many entries in one round trip per node. Failure: no-op (some entries may be stored). */
+  setMany(entries: CacheEntry[]): Promise<void>;
+  /**
+   * Best effort: a failure leaves the entry until its TTL. Invalidation that must hold goes through
+   * `bumpVersion`, which reports failure.
+   */
+  delete(key: string): Promise<void>;
+
+  /** A counter such as an exchange's cache epoch: 0 when never bumped, null when unknown (bypass the cache). */
+  readVersion(name: string): Promise<number | null>;
+  /** Aligned with `names`; null for each version that could not be read. */
+  readVersions(names: string[]): Promise<Array<number | null>>;
+  /** Atomically increments and returns the new value. Rejects with CacheUnavailableError when it could not. */
+  bumpVersion(name: string): Promise<number>;
+
+  /**
+   * Pub/sub between gateway replicas (in memory: within this process). A replica receives its own messages
+   * too. Resolves true when the message reached the broker, false when it could not be sent (never rejects).
+   */
+  publish(channel: string, message: string): Promise<boolean>;
+  /**
+   * Registers `onMessage` for `channel`; the subscription survives reconnects and is taken up as soon as the
+   * broker is reachable, so it never rejects. Resolves to a function that removes this listener.
+   */
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
+
+  /** 'redis': connected and healthy; 'memory': no Redis configured; 'degraded': Redis configured but unusable now. */
+  status(): CacheStatus;
+  /** Waits up to `timeoutMs` for the backend to be usable; resolves whether it is (never rejects). */
+  whenConnected(timeoutMs: number): Promise<boolean>;
+  /** Releases connections and timers. Idempotent; after it, reads miss, writes are no-ops and bumps reject. */
+  close(): Promise<void>;
+}
+
+export type CacheStatus = 'redis' | 'memory' | 'degraded';
+
+export interface CacheEntry {
+  key: string;
+  value: string;
+  ttlSeconds: number;
+}
+
+/** Observability hooks: the cache swallows its failures, so this is where they become visible. */
+export interface CacheEvents {
+  /** Every swallowed failure, with the operation it broke ('get', 'setMany', 'connection', ...). Default: none. */
+  onError?: (error: Error, operation: string) => void;
+  /** Each change of `status()`. Default: none. */
+  onStatusChange?: (status: CacheStatus) => void;
+}
+
+/** Thrown by `bumpVersion` only: the cache backend could not perform an operation whose caller must know. */
+export class CacheUnavailableError extends Error {
+  override readonly name = 'CacheUnavailableError';
+}
+
+/** Misconfiguration (an env variable or option), thrown at construction with the rule and the bad value. */
+export class CacheConfigError extends Error {
+  override readonly name = 'CacheConfigError';
+}
+
+/** A TTL that stores something: positive and finite. */
+export function isStorableTtl(ttlSeconds: number): boolean {
+  return Number.isFinite(ttlSeconds) && ttlSeconds > 0;
+}

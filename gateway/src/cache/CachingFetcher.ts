@@ -1,0 +1,124 @@
+import type { Cache, CacheEntry } from './Cache.ts';
+import { shardFetchKey, entityKey, canonicalJson } from './cacheKeys.ts';
+import type { CatalogVersions } from './CatalogVersions.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+import type { ExchangeResult, ExchangeAnswer } from '../shards/ExchangeClient.ts';
+import type { ShardFetcher, ShardRequest, ShardTarget } from '../shards/ShardRouter.ts';
+
+export interface CachingFetcherOptions {
+  cache: Cache;
+  versions: CatalogVersions;
+  metrics: GatewayMetrics;
+  /** CACHE_TTL_SECONDS, default 60; an exchange's Cache-Control max-age can only lower it. */
+  ttlSeconds?: number;
+}
+
+export const DEFAULT_CACHE_TTL_SECONDS = 60;
+
+/** The TTL an answer may be kept: ours, lowered by the exchange's Cache-Control; 0 for no-store/private/no-cache. */
+export function ttlFor(cacheControl: string | null, ttlSeconds: number): number {
+  if (!cacheControl) return ttlSeconds;
+  if (/\b(no-store|no-cache|private)\b/i.test(cacheControl)) return 0;
+  const maxAge = /\bmax-age=(\d+)/i.exec(cacheControl);
+  return maxAge ? Math.min(ttlSeconds, Number(maxAge[1])) : ttlSeconds;
+}
+
+function fromCache(exchange: string, data: Record<string, unknown>): ExchangeAnswer {
+  return { ok: true, exchange, data, catalogVersion: null, cacheControl: null, latencyMs: 0 };
+}
+
+/**
+ * The shard router's calls, through the shard-fetch and entity caches, with single flight.
+ *
+ * A root fetch is cached whole per exchange; an `_entities` fetch per representation, so a batch with
+ * some hits asks the exchange only for its misses. Keys carry the exchange's catalog version and epoch
+ * (CatalogVersions): when either moves, old entries are never read again. Only answers that passed the
+ * router's checks are stored. Identical concurrent misses share one exchange call; each waiter gets its
+ * own copy, since the router merges answers in place.
+ */
+export class CachingFetcher implements ShardFetcher {
+  private readonly inFlight = new Map<string, { call: Promise<ExchangeResult>; waiters: number }>();
+  private readonly ttlSeconds: number;
+
+  constructor(private readonly options: CachingFetcherOptions) {
+    this.ttlSeconds = options.ttlSeconds ?? DEFAULT_CACHE_TTL_SECONDS;
+  }
+
+  async fetch(target: ShardTarget, request: ShardRequest): Promise<ExchangeResult> {
+    const scope = this.options.versions.scope(target.id);
+    if (!scope) return this.send(target, request, `nocache:${target.id}:${canonicalJson(request.body)}`);
+    if (request.representations) return this.fetchEntities(target, request, scope);
+
+    const key = shardFetchKey({ exchangeId: target.id, ...scope, operation: request.body.query, variables: request.body.variables });
+    const hit = await this.options.cache.get(key);
+    if (hit !== null) {
+      this.options.metrics.hit('shard');
+      return fromCache(target.id, JSON.parse(hit) as Record<string, unknown>);
+    }
+    this.options.metrics.miss('shard');
+    const result = await this.send(target, request, key);
+    if (this.storable(result, request)) {
+      const ttl = ttlFor(result.cacheControl, this.ttlSeconds);
+      const storeScope = this.options.versions.scope(target.id) ?? scope;
+      const storeKey = shardFetchKey({ exchangeId: target.id, ...storeScope, operation: request.body.query, variables: request.body.variables });
+      await this.options.cache.set(storeKey, JSON.stringify(result.data), ttl);
+    }
+    return result;
+  }
+
+  private storable(result: ExchangeResult, request: ShardRequest): result is ExchangeAnswer {
+    return result.ok && !result.errors?.length && result.data !== null && request.check(result) === null;
+  }
+
+  private async fetchEntities(target: ShardTarget, request: ShardRequest, scope: { catalogVersion: string; epoch: number }): Promise<ExchangeResult> {
+    const representations = request.representations!;
+    const { representations: _omitted, ...otherVariables } = request.body.variables ?? {};
+    const operation = `${request.body.query}\n${canonicalJson(otherVariables)}`;
+    const keyOf = (s: typeof scope, representation: Record<string, unknown>) => entityKey({ exchangeId: target.id, ...s, operation, representation });
+    const keys = representations.map((r) => keyOf(scope, r));
+    const cached = await this.options.cache.getMany(keys);
+    const missing = cached.flatMap((value, index) => (value === null ? [index] : []));
+    this.options.metrics.hit('entity', representations.length - missing.length);
+    this.options.metrics.miss('entity', missing.length);
+    if (missing.length === 0) {
+      return fromCache(target.id, { _entities: cached.map((value) => JSON.parse(value!)) });
+    }
+
+    const missRequest: ShardRequest = {
+      ...request,
+      representations: missing.map((i) => representations[i]),
+      body: { ...request.body, variables: { ...request.body.variables, representations: missing.map((i) => representations[i]) } },
+    };
+    const result = await this.send(target, missRequest, keys.filter((_, i) => cached[i] === null).join('|'));
+    if (!result.ok || result.errors?.length || !Array.isArray(result.data?._entities) || result.data!._entities.length !== missing.length) {
+      return result;
+    }
+    const fresh = result.data!._entities as unknown[];
+    if (this.storable(result, missRequest)) {
+      const ttl = ttlFor(result.cacheControl, this.ttlSeconds);
+      const storeScope = this.options.versions.scope(target.id) ?? scope;
+      const entries: CacheEntry[] = missing.map((index, position) => ({ key: keyOf(storeScope, representations[index]), value: JSON.stringify(fresh[position]), ttlSeconds: ttl }));
+      await this.options.cache.setMany(entries);
+    }
+    const entities = cached.map((value) => (value === null ? undefined : JSON.parse(value)));
+    missing.forEach((index, position) => { entities[index] = fresh[position]; });
+    return { ...result, data: { ...result.data, _entities: entities } };
+  }
+
+  /**
+   * One exchange call per key at a time: identical misses that arrive while it runs wait for it. Once
+   * anyone waits, everyone (the first caller too) gets a copy, as the router merges answers in place.
+   */
+  private async send(target: ShardTarget, request: ShardRequest, flightKey: string): Promise<ExchangeResult> {
+    const running = this.inFlight.get(flightKey);
+    if (running) {
+      running.waiters++;
+      return structuredClone(await running.call);
+    }
+    this.options.metrics.shardFetches.inc({ exchange: target.id });
+    const flight = { call: target.send(request.body).finally(() => this.inFlight.delete(flightKey)), waiters: 0 };
+    this.inFlight.set(flightKey, flight);
+    const result = await flight.call;
+    return flight.waiters > 0 ? structuredClone(result) : result;
+  }
+}

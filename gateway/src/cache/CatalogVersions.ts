@@ -1,0 +1,139 @@
+import type { Cache } from './Cache.ts';
+import { exchangeEpochName, exchangeHashTag } from './cacheKeys.ts';
+
+/**
+ * What every cache key of an exchange is scoped by: the catalog version the exchange reports and the
+ * gateway's own epoch for it (bumped by POST /admin/exchanges/:id/invalidate).
+ *
+ * Each replica keeps both in memory so a request costs no extra round trip. They move:
+ * - when an answer or a probe reports a new `x-catalog-version` (the version watcher probes every
+ *   VERSION_POLL_MS, default 2000, which bounds staleness when nobody tells the gateway);
+ * - when this replica bumps an epoch;
+ * - when another replica publishes either on the `catalog-versions` channel (pub/sub), or, should a
+ *   message be lost, at the next refresh from the shared store.
+ * A scope is "unknown" (null) until both are known, and whenever the epoch cannot be read: then requests
+ * bypass the cache instead of guessing.
+ */
+export interface ExchangeScope {
+  catalogVersion: string;
+  epoch: number;
+}
+
+interface Known {
+  catalogVersion: string | null;
+  epoch: number | null;
+}
+
+export const VERSIONS_CHANNEL = 'catalog-versions';
+const VERSION_TTL_SECONDS = 7 * 24 * 3600;
+
+type VersionMessage = { exchange: string; catalogVersion?: string; epoch?: number };
+
+/** "k3j9x.12" → created "k3j9x", counter 12; a version of the same database with a lower counter is older. */
+export function isOlderVersion(candidate: string, current: string): boolean {
+  const [createdA, counterA] = candidate.split('.');
+  const [createdB, counterB] = current.split('.');
+  return createdA === createdB && Number(counterA) < Number(counterB);
+}
+
+export class CatalogVersions {
+  private readonly known = new Map<string, Known>();
+  private unsubscribe: (() => Promise<void>) | null = null;
+  /** Called whenever a scope changes (e.g. the response cache recomputes its token). */
+  onChange?: (exchange: string) => void;
+
+  constructor(private readonly cache: Cache) {}
+
+  async start(exchanges: string[]): Promise<void> {
+    this.unsubscribe = await this.cache.subscribe(VERSIONS_CHANNEL, (message) => this.apply(message));
+    await this.refresh(exchanges);
+  }
+
+  private entry(exchange: string): Known {
+    let entry = this.known.get(exchange);
+    if (!entry) this.known.set(exchange, (entry = { catalogVersion: null, epoch: null }));
+    return entry;
+  }
+
+  private apply(message: string): void {
+    let parsed: VersionMessage;
+    try {
+      parsed = JSON.parse(message) as VersionMessage;
+    } catch {
+      return;
+    }
+    if (typeof parsed.exchange !== 'string') return;
+    if (typeof parsed.catalogVersion === 'string') this.setVersion(parsed.exchange, parsed.catalogVersion);
+    if (Number.isSafeInteger(parsed.epoch)) {
+      const entry = this.entry(parsed.exchange);
+      if (entry.epoch === null || parsed.epoch! > entry.epoch) {
+        entry.epoch = parsed.epoch!;
+        this.onChange?.(parsed.exchange);
+      }
+    }
+  }
+
+  private setVersion(exchange: string, catalogVersion: string): boolean {
+    const entry = this.entry(exchange);
+    if (entry.catalogVersion === catalogVersion || (entry.catalogVersion && isOlderVersion(catalogVersion, entry.catalogVersion))) return false;
+    entry.catalogVersion = catalogVersion;
+    this.onChange?.(exchange);
+    return true;
+  }
+
+  /** The scope for cache keys, or null: then bypass the cache. */
+  scope(exchange: string): ExchangeScope | null {
+    const entry = this.known.get(exchange);
+    if (!entry || entry.catalogVersion === null || entry.epoch === null) return null;
+    return { catalogVersion: entry.catalogVersion, epoch: entry.epoch };
+  }
+
+  /** Records a version an exchange reported; a new one is shared with every replica. */
+  observe(exchange: string, catalogVersion: string | null): void {
+    if (!catalogVersion || !this.setVersion(exchange, catalogVersion)) return;
+    void this.cache.set(versionKey(exchange), catalogVersion, VERSION_TTL_SECONDS);
+    void this.cache.publish(VERSIONS_CHANNEL, JSON.stringify({ exchange, catalogVersion }));
+  }
+
+  /** Bumps the exchange's epoch in the shared store: every replica's keys for it change at once. */
+  async invalidate(exchange: string): Promise<number> {
+    const epoch = await this.cache.bumpVersion(exchangeEpochName(exchange));
+    const entry = this.entry(exchange);
+    if (entry.epoch === null || epoch > entry.epoch) entry.epoch = epoch;
+    this.onChange?.(exchange);
+    await this.cache.publish(VERSIONS_CHANNEL, JSON.stringify({ exchange, epoch }));
+    return epoch;
+  }
+
+  /** Re-reads epochs (and versions not yet known) from the shared store; an unreadable epoch makes the scope unknown. */
+  async refresh(exchanges: string[]): Promise<void> {
+    if (exchanges.length === 0) return;
+    const [epochs, versions] = await Promise.all([
+      this.cache.readVersions(exchanges.map(exchangeEpochName)),
+      this.cache.getMany(exchanges.map(versionKey)),
+    ]);
+    exchanges.forEach((exchange, i) => {
+      const entry = this.entry(exchange);
+      const epoch = epochs[i];
+      if (epoch === null) entry.epoch = null;
+      else if (entry.epoch === null || epoch > entry.epoch) {
+        entry.epoch = epoch;
+        this.onChange?.(exchange);
+      }
+      if (versions[i] && entry.catalogVersion === null) this.setVersion(exchange, versions[i]!);
+    });
+  }
+
+  forget(exchange: string): void {
+    this.known.delete(exchange);
+  }
+
+  async stop(): Promise<void> {
+    await this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+}
+
+function versionKey(exchange: string): string {
+  return `catalog-version:${exchangeHashTag(exchange)}`;
+}

@@ -1,0 +1,328 @@
+import { Redis, Cluster, type RedisOptions } from 'ioredis';
+import { CacheConfigError, CacheUnavailableError, isStorableTtl, type Cache, type CacheEntry, type CacheEvents, type CacheStatus } from './Cache.ts';
+import { CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.ts';
+import { hashSlot } from './hashSlot.ts';
+
+// The only file that imports ioredis: everything else sees the `Cache` interface.
+
+export type RedisTarget =
+  | { mode: 'single'; url: string }
+  | { mode: 'cluster'; nodes: Array<{ host: string; port: number }> };
+
+export interface RedisCacheOptions extends CacheEvents {
+  target: RedisTarget;
+  /** Prepended to every key and channel, so deployments (and test runs) can share a Redis. Default 'ecg:'. */
+  namespace?: string;
+  /** A command without a reply after this long fails (a miss). Default 50 ms. */
+  commandTimeoutMs?: number;
+  /** Limit for establishing a connection, and for SUBSCRIBE, which is off the request path. Default 1000 ms. */
+  connectTimeoutMs?: number;
+  /** Times ioredis retries a command across reconnects before failing it. Default 1. */
+  maxRetriesPerRequest?: number;
+  /** Reconnect backoff: doubles from the first to the cap, plus jitter. Defaults 50 and 2000 ms. */
+  reconnectFirstDelayMs?: number;
+  reconnectMaxDelayMs?: number;
+  /** See CircuitBreaker. Defaults: open after 5 consecutive failures, one trial after 1000 ms. */
+  breaker?: Partial<CircuitBreakerOptions>;
+}
+
+export const DEFAULT_REDIS_CACHE_OPTIONS = {
+  namespace: 'ecg:',
+  commandTimeoutMs: 50,
+  connectTimeoutMs: 1000,
+  maxRetriesPerRequest: 1,
+  reconnectFirstDelayMs: 50,
+  reconnectMaxDelayMs: 2000,
+} as const;
+
+type Outcome<T> = { ok: true; value: T } | { ok: false };
+
+/**
+ * The cache over Redis, single node or Cluster. Every call goes through `attempt`: refused at once when
+ * the connection is not ready (the offline queue is off, so nothing waits for a dead Redis) or the
+ * circuit breaker is open, bounded by a deadline otherwise, and a failure becomes a miss or a no-op
+ * (see Cache for each method). ioredis reconnects with backoff by itself; its 'ready' closes the breaker.
+ *
+ * Multi-key commands in Cluster mode: ioredis cannot send MGET (or a pipeline) over keys of different
+ * slots, so getMany, setMany and readVersions group keys by hash slot and send one MGET or pipeline per
+ * slot, in parallel (auto-pipelining coalesces those bound for one node). Keys that share a hash tag,
+ * as cacheKeys builds them per exchange (`{exchange:bj}`), share a slot, so one exchange's batch is one MGET.
+ */
+export class RedisCache implements Cache {
+  readonly kind = 'redis';
+  private readonly client: Redis | Cluster;
+  /** Single node: a duplicate connection (a subscribed connection can run nothing else). Cluster: the
+   *  client itself, which already keeps a dedicated subscriber connection to one node. */
+  private readonly subscriber: Redis | Cluster;
+  private readonly breaker: CircuitBreaker;
+  private readonly namespace: string;
+  private readonly operationTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly listeners = new Map<string, Set<(message: string) => void>>();
+  private lastStatus: CacheStatus = 'degraded';
+  private closed = false;
+
+  constructor(private readonly options: RedisCacheOptions) {
+    const settings = { ...DEFAULT_REDIS_CACHE_OPTIONS, ...definedOnly(options) };
+    this.namespace = settings.namespace;
+    if (/[{}]/.test(this.namespace)) {
+      // A brace in the prefix would become every key's hash tag and put the whole cache in one slot.
+      throw new CacheConfigError(`the cache namespace must not contain "{" or "}", got ${JSON.stringify(this.namespace)}`);
+    }
+    for (const name of ['commandTimeoutMs', 'connectTimeoutMs', 'reconnectFirstDelayMs', 'reconnectMaxDelayMs'] as const) {
+      if (!(settings[name] > 0)) throw new CacheConfigError(`${name} must be a positive number of milliseconds, got ${settings[name]}`);
+    }
+    // ioredis times out each command; this outer deadline also bounds what it does not, such as the
+    // redirections and retries of a Cluster in failover.
+    this.operationTimeoutMs = 2 * settings.commandTimeoutMs;
+    this.connectTimeoutMs = settings.connectTimeoutMs;
+    this.breaker = new CircuitBreaker(options.breaker, Date.now, () => this.noticeStatus());
+
+    const retryStrategy = (times: number) =>
+      Math.min(settings.reconnectMaxDelayMs, settings.reconnectFirstDelayMs * 2 ** Math.min(times - 1, 20)) + Math.floor(Math.random() * settings.reconnectFirstDelayMs);
+    const connection: RedisOptions = {
+      commandTimeout: settings.commandTimeoutMs,
+      connectTimeout: settings.connectTimeoutMs,
+      maxRetriesPerRequest: settings.maxRetriesPerRequest,
+      // We resubscribe every registered channel on 'ready' ourselves, including channels whose first
+      // SUBSCRIBE failed because Redis was down; ioredis would only restore those that had succeeded.
+      autoResubscribe: false,
+    };
+    const target = options.target;
+    if (target.mode === 'single') {
+      this.client = new Redis(target.url, { ...connection, enableOfflineQueue: false, retryStrategy });
+      this.subscriber = this.client.duplicate();
+    } else {
+      this.client = new Cluster(target.nodes, {
+        enableOfflineQueue: false,
+        enableAutoPipelining: true,
+        clusterRetryStrategy: retryStrategy,
+        slotsRefreshTimeout: settings.connectTimeoutMs,
+        redisOptions: connection,
+      });
+      this.subscriber = this.client;
+    }
+    this.watchConnections();
+  }
+
+  async get(key: string): Promise<string | null> {
+    const outcome = await this.attempt('get', () => this.client.get(this.dataKey(key)));
+    return outcome.ok ? outcome.value : null;
+  }
+
+  async getMany(keys: string[]): Promise<Array<string | null>> {
+    const values = await this.mgetBySlot('getMany', keys.map((key) => this.dataKey(key)));
+    return values.map((value) => (value === UNREAD ? null : value));
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    if (!isStorableTtl(ttlSeconds)) return;
+    await this.attempt('set', () => this.client.set(this.dataKey(key), value, 'PX', ttlMs(ttlSeconds)));
+  }
+
+  async setMany(entries: CacheEntry[]): Promise<void> {
+    const storable = entries.filter((entry) => isStorableTtl(entry.ttlSeconds));
+    const keys = storable.map((entry) => this.dataKey(entry.key));
+    await Promise.all(this.slotGroups(keys).map((group) => this.attempt('setMany', async () => {
+      const pipeline = this.client.pipeline();
+      for (const i of group) pipeline.set(keys[i], storable[i].value, 'PX', ttlMs(storable[i].ttlSeconds));
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0];
+    })));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.attempt('delete', () => this.client.del(this.dataKey(key)));
+  }
+
+  async readVersion(name: string): Promise<number | null> {
+    return (await this.readVersions([name]))[0];
+  }
+
+  async readVersions(names: string[]): Promise<Array<number | null>> {
+    const texts = await this.mgetBySlot('readVersions', names.map((name) => this.versionKey(name)));
+    return texts.map((text, i) => {
+      if (text === UNREAD) return null;
+      if (text === null) return 0;
+      const version = Number(text);
+      if (Number.isSafeInteger(version)) return version;
+      this.options.onError?.(new Error(`version ${JSON.stringify(names[i])} holds ${JSON.stringify(text)}, not an integer`), 'readVersions');
+      return null;
+    });
+  }
+
+  async bumpVersion(name: string): Promise<number> {
+    let failure: Error | undefined;
+    const outcome = await this.attempt('bumpVersion', () => this.client.incr(this.versionKey(name)), (error) => { failure = error; });
+    if (outcome.ok) return outcome.value;
+    throw new CacheUnavailableError(`could not bump version ${JSON.stringify(name)}: ${failure?.message ?? this.unavailableReason()}`, { cause: failure });
+  }
+
+  async publish(channel: string, message: string): Promise<boolean> {
+    return (await this.attempt('publish', () => this.client.publish(this.namespace + channel, message))).ok;
+  }
+
+  async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
+    let listeners = this.listeners.get(channel);
+    const first = !listeners;
+    if (!listeners) this.listeners.set(channel, (listeners = new Set()));
+    const listener = (message: string) => onMessage(message); // a fresh function, so the same callback can register twice
+    listeners.add(listener);
+    if (first) await this.sendSubscribe([channel]);
+    return async () => {
+      const current = this.listeners.get(channel);
+      if (!current?.delete(listener) || current.size > 0) return;
+      this.listeners.delete(channel);
+      if (this.subscriber.status === 'ready') await this.bounded('unsubscribe', this.subscriber.unsubscribe(this.namespace + channel), this.connectTimeoutMs);
+    };
+  }
+
+  status(): CacheStatus {
+    return !this.closed && this.client.status === 'ready' && this.breaker.phase === 'closed' ? 'redis' : 'degraded';
+  }
+
+  async whenConnected(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const connected = () => this.status() === 'redis' && this.subscriber.status === 'ready';
+    while (!connected() && !this.closed && Date.now() < deadline) await sleep(10);
+    return connected();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const connections = this.subscriber === this.client ? [this.client] : [this.client, this.subscriber];
+    await Promise.all(connections.map(async (connection) => {
+      // QUIT lets replies in flight arrive; a connection that is down or slow is simply dropped.
+      if (connection.status === 'ready') await this.bounded('close', connection.quit(), this.connectTimeoutMs);
+      connection.disconnect();
+    }));
+    this.noticeStatus();
+  }
+
+  private dataKey(key: string): string {
+    return `${this.namespace}data:${key}`;
+  }
+
+  private versionKey(name: string): string {
+    return `${this.namespace}version:${name}`;
+  }
+
+  /**
+   * Runs one Redis call unless the connection is down or the breaker open, bounded by the operation
+   * deadline. A reply error (WRONGTYPE, OOM...) proves Redis alive, so only other failures (timeouts,
+   * closed connections) count towards opening the breaker.
+   */
+  private async attempt<T>(operation: string, run: () => Promise<T>, onFailure?: (error: Error) => void): Promise<Outcome<T>> {
+    if (this.closed || this.client.status !== 'ready' || !this.breaker.tryAcquire()) return { ok: false };
+    try {
+      const value = await deadline(run(), this.operationTimeoutMs, operation);
+      this.breaker.recordSuccess();
+      return { ok: true, value };
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (error.name === 'ReplyError') this.breaker.recordSuccess();
+      else this.breaker.recordFailure();
+      this.options.onError?.(error, operation);
+      onFailure?.(error);
+      return { ok: false };
+    }
+  }
+
+  /** MGET per slot group, aligned with `keys`: null for a missing key, UNREAD for each key of a group that failed. */
+  private async mgetBySlot(operation: string, keys: string[]): Promise<Array<string | null | typeof UNREAD>> {
+    const values: Array<string | null | typeof UNREAD> = new Array(keys.length).fill(UNREAD);
+    await Promise.all(this.slotGroups(keys).map(async (group) => {
+      const outcome = await this.attempt(operation, () => this.client.mget(group.map((i) => keys[i])));
+      if (outcome.ok) group.forEach((i, j) => { values[i] = outcome.value[j] ?? null; });
+    }));
+    return values;
+  }
+
+  /** Indexes of `keys` grouped so that each group may go in one multi-key command: all of them on a single node, by hash slot in a Cluster. */
+  private slotGroups(keys: string[]): number[][] {
+    if (keys.length === 0) return [];
+    if (this.options.target.mode === 'single') return [keys.map((_, i) => i)];
+    const groups = new Map<number, number[]>();
+    keys.forEach((key, i) => {
+      const slot = hashSlot(key);
+      const group = groups.get(slot);
+      if (group) group.push(i);
+      else groups.set(slot, [i]);
+    });
+    return [...groups.values()];
+  }
+
+  private async sendSubscribe(channels: string[]): Promise<void> {
+    if (channels.length === 0 || this.closed || this.subscriber.status !== 'ready') return; // taken up on 'ready'
+    await this.bounded('subscribe', this.subscriber.subscribe(...channels.map((c) => this.namespace + c)), this.connectTimeoutMs);
+  }
+
+  private watchConnections(): void {
+    this.client.on('ready', () => {
+      this.breaker.reset();
+      this.noticeStatus();
+    });
+    for (const event of ['close', 'end', 'reconnecting']) this.client.on(event, () => this.noticeStatus());
+    this.client.on('error', (error: Error) => this.options.onError?.(error, 'connection'));
+    if (this.subscriber !== this.client) this.subscriber.on('error', (error: Error) => this.options.onError?.(error, 'subscriber connection'));
+    this.subscriber.on('ready', () => void this.sendSubscribe([...this.listeners.keys()]));
+    this.subscriber.on('message', (fullChannel: string, message: string) => {
+      if (!fullChannel.startsWith(this.namespace)) return;
+      for (const listener of this.listeners.get(fullChannel.slice(this.namespace.length)) ?? []) {
+        try {
+          listener(message);
+        } catch (err) {
+          this.options.onError?.(err as Error, 'subscriber');
+        }
+      }
+    });
+  }
+
+  private noticeStatus(): void {
+    const status = this.status();
+    if (status === this.lastStatus) return;
+    this.lastStatus = status;
+    this.options.onStatusChange?.(status);
+  }
+
+  private unavailableReason(): string {
+    if (this.closed) return 'the cache is closed';
+    if (this.client.status !== 'ready') return `Redis connection is ${this.client.status}`;
+    return 'circuit breaker open after repeated Redis failures';
+  }
+
+  /** Awaits `promise` up to `timeoutMs`, reporting (not throwing) a failure. */
+  private async bounded(operation: string, promise: Promise<unknown>, timeoutMs: number): Promise<void> {
+    try {
+      await deadline(promise, timeoutMs, operation);
+    } catch (err) {
+      this.options.onError?.(err as Error, operation);
+    }
+  }
+}
+
+/** A key whose MGET failed, as distinct from a key that is missing (for versions: unknown vs 0). */
+const UNREAD = Symbol('unread');
+
+function ttlMs(ttlSeconds: number): number {
+  return Math.max(1, Math.round(ttlSeconds * 1000));
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function deadline<T>(promise: Promise<T>, timeoutMs: number, operation: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis ${operation} took longer than ${timeoutMs} ms`)), timeoutMs);
+  });
+  promise.catch(() => {}); // if the deadline wins, a later rejection is expected and already handled
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

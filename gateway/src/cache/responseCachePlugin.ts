@@ -1,0 +1,57 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import type { Cache } from './Cache.ts';
+import { stableHash } from './cacheKeys.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+
+export interface ResponseCacheOptions {
+  cache: Cache;
+  metrics: GatewayMetrics;
+  /**
+   * The versions the response depends on: a token that changes whenever any exchange's catalog version
+   * or epoch changes, or null while one is unknown (then nothing is read or written).
+   */
+  catalogToken: () => string | null;
+  /** CACHE_TTL_SECONDS, default 60. */
+  ttlSeconds: number;
+}
+
+export const RESPONSE_CACHE_HEADER = 'x-response-cache';
+
+/**
+ * Whole-response cache for anonymous queries, on the gateway's store. Keys hold the operation, its
+ * variables and the catalog token, so a price change on any exchange retires every cached response at once
+ * (the staleness bound is the shard caches' bound). Requests with an Authorization header, and answers with
+ * errors (partial results included), are never cached.
+ */
+export function responseCachePlugin<TContext extends BaseContext>(options: ResponseCacheOptions): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart(start) {
+      const anonymous = !start.request.http?.headers.get('authorization');
+      let key: string | null = null;
+      return {
+        async responseForOperation(context) {
+          const token = options.catalogToken();
+          if (!anonymous || !token || context.operation.operation !== 'query') return null;
+          key = `response:${token}:${stableHash({ query: context.request.query ?? context.queryHash, variables: context.request.variables ?? {}, operationName: context.request.operationName ?? null })}`;
+          const hit = await options.cache.get(key);
+          if (hit === null) {
+            options.metrics.miss('response');
+            return null;
+          }
+          options.metrics.hit('response');
+          const headers = new HeaderMap([['content-type', 'application/json; charset=utf-8'], [RESPONSE_CACHE_HEADER, 'hit']]);
+          return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: JSON.parse(hit) } };
+        },
+        async willSendResponse(context) {
+          if (!key || context.response.body.kind !== 'single') return;
+          if (context.response.http.headers.get(RESPONSE_CACHE_HEADER) === 'hit') return;
+          const result = context.response.body.singleResult;
+          context.response.http.headers.set(RESPONSE_CACHE_HEADER, 'miss');
+          if (result.errors?.length || !result.data) return;
+          await options.cache.set(key, JSON.stringify({ data: result.data }), options.ttlSeconds);
+        },
+      };
+    },
+  };
+}
