@@ -67,15 +67,24 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const cacheLogger = logger.child({ component: 'cache' });
   const cache = options.cache ?? createCache(process.env, {
     onError: (err, operation) => cacheLogger.debug({ err: err.message, operation }, 'cache operation failed'),
-    onStatusChange: (status) => cacheLogger.warn({ status }, 'cache status changed'),
+    onStatusChange: (status) => {
+      cacheLogger.warn({ status }, 'cache status changed');
+      // Back from an outage: the shared epochs may have moved (or reset) meanwhile.
+      if (status === 'redis') void versionsRef?.refresh(directory.all().map((e) => e.id));
+    },
   });
+  let versionsRef: CatalogVersions | undefined;
+  await cache.whenConnected(2000);
   const metrics = new GatewayMetrics();
   const directory = new ExchangeDirectory({ timeoutMs: config.exchangeTimeoutMs });
   for (const { url, ...info } of config.exchanges) directory.upsert(info, url);
   const versions = new CatalogVersions(cache);
+  versionsRef = versions;
   await versions.start(directory.all().map((e) => e.id));
   const watcher = new VersionWatcher({ directory, versions, intervalMs: config.versionPollMs });
-  void watcher.poll();
+  // Start knowing every exchange's version, so the first requests can use the caches (bounded by the
+  // exchange timeout when one is down).
+  await watcher.poll();
   watcher.start();
 
   const router = new ShardRouter({

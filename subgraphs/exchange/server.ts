@@ -2,12 +2,19 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
 import type { DatasetStore } from './store/DatasetStore.ts';
 import { createExchangeSchema, createContext, type ExchangeContext } from './schema.ts';
 import { handleAdminPrices } from './adminPrices.ts';
 import { CATALOG_VERSION_HEADER, SQL_STATEMENTS_HEADER } from '../../shared/headers.ts';
 
+
+/**
+ * How long a gateway may keep an answer (Cache-Control max-age). Safe to be generous: gateways key every
+ * cached answer by the catalog version, which moves with every data change.
+ */
+export const ANSWER_MAX_AGE_SECONDS = 60;
 
 export interface ExchangeServerOptions {
   store: DatasetStore;
@@ -42,7 +49,12 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   const { store } = options;
   const apollo = new ApolloServer<ExchangeContext>({
     schema: createExchangeSchema(store),
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), catalogHeadersPlugin(store)],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControl({ defaultMaxAge: ANSWER_MAX_AGE_SECONDS }),
+      catalogHeadersPlugin(store),
+    ],
     includeStacktraceInErrorResponses: process.env.NODE_ENV !== 'production',
   });
   await apollo.start();

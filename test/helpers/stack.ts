@@ -13,6 +13,8 @@ export interface StackOptions {
   gatewayEnv?: Record<string, string>;
   /** Put a FlakyProxy in front of every exchange (to count calls and inject faults). Default true. */
   proxies?: boolean;
+  /** Extra environment for the exchange processes (e.g. EXCHANGE_ADMIN_TOKEN). */
+  exchangeEnv?: Record<string, string>;
 }
 
 export interface Stack {
@@ -24,6 +26,8 @@ export interface Stack {
   proxies: Record<string, FlakyProxy>;
   services: Record<string, Service>;
   dataDir: string;
+  /** Starts one more gateway process on the same exchanges (stopped with the stack). */
+  startGateway(name: string, env?: Record<string, string | undefined>): Promise<Service>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +42,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       startService({ name: 'providers', file: 'subgraphs/providers/main.ts', args: ['--port', String(await freePort())], env: common, readyMsg: 'providers ready', quiet: true }),
       ...DEFAULT_EXCHANGES.map(async (e) => startService({
         name: e.id, file: 'subgraphs/exchange/main.ts', args: ['--id', e.id, '--port', String(await freePort())],
-        env: common, readyMsg: 'exchange ready', quiet: true,
+        env: { ...common, ...options.exchangeEnv }, readyMsg: 'exchange ready', quiet: true,
       })),
     ]);
     for (const service of started) services[service.name] = service;
@@ -49,14 +53,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     writeFileSync(exchangesFile, JSON.stringify({
       exchanges: DEFAULT_EXCHANGES.map((e) => ({ ...e, url: useProxies ? proxies[e.id].url : exchangeUrls[e.id] })),
     }));
-    services.gateway = await startService({
-      name: 'gateway', file: 'gateway/src/main.ts', readyMsg: 'gateway ready', quiet: true,
-      env: {
-        ...common, PORT: String(await freePort()), PROVIDERS_URL: services.providers.url, EXCHANGES_FILE: exchangesFile,
-        EXCHANGE_TIMEOUT_MS: String(options.exchangeTimeoutMs ?? 1000), HEALTH_INTERVAL_MS: String(options.healthIntervalMs ?? 600_000),
-        REDIS_URL: undefined as unknown as string, ...options.gatewayEnv,
-      },
-    });
+    const startGateway = async (name: string, env: Record<string, string | undefined> = {}) => {
+      const service = await startService({
+        name, file: 'gateway/src/main.ts', readyMsg: 'gateway ready', quiet: true,
+        env: {
+          ...common, PORT: String(await freePort()), PROVIDERS_URL: services.providers.url, EXCHANGES_FILE: exchangesFile,
+          EXCHANGE_TIMEOUT_MS: String(options.exchangeTimeoutMs ?? 1000), HEALTH_INTERVAL_MS: String(options.healthIntervalMs ?? 600_000),
+          REDIS_URL: undefined, REDIS_CLUSTER_NODES: undefined, ...options.gatewayEnv, ...env,
+        },
+      });
+      services[name] = service;
+      return service;
+    };
+    await startGateway('gateway');
     return {
       gatewayUrl: services.gateway.url,
       gatewayBase: services.gateway.url.replace(/\/graphql$/, ''),
@@ -65,6 +74,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       proxies,
       services,
       dataDir,
+      startGateway,
       stop: async () => {
         await stopAll(Object.values(services));
         await Promise.all(Object.values(proxies).map((p) => p.close()));

@@ -13,6 +13,8 @@ export class FlakyProxy {
   /** GraphQL calls received (probes, whose operation is HealthProbe, are counted apart). */
   calls = 0;
   probes = 0;
+  /** Bodies of the GraphQL calls received (probes excluded), parsed. */
+  bodies: Array<{ query?: string; variables?: Record<string, any> }> = [];
   delayMs = 0;
   private server: Server | null = null;
   port = 0;
@@ -29,8 +31,15 @@ export class FlakyProxy {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
-        if (body.includes('HealthProbe')) this.probes++;
-        else this.calls++;
+        if (body.includes('HealthProbe') || body.includes('VersionProbe')) this.probes++;
+        else {
+          this.calls++;
+          try {
+            this.bodies.push(JSON.parse(body.toString('utf8')));
+          } catch {
+            this.bodies.push({});
+          }
+        }
         const act = () => {
           switch (this.mode) {
             case 'hang':
@@ -67,6 +76,7 @@ export class FlakyProxy {
     this.mode = 'forward';
     this.calls = 0;
     this.probes = 0;
+    this.bodies = [];
     this.delayMs = 0;
   }
 

@@ -81,11 +81,21 @@ export class CatalogVersions {
     return true;
   }
 
-  /** The scope for cache keys, or null: then bypass the cache. */
+  /** The scope for cache keys, or null: then bypass the cache (and re-read the epoch soon, in the background). */
   scope(exchange: string): ExchangeScope | null {
     const entry = this.known.get(exchange);
+    if (entry && entry.epoch === null) this.refreshSoon(exchange);
     if (!entry || entry.catalogVersion === null || entry.epoch === null) return null;
     return { catalogVersion: entry.catalogVersion, epoch: entry.epoch };
+  }
+
+  private lastRetryAt = 0;
+  /** An unknown epoch is retried at most once a second, without holding up the request that noticed. */
+  private refreshSoon(exchange: string): void {
+    const now = Date.now();
+    if (now - this.lastRetryAt < 1000) return;
+    this.lastRetryAt = now;
+    void this.refresh([...new Set([exchange, ...this.known.keys()])]);
   }
 
   /** Records a version an exchange reported; a new one is shared with every replica. */
@@ -98,14 +108,17 @@ export class CatalogVersions {
   /** Bumps the exchange's epoch in the shared store: every replica's keys for it change at once. */
   async invalidate(exchange: string): Promise<number> {
     const epoch = await this.cache.bumpVersion(exchangeEpochName(exchange));
-    const entry = this.entry(exchange);
-    if (entry.epoch === null || epoch > entry.epoch) entry.epoch = epoch;
+    // The bump's answer is the truth, even when lower than what we held (a Redis that restarted empty).
+    this.entry(exchange).epoch = epoch;
     this.onChange?.(exchange);
     await this.cache.publish(VERSIONS_CHANNEL, JSON.stringify({ exchange, epoch }));
     return epoch;
   }
 
-  /** Re-reads epochs (and versions not yet known) from the shared store; an unreadable epoch makes the scope unknown. */
+  /**
+   * Re-reads epochs (and versions not yet known) from the shared store, which is the truth: its value is
+   * taken even when lower (a Redis restarted empty). An unreadable epoch makes the scope unknown.
+   */
   async refresh(exchanges: string[]): Promise<void> {
     if (exchanges.length === 0) return;
     const [epochs, versions] = await Promise.all([
@@ -116,7 +129,7 @@ export class CatalogVersions {
       const entry = this.entry(exchange);
       const epoch = epochs[i];
       if (epoch === null) entry.epoch = null;
-      else if (entry.epoch === null || epoch > entry.epoch) {
+      else if (entry.epoch !== epoch) {
         entry.epoch = epoch;
         this.onChange?.(exchange);
       }

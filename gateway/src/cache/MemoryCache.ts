@@ -96,7 +96,7 @@ export class MemoryCache implements Cache {
     return 'memory';
   }
 
-  async whenConnected(): Promise<boolean> {
+  async whenConnected(_timeoutMs?: number): Promise<boolean> {
     return true;
   }
 

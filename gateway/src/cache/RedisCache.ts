@@ -17,7 +17,10 @@ export interface RedisCacheOptions extends CacheEvents {
   commandTimeoutMs?: number;
   /** Limit for establishing a connection, and for SUBSCRIBE, which is off the request path. Default 1000 ms. */
   connectTimeoutMs?: number;
-  /** Times ioredis retries a command across reconnects before failing it. Default 1. */
+  /**
+   * Times ioredis may resend a command after a reconnect. Default 0: by then the caller has had its miss
+   * and moved on, so a resend would only be a late write (or a second INCR).
+   */
   maxRetriesPerRequest?: number;
   /** Reconnect backoff: doubles from the first to the cap, plus jitter. Defaults 50 and 2000 ms. */
   reconnectFirstDelayMs?: number;
@@ -30,7 +33,7 @@ export const DEFAULT_REDIS_CACHE_OPTIONS = {
   namespace: 'ecg:',
   commandTimeoutMs: 50,
   connectTimeoutMs: 1000,
-  maxRetriesPerRequest: 1,
+  maxRetriesPerRequest: 0,
   reconnectFirstDelayMs: 50,
   reconnectMaxDelayMs: 2000,
 } as const;
@@ -60,6 +63,8 @@ export class RedisCache implements Cache {
   private readonly connectTimeoutMs: number;
   private readonly listeners = new Map<string, Set<(message: string) => void>>();
   private lastStatus: CacheStatus = 'degraded';
+  /** Cluster: connecting to every master after 'ready' (see connectMasters). */
+  private warmUp: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly options: RedisCacheOptions) {
@@ -84,6 +89,7 @@ export class RedisCache implements Cache {
       commandTimeout: settings.commandTimeoutMs,
       connectTimeout: settings.connectTimeoutMs,
       maxRetriesPerRequest: settings.maxRetriesPerRequest,
+      autoResendUnfulfilledCommands: false,
       // We resubscribe every registered channel on 'ready' ourselves, including channels whose first
       // SUBSCRIBE failed because Redis was down; ioredis would only restore those that had succeeded.
       autoResubscribe: false,
@@ -186,6 +192,7 @@ export class RedisCache implements Cache {
     const deadline = Date.now() + timeoutMs;
     const connected = () => this.status() === 'redis' && this.subscriber.status === 'ready';
     while (!connected() && !this.closed && Date.now() < deadline) await sleep(10);
+    if (connected()) await deadlineOrNothing(this.warmUp, deadline - Date.now());
     return connected();
   }
 
@@ -263,6 +270,7 @@ export class RedisCache implements Cache {
     this.client.on('ready', () => {
       this.breaker.reset();
       this.noticeStatus();
+      if (this.client instanceof Cluster) this.warmUp = this.connectMasters(this.client);
     });
     for (const event of ['close', 'end', 'reconnecting']) this.client.on(event, () => this.noticeStatus());
     this.client.on('error', (error: Error) => this.options.onError?.(error, 'connection'));
@@ -278,6 +286,14 @@ export class RedisCache implements Cache {
         }
       }
     });
+  }
+
+  /**
+   * A Cluster connects to each master only when a command first goes there, and that first command waits
+   * for the connection (about 100 ms here), longer than a command may take. Connect them all up front.
+   */
+  private async connectMasters(cluster: Cluster): Promise<void> {
+    await Promise.all(cluster.nodes('master').map((node) => this.bounded('connect to a cluster master', node.ping(), this.connectTimeoutMs)));
   }
 
   private noticeStatus(): void {
@@ -316,6 +332,10 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function deadlineOrNothing(promise: Promise<void>, timeoutMs: number): Promise<void> {
+  await deadline(promise, Math.max(0, timeoutMs), 'wait').catch(() => {});
 }
 
 function deadline<T>(promise: Promise<T>, timeoutMs: number, operation: string): Promise<T> {

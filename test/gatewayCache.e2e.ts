@@ -1,0 +1,184 @@
+import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
+import { graphql, dataOf } from './helpers/graphql.ts';
+import { startStack, type Stack } from './helpers/stack.ts';
+import { startRedisServer, type RedisServer } from './helpers/redisServer.ts';
+import type { Service } from '../scripts/lib/processes.ts';
+
+// The gateway's caches against a real Redis (a redis-server of the test's own, so it can be killed),
+// over real exchange processes. Mechanisms are proven by counters: the exchanges' own call counts
+// (FlakyProxy) and the gateway's /metrics.
+
+const ADMIN = 'gateway-admin-token';
+const EXCHANGE_ADMIN = 'exchange-admin-token';
+let stack: Stack;
+let redis: RedisServer;
+let replica: Service;
+
+async function metric(gatewayUrl: string, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+const exchangeCalls = () => Object.values(stack.proxies).reduce((sum, p) => sum + p.calls, 0);
+/** Authenticated requests skip the response cache, so they exercise the shard and entity caches. */
+const asUser = { authorization: 'Bearer some-user' };
+
+async function priceOf(url: string, id: string, headers: Record<string, string> = {}): Promise<string | null> {
+  const data: any = dataOf(await graphql(url, `query($id: ID!) { dataset(id: $id) { price { amount } } }`, { id }, headers));
+  return data.dataset.price.amount;
+}
+
+async function changePrice(exchange: string, id: string, amount: string): Promise<void> {
+  const response = await fetch(stack.exchangeUrls[exchange].replace(/\/graphql$/, '/admin/prices'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${EXCHANGE_ADMIN}` },
+    body: JSON.stringify({ datasetId: id, model: 'PER_CALL', amount }),
+  });
+  expect(response.status).toBe(200);
+}
+
+async function firstId(exchange: string, skip = 0): Promise<string> {
+  const data: any = dataOf(await graphql(stack.exchangeUrls[exchange], `{ datasets(first: 10, sort: TITLE_ASC) { nodes { id } } }`));
+  return data.datasets.nodes[skip].id;
+}
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  stack = await startStack({
+    perExchange: 300,
+    exchangeEnv: { EXCHANGE_ADMIN_TOKEN: EXCHANGE_ADMIN },
+    // Neither replica polls for versions here: they learn them from answers and from each other, which
+    // lets the tests see a stale entry until it is invalidated. The staleness test adds a poller.
+    gatewayEnv: { REDIS_URL: redis.url, GATEWAY_ADMIN_TOKEN: ADMIN, VERSION_POLL_MS: '600000' },
+  });
+  replica = await stack.startGateway('replica');
+}, 180_000);
+afterAll(async () => {
+  await stack?.stop();
+  await redis?.stop();
+});
+beforeEach(() => {
+  for (const proxy of Object.values(stack.proxies)) proxy.reset();
+});
+
+describe('gateway caches on Redis', () => {
+  it('answers a repeated query without calling any exchange', async () => {
+    const query = `{ datasets(first: 15, filter: { categories: [FINANCE, TELECOM] }) { totalCount nodes { id title } } }`;
+    const first = dataOf(await graphql(stack.gatewayUrl, query));
+    const calls = exchangeCalls();
+    expect(calls).toBe(4);
+    const fetchesBefore = await metric(stack.gatewayUrl, 'gateway_shard_fetches_total', 'exchange="sh"');
+    const hitsBefore = await metric(stack.gatewayUrl, 'gateway_cache_hits_total', 'layer="response"');
+    const second = await graphql(stack.gatewayUrl, query);
+    expect(dataOf(second)).toEqual(first);
+    expect(second.headers.get('x-response-cache')).toBe('hit');
+    expect(exchangeCalls()).toBe(calls);
+    expect(await metric(stack.gatewayUrl, 'gateway_shard_fetches_total', 'exchange="sh"')).toBe(fetchesBefore);
+    expect(await metric(stack.gatewayUrl, 'gateway_cache_hits_total', 'layer="response"')).toBe(hitsBefore + 1);
+  });
+
+  it('serves an authenticated repeat from the shard cache, with no exchange call', async () => {
+    const query = `{ datasets(first: 7, sort: PRICE_DESC) { nodes { id } } }`;
+    dataOf(await graphql(stack.gatewayUrl, query, {}, asUser));
+    const hits = await metric(stack.gatewayUrl, 'gateway_cache_hits_total', 'layer="shard"');
+    stack.proxies.bj.reset();
+    dataOf(await graphql(stack.gatewayUrl, query, {}, asUser));
+    expect(stack.proxies.bj.calls).toBe(0);
+    expect(await metric(stack.gatewayUrl, 'gateway_cache_hits_total', 'layer="shard"')).toBe(hits + 4);
+  });
+
+  it('fetches only the misses of a partly cached _entities batch', async () => {
+    const query = (n: number) => `{ providers(first: ${n}) { nodes { uscc datasets(first: 1) { totalCount } } } }`;
+    dataOf(await graphql(stack.gatewayUrl, query(3), {}, asUser));
+    for (const proxy of Object.values(stack.proxies)) proxy.reset();
+    const hits = await metric(stack.gatewayUrl, 'gateway_cache_hits_total', 'layer="entity"');
+    const misses = await metric(stack.gatewayUrl, 'gateway_cache_misses_total', 'layer="entity"');
+    const data: any = dataOf(await graphql(stack.gatewayUrl, query(6), {}, asUser));
+    expect(data.providers.nodes).toHaveLength(6);
+    expect(await metric(stack.gatewayUrl, 'gateway_cache_hits_total', 'layer="entity"')).toBe(hits + 3 * 4);
+    expect(await metric(stack.gatewayUrl, 'gateway_cache_misses_total', 'layer="entity"')).toBe(misses + 3 * 4);
+    for (const proxy of Object.values(stack.proxies)) {
+      expect(proxy.bodies).toHaveLength(1);
+      expect(proxy.bodies[0].variables?.representations).toHaveLength(3);
+    }
+  });
+
+  it('serves a changed price within the staleness bound though nobody tells the gateway', async () => {
+    // A gateway with the default version poll (VERSION_POLL_MS 2000).
+    const poller = await stack.startGateway('poller', { VERSION_POLL_MS: undefined });
+    try {
+      const id = await firstId('sh', 1);
+      const before = await priceOf(poller.url, id);
+      expect(await priceOf(poller.url, id)).toBe(before);
+      const next = before === '7.77' ? '8.88' : '7.77';
+      const changed = performance.now();
+      await changePrice('sh', id, next);
+      let seen: string | null = before;
+      while (seen !== next && performance.now() - changed < 6000) {
+        await new Promise((r) => setTimeout(r, 100));
+        seen = await priceOf(poller.url, id);
+      }
+      expect(seen).toBe(next);
+      expect(performance.now() - changed).toBeLessThan(5000);
+    } finally {
+      await poller.stop();
+    }
+  });
+
+  it('serves a changed price at once after the invalidate call, on every replica', async () => {
+    const id = await firstId('ty', 2);
+    const before = await priceOf(replica.url, id, asUser);
+    expect(await priceOf(replica.url, id, asUser)).toBe(before);
+    const next = before === '3.33' ? '4.44' : '3.33';
+    await changePrice('ty', id, next);
+    // The replica never polls: without invalidation it keeps its cached answer.
+    expect(await priceOf(replica.url, id, asUser)).toBe(before);
+    const response = await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/admin/exchanges/ty/invalidate'), { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(response.status).toBe(200);
+    const deadline = performance.now() + 1000;
+    let seen = before;
+    while (seen !== next && performance.now() < deadline) seen = await priceOf(replica.url, id, asUser);
+    expect(seen).toBe(next);
+  });
+
+  it('refuses the invalidate call without the admin token', async () => {
+    const url = stack.gatewayUrl.replace(/\/graphql$/, '/admin/exchanges/ty/invalidate');
+    expect((await fetch(url, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(url, { method: 'POST', headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    expect((await fetch(url.replace('/ty/', '/zz/'), { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(404);
+  });
+
+  it('shares entries between replicas on one Redis', async () => {
+    const query = `{ datasets(first: 9, sort: TITLE_ASC, filter: { types: [MODEL] }) { nodes { id } } }`;
+    dataOf(await graphql(stack.gatewayUrl, query, {}, asUser));
+    for (const proxy of Object.values(stack.proxies)) proxy.reset();
+    const result = dataOf(await graphql(replica.url, query, {}, asUser));
+    expect((result as any).datasets.nodes.length).toBeGreaterThan(0);
+    expect(exchangeCalls()).toBe(0);
+  });
+
+  it('keeps answering when Redis dies, and caches again when it returns', async () => {
+    const health = async () => (await (await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/health'))).json()).cache;
+    expect(await health()).toBe('redis');
+    await redis.kill();
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      const result = await graphql(stack.gatewayUrl, `query($n: Int) { datasets(first: $n) { totalCount nodes { id } } }`, { n: 1 + (i % 5) }, asUser);
+      expect(result.errors).toBeUndefined();
+      expect((result.data as any).datasets.totalCount).toBe(1200);
+      expect(performance.now() - started).toBeLessThan(1500);
+    }
+    expect(await health()).toBe('degraded');
+    await redis.restart();
+    const deadline = performance.now() + 15_000;
+    while ((await health()) !== 'redis' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await health()).toBe('redis');
+    await new Promise((r) => setTimeout(r, 1500)); // the version watcher re-reads the epochs from the fresh Redis
+    const query = `{ datasets(first: 4, sort: PRICE_ASC) { nodes { id } } }`;
+    dataOf(await graphql(stack.gatewayUrl, query, {}, asUser));
+    const calls = exchangeCalls();
+    dataOf(await graphql(stack.gatewayUrl, query, {}, asUser));
+    expect(exchangeCalls()).toBe(calls);
+  });
+});
