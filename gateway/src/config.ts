@@ -5,6 +5,7 @@ import { DEFAULT_EXCHANGE_TIMEOUT_MS } from './shards/ExchangeClient.ts';
 import { DEFAULT_HEALTH_INTERVAL_MS } from './directory/HealthProbe.ts';
 import { DEFAULT_CACHE_TTL_SECONDS } from './cache/CachingFetcher.ts';
 import { DEFAULT_VERSION_POLL_MS } from './cache/VersionWatcher.ts';
+import { parseAllowlist, EXCHANGE_URL_ALLOWLIST_ENV, type HostAllowlist } from './registry/urlGuard.ts';
 
 export interface ExchangeEndpoint extends ExchangeInfo {
   url: string;
@@ -26,6 +27,8 @@ export interface GatewayConfig {
   cacheTtlSeconds: number;
   /** VERSION_POLL_MS, default 2000: bounds how long a changed price can stay cached unseen. */
   versionPollMs: number;
+  /** EXCHANGE_URL_ALLOWLIST: hosts a registered exchange may live on. Default: loopback only. */
+  allowlist: HostAllowlist;
   /** GATEWAY_ADMIN_TOKEN; /admin answers 404 without it. */
   adminToken?: string;
   /** NODE_ENV=production hides stack traces. */
@@ -69,6 +72,14 @@ export function parseExchangeUrls(text: string | undefined): Map<string, string>
   return urls;
 }
 
+function allowlistFrom(env: NodeJS.ProcessEnv): HostAllowlist {
+  try {
+    return parseAllowlist(env[EXCHANGE_URL_ALLOWLIST_ENV]);
+  } catch (err) {
+    throw new GatewayConfigError((err as Error).message);
+  }
+}
+
 function parsePort(text: string | undefined): number {
   if (text === undefined || text === '') return 4000;
   const port = Number(text);
@@ -100,6 +111,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     healthIntervalMs: positiveInteger(env, 'HEALTH_INTERVAL_MS', DEFAULT_HEALTH_INTERVAL_MS),
     cacheTtlSeconds: positiveInteger(env, 'CACHE_TTL_SECONDS', DEFAULT_CACHE_TTL_SECONDS),
     versionPollMs: positiveInteger(env, 'VERSION_POLL_MS', DEFAULT_VERSION_POLL_MS),
+    allowlist: allowlistFrom(env),
     adminToken: env.GATEWAY_ADMIN_TOKEN || undefined,
     production: env.NODE_ENV === 'production',
     logLevel: env.LOG_LEVEL ?? 'info',

@@ -24,6 +24,8 @@ import { toKeyValueCache } from './cache/toKeyValueCache.ts';
 import { stableHash } from './cache/cacheKeys.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { handleAdmin } from './http/admin.ts';
+import { ExchangeRegistry } from './registry/ExchangeRegistry.ts';
+import { ExchangeTokens } from './registry/ExchangeTokens.ts';
 import { healthReport } from './http/health.ts';
 import { isBrowserPageRequest, landingPageHtml, serveAsset } from './http/landingPage.ts';
 
@@ -77,10 +79,14 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   await cache.whenConnected(2000);
   const metrics = new GatewayMetrics();
   const directory = new ExchangeDirectory({ timeoutMs: config.exchangeTimeoutMs });
-  for (const { url, ...info } of config.exchanges) directory.upsert(info, url);
   const versions = new CatalogVersions(cache);
   versionsRef = versions;
-  await versions.start(directory.all().map((e) => e.id));
+  await versions.start([]);
+  // The configured exchanges join through the same checks as any other (see ExchangeRegistry).
+  const registry = new ExchangeRegistry({ directory, store: cache, versions, allowlist: config.allowlist, logger: logger.child({ component: 'registry' }) });
+  await registry.start(config.exchanges);
+  await versions.refresh(directory.all().map((e) => e.id));
+  const tokens = new ExchangeTokens(cache);
   const watcher = new VersionWatcher({ directory, versions, intervalMs: config.versionPollMs });
   // Start knowing every exchange's version, so the first requests can use the caches (bounded by the
   // exchange timeout when one is down).
@@ -191,7 +197,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
         return;
       }
       if (path === '/admin' || path.startsWith('/admin/')) {
-        return handleAdmin(req, res, path, { adminToken: config.adminToken, directory, versions, logger });
+        return handleAdmin(req, res, path, { adminToken: config.adminToken, directory, versions, registry, tokens, logger });
       }
       sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
     };
@@ -218,6 +224,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     close: async () => {
       probe.stop();
       watcher.stop();
+      await registry.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -1,6 +1,7 @@
 import { loadGatewayConfig, GatewayConfigError } from './config.ts';
 import { startGateway } from './createGateway.ts';
 import { createLogger } from './logger.ts';
+import { CacheConfigError } from './cache/Cache.ts';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof GatewayConfigError ? `gateway: ${err.message}` : err);
+  const known = err instanceof GatewayConfigError || err instanceof CacheConfigError;
+  console.error(known ? `gateway: ${(err as Error).message}` : err);
   process.exit(1);
 });

@@ -2,11 +2,12 @@
  * The one interface the gateway caches through: Redis when configured, process memory otherwise.
  *
  * Failure semantics. A cache is an optimisation, so a failing cache must cost latency at most, never
- * answers: every method below resolves (it never rejects) except `bumpVersion`, whose caller, the admin
- * endpoint, must report that an invalidation did not happen. A failed read is a miss, a failed write or
- * delete is a no-op, and a version that cannot be read is `null`, meaning "unknown: bypass the cache for
- * this request" (neither read nor write entries keyed by it). Returning a last known version instead
- * could serve entries that another replica's bump has already retired; a miss only costs a subgraph call.
+ * answers: every method below resolves (it never rejects) except those whose caller must know:
+ * `bumpVersion` (the admin endpoint reports an invalidation that did not happen) and the durable record
+ * methods. A failed read is a miss, a failed write or delete is a no-op, and a version that cannot be read
+ * is `null`, meaning "unknown: bypass the cache for this request" (neither read nor write entries keyed by
+ * it). Returning a last known version instead could serve entries that another replica's bump has already
+ * retired; a miss only costs a subgraph call.
  */
 export interface Cache {
   readonly kind: 'redis' | 'memory';
@@ -31,6 +32,17 @@ export interface Cache {
   readVersions(names: string[]): Promise<Array<number | null>>;
   /** Atomically increments and returns the new value. Rejects with CacheUnavailableError when it could not. */
   bumpVersion(name: string): Promise<number>;
+
+  /**
+   * Durable records (the exchange registry, its tokens): fields of a named record set, with no TTL.
+   * Unlike cache entries they are data, so these reject with CacheUnavailableError when the backend cannot
+   * answer: a missing registration must not be mistaken for "Redis is down".
+   */
+  recordGet(name: string, field: string): Promise<string | null>;
+  recordGetAll(name: string): Promise<Record<string, string>>;
+  recordSet(name: string, field: string, value: string): Promise<void>;
+  /** Resolves whether the field existed. */
+  recordDelete(name: string, field: string): Promise<boolean>;
 
   /**
    * Pub/sub between gateway replicas (in memory: within this process). A replica receives its own messages
@@ -67,7 +79,7 @@ export interface CacheEvents {
   onStatusChange?: (status: CacheStatus) => void;
 }
 
-/** Thrown by `bumpVersion` only: the cache backend could not perform an operation whose caller must know. */
+/** Thrown by `bumpVersion` and the record methods only: the backend could not perform an operation whose caller must know. */
 export class CacheUnavailableError extends Error {
   override readonly name = 'CacheUnavailableError';
 }

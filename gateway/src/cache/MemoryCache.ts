@@ -14,13 +14,14 @@ export const DEFAULT_MEMORY_CACHE_MAX_SIZE_BYTES = 128 * 1024 * 1024;
 
 /**
  * The cache of a single gateway without Redis: an LRU bounded by entries and size, each entry with its
- * own TTL; versions in a Map; pub/sub on an in-process emitter, so callers use one code path with or
+ * own TTL; versions and records in Maps (they last as long as the process); pub/sub on an in-process emitter, so callers use one code path with or
  * without Redis. Nothing here can fail, so the failure semantics of `Cache` never come into play.
  */
 export class MemoryCache implements Cache {
   readonly kind = 'memory';
   private readonly entries: LRUCache<string, string>;
   private readonly versions = new Map<string, number>();
+  private readonly records = new Map<string, Map<string, string>>();
   private readonly bus = new EventEmitter();
   private closed = false;
 
@@ -69,6 +70,25 @@ export class MemoryCache implements Cache {
     const next = (this.versions.get(name) ?? 0) + 1;
     this.versions.set(name, next);
     return next;
+  }
+
+  async recordGet(name: string, field: string): Promise<string | null> {
+    return this.records.get(name)?.get(field) ?? null;
+  }
+
+  async recordGetAll(name: string): Promise<Record<string, string>> {
+    return Object.fromEntries(this.records.get(name) ?? []);
+  }
+
+  async recordSet(name: string, field: string, value: string): Promise<void> {
+    if (this.closed) throw new CacheUnavailableError(`cannot store record ${JSON.stringify(name)}: the cache is closed`);
+    let record = this.records.get(name);
+    if (!record) this.records.set(name, (record = new Map()));
+    record.set(field, value);
+  }
+
+  async recordDelete(name: string, field: string): Promise<boolean> {
+    return this.records.get(name)?.delete(field) ?? false;
   }
 
   async publish(channel: string, message: string): Promise<boolean> {

@@ -13,9 +13,9 @@ export interface RedisCacheOptions extends CacheEvents {
   target: RedisTarget;
   /** Prepended to every key and channel, so deployments (and test runs) can share a Redis. Default 'ecg:'. */
   namespace?: string;
-  /** A command without a reply after this long fails (a miss). Default 50 ms. */
+  /** A call (command, MGET group or pipeline) without a reply after this long fails: a miss. Default 50 ms. */
   commandTimeoutMs?: number;
-  /** Limit for establishing a connection, and for SUBSCRIBE, which is off the request path. Default 1000 ms. */
+  /** Limit for establishing a connection, for SUBSCRIBE (off the request path), and ioredis's backstop command timeout. Default 1000 ms. */
   connectTimeoutMs?: number;
   /**
    * Times ioredis may resend a command after a reconnect. Default 0: by then the caller has had its miss
@@ -77,16 +77,19 @@ export class RedisCache implements Cache {
     for (const name of ['commandTimeoutMs', 'connectTimeoutMs', 'reconnectFirstDelayMs', 'reconnectMaxDelayMs'] as const) {
       if (!(settings[name] > 0)) throw new CacheConfigError(`${name} must be a positive number of milliseconds, got ${settings[name]}`);
     }
-    // ioredis times out each command; this outer deadline also bounds what it does not, such as the
-    // redirections and retries of a Cluster in failover.
-    this.operationTimeoutMs = 2 * settings.commandTimeoutMs;
+    // The command timeout is ours (`deadline`), not ioredis's `commandTimeout`: after the event loop has
+    // been busy for longer than the timeout, Node runs due timers before it reads the sockets, so
+    // ioredis's timer fails commands whose replies are already waiting (10 of 20 in a test with 80 ms
+    // stalls). Our deadline lets the sockets be read first, and also bounds what ioredis does not time,
+    // such as a Cluster's redirections. ioredis's own timeout stays as a generous backstop.
+    this.operationTimeoutMs = settings.commandTimeoutMs;
     this.connectTimeoutMs = settings.connectTimeoutMs;
     this.breaker = new CircuitBreaker(options.breaker, Date.now, () => this.noticeStatus());
 
     const retryStrategy = (times: number) =>
       Math.min(settings.reconnectMaxDelayMs, settings.reconnectFirstDelayMs * 2 ** Math.min(times - 1, 20)) + Math.floor(Math.random() * settings.reconnectFirstDelayMs);
     const connection: RedisOptions = {
-      commandTimeout: settings.commandTimeoutMs,
+      commandTimeout: Math.max(settings.connectTimeoutMs, settings.commandTimeoutMs),
       connectTimeout: settings.connectTimeoutMs,
       maxRetriesPerRequest: settings.maxRetriesPerRequest,
       autoResendUnfulfilledCommands: false,
@@ -159,10 +162,23 @@ export class RedisCache implements Cache {
   }
 
   async bumpVersion(name: string): Promise<number> {
-    let failure: Error | undefined;
-    const outcome = await this.attempt('bumpVersion', () => this.client.incr(this.versionKey(name)), (error) => { failure = error; });
-    if (outcome.ok) return outcome.value;
-    throw new CacheUnavailableError(`could not bump version ${JSON.stringify(name)}: ${failure?.message ?? this.unavailableReason()}`, { cause: failure });
+    return this.required('bumpVersion', name, () => this.client.incr(this.versionKey(name)));
+  }
+
+  async recordGet(name: string, field: string): Promise<string | null> {
+    return this.required('recordGet', name, () => this.client.hget(this.recordKey(name), field));
+  }
+
+  async recordGetAll(name: string): Promise<Record<string, string>> {
+    return this.required('recordGetAll', name, () => this.client.hgetall(this.recordKey(name)));
+  }
+
+  async recordSet(name: string, field: string, value: string): Promise<void> {
+    await this.required('recordSet', name, () => this.client.hset(this.recordKey(name), field, value));
+  }
+
+  async recordDelete(name: string, field: string): Promise<boolean> {
+    return (await this.required('recordDelete', name, () => this.client.hdel(this.recordKey(name), field))) > 0;
   }
 
   async publish(channel: string, message: string): Promise<boolean> {
@@ -214,6 +230,18 @@ export class RedisCache implements Cache {
 
   private versionKey(name: string): string {
     return `${this.namespace}version:${name}`;
+  }
+
+  private recordKey(name: string): string {
+    return `${this.namespace}record:${name}`;
+  }
+
+  /** `attempt` for the calls whose caller must know: the failure becomes a CacheUnavailableError. */
+  private async required<T>(operation: string, name: string, run: () => Promise<T>): Promise<T> {
+    let failure: Error | undefined;
+    const outcome = await this.attempt(operation, run, (error) => { failure = error; });
+    if (outcome.ok) return outcome.value;
+    throw new CacheUnavailableError(`${operation} ${JSON.stringify(name)} failed: ${failure?.message ?? this.unavailableReason()}`, { cause: failure });
   }
 
   /**
@@ -338,10 +366,15 @@ async function deadlineOrNothing(promise: Promise<void>, timeoutMs: number): Pro
   await deadline(promise, Math.max(0, timeoutMs), 'wait').catch(() => {});
 }
 
+/**
+ * `promise`, or a rejection once `timeoutMs` have passed and the sockets have been read once more: the
+ * rejection waits for setImmediate, which runs after the poll phase, so a reply that arrived while the
+ * event loop was busy still wins.
+ */
 function deadline<T>(promise: Promise<T>, timeoutMs: number, operation: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis ${operation} took longer than ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => setImmediate(() => reject(new Error(`Redis ${operation} took longer than ${timeoutMs} ms`))), timeoutMs);
   });
   promise.catch(() => {}); // if the deadline wins, a later rejection is expected and already handled
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));

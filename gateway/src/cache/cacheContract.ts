@@ -118,6 +118,24 @@ export const CACHE_CONTRACT: CacheContractCase[] = [
     },
   },
   {
+    name: 'keeps durable records by name and field, apart from cache entries, and says whether a deleted field existed',
+    async run(cache) {
+      assert.equal(await cache.recordGet('registry:exchanges', 'sz'), null);
+      assert.deepEqual(await cache.recordGetAll('registry:exchanges'), {});
+      await cache.recordSet('registry:exchanges', 'sz', '{"id":"sz"}');
+      await cache.recordSet('registry:exchanges', 'hz', '{"id":"hz"}');
+      await cache.recordSet('registry:exchanges', 'sz', '{"id":"sz","v":2}');
+      await cache.recordSet('registry:tokens', 'sz', 'hash');
+      assert.equal(await cache.recordGet('registry:exchanges', 'sz'), '{"id":"sz","v":2}');
+      assert.deepEqual(await cache.recordGetAll('registry:exchanges'), { sz: '{"id":"sz","v":2}', hz: '{"id":"hz"}' });
+      assert.equal(await cache.get('registry:exchanges'), null); // records are not cache entries
+      assert.equal(await cache.recordDelete('registry:exchanges', 'sz'), true);
+      assert.equal(await cache.recordDelete('registry:exchanges', 'sz'), false);
+      assert.deepEqual(await cache.recordGetAll('registry:exchanges'), { hz: '{"id":"hz"}' });
+      assert.deepEqual(await cache.recordGetAll('registry:tokens'), { sz: 'hash' });
+    },
+  },
+  {
     name: 'delivers a published message to every subscriber of its channel, the publisher included, and to no other channel',
     async run(cache) {
       const first = await collectMessages(cache, 'invalidate', 2);
@@ -160,7 +178,7 @@ export const CACHE_CONTRACT: CacheContractCase[] = [
     },
   },
   {
-    name: 'after close, reads miss, writes do nothing and bumps reject',
+    name: 'after close, reads miss, writes do nothing, bumps and record writes reject',
     async run(cache) {
       await cache.set('k', 'v', 60);
       await cache.close();
@@ -170,6 +188,7 @@ export const CACHE_CONTRACT: CacheContractCase[] = [
       assert.deepEqual(await cache.getMany(['k']), [null]);
       assert.equal(await cache.publish('ch', 'x'), false);
       await assert.rejects(cache.bumpVersion('v'), { name: 'CacheUnavailableError' });
+      await assert.rejects(cache.recordSet('r', 'f', 'v'), { name: 'CacheUnavailableError' });
     },
   },
 ];

@@ -67,13 +67,22 @@ export class ExchangeDirectory implements ShardTargets {
     return [...this.exchanges.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
-  /** Adds or replaces an exchange. A replaced exchange's connections are closed. */
+  /**
+   * Adds or replaces an exchange. A replaced or removed exchange's connections close gracefully: calls in
+   * flight finish first (undici's Pool.close waits for them).
+   */
   upsert(info: ExchangeInfo, url: string): RegisteredExchange {
     const previous = this.exchanges.get(info.id);
     const entry = new Registered(info, url, new ExchangeClient({ exchange: info.id, url, timeoutMs: this.options.timeoutMs }));
     this.exchanges.set(info.id, entry);
     if (previous) void previous.close();
     return entry;
+  }
+
+  /** An exchange registered while unreachable starts OFFLINE: skipped until a probe succeeds. */
+  markOffline(id: string, now = new Date()): void {
+    const entry = this.exchanges.get(id);
+    if (entry) entry.health = { phase: 'offline', latencyMs: null, lastSeenAt: null, since: now, failuresInRow: OFFLINE_AFTER_FAILURES };
   }
 
   remove(id: string): boolean {
