@@ -1,4 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { TypeInfo, visit, visitWithTypeInfo, getNamedType, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { HeaderMap } from '@apollo/server';
 import type { Cache } from './Cache.ts';
 import { stableHash } from './cacheKeys.ts';
@@ -19,12 +21,31 @@ export interface ResponseCacheOptions {
 export const RESPONSE_CACHE_HEADER = 'x-response-cache';
 
 /**
+ * Fields whose values move without any catalog version moving (the gateway's own observations of
+ * exchanges): a response that selects one is never cached.
+ */
+export const VOLATILE_FIELDS: Record<string, readonly string[]> = { Exchange: ['status', 'latencyMs', 'lastSeenAt'] };
+
+function selectsVolatileField(document: DocumentNode, schema: GraphQLSchema): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let found = false;
+  visit(document, visitWithTypeInfo(typeInfo, {
+    Field(node) {
+      const parent = typeInfo.getParentType();
+      if (parent && VOLATILE_FIELDS[getNamedType(parent).name]?.includes(node.name.value)) found = true;
+    },
+  }));
+  return found;
+}
+
+/**
  * Whole-response cache for anonymous queries, on the gateway's store. Keys hold the operation, its
  * variables and the catalog token, so a price change on any exchange retires every cached response at once
  * (the staleness bound is the shard caches' bound). Requests with an Authorization header, and answers with
  * errors (partial results included), are never cached.
  */
 export function responseCachePlugin<TContext extends BaseContext>(options: ResponseCacheOptions): ApolloServerPlugin<TContext> {
+  const volatile = new LRUCache<string, boolean>({ max: 1000 });
   return {
     async requestDidStart(start) {
       const anonymous = !start.request.http?.headers.get('authorization');
@@ -33,6 +54,10 @@ export function responseCachePlugin<TContext extends BaseContext>(options: Respo
         async responseForOperation(context) {
           const token = options.catalogToken();
           if (!anonymous || !token || context.operation.operation !== 'query') return null;
+          const queryHash = context.queryHash ?? '';
+          let isVolatile = volatile.get(queryHash);
+          if (isVolatile === undefined) volatile.set(queryHash, (isVolatile = selectsVolatileField(context.document, context.schema)));
+          if (isVolatile) return null;
           key = `response:${token}:${stableHash({ query: context.request.query ?? context.queryHash, variables: context.request.variables ?? {}, operationName: context.request.operationName ?? null })}`;
           const hit = await options.cache.get(key);
           if (hit === null) {

@@ -1,0 +1,237 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import { ApolloServer } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { graphql, dataOf } from './helpers/graphql.ts';
+import { startStack, type Stack } from './helpers/stack.ts';
+import { startRedisServer, type RedisServer } from './helpers/redisServer.ts';
+import { startService, freePort, type Service } from '../scripts/lib/processes.ts';
+import { apolloHandler } from '../shared/http/apolloHandler.ts';
+import { FlakyProxy } from './services/FlakyProxy.ts';
+
+// Exchanges joining the catalog at runtime, over real processes: a fifth exchange process, two gateway
+// replicas on one Redis of the test's own, and purpose-built servers for what must be refused.
+
+const ADMIN = 'operator-token';
+let stack: Stack;
+let redis: RedisServer;
+let sz: Service;
+let szProxy: FlakyProxy;
+let replica: Service;
+const servers: Server[] = [];
+
+const SZ = { id: 'sz', name: 'Shenzhen Data Exchange', nameZh: '深圳数据交易所', city: 'Shenzhen', province: 'Guangdong', divisionCode: '440300' };
+
+function admin(gatewayUrl: string, path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
+  return fetch(gatewayUrl.replace(/\/graphql$/, path), {
+    method: init.method ?? 'GET',
+    headers: { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+}
+
+async function issueToken(exchange: string): Promise<string> {
+  const response = await admin(stack.services.gateway.url, '/admin/tokens', { method: 'POST', token: ADMIN, body: { exchange } });
+  expect(response.status).toBe(201);
+  return (await response.json()).token;
+}
+
+async function exchangeIds(url: string): Promise<string[]> {
+  const data: any = dataOf(await graphql(url, '{ exchanges { id } }'));
+  return data.exchanges.map((e: any) => e.id);
+}
+
+/** Serves the contract with `edit` applied to its SDL: an exchange that does not conform. */
+async function serveEditedContract(edit: (sdl: string) => string): Promise<string> {
+  const sdl = edit(readFileSync(new URL('../schema/exchange.graphql', import.meta.url), 'utf8'));
+  const apollo = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(sdl) }) });
+  await apollo.start();
+  const handle = apolloHandler(apollo, { context: async () => ({}) });
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+}
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  stack = await startStack({
+    perExchange: 200,
+    healthIntervalMs: 300,
+    gatewayEnv: { REDIS_URL: redis.url, GATEWAY_ADMIN_TOKEN: ADMIN, REDIS_COMMAND_TIMEOUT_MS: '500' },
+  });
+  replica = await stack.startGateway('replica');
+  sz = await startService({
+    name: 'sz', file: 'subgraphs/exchange/main.ts', readyMsg: 'exchange ready', quiet: true,
+    args: ['--id', 'sz', '--port', String(await freePort()), '--name', SZ.name, '--city', SZ.city, '--province', SZ.province, '--division-code', SZ.divisionCode],
+    env: { DATA_DIR: stack.dataDir, SEED_PER_EXCHANGE: '150' },
+  });
+  szProxy = await new FlakyProxy(sz.url).start();
+}, 240_000);
+afterAll(async () => {
+  await sz?.stop();
+  await szProxy?.close();
+  for (const server of servers) server.close();
+  await stack?.stop();
+  await redis?.stop();
+});
+
+describe('registration: authentication', () => {
+  it('refuses admin calls without a valid token, and exchange tokens for another id', async () => {
+    expect((await admin(stack.gatewayUrl, '/admin/exchanges')).status).toBe(401);
+    expect((await admin(stack.gatewayUrl, '/admin/exchanges', { token: 'wrong' })).status).toBe(401);
+    const body = { ...SZ, url: szProxy.url };
+    expect((await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', body })).status).toBe(401);
+    const bjToken = await issueToken('bj');
+    const cross = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token: bjToken, body });
+    expect(cross.status).toBe(403);
+    expect((await admin(stack.gatewayUrl, '/admin/exchanges/sh', { method: 'DELETE', token: bjToken })).status).toBe(403);
+    expect((await admin(stack.gatewayUrl, '/admin/tokens', { method: 'POST', token: bjToken, body: { exchange: 'bj' } })).status).toBe(403);
+    expect(await exchangeIds(stack.gatewayUrl)).toEqual(['bj', 'gy', 'sh', 'ty']);
+  });
+
+  it('stops accepting a revoked token', async () => {
+    const token = await issueToken('qq');
+    expect((await admin(stack.gatewayUrl, '/admin/exchanges', { token })).status).toBe(200);
+    expect((await admin(stack.gatewayUrl, '/admin/tokens/qq', { method: 'DELETE', token: ADMIN })).status).toBe(200);
+    expect((await admin(stack.gatewayUrl, '/admin/exchanges', { token })).status).toBe(401);
+  });
+});
+
+describe('registration: checks before going live', () => {
+  it('refuses bad input, naming every field', async () => {
+    const response = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token: ADMIN, body: { id: 'SZ1', name: '', divisionCode: '4403', url: 'ftp://127.0.0.1/x' } });
+    expect(response.status).toBe(400);
+    const { problems } = await response.json();
+    expect(problems.join('\n')).toMatch(/id: must match/);
+    expect(problems.join('\n')).toMatch(/name: required/);
+    expect(problems.join('\n')).toMatch(/nameZh: required/);
+    expect(problems.join('\n')).toMatch(/divisionCode: must be 6 digits/);
+    expect(problems.join('\n')).toMatch(/url: scheme must be http or https/);
+  });
+
+  it('refuses a schema that does not implement the contract, naming each problem', async () => {
+    const url = await serveEditedContract((sdl) => sdl
+      .replace('  titleZh: String!\n', '')
+      .replace('  price: Price!\n', '  price: Float\n')
+      .replace(' AUDIO_SAMPLES', ''));
+    const response = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token: ADMIN, body: { ...SZ, id: 'bad', url } });
+    expect(response.status).toBe(422);
+    const { problems } = await response.json();
+    expect(problems).toEqual(expect.arrayContaining(['Dataset.titleZh: missing', 'Dataset.price: expected Price!, found Float', 'enum Category: missing value AUDIO_SAMPLES']));
+    expect(await exchangeIds(stack.gatewayUrl)).not.toContain('bad');
+  });
+
+  it('refuses a URL off the allow-list, a redirect to one, and a non-http scheme', async () => {
+    const off = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token: ADMIN, body: { ...SZ, url: 'http://203.0.113.7:4015/graphql' } });
+    expect(off.status).toBe(422);
+    expect((await off.json()).problems[0]).toMatch(/not on EXCHANGE_URL_ALLOWLIST/);
+
+    const redirector = createServer((_req, res) => {
+      res.writeHead(302, { location: 'http://203.0.113.7:4015/graphql' });
+      res.end();
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    servers.push(redirector);
+    const redirect = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token: ADMIN, body: { ...SZ, url: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/graphql` } });
+    expect(redirect.status).toBe(422);
+    expect((await redirect.json()).problems[0]).toMatch(/redirect/);
+
+    const scheme = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token: ADMIN, body: { ...SZ, url: 'file:///etc/passwd' } });
+    expect(scheme.status).toBe(400);
+    expect((await scheme.json()).problems[0]).toMatch(/scheme must be http or https/);
+    expect(await exchangeIds(stack.gatewayUrl)).toEqual(['bj', 'gy', 'sh', 'ty']);
+  });
+});
+
+describe('registration: going live', () => {
+  it('adds a fifth exchange while queries run, with no failed query, on every replica within a second', async () => {
+    const token = await issueToken('sz');
+    let stop = false;
+    const failures: unknown[] = [];
+    let queries = 0;
+    const stream = (async () => {
+      while (!stop) {
+        const result = await graphql(stack.gatewayUrl, `{ datasets(first: 5, sort: PRICE_ASC) { totalCount missingExchanges nodes { id } } }`, {}, { authorization: 'Bearer reader' });
+        queries++;
+        if (result.errors || (result.data as any).datasets.missingExchanges.length) failures.push(result.errors ?? result.data);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    const response = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token, body: { ...SZ, url: szProxy.url } });
+    const registeredAt = performance.now();
+    expect(response.status).toBe(201);
+
+    let onReplica = false;
+    while (!onReplica && performance.now() - registeredAt < 1000) {
+      onReplica = (await exchangeIds(replica.url)).includes('sz');
+      if (!onReplica) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(onReplica).toBe(true);
+
+    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(filter: { exchanges: ["sz"] }, first: 3) { totalCount nodes { id exchange { id name city } } } }`));
+    expect(data.datasets.totalCount).toBe(150);
+    expect(data.datasets.nodes[0].exchange).toEqual({ id: 'sz', name: SZ.name, city: SZ.city });
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await stream;
+    expect(queries).toBeGreaterThan(10);
+    expect(failures).toEqual([]);
+    const all: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(first: 1) { totalCount } }`));
+    expect(all.datasets.totalCount).toBe(4 * 200 + 150);
+  });
+
+  it('lets an exchange update its own URL, and refuses nothing else on the way', async () => {
+    const token = await issueToken('sz');
+    const response = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token, body: { ...SZ, name: 'Shenzhen Data Exchange (SZDE)', url: szProxy.url } });
+    expect(response.status).toBe(200);
+    const data: any = dataOf(await graphql(replica.url, `{ exchange(id: "sz") { name } }`));
+    expect(['Shenzhen Data Exchange (SZDE)', SZ.name]).toContain(data.exchange.name);
+  });
+
+  it('takes an exchange that dies OFFLINE, skips it at once, and brings it back ONLINE', async () => {
+    const status = async () => ((await graphql(stack.gatewayUrl, `{ exchange(id: "sz") { status } }`)).data as any).exchange.status;
+    szProxy.mode = 'reset';
+    try {
+    const deadline = performance.now() + 5000;
+    while ((await status()) !== 'OFFLINE' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await status()).toBe('OFFLINE');
+    const health = await (await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/health'))).json();
+    expect(health.exchanges.find((e: any) => e.id === 'sz').status).toBe('OFFLINE');
+
+    szProxy.mode = 'hang';
+    const started = performance.now();
+    const result: any = await graphql(stack.gatewayUrl, `{ datasets(first: 2, filter: { exchanges: ["sz", "bj"] }) { missingExchanges } }`, {}, { authorization: 'Bearer reader' });
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(result.data.datasets.missingExchanges).toEqual(['sz']);
+    expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'sz' });
+
+    } finally {
+      szProxy.mode = 'forward';
+    }
+    const back = performance.now() + 5000;
+    while ((await status()) !== 'ONLINE' && performance.now() < back) await new Promise((r) => setTimeout(r, 100));
+    expect(await status()).toBe('ONLINE');
+  });
+
+  it('keeps registrations across a gateway restart', async () => {
+    await stack.services.gateway.stop();
+    const restarted = await stack.startGateway('gateway');
+    expect(await exchangeIds(restarted.url)).toEqual(['bj', 'gy', 'sh', 'sz', 'ty']);
+    const data: any = dataOf(await graphql(restarted.url, `{ datasets(filter: { exchanges: ["sz"] }, first: 1) { totalCount } }`));
+    expect(data.datasets.totalCount).toBe(150);
+  });
+
+  it('removes an exchange on its own request, on every replica', async () => {
+    const token = await issueToken('sz');
+    const response = await admin(stack.services.gateway.url, '/admin/exchanges/sz', { method: 'DELETE', token });
+    expect(response.status).toBe(200);
+    const deadline = performance.now() + 1000;
+    while ((await exchangeIds(replica.url)).includes('sz') && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await exchangeIds(replica.url)).toEqual(['bj', 'gy', 'sh', 'ty']);
+  });
+});
