@@ -50,7 +50,9 @@ beforeAll(async () => {
     exchangeEnv: { EXCHANGE_ADMIN_TOKEN: EXCHANGE_ADMIN },
     // Neither replica polls for versions here: they learn them from answers and from each other, which
     // lets the tests see a stale entry until it is invalidated. The staleness test adds a poller.
-    gatewayEnv: { REDIS_URL: redis.url, GATEWAY_ADMIN_TOKEN: ADMIN, VERSION_POLL_MS: '600000' },
+    // A longer Redis deadline than production's: the CI machine runs test files side by side on 2 cores,
+    // and a reply late by scheduling alone would turn a hit the test counts into a miss.
+    gatewayEnv: { REDIS_URL: redis.url, GATEWAY_ADMIN_TOKEN: ADMIN, VERSION_POLL_MS: '600000', REDIS_COMMAND_TIMEOUT_MS: '500' },
   });
   replica = await stack.startGateway('replica');
 }, 180_000);

@@ -13,7 +13,7 @@ export interface RedisCacheOptions extends CacheEvents {
   target: RedisTarget;
   /** Prepended to every key and channel, so deployments (and test runs) can share a Redis. Default 'ecg:'. */
   namespace?: string;
-  /** A call (command, MGET group or pipeline) without a reply after this long fails: a miss. Default 50 ms. */
+  /** A call (command, MGET group or pipeline) without a reply after this long fails: a miss. Default 100 ms. */
   commandTimeoutMs?: number;
   /** Limit for establishing a connection, for SUBSCRIBE (off the request path), and ioredis's backstop command timeout. Default 1000 ms. */
   connectTimeoutMs?: number;
@@ -31,7 +31,7 @@ export interface RedisCacheOptions extends CacheEvents {
 
 export const DEFAULT_REDIS_CACHE_OPTIONS = {
   namespace: 'ecg:',
-  commandTimeoutMs: 50,
+  commandTimeoutMs: 100,
   connectTimeoutMs: 1000,
   maxRetriesPerRequest: 0,
   reconnectFirstDelayMs: 50,

@@ -13,7 +13,7 @@ export type CreateCacheOptions = CacheEvents & {
  * - `REDIS_URL` (redis:// or rediss://): one Redis node;
  * - `REDIS_CLUSTER_NODES` (`host:port,host:port`, IPv6 as `[::1]:7000`): a Redis Cluster, from these seed nodes;
  * - neither: process memory (one replica; nothing shared).
- * `REDIS_COMMAND_TIMEOUT_MS` overrides the per-command timeout (default 50). Throws CacheConfigError, naming
+ * `REDIS_COMMAND_TIMEOUT_MS` overrides the per-command timeout (default 100). Throws CacheConfigError, naming
  * the variable, the rule and the bad value, when a value is malformed or both targets are set.
  * It does not wait for Redis: the cache starts degraded and connects in the background (see `whenConnected`).
  */
