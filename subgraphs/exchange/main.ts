@@ -3,12 +3,13 @@ import { exchangeConfigFromArgs, ConfigError } from './exchangeConfig.ts';
 import { seedExchangeDatabase } from './seedStore.ts';
 import { DatasetStore } from './store/DatasetStore.ts';
 import { startExchangeServer } from './server.ts';
+import { runService } from '../../shared/runService.ts';
 
 function log(fields: Record<string, unknown>): void {
   console.log(JSON.stringify({ time: new Date().toISOString(), ...fields }));
 }
 
-async function main(): Promise<void> {
+runService('exchange', async () => {
   const config = exchangeConfigFromArgs(process.argv.slice(2));
   if (!existsSync(config.dbPath)) {
     log({ msg: 'seeding', exchange: config.info.id, count: config.seedCount, db: config.dbPath });
@@ -18,25 +19,6 @@ async function main(): Promise<void> {
   const store = new DatasetStore(config.info.id, config.dbPath);
   const running = await startExchangeServer({ store, port: config.port, host: config.host, adminToken: config.adminToken });
   log({ msg: 'exchange ready', exchange: config.info.id, url: running.url, catalogVersion: store.catalogVersion });
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log({ msg: 'stopping', exchange: config.info.id, signal });
-    await running.close();
-    store.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    console.error(`exchange: ${(err as Error).message}`);
-  } else {
-    console.error(err);
-  }
-  process.exit(1);
-});
+  // SIGTERM closes the server (requests in flight finish), then the database.
+  return { stop: async () => { await running.close(); store.close(); } };
+}, (err) => err instanceof ConfigError);

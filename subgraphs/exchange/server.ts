@@ -1,9 +1,9 @@
-import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
+import { listen, type RunningServer } from '../../shared/http/listen.ts';
 import type { DatasetStore } from './store/DatasetStore.ts';
 import { createExchangeSchema, createContext, type ExchangeContext } from './schema.ts';
 import { handleAdminPrices } from './adminPrices.ts';
@@ -24,12 +24,7 @@ export interface ExchangeServerOptions {
   adminToken?: string;
 }
 
-export interface RunningServer {
-  url: string;
-  port: number;
-  server: Server;
-  close(): Promise<void>;
-}
+export type { RunningServer };
 
 /** Sends the catalog version and the request's SQL statement count with every GraphQL answer. */
 function catalogHeadersPlugin(store: DatasetStore): ApolloServerPlugin<ExchangeContext> {
@@ -71,27 +66,5 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
   };
 
-  const server = createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      console.error(JSON.stringify({ level: 'error', msg: 'request failed', err: String(err) }));
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-      else res.end();
-    });
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
-  return {
-    url: `http://${host}:${port}/graphql`,
-    port,
-    server,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await apollo.stop();
-    },
-  };
+  return listen(route, { port: options.port, host: options.host, onClose: () => apollo.stop() });
 }

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORTS } from '../../shared/domain.ts';
 import { startProvidersServer } from './server.ts';
+import { runService } from '../../shared/runService.ts';
 
 function log(fields: Record<string, unknown>): void {
   console.log(JSON.stringify({ time: new Date().toISOString(), ...fields }));
@@ -21,7 +22,7 @@ function parsePort(text: string, source: string): number {
   return port;
 }
 
-async function main(): Promise<void> {
+runService('providers', async () => {
   const { values } = parseArgs({
     args: process.argv.slice(2),
     options: { port: { type: 'string' }, host: { type: 'string' } },
@@ -33,23 +34,5 @@ async function main(): Promise<void> {
   const running = await startProvidersServer({ port, host: values.host ?? process.env.HOST ?? '127.0.0.1' });
   log({ msg: 'providers ready', url: running.url });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log({ msg: 'stopping', signal });
-    await running.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    console.error(`providers: ${(err as Error).message}`);
-  } else {
-    console.error(err);
-  }
-  process.exit(1);
-});
+  return { stop: () => running.close() };
+}, (err) => err instanceof ConfigError);
