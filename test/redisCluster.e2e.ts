@@ -150,3 +150,28 @@ describe('RedisCache on a Redis Cluster', () => {
     }
   });
 });
+
+describe('the gateway on a Redis Cluster', () => {
+  it('answers repeats from the cluster without calling the exchanges, and shares them with a second replica', async () => {
+    const { startStack } = await import('./helpers/stack.ts');
+    const { graphql, dataOf } = await import('./helpers/graphql.ts');
+    const stack = await startStack({
+      perExchange: 100,
+      gatewayEnv: { REDIS_CLUSTER_NODES: ports.map((port) => `127.0.0.1:${port}`).join(','), REDIS_COMMAND_TIMEOUT_MS: '1000' },
+    });
+    try {
+      const replica = await stack.startGateway('replica');
+      const query = `{ datasets(first: 5, sort: TITLE_ASC) { totalCount nodes { id } } }`;
+      const first = dataOf(await graphql(stack.gatewayUrl, query, {}, { authorization: 'Bearer reader' }));
+      const calls = () => Object.values(stack.proxies).reduce((sum, p) => sum + p.calls, 0);
+      const before = calls();
+      expect(dataOf(await graphql(stack.gatewayUrl, query, {}, { authorization: 'Bearer reader' }))).toEqual(first);
+      expect(dataOf(await graphql(replica.url, query, {}, { authorization: 'Bearer reader' }))).toEqual(first);
+      expect(calls()).toBe(before);
+      const health = await (await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/health'))).json();
+      expect(health.cache).toBe('redis');
+    } finally {
+      await stack.stop();
+    }
+  }, 180_000);
+});
