@@ -25,6 +25,8 @@ export interface ExchangeRegistryOptions {
   reloadIntervalMs?: number;
 }
 
+type CheckResult = { ok: true; catalogVersion: string | null } | { ok: false; problems: string[]; unreachable: boolean };
+
 export type RegistrationOutcome =
   | { ok: true; registration: ExchangeRegistration; created: boolean; catalogVersion: string | null }
   | { ok: false; status: number; problems: string[] };
@@ -43,6 +45,8 @@ export class ExchangeRegistry {
   private queue: Promise<unknown> = Promise.resolve();
   private unsubscribe: (() => Promise<void>) | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Defaults applied while the store was unavailable: stored at the next reload, never removed by it. */
+  private readonly unstoredDefaults = new Map<string, ExchangeRegistration>();
 
   constructor(private readonly options: ExchangeRegistryOptions) {}
 
@@ -56,9 +60,11 @@ export class ExchangeRegistry {
   async start(defaults: ExchangeRegistration[]): Promise<void> {
     this.unsubscribe = await this.options.store.subscribe(REGISTRY_CHANNEL, () => void this.reload());
     await this.reload();
-    for (const registration of defaults) {
-      if (this.options.directory.get(registration.id)) continue;
-      const outcome = await this.register(registration, { lenient: true });
+    // The defaults are checked side by side (startup time), then applied one at a time like any change.
+    const pending = defaults.filter((registration) => !this.options.directory.get(registration.id));
+    const checks = await Promise.all(pending.map((registration) => this.check(registration)));
+    for (const [index, registration] of pending.entries()) {
+      const outcome = await this.serialise(() => this.apply(registration, checks[index], { lenient: true }));
       if (!outcome.ok) this.options.logger.warn({ exchange: registration.id, problems: outcome.problems }, 'default exchange not registered');
     }
     this.timer = setInterval(() => void this.reload(), this.options.reloadIntervalMs ?? 5000);
@@ -67,6 +73,14 @@ export class ExchangeRegistry {
 
   /** Makes the directory match the stored registrations (this replica's view of the shared truth). */
   async reload(): Promise<void> {
+    for (const [id, registration] of this.unstoredDefaults) {
+      try {
+        await this.options.store.recordSet(REGISTRATIONS_KEY, id, JSON.stringify(registration));
+        this.unstoredDefaults.delete(id);
+      } catch {
+        break;
+      }
+    }
     let stored: Record<string, string>;
     try {
       stored = await this.options.store.recordGetAll(REGISTRATIONS_KEY);
@@ -83,7 +97,7 @@ export class ExchangeRegistry {
       }
     }
     for (const exchange of directory.all()) {
-      if (!(exchange.id in stored)) {
+      if (!(exchange.id in stored) && !this.unstoredDefaults.has(exchange.id)) {
         directory.remove(exchange.id);
         this.options.versions.forget(exchange.id);
       }
@@ -95,22 +109,26 @@ export class ExchangeRegistry {
    * be reached yet is registered anyway and starts OFFLINE until a probe succeeds; a wrong schema is still refused.
    */
   register(registration: ExchangeRegistration, options: { lenient?: boolean } = {}): Promise<RegistrationOutcome> {
-    return this.serialise(async () => {
-      const checked = await this.check(registration);
-      if (!checked.ok && !(options.lenient && checked.unreachable)) return { ok: false, status: 422, problems: checked.problems };
-      const created = !this.options.directory.get(registration.id);
-      try {
-        await this.options.store.recordSet(REGISTRATIONS_KEY, registration.id, JSON.stringify(registration));
-      } catch (err) {
-        return { ok: false, status: 503, problems: [`registry: could not store the registration (${(err as Error).message}); nothing changed`] };
-      }
-      const entry = this.options.directory.upsert(infoOf(registration), registration.url);
-      if (checked.ok) this.options.versions.observe(registration.id, checked.catalogVersion);
-      else this.options.directory.markOffline(entry.id);
-      await this.options.store.publish(REGISTRY_CHANNEL, JSON.stringify({ id: registration.id, action: 'upsert' }));
-      this.options.logger.info({ exchange: registration.id, url: registration.url, created }, 'exchange registered');
-      return { ok: true, registration, created, catalogVersion: checked.ok ? checked.catalogVersion : null };
-    });
+    return this.serialise(async () => this.apply(registration, await this.check(registration), options));
+  }
+
+  private async apply(registration: ExchangeRegistration, checked: CheckResult, options: { lenient?: boolean }): Promise<RegistrationOutcome> {
+    if (!checked.ok && !(options.lenient && checked.unreachable)) return { ok: false, status: 422, problems: checked.problems };
+    const created = !this.options.directory.get(registration.id);
+    try {
+      await this.options.store.recordSet(REGISTRATIONS_KEY, registration.id, JSON.stringify(registration));
+    } catch (err) {
+      // A configured default still serves when Redis is down at start; a runtime change must be durable or not happen.
+      if (!options.lenient) return { ok: false, status: 503, problems: [`registry: could not store the registration (${(err as Error).message}); nothing changed`] };
+      this.options.logger.warn({ exchange: registration.id, err: (err as Error).message }, 'default exchange registered in this process only: the registry store is unavailable');
+      this.unstoredDefaults.set(registration.id, registration);
+    }
+    const entry = this.options.directory.upsert(infoOf(registration), registration.url);
+    if (checked.ok) this.options.versions.observe(registration.id, checked.catalogVersion);
+    else this.options.directory.markOffline(entry.id);
+    await this.options.store.publish(REGISTRY_CHANNEL, JSON.stringify({ id: registration.id, action: 'upsert' }));
+    this.options.logger.info({ exchange: registration.id, url: registration.url, created }, 'exchange registered');
+    return { ok: true, registration, created, catalogVersion: checked.ok ? checked.catalogVersion : null };
   }
 
   remove(id: string): Promise<boolean> {
@@ -124,7 +142,7 @@ export class ExchangeRegistry {
     });
   }
 
-  private async check(registration: ExchangeRegistration): Promise<{ ok: true; catalogVersion: string | null } | { ok: false; problems: string[]; unreachable: boolean }> {
+  private async check(registration: ExchangeRegistration): Promise<CheckResult> {
     const timeoutMs = this.options.checkTimeoutMs ?? 3000;
     const { allowlist } = this.options;
     const guarded = await guardExchangeUrl(registration.url, allowlist);
