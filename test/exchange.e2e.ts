@@ -218,6 +218,13 @@ describe('exchange subgraph: bad input', () => {
     expect(date.errors?.[0].message).toMatch(/DateTime/);
   });
 
+  it('bounds the work a text filter may ask for, naming the rule', async () => {
+    const singles = await graphql(exchange.url, PAGE, { filter: { text: '数,据,表,格' } });
+    expect(singles.errors?.[0].message).toMatch(/^filter\.text: may hold at most 2 single Chinese characters/);
+    const words = await graphql(exchange.url, PAGE, { filter: { text: 'a b c d e f g h i j k l m' } });
+    expect(words.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
   it('refuses RELEVANCE without text', async () => {
     const result = await graphql(exchange.url, PAGE, { sort: 'RELEVANCE' });
     expect(result.errors?.[0].message).toBe('sort: RELEVANCE needs filter.text');

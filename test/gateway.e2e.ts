@@ -198,6 +198,20 @@ describe('gateway: routing', () => {
     expect(result.errors?.[0].message).toMatch(/sketch/);
   });
 
+  it('applies the contract defaults when first and sort are sent as null, and honours @skip on edges', async () => {
+    const data: any = dataOf(await graphql(stack.gatewayUrl, `query($f: Int, $s: DatasetSort, $skip: Boolean!) {
+      datasets(first: $f, sort: $s) { edges @skip(if: $skip) { cursor } nodes { id } totalCount } }`, { f: null, s: null, skip: true }));
+    expect(data.datasets.nodes).toHaveLength(20);
+    expect(data.datasets.edges).toBeUndefined();
+    expect(data.datasets.totalCount).toBe(1600);
+  });
+
+  it('refuses client names that take the router\'s hidden prefix', async () => {
+    const result = await graphql(stack.gatewayUrl, `{ datasets(first: 1) { nodes { _sr0_id: title } } }`);
+    expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(result.errors?.[0].message).toMatch(/_sr0_id: names starting with _sr0_ are reserved/);
+  });
+
   it('passes bad input through as BAD_USER_INPUT naming the argument', async () => {
     const result = await graphql(stack.gatewayUrl, PAGE, { first: 500 });
     expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
@@ -255,6 +269,27 @@ describe('gateway: partial results', () => {
       stack.proxies.gy.upstreamUrl = stack.exchangeUrls.gy;
     }
   });
+
+  for (const [index, [lie, transform]] of ([
+    ['a count that is not a number', (body: string) => body.replace(/"totalCount":(\d+)/g, '"totalCount":"$1"')],
+    ['a cursor of another sort', (body: string) => body.replace(/"cursor":"([^"]+)"/g, (_m: string, c: string) => `"cursor":"${Buffer.from(JSON.stringify(['TITLE_ASC', 'x', JSON.parse(Buffer.from(c, 'base64url').toString())[2]])).toString('base64url')}"`)],
+    ['an error that blames the client alone', () => JSON.stringify({ errors: [{ message: 'visit http://evil.example', extensions: { code: 'BAD_USER_INPUT' } }], data: null })],
+  ] as Array<[string, (body: string) => string]>).entries()) {
+    it(`drops an exchange that answers ${lie}, keeps the others, and does not cache the lie`, async () => {
+      stack.proxies.gy.transform = transform;
+      // A query of this case's own, so no earlier answer is in the caches.
+      const query = `{ datasets(first: ${30 + index}, sort: PRICE_ASC) { totalCount missingExchanges nodes { id } } }`;
+      const result: any = await graphql(stack.gatewayUrl, query, {}, { authorization: 'Bearer x' });
+      expect(result.data.datasets.missingExchanges).toEqual(['gy']);
+      expect(result.data.datasets.totalCount).toBe(1200);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_BAD_RESPONSE', exchange: 'gy' });
+      expect(JSON.stringify(result)).not.toContain('evil');
+      stack.proxies.gy.transform = null;
+      const honest: any = dataOf(await graphql(stack.gatewayUrl, query, {}, { authorization: 'Bearer x' }));
+      expect(honest.datasets.totalCount).toBe(1600);
+    });
+  }
 
   it('keeps the rest of an entity batch when one exchange fails', async () => {
     stack.proxies.gy.mode = 'http500';

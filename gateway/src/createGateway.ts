@@ -99,9 +99,10 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     fetcher: new CachingFetcher({ cache, versions, metrics, ttlSeconds: config.cacheTtlSeconds }),
     logger: logger.child({ component: 'shard-router' }),
     didReceiveResult: (result) => {
+      if (result.ok && result.fromCache) return;
       directory.observe(result, 'query');
       if (result.ok) {
-        versions.observe(result.exchange, result.catalogVersion);
+        versions.observe(result.exchange, result.catalogVersion, result.sentAt);
         if (result.latencyMs > 0) metrics.exchangeDuration.observe({ exchange: result.exchange, outcome: 'ok' }, result.latencyMs / 1000);
       } else {
         metrics.exchangeDuration.observe({ exchange: result.exchange, outcome: result.code }, 0);

@@ -16,6 +16,8 @@ export class FlakyProxy {
   /** Bodies of the GraphQL calls received (probes excluded), parsed. */
   bodies: Array<{ query?: string; variables?: Record<string, any> }> = [];
   delayMs = 0;
+  /** In forward mode, rewrites the upstream's answer body (a lying exchange). */
+  transform: ((body: string) => string) | null = null;
   private server: Server | null = null;
   port = 0;
 
@@ -55,8 +57,20 @@ export class FlakyProxy {
             default: {
               const upstream = new URL(this.upstreamUrl);
               const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: req.method, headers: req.headers }, (up) => {
-                res.writeHead(up.statusCode ?? 502, up.headers);
-                up.pipe(res);
+                const transform = this.transform;
+                if (!transform || body.includes('Probe')) {
+                  res.writeHead(up.statusCode ?? 502, up.headers);
+                  up.pipe(res);
+                  return;
+                }
+                const parts: Buffer[] = [];
+                up.on('data', (c: Buffer) => parts.push(c));
+                up.on('end', () => {
+                  const text = transform(Buffer.concat(parts).toString('utf8'));
+                  const { 'content-length': _length, ...headers } = up.headers;
+                  res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': Buffer.byteLength(text) });
+                  res.end(text);
+                });
               });
               forward.on('error', () => req.socket.destroy());
               forward.end(body);
@@ -78,6 +92,7 @@ export class FlakyProxy {
     this.probes = 0;
     this.bodies = [];
     this.delayMs = 0;
+    this.transform = null;
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,17 @@ export function ttlFor(cacheControl: string | null, ttlSeconds: number): number 
 }
 
 function fromCache(exchange: string, data: Record<string, unknown>): ExchangeAnswer {
-  return { ok: true, exchange, data, catalogVersion: null, cacheControl: null, latencyMs: 0 };
+  return { ok: true, exchange, data, catalogVersion: null, cacheControl: null, latencyMs: 0, fromCache: true };
+}
+
+/**
+ * An answer may be stored under the scope its request was sent with only if nothing moved meanwhile: the
+ * scope is unchanged (no invalidation, no new version adopted) and the answer reports that same version.
+ * Otherwise an old answer could land under a newer key and outlive the invalidation.
+ */
+function stillCurrent(sentWith: { catalogVersion: string; epoch: number }, now: { catalogVersion: string; epoch: number } | null, answer: ExchangeAnswer): boolean {
+  return now !== null && now.epoch === sentWith.epoch && now.catalogVersion === sentWith.catalogVersion
+    && (answer.catalogVersion === null || answer.catalogVersion === sentWith.catalogVersion);
 }
 
 /**
@@ -57,11 +67,8 @@ export class CachingFetcher implements ShardFetcher {
     }
     this.options.metrics.miss('shard');
     const result = await this.send(target, request, key);
-    if (this.storable(result, request)) {
-      const ttl = ttlFor(result.cacheControl, this.ttlSeconds);
-      const storeScope = this.options.versions.scope(target.id) ?? scope;
-      const storeKey = shardFetchKey({ exchangeId: target.id, ...storeScope, operation: request.body.query, variables: request.body.variables });
-      await this.options.cache.set(storeKey, JSON.stringify(result.data), ttl);
+    if (this.storable(result, request) && stillCurrent(scope, this.options.versions.scope(target.id), result)) {
+      await this.options.cache.set(key, JSON.stringify(result.data), ttlFor(result.cacheControl, this.ttlSeconds));
     }
     return result;
   }
@@ -72,7 +79,8 @@ export class CachingFetcher implements ShardFetcher {
 
   private async fetchEntities(target: ShardTarget, request: ShardRequest, scope: { catalogVersion: string; epoch: number }): Promise<ExchangeResult> {
     const representations = request.representations!;
-    const { representations: _omitted, ...otherVariables } = request.body.variables ?? {};
+    const representationsVariable = request.representationsVariable ?? 'representations';
+    const { [representationsVariable]: _omitted, ...otherVariables } = request.body.variables ?? {};
     const operation = `${request.body.query}\n${canonicalJson(otherVariables)}`;
     const keyOf = (s: typeof scope, representation: Record<string, unknown>) => entityKey({ exchangeId: target.id, ...s, operation, representation });
     const keys = representations.map((r) => keyOf(scope, r));
@@ -87,17 +95,16 @@ export class CachingFetcher implements ShardFetcher {
     const missRequest: ShardRequest = {
       ...request,
       representations: missing.map((i) => representations[i]),
-      body: { ...request.body, variables: { ...request.body.variables, representations: missing.map((i) => representations[i]) } },
+      body: { ...request.body, variables: { ...request.body.variables, [representationsVariable]: missing.map((i) => representations[i]) } },
     };
     const result = await this.send(target, missRequest, keys.filter((_, i) => cached[i] === null).join('|'));
     if (!result.ok || result.errors?.length || !Array.isArray(result.data?._entities) || result.data!._entities.length !== missing.length) {
       return result;
     }
     const fresh = result.data!._entities as unknown[];
-    if (this.storable(result, missRequest)) {
+    if (this.storable(result, missRequest) && stillCurrent(scope, this.options.versions.scope(target.id), result)) {
       const ttl = ttlFor(result.cacheControl, this.ttlSeconds);
-      const storeScope = this.options.versions.scope(target.id) ?? scope;
-      const entries: CacheEntry[] = missing.map((index, position) => ({ key: keyOf(storeScope, representations[index]), value: JSON.stringify(fresh[position]), ttlSeconds: ttl }));
+      const entries: CacheEntry[] = missing.map((index, position) => ({ key: keys[index], value: JSON.stringify(fresh[position]), ttlSeconds: ttl }));
       await this.options.cache.setMany(entries);
     }
     const entities = cached.map((value) => (value === null ? undefined : JSON.parse(value)));

@@ -22,6 +22,8 @@ export interface ExchangeScope {
 interface Known {
   catalogVersion: string | null;
   epoch: number | null;
+  /** When the current version was adopted: answers to requests sent before that cannot replace it. */
+  adoptedAt: number;
 }
 
 export const VERSIONS_CHANNEL = 'catalog-versions';
@@ -51,7 +53,7 @@ export class CatalogVersions {
 
   private entry(exchange: string): Known {
     let entry = this.known.get(exchange);
-    if (!entry) this.known.set(exchange, (entry = { catalogVersion: null, epoch: null }));
+    if (!entry) this.known.set(exchange, (entry = { catalogVersion: null, epoch: null, adoptedAt: 0 }));
     return entry;
   }
 
@@ -73,10 +75,13 @@ export class CatalogVersions {
     }
   }
 
-  private setVersion(exchange: string, catalogVersion: string): boolean {
+  private setVersion(exchange: string, catalogVersion: string, sentAt = Date.now()): boolean {
     const entry = this.entry(exchange);
     if (entry.catalogVersion === catalogVersion || (entry.catalogVersion && isOlderVersion(catalogVersion, entry.catalogVersion))) return false;
+    // A slow answer to a request sent before the current version was adopted must not bring an old one back.
+    if (sentAt < entry.adoptedAt) return false;
     entry.catalogVersion = catalogVersion;
+    entry.adoptedAt = Date.now();
     this.onChange?.(exchange);
     return true;
   }
@@ -98,9 +103,9 @@ export class CatalogVersions {
     void this.refresh([...new Set([exchange, ...this.known.keys()])]);
   }
 
-  /** Records a version an exchange reported; a new one is shared with every replica. */
-  observe(exchange: string, catalogVersion: string | null): void {
-    if (!catalogVersion || !this.setVersion(exchange, catalogVersion)) return;
+  /** Records a version an exchange reported to a request sent at `sentAt`; a new one is shared with every replica. */
+  observe(exchange: string, catalogVersion: string | null, sentAt = Date.now()): void {
+    if (!catalogVersion || !this.setVersion(exchange, catalogVersion, sentAt)) return;
     void this.cache.set(versionKey(exchange), catalogVersion, VERSION_TTL_SECONDS);
     void this.cache.publish(VERSIONS_CHANNEL, JSON.stringify({ exchange, catalogVersion }));
   }

@@ -34,7 +34,7 @@ export class VersionWatcher {
       await Promise.all([
         ...exchanges.map(async (exchange) => {
           const result = await exchange.send(PROBE);
-          if (result.ok) this.options.versions.observe(exchange.id, result.catalogVersion);
+          if (result.ok) this.options.versions.observe(exchange.id, result.catalogVersion, result.sentAt);
         }),
         this.options.versions.refresh(this.options.directory.all().map((e) => e.id)),
       ]);

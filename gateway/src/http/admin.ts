@@ -19,6 +19,14 @@ export interface AdminContext {
   logger: Logger;
 }
 
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** Who is calling: the operator (GATEWAY_ADMIN_TOKEN) or one exchange (its own token). */
 type Actor = { role: 'operator' } | { role: 'exchange'; exchange: string };
 
@@ -92,7 +100,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
 
     const exchangePath = /^\/admin\/exchanges\/([^/]+)(\/invalidate)?$/.exec(path);
     if (exchangePath) {
-      const id = decodeURIComponent(exchangePath[1]);
+      const id = decodeSegment(exchangePath[1]);
       if (!mayActOn(actor, id)) return forbidden(id);
       if (!context.directory.get(id)) return sendJson(res, 404, { error: `exchange ${JSON.stringify(id)} is not registered` });
       if (exchangePath[2] && method === 'POST') {
@@ -119,8 +127,9 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
     const tokenPath = /^\/admin\/tokens\/([^/]+)$/.exec(path);
     if (tokenPath && method === 'DELETE') {
       if (actor.role !== 'operator') return sendJson(res, 403, { error: 'only the operator (GATEWAY_ADMIN_TOKEN) may revoke tokens' });
-      const revoked = await context.tokens.revoke(decodeURIComponent(tokenPath[1]));
-      return sendJson(res, revoked ? 200 : 404, { exchange: decodeURIComponent(tokenPath[1]), revoked });
+      const exchange = decodeSegment(tokenPath[1]);
+      const revoked = await context.tokens.revoke(exchange);
+      return sendJson(res, revoked ? 200 : 404, { exchange, revoked });
     }
   } catch (err) {
     if (err instanceof CacheUnavailableError) return sendJson(res, 503, { error: `the registry store is unavailable, nothing changed: ${err.message}` });

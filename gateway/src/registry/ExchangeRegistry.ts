@@ -10,6 +10,7 @@ import type { ExchangeRegistration } from './registrationInput.ts';
 
 const REGISTRATIONS_KEY = 'registry:exchanges';
 export const REGISTRY_CHANNEL = 'registry';
+export const DEFAULT_MAX_SDL_BYTES = 128 * 1024;
 
 export interface ExchangeRegistryOptions {
   directory: ExchangeDirectory;
@@ -19,7 +20,7 @@ export interface ExchangeRegistryOptions {
   logger: Logger;
   /** Limit for each check's HTTP call. Default 3000. */
   checkTimeoutMs?: number;
-  /** Largest SDL accepted, in bytes. Default 1 MiB. */
+  /** Largest SDL accepted, in bytes. Default 128 KiB (the contract is about 8 KiB; checking is synchronous). */
   maxSdlBytes?: number;
   /** How often every replica re-reads the registrations, should a pub/sub message be lost. Default 5000. */
   reloadIntervalMs?: number;
@@ -147,7 +148,7 @@ export class ExchangeRegistry {
     const { allowlist } = this.options;
     const guarded = await guardExchangeUrl(registration.url, allowlist);
     if (!guarded.ok) return { ok: false, problems: [guarded.problem], unreachable: false };
-    const sdl = await fetchServiceSdl(guarded.url, { timeoutMs, maxBytes: this.options.maxSdlBytes ?? 1024 * 1024, allowlist });
+    const sdl = await fetchServiceSdl(guarded.url, { timeoutMs, maxBytes: this.options.maxSdlBytes ?? DEFAULT_MAX_SDL_BYTES, allowlist });
     if (!sdl.ok) return { ok: false, problems: [sdl.problem], unreachable: true };
     const problems = checkContract(sdl.sdl);
     if (problems.length > 0) return { ok: false, problems, unreachable: false };

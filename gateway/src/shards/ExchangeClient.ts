@@ -15,6 +15,7 @@ export interface ExchangeClientOptions {
 }
 
 export const DEFAULT_EXCHANGE_TIMEOUT_MS = 2000;
+const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 export interface ExchangeAnswer {
@@ -25,6 +26,10 @@ export interface ExchangeAnswer {
   catalogVersion: string | null;
   latencyMs: number;
   cacheControl: string | null;
+  /** When the request was sent (ms since epoch): a version reported by an older request never wins. */
+  sentAt?: number;
+  /** Served by a cache, not by the exchange just now: says nothing about the exchange's health. */
+  fromCache?: boolean;
 }
 
 export type ExchangeResult = ExchangeAnswer | ExchangeFailure;
@@ -56,15 +61,26 @@ export class ExchangeClient {
 
   async send(body: GraphQLRequestBody, headers: Record<string, string> = {}): Promise<ExchangeResult> {
     const started = performance.now();
+    const sentAt = Date.now();
     const signal = AbortSignal.timeout(this.timeoutMs);
+    const payload = JSON.stringify(body);
+    const request = () => this.pool.request({
+      path: this.url.pathname + this.url.search,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      body: payload,
+      signal,
+    });
     try {
-      const response = await this.pool.request({
-        path: this.url.pathname + this.url.search,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-        body: JSON.stringify(body),
-        signal,
-      });
+      let response;
+      try {
+        response = await request();
+      } catch (err) {
+        // A kept-alive connection the exchange (or a proxy) closed just as we reused it: the request never
+        // reached it. Queries are reads, so one retry on a fresh connection is safe.
+        if (signal.aborted || !STALE_CONNECTION_CODES.has(rootCause(err).code ?? '')) throw err;
+        response = await request();
+      }
       const text = await readCapped(response.body, this.maxResponseBytes);
       const latencyMs = performance.now() - started;
       if (text === null) {
@@ -94,6 +110,7 @@ export class ExchangeClient {
         catalogVersion: typeof version === 'string' ? version : null,
         cacheControl: typeof cacheControl === 'string' ? cacheControl : null,
         latencyMs,
+        sentAt,
       };
     } catch (err) {
       if (signal.aborted) {

@@ -5,10 +5,10 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { LRUCache } from 'lru-cache';
 import type { DatasetSort } from '../../../shared/domain.ts';
 import { ENTITIES, ID_PREFIX_SEPARATOR } from '../../../schema/mergeRules.ts';
-import { planShardFetch, HIDDEN, type FieldPlan, type ShardPlan } from './shardPlan.ts';
+import { planShardFetch, HIDDEN, LIFT_REPRESENTATIONS, ShardPlanError, type FieldPlan, type ShardPlan } from './shardPlan.ts';
 import { mergeConnections } from './keysetMerge.ts';
 import { mergePriceStats } from './statsMerge.ts';
-import { findAnswerProblem, stripHidden } from './answerChecks.ts';
+import { findAnswerProblem, stripHidden, connectionProblem, statsProblem } from './answerChecks.ts';
 import { exchangeFailure, toGraphQLError, type ExchangeFailure } from './exchangeErrors.ts';
 import type { ExchangeResult, ExchangeAnswer, GraphQLRequestBody } from './ExchangeClient.ts';
 
@@ -29,8 +29,9 @@ export interface ShardTargets {
 /** One call of the router to one exchange. */
 export interface ShardRequest {
   body: GraphQLRequestBody;
-  /** For `_entities` calls: the representations sent (also in body.variables.representations). */
+  /** For `_entities` calls: the representations sent (also in body.variables[representationsVariable]). */
   representations?: Array<Record<string, unknown>>;
+  representationsVariable?: string;
   /** The router's checks of an answer (null when it is good): only good answers may be cached. */
   check(answer: ExchangeAnswer): string | null;
 }
@@ -74,6 +75,8 @@ interface Outcome {
 }
 
 const USER_ERROR_CODES = new Set(['BAD_USER_INPUT']);
+/** filter.exchanges longer than this is refused (each unknown id would cost an error line). */
+export const MAX_NAMED_EXCHANGES = 32;
 const consoleLogger: ShardLogger = {
   warn: (fields, message) => console.warn(JSON.stringify({ level: 'warn', msg: message, ...fields })),
   error: (fields, message) => console.error(JSON.stringify({ level: 'error', msg: message, ...fields })),
@@ -110,19 +113,22 @@ export class ShardRouter implements GraphQLDataSource {
       const outcome = await this.execute(plan, options.request.variables ?? {}, requestId);
       return { data: outcome.data, ...(outcome.errors.length ? { errors: outcome.errors } : {}) } as GatewayGraphQLResponse;
     } catch (err) {
+      if (err instanceof ShardPlanError) {
+        return { errors: [{ message: err.message, extensions: { code: 'BAD_USER_INPUT' } }] } as GatewayGraphQLResponse;
+      }
       this.logger.error({ err: String((err as Error)?.stack ?? err) }, 'shard router failed');
       return { errors: [{ message: 'the gateway could not route this request to the exchanges', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] } as GatewayGraphQLResponse;
     }
   }
 
-  planFor(query: string, document?: DocumentNode): ShardPlan {
+  planFor(query: string, document?: DocumentNode, internal = false): ShardPlan {
     if (document) {
       const cached = this.plans.get(document);
       if (cached) return cached;
     }
     let plan = this.plansByText.get(query);
     if (!plan) {
-      plan = planShardFetch(document ?? parse(query), this.options.contractSchema);
+      plan = planShardFetch(document ?? parse(query), this.options.contractSchema, { internal });
       this.plansByText.set(query, plan);
     }
     if (document) this.plans.set(document, plan);
@@ -133,11 +139,21 @@ export class ShardRouter implements GraphQLDataSource {
     return getArgumentValues(field.definition as never, field.node, variables);
   }
 
+  /** A connection's page arguments, with the contract's defaults where the client sent null. */
+  private pageArgs(field: FieldPlan, variables: Record<string, unknown>): { first: number; sort: DatasetSort } {
+    const args = this.args(field, variables);
+    return { first: (args.first as number | null) ?? 20, sort: (args.sort as DatasetSort | null) ?? 'UPDATED_DESC' };
+  }
+
   /** Exchanges a fan-out field must ask: the ones its filter names, or all. */
   private fanOutTargets(field: FieldPlan, variables: Record<string, unknown>): string[] {
     if (field.rule?.route !== 'fanOut') return [];
     const filter = this.args(field, variables)[field.rule.filterArgument] as { exchanges?: string[] | null } | null | undefined;
-    if (filter?.exchanges && filter.exchanges.length > 0) return [...new Set(filter.exchanges)];
+    if (filter?.exchanges && filter.exchanges.length > 0) {
+      const named = [...new Set(filter.exchanges)];
+      if (named.length > MAX_NAMED_EXCHANGES) throw new ShardPlanError(`filter.exchanges: at most ${MAX_NAMED_EXCHANGES} exchanges, got ${named.length}`);
+      return named;
+    }
     return this.options.targets.all().map((t) => t.id);
   }
 
@@ -159,6 +175,7 @@ export class ShardRouter implements GraphQLDataSource {
     const answers = new Map<string, ExchangeAnswer>();
     const failures: ExchangeFailure[] = [];
     const userErrors = new Map<string, GraphQLErrorJson>();
+    const blamingTheClient: ExchangeAnswer[] = [];
     for (const result of results) {
       if (!result.ok) {
         failures.push(result);
@@ -168,6 +185,7 @@ export class ShardRouter implements GraphQLDataSource {
       const errors = result.errors ?? [];
       const userOnly = errors.length > 0 && errors.every((e) => USER_ERROR_CODES.has(String(e.extensions?.code)));
       if (userOnly) {
+        blamingTheClient.push(result);
         for (const e of errors) userErrors.set(`${e.message}|${JSON.stringify(e.path ?? [])}`, { message: e.message, path: e.path, extensions: { code: e.extensions?.code, ...(e.extensions?.argument ? { argument: e.extensions.argument } : {}) } });
         continue;
       }
@@ -179,6 +197,14 @@ export class ShardRouter implements GraphQLDataSource {
         continue;
       }
       answers.set(result.exchange, result);
+    }
+    // The client's mistake only when every exchange that answered says so; an exchange alone in blaming
+    // the client (stricter, or lying) is a bad response and its message is not passed on.
+    if (blamingTheClient.length > 0 && answers.size > 0) {
+      for (const result of blamingTheClient) {
+        failures.push(exchangeFailure(result.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${result.exchange} gave a bad response`, 'refused input the other exchanges accepted'));
+      }
+      return { answers, failures, userErrors: [] };
     }
     return { answers, failures, userErrors: [...userErrors.values()] };
   }
@@ -218,10 +244,9 @@ export class ShardRouter implements GraphQLDataSource {
       const missing = targets.filter((t) => failed.has(t));
       if (field.fieldName === '__typename') data[field.responseKey] = 'Query';
       else if (field.rule?.route === 'fanOut' && field.rule.merge === 'connection') {
-        const args = this.args(field, variables);
         data[field.responseKey] = mergeConnections({
           parts: fieldAnswers.map((a) => ({ exchange: a.exchange, value: a.data![field.responseKey] as Record<string, any> })),
-          first: args.first as number, sort: args.sort as DatasetSort, shape: field.shape!, missingExchanges: missing,
+          ...this.pageArgs(field, variables), shape: field.shape!, missingExchanges: missing,
         });
       } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'priceStats') {
         data[field.responseKey] = mergePriceStats(fieldAnswers.map((a) => a.data![field.responseKey] as Array<Record<string, any>>), field.shape!);
@@ -241,15 +266,30 @@ export class ShardRouter implements GraphQLDataSource {
         const id = this.args(field, variables)[field.rule.argument];
         if (value && (prefixOf(id) !== answer.exchange || (value as Record<string, unknown>)[HIDDEN.id] !== id)) return `answered ${field.responseKey} for an id it does not own`;
       } else if (field.rule?.route === 'fanOut') {
-        if (field.rule.merge === 'connection' && (value === null || typeof value !== 'object')) return `answered no ${field.responseKey} connection`;
-        if (field.rule.merge === 'priceStats' && !Array.isArray(value)) return `answered no ${field.responseKey} list`;
+        const problem = field.rule.merge === 'connection'
+          ? connectionProblem(value, this.pageArgs(field, variables), field.shape!, answer.exchange)
+          : statsProblem(value, this.args(field, variables).groupBy as string, answer.exchange);
+        if (problem) return `${field.responseKey}: ${problem}`;
+      }
+    }
+    return findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys);
+  }
+
+  /** Every fan-out connection inside the entities must be mergeable, and the rest well formed. */
+  private checkEntities(plan: ShardPlan, answer: ExchangeAnswer, variables: Record<string, unknown>): string | null {
+    for (const entity of answer.data!._entities as Array<Record<string, unknown> | null>) {
+      if (entity === null) continue;
+      for (const field of plan.entityFields.get(String(entity.__typename)) ?? []) {
+        const problem = connectionProblem(entity[field.responseKey], this.pageArgs(field, variables), field.shape!, answer.exchange);
+        if (problem) return `${field.responseKey}: ${problem}`;
       }
     }
     return findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys);
   }
 
   private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>, requestId?: string): Promise<Outcome> {
-    const representations = (variables.representations ?? []) as Array<Record<string, unknown>>;
+    const representationsVariable = plan.representationsVariable;
+    const representations = (variables[representationsVariable] ?? []) as Array<Record<string, unknown>>;
     const fanOutTargets = new Map<string, string[]>();
     for (const [typeName, fields] of plan.entityFields) {
       const targets = new Set<string>();
@@ -277,17 +317,18 @@ export class ShardRouter implements GraphQLDataSource {
     const results = await Promise.all(exchanges.map((exchange) => {
       const subset = indexesByExchange.get(exchange)!.map((i) => representations[i]);
       return this.call(exchange, {
-        body: { query: plan.query, variables: { ...variables, representations: subset }, operationName: plan.operationName },
+        body: { query: plan.query, variables: { ...variables, [representationsVariable]: subset }, operationName: plan.operationName },
         representations: subset,
+        representationsVariable,
         check: (answer) => (Array.isArray(answer.data?._entities)
-          ? findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys)
+          ? this.checkEntities(plan, answer, variables)
           : 'answered no _entities list'),
       });
     }));
     const { answers, failures, userErrors } = this.triage(results, requestId, (answer) => {
       const entities = answer.data?._entities;
       if (!Array.isArray(entities) || entities.length !== indexesByExchange.get(answer.exchange)!.length) return 'answered _entities out of line with the representations';
-      return findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys);
+      return this.checkEntities(plan, answer, variables);
     });
     if (userErrors.length > 0) return { data: null, errors: userErrors };
     const failed = new Map(failures.map((f) => [f.exchange, f]));
@@ -306,11 +347,10 @@ export class ShardRouter implements GraphQLDataSource {
       if (present.length === 0) return null;
       const merged: Record<string, unknown> = { ...present[0].value };
       for (const field of fields) {
-        const args = this.args(field, variables);
         const targets = this.fanOutTargets(field, variables);
         merged[field.responseKey] = mergeConnections({
           parts: present.filter((p) => targets.includes(p.exchange)).map((p) => ({ exchange: p.exchange, value: p.value[field.responseKey] })),
-          first: args.first as number, sort: args.sort as DatasetSort, shape: field.shape!,
+          ...this.pageArgs(field, variables), shape: field.shape!,
           missingExchanges: targets.filter((t) => failed.has(t)),
         });
       }
@@ -334,10 +374,10 @@ export class ShardRouter implements GraphQLDataSource {
     walk(data, 0);
     if (objects.length === 0) return [];
     const keys = [...new Set(objects.map((o) => String(o[HIDDEN.entityKey])))];
-    const liftPlan = this.planFor(lift.operation, lift.document);
+    const liftPlan = this.planFor(lift.operation, lift.document, true);
     const outcome = await this.execute(liftPlan, {
       ...variables,
-      representations: keys.map((key) => ({ __typename: lift.typeName, [lift.keyField]: key })),
+      [LIFT_REPRESENTATIONS]: keys.map((key) => ({ __typename: lift.typeName, [lift.keyField]: key })),
     }, requestId);
     const byKey = new Map(keys.map((key, i) => [key, (outcome.data?._entities as Array<Record<string, unknown> | null> | undefined)?.[i] ?? null]));
     for (const object of objects) {

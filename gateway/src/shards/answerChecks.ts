@@ -1,6 +1,57 @@
 import { QuantileSketch } from '../../../shared/sketch.ts';
-import { ID_PREFIX_SEPARATOR } from '../../../schema/mergeRules.ts';
-import { HIDDEN, HIDDEN_PREFIX } from './shardPlan.ts';
+import { decodeCursor, comparePositions, type CursorPosition } from '../../../shared/datasetOrder.ts';
+import { parseAmountMicros } from '../../../shared/money.ts';
+import type { DatasetSort } from '../../../shared/domain.ts';
+import { ID_PREFIX_SEPARATOR, CONNECTION } from '../../../schema/mergeRules.ts';
+import { HIDDEN, HIDDEN_PREFIX, type Shape } from './shardPlan.ts';
+
+/** Deeper answers are refused: the contract's deepest honest answer is far shallower, and deep JSON costs stack. */
+export const MAX_ANSWER_DEPTH = 48;
+
+/**
+ * What the keyset merge will read from one exchange's connection, checked before any of it is used:
+ * every cursor decodes in the request's sort and carries the exchange's prefix, the edges are in order
+ * and no more than asked for, and counts are integers.
+ */
+export function connectionProblem(value: unknown, page: { first: number; sort: DatasetSort }, shape: Shape, exchange: string): string | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'is not a connection';
+  const connection = value as Record<string, unknown>;
+  const edges = connection[HIDDEN.edges];
+  if (!Array.isArray(edges)) return 'has no edges';
+  if (edges.length > page.first) return `returned ${edges.length} edges for first: ${page.first}`;
+  let previous: CursorPosition | null = null;
+  for (const edge of edges) {
+    const position = decodeCursor(String((edge as { cursor?: unknown } | null)?.cursor ?? ''), page.sort);
+    if (typeof position === 'string') return `returned a bad cursor (${position})`;
+    if (!position.id.startsWith(`${exchange}${ID_PREFIX_SEPARATOR}`)) return `returned id ${JSON.stringify(position.id)} of another exchange`;
+    if (previous && comparePositions(page.sort, previous, position) >= 0) return 'returned edges out of order';
+    previous = position;
+  }
+  for (const [key, { field }] of shape) {
+    if (field === CONNECTION.totalCount && key in connection && !(Number.isInteger(connection[key]) && (connection[key] as number) >= 0)) {
+      return `returned a totalCount that is not a count`;
+    }
+  }
+  return null;
+}
+
+/** What the sketch merge will read from one exchange's statistics. */
+export function statsProblem(value: unknown, groupBy: string, exchange: string): string | null {
+  if (!Array.isArray(value)) return 'is not a list';
+  for (const bucket of value as Array<Record<string, unknown> | null>) {
+    if (bucket === null) continue;
+    for (const field of ['count', 'pricedCount'] as const) {
+      const n = bucket[HIDDEN.stats[field]];
+      if (!Number.isInteger(n) || (n as number) < 0) return `returned a ${field} that is not a count`;
+    }
+    for (const field of ['min', 'max'] as const) {
+      const amount = bucket[HIDDEN.stats[field]];
+      if (amount !== null && (typeof amount !== 'string' || parseAmountMicros(amount) === null)) return `returned a ${field} that is not a decimal string`;
+    }
+    if (groupBy === 'EXCHANGE' && bucket[HIDDEN.stats.key] !== exchange) return `returned statistics for exchange ${JSON.stringify(bucket[HIDDEN.stats.key])}`;
+  }
+  return null;
+}
 
 /**
  * Checks an exchange's answer before any of it is used: every prefixed id and every cursor must carry
@@ -9,11 +60,12 @@ import { HIDDEN, HIDDEN_PREFIX } from './shardPlan.ts';
  */
 export function findAnswerProblem(data: unknown, exchange: string, alignedListKeys: ReadonlySet<string>): string | null {
   const prefix = `${exchange}${ID_PREFIX_SEPARATOR}`;
-  const stack: unknown[] = [data];
+  const stack: Array<[unknown, number]> = [[data, 0]];
   while (stack.length > 0) {
-    const value = stack.pop();
+    const [value, depth] = stack.pop()!;
+    if (depth > MAX_ANSWER_DEPTH) return `answered JSON nested deeper than ${MAX_ANSWER_DEPTH} levels`;
     if (Array.isArray(value)) {
-      for (const item of value) if (item !== null && typeof item === 'object') stack.push(item);
+      for (const item of value) if (item !== null && typeof item === 'object') stack.push([item, depth + 1]);
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
@@ -44,7 +96,7 @@ export function findAnswerProblem(data: unknown, exchange: string, alignedListKe
       }
       if (!Number.isInteger(object[HIDDEN.stats.count]) || typeof object[HIDDEN.stats.key] !== 'string') return 'returned a statistics bucket without key or count';
     }
-    for (const child of Object.values(object)) if (child !== null && typeof child === 'object') stack.push(child);
+    for (const child of Object.values(object)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
   return null;
 }

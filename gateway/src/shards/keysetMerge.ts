@@ -54,6 +54,8 @@ export function mergeConnections(input: ConnectionMergeInput): Record<string, un
 
   const merged: Record<string, unknown> = {};
   for (const [key, { field, shape }] of input.shape) {
+    // A field left out by @skip/@include is absent from every answer: leave it out too.
+    if (input.parts.length > 0 && input.parts.every((part) => !(key in part.value))) continue;
     switch (field) {
       case CONNECTION.edges:
       case CONNECTION.nodes:
@@ -63,7 +65,7 @@ export function mergeConnections(input: ConnectionMergeInput): Record<string, un
         merged[key] = pageInfo(shape, hasNextPage, kept.at(-1)?.cursor ?? null);
         break;
       case CONNECTION.totalCount:
-        merged[key] = input.parts.reduce((sum, part) => sum + (part.value[key] as number), 0);
+        merged[key] = input.parts.reduce((sum, part) => sum + ((part.value[key] as number | undefined) ?? 0), 0);
         break;
       case CONNECTION.missing:
         merged[key] = input.missingExchanges;

@@ -54,6 +54,8 @@ export interface LiftSite {
 
 export interface ShardPlan {
   kind: 'root' | 'entities';
+  /** The variable that carries the representations of an `_entities` fetch. */
+  representationsVariable: string;
   query: string;
   operationName?: string;
   /** Root fields (kind root), or fan-out fields of fan-out entities by type (kind entities). */
@@ -64,7 +66,23 @@ export interface ShardPlan {
   alignedListKeys: Set<string>;
 }
 
+/** Something the client asked that the router cannot serve: reported to the client as BAD_USER_INPUT. */
 export class ShardPlanError extends Error {}
+
+/** The lift operations' representations variable: a name of the router's, so no client variable collides. */
+export const LIFT_REPRESENTATIONS = `${HIDDEN_PREFIX}representations`;
+
+/** Client names must not take the router's hidden prefix. */
+function refuseReservedNames(document: DocumentNode): void {
+  visit(document, {
+    Field(node) {
+      if (node.alias?.value.startsWith(HIDDEN_PREFIX)) throw new ShardPlanError(`alias ${node.alias.value}: names starting with ${HIDDEN_PREFIX} are reserved by the gateway`);
+    },
+    Variable(node) {
+      if (node.name.value.startsWith(HIDDEN_PREFIX)) throw new ShardPlanError(`variable $${node.name.value}: names starting with ${HIDDEN_PREFIX} are reserved by the gateway`);
+    },
+  });
+}
 
 /** Replaces every fragment spread with an inline fragment, so one walk sees the whole selection. */
 export function inlineFragments(document: DocumentNode): OperationDefinitionNode {
@@ -205,8 +223,8 @@ function variablesUsed(nodes: FieldNode[]): Set<string> {
 function liftOperation(site: { typeName: string; fields: FieldNode[] }, variableDefinitions: readonly VariableDefinitionNode[]): string {
   const used = variablesUsed(site.fields);
   const definitions = variableDefinitions.filter((d) => used.has(d.variable.name.value)).map((d) => print(d));
-  return `query ShardLift($representations: [_Any!]!${definitions.length ? `, ${definitions.join(', ')}` : ''}) {
-  _entities(representations: $representations) { ... on ${site.typeName} { ${site.fields.map((f) => print(f)).join(' ')} } } }`;
+  return `query ShardLift($${LIFT_REPRESENTATIONS}: [_Any!]!${definitions.length ? `, ${definitions.join(', ')}` : ''}) {
+  _entities(representations: $${LIFT_REPRESENTATIONS}) { ... on ${site.typeName} { ${site.fields.map((f) => print(f)).join(' ')} } } }`;
 }
 
 function topLevelFields(set: SelectionSetNode): FieldNode[] {
@@ -219,7 +237,8 @@ function topLevelFields(set: SelectionSetNode): FieldNode[] {
 }
 
 /** Plans one fetch of the `exchanges` subgraph against the exchange contract's schema. */
-export function planShardFetch(document: DocumentNode, schema: GraphQLSchema): ShardPlan {
+export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, options: { internal?: boolean } = {}): ShardPlan {
+  if (!options.internal) refuseReservedNames(document);
   const operation = inlineFragments(document);
   if (operation.operation !== 'query') throw new ShardPlanError(`${operation.operation} operations are not served by exchanges`);
   const queryType = schema.getQueryType()!;
@@ -227,7 +246,10 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema): S
   const rewritten: OperationDefinitionNode = { ...operation, selectionSet: rewrite(operation.selectionSet, queryType, [], context, false) };
 
   const top = topLevelFields(operation.selectionSet);
-  const isEntities = top.some((f) => f.name.value === '_entities');
+  const entitiesField = top.find((f) => f.name.value === '_entities');
+  const isEntities = entitiesField !== undefined;
+  const representationsArgument = entitiesField?.arguments?.find((a) => a.name.value === 'representations')?.value;
+  const representationsVariable = representationsArgument?.kind === Kind.VARIABLE ? representationsArgument.name.value : 'representations';
   const rootFields: FieldPlan[] = [];
   const entityFields = new Map<string, FieldPlan[]>();
   for (const node of top) {
@@ -261,6 +283,7 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema): S
   });
   return {
     kind: isEntities ? 'entities' : 'root',
+    representationsVariable,
     query: print({ kind: Kind.DOCUMENT, definitions: [rewritten] }),
     operationName: operation.name?.value,
     rootFields,

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import type { DatasetRecord, DatasetSort, StatsGroup, PricingModel } from '../../../shared/domain.ts';
 import { SORT_SPECS, NEGOTIABLE_PRICE_ASC_KEY, NEGOTIABLE_PRICE_DESC_KEY, type CursorPosition } from '../../../shared/datasetOrder.ts';
 import { parseAmountMicros, formatMicros, MICROS_PER_UNIT } from '../../../shared/money.ts';
@@ -33,7 +34,8 @@ export interface StatsRow { group: string; bucket: number | null; n: number; min
  */
 export class DatasetStore {
   readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  /** Prepared statements by SQL text; bounded, since the text varies with the shape of the filter. */
+  private readonly statements = new LRUCache<string, Database.Statement>({ max: 500 });
   private version: { created: string; counter: number };
   private countsCache: { version: string; datasets: number; providers: number } | null = null;
 

@@ -47,6 +47,7 @@ export const FTS_RANK: Record<FtsTable, string> = {
 
 export const MAX_TEXT_LENGTH = 200;
 export const MAX_TEXT_TERMS = 12;
+export const MAX_SINGLE_CHARACTERS = 2;
 const CHINESE_COLUMNS = ['title_zh', 'description_zh', 'keywords'];
 const WORD = /[\p{L}\p{N}]+/gu;
 
@@ -93,21 +94,30 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
     // Han runs: bigram phrases (any substring of 2+ characters), or an escaped LIKE for one character.
     // Other words: word-prefix phrases over the English index ("vaccin" finds "vaccination").
     // FTS syntax never reaches SQLite from the user: every piece is rebuilt from letters and digits.
-    const chinese: string[] = [];
-    const english: string[] = [];
+    const chinese = new Set<string>();
+    const english = new Set<string>();
+    const singles = new Set<string>();
     for (const term of terms) {
       for (const run of hanRuns(term)) {
-        if ([...run].length >= 2) chinese.push(bigramPhrase(run));
-        else {
-          out.conditions.push(`(${CHINESE_COLUMNS.map((c) => `d.${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
-          for (let i = 0; i < CHINESE_COLUMNS.length; i++) out.params.push(likePattern(run));
-        }
+        if ([...run].length >= 2) chinese.add(bigramPhrase(run));
+        else singles.add(run);
       }
       const words = term.split(HAN).join(' ').match(WORD) ?? [];
-      if (words.length > 0) english.push(`${ftsPhrase(words.join(' '))}*`);
+      if (words.length > 0) english.add(`${ftsPhrase(words.join(' '))}*`);
     }
-    if (english.length > 0) out.matches.push({ table: 'datasets_fts_en', query: english.join(' AND ') });
-    if (chinese.length > 0) out.matches.push({ table: 'datasets_fts_zh', query: chinese.join(' AND ') });
+    // Every piece costs an index lookup, and a single character a scan of every row: both are bounded.
+    if (chinese.size + english.size + singles.size > MAX_TEXT_TERMS) {
+      throw badUserInput(`${argumentPath}.text`, `must have at most ${MAX_TEXT_TERMS} words or Chinese runs, got ${chinese.size + english.size + singles.size}`);
+    }
+    if (singles.size > MAX_SINGLE_CHARACTERS) {
+      throw badUserInput(`${argumentPath}.text`, `may hold at most ${MAX_SINGLE_CHARACTERS} single Chinese characters standing alone (each needs a full scan), got ${singles.size}`);
+    }
+    for (const single of singles) {
+      out.conditions.push(`(${CHINESE_COLUMNS.map((c) => `d.${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+      for (let i = 0; i < CHINESE_COLUMNS.length; i++) out.params.push(likePattern(single));
+    }
+    if (english.size > 0) out.matches.push({ table: 'datasets_fts_en', query: [...english].join(' AND ') });
+    if (chinese.size > 0) out.matches.push({ table: 'datasets_fts_zh', query: [...chinese].join(' AND ') });
   }
 
   inList('category', filter.categories, out);
