@@ -38,6 +38,12 @@ export class DatasetStore {
   private readonly statements = new LRUCache<string, Database.Statement>({ max: 500 });
   private version: { created: string; counter: number };
   private countsCache: { version: string; datasets: number; providers: number } | null = null;
+  /**
+   * Results of the aggregate reads (totalCount, statistics), by catalog version and statement: a broad
+   * filter's count scans tens of thousands of rows, and dashboards ask the same one again and again.
+   * A data change moves the version, so an entry is never stale.
+   */
+  readonly aggregates = new LRUCache<string, { value: unknown }>({ max: 2000 });
 
   constructor(readonly exchangeId: string, path: string) {
     this.db = new Database(path);
@@ -271,12 +277,23 @@ export class StoreSession {
     return this.all<DatasetRow>(sql, [...source.fromParams, ...source.whereParams, ...(keyset?.params ?? []), query.limit + 1]);
   }
 
+  /** An aggregate read through the store's version-keyed cache (see DatasetStore.aggregates). */
+  private aggregate<T>(sql: string, params: unknown[], read: () => T): T {
+    const key = `${this.store.catalogVersion}\u0000${sql}\u0000${JSON.stringify(params)}`;
+    const cached = this.store.aggregates.get(key);
+    if (cached) return cached.value as T;
+    const value = read();
+    this.store.aggregates.set(key, { value });
+    return value;
+  }
+
   count(filter: DatasetFilterInput | null | undefined): number {
     const where = filterSql(filter, this.store.exchangeId);
     if (where.matchesNothing) return 0;
     const source = sourceSql(where, 'UPDATED_DESC');
     const sql = `SELECT count(*) AS n FROM ${source.from} ${whereSql(source.conditions)}`;
-    return this.get<{ n: number }>(sql, [...source.fromParams, ...source.whereParams])!.n;
+    const params = [...source.fromParams, ...source.whereParams];
+    return this.aggregate(sql, params, () => this.get<{ n: number }>(sql, params)!.n);
   }
 
   /** One page per provider, for many providers in ONE statement (a window function numbers each provider's rows). */
@@ -327,6 +344,7 @@ export class StoreSession {
         min(d.price_micros) AS minMicros, max(d.price_micros) AS maxMicros
       FROM ${source.from} ${whereSql(source.conditions)}
       GROUP BY 1, 2`;
-    return this.all<StatsRow>(sql, [...groupParams, ...source.fromParams, ...source.whereParams]);
+    const params = [...groupParams, ...source.fromParams, ...source.whereParams];
+    return this.aggregate(sql, params, () => this.all<StatsRow>(sql, params));
   }
 }
