@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { MemoryCache } from '../gateway/src/cache/MemoryCache.ts';
-import { CACHE_CONTRACT } from '../gateway/src/cache/cacheContract.ts';
+import { CACHE_CONTRACT } from './helpers/cacheContract.ts';
 import { CircuitBreaker } from '../gateway/src/cache/CircuitBreaker.ts';
 import { createCache, parseClusterNodes } from '../gateway/src/cache/createCache.ts';
 import { RedisCache } from '../gateway/src/cache/RedisCache.ts';

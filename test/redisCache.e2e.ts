@@ -1,10 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { RedisCache, type RedisCacheOptions } from '../gateway/src/cache/RedisCache.ts';
-import { CACHE_CONTRACT, collectMessages } from '../gateway/src/cache/cacheContract.ts';
+import { CACHE_CONTRACT, collectMessages } from './helpers/cacheContract.ts';
 import type { Cache, CacheStatus } from '../gateway/src/cache/Cache.ts';
 import { freePort } from '../scripts/lib/processes.ts';
+import { launchRedisServer } from './helpers/redisServer.ts';
 
 // End to end over real Redis, no mocks. The contract and the two-replica tests use the Redis at REDIS_URL
 // (default redis://127.0.0.1:6379) under a key namespace unique to this run. The resilience tests start
@@ -59,20 +59,8 @@ async function until(condition: () => Promise<boolean> | boolean, timeoutMs: num
   }
 }
 
-/** A throwaway redis-server on `port`; resolves once it accepts connections. Fails clearly when the binary is missing. */
-async function startRedisServer(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', (err) => reject(new Error(`cannot start redis-server (is it installed and on PATH?): ${err.message}`)));
-    child.once('exit', (code) => reject(new Error(`redis-server on port ${port} exited with ${code}:\n${lines.join('\n')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      lines.push(line);
-      if (line.includes('Ready to accept connections')) resolve();
-    });
-  });
-  return child;
-}
+/** A throwaway redis-server on `port` of this file's own (so it can be killed, frozen and restarted). */
+const startRedisServer = (port: number) => launchRedisServer(port);
 
 async function kill(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;

@@ -1,16 +1,16 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { createCache } from '../gateway/src/cache/createCache.ts';
-import { CACHE_CONTRACT, collectMessages } from '../gateway/src/cache/cacheContract.ts';
+import { CACHE_CONTRACT, collectMessages } from './helpers/cacheContract.ts';
 import { hashSlot } from '../gateway/src/cache/hashSlot.ts';
 import { shardFetchKey } from '../gateway/src/cache/cacheKeys.ts';
 import type { Cache } from '../gateway/src/cache/Cache.ts';
 import { freePort } from '../scripts/lib/processes.ts';
+import { launchRedisServer } from './helpers/redisServer.ts';
 
 // End to end over a real three-master Redis Cluster that this file starts on free ports and always stops.
 // The cache is built as the gateway builds it, from REDIS_CLUSTER_NODES. Multi-key calls are the point:
@@ -29,20 +29,8 @@ function redisCli(port: number, ...args: string[]): Promise<string> {
 }
 
 async function startClusterNode(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`),
-    '--save', '', '--appendonly', 'no', '--dir', dir,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = await launchRedisServer(port, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir]);
   servers.push(child);
-  const lines: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', (err) => reject(new Error(`cannot start redis-server (is it installed and on PATH?): ${err.message}`)));
-    child.once('exit', (code) => reject(new Error(`redis-server on port ${port} exited with ${code}:\n${lines.join('\n')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      lines.push(line);
-      if (line.includes('Ready to accept connections')) resolve();
-    });
-  });
   return child;
 }
 

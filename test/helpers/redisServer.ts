@@ -11,12 +11,17 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-function launch(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `redis-server` on `port` (nothing persisted; `extraArgs` e.g. for cluster mode) and resolves
+ * once it accepts connections. Fails clearly when the binary is missing.
+ */
+export function launchRedisServer(port: number, extraArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`redis-server on port ${port} did not start:\n${output}`)), 10_000);
     child.once('error', (err) => reject(new Error(`cannot start redis-server (install Debian's redis-server): ${err.message}`)));
+    child.once('exit', (code) => reject(new Error(`redis-server on port ${port} exited with ${code}:\n${output}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) {
@@ -34,7 +39,7 @@ function exited(child: ChildProcess): Promise<void> {
 /** A throwaway redis-server of the test's own, on a free port, so it can be killed and restarted. */
 export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
-  let child = await launch(port);
+  let child = await launchRedisServer(port);
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -43,7 +48,7 @@ export async function startRedisServer(): Promise<RedisServer> {
       await exited(child);
     },
     restart: async () => {
-      child = await launch(port);
+      child = await launchRedisServer(port);
     },
     stop: async () => {
       child.kill('SIGTERM');

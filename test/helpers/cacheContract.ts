@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Cache } from './Cache.ts';
+import type { Cache } from '../../gateway/src/cache/Cache.ts';
 
 /**
  * The behaviour every Cache must show, as framework-free cases: the unit tests run them against
