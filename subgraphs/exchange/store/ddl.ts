@@ -61,6 +61,8 @@ CREATE INDEX IF NOT EXISTS ix_category_title ON datasets (category, title, id);
 CREATE INDEX IF NOT EXISTS ix_category_stats ON datasets (category, price_bucket, price_micros);
 CREATE INDEX IF NOT EXISTS ix_provider_updated ON datasets (provider_uscc, updated_ms, id);
 CREATE INDEX IF NOT EXISTS ix_provider_kind ON datasets (provider_kind, updated_ms);
+-- Covering for counts and statistics filtered by who supplies and how it is priced (a researcher's usual cut).
+CREATE INDEX IF NOT EXISTS ix_kind_model ON datasets (provider_kind, price_model, category, price_bucket, price_micros);
 CREATE INDEX IF NOT EXISTS ix_type ON datasets (type, updated_ms);
 CREATE INDEX IF NOT EXISTS ix_security ON datasets (security_level, updated_ms);
 CREATE INDEX IF NOT EXISTS ix_personal ON datasets (personal_info, updated_ms);
