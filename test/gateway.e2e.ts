@@ -220,6 +220,51 @@ describe('gateway: routing', () => {
   });
 });
 
+describe('gateway: HTTP surface', () => {
+  it('removes stack traces from responses when NODE_ENV=production', async () => {
+    const development = await graphql(stack.gatewayUrl, PAGE, { first: 500 });
+    expect(JSON.stringify(development.errors)).toContain('stacktrace');
+    const production = await startService({
+      name: 'gateway-production', file: 'gateway/src/main.ts', readyMsg: 'gateway ready', quiet: true,
+      env: { PORT: String(await freePort()), NODE_ENV: 'production', LOG_LEVEL: 'warn',
+        PROVIDERS_URL: stack.providersUrl, EXCHANGES_FILE: `${stack.dataDir}/exchanges.json`, HEALTH_INTERVAL_MS: '600000' },
+    });
+    try {
+      const result = await graphql(production.url, PAGE, { first: 500 });
+      expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(JSON.stringify(result)).not.toContain('stacktrace');
+      expect(JSON.stringify(result)).not.toMatch(/\.ts:\d+/);
+    } finally {
+      await production.stop();
+    }
+  });
+
+  it('answers every request with a request id, and takes the one the caller sent', async () => {
+    const response = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'trace-123' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(response.headers.get('x-request-id')).toBe('trace-123');
+    const fresh = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('reports every exchange in /health as JSON', async () => {
+    const health = await (await fetch(`${stack.gatewayBase}/health`)).json();
+    expect(health.exchanges.map((e: any) => e.id)).toEqual(EXCHANGES);
+    expect(health.cache).toBe('memory');
+  });
+
+  it('serves GraphiQL from its own assets, nothing from the internet', async () => {
+    const page = await (await fetch(stack.gatewayUrl, { headers: { accept: 'text/html' } })).text();
+    const sources = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(sources.length).toBeGreaterThan(2);
+    for (const source of sources) {
+      expect(source.startsWith('/')).toBe(true);
+      const asset = await fetch(new URL(source, stack.gatewayBase));
+      expect(asset.status).toBe(200);
+    }
+    expect(page).not.toMatch(/https?:\/\/(?!localhost)/);
+  });
+});
+
 describe('gateway: partial results', () => {
   async function faulty(mode: 'hang' | 'http500' | 'garbage' | 'reset') {
     stack.proxies.gy.mode = mode;
@@ -306,47 +351,3 @@ describe('gateway: partial results', () => {
   });
 });
 
-describe('gateway: HTTP surface', () => {
-  it('removes stack traces from responses when NODE_ENV=production', async () => {
-    const development = await graphql(stack.gatewayUrl, PAGE, { first: 500 });
-    expect(JSON.stringify(development.errors)).toContain('stacktrace');
-    const production = await startService({
-      name: 'gateway-production', file: 'gateway/src/main.ts', readyMsg: 'gateway ready', quiet: true,
-      env: { PORT: String(await freePort()), NODE_ENV: 'production', LOG_LEVEL: 'warn',
-        PROVIDERS_URL: stack.providersUrl, EXCHANGES_FILE: `${stack.dataDir}/exchanges.json`, HEALTH_INTERVAL_MS: '600000' },
-    });
-    try {
-      const result = await graphql(production.url, PAGE, { first: 500 });
-      expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-      expect(JSON.stringify(result)).not.toContain('stacktrace');
-      expect(JSON.stringify(result)).not.toMatch(/\.ts:\d+/);
-    } finally {
-      await production.stop();
-    }
-  });
-
-  it('answers every request with a request id, and takes the one the caller sent', async () => {
-    const response = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'trace-123' }, body: JSON.stringify({ query: '{ __typename }' }) });
-    expect(response.headers.get('x-request-id')).toBe('trace-123');
-    const fresh = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
-    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-  });
-
-  it('reports every exchange in /health as JSON', async () => {
-    const health = await (await fetch(`${stack.gatewayBase}/health`)).json();
-    expect(health.exchanges.map((e: any) => e.id)).toEqual(EXCHANGES);
-    expect(health.cache).toBe('memory');
-  });
-
-  it('serves GraphiQL from its own assets, nothing from the internet', async () => {
-    const page = await (await fetch(stack.gatewayUrl, { headers: { accept: 'text/html' } })).text();
-    const sources = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
-    expect(sources.length).toBeGreaterThan(2);
-    for (const source of sources) {
-      expect(source.startsWith('/')).toBe(true);
-      const asset = await fetch(new URL(source, stack.gatewayBase));
-      expect(asset.status).toBe(200);
-    }
-    expect(page).not.toMatch(/https?:\/\/(?!localhost)/);
-  });
-});
