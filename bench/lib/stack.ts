@@ -1,0 +1,153 @@
+/**
+ * Processes and temporary files of a benchmark run. Every part of the system runs as its own process
+ * (through scripts/lib/processes.ts); everything started or created here is registered on a
+ * BenchResources and removed by its cleanup(), which run.ts calls in a finally block and on signals.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { DEFAULT_EXCHANGES, type ExchangeInfo } from '../../shared/domain.ts';
+import { startService, stopAll, REPO_ROOT, type Service } from '../../scripts/lib/processes.ts';
+
+export class BenchResources {
+  private readonly services: Service[] = [];
+  private readonly tempDirs: string[] = [];
+  private readonly children = new Set<ChildProcess>();
+  private cleaning: Promise<void> | null = null;
+
+  /** A fresh directory under the system temp dir, removed at cleanup. */
+  tempDir(prefix: string): string {
+    const dir = mkdtempSync(join(tmpdir(), `bench-${prefix}-`));
+    this.tempDirs.push(dir);
+    return dir;
+  }
+
+  async start(options: Parameters<typeof startService>[0]): Promise<Service> {
+    const service = await startService({ quiet: true, ...options });
+    this.services.push(service);
+    return service;
+  }
+
+  /** Stops some services now (the others stay until cleanup). */
+  async stop(...services: Service[]): Promise<void> {
+    await stopAll(services);
+  }
+
+  trackChild(child: ChildProcess): void {
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+  }
+
+  cleanup(): Promise<void> {
+    this.cleaning ??= (async () => {
+      for (const child of this.children) killGroup(child, 'SIGKILL');
+      await stopAll(this.services);
+      for (const dir of this.tempDirs) rmSync(dir, { recursive: true, force: true });
+    })();
+    return this.cleaning;
+  }
+}
+
+/** Kills a child we spawned detached, with its whole process group (npm -> sh -> node -> workers). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+export interface SeedResult {
+  wallMs: number;
+  /** The seed script's own output (per-exchange times and the total). */
+  lines: string[];
+}
+
+/**
+ * `npm run seed -- --per-exchange N --data-dir DIR [--exchange ...]`, timed from spawn to exit (wall
+ * time as a user sees it, npm included). Killed with its process group after `timeoutMs`.
+ */
+export async function seedCatalog(resources: BenchResources, options: { perExchange: number; dataDir: string; exchanges?: string[]; timeoutMs: number }): Promise<SeedResult> {
+  const args = ['run', '--silent', 'seed', '--', '--per-exchange', String(options.perExchange), '--data-dir', options.dataDir];
+  if (options.exchanges) args.push('--exchange', options.exchanges.join(','));
+  const started = performance.now();
+  const child = spawn('npm', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  resources.trackChild(child);
+  const lines: string[] = [];
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => lines.push(line));
+  }
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), options.timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  clearTimeout(timer);
+  const wallMs = performance.now() - started;
+  if (code !== 0) throw new Error(`npm run seed ${args.slice(4).join(' ')} failed (exit ${code}, ${Math.round(wallMs)} ms):\n${lines.slice(-30).join('\n')}`);
+  return { wallMs, lines };
+}
+
+export function exchangeInfo(id: string): ExchangeInfo {
+  const info = DEFAULT_EXCHANGES.find((e) => e.id === id);
+  if (!info) throw new Error(`unknown exchange ${id}`);
+  return info;
+}
+
+/** One exchange subgraph over an existing database file, on a free port. */
+export function startExchange(resources: BenchResources, id: string, dbPath: string, env: Record<string, string> = {}): Promise<Service> {
+  return resources.start({
+    name: id, file: 'subgraphs/exchange/main.ts', args: ['--id', id, '--port', '0', '--db', dbPath],
+    env: { LOG_LEVEL: 'warn', EXCHANGE_ADMIN_TOKEN: undefined, ...env }, readyMsg: 'exchange ready', timeoutMs: 300_000,
+  });
+}
+
+export function startProviders(resources: BenchResources): Promise<Service> {
+  return resources.start({
+    name: 'providers', file: 'subgraphs/providers/main.ts', args: ['--port', '0', '--host', '127.0.0.1'],
+    env: { LOG_LEVEL: 'warn' }, readyMsg: 'providers ready',
+  });
+}
+
+/**
+ * The entry file to run, or bench/diagnose/profiledEntry.ts around it when `profileOut` is set (CPU profile
+ * toggled by SIGUSR2, written to that path).
+ */
+function entry(file: string, profileOut: string | undefined): { file: string; env: Record<string, string> } {
+  return profileOut
+    ? { file: 'bench/diagnose/profiledEntry.ts', env: { PROFILE_ENTRY: file, PROFILE_OUT: profileOut } }
+    : { file, env: {} };
+}
+
+/** Our gateway over the given exchanges (an EXCHANGES_FILE written into `dir`). */
+export function startOurGateway(resources: BenchResources, options: {
+  name: string; dir: string; providersUrl: string; exchanges: Array<{ id: string; url: string }>; env?: Record<string, string>; profileOut?: string;
+}): Promise<Service> {
+  const file = join(options.dir, `${options.name}.exchanges.json`);
+  writeFileSync(file, JSON.stringify({ exchanges: options.exchanges.map((e) => ({ ...exchangeInfo(e.id), url: e.url })) }, null, 2));
+  const run = entry('gateway/src/main.ts', options.profileOut);
+  return resources.start({
+    name: options.name, file: run.file, readyMsg: 'gateway ready',
+    env: {
+      PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', PROVIDERS_URL: options.providersUrl, EXCHANGES_FILE: file,
+      REDIS_URL: undefined, REDIS_CLUSTER_NODES: undefined, NODE_ENV: undefined, ...run.env, ...options.env,
+    },
+  });
+}
+
+/** Plain @apollo/gateway (bench/plainGateway.ts): the exchange contract as an ordinary subgraph at one URL. */
+export function startPlainGateway(resources: BenchResources, options: { name: string; exchangeUrl: string; providersUrl: string; profileOut?: string }): Promise<Service> {
+  const run = entry('bench/plainGateway.ts', options.profileOut);
+  return resources.start({
+    name: options.name, file: run.file, readyMsg: 'plain gateway ready',
+    env: { PORT: '0', EXCHANGE_URL: options.exchangeUrl, PROVIDERS_URL: options.providersUrl, NODE_ENV: undefined, ...run.env },
+  });
+}
+
+/** FlakyProxy instances with a fixed delay in their own process (bench/delayProxies.ts), one per upstream; their URLs are in `readyRecord.urls`. */
+export function startDelayProxies(resources: BenchResources, options: { name: string; upstreams: Record<string, string>; delayMs: number }): Promise<Service> {
+  return resources.start({
+    name: options.name, file: 'bench/delayProxies.ts', readyMsg: 'proxies ready',
+    env: { UPSTREAMS: JSON.stringify(options.upstreams), DELAY_MS: String(options.delayMs) },
+  });
+}
