@@ -227,9 +227,13 @@ describe('gateway: HTTP surface', () => {
     const production = await startService({
       name: 'gateway-production', file: 'gateway/src/main.ts', readyMsg: 'gateway ready', quiet: true,
       env: { PORT: String(await freePort()), NODE_ENV: 'production', LOG_LEVEL: 'warn',
-        PROVIDERS_URL: stack.providersUrl, EXCHANGES_FILE: `${stack.dataDir}/exchanges.json`, HEALTH_INTERVAL_MS: '600000' },
+        PROVIDERS_URL: stack.providersUrl, EXCHANGES_FILE: `${stack.dataDir}/exchanges.json`, HEALTH_INTERVAL_MS: '500' },
     });
     try {
+      // On a loaded machine an exchange may miss its check at start and begin OFFLINE; the first probe brings it back.
+      const healthUrl = production.url.replace(/\/graphql$/, '/health');
+      const deadline = performance.now() + 15_000;
+      while ((await (await fetch(healthUrl)).json()).status !== 'ok' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       const result = await graphql(production.url, PAGE, { first: 500 });
       expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
       expect(JSON.stringify(result)).not.toContain('stacktrace');

@@ -159,6 +159,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   await apollo.start();
   const probe = new HealthProbe({ directory, intervalMs: config.healthIntervalMs });
   probe.start();
+  // A configured exchange that could not be reached at start is OFFLINE: probe at once, not an interval later.
+  void probe.probeAll();
 
   const graphql = apolloHandler<GatewayContext>(apollo, {
     context: async (req) => {
