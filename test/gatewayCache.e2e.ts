@@ -160,6 +160,20 @@ describe('gateway caches on Redis', () => {
     expect(exchangeCalls()).toBe(0);
   });
 
+  it('calls the exchanges on every repeat when CACHE_DISABLED=1', async () => {
+    const uncached = await stack.startGateway('uncached', { CACHE_DISABLED: '1' });
+    try {
+      const query = `{ datasets(first: 3, filter: { types: [DATASET] }) { nodes { id } } }`;
+      dataOf(await graphql(uncached.url, query));
+      const calls = exchangeCalls();
+      const second = await graphql(uncached.url, query);
+      expect(second.headers.get('x-response-cache')).toBeNull();
+      expect(exchangeCalls()).toBe(calls + 4);
+    } finally {
+      await uncached.stop();
+    }
+  });
+
   it('keeps answering when Redis dies, and caches again when it returns', async () => {
     const health = async () => (await (await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/health'))).json()).cache;
     expect(await health()).toBe('redis');

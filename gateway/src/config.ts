@@ -23,6 +23,8 @@ export interface GatewayConfig {
   exchangeTimeoutMs: number;
   /** HEALTH_INTERVAL_MS, default 5000. */
   healthIntervalMs: number;
+  /** CACHE_DISABLED=1: no response, shard or entity cache (APQ and the registry still use the store). */
+  cacheDisabled: boolean;
   /** CACHE_TTL_SECONDS, default 60. */
   cacheTtlSeconds: number;
   /** VERSION_POLL_MS, default 2000: bounds how long a changed price can stay cached unseen. */
@@ -109,6 +111,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     exchanges,
     exchangeTimeoutMs: positiveInteger(env, 'EXCHANGE_TIMEOUT_MS', DEFAULT_EXCHANGE_TIMEOUT_MS),
     healthIntervalMs: positiveInteger(env, 'HEALTH_INTERVAL_MS', DEFAULT_HEALTH_INTERVAL_MS),
+    cacheDisabled: env.CACHE_DISABLED === '1' || env.CACHE_DISABLED === 'true',
     cacheTtlSeconds: positiveInteger(env, 'CACHE_TTL_SECONDS', DEFAULT_CACHE_TTL_SECONDS),
     versionPollMs: positiveInteger(env, 'VERSION_POLL_MS', DEFAULT_VERSION_POLL_MS),
     allowlist: allowlistFrom(env),

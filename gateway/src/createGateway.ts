@@ -13,7 +13,7 @@ import { composeSupergraph, SUBGRAPH } from './supergraph/composeSupergraph.ts';
 import { ExchangeDirectory } from './directory/ExchangeDirectory.ts';
 import { HealthProbe } from './directory/HealthProbe.ts';
 import { createDirectoryDataSource } from './directory/directorySubgraph.ts';
-import { ShardRouter } from './shards/ShardRouter.ts';
+import { ShardRouter, DirectFetcher } from './shards/ShardRouter.ts';
 import type { Cache } from './cache/Cache.ts';
 import { createCache } from './cache/createCache.ts';
 import { CatalogVersions } from './cache/CatalogVersions.ts';
@@ -96,7 +96,9 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const router = new ShardRouter({
     contractSchema: buildSubgraphSchema([{ typeDefs: exchangeTypeDefs }]),
     targets: directory,
-    fetcher: new CachingFetcher({ cache, versions, metrics, ttlSeconds: config.cacheTtlSeconds }),
+    fetcher: config.cacheDisabled
+      ? new DirectFetcher((exchange) => metrics.shardFetches.inc({ exchange }))
+      : new CachingFetcher({ cache, versions, metrics, ttlSeconds: config.cacheTtlSeconds }),
     logger: logger.child({ component: 'shard-router' }),
     didReceiveResult: (result) => {
       if (result.ok && result.fromCache) return;
@@ -135,7 +137,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       errorLogPlugin(),
-      responseCachePlugin({ cache, metrics, catalogToken, ttlSeconds: config.cacheTtlSeconds }),
+      ...(config.cacheDisabled ? [] : [responseCachePlugin({ cache, metrics, catalogToken, ttlSeconds: config.cacheTtlSeconds })]),
     ],
     persistedQueries: {
       cache: {
