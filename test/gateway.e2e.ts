@@ -1,7 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { graphql, dataOf } from './helpers/graphql.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
-import { startService, freePort } from '../scripts/lib/processes.ts';
 import { comparePositions, decodeCursor } from '../shared/datasetOrder.ts';
 import { parseAmountMicros } from '../shared/money.ts';
 import type { DatasetSort } from '../shared/domain.ts';
@@ -224,11 +223,7 @@ describe('gateway: HTTP surface', () => {
   it('removes stack traces from responses when NODE_ENV=production', async () => {
     const development = await graphql(stack.gatewayUrl, PAGE, { first: 500 });
     expect(JSON.stringify(development.errors)).toContain('stacktrace');
-    const production = await startService({
-      name: 'gateway-production', file: 'gateway/src/main.ts', readyMsg: 'gateway ready', quiet: true,
-      env: { PORT: String(await freePort()), NODE_ENV: 'production', LOG_LEVEL: 'warn',
-        PROVIDERS_URL: stack.providersUrl, EXCHANGES_FILE: `${stack.dataDir}/exchanges.json`, HEALTH_INTERVAL_MS: '500' },
-    });
+    const production = await stack.startGateway('gateway-production', { NODE_ENV: 'production', HEALTH_INTERVAL_MS: '500' });
     try {
       // On a loaded machine an exchange may miss its check at start and begin OFFLINE; the first probe brings it back.
       const healthUrl = production.url.replace(/\/graphql$/, '/health');

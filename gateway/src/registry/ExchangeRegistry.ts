@@ -57,12 +57,14 @@ export class ExchangeRegistry {
     return next;
   }
 
-  /** Loads stored registrations, then registers the configured defaults that are not stored yet. */
+  /** Loads stored registrations, then registers the configured defaults over them. */
   async start(defaults: ExchangeRegistration[]): Promise<void> {
     this.unsubscribe = await this.options.store.subscribe(REGISTRY_CHANNEL, () => void this.reload());
     await this.reload();
-    // The defaults are checked side by side (startup time), then applied one at a time like any change.
-    const pending = defaults.filter((registration) => !this.options.directory.get(registration.id));
+    // The configured defaults are the operator's word at every start: they are (re)registered from the
+    // configuration, over any stored entry of the same id. They are checked side by side (startup time),
+    // then applied one at a time like any change.
+    const pending = defaults;
     const checks = await Promise.all(pending.map((registration) => this.check(registration)));
     for (const [index, registration] of pending.entries()) {
       const outcome = await this.serialise(() => this.apply(registration, checks[index], { lenient: true }));
