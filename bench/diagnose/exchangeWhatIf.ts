@@ -191,6 +191,8 @@ function same(a: unknown[], b: unknown[], compare: Case['compare']): boolean {
 }
 
 async function main(): Promise<void> {
+  // Output piped into `head` must not kill the script before it removes what it started.
+  process.stdout.on('error', () => {});
   const { values, positionals } = parseArgs({ options: { runs: { type: 'string', default: '9' } }, allowPositionals: true });
   const source = positionals[0];
   if (!source) {

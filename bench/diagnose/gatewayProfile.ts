@@ -7,6 +7,10 @@
  * the benchmark's distinct-variable query (no cache hits); the profile covers only the measured seconds.
  * Prints CPU milliseconds per request by component (our cache layer, the shard router, @apollo/gateway,
  * graphql-js, HTTP, GC...) side by side, and each one's heaviest functions. Everything is removed at the end.
+ *
+ * The profiler samples the thread whenever it is not idle, including while the OS has it waiting for a core:
+ * on a busy machine the absolute figures overstate CPU time (bench/lib/cpu.ts reads the true CPU time from
+ * /proc). Read the shares.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -87,6 +91,8 @@ async function waitForFile(path: string, timeoutMs = 10_000): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // Output piped into `head` must not kill the script before it removes what it started.
+  process.stdout.on('error', () => {});
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '10' },
@@ -130,11 +136,15 @@ async function main(): Promise<void> {
       .sort((a, b) => (results[1].breakdown.components.get(b) ?? 0) - (results[1].breakdown.components.get(a) ?? 0));
     const perRequest = (r: (typeof results)[number], name: string) => ((r.breakdown.components.get(name) ?? 0) / r.requests);
     console.log(`# Gateway CPU per request, by component\n`);
-    console.log(`${connections} connections, ${seconds} s each, distinct variables (no cache hits); sampled CPU time of the gateway process only.\n`);
+    console.log(`${connections} connections, ${seconds} s each, distinct variables (no cache hits); sampled time of the gateway process only (not idle; on a busy machine this includes time spent waiting for a core, so read the shares).\n`);
     console.log(markdownTable({
-      headers: ['component', ...results.map((r) => `${r.label} ms/req`), 'difference'],
+      headers: ['component', ...results.map((r) => `${r.label} ms/req (share)`), 'difference ms/req'],
       rows: [
-        ...names.map((name) => [name, ...results.map((r) => perRequest(r, name).toFixed(3)), (perRequest(results[1], name) - perRequest(results[0], name)).toFixed(3)]),
+        ...names.map((name) => [
+          name,
+          ...results.map((r) => `${perRequest(r, name).toFixed(3)} (${(((r.breakdown.components.get(name) ?? 0) / r.breakdown.busyMs) * 100).toFixed(0)}%)`),
+          (perRequest(results[1], name) - perRequest(results[0], name)).toFixed(3),
+        ]),
         ['**total**', ...results.map((r) => (r.breakdown.busyMs / r.requests).toFixed(3)), ((results[1].breakdown.busyMs / results[1].requests) - (results[0].breakdown.busyMs / results[0].requests)).toFixed(3)],
       ],
     }));

@@ -27,6 +27,8 @@ function phaseOf(sql: string): string {
 }
 
 async function main(): Promise<void> {
+  // Output piped into `head` must not kill the script before it removes what it started.
+  process.stdout.on('error', () => {});
   const { values } = parseArgs({ options: { count: { type: 'string', default: '250000' }, id: { type: 'string', default: 'bj' } } });
   const count = Number(values.count);
   const info = exchangeInfo(values.id!);
