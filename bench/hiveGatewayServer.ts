@@ -10,32 +10,14 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { composeServices } from '@apollo/composition';
 import { createGatewayRuntime, LocalForageCacheStorage } from '@graphql-hive/gateway';
-import { typeDefs as exchangeTypeDefs } from '../subgraphs/exchange/schema.ts';
-import { typeDefs as providersTypeDefs } from '../subgraphs/providers/schema.ts';
+import { oneExchangeSupergraph } from './lib/oneExchangeSupergraph.ts';
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`hiveGatewayServer: ${name} is required`);
-    process.exit(2);
-  }
-  return value;
-}
-
-const composed = composeServices([
-  { name: 'exchanges', typeDefs: exchangeTypeDefs, url: required('EXCHANGE_URL') },
-  { name: 'providers', typeDefs: providersTypeDefs, url: required('PROVIDERS_URL') },
-]);
-if (composed.errors) {
-  console.error(`hiveGatewayServer: the supergraph does not compose:\n${composed.errors.map((e) => e.message).join('\n')}`);
-  process.exit(1);
-}
+const supergraphSdl = oneExchangeSupergraph('hiveGatewayServer');
 
 const responseCache = process.env.RESPONSE_CACHE === '1';
 const runtime = createGatewayRuntime({
-  supergraph: composed.supergraphSdl,
+  supergraph: supergraphSdl,
   // What the hive-gateway CLI uses when no cache is configured (in Node: an in-memory LRU).
   cache: new LocalForageCacheStorage(),
   logging: 'warn',

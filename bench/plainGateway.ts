@@ -5,35 +5,17 @@
  *
  * env: PORT (0 for a free one), EXCHANGE_URL, PROVIDERS_URL. Logs {"msg":"plain gateway ready","url":...}.
  */
-import { composeServices } from '@apollo/composition';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { typeDefs as exchangeTypeDefs } from '../subgraphs/exchange/schema.ts';
-import { typeDefs as providersTypeDefs } from '../subgraphs/providers/schema.ts';
+import { oneExchangeSupergraph } from './lib/oneExchangeSupergraph.ts';
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`plainGateway: ${name} is required`);
-    process.exit(2);
-  }
-  return value;
-}
-
-const composed = composeServices([
-  { name: 'exchanges', typeDefs: exchangeTypeDefs, url: required('EXCHANGE_URL') },
-  { name: 'providers', typeDefs: providersTypeDefs, url: required('PROVIDERS_URL') },
-]);
-if (composed.errors) {
-  console.error(`plainGateway: the supergraph does not compose:\n${composed.errors.map((e) => e.message).join('\n')}`);
-  process.exit(1);
-}
+const supergraphSdl = oneExchangeSupergraph('plainGateway');
 
 const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
 const server = new ApolloServer({
-  gateway: new ApolloGateway({ supergraphSdl: composed.supergraphSdl, logger: quiet }),
+  gateway: new ApolloGateway({ supergraphSdl, logger: quiet }),
   plugins: [ApolloServerPluginLandingPageDisabled()],
   logger: quiet,
 });
