@@ -41,8 +41,6 @@ export function isOlderVersion(candidate: string, current: string): boolean {
 export class CatalogVersions {
   private readonly known = new Map<string, Known>();
   private unsubscribe: (() => Promise<void>) | null = null;
-  /** Called whenever a scope changes (e.g. the response cache recomputes its token). */
-  onChange?: (exchange: string) => void;
 
   constructor(private readonly cache: Cache) {}
 
@@ -68,10 +66,7 @@ export class CatalogVersions {
     if (typeof parsed.catalogVersion === 'string') this.setVersion(parsed.exchange, parsed.catalogVersion);
     if (Number.isSafeInteger(parsed.epoch)) {
       const entry = this.entry(parsed.exchange);
-      if (entry.epoch === null || parsed.epoch! > entry.epoch) {
-        entry.epoch = parsed.epoch!;
-        this.onChange?.(parsed.exchange);
-      }
+      if (entry.epoch === null || parsed.epoch! > entry.epoch) entry.epoch = parsed.epoch!;
     }
   }
 
@@ -82,7 +77,6 @@ export class CatalogVersions {
     if (sentAt < entry.adoptedAt) return false;
     entry.catalogVersion = catalogVersion;
     entry.adoptedAt = Date.now();
-    this.onChange?.(exchange);
     return true;
   }
 
@@ -115,7 +109,6 @@ export class CatalogVersions {
     const epoch = await this.cache.bumpVersion(exchangeEpochName(exchange));
     // The bump's answer is the truth, even when lower than what we held (a Redis that restarted empty).
     this.entry(exchange).epoch = epoch;
-    this.onChange?.(exchange);
     await this.cache.publish(VERSIONS_CHANNEL, JSON.stringify({ exchange, epoch }));
     return epoch;
   }
@@ -134,10 +127,7 @@ export class CatalogVersions {
       const entry = this.entry(exchange);
       const epoch = epochs[i];
       if (epoch === null) entry.epoch = null;
-      else if (entry.epoch !== epoch) {
-        entry.epoch = epoch;
-        this.onChange?.(exchange);
-      }
+      else entry.epoch = epoch;
       if (versions[i] && entry.catalogVersion === null) this.setVersion(exchange, versions[i]!);
     });
   }

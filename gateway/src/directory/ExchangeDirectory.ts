@@ -19,10 +19,6 @@ export interface RegisteredExchange extends ShardTarget {
   catalogVersion: string | null;
 }
 
-export function isRegisteredExchange(x: unknown): x is RegisteredExchange {
-  return typeof x === 'object' && x !== null && 'info' in x && 'url' in x && 'health' in x;
-}
-
 class Registered implements RegisteredExchange {
   health: ExchangeHealth = { phase: 'online', latencyMs: null, lastSeenAt: null };
   catalogVersion: string | null = null;

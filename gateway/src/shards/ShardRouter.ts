@@ -135,8 +135,15 @@ export class ShardRouter implements GraphQLDataSource {
     return plan;
   }
 
+  /** Argument values per field, computed once per execution (keyed by its variables object). */
+  private readonly argumentValues = new WeakMap<object, Map<FieldPlan, Record<string, any>>>();
+
   private args(field: FieldPlan, variables: Record<string, unknown>): Record<string, any> {
-    return getArgumentValues(field.definition as never, field.node, variables);
+    let byField = this.argumentValues.get(variables);
+    if (!byField) this.argumentValues.set(variables, (byField = new Map()));
+    let values = byField.get(field);
+    if (!values) byField.set(field, (values = getArgumentValues(field.definition as never, field.node, variables)));
+    return values;
   }
 
   /** A connection's page arguments, with the contract's defaults where the client sent null. */
