@@ -4,10 +4,10 @@ import { RedisCache, type RedisCacheOptions } from '../gateway/src/cache/RedisCa
 import { CACHE_CONTRACT, collectMessages } from './helpers/cacheContract.ts';
 import type { Cache, CacheStatus } from '../gateway/src/cache/Cache.ts';
 import { freePort } from '../scripts/lib/processes.ts';
-import { launchRedisServer } from './helpers/redisServer.ts';
+import { launchRedisServer, startRedisServer as startOwnRedis, type RedisServer } from './helpers/redisServer.ts';
 
 // End to end over real Redis, no mocks. The contract and the two-replica tests use the Redis at REDIS_URL
-// (default redis://127.0.0.1:6379) under a key namespace unique to this run. The resilience tests start
+// (or, when it is unset, a redis-server this file starts) under a key namespace unique to this run. The resilience tests start
 // their own redis-server on a free port, so they can kill, freeze and restart it.
 //
 // What they prove: while Redis is gone, every call returns at once as a miss or a no-op (the connection
@@ -17,7 +17,9 @@ import { launchRedisServer } from './helpers/redisServer.ts';
 // until a trial call after the cool-down succeeds. When Redis comes back, ioredis reconnects by itself,
 // the breaker closes on 'ready', and the subscriptions are renewed.
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The Redis at REDIS_URL, or, when unset, a redis-server of this file's own (started in beforeAll). */
+let REDIS_URL = process.env.REDIS_URL ?? '';
+let ownRedis: RedisServer | undefined;
 const RUN = `e2e-${process.pid}-${Date.now()}`;
 /**
  * Behaviour tests get a generous command timeout: on a busy two-CPU box running the whole suite, Redis
@@ -69,7 +71,14 @@ async function kill(child: ChildProcess | undefined): Promise<void> {
   await exited;
 }
 
-afterAll(() => {
+beforeAll(async () => {
+  if (REDIS_URL) return;
+  ownRedis = await startOwnRedis();
+  REDIS_URL = ownRedis.url;
+});
+
+afterAll(async () => {
+  if (ownRedis) return ownRedis.stop();
   // Versions have no TTL: remove what this run wrote to the shared Redis (SCAN, never KEYS).
   const keys = execFileSync('redis-cli', ['-u', REDIS_URL, '--scan', '--pattern', `${RUN}:*`], { encoding: 'utf8' }).split('\n').filter(Boolean);
   for (let i = 0; i < keys.length; i += 500) execFileSync('redis-cli', ['-u', REDIS_URL, 'DEL', ...keys.slice(i, i + 500)]);
