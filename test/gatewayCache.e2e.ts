@@ -2,7 +2,10 @@ import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { graphql, dataOf } from './helpers/graphql.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { startRedisServer, type RedisServer } from './helpers/redisServer.ts';
-import type { Service } from '../scripts/lib/processes.ts';
+import { freePort, type Service } from '../scripts/lib/processes.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_EXCHANGES } from '../shared/domain.ts';
 
 // The gateway's caches against a real Redis (a redis-server of the test's own, so it can be killed),
 // over real exchange processes. Mechanisms are proven by counters: the exchanges' own call counts
@@ -78,6 +81,28 @@ describe('gateway caches on Redis', () => {
     expect(exchangeCalls()).toBe(calls);
     expect(await metric(stack.gatewayUrl, 'gateway_shard_fetches_total', 'exchange="sh"')).toBe(fetchesBefore);
     expect(await metric(stack.gatewayUrl, 'gateway_cache_hits_total', 'layer="response"')).toBe(hitsBefore + 1);
+  });
+
+  it('keeps nothing an exchange answers with Cache-Control: no-store', async () => {
+    stack.proxies.bj.headers = { 'cache-control': 'no-store' };
+    const query = `{ datasets(first: 4, sort: TITLE_ASC, filter: { exchanges: ["bj"], types: [DATA_SERVICE] }) { nodes { id } } }`;
+    const first = await graphql(stack.gatewayUrl, query);
+    const second = await graphql(stack.gatewayUrl, query);
+    expect(dataOf(second)).toEqual(dataOf(first));
+    expect(second.headers.get('x-response-cache')).toBe('miss');
+    expect(stack.proxies.bj.calls).toBe(2);
+  });
+
+  it('keeps a response no longer than the max-age of the exchange answers it was built from', async () => {
+    stack.proxies.sh.headers = { 'cache-control': 'max-age=1' };
+    const query = `{ datasets(first: 4, sort: PRICE_ASC, filter: { exchanges: ["sh"], types: [DATA_REPORT] }) { nodes { id } } }`;
+    dataOf(await graphql(stack.gatewayUrl, query));
+    expect((await graphql(stack.gatewayUrl, query)).headers.get('x-response-cache')).toBe('hit');
+    expect(stack.proxies.sh.calls).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    // Gone from the response cache and from the shard cache alike: the exchange is asked again.
+    expect((await graphql(stack.gatewayUrl, query)).headers.get('x-response-cache')).toBe('miss');
+    expect(stack.proxies.sh.calls).toBe(2);
   });
 
   it('serves an authenticated repeat from the shard cache, with no exchange call', async () => {
@@ -171,6 +196,33 @@ describe('gateway caches on Redis', () => {
       expect(exchangeCalls()).toBe(calls + 4);
     } finally {
       await uncached.stop();
+    }
+  });
+
+  it('still caches the responses of the other exchanges while one exchange has never answered', async () => {
+    const exchangesFile = join(stack.dataDir, 'with-dead-exchange.json');
+    const deadPort = await freePort();
+    writeFileSync(exchangesFile, JSON.stringify({ exchanges: [
+      { ...DEFAULT_EXCHANGES.find((e) => e.id === 'bj'), url: stack.proxies.bj.url },
+      { ...DEFAULT_EXCHANGES.find((e) => e.id === 'gy'), url: `http://127.0.0.1:${deadPort}/graphql` },
+    ] }));
+    const gateway = await stack.startGateway('with-dead-exchange', { EXCHANGES_FILE: exchangesFile, REDIS_URL: undefined });
+    try {
+      stack.proxies.bj.reset(); // the registration's own calls at start
+      const query = `{ datasets(first: 5, filter: { exchanges: ["bj"], types: [DATASET] }) { nodes { id } } }`;
+      const first = await graphql(gateway.url, query);
+      const second = await graphql(gateway.url, query);
+      expect(dataOf(second)).toEqual(dataOf(first));
+      expect(second.headers.get('x-response-cache')).toBe('hit');
+      expect(stack.proxies.bj.calls).toBe(1);
+      // A response that needs the unknown exchange is partial: never kept.
+      const everywhere = `{ datasets(first: 5, filter: { types: [DATASET] }) { missingExchanges nodes { id } } }`;
+      await graphql(gateway.url, everywhere);
+      const again = await graphql(gateway.url, everywhere);
+      expect(again.headers.get('x-response-cache')).toBe('miss');
+      expect((again.data as any).datasets.missingExchanges).toEqual(['gy']);
+    } finally {
+      await gateway.stop();
     }
   });
 

@@ -20,6 +20,7 @@ import { CatalogVersions } from './cache/CatalogVersions.ts';
 import { CachingFetcher } from './cache/CachingFetcher.ts';
 import { VersionWatcher } from './cache/VersionWatcher.ts';
 import { responseCachePlugin } from './cache/responseCachePlugin.ts';
+import { ResponsePolicy } from './cache/ResponsePolicy.ts';
 import { toKeyValueCache } from './cache/toKeyValueCache.ts';
 import { stableHash } from './cache/cacheKeys.ts';
 import { GatewayMetrics } from './metrics.ts';
@@ -32,6 +33,8 @@ import { isBrowserPageRequest, landingPageHtml, serveAsset } from './http/landin
 export interface GatewayContext {
   requestId: string;
   logger: Logger;
+  /** How long the response cache may keep this request's response (restricted by the shard router). */
+  cachePolicy: ResponsePolicy;
 }
 
 export interface RunningGateway {
@@ -111,16 +114,11 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       }
     },
   });
-  /** Changes whenever any exchange's catalog version or epoch changes; null while one is unknown. */
-  const catalogToken = (): string | null => {
-    const scopes: string[] = [];
-    for (const exchange of directory.all()) {
-      const scope = versions.scope(exchange.id);
-      if (!scope) return null;
-      scopes.push(`${exchange.id}=${scope.catalogVersion}.${scope.epoch}`);
-    }
-    return stableHash(scopes);
-  };
+  /** Changes whenever any exchange's catalog version or epoch changes or becomes known, and when the set changes. */
+  const catalogToken = (): string => stableHash(directory.all().map((exchange) => {
+    const scope = versions.scope(exchange.id);
+    return scope ? `${exchange.id}=${scope.catalogVersion}.${scope.epoch}` : `${exchange.id}=?`;
+  }));
   const apqStore = toKeyValueCache(cache, { prefix: 'apq:' });
   const directorySource = createDirectoryDataSource(directory);
   const gateway = new ApolloGateway({
@@ -167,7 +165,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const graphql = apolloHandler<GatewayContext>(apollo, {
     context: async (req) => {
       const requestId = String(req.headers['x-request-id'] ?? '');
-      return { requestId, logger: logger.child({ requestId }) };
+      return { requestId, logger: logger.child({ requestId }), cachePolicy: new ResponsePolicy() };
     },
   });
 

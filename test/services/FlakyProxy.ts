@@ -18,6 +18,8 @@ export class FlakyProxy {
   delayMs = 0;
   /** In forward mode, rewrites the upstream's answer body (a lying exchange). */
   transform: ((body: string) => string) | null = null;
+  /** In forward mode, headers set on (or, when null, removed from) every forwarded answer, e.g. Cache-Control. */
+  headers: Record<string, string | null> | null = null;
   private server: Server | null = null;
   port = 0;
 
@@ -58,8 +60,13 @@ export class FlakyProxy {
               const upstream = new URL(this.upstreamUrl);
               const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: req.method, headers: req.headers }, (up) => {
                 const transform = this.transform;
+                const upHeaders = { ...up.headers };
+                for (const [name, value] of Object.entries(this.headers ?? {})) {
+                  if (value === null) delete upHeaders[name];
+                  else upHeaders[name] = value;
+                }
                 if (!transform || body.includes('Probe')) {
-                  res.writeHead(up.statusCode ?? 502, up.headers);
+                  res.writeHead(up.statusCode ?? 502, upHeaders);
                   up.pipe(res);
                   return;
                 }
@@ -67,7 +74,7 @@ export class FlakyProxy {
                 up.on('data', (c: Buffer) => parts.push(c));
                 up.on('end', () => {
                   const text = transform(Buffer.concat(parts).toString('utf8'));
-                  const { 'content-length': _length, ...headers } = up.headers;
+                  const { 'content-length': _length, ...headers } = upHeaders;
                   res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': Buffer.byteLength(text) });
                   res.end(text);
                 });
@@ -93,6 +100,7 @@ export class FlakyProxy {
     this.bodies = [];
     this.delayMs = 0;
     this.transform = null;
+    this.headers = null;
   }
 
   async close(): Promise<void> {

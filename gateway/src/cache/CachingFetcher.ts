@@ -1,4 +1,5 @@
 import type { Cache, CacheEntry } from './Cache.ts';
+import { maxAgeOf } from './ResponsePolicy.ts';
 import { shardFetchKey, entityKey, canonicalJson } from './cacheKeys.ts';
 import type { CatalogVersions } from './CatalogVersions.ts';
 import type { GatewayMetrics } from '../metrics.ts';
@@ -17,14 +18,32 @@ export const DEFAULT_CACHE_TTL_SECONDS = 60;
 
 /** The TTL an answer may be kept: ours, lowered by the exchange's Cache-Control; 0 for no-store/private/no-cache. */
 export function ttlFor(cacheControl: string | null, ttlSeconds: number): number {
-  if (!cacheControl) return ttlSeconds;
-  if (/\b(no-store|no-cache|private)\b/i.test(cacheControl)) return 0;
-  const maxAge = /\bmax-age=(\d+)/i.exec(cacheControl);
-  return maxAge ? Math.min(ttlSeconds, Number(maxAge[1])) : ttlSeconds;
+  return Math.min(ttlSeconds, maxAgeOf(cacheControl));
 }
 
-function fromCache(exchange: string, data: Record<string, unknown>): ExchangeAnswer {
-  return { ok: true, exchange, data, catalogVersion: null, cacheControl: null, latencyMs: 0, fromCache: true };
+/**
+ * A stored answer: `<expiry in epoch ms>|<JSON>`. The expiry travels with the value so that a response
+ * built from cached answers is not kept longer than they were allowed to live (ResponsePolicy).
+ */
+export function encodeEntry(value: unknown, ttlSeconds: number, now = Date.now()): string {
+  return `${now + ttlSeconds * 1000}|${JSON.stringify(value)}`;
+}
+
+export function decodeEntry(stored: string, now = Date.now()): { value: unknown; secondsLeft: number } {
+  const bar = stored.indexOf('|');
+  const expiresAt = Number(stored.slice(0, bar));
+  if (bar <= 0 || !Number.isFinite(expiresAt)) return { value: JSON.parse(stored), secondsLeft: 0 };
+  return { value: JSON.parse(stored.slice(bar + 1)), secondsLeft: Math.max(0, Math.floor((expiresAt - now) / 1000)) };
+}
+
+/** A cache hit: its Cache-Control says how long what is built from it may still be kept. */
+function fromCache(exchange: string, data: Record<string, unknown>, secondsLeft: number): ExchangeAnswer {
+  return { ok: true, exchange, data, catalogVersion: null, cacheControl: `max-age=${secondsLeft}`, latencyMs: 0, fromCache: true };
+}
+
+/** An answer fetched while the exchange's version was unknown: nothing built from it may be kept. */
+function uncacheable(result: ExchangeResult): ExchangeResult {
+  return result.ok ? { ...result, cacheControl: 'no-store' } : result;
 }
 
 /**
@@ -56,19 +75,21 @@ export class CachingFetcher implements ShardFetcher {
 
   async fetch(target: ShardTarget, request: ShardRequest): Promise<ExchangeResult> {
     const scope = this.options.versions.scope(target.id);
-    if (!scope) return this.send(target, request, `nocache:${target.id}:${canonicalJson(request.body)}`);
+    if (!scope) return uncacheable(await this.send(target, request, `nocache:${target.id}:${canonicalJson(request.body)}`));
     if (request.representations) return this.fetchEntities(target, request, scope);
 
     const key = shardFetchKey({ exchangeId: target.id, ...scope, operation: request.body.query, variables: request.body.variables });
     const hit = await this.options.cache.get(key);
     if (hit !== null) {
       this.options.metrics.hit('shard');
-      return fromCache(target.id, JSON.parse(hit) as Record<string, unknown>);
+      const { value, secondsLeft } = decodeEntry(hit);
+      return fromCache(target.id, value as Record<string, unknown>, secondsLeft);
     }
     this.options.metrics.miss('shard');
     const result = await this.send(target, request, key);
     if (this.storable(result, request) && stillCurrent(scope, this.options.versions.scope(target.id), result)) {
-      await this.options.cache.set(key, JSON.stringify(result.data), ttlFor(result.cacheControl, this.ttlSeconds));
+      const ttl = ttlFor(result.cacheControl, this.ttlSeconds);
+      if (ttl > 0) await this.options.cache.set(key, encodeEntry(result.data, ttl), ttl);
     }
     return result;
   }
@@ -88,9 +109,9 @@ export class CachingFetcher implements ShardFetcher {
     const missing = cached.flatMap((value, index) => (value === null ? [index] : []));
     this.options.metrics.hit('entity', representations.length - missing.length);
     this.options.metrics.miss('entity', missing.length);
-    if (missing.length === 0) {
-      return fromCache(target.id, { _entities: cached.map((value) => JSON.parse(value!)) });
-    }
+    const hits = cached.map((value) => (value === null ? null : decodeEntry(value)));
+    const secondsLeft = Math.min(...hits.map((hit) => hit?.secondsLeft ?? Number.POSITIVE_INFINITY));
+    if (missing.length === 0) return fromCache(target.id, { _entities: hits.map((hit) => hit!.value) }, secondsLeft);
 
     const missRequest: ShardRequest = {
       ...request,
@@ -104,12 +125,14 @@ export class CachingFetcher implements ShardFetcher {
     const fresh = result.data!._entities as unknown[];
     if (this.storable(result, missRequest) && stillCurrent(scope, this.options.versions.scope(target.id), result)) {
       const ttl = ttlFor(result.cacheControl, this.ttlSeconds);
-      const entries: CacheEntry[] = missing.map((index, position) => ({ key: keys[index], value: JSON.stringify(fresh[position]), ttlSeconds: ttl }));
-      await this.options.cache.setMany(entries);
+      const entries: CacheEntry[] = missing.map((index, position) => ({ key: keys[index], value: encodeEntry(fresh[position], ttl), ttlSeconds: ttl }));
+      if (ttl > 0) await this.options.cache.setMany(entries);
     }
-    const entities = cached.map((value) => (value === null ? undefined : JSON.parse(value)));
+    const entities = hits.map((hit) => hit?.value);
     missing.forEach((index, position) => { entities[index] = fresh[position]; });
-    return { ...result, data: { ...result.data, _entities: entities } };
+    // What the response may keep: the fresh part's own Cache-Control, and what is left of the hits' lives.
+    const cacheControl = Number.isFinite(secondsLeft) ? `max-age=${Math.min(secondsLeft, maxAgeOf(result.cacheControl))}` : result.cacheControl;
+    return { ...result, cacheControl, data: { ...result.data, _entities: entities } };
   }
 
   /**

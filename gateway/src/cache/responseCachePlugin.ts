@@ -3,6 +3,7 @@ import { TypeInfo, visit, visitWithTypeInfo, getNamedType, type DocumentNode, ty
 import { LRUCache } from 'lru-cache';
 import { HeaderMap } from '@apollo/server';
 import type { Cache } from './Cache.ts';
+import type { ResponsePolicy } from './ResponsePolicy.ts';
 import { stableHash } from './cacheKeys.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 
@@ -11,9 +12,10 @@ export interface ResponseCacheOptions {
   metrics: GatewayMetrics;
   /**
    * The versions the response depends on: a token that changes whenever any exchange's catalog version
-   * or epoch changes, or null while one is unknown (then nothing is read or written).
+   * or epoch changes (or becomes known). An exchange whose version is unknown does not stop the others'
+   * responses from being cached: an answer from it forbids keeping the response (ResponsePolicy).
    */
-  catalogToken: () => string | null;
+  catalogToken: () => string;
   /** CACHE_TTL_SECONDS, default 60. */
   ttlSeconds: number;
 }
@@ -41,23 +43,28 @@ function selectsVolatileField(document: DocumentNode, schema: GraphQLSchema): bo
 /**
  * Whole-response cache for anonymous queries, on the gateway's store. Keys hold the operation, its
  * variables and the catalog token, so a price change on any exchange retires every cached response at once
- * (the staleness bound is the shard caches' bound). Requests with an Authorization header, and answers with
- * errors (partial results included), are never cached.
+ * (the staleness bound is the shard caches' bound). A response is kept for CACHE_TTL_SECONDS, or less when
+ * an exchange answer it was built from says so (its context's ResponsePolicy): `Cache-Control: max-age`,
+ * `no-store`, what was left of a cached answer's life, an exchange of unknown version. It is not kept when
+ * the catalog token moved while it was being built. Requests with an Authorization header, and answers
+ * with errors (partial results included), are never cached.
  */
-export function responseCachePlugin<TContext extends BaseContext>(options: ResponseCacheOptions): ApolloServerPlugin<TContext> {
+export function responseCachePlugin<TContext extends BaseContext & { cachePolicy?: ResponsePolicy }>(options: ResponseCacheOptions): ApolloServerPlugin<TContext> {
   const volatile = new LRUCache<string, boolean>({ max: 1000 });
   return {
     async requestDidStart(start) {
       const anonymous = !start.request.http?.headers.get('authorization');
       let key: string | null = null;
+      let tokenAtStart = '';
       return {
         async responseForOperation(context) {
           const token = options.catalogToken();
-          if (!anonymous || !token || context.operation.operation !== 'query') return null;
+          if (!anonymous || context.operation.operation !== 'query') return null;
           const queryHash = context.queryHash ?? '';
           let isVolatile = volatile.get(queryHash);
           if (isVolatile === undefined) volatile.set(queryHash, (isVolatile = selectsVolatileField(context.document, context.schema)));
           if (isVolatile) return null;
+          tokenAtStart = token;
           key = `response:${token}:${stableHash({ query: context.request.query ?? context.queryHash, variables: context.request.variables ?? {}, operationName: context.request.operationName ?? null })}`;
           const hit = await options.cache.get(key);
           if (hit === null) {
@@ -74,7 +81,9 @@ export function responseCachePlugin<TContext extends BaseContext>(options: Respo
           const result = context.response.body.singleResult;
           context.response.http.headers.set(RESPONSE_CACHE_HEADER, 'miss');
           if (result.errors?.length || !result.data) return;
-          await options.cache.set(key, JSON.stringify({ data: result.data }), options.ttlSeconds);
+          const ttl = context.contextValue.cachePolicy?.ttlSeconds(options.ttlSeconds) ?? options.ttlSeconds;
+          if (ttl <= 0 || options.catalogToken() !== tokenAtStart) return;
+          await options.cache.set(key, JSON.stringify({ data: result.data }), ttl);
         },
       };
     },

@@ -11,6 +11,14 @@ import { mergePriceStats } from './statsMerge.ts';
 import { findAnswerProblem, stripHidden, connectionProblem, statsProblem } from './answerChecks.ts';
 import { exchangeFailure, toGraphQLError, type ExchangeFailure } from './exchangeErrors.ts';
 import type { ExchangeResult, ExchangeAnswer, GraphQLRequestBody } from './ExchangeClient.ts';
+import { maxAgeOf, type ResponsePolicy } from '../cache/ResponsePolicy.ts';
+
+/** What the router uses of the incoming request's context. */
+export interface RequestScope {
+  requestId?: string;
+  /** Restricted by every exchange answer used (see ResponsePolicy). */
+  cachePolicy?: ResponsePolicy;
+}
 
 /** One exchange as the router sees it. */
 export interface ShardTarget {
@@ -109,8 +117,8 @@ export class ShardRouter implements GraphQLDataSource {
       const query = options.request.query ?? '';
       const document = 'document' in options ? options.document : undefined;
       const plan = this.planFor(query, document);
-      const requestId = (options.context as { requestId?: string } | undefined)?.requestId;
-      const outcome = await this.execute(plan, options.request.variables ?? {}, requestId);
+      const { requestId, cachePolicy } = (options.context ?? {}) as RequestScope;
+      const outcome = await this.execute(plan, options.request.variables ?? {}, { requestId, cachePolicy });
       return { data: outcome.data, ...(outcome.errors.length ? { errors: outcome.errors } : {}) } as GatewayGraphQLResponse;
     } catch (err) {
       if (err instanceof ShardPlanError) {
@@ -165,12 +173,14 @@ export class ShardRouter implements GraphQLDataSource {
   }
 
   /** Sends one request to one exchange, or fails at once when it is unknown or offline. */
-  private async call(exchange: string, request: ShardRequest): Promise<ExchangeResult> {
+  private async call(exchange: string, shardRequest: ShardRequest, request: RequestScope): Promise<ExchangeResult> {
     const target = this.options.targets.get(exchange);
     if (!target) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is not registered`);
     if (!target.isAvailable()) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is offline`);
-    const result = await this.fetcher.fetch(target, request);
+    const result = await this.fetcher.fetch(target, shardRequest);
     this.options.didReceiveResult?.(result);
+    // The response is kept no longer than the answers it is built from may be.
+    request.cachePolicy?.restrict(result.ok ? maxAgeOf(result.cacheControl) : 0);
     return result;
   }
 
@@ -178,7 +188,7 @@ export class ShardRouter implements GraphQLDataSource {
    * Sorts answers into usable ones, user errors (the client's mistake, reported once) and failures
    * (the exchange's fault: one EXCHANGE_* error each, and none of its data is used).
    */
-  private triage(results: ExchangeResult[], requestId: string | undefined, check: (answer: ExchangeAnswer) => string | null): { answers: Map<string, ExchangeAnswer>; failures: ExchangeFailure[]; userErrors: GraphQLErrorJson[] } {
+  private triage(results: ExchangeResult[], request: RequestScope, check: (answer: ExchangeAnswer) => string | null): { answers: Map<string, ExchangeAnswer>; failures: ExchangeFailure[]; userErrors: GraphQLErrorJson[] } {
     const answers = new Map<string, ExchangeAnswer>();
     const failures: ExchangeFailure[] = [];
     const userErrors = new Map<string, GraphQLErrorJson>();
@@ -186,7 +196,7 @@ export class ShardRouter implements GraphQLDataSource {
     for (const result of results) {
       if (!result.ok) {
         failures.push(result);
-        this.logger.warn({ requestId, exchange: result.exchange, code: result.code, cause: describeCause(result.cause) }, result.message);
+        this.logger.warn({ requestId: request.requestId, exchange: result.exchange, code: result.code, cause: describeCause(result.cause) }, result.message);
         continue;
       }
       const errors = result.errors ?? [];
@@ -199,7 +209,7 @@ export class ShardRouter implements GraphQLDataSource {
       const problem = errors.length > 0 ? `answered errors: ${errors.map((e) => e.message).join('; ').slice(0, 300)}` : check(result);
       if (problem) {
         const failure = exchangeFailure(result.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${result.exchange} gave a bad response`, problem);
-        this.logger.warn({ requestId, exchange: result.exchange, problem }, failure.message);
+        this.logger.warn({ requestId: request.requestId, exchange: result.exchange, problem }, failure.message);
         failures.push(failure);
         continue;
       }
@@ -216,16 +226,16 @@ export class ShardRouter implements GraphQLDataSource {
     return { answers, failures, userErrors: [...userErrors.values()] };
   }
 
-  async execute(plan: ShardPlan, variables: Record<string, unknown>, requestId?: string): Promise<Outcome> {
-    const outcome = plan.kind === 'entities' ? await this.executeEntities(plan, variables, requestId) : await this.executeRoot(plan, variables, requestId);
+  async execute(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
+    const outcome = plan.kind === 'entities' ? await this.executeEntities(plan, variables, request) : await this.executeRoot(plan, variables, request);
     if (outcome.data) {
-      for (const lift of plan.lifts) outcome.errors.push(...(await this.executeLift(lift, outcome.data, variables, requestId)));
+      for (const lift of plan.lifts) outcome.errors.push(...(await this.executeLift(lift, outcome.data, variables, request)));
       stripHidden(outcome.data);
     }
     return outcome;
   }
 
-  private async executeRoot(plan: ShardPlan, variables: Record<string, unknown>, requestId?: string): Promise<Outcome> {
+  private async executeRoot(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
     const targetsByField = new Map<FieldPlan, string[]>();
     for (const field of plan.rootFields) {
       if (field.rule?.route === 'fanOut') targetsByField.set(field, this.fanOutTargets(field, variables));
@@ -239,8 +249,8 @@ export class ShardRouter implements GraphQLDataSource {
     const exchanges = [...new Set([...targetsByField.values()].flat())];
     const check = (answer: ExchangeAnswer) => this.checkRootAnswer(plan, answer, variables);
     const body = { query: plan.query, variables, operationName: plan.operationName };
-    const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, { body, check })));
-    const { answers, failures, userErrors } = this.triage(results, requestId, check);
+    const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, { body, check }, request)));
+    const { answers, failures, userErrors } = this.triage(results, request, check);
     if (userErrors.length > 0) return { data: null, errors: userErrors };
 
     const failed = new Map(failures.map((f) => [f.exchange, f]));
@@ -294,7 +304,7 @@ export class ShardRouter implements GraphQLDataSource {
     return findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys);
   }
 
-  private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>, requestId?: string): Promise<Outcome> {
+  private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
     const representationsVariable = plan.representationsVariable;
     const representations = (variables[representationsVariable] ?? []) as Array<Record<string, unknown>>;
     const fanOutTargets = new Map<string, string[]>();
@@ -330,9 +340,9 @@ export class ShardRouter implements GraphQLDataSource {
         check: (answer) => (Array.isArray(answer.data?._entities)
           ? this.checkEntities(plan, answer, variables)
           : 'answered no _entities list'),
-      });
+      }, request);
     }));
-    const { answers, failures, userErrors } = this.triage(results, requestId, (answer) => {
+    const { answers, failures, userErrors } = this.triage(results, request, (answer) => {
       const entities = answer.data?._entities;
       if (!Array.isArray(entities) || entities.length !== indexesByExchange.get(answer.exchange)!.length) return 'answered _entities out of line with the representations';
       return this.checkEntities(plan, answer, variables);
@@ -367,7 +377,7 @@ export class ShardRouter implements GraphQLDataSource {
   }
 
   /** Runs the fields cut out of a fetch over the objects found at the lift's path, and puts them back. */
-  private async executeLift(lift: ShardPlan['lifts'][number], data: Record<string, unknown>, variables: Record<string, unknown>, requestId?: string): Promise<GraphQLErrorJson[]> {
+  private async executeLift(lift: ShardPlan['lifts'][number], data: Record<string, unknown>, variables: Record<string, unknown>, request: RequestScope = {}): Promise<GraphQLErrorJson[]> {
     const objects: Array<Record<string, unknown>> = [];
     const walk = (value: unknown, depth: number) => {
       if (Array.isArray(value)) return value.forEach((item) => walk(item, depth));
@@ -385,7 +395,7 @@ export class ShardRouter implements GraphQLDataSource {
     const outcome = await this.execute(liftPlan, {
       ...variables,
       [LIFT_REPRESENTATIONS]: keys.map((key) => ({ __typename: lift.typeName, [lift.keyField]: key })),
-    }, requestId);
+    }, request);
     const byKey = new Map(keys.map((key, i) => [key, (outcome.data?._entities as Array<Record<string, unknown> | null> | undefined)?.[i] ?? null]));
     for (const object of objects) {
       const entity = byKey.get(String(object[HIDDEN.entityKey]));
