@@ -345,21 +345,23 @@ async function runCacheThroughput({ resources, flags, log }: SuiteContext): Prom
     started.push(providers, exchange);
     redis = await startRedis(resources);
     const exchanges = [{ id, url: exchange.url }];
-    const [oursMemory, oursRedis, hive, hiveCached] = await Promise.all([
+    const [oursDisabled, oursMemory, oursRedis, hive, hiveCached] = await Promise.all([
+      startOurGateway(resources, { name: 'ours-disabled', dir: dataDir, providersUrl: providers.url, exchanges, env: { CACHE_DISABLED: '1' } }),
       startOurGateway(resources, { name: 'ours-memory', dir: dataDir, providersUrl: providers.url, exchanges }),
       startOurGateway(resources, { name: 'ours-redis', dir: dataDir, providersUrl: providers.url, exchanges, env: { REDIS_URL: redis.url } }),
       startHiveGateway(resources, { name: 'hive', exchangeUrl: exchange.url, providersUrl: providers.url, responseCache: false }),
       startHiveGateway(resources, { name: 'hive-cached', exchangeUrl: exchange.url, providersUrl: providers.url, responseCache: true }),
     ]);
-    started.push(oursMemory, oursRedis, hive, hiveCached);
+    started.push(oursDisabled, oursMemory, oursRedis, hive, hiveCached);
     const backends = [exchange.child.pid, providers.child.pid];
     const metrics = (s: Service) => s.url.replace(/\/graphql$/, '/metrics');
     contenders.push(
       { key: 'exchange', label: `exchange ${id} alone, no gateway, distinct requests`, url: exchange.url, mode: 'miss', backendPids: backends },
-      { key: 'nocache', label: 'ours, no cache (memory store; Authorization + distinct variables)', url: oursMemory.url, mode: 'miss', metricsUrl: metrics(oursMemory), gatewayPid: oursMemory.child.pid, backendPids: backends },
+      { key: 'disabled', label: 'ours, caches off (CACHE_DISABLED=1), identical query', url: oursDisabled.url, mode: 'anonymous', metricsUrl: metrics(oursDisabled), gatewayPid: oursDisabled.child.pid, backendPids: backends },
+      { key: 'nocache', label: 'ours, cold: every layer misses (memory store; Authorization + distinct variables)', url: oursMemory.url, mode: 'miss', metricsUrl: metrics(oursMemory), gatewayPid: oursMemory.child.pid, backendPids: backends },
       { key: 'warm-memory', label: 'ours, warm response cache, memory (anonymous)', url: oursMemory.url, mode: 'anonymous', metricsUrl: metrics(oursMemory), gatewayPid: oursMemory.child.pid, backendPids: backends },
       { key: 'shard-memory', label: 'ours, shard cache only, memory (Authorization)', url: oursMemory.url, mode: 'authorized', metricsUrl: metrics(oursMemory), gatewayPid: oursMemory.child.pid, backendPids: backends },
-      { key: 'nocache-redis', label: 'ours, no cache, Redis store (Authorization + distinct variables)', url: oursRedis.url, mode: 'miss', metricsUrl: metrics(oursRedis), gatewayPid: oursRedis.child.pid, backendPids: backends, redisPid: redis.child.pid },
+      { key: 'nocache-redis', label: 'ours, cold: every layer misses, Redis store (Authorization + distinct variables)', url: oursRedis.url, mode: 'miss', metricsUrl: metrics(oursRedis), gatewayPid: oursRedis.child.pid, backendPids: backends, redisPid: redis.child.pid },
       { key: 'warm-redis', label: 'ours, warm response cache, Redis (anonymous)', url: oursRedis.url, mode: 'anonymous', metricsUrl: metrics(oursRedis), gatewayPid: oursRedis.child.pid, backendPids: backends, redisPid: redis.child.pid },
       { key: 'shard-redis', label: 'ours, shard cache only, Redis (Authorization)', url: oursRedis.url, mode: 'authorized', metricsUrl: metrics(oursRedis), gatewayPid: oursRedis.child.pid, backendPids: backends, redisPid: redis.child.pid },
       { key: 'hive', label: 'Hive Gateway, no response cache', url: hive.url, mode: 'anonymous', gatewayPid: hive.child.pid, backendPids: backends },
@@ -383,7 +385,7 @@ async function runCacheThroughput({ resources, flags, log }: SuiteContext): Prom
   }
 
   const combined = Object.fromEntries(contenders.map((c) => [c.key, combine(results.get(c.key)!)]));
-  const base = combined.nocache;
+  const base = combined.disabled;
   const rows = contenders.map((c) => {
     const r = combined[c.key];
     const perReq = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
@@ -398,15 +400,19 @@ async function runCacheThroughput({ resources, flags, log }: SuiteContext): Prom
   /** How many times less server CPU a request of `a` costs than one of `b`. */
   const cpuSaving = (a: string, b: string) => pairedRatio(results.get(b)!, results.get(a)!, (m) => m.serverCpu).median;
   const ratios: Array<{ what: string; a: string; b: string; target?: number }> = [
-    { what: 'warm response cache, memory / no cache', a: 'warm-memory', b: 'nocache', target: WARM_TARGET },
-    { what: 'warm response cache, Redis / no cache', a: 'warm-redis', b: 'nocache', target: WARM_TARGET },
-    { what: 'shard cache only, memory / no cache', a: 'shard-memory', b: 'nocache' },
-    { what: 'shard cache only, Redis / no cache', a: 'shard-redis', b: 'nocache' },
+    { what: 'warm response cache, memory / caches off', a: 'warm-memory', b: 'disabled', target: WARM_TARGET },
+    { what: 'warm response cache, Redis / caches off', a: 'warm-redis', b: 'disabled', target: WARM_TARGET },
+    { what: 'warm response cache, memory / cold (every layer misses)', a: 'warm-memory', b: 'nocache' },
+    { what: 'warm response cache, Redis / cold (every layer misses), Redis', a: 'warm-redis', b: 'nocache-redis' },
+    { what: 'shard cache only, memory / caches off', a: 'shard-memory', b: 'disabled' },
+    { what: 'shard cache only, Redis / caches off', a: 'shard-redis', b: 'disabled' },
+    { what: 'caches off / cold (the cost of missing every layer)', a: 'disabled', b: 'nocache' },
     { what: 'ours warm (memory) / Hive, no response cache', a: 'warm-memory', b: 'hive', target: HIVE_TARGET },
     { what: 'ours warm (memory) / Hive, response cache', a: 'warm-memory', b: 'hive-cached', target: HIVE_TARGET },
     { what: 'ours warm (Redis) / Hive, no response cache', a: 'warm-redis', b: 'hive' },
     { what: 'ours warm (Redis) / Hive, response cache', a: 'warm-redis', b: 'hive-cached' },
-    { what: 'ours no cache / Hive no response cache, both distinct requests', a: 'nocache', b: 'hive-distinct' },
+    { what: 'ours caches off / Hive no response cache, identical query', a: 'disabled', b: 'hive' },
+    { what: 'ours cold / Hive no response cache, both distinct requests', a: 'nocache', b: 'hive-distinct' },
     { what: 'Hive response cache / Hive without', a: 'hive-cached', b: 'hive' },
   ];
   const targets: TargetCheck[] = [];
@@ -427,11 +433,11 @@ async function runCacheThroughput({ resources, flags, log }: SuiteContext): Prom
       {
         title: `Throughput, one exchange (${perExchange.toLocaleString('en')} datasets), ${connections} connections, median of ${rounds} rounds`,
         table: {
-          headers: ['contender', 'req/s', 'req/s per round', 'p50 ms', 'p99 ms', '× no cache', 'gateway CPU ms/req', 'exchange+providers CPU ms/req', 'redis CPU ms/req', 'all servers CPU ms/req', 'autocannon CPU ms/req', 'per request: response hits / shard hits / exchange fetches', 'failed / GraphQL errors'],
+          headers: ['contender', 'req/s', 'req/s per round', 'p50 ms', 'p99 ms', '× caches off', 'gateway CPU ms/req', 'exchange+providers CPU ms/req', 'redis CPU ms/req', 'all servers CPU ms/req', 'autocannon CPU ms/req', 'per request: response hits / shard hits / exchange fetches', 'failed / GraphQL errors'],
           rows,
         },
         text: [
-          `Query: \`${CACHE_QUERY}\`, repeated identically by every contender but the "no cache" and "distinct requests" rows, which send \`${CACHE_MISS_QUERY}\` with a different \`$since\` on every request (one millisecond apart from 2000-01-01, before every listing: the same rows and work, no repeated cache key) and, for our gateway, \`Authorization: ${AUTHORIZATION}\` (no response cache). Our gateway has no switch to turn its caches off; this makes every layer miss (shard fetch, response; the exchange's own per-version totalCount cache misses too). With the identical query that exchange cache answers \`totalCount\` (see the exchange CPU column), which the "Hive Gateway, no response cache" row benefits from: its "distinct requests" row is the one to set against ours without cache. "Shard cache only" sends the identical query with \`Authorization\`: the response cache is skipped, the gateway plans and executes, and the shard cache answers the exchange fetch.`,
+          `Query: \`${CACHE_QUERY}\`, repeated identically by every contender but the "cold" and "distinct requests" rows, which send \`${CACHE_MISS_QUERY}\` with a different \`$since\` on every request (one millisecond apart from 2000-01-01, before every listing: the same rows and work, no repeated cache key) and, for our gateway, \`Authorization: ${AUTHORIZATION}\` (no response cache): every layer misses and pays its lookups and writes (shard fetch, response; the exchange's own per-version totalCount cache misses too). The baseline of the targets is "caches off": a gateway started with \`CACHE_DISABLED=1\` (no response, shard, entity cache) asked the identical query, as is Hive Gateway without its response cache; with the identical query the exchange's own cache answers \`totalCount\` for both (see the exchange CPU column). "Shard cache only" sends the identical query with \`Authorization\`: the response cache is skipped, the gateway plans and executes, and the shard cache answers the exchange fetch.`,
           `Our gateways: \`gateway/src/main.ts\` over the one exchange, one with the in-process store (health: cache \`${memoryHealth}\`), one with \`REDIS_URL\` on a redis-server of the suite's own (health: cache \`${redisHealth}\`), default \`CACHE_TTL_SECONDS\`. Hive Gateway ${hiveVersion()}: \`bench/hiveGatewayServer.ts\`, \`createGatewayRuntime\` on node:http over a supergraph composed by @apollo/composition from the exchange contract at the exchange's URL and the providers subgraph; "response cache plugin" is \`responseCaching: { session: () => null }\` (its in-memory store).`,
           `Columns: req/s and latency from autocannon (${durationS} s measured after ${warmupS} s unmeasured, ${connections} connections, in the benchmark process); *CPU ms/req*: user + system CPU of the processes (from /proc) during the measured seconds over the requests answered (*autocannon*: the benchmark process itself, which shares the cores); *per request*: deltas of our gateway's /metrics counters (\`gateway_cache_hits_total{layer}\`, \`gateway_shard_fetches_total\`) over the measured seconds, divided by the requests answered (n/a for Hive and the exchange; slightly above 1 when requests still in flight at the end of a run are not counted by autocannon); *failed*: non-2xx, socket errors and timeouts; *GraphQL errors*: 200 answers that carry \`errors\`.`,
           `Checked before loading: each contender answered three times, each time 200 with 20 nodes and exactly the exchange's data. x-response-cache seen on those three answers: ${contenders.filter((c) => c.metricsUrl).map((c) => `${c.key} ${cacheHeaders[c.key].join(', ')}`).join('; ')}.`,
