@@ -141,6 +141,17 @@ describe('gateway: routing', () => {
     expect(Object.fromEntries(EXCHANGES.map((id) => [id, stack.proxies[id].calls]))).toEqual({ bj: 0, gy: 1, sh: 1, ty: 0 });
   });
 
+  it('passes a variable used only inside a nested Provider.datasets to that nested fan-out, not to the outer one', async () => {
+    const query = `query($outer: Int!, $inner: Int!, $sort: DatasetSort) { datasets(first: $outer) { nodes { id provider { uscc datasets(first: $inner, sort: $sort) { totalCount nodes { id provider { uscc } } } } } } }`;
+    const data: any = dataOf(await graphql(stack.gatewayUrl, query, { outer: 5, inner: 2, sort: 'TITLE_ASC' }));
+    expect(data.datasets.nodes).toHaveLength(5);
+    for (const node of data.datasets.nodes) {
+      const inner = node.provider.datasets;
+      expect(inner.nodes.length).toBe(Math.min(2, inner.totalCount));
+      for (const listing of inner.nodes) expect(listing.provider.uscc).toBe(node.provider.uscc);
+    }
+  });
+
   it('sends dataset(id) to its one exchange and _entities only to the owners', async () => {
     const page: any = dataOf(await graphql(stack.exchangeUrls.ty, `{ datasets(first: 1) { nodes { id title } } }`));
     const target = page.datasets.nodes[0];
@@ -236,6 +247,35 @@ describe('gateway: HTTP surface', () => {
     } finally {
       await production.stop();
     }
+  });
+
+  it('refuses, before any exchange call, a query that would return too many objects (MAX_QUERY_COST)', async () => {
+    const nested = `query($outer: Int, $inner: Int) { datasets(first: $outer) { nodes { id provider { datasets(first: $inner) { nodes { id } } } } } }`;
+    for (const proxy of Object.values(stack.proxies)) proxy.reset();
+    // 100 datasets, each with 100 of its provider's: about 20,000 objects.
+    const refused = await graphql(stack.gatewayUrl, nested, { outer: 100, inner: 100 });
+    expect(refused.status).toBe(400);
+    expect(refused.errors?.[0].extensions?.code).toBe('QUERY_TOO_COSTLY');
+    expect(refused.errors?.[0].message).toMatch(/^query cost 20300 is over the limit of 10000 \(MAX_QUERY_COST\)/);
+    expect(refused.data ?? null).toBeNull();
+    expect(Object.values(stack.proxies).reduce((n, p) => n + p.calls, 0)).toBe(0);
+    // Aliases count each time: the same field asked 60 times over is 60 fan-outs.
+    const aliases = Array.from({ length: 60 }, (_, i) => `a${i}: datasets(first: 100) { nodes { id title } }`).join(' ');
+    expect((await graphql(stack.gatewayUrl, `{ ${aliases} }`)).errors?.[0].extensions?.code).toBe('QUERY_TOO_COSTLY');
+    // Smaller inner pages are within the limit and answered.
+    const allowed: any = dataOf(await graphql(stack.gatewayUrl, nested, { outer: 20, inner: 5 }));
+    expect(allowed.datasets.nodes).toHaveLength(20);
+  });
+
+  it('refuses a query nested deeper than MAX_QUERY_DEPTH, naming the limit', async () => {
+    let selection = '{ id }';
+    for (let i = 0; i < 6; i++) selection = `{ id provider { datasets(first: 1) { nodes ${selection} } } }`;
+    const result = await graphql(stack.gatewayUrl, `{ dataset(id: "bj:ds-000001") ${selection} }`);
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0].message).toMatch(/^query depth \d+ is over the limit of 15 \(MAX_QUERY_DEPTH\)/);
+    // GraphiQL's introspection query is deep, but introspection is not counted.
+    const introspection = await graphql(stack.gatewayUrl, `{ __schema { types { name fields { name type { name ofType { name ofType { name ofType { name ofType { name } } } } } } } } }`);
+    expect(introspection.errors).toBeUndefined();
   });
 
   it('answers every request with a request id, and takes the one the caller sent', async () => {

@@ -5,6 +5,7 @@ import { DEFAULT_EXCHANGE_TIMEOUT_MS } from './shards/ExchangeClient.ts';
 import { DEFAULT_HEALTH_INTERVAL_MS } from './directory/HealthProbe.ts';
 import { DEFAULT_CACHE_TTL_SECONDS } from './cache/CachingFetcher.ts';
 import { DEFAULT_VERSION_POLL_MS } from './cache/VersionWatcher.ts';
+import { DEFAULT_MAX_QUERY_COST, DEFAULT_MAX_QUERY_DEPTH } from './http/queryLimits.ts';
 import { parseAllowlist, EXCHANGE_URL_ALLOWLIST_ENV, type HostAllowlist } from './registry/urlGuard.ts';
 
 export interface ExchangeEndpoint extends ExchangeInfo {
@@ -33,6 +34,10 @@ export interface GatewayConfig {
   allowlist: HostAllowlist;
   /** GATEWAY_ADMIN_TOKEN; /admin answers 404 without it. */
   adminToken?: string;
+  /** MAX_QUERY_DEPTH, default 15: fields nested deeper are refused. */
+  maxQueryDepth: number;
+  /** MAX_QUERY_COST, default 10,000: the objects a query may return (lists times their page size). */
+  maxQueryCost: number;
   /** NODE_ENV=production hides stack traces. */
   production: boolean;
   /** LOG_LEVEL, default info. */
@@ -114,6 +119,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     cacheDisabled: env.CACHE_DISABLED === '1' || env.CACHE_DISABLED === 'true',
     cacheTtlSeconds: positiveInteger(env, 'CACHE_TTL_SECONDS', DEFAULT_CACHE_TTL_SECONDS),
     versionPollMs: positiveInteger(env, 'VERSION_POLL_MS', DEFAULT_VERSION_POLL_MS),
+    maxQueryDepth: positiveInteger(env, 'MAX_QUERY_DEPTH', DEFAULT_MAX_QUERY_DEPTH),
+    maxQueryCost: positiveInteger(env, 'MAX_QUERY_COST', DEFAULT_MAX_QUERY_COST),
     allowlist: allowlistFrom(env),
     adminToken: env.GATEWAY_ADMIN_TOKEN || undefined,
     production: env.NODE_ENV === 'production',

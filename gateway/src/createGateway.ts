@@ -21,6 +21,7 @@ import { CachingFetcher } from './cache/CachingFetcher.ts';
 import { VersionWatcher } from './cache/VersionWatcher.ts';
 import { responseCachePlugin } from './cache/responseCachePlugin.ts';
 import { ResponsePolicy } from './cache/ResponsePolicy.ts';
+import { queryCostPlugin, queryDepthRule } from './http/queryLimits.ts';
 import { toKeyValueCache } from './cache/toKeyValueCache.ts';
 import { stableHash } from './cache/cacheKeys.ts';
 import { GatewayMetrics } from './metrics.ts';
@@ -135,8 +136,10 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       errorLogPlugin(),
+      queryCostPlugin(config.maxQueryCost),
       ...(config.cacheDisabled ? [] : [responseCachePlugin({ cache, metrics, catalogToken, ttlSeconds: config.cacheTtlSeconds })]),
     ],
+    validationRules: [queryDepthRule(config.maxQueryDepth)],
     persistedQueries: {
       cache: {
         get: async (key: string) => {

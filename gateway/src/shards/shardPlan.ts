@@ -214,7 +214,7 @@ function rewrite(set: SelectionSetNode, parentType: GraphQLNamedType, path: stri
   return { ...set, selections };
 }
 
-function variablesUsed(nodes: FieldNode[]): Set<string> {
+function variablesUsed(nodes: ReadonlyArray<FieldNode | SelectionSetNode>): Set<string> {
   const used = new Set<string>();
   for (const node of nodes) visit(node, { Variable: (variable) => void used.add(variable.name.value) });
   return used;
@@ -243,7 +243,14 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, op
   if (operation.operation !== 'query') throw new ShardPlanError(`${operation.operation} operations are not served by exchanges`);
   const queryType = schema.getQueryType()!;
   const context: RewriteContext = { schema, lifted: [], alignedListKeys: new Set() };
-  const rewritten: OperationDefinitionNode = { ...operation, selectionSet: rewrite(operation.selectionSet, queryType, [], context, false) };
+  const selection = rewrite(operation.selectionSet, queryType, [], context, false);
+  // A variable used only inside a lifted field moves with it: declared but unused, an exchange would refuse it.
+  const used = variablesUsed([selection]);
+  const rewritten: OperationDefinitionNode = {
+    ...operation,
+    selectionSet: selection,
+    variableDefinitions: context.lifted.length > 0 ? operation.variableDefinitions?.filter((d) => used.has(d.variable.name.value)) : operation.variableDefinitions,
+  };
 
   const top = topLevelFields(operation.selectionSet);
   const entitiesField = top.find((f) => f.name.value === '_entities');

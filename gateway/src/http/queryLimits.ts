@@ -1,0 +1,79 @@
+import { GraphQLError, getNamedType, isLeafType, type ValidationRule } from 'graphql';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+
+/**
+ * Limits on what one query may ask of the catalog, checked before anything is fetched. One query can
+ * fan out to every exchange, and nested lists multiply (100 datasets, each with its provider's 100
+ * datasets, is 10,000 listings from every exchange): the depth limit stops chains of joins, the cost
+ * limit stops queries that would return too many objects.
+ */
+export const DEFAULT_MAX_QUERY_DEPTH = 15;
+export const DEFAULT_MAX_QUERY_COST = 10_000;
+
+/** Lists without a `first` argument, and the most items they hold (roughly). */
+const LIST_SIZES: Record<string, number> = {
+  'Query.priceStats': 20,
+  'Query.exchanges': 16,
+  'Dataset.priceHistory': 6,
+};
+
+/**
+ * The cost of a field is the number of objects it may return: 1 for an object (0 for a scalar) plus what
+ * is selected in it, multiplied by the page size (`first`, or its default) for a paged list, or by the
+ * size of a short list of bounded length.
+ */
+export const objectCountEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  const own = isLeafType(getNamedType(field.type)) ? 0 : 1;
+  const firstArgument = field.args.find((a) => a.name === 'first');
+  if (firstArgument) {
+    const first = typeof args.first === 'number' ? args.first : typeof firstArgument.defaultValue === 'number' ? firstArgument.defaultValue : 20;
+    return Math.max(1, first) * (own + childComplexity);
+  }
+  return (LIST_SIZES[`${type.name}.${field.name}`] ?? 1) * (own + childComplexity);
+};
+
+/** Refuses, at validation (HTTP 400), an operation nested deeper than `maxDepth` fields (introspection aside). */
+export function queryDepthRule(maxDepth: number): ValidationRule {
+  return maxDepthRule({
+    n: maxDepth,
+    flattenFragments: true,
+    propagateOnRejection: false,
+    onReject: [(context, error) => {
+      if (!context) return;
+      const found = /found (\d+)/.exec(error.message)?.[1] ?? '?';
+      context.reportError(new GraphQLError(`query depth ${found} is over the limit of ${maxDepth} (MAX_QUERY_DEPTH): select fewer nested fields`));
+    }],
+  }) as unknown as ValidationRule;
+}
+
+/**
+ * Refuses, before any fetch, an operation whose cost (objectCountEstimator, with the request's variables)
+ * is over `maxCost`: HTTP 400, code QUERY_TOO_COSTLY, with the cost and the limit in the message.
+ */
+export function queryCostPlugin<TContext extends BaseContext>(maxCost: number): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema, operationName }) {
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema, query: document, variables: request.variables ?? {}, operationName: operationName ?? undefined,
+              estimators: [objectCountEstimator],
+            });
+          } catch {
+            return; // bad variables: execution reports them, naming the variable
+          }
+          if (cost > maxCost) {
+            throw new GraphQLError(
+              `query cost ${cost} is over the limit of ${maxCost} (MAX_QUERY_COST): the cost counts the objects a query may return, each list multiplied by its page size (first); ask for smaller pages or fewer nested lists`,
+              { extensions: { code: 'QUERY_TOO_COSTLY', cost, maxCost, http: { status: 400 } } },
+            );
+          }
+        },
+      };
+    },
+  };
+}
