@@ -49,6 +49,9 @@ function stillCurrent(sentWith: { catalogVersion: string; epoch: number }, now: 
 export class CachingFetcher implements ShardFetcher {
   private readonly inFlight = new Map<string, { call: Promise<ExchangeResult>; waiters: number }>();
   private readonly ttlSeconds: number;
+  /** A number per target object: the directory replaces an exchange's object when its URL changes. */
+  private readonly generations = new WeakMap<ShardTarget, number>();
+  private nextGeneration = 0;
 
   constructor(private readonly options: CachingFetcherOptions) {
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_CACHE_TTL_SECONDS;
@@ -71,6 +74,12 @@ export class CachingFetcher implements ShardFetcher {
       await this.options.cache.set(key, JSON.stringify(result.data), ttlFor(result.cacheControl, this.ttlSeconds));
     }
     return result;
+  }
+
+  private generationOf(target: ShardTarget): number {
+    let generation = this.generations.get(target);
+    if (generation === undefined) this.generations.set(target, (generation = ++this.nextGeneration));
+    return generation;
   }
 
   private storable(result: ExchangeResult, request: ShardRequest): result is ExchangeAnswer {
@@ -116,7 +125,10 @@ export class CachingFetcher implements ShardFetcher {
    * One exchange call per key at a time: identical misses that arrive while it runs wait for it. Once
    * anyone waits, everyone (the first caller too) gets a copy, as the router merges answers in place.
    */
-  private async send(target: ShardTarget, request: ShardRequest, flightKey: string): Promise<ExchangeResult> {
+  private async send(target: ShardTarget, request: ShardRequest, key: string): Promise<ExchangeResult> {
+    // Only calls to the same target share a flight: after an exchange's URL changes, a new query must not
+    // wait for (and get) the answer of a call still in flight to the old URL.
+    const flightKey = `${this.generationOf(target)}|${key}`;
     const running = this.inFlight.get(flightKey);
     if (running) {
       running.waiters++;

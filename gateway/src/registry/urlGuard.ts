@@ -381,13 +381,16 @@ async function readCapped(body: AsyncIterable<Buffer>, maxBytes: number): Promis
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const ADDRESS_REFUSED = 'ERR_EXCHANGE_ADDRESS_REFUSED';
+/** The code of the error a connection fails with when connectLookup refuses the addresses. */
+export const ADDRESS_REFUSED = 'ERR_EXCHANGE_ADDRESS_REFUSED';
 
 /**
- * The lookup the connection uses: resolves every address and applies the address rule to them. Node
- * asks for one address, or for all of them when it races IPv4 and IPv6 (autoSelectFamily).
+ * The lookup a connection uses (net.connect's `lookup`, undici's `connect.lookup`): resolves every
+ * address and applies the address rule of `allowlist` to them, failing the connection with an error of
+ * code ADDRESS_REFUSED whose message states the rule. Node asks for one address, or for all of them when
+ * it races IPv4 and IPv6 (autoSelectFamily).
  */
-function connectLookup(allowlist: HostAllowlist | undefined, resolve: ResolveHost = systemResolve): LookupFunction {
+export function connectLookup(allowlist: HostAllowlist | undefined, resolve: ResolveHost = systemResolve): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname).then((all) => {
       const addresses = options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
