@@ -226,10 +226,15 @@ async function expectAgreement(gateways: string[]) {
 
 describe('registration changes: concurrent changes are serialised', () => {
   it('ends in one state in Redis, the admin API, Query.exchanges and the router, after a storm on one gateway', async () => {
-    const statuses = await storm([stack.gatewayUrl], 24);
-    expect(statuses.filter((s) => s >= 500)).toEqual([]);
-    expect(new Set(statuses)).toEqual(new Set([...statuses].filter((s) => [200, 201, 404].includes(s))));
-    await expectAgreement([stack.gatewayUrl, replica.url]);
+    for (let round = 0; round < 3; round++) {
+      const statuses = await storm([stack.gatewayUrl], 24);
+      expect(statuses.filter((s) => ![200, 201, 404].includes(s))).toEqual([]);
+      // The gateway that made every change agrees with Redis at once: a reload triggered by one of its own
+      // messages never runs beside a change and undoes it with what it read before.
+      const stored = await redisIds();
+      expect(await adminIds(stack.gatewayUrl)).toEqual([...new Set(['bj', 'gy', 'sh', 'ty', ...stored])].sort());
+      await expectAgreement([stack.gatewayUrl, replica.url]);
+    }
   });
 
   it('ends in one state on two replicas changing the same ids at once on one Redis', async () => {
