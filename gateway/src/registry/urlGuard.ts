@@ -15,8 +15,9 @@ import { rootCause } from '../shards/exchangeErrors.ts';
  * operator who writes a name on it vouches for what that name resolves to. The default (no
  * EXCHANGE_URL_ALLOWLIST) is stricter, because nobody vouched for anything: only loopback names and
  * addresses are allowed, and every address the name resolves to must be loopback as well, checked when
- * the URL is registered (`checkResolvedAddresses`) and again at connect time by the calls below when
- * they are given the allowlist, so a name that resolves to loopback at check time and elsewhere a moment
+ * the URL is registered (`checkResolvedAddresses`) and again at every connect (`connectLookup`): by the
+ * calls below when they are given the allowlist, and by every exchange's long-lived pool
+ * (ExchangeClient), so a name that resolves to loopback at check time and elsewhere a moment
  * later (DNS rebinding) is refused too. `localhost` and `*.localhost` must resolve to loopback under any
  * allowlist (RFC 6761 reserves them for it).
  */
