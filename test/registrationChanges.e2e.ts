@@ -249,6 +249,24 @@ describe('registration changes: concurrent changes are serialised', () => {
   });
 });
 
+describe('registration changes: a store written by something else', () => {
+  it('skips stored entries it cannot read or apply, and keeps serving the others', async () => {
+    const before = await queryIds(stack.gatewayUrl);
+    await redisClient.hset(REGISTRY_KEY, 'zz', '{not json', 'yy', JSON.stringify({ ...info('yy'), url: 'not a url' }));
+    try {
+      await redisClient.publish('ecg:registry', JSON.stringify({ id: 'zz', action: 'upsert' }));
+      await new Promise((r) => setTimeout(r, 300));
+      for (const gateway of [stack.gatewayUrl, replica.url]) {
+        expect(await queryIds(gateway)).toEqual(before);
+        const all: any = dataOf(await graphql(gateway, `{ datasets(first: 1) { totalCount missingExchanges } }`, {}, READER));
+        expect(all.datasets.missingExchanges).toEqual([]);
+      }
+    } finally {
+      await redisClient.hdel(REGISTRY_KEY, 'zz', 'yy');
+    }
+  });
+});
+
 describe('registration changes: removing a configured exchange lasts', () => {
   it('keeps a removed default exchange removed across a restart, until it registers again', async () => {
     const configuredUrl = await adminUrlOf(stack.gatewayUrl, 'gy');

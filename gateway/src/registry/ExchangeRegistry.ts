@@ -106,6 +106,9 @@ export class ExchangeRegistry {
       // From here on a new message needs a new read: this one may already be under way.
       this.pendingReload = null;
       await this.reloadNow();
+    }).catch((err: unknown) => {
+      // Reloads run from timers and messages: nobody awaits them, so they must not reject.
+      this.options.logger.error({ err }, 'registry reload failed; keeping the current set');
     });
     return this.pendingReload;
   }
@@ -139,7 +142,12 @@ export class ExchangeRegistry {
       const { registration } = entry;
       const current = directory.get(id);
       if (!current || current.url !== registration.url || JSON.stringify(current.info) !== JSON.stringify(infoOf(registration))) {
-        directory.upsert(infoOf(registration), registration.url);
+        try {
+          directory.upsert(infoOf(registration), registration.url);
+        } catch (err) {
+          // Only a store written by something else than a gateway holds an unusable URL: skip it, keep serving.
+          this.options.logger.warn({ exchange: id, err: (err as Error).message }, 'stored registration cannot be applied; ignored');
+        }
       }
     }
     for (const exchange of directory.all()) {
