@@ -17,6 +17,7 @@ import {
   probeExchange,
   type ResolveHost,
 } from '../gateway/src/registry/urlGuard.ts';
+import { ExchangeClient } from '../gateway/src/shards/ExchangeClient.ts';
 import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';
 import { FlakyProxy } from './services/FlakyProxy.ts';
 
@@ -363,6 +364,82 @@ describe('probeExchange', () => {
     for (const [body, problem] of cases) {
       const server = await serve(json(body));
       expect(await probeExchange(new URL(server.url), { timeoutMs: 3000 })).toEqual({ ok: false, problem });
+    }
+  });
+});
+
+describe('ExchangeClient: the allow-list at connect time', () => {
+  /** Answers every call and closes the connection, so each call needs a new connection (a new lookup). */
+  const closing = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ data: { __typename: 'Query' } }));
+  };
+  const QUERY = { query: '{ __typename }' };
+
+  it('connects to localhost as the system resolves it, under the loopback default', async () => {
+    const server = await serve(closing);
+    const client = new ExchangeClient({ exchange: 'sz', url: `http://localhost:${server.port}/graphql`, allowlist: DEFAULT_ALLOWLIST });
+    try {
+      expect(await client.send(QUERY)).toMatchObject({ ok: true, data: { __typename: 'Query' } });
+      expect(await client.send(QUERY)).toMatchObject({ ok: true });
+      expect(server.hits).toBe(2);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses a new connection of a long-lived pool once the name resolves off the allow-list (DNS rebinding)', async () => {
+    // The one injected part: a name that resolves to loopback, then elsewhere, needs a DNS server the test
+    // controls, which this machine does not have; so the resolver is a function whose answer the test
+    // changes. The connections, the pool and the server are real.
+    const server = await serve(closing);
+    let address = '127.0.0.1';
+    const resolve: ResolveHost = async () => [{ address, family: 4 }];
+    const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
+    const logger = { warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }) };
+    const client = new ExchangeClient({ exchange: 'sz', url: `http://localhost:${server.port}/graphql`, allowlist: DEFAULT_ALLOWLIST, resolve, logger });
+    try {
+      expect(await client.send(QUERY)).toMatchObject({ ok: true });
+      expect(server.hits).toBe(1);
+
+      address = '10.0.0.5';
+      const refused = await client.send(QUERY);
+      expect(refused).toMatchObject({ ok: false, exchange: 'sz', code: 'EXCHANGE_UNAVAILABLE', message: 'exchange sz is unavailable (its address is not allowed)' });
+      // The client's message names no address; the log line does, with the rule.
+      expect(JSON.stringify(refused.ok ? null : refused.message)).not.toContain('10.0.0.5');
+      expect(server.hits).toBe(1);
+      expect(warnings).toEqual([{
+        message: 'exchange connection refused: its host resolved to an address the allow-list does not allow',
+        fields: {
+          exchange: 'sz',
+          host: 'localhost',
+          problem: 'url: host "localhost" resolves to 10.0.0.5, which is not a loopback address; with EXCHANGE_URL_ALLOWLIST unset only loopback exchanges are allowed',
+        },
+      }]);
+
+      address = '127.0.0.1';
+      expect(await client.send(QUERY)).toMatchObject({ ok: true });
+      expect(server.hits).toBe(2);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('applies the rule to localhost names under a configured allow-list too, and leaves other names to their operator', async () => {
+    const server = await serve(closing);
+    const allowlist = parseAllowlist('localhost, exchange.test');
+    const offLoopback: ResolveHost = async () => [{ address: '10.0.0.5', family: 4 }];
+    const localhostClient = new ExchangeClient({ exchange: 'sz', url: `http://localhost:${server.port}/graphql`, allowlist, resolve: offLoopback });
+    // A name on a configured list is vouched for by the operator: wherever it resolves, it is connected to.
+    const vouched: ResolveHost = async () => [{ address: '127.0.0.1', family: 4 }];
+    const namedClient = new ExchangeClient({ exchange: 'sz', url: `http://exchange.test:${server.port}/graphql`, allowlist, resolve: vouched });
+    try {
+      expect(await localhostClient.send(QUERY)).toMatchObject({ ok: false, code: 'EXCHANGE_UNAVAILABLE' });
+      expect(await namedClient.send(QUERY)).toMatchObject({ ok: true });
+      expect(server.hits).toBe(1);
+    } finally {
+      await localhostClient.close();
+      await namedClient.close();
     }
   });
 });

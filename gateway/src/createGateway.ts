@@ -82,7 +82,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   let versionsRef: CatalogVersions | undefined;
   await cache.whenConnected(2000);
   const metrics = new GatewayMetrics();
-  const directory = new ExchangeDirectory({ timeoutMs: config.exchangeTimeoutMs });
+  const directory = new ExchangeDirectory({ timeoutMs: config.exchangeTimeoutMs, allowlist: config.allowlist, logger: logger.child({ component: 'exchange-client' }) });
   const versions = new CatalogVersions(cache);
   versionsRef = versions;
   await versions.start([]);

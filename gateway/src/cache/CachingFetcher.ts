@@ -68,6 +68,9 @@ function stillCurrent(sentWith: { catalogVersion: string; epoch: number }, now: 
 export class CachingFetcher implements ShardFetcher {
   private readonly inFlight = new Map<string, { call: Promise<ExchangeResult>; waiters: number }>();
   private readonly ttlSeconds: number;
+  /** A number per target object: the directory replaces an exchange's object when its URL changes. */
+  private readonly generations = new WeakMap<ShardTarget, number>();
+  private nextGeneration = 0;
 
   constructor(private readonly options: CachingFetcherOptions) {
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_CACHE_TTL_SECONDS;
@@ -92,6 +95,12 @@ export class CachingFetcher implements ShardFetcher {
       if (ttl > 0) await this.options.cache.set(key, encodeEntry(result.data, ttl), ttl);
     }
     return result;
+  }
+
+  private generationOf(target: ShardTarget): number {
+    let generation = this.generations.get(target);
+    if (generation === undefined) this.generations.set(target, (generation = ++this.nextGeneration));
+    return generation;
   }
 
   private storable(result: ExchangeResult, request: ShardRequest): result is ExchangeAnswer {
@@ -139,7 +148,10 @@ export class CachingFetcher implements ShardFetcher {
    * One exchange call per key at a time: identical misses that arrive while it runs wait for it. Once
    * anyone waits, everyone (the first caller too) gets a copy, as the router merges answers in place.
    */
-  private async send(target: ShardTarget, request: ShardRequest, flightKey: string): Promise<ExchangeResult> {
+  private async send(target: ShardTarget, request: ShardRequest, key: string): Promise<ExchangeResult> {
+    // Only calls to the same target share a flight: after an exchange's URL changes, a new query must not
+    // wait for (and get) the answer of a call still in flight to the old URL.
+    const flightKey = `${this.generationOf(target)}|${key}`;
     const running = this.inFlight.get(flightKey);
     if (running) {
       running.waiters++;

@@ -1,5 +1,5 @@
 import type { ExchangeInfo } from '../../../shared/domain.ts';
-import { ExchangeClient, type ExchangeResult, type GraphQLRequestBody } from '../shards/ExchangeClient.ts';
+import { ExchangeClient, type ExchangeClientOptions, type ExchangeResult, type GraphQLRequestBody } from '../shards/ExchangeClient.ts';
 import type { ShardTarget, ShardTargets } from '../shards/ShardRouter.ts';
 
 /** What the gateway has observed of an exchange; a discriminated union, not a bag of booleans. */
@@ -44,6 +44,10 @@ class Registered implements RegisteredExchange {
 export interface ExchangeDirectoryOptions {
   /** Per-call timeout for every exchange (EXCHANGE_TIMEOUT_MS). */
   timeoutMs: number;
+  /** Applied again at every connect of every exchange's pool (see ExchangeClientOptions.allowlist). Default: none. */
+  allowlist?: ExchangeClientOptions['allowlist'];
+  /** Receives connections refused by the allow-list's address rule. Default: none. */
+  logger?: ExchangeClientOptions['logger'];
 }
 
 /**
@@ -69,7 +73,8 @@ export class ExchangeDirectory implements ShardTargets {
    */
   upsert(info: ExchangeInfo, url: string): RegisteredExchange {
     const previous = this.exchanges.get(info.id);
-    const entry = new Registered(info, url, new ExchangeClient({ exchange: info.id, url, timeoutMs: this.options.timeoutMs }));
+    const { timeoutMs, allowlist, logger } = this.options;
+    const entry = new Registered(info, url, new ExchangeClient({ exchange: info.id, url, timeoutMs, allowlist, logger }));
     this.exchanges.set(info.id, entry);
     if (previous) void previous.close();
     return entry;
@@ -89,13 +94,14 @@ export class ExchangeDirectory implements ShardTargets {
   }
 
   /**
-   * Records what a call learnt. Status moves on probes only: a query that fails already costs only its
+   * Records what a call learnt; `from`, when given, is the entry that was called. Status moves on probes only: a query that fails already costs only its
    * own part, and a probe every HEALTH_INTERVAL_MS decides ONLINE, DEGRADED or OFFLINE. Queries still
    * report catalog versions and latency.
    */
-  observe(result: ExchangeResult, source: 'probe' | 'query', now = new Date()): void {
+  observe(result: ExchangeResult, source: 'probe' | 'query', now = new Date(), from?: RegisteredExchange): void {
     const entry = this.exchanges.get(result.exchange);
-    if (!entry) return;
+    // A call to the entry this id had before an update says nothing about the current one.
+    if (!entry || (from && from !== entry)) return;
     const { health } = entry;
     if (source === 'query') {
       if (result.ok && result.catalogVersion) entry.catalogVersion = result.catalogVersion;

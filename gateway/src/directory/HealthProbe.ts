@@ -29,7 +29,7 @@ export class HealthProbe {
   probeAll(): Promise<void> {
     this.running ??= Promise.all(this.options.directory.all().map(async (exchange) => {
       const result = await exchange.send({ query: PROBE_QUERY, operationName: 'HealthProbe' });
-      this.options.directory.observe(result, 'probe');
+      this.options.directory.observe(result, 'probe', new Date(), exchange);
     })).then(() => undefined).finally(() => { this.running = null; });
     return this.running;
   }

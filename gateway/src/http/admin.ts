@@ -102,14 +102,17 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
     if (exchangePath) {
       const id = decodeSegment(exchangePath[1]);
       if (!mayActOn(actor, id)) return forbidden(id);
-      if (!context.directory.get(id)) return sendJson(res, 404, { error: `exchange ${JSON.stringify(id)} is not registered` });
+      const unknown = () => sendJson(res, 404, { error: `exchange ${JSON.stringify(id)} is not registered` });
       if (exchangePath[2] && method === 'POST') {
+        if (!context.directory.get(id)) return unknown();
         const epoch = await context.versions.invalidate(id);
         context.logger.info({ exchange: id, epoch }, 'cache invalidated');
         return sendJson(res, 200, { exchange: id, epoch });
       }
       if (!exchangePath[2] && method === 'DELETE') {
-        await context.registry.remove(id);
+        // Known or not is decided in the registry's queue, against the store: a registration made a moment
+        // ago on another replica can be removed here before this replica has applied it.
+        if (!(await context.registry.remove(id))) return unknown();
         return sendJson(res, 200, { exchange: id, removed: true });
       }
     }

@@ -33,19 +33,37 @@ export type RegistrationOutcome =
   | { ok: false; status: number; problems: string[] };
 
 /**
+ * What the registry holds for one id: a registration, or a tombstone left by a removal through the admin
+ * API (so a configured exchange that was removed stays removed across restarts, see `start`).
+ */
+type StoredEntry =
+  | { kind: 'registration'; registration: ExchangeRegistration }
+  | { kind: 'tombstone'; removedAt: string };
+
+/**
  * Exchanges joining, changing and leaving while the gateway serves.
  *
- * Every change goes through `register` or `remove`, one at a time (a promise chain serialises them), and
- * an exchange goes live only after all checks pass: its URL (scheme, allow-list, no redirects, size cap),
- * its schema against the contract, the supergraph composed with it, and a probe query. Then it is stored
- * durably (Redis, or memory) and announced on pub/sub; every replica applies it to its directory, which the
- * shard router reads at each fetch, so the very next query sees it and requests in flight finish on the
- * set they started with.
+ * Every change goes through `register` or `remove`, and an exchange goes live only after all checks pass:
+ * its URL (scheme, allow-list, no redirects, size cap), its schema against the contract, the supergraph
+ * composed with it, and a probe query. Then it is stored durably (Redis, or memory) and announced on
+ * pub/sub; every replica applies it to its directory, which the shard router reads at each fetch, so the
+ * very next query sees it and requests in flight finish on the exchange they started with.
+ *
+ * Ordering. Within a replica every change to the directory runs in one queue (a promise chain): a
+ * registration, a removal, the restore at start, and every reload, whether it was triggered by a pub/sub
+ * message from another replica or by the periodic re-read. Across replicas the store is the truth, and
+ * no lock is needed to agree on it: each change is ONE write of the whole entry for its id (a
+ * registration or a tombstone, a single HSET), so Redis puts concurrent changes in one order, the last
+ * write wins, and every write is followed by a message on which every replica re-reads the whole set
+ * inside its queue. Whatever the interleaving, the last reload of every replica reads the last write.
+ * A lost message is made up for by the periodic reload (`reloadIntervalMs`).
  */
 export class ExchangeRegistry {
   private queue: Promise<unknown> = Promise.resolve();
   private unsubscribe: (() => Promise<void>) | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** A reload waiting in the queue: messages arriving meanwhile are served by it (a burst costs one read). */
+  private pendingReload: Promise<void> | null = null;
   /** Defaults applied while the store was unavailable: stored at the next reload, never removed by it. */
   private readonly unstoredDefaults = new Map<string, ExchangeRegistration>();
 
@@ -57,54 +75,100 @@ export class ExchangeRegistry {
     return next;
   }
 
-  /** Loads stored registrations, then registers the configured defaults over them. */
+  /**
+   * Restores the stored registrations, then registers the configured defaults over them, except a
+   * default whose stored entry is a tombstone: it was removed through the admin API and stays removed
+   * until it is registered again. A default whose stored registration differs (an older URL) is
+   * replaced by the configuration: the configuration is the operator's word at every start.
+   */
   async start(defaults: ExchangeRegistration[]): Promise<void> {
     this.unsubscribe = await this.options.store.subscribe(REGISTRY_CHANNEL, () => void this.reload());
-    await this.reload();
-    // The configured defaults are the operator's word at every start: they are (re)registered from the
-    // configuration, over any stored entry of the same id. They are checked side by side (startup time),
-    // then applied one at a time like any change.
-    const pending = defaults;
+    const stored = await this.serialise(() => this.reloadNow());
+    const pending = defaults.filter((registration) => {
+      const entry = stored?.get(registration.id);
+      if (entry?.kind !== 'tombstone') return true;
+      this.options.logger.info({ exchange: registration.id, removedAt: entry.removedAt }, 'configured exchange stays removed: it was removed through the admin API (register it again to bring it back)');
+      return false;
+    });
+    // Checked side by side (startup time), then applied one at a time in the queue like any change.
     const checks = await Promise.all(pending.map((registration) => this.check(registration)));
     for (const [index, registration] of pending.entries()) {
-      const outcome = await this.serialise(() => this.apply(registration, checks[index], { lenient: true }));
+      const outcome = await this.serialise(() => this.apply(registration, checks[index], { lenient: true, unlessTombstoned: true }));
       if (!outcome.ok) this.options.logger.warn({ exchange: registration.id, problems: outcome.problems }, 'default exchange not registered');
     }
     this.timer = setInterval(() => void this.reload(), this.options.reloadIntervalMs ?? 5000);
     this.timer.unref();
   }
 
-  /** Makes the directory match the stored registrations (this replica's view of the shared truth). */
-  async reload(): Promise<void> {
+  /** Makes the directory match the stored registrations (this replica's view of the shared truth), in the queue. */
+  reload(): Promise<void> {
+    this.pendingReload ??= this.serialise(async () => {
+      // From here on a new message needs a new read: this one may already be under way.
+      this.pendingReload = null;
+      await this.reloadNow();
+    }).catch((err: unknown) => {
+      // Reloads run from timers and messages: nobody awaits them, so they must not reject.
+      this.options.logger.error({ err }, 'registry reload failed; keeping the current set');
+    });
+    return this.pendingReload;
+  }
+
+  /** Runs only inside the queue. Resolves to what was read, or null when the store could not be read. */
+  private async reloadNow(): Promise<Map<string, StoredEntry> | null> {
+    let stored: Map<string, StoredEntry>;
+    try {
+      stored = await this.readStored();
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, 'registrations could not be read; keeping the current set');
+      return null;
+    }
     for (const [id, registration] of this.unstoredDefaults) {
+      // Redis is back: a removal made meanwhile through another replica wins over this process's default.
+      if (stored.get(id)?.kind === 'tombstone') {
+        this.unstoredDefaults.delete(id);
+        continue;
+      }
       try {
         await this.options.store.recordSet(REGISTRATIONS_KEY, id, JSON.stringify(registration));
+        stored.set(id, { kind: 'registration', registration });
         this.unstoredDefaults.delete(id);
       } catch {
         break;
       }
     }
-    let stored: Record<string, string>;
-    try {
-      stored = await this.options.store.recordGetAll(REGISTRATIONS_KEY);
-    } catch (err) {
-      this.options.logger.warn({ err: (err as Error).message }, 'registrations could not be read; keeping the current set');
-      return;
-    }
     const { directory } = this.options;
-    for (const [id, json] of Object.entries(stored)) {
-      const registration = JSON.parse(json) as ExchangeRegistration;
+    for (const [id, entry] of stored) {
+      if (entry.kind !== 'registration') continue;
+      const { registration } = entry;
       const current = directory.get(id);
       if (!current || current.url !== registration.url || JSON.stringify(current.info) !== JSON.stringify(infoOf(registration))) {
-        directory.upsert(infoOf(registration), registration.url);
+        try {
+          directory.upsert(infoOf(registration), registration.url);
+        } catch (err) {
+          // Only a store written by something else than a gateway holds an unusable URL: skip it, keep serving.
+          this.options.logger.warn({ exchange: id, err: (err as Error).message }, 'stored registration cannot be applied; ignored');
+        }
       }
     }
     for (const exchange of directory.all()) {
-      if (!(exchange.id in stored) && !this.unstoredDefaults.has(exchange.id)) {
+      if (stored.get(exchange.id)?.kind !== 'registration' && !this.unstoredDefaults.has(exchange.id)) {
         directory.remove(exchange.id);
         this.options.versions.forget(exchange.id);
       }
     }
+    return stored;
+  }
+
+  /** Every stored entry; one that cannot be read is logged and skipped (it must not stop the others). */
+  private async readStored(): Promise<Map<string, StoredEntry>> {
+    const raw = await this.options.store.recordGetAll(REGISTRATIONS_KEY);
+    const entries = new Map<string, StoredEntry>();
+    for (const [id, json] of Object.entries(raw)) {
+      const entry = parseStored(json);
+      if (entry) entries.set(id, entry);
+      else this.options.logger.warn({ exchange: id, stored: json.slice(0, 200) }, 'stored registration is not readable; ignored');
+    }
+    return entries;
   }
 
   /**
@@ -115,10 +179,14 @@ export class ExchangeRegistry {
     return this.serialise(async () => this.apply(registration, await this.check(registration), options));
   }
 
-  private async apply(registration: ExchangeRegistration, checked: CheckResult, options: { lenient?: boolean }): Promise<RegistrationOutcome> {
+  private async apply(registration: ExchangeRegistration, checked: CheckResult, options: { lenient?: boolean; unlessTombstoned?: boolean }): Promise<RegistrationOutcome> {
     if (!checked.ok && !(options.lenient && checked.unreachable)) return { ok: false, status: 422, problems: checked.problems };
     const created = !this.options.directory.get(registration.id);
     try {
+      // A default checked at start while another replica removed it: the removal stands.
+      if (options.unlessTombstoned && parseStored((await this.options.store.recordGet(REGISTRATIONS_KEY, registration.id)) ?? '')?.kind === 'tombstone') {
+        return { ok: false, status: 409, problems: [`${registration.id}: removed through the admin API meanwhile; not restored`] };
+      }
       await this.options.store.recordSet(REGISTRATIONS_KEY, registration.id, JSON.stringify(registration));
     } catch (err) {
       // A configured default still serves when Redis is down at start; a runtime change must be durable or not happen.
@@ -134,14 +202,25 @@ export class ExchangeRegistry {
     return { ok: true, registration, created, catalogVersion: checked.ok ? checked.catalogVersion : null };
   }
 
+  /**
+   * Removes an exchange everywhere: its stored registration becomes a tombstone (one write, see the class
+   * comment), so a configured exchange stays removed after a restart. Resolves whether it was registered
+   * (stored, or in this replica's directory); an unknown id changes nothing. Rejects with
+   * CacheUnavailableError when the store cannot record the removal; then nothing changed.
+   */
   remove(id: string): Promise<boolean> {
     return this.serialise(async () => {
-      const existed = await this.options.store.recordDelete(REGISTRATIONS_KEY, id);
-      const removed = this.options.directory.remove(id);
+      const stored = parseStored((await this.options.store.recordGet(REGISTRATIONS_KEY, id)) ?? '');
+      const known = stored?.kind === 'registration' || Boolean(this.options.directory.get(id));
+      if (!known) return false;
+      const tombstone: StoredEntry = { kind: 'tombstone', removedAt: new Date().toISOString() };
+      await this.options.store.recordSet(REGISTRATIONS_KEY, id, JSON.stringify({ id, removed: true, removedAt: tombstone.removedAt }));
+      this.unstoredDefaults.delete(id);
+      this.options.directory.remove(id);
       this.options.versions.forget(id);
       await this.options.store.publish(REGISTRY_CHANNEL, JSON.stringify({ id, action: 'remove' }));
-      if (existed || removed) this.options.logger.info({ exchange: id }, 'exchange removed');
-      return existed || removed;
+      this.options.logger.info({ exchange: id }, 'exchange removed');
+      return true;
     });
   }
 
@@ -167,7 +246,23 @@ export class ExchangeRegistry {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.unsubscribe?.();
+    // Let a change or reload under way finish before the directory and store it uses are closed.
+    await this.queue;
   }
+}
+
+/** A stored value: a registration, a tombstone, or null when it is neither (corrupt, or empty). */
+function parseStored(json: string): StoredEntry | null {
+  let value: any;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (value === null || typeof value !== 'object') return null;
+  if (value.removed === true) return { kind: 'tombstone', removedAt: String(value.removedAt ?? '') };
+  if (typeof value.id === 'string' && typeof value.url === 'string') return { kind: 'registration', registration: value as ExchangeRegistration };
+  return null;
 }
 
 function infoOf(registration: ExchangeRegistration) {

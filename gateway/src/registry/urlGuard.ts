@@ -15,8 +15,9 @@ import { rootCause } from '../shards/exchangeErrors.ts';
  * operator who writes a name on it vouches for what that name resolves to. The default (no
  * EXCHANGE_URL_ALLOWLIST) is stricter, because nobody vouched for anything: only loopback names and
  * addresses are allowed, and every address the name resolves to must be loopback as well, checked when
- * the URL is registered (`checkResolvedAddresses`) and again at connect time by the calls below when
- * they are given the allowlist, so a name that resolves to loopback at check time and elsewhere a moment
+ * the URL is registered (`checkResolvedAddresses`) and again at every connect (`connectLookup`): by the
+ * calls below when they are given the allowlist, and by every exchange's long-lived pool
+ * (ExchangeClient), so a name that resolves to loopback at check time and elsewhere a moment
  * later (DNS rebinding) is refused too. `localhost` and `*.localhost` must resolve to loopback under any
  * allowlist (RFC 6761 reserves them for it).
  */
@@ -381,13 +382,16 @@ async function readCapped(body: AsyncIterable<Buffer>, maxBytes: number): Promis
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const ADDRESS_REFUSED = 'ERR_EXCHANGE_ADDRESS_REFUSED';
+/** The code of the error a connection fails with when connectLookup refuses the addresses. */
+export const ADDRESS_REFUSED = 'ERR_EXCHANGE_ADDRESS_REFUSED';
 
 /**
- * The lookup the connection uses: resolves every address and applies the address rule to them. Node
- * asks for one address, or for all of them when it races IPv4 and IPv6 (autoSelectFamily).
+ * The lookup a connection uses (net.connect's `lookup`, undici's `connect.lookup`): resolves every
+ * address and applies the address rule of `allowlist` to them, failing the connection with an error of
+ * code ADDRESS_REFUSED whose message states the rule. Node asks for one address, or for all of them when
+ * it races IPv4 and IPv6 (autoSelectFamily).
  */
-function connectLookup(allowlist: HostAllowlist | undefined, resolve: ResolveHost = systemResolve): LookupFunction {
+export function connectLookup(allowlist: HostAllowlist | undefined, resolve: ResolveHost = systemResolve): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname).then((all) => {
       const addresses = options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;

@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import { Pool } from 'undici';
 import { CATALOG_VERSION_HEADER } from '../../../shared/headers.ts';
+import { ADDRESS_REFUSED, connectLookup, type HostAllowlist, type ResolveHost } from '../registry/urlGuard.ts';
 import { exchangeFailure, rootCause, type ExchangeFailure } from './exchangeErrors.ts';
 
 export interface ExchangeClientOptions {
@@ -12,6 +14,17 @@ export interface ExchangeClientOptions {
   maxResponseBytes?: number;
   /** Keep-alive connections to this exchange. Default 32. */
   connections?: number;
+  /**
+   * The allow-list the URL was checked against at registration. When given, its address rule is applied
+   * again to the addresses each new connection of the pool resolves to (DNS rebinding: a name checked
+   * at registration may resolve elsewhere later, and a long-lived pool resolves it again at every
+   * connect). A refused connection is EXCHANGE_UNAVAILABLE. Default: none (the URL is not checked).
+   */
+  allowlist?: HostAllowlist;
+  /** Host resolution for the pool's connections. Default: the system resolver (dns.lookup). Tests only. */
+  resolve?: ResolveHost;
+  /** Where a connection refused by the address rule is reported (once per refusal). Default: none. */
+  logger?: { warn(fields: Record<string, unknown>, message: string): void };
 }
 
 export const DEFAULT_EXCHANGE_TIMEOUT_MS = 2000;
@@ -50,13 +63,24 @@ export class ExchangeClient {
   private readonly pool: Pool;
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
+  private readonly logger: ExchangeClientOptions['logger'];
 
   constructor(options: ExchangeClientOptions) {
     this.exchange = options.exchange;
     this.url = new URL(options.url);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_EXCHANGE_TIMEOUT_MS;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.pool = new Pool(this.url.origin, { connections: options.connections ?? 32, pipelining: 1, keepAliveTimeout: 30_000 });
+    this.logger = options.logger;
+    // An IP literal is not resolved (and was checked as written); a name is resolved at every connect.
+    const lookup = (options.allowlist || options.resolve) && isIP(this.url.hostname.replace(/^\[|\]$/g, '')) === 0
+      ? connectLookup(options.allowlist, options.resolve)
+      : undefined;
+    this.pool = new Pool(this.url.origin, {
+      connections: options.connections ?? 32,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      ...(lookup ? { connect: { lookup } } : {}),
+    });
   }
 
   async send(body: GraphQLRequestBody, headers: Record<string, string> = {}): Promise<ExchangeResult> {
@@ -117,6 +141,11 @@ export class ExchangeClient {
         return exchangeFailure(this.exchange, 'EXCHANGE_TIMEOUT', `exchange ${this.exchange} did not answer within ${this.timeoutMs} ms`, err);
       }
       const cause = rootCause(err);
+      if (cause.code === ADDRESS_REFUSED) {
+        // The message names addresses: it goes to the log, not to clients.
+        this.logger?.warn({ exchange: this.exchange, host: this.url.hostname, problem: cause.message }, 'exchange connection refused: its host resolved to an address the allow-list does not allow');
+        return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} is unavailable (its address is not allowed)`, err);
+      }
       return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} is unavailable (${cause.code ?? 'connection failed'})`, err);
     }
   }
