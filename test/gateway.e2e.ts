@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { graphql, dataOf } from './helpers/graphql.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { comparePositions, decodeCursor } from '../shared/datasetOrder.ts';
-import { parseAmountMicros } from '../shared/money.ts';
+import { parseAmountMicros, AMOUNT_RULE } from '../shared/money.ts';
 import type { DatasetSort } from '../shared/domain.ts';
 
 let stack: Stack;
@@ -227,6 +227,28 @@ describe('gateway: routing', () => {
     expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(result.errors?.[0].message).toMatch(/^first: must be between 0 and 100/);
     expect(result.errors).toHaveLength(1);
+  });
+
+  it('refuses a bad Decimal or DateTime written in the query once, naming its path, without asking any exchange', async () => {
+    for (const proxy of Object.values(stack.proxies)) proxy.reset();
+    const literal = await graphql(stack.gatewayUrl, `{ datasets(filter: { minPrice: "abc", updatedSince: "yesterday" }) { totalCount } }`);
+    expect(literal.status).toBe(400);
+    expect(literal.errors?.map((e) => e.message)).toEqual([
+      `filter.minPrice: Decimal must be ${AMOUNT_RULE}, got "abc"`,
+      'filter.updatedSince: DateTime must be an ISO 8601 date or date-time such as "2024-05-01T08:00:00Z", got "yesterday"',
+    ]);
+    expect(Object.values(stack.proxies).reduce((n, p) => n + p.calls, 0)).toBe(0);
+    // The same values as variables: checked by the exchanges, reported once.
+    const variables = await graphql(stack.gatewayUrl, `query($f: DatasetFilter) { datasets(filter: $f) { totalCount } }`, { f: { minPrice: 'abc' } });
+    expect(variables.errors).toHaveLength(1);
+    expect(variables.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(variables.errors?.[0].message).toContain('Decimal must be');
+    // An id without its exchange prefix cannot name a dataset.
+    const noPrefix = await graphql(stack.gatewayUrl, `{ dataset(id: "nocolon") { id } }`);
+    expect(noPrefix.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(noPrefix.errors?.[0].message).toBe('id: must be a global id "<exchange>:<local id>", e.g. "sh:ds-000123", got "nocolon"');
+    // Good literals pass.
+    dataOf(await graphql(stack.gatewayUrl, `{ datasets(filter: { minPrice: "10.50", updatedSince: "2020-01-01" }) { totalCount } }`));
   });
 });
 

@@ -22,6 +22,8 @@ import { VersionWatcher } from './cache/VersionWatcher.ts';
 import { responseCachePlugin } from './cache/responseCachePlugin.ts';
 import { ResponsePolicy } from './cache/ResponsePolicy.ts';
 import { queryCostPlugin, queryDepthRule } from './http/queryLimits.ts';
+import { scalarLiteralsRule } from '../../shared/graphql/scalarLiteralsRule.ts';
+import { DateTimeScalar, DecimalScalar } from '../../shared/graphql/scalars.ts';
 import { toKeyValueCache } from './cache/toKeyValueCache.ts';
 import { stableHash } from './cache/cacheKeys.ts';
 import { GatewayMetrics } from './metrics.ts';
@@ -139,7 +141,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       queryCostPlugin(config.maxQueryCost),
       ...(config.cacheDisabled ? [] : [responseCachePlugin({ cache, metrics, catalogToken, ttlSeconds: config.cacheTtlSeconds })]),
     ],
-    validationRules: [queryDepthRule(config.maxQueryDepth)],
+    validationRules: [queryDepthRule(config.maxQueryDepth), scalarLiteralsRule([DecimalScalar, DateTimeScalar])],
     persistedQueries: {
       cache: {
         get: async (key: string) => {

@@ -240,8 +240,10 @@ export class ShardRouter implements GraphQLDataSource {
     for (const field of plan.rootFields) {
       if (field.rule?.route === 'fanOut') targetsByField.set(field, this.fanOutTargets(field, variables));
       else if (field.rule?.route === 'byIdArgument') {
-        const owner = prefixOf(this.args(field, variables)[field.rule.argument]);
-        targetsByField.set(field, owner ? [owner] : []);
+        const id = this.args(field, variables)[field.rule.argument];
+        const owner = prefixOf(id);
+        if (!owner) throw new ShardPlanError(`${field.rule.argument}: must be a global id "<exchange>:<local id>", e.g. "sh:ds-000123", got ${JSON.stringify(id)}`);
+        targetsByField.set(field, [owner]);
       } else if (field.fieldName === '_service') {
         targetsByField.set(field, this.options.targets.all().slice(0, 1).map((t) => t.id));
       }
