@@ -28,6 +28,7 @@ export class RecordingSession extends StoreSession {
 export class ReadOnlyStore {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  private counts: unknown;
 
   constructor(readonly exchangeId: string, path: string) {
     this.db = new Database(path, { readonly: true, fileMustExist: true });
@@ -42,10 +43,15 @@ export class ReadOnlyStore {
    */
   private asStore(): DatasetStore {
     const neverCached = { get: () => undefined, set: () => undefined, has: () => false, delete: () => false, clear: () => undefined };
+    // The catalog's size, which the exchange keeps per catalog version (DatasetStore.counts): read once,
+    // since the file does not change under this read-only view.
+    this.counts ??= this.db.prepare('SELECT count(*) AS datasets, count(DISTINCT provider_uscc) AS providers FROM datasets').get();
+    const counts = this.counts;
     return {
       exchangeId: this.exchangeId,
       catalogVersion: 'bench',
       aggregates: neverCached,
+      counts: () => counts,
       prepared: (sql: string) => this.prepared(sql),
     } as unknown as DatasetStore;
   }

@@ -1,3 +1,5 @@
+import type { DatasetSort } from '../../../shared/domain.ts';
+
 /**
  * The exchange's SQLite schema. Indexes are created after a bulk load (createIndexes), which is several
  * times faster than maintaining them row by row while seeding.
@@ -48,7 +50,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS datasets_fts_en USING fts5(
 );
 `;
 
-/** Every filter and every sort has an index; the common filter (category, provider) also has one per sort. */
+/**
+ * Every filter and every sort has an index. A list filter on a column that leads an index (column, sort key,
+ * id) is read one ordered range per value (StoreSession.page), so a page never sorts the filter's rows nor
+ * walks past rows of other values: that is what VALUE_ORDER_INDEXES lists.
+ */
 export const INDEXES_SQL = `
 CREATE INDEX IF NOT EXISTS ix_updated ON datasets (updated_ms, id);
 CREATE INDEX IF NOT EXISTS ix_price_asc ON datasets (price_asc, id);
@@ -60,16 +66,50 @@ CREATE INDEX IF NOT EXISTS ix_category_price_desc ON datasets (category, price_d
 CREATE INDEX IF NOT EXISTS ix_category_title ON datasets (category, title, id);
 CREATE INDEX IF NOT EXISTS ix_category_stats ON datasets (category, price_bucket, price_micros);
 CREATE INDEX IF NOT EXISTS ix_provider_updated ON datasets (provider_uscc, updated_ms, id);
-CREATE INDEX IF NOT EXISTS ix_provider_kind ON datasets (provider_kind, updated_ms);
+-- The price order is where the pricing model matters most (FREE first, NEGOTIABLE last), and where the
+-- kind of provider does too (government bodies list most of the free data).
+CREATE INDEX IF NOT EXISTS ix_model_price_asc ON datasets (price_model, price_asc, id);
+CREATE INDEX IF NOT EXISTS ix_model_price_desc ON datasets (price_model, price_desc, id);
+CREATE INDEX IF NOT EXISTS ix_kind_price_asc ON datasets (provider_kind, price_asc, id);
+CREATE INDEX IF NOT EXISTS ix_kind_price_desc ON datasets (provider_kind, price_desc, id);
+CREATE INDEX IF NOT EXISTS ix_kind_updated ON datasets (provider_kind, updated_ms, id);
 -- Covering for counts and statistics filtered by who supplies and how it is priced (a researcher's usual cut).
 CREATE INDEX IF NOT EXISTS ix_kind_model ON datasets (provider_kind, price_model, category, price_bucket, price_micros);
-CREATE INDEX IF NOT EXISTS ix_type ON datasets (type, updated_ms);
-CREATE INDEX IF NOT EXISTS ix_security ON datasets (security_level, updated_ms);
-CREATE INDEX IF NOT EXISTS ix_personal ON datasets (personal_info, updated_ms);
-CREATE INDEX IF NOT EXISTS ix_origin ON datasets (data_origin, updated_ms);
-CREATE INDEX IF NOT EXISTS ix_model ON datasets (price_model, price_micros);
-CREATE INDEX IF NOT EXISTS ix_delivery ON datasets (delivery, updated_ms);
+CREATE INDEX IF NOT EXISTS ix_type_updated ON datasets (type, updated_ms, id);
+CREATE INDEX IF NOT EXISTS ix_security_updated ON datasets (security_level, updated_ms, id);
+CREATE INDEX IF NOT EXISTS ix_personal_updated ON datasets (personal_info, updated_ms, id);
+CREATE INDEX IF NOT EXISTS ix_origin_updated ON datasets (data_origin, updated_ms, id);
+CREATE INDEX IF NOT EXISTS ix_delivery_updated ON datasets (delivery, updated_ms, id);
 CREATE INDEX IF NOT EXISTS ix_product_code ON datasets (product_code);
 CREATE INDEX IF NOT EXISTS ix_price ON datasets (price_micros);
 CREATE INDEX IF NOT EXISTS ix_minors ON datasets (contains_minors) WHERE contains_minors = 1;
 `;
+
+export interface ValueOrderIndex {
+  column: string;
+  sort: Exclude<DatasetSort, 'RELEVANCE'>;
+  index: string;
+}
+
+/**
+ * The (column, sort key, id) indexes, in order of preference: when a filter has lists on several of these
+ * columns, the page reads the first one's values one by one and tests the other lists on each row. The
+ * pricing model comes first for price orders because it decides where in the order a row falls (FREE at
+ * one end, NEGOTIABLE at the other), so the other lists then cut each range evenly.
+ */
+export const VALUE_ORDER_INDEXES: readonly ValueOrderIndex[] = [
+  { column: 'price_model', sort: 'PRICE_ASC', index: 'ix_model_price_asc' },
+  { column: 'price_model', sort: 'PRICE_DESC', index: 'ix_model_price_desc' },
+  { column: 'category', sort: 'UPDATED_DESC', index: 'ix_category_updated' },
+  { column: 'category', sort: 'PRICE_ASC', index: 'ix_category_price_asc' },
+  { column: 'category', sort: 'PRICE_DESC', index: 'ix_category_price_desc' },
+  { column: 'category', sort: 'TITLE_ASC', index: 'ix_category_title' },
+  { column: 'provider_kind', sort: 'PRICE_ASC', index: 'ix_kind_price_asc' },
+  { column: 'provider_kind', sort: 'PRICE_DESC', index: 'ix_kind_price_desc' },
+  { column: 'provider_kind', sort: 'UPDATED_DESC', index: 'ix_kind_updated' },
+  { column: 'type', sort: 'UPDATED_DESC', index: 'ix_type_updated' },
+  { column: 'security_level', sort: 'UPDATED_DESC', index: 'ix_security_updated' },
+  { column: 'personal_info', sort: 'UPDATED_DESC', index: 'ix_personal_updated' },
+  { column: 'data_origin', sort: 'UPDATED_DESC', index: 'ix_origin_updated' },
+  { column: 'delivery', sort: 'UPDATED_DESC', index: 'ix_delivery_updated' },
+];

@@ -30,6 +30,26 @@ export interface FilterSql {
   matches: FtsMatch[];
   /** True when the filter excludes this exchange: answer empty without touching the database. */
   matchesNothing: boolean;
+  /** The enum list filters, each also one of `conditions` (with one of `params`): a page may read them value by value. */
+  lists: ListFilter[];
+  /** An equality on a column of few rows per value (provider, product code): its own index finds them best. */
+  hasEquality: boolean;
+}
+
+/** `d.<column> IN (values)`: `conditions[condition]` with its one parameter `params[param]`. */
+export interface ListFilter {
+  column: string;
+  values: string[];
+  condition: number;
+  param: number;
+}
+
+/** The conditions and parameters of a filter without one of its list filters. */
+export function withoutList(where: FilterSql, list: ListFilter): { conditions: string[]; params: unknown[] } {
+  return {
+    conditions: where.conditions.filter((_, i) => i !== list.condition),
+    params: where.params.filter((_, i) => i !== list.param),
+  };
 }
 
 export type FtsTable = 'datasets_fts_zh' | 'datasets_fts_en';
@@ -62,6 +82,7 @@ function likePattern(term: string): string {
 
 function inList(column: string, values: readonly string[] | null | undefined, out: FilterSql): void {
   if (!values || values.length === 0) return;
+  out.lists.push({ column, values: [...new Set(values)], condition: out.conditions.length, param: out.params.length });
   out.conditions.push(`d.${column} IN (SELECT value FROM json_each(?))`);
   out.params.push(JSON.stringify(values));
 }
@@ -79,7 +100,7 @@ function priceBound(argument: string, value: string | null | undefined): number 
  * trigram, an escaped LIKE. `argumentPath` prefixes error messages ("filter" or "datasets.filter").
  */
 export function filterSql(filter: DatasetFilterInput | null | undefined, exchangeId: string, argumentPath = 'filter'): FilterSql {
-  const out: FilterSql = { conditions: [], params: [], matches: [], matchesNothing: false };
+  const out: FilterSql = { conditions: [], params: [], matches: [], matchesNothing: false, lists: [], hasEquality: false };
   if (!filter) return out;
   if (filter.exchanges && filter.exchanges.length > 0 && !filter.exchanges.includes(exchangeId)) out.matchesNothing = true;
 
@@ -129,10 +150,12 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
   inList('price_model', filter.pricingModels, out);
   inList('delivery', filter.delivery, out);
   if (filter.providerUscc) {
+    out.hasEquality = true;
     out.conditions.push('d.provider_uscc = ?');
     out.params.push(filter.providerUscc);
   }
   if (filter.productCode) {
+    out.hasEquality = true;
     out.conditions.push('d.product_code = ?');
     out.params.push(filter.productCode);
   }
