@@ -129,6 +129,12 @@ describe('exchange subgraph: price changes', () => {
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect((await response.json()).error).toMatch(message);
     }
+    // Every problem at once, each naming its field.
+    const all3 = await post({ datasetId: 'bj:ds-000001', model: 'PER_CALLX', amount: 'abc' }, TOKEN);
+    expect(all3.status).toBe(400);
+    const problems: string[] = (await all3.json()).problems;
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['datasetId', 'model', 'amount']);
+    expect(problems[2]).toContain('got "abc"');
     expect(exchange.store.catalogVersion).toBe(before);
   });
 

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PRICING_MODELS, type PricingModel } from '../../shared/domain.ts';
 import { readBody, sendJson, BodyTooLargeError } from '../../shared/http/apolloHandler.ts';
-import { IngestError, type DatasetStore } from './store/DatasetStore.ts';
+import { IngestError, priceMicrosOf, type DatasetStore } from './store/DatasetStore.ts';
+import { AMOUNT_RULE, parseAmountMicros } from '../../shared/money.ts';
 import { CATALOG_VERSION_HEADER } from '../../shared/headers.ts';
 import { bearerToken, tokensMatch } from '../../shared/http/auth.ts';
 
@@ -37,6 +38,16 @@ export async function handleAdminPrices(req: IncomingMessage, res: ServerRespons
   const amount = input.amount === undefined || input.amount === null ? null
     : typeof input.amount === 'number' || typeof input.amount === 'string' ? String(input.amount) : undefined;
   if (amount === undefined) problems.push('amount: must be a decimal string like "1200.00", or null for NEGOTIABLE');
+  else if (amount !== null && parseAmountMicros(amount) === null) problems.push(`amount: must be ${AMOUNT_RULE}, or null for NEGOTIABLE; got ${JSON.stringify(amount)}`);
+  else if (!problems.some((p) => p.startsWith('model:'))) {
+    // The amount is well formed and the model known: do they agree (NEGOTIABLE has none, FREE is zero, ...)?
+    try {
+      priceMicrosOf('amount', input.model as PricingModel, amount);
+    } catch (err) {
+      if (!(err instanceof IngestError)) throw err;
+      problems.push(err.message.replace(/^amount: amount /, 'amount: '));
+    }
+  }
   if (problems.length > 0) return sendJson(res, 400, { error: problems.join('; '), problems });
 
   try {
