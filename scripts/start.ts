@@ -1,7 +1,10 @@
 /**
  * `npm start`: the whole stack as child processes on this machine: the providers subgraph and the four
  * exchanges (each seeds its own database on first start), then the gateway, given their URLs.
- * Ctrl-C or SIGTERM stops everything and exits 0; a service that dies takes the stack down with exit 1.
+ * Ctrl-C or SIGTERM stops everything and exits 0. A service that dies while the stack starts, or the
+ * gateway at any time, takes the stack down with exit 1. Once the stack is up, an exchange or the providers
+ * subgraph that dies is reported and the gateway goes on without it, as it would in production: its part
+ * of each answer is reported missing until it is started again (the message says how).
  */
 import { DEFAULT_EXCHANGES, DEFAULT_PORTS } from '../shared/domain.ts';
 import {
@@ -61,6 +64,7 @@ async function main(): Promise<number> {
   const exchanges = DEFAULT_EXCHANGES.map((e) => ({ id: e.id, port: portFromEnv(`${e.id.toUpperCase()}_PORT`, DEFAULT_PORTS[e.id]) }));
 
   const services: Service[] = [];
+  let stackReady = false;
   let shuttingDown = false;
   let failure: string | undefined;
   let wake: () => void = () => {};
@@ -82,6 +86,13 @@ async function main(): Promise<number> {
       if (service.stopRequested || shuttingDown) return;
       await new Promise((resolve) => setTimeout(resolve, SIGNAL_RACE_MS));
       if (shuttingDown) return;
+      if (stackReady && service.name !== 'gateway') {
+        const again = service.name === 'providers'
+          ? `npm run providers -- --port ${portOf(service.url, providersPort)}`
+          : `npm run exchange -- --id ${service.name} --port ${portOf(service.url, 0)}`;
+        console.warn(`start: ${service.name} ${describeExit(status)}; the gateway goes on without it (its part of each answer is reported missing). Start it again with: ${again}`);
+        return;
+      }
       failure ??= `${service.name} ${describeExit(status)}${service.readyRecord ? '' : ' before it was ready'}`;
       shutDown(`${service.name} failed`);
     });
@@ -133,11 +144,12 @@ async function main(): Promise<number> {
       ...healthFallback(gatewayPort),
     });
     if (await whenReady([gateway])) {
+      stackReady = true;
       const width = Math.max(...services.map((s) => s.name.length));
       console.log([
         '',
         `Gateway ready at http://localhost:${portOf(gateway.url, gatewayPort)}/graphql`,
-        ...[providers, ...exchangeServices].map((s) => `  ${s.name.padEnd(width)}  ${s.url}`),
+        ...[providers, ...exchangeServices].map((s) => `  ${s.name.padEnd(width)}  ${s.url}  (pid ${s.child.pid})`),
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'));
