@@ -38,14 +38,15 @@ async function main(): Promise<number> {
   const base = new URL(String(values.gateway));
   const admin = new URL(values.remove ? `/admin/exchanges/${encodeURIComponent(String(values.id))}` : '/admin/exchanges', base.origin);
   const id = String(values.id);
+  // Only what was given: the gateway names every missing or bad field, and nothing is made up here.
   const body = values.remove ? undefined : JSON.stringify({
     id,
     url: values.url,
-    name: values.name ?? `${id.toUpperCase()} Data Exchange`,
-    nameZh: values['name-zh'] ?? `${id.toUpperCase()}数据交易所`,
-    city: values.city ?? id.toUpperCase(),
-    province: values.province ?? 'Unknown',
-    divisionCode: values['division-code'] ?? '000000',
+    name: values.name,
+    nameZh: values['name-zh'],
+    city: values.city,
+    province: values.province,
+    divisionCode: values['division-code'],
   });
   let response: Response;
   try {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +9,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { graphql, dataOf } from './helpers/graphql.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { startRedisServer, type RedisServer } from './helpers/redisServer.ts';
-import { startService, freePort, type Service } from '../scripts/lib/processes.ts';
+import { startService, freePort, REPO_ROOT, type Service } from '../scripts/lib/processes.ts';
 import { apolloHandler } from '../shared/http/apolloHandler.ts';
 import { FlakyProxy } from './services/FlakyProxy.ts';
 
@@ -191,6 +192,24 @@ describe('registration: going live', () => {
     expect(response.status).toBe(200);
     const data: any = dataOf(await graphql(replica.url, `{ exchange(id: "sz") { name } }`));
     expect(['Shenzhen Data Exchange (SZDE)', SZ.name]).toContain(data.exchange.name);
+  });
+
+  it('npm run register prints the verdict: every problem and exit 1 when refused, exit 0 when accepted', async () => {
+    const token = await issueToken('sz');
+    const run = (args: string[]) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/register.ts', '--gateway', stack.gatewayBase, '--token', token, '--id', 'sz', ...args], { cwd: REPO_ROOT });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+      child.stderr.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+      child.once('exit', (code) => resolve({ code, out }));
+    });
+    const refused = await run(['--url', szProxy.url, '--name', SZ.name, '--division-code', '44030']);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/^refused: HTTP 400/m);
+    for (const field of ['nameZh', 'city', 'province', 'divisionCode']) expect(refused.out).toMatch(new RegExp(`^  - ${field}: `, 'm'));
+    const accepted = await run(['--url', szProxy.url, '--name', SZ.name, '--name-zh', SZ.nameZh, '--city', SZ.city, '--province', SZ.province, '--division-code', SZ.divisionCode]);
+    expect(accepted.out).toMatch(/^updated: exchange sz \(catalog version \S+\) — HTTP 200$/m);
+    expect(accepted.code).toBe(0);
   });
 
   it('takes an exchange that dies OFFLINE, skips it at once, and brings it back ONLINE', async () => {
