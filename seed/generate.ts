@@ -7,7 +7,7 @@ import { DEFAULT_EXCHANGES, type DatasetRecord } from '../shared/domain.ts';
 import {
   crossListedPoolIndices, crossListingExchanges, exchangeCodeSlot, POOL_CODE_SLOT, productCode,
 } from './crossListing.ts';
-import { buildListingTerms, buildProduct, type ListingTerms, type Product } from './listing.ts';
+import { buildListingTerms, buildProduct, distinctAmounts, isPriced, type ListingTerms, type Product } from './listing.ts';
 import { Rng } from './rng.ts';
 
 export {
@@ -35,10 +35,25 @@ export function localIdFor(rowNumber: number): string {
   return `ds-${String(rowNumber).padStart(6, '0')}`;
 }
 
-/** The shared identity of pool product j, from j alone (see crossListing.ts). */
+/**
+ * The shared identity of pool product j, from j alone (see crossListing.ts). It is a priced product with a
+ * price range, so that every exchange that lists it can ask a different price (redrawn until it is).
+ */
 export function poolProduct(j: number): Product {
   const home = crossListingExchanges(j)[0];
-  return buildProduct(Rng.from('pool', j), { homeDivisionCode: HOME_DIVISION.get(home)!, localShare: 0.9, preferPriced: true });
+  let product: Product | undefined;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    product = buildProduct(attempt === 0 ? Rng.from('pool', j) : Rng.from('pool', j, attempt), { homeDivisionCode: HOME_DIVISION.get(home)!, localShare: 0.9, preferPriced: true });
+    if (isPriced(product.priceOption.model) && product.priceOption.min < product.priceOption.max) break;
+  }
+  return product!;
+}
+
+/** The current price of pool product j on `exchange`: different on every exchange that lists it. */
+export function poolListingAmount(j: number, exchange: string, product: Product): number | undefined {
+  if (!isPriced(product.priceOption.model)) return undefined;
+  const listers = [...crossListingExchanges(j)].sort();
+  return distinctAmounts(Rng.from('pool-price', j), product.priceOption, listers.length)[listers.indexOf(exchange)];
 }
 
 function toRecord(localId: string, code: string, product: Product, terms: ListingTerms): DatasetRecord {
@@ -86,7 +101,7 @@ export function* generateDatasets(opts: GenerateOptions): Generator<DatasetRecor
       const j = pool[k++];
       nextPoolRow = k < pool.length ? Math.floor((k * count) / pool.length) : -1;
       const product = poolProduct(j);
-      const terms = buildListingTerms(Rng.from('pool-listing', j, exchange), product);
+      const terms = buildListingTerms(Rng.from('pool-listing', j, exchange), product, poolListingAmount(j, exchange, product));
       yield toRecord(localId, productCode(product.provider.uscc, 8 * j + POOL_CODE_SLOT), product, terms);
       continue;
     }

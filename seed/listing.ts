@@ -101,7 +101,7 @@ const PRICE_OPTIONS = new Map<Subject, { all: Weighted<PriceOption>[]; priced: P
   }]),
 );
 
-function isPriced(model: PriceOption['model']): boolean {
+export function isPriced(model: PriceOption['model']): boolean {
   return model !== 'FREE' && model !== 'NEGOTIABLE';
 }
 
@@ -260,7 +260,22 @@ function changeTimes(rng: Rng, earliestMs: number, wanted: number): number[] {
   return times;
 }
 
-export function buildListingTerms(rng: Rng, product: Product): ListingTerms {
+/**
+ * `n` different amounts of one price option, each as drawAmount would draw it: the prices of one product
+ * cross-listed on `n` exchanges (a range too narrow for that many round amounts is stepped past its top).
+ */
+export function distinctAmounts(rng: Rng, option: PriceOption, n: number): number[] {
+  const amounts: number[] = [];
+  for (let tries = 0; amounts.length < n && tries < 50 * n; tries++) {
+    const amount = drawAmount(rng, option);
+    if (!amounts.includes(amount)) amounts.push(amount);
+  }
+  while (amounts.length < n) amounts.push(Math.max(...amounts, option.min) + 10 ** -option.decimals);
+  return amounts;
+}
+
+/** The listing's price history and dates; `currentAmount` (a priced product's price here) is drawn when not given. */
+export function buildListingTerms(rng: Rng, product: Product, currentAmount?: number): ListingTerms {
   const current = product.priceOption;
   const currentIsPriced = isPriced(current.model);
   let wanted = rng.weightedPick(HISTORY_LENGTHS);
@@ -270,7 +285,8 @@ export function buildListingTerms(rng: Rng, product: Product): ListingTerms {
 
   const points: PricePointRecord[] = new Array(times.length);
   let option = current;
-  let amount = drawAmount(rng, current);
+  const drawn = drawAmount(rng, current);
+  let amount = currentIsPriced && currentAmount !== undefined ? currentAmount : drawn;
   points[times.length - 1] = pricePoint(option, amount, times[times.length - 1]);
   for (let k = times.length - 2; k >= 0; k--) {
     if (!currentIsPriced) {
