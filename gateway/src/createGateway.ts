@@ -76,7 +76,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const cache = options.cache ?? createCache(process.env, {
     onError: (err, operation) => cacheLogger.debug({ err: err.message, operation }, 'cache operation failed'),
     onStatusChange: (status) => {
-      cacheLogger.warn({ status }, 'cache status changed');
+      if (status === 'degraded') cacheLogger.warn({ status }, 'cache status changed');
+      else cacheLogger.info({ status }, 'cache status changed');
       // Back from an outage: the shared epochs may have moved (or reset) meanwhile.
       if (status === 'redis') void versionsRef?.refresh(directory.all().map((e) => e.id));
     },
