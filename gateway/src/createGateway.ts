@@ -158,6 +158,10 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }
       : formatted),
     logger: logger.child({ component: 'apollo-server' }) as never,
+    // runService owns SIGTERM/SIGINT and calls close(), which stops Apollo. Apollo's own handler would call
+    // stop() as well, and a second concurrent ApolloServer.stop() never resolves (@apollo/server 5.5: its
+    // barrier is resolved only when stopping fails), so close() hung and the process stayed alive.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   const probe = new HealthProbe({ directory, intervalMs: config.healthIntervalMs });
