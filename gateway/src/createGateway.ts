@@ -164,7 +164,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     stopOnTerminationSignals: false,
   });
   await apollo.start();
-  const probe = new HealthProbe({ directory, intervalMs: config.healthIntervalMs });
+  const probe = new HealthProbe({ directory, intervalMs: config.healthIntervalMs, logger: logger.child({ component: 'health-probe' }) });
   probe.start();
   // A configured exchange that could not be reached at start is OFFLINE: probe at once, not an interval later.
   void probe.probeAll();

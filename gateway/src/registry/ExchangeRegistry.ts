@@ -238,7 +238,7 @@ export class ExchangeRegistry {
     } catch (err) {
       return { ok: false, problems: [`supergraph: ${(err as Error).message}`], unreachable: false };
     }
-    const probe = await probeExchange(guarded.url, { timeoutMs, allowlist });
+    const probe = await probeExchange(guarded.url, { timeoutMs, allowlist, exchange: registration.id });
     if (!probe.ok) return { ok: false, problems: [probe.problem], unreachable: true };
     return { ok: true, catalogVersion: probe.catalogVersion };
   }
