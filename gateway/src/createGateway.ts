@@ -75,11 +75,16 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     onError: (err, operation) => cacheLogger.debug({ err: err.message, operation }, 'cache operation failed'),
     onStatusChange: (status) => {
       cacheLogger.warn({ status }, 'cache status changed');
-      // Back from an outage: the shared epochs may have moved (or reset) meanwhile.
-      if (status === 'redis') void versionsRef?.refresh(directory.all().map((e) => e.id));
+      // Back from an outage: the shared epochs may have moved (or reset) meanwhile, and a Redis that
+      // restarted empty needs the registry written back (see ExchangeRegistry) before the next interval.
+      if (status === 'redis') {
+        void versionsRef?.refresh(directory.all().map((e) => e.id));
+        void registryRef?.reload();
+      }
     },
   });
   let versionsRef: CatalogVersions | undefined;
+  let registryRef: ExchangeRegistry | undefined;
   await cache.whenConnected(2000);
   const metrics = new GatewayMetrics();
   const directory = new ExchangeDirectory({ timeoutMs: config.exchangeTimeoutMs, allowlist: config.allowlist, logger: logger.child({ component: 'exchange-client' }) });
@@ -88,6 +93,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   await versions.start([]);
   // The configured exchanges join through the same checks as any other (see ExchangeRegistry).
   const registry = new ExchangeRegistry({ directory, store: cache, versions, allowlist: config.allowlist, logger: logger.child({ component: 'registry' }) });
+  registryRef = registry;
   await registry.start(config.exchanges);
   await versions.refresh(directory.all().map((e) => e.id));
   const tokens = new ExchangeTokens(cache);
