@@ -70,8 +70,9 @@ beforeAll(async () => {
   [sz, wh] = await Promise.all([startSeededExchange({ id: 'sz', count: 15 }), startSeededExchange({ id: 'wh', count: 5 })]);
 }, 240_000);
 afterAll(async () => {
-  await Promise.allSettled([sz?.close(), wh?.close()]);
+  // The gateways first: they poll sz and wh, whose servers would otherwise wait for those connections.
   await stack?.stop();
+  await Promise.allSettled([sz?.close(), wh?.close()]);
   await redis?.stop();
 });
 
