@@ -12,6 +12,9 @@ import { startRedisServer, type RedisServer } from './helpers/redisServer.ts';
 import { startService, freePort, REPO_ROOT, type Service } from '../scripts/lib/processes.ts';
 import { apolloHandler } from '../shared/http/apolloHandler.ts';
 import { FlakyProxy } from './services/FlakyProxy.ts';
+import { startSeededExchange } from './helpers/exchangeFixture.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 
 // Exchanges joining the catalog at runtime, over real processes: a fifth exchange process, two gateway
 // replicas on one Redis of the test's own, and purpose-built servers for what must be refused.
@@ -146,6 +149,30 @@ describe('registration: checks before going live', () => {
     expect((await scheme.json()).problems[0]).toMatch(/scheme must be http or https/);
     expect(await exchangeIds(stack.gatewayUrl)).toEqual(['bj', 'gy', 'sh', 'ty']);
   });
+  it("refuses an endpoint that serves another exchange's ids, naming whose (npm run register)", async () => {
+    const token = await issueToken('sz');
+    const bjUrl = stack.exchangeUrls.bj;
+    const refused = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/register.ts', '--gateway', stack.gatewayBase, '--token', token, '--id', 'sz', '--url', bjUrl])
+      .then(() => null, (err: { code: number; stderr: string }) => err);
+    expect(refused?.code).toBe(1);
+    expect(refused?.stderr).toContain('refused: HTTP 422');
+    expect(refused?.stderr).toMatch(new RegExp(`- url: the exchange at ${bjUrl} serves ids of exchange bj \\(bj:ds-\\d+\\), not sz:…`));
+    expect(await exchangeIds(stack.gatewayUrl)).toEqual(['bj', 'gy', 'sh', 'ty']);
+    expect(await exchangeIds(replica.url)).toEqual(['bj', 'gy', 'sh', 'ty']);
+  });
+
+  it('registers an exchange that has no datasets yet', async () => {
+    const empty = await startSeededExchange({ id: 'wh', count: 0 });
+    try {
+      const response = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token: ADMIN, body: { ...SZ, id: 'wh', url: empty.url } });
+      expect(response.status, await response.clone().text()).toBe(201);
+      const data: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(filter: { exchanges: ["wh"] }, first: 1) { totalCount missingExchanges } }`));
+      expect(data.datasets).toEqual({ totalCount: 0, missingExchanges: [] });
+    } finally {
+      expect((await admin(stack.gatewayUrl, '/admin/exchanges/wh', { method: 'DELETE', token: ADMIN })).status).toBe(200);
+      await empty.close();
+    }
+  });
 });
 
 describe('registration: going live', () => {
@@ -231,6 +258,27 @@ describe('registration: going live', () => {
 
     } finally {
       szProxy.mode = 'forward';
+    }
+    const back = performance.now() + 5000;
+    while ((await status()) !== 'ONLINE' && performance.now() < back) await new Promise((r) => setTimeout(r, 100));
+    expect(await status()).toBe('ONLINE');
+  });
+
+  it("takes an exchange that starts serving another exchange's catalog OFFLINE, and back ONLINE when it stops", async () => {
+    const status = async () => ((await graphql(stack.gatewayUrl, `{ exchange(id: "sz") { status } }`)).data as any).exchange.status;
+    expect(await status()).toBe('ONLINE');
+    szProxy.upstreamUrl = stack.exchangeUrls.bj;
+    try {
+      const deadline = performance.now() + 5000;
+      while ((await status()) !== 'OFFLINE' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await status()).toBe('OFFLINE');
+      // Skipped at once, as unavailable: no query carries the lie any more.
+      const result: any = await graphql(stack.gatewayUrl, `{ datasets(first: 2, filter: { exchanges: ["sz", "bj"] }) { missingExchanges nodes { id } } }`, {}, { authorization: 'Bearer reader' });
+      expect(result.data.datasets.missingExchanges).toEqual(['sz']);
+      expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'sz' });
+      expect(result.data.datasets.nodes.every((n: any) => n.id.startsWith('bj:'))).toBe(true);
+    } finally {
+      szProxy.upstreamUrl = sz.url;
     }
     const back = performance.now() + 5000;
     while ((await status()) !== 'ONLINE' && performance.now() < back) await new Promise((r) => setTimeout(r, 100));

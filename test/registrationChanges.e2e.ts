@@ -59,10 +59,10 @@ async function adminUrlOf(url: string, id: string): Promise<string | undefined> 
   return (await (await admin(url, '/admin/exchanges')).json()).exchanges.find((e: any) => e.id === id)?.url;
 }
 
-/** Ids with a registration in Redis (tombstones left by removals aside). */
+/** Ids with a registration in Redis (tombstones left by removals, and the registry's marker field, aside). */
 async function redisIds(): Promise<string[]> {
   const all = await redisClient.hgetall(REGISTRY_KEY);
-  return Object.entries(all).filter(([, json]) => !JSON.parse(json).removed).map(([id]) => id).sort();
+  return Object.entries(all).filter(([id, json]) => id !== '~registry' && !JSON.parse(json).removed).map(([id]) => id).sort();
 }
 
 /** Polls until `read` returns the same value twice in a row as `expected`, or the deadline passes. */

@@ -335,16 +335,35 @@ describe('fetchServiceSdl', () => {
 
 describe('probeExchange', () => {
   it('reads a well-formed connection and the catalog version from a real reference exchange', async () => {
-    const probed = await probeExchange(new URL(exchange.url), { timeoutMs: 3000 });
+    const probed = await probeExchange(new URL(exchange.url), { timeoutMs: 3000, exchange: 'sz' });
     expect(probed).toMatchObject({ ok: true, totalCount: 7, catalogVersion: exchange.store.catalogVersion });
     expect(exchange.store.catalogVersion).toBeTruthy();
+  });
+
+  it('refuses a real exchange probed under another id: its ids and its Exchange entity are not that id', async () => {
+    const probed = await probeExchange(new URL(exchange.url), { timeoutMs: 3000, exchange: 'bj' });
+    expect(probed.ok).toBe(false);
+    expect((probed as { problem: string }).problem).toMatch(new RegExp(`^url: the exchange at ${exchange.url} serves ids of exchange sz \\(sz:ds-\\d+\\), not bj:…$`));
+  });
+
+  it('accepts an exchange with no datasets by its Exchange entity, and refuses one whose entity is another id', async () => {
+    const empty = await startSeededExchange({ id: 'wh', count: 0 });
+    try {
+      expect(await probeExchange(new URL(empty.url), { timeoutMs: 3000, exchange: 'wh' })).toMatchObject({ ok: true, totalCount: 0 });
+      expect(await probeExchange(new URL(empty.url), { timeoutMs: 3000, exchange: 'cq' })).toEqual({
+        ok: false,
+        problem: `url: the exchange at ${empty.url} does not answer as exchange cq (the Exchange entity "cq" came back as null)`,
+      });
+    } finally {
+      await empty.close();
+    }
   });
 
   it('reports a problem against a server answering garbage', async () => {
     const garbage = await new FlakyProxy(exchange.url).start();
     garbage.mode = 'garbage';
     try {
-      expect(await probeExchange(new URL(garbage.url), { timeoutMs: 3000 })).toEqual({ ok: false, problem: 'url: answer is not JSON (content-type "application/json")' });
+      expect(await probeExchange(new URL(garbage.url), { timeoutMs: 3000, exchange: 'sz' })).toEqual({ ok: false, problem: 'url: answer is not JSON (content-type "application/json")' });
       expect(garbage.calls).toBe(1);
     } finally {
       await garbage.close();
@@ -360,10 +379,13 @@ describe('probeExchange', () => {
       [{ data: { datasets: { totalCount: 3, edges: [{ cursor: 'a' }, { cursor: 'b' }] } } }, 'url: probe answer: asked for first: 1, got 2 edges'],
       [{ data: { datasets: { totalCount: 3, edges: [{ cursor: '' }] } } }, 'url: probe answer: datasets.edges[0].cursor must be a non-empty string, got ""'],
       [{ data: null, errors: [{ message: 'boom' }] }, 'url: answered GraphQL errors: boom'],
+      [{ data: { datasets: { totalCount: 0, edges: [] } } }, 'url: probe answer: the Exchange entity "sz" must come back as a list from _entities, got nothing'],
+      [{ data: { datasets: { totalCount: 9, edges: [{ cursor: 'c', node: { id: 'ds-1' } }] }, self: [{ id: 'sz' }] } }, 'url: the exchange at URL serves ids without an exchange prefix (ds-1), not sz:…'],
+      [{ data: { datasets: { totalCount: 9, edges: [{ cursor: 'c', node: { id: 7 } }] }, self: [{ id: 'sz' }] } }, 'url: the exchange at URL answers a dataset id that is not a non-empty string: 7'],
     ];
     for (const [body, problem] of cases) {
       const server = await serve(json(body));
-      expect(await probeExchange(new URL(server.url), { timeoutMs: 3000 })).toEqual({ ok: false, problem });
+      expect(await probeExchange(new URL(server.url), { timeoutMs: 3000, exchange: 'sz' })).toEqual({ ok: false, problem: problem.replace('URL', server.url) });
     }
   });
 });

@@ -78,11 +78,16 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     onStatusChange: (status) => {
       if (status === 'degraded') cacheLogger.warn({ status }, 'cache status changed');
       else cacheLogger.info({ status }, 'cache status changed');
-      // Back from an outage: the shared epochs may have moved (or reset) meanwhile.
-      if (status === 'redis') void versionsRef?.refresh(directory.all().map((e) => e.id));
+      // Back from an outage: the shared epochs may have moved (or reset) meanwhile, and a Redis that
+      // restarted empty needs the registry written back (see ExchangeRegistry) before the next interval.
+      if (status === 'redis') {
+        void versionsRef?.refresh(directory.all().map((e) => e.id));
+        void registryRef?.reload();
+      }
     },
   });
   let versionsRef: CatalogVersions | undefined;
+  let registryRef: ExchangeRegistry | undefined;
   await cache.whenConnected(2000);
   const metrics = new GatewayMetrics();
   const directory = new ExchangeDirectory({ timeoutMs: config.exchangeTimeoutMs, allowlist: config.allowlist, logger: logger.child({ component: 'exchange-client' }) });
@@ -91,6 +96,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   await versions.start([]);
   // The configured exchanges join through the same checks as any other (see ExchangeRegistry).
   const registry = new ExchangeRegistry({ directory, store: cache, versions, allowlist: config.allowlist, logger: logger.child({ component: 'registry' }) });
+  registryRef = registry;
   await registry.start(config.exchanges);
   await versions.refresh(directory.all().map((e) => e.id));
   const tokens = new ExchangeTokens(cache);
@@ -161,9 +167,13 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }
       : formatted),
     logger: logger.child({ component: 'apollo-server' }) as never,
+    // runService owns SIGTERM/SIGINT and calls close(), which stops Apollo. Apollo's own handler would call
+    // stop() as well, and a second concurrent ApolloServer.stop() never resolves (@apollo/server 5.5: its
+    // barrier is resolved only when stopping fails), so close() hung and the process stayed alive.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
-  const probe = new HealthProbe({ directory, intervalMs: config.healthIntervalMs });
+  const probe = new HealthProbe({ directory, intervalMs: config.healthIntervalMs, logger: logger.child({ component: 'health-probe' }) });
   probe.start();
   // A configured exchange that could not be reached at start is OFFLINE: probe at once, not an interval later.
   void probe.probeAll();

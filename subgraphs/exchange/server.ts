@@ -51,6 +51,8 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
       catalogHeadersPlugin(store),
     ],
     includeStacktraceInErrorResponses: process.env.NODE_ENV !== 'production',
+    // runService owns SIGTERM/SIGINT (see there).
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   const graphql = apolloHandler(apollo, { context: async () => createContext(store) });

@@ -28,6 +28,8 @@ export async function startProvidersServer(options: ProvidersServerOptions): Pro
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     csrfPrevention: true,
     includeStacktraceInErrorResponses: process.env.NODE_ENV !== 'production',
+    // runService owns SIGTERM/SIGINT (see there).
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   const graphql = apolloHandler(apollo, { context: async () => createProvidersContext(directory, options.hooks) });

@@ -133,6 +133,9 @@ export const CACHE_CONTRACT: CacheContractCase[] = [
       assert.equal(await cache.recordDelete('registry:exchanges', 'sz'), false);
       assert.deepEqual(await cache.recordGetAll('registry:exchanges'), { hz: '{"id":"hz"}' });
       assert.deepEqual(await cache.recordGetAll('registry:tokens'), { sz: 'hash' });
+      assert.equal(await cache.recordSetIfAbsent('registry:exchanges', 'hz', '{"id":"hz","v":9}'), false);
+      assert.equal(await cache.recordSetIfAbsent('registry:exchanges', 'wh', '{"id":"wh"}'), true);
+      assert.deepEqual(await cache.recordGetAll('registry:exchanges'), { hz: '{"id":"hz"}', wh: '{"id":"wh"}' });
     },
   },
   {
@@ -189,6 +192,7 @@ export const CACHE_CONTRACT: CacheContractCase[] = [
       assert.equal(await cache.publish('ch', 'x'), false);
       await assert.rejects(cache.bumpVersion('v'), { name: 'CacheUnavailableError' });
       await assert.rejects(cache.recordSet('r', 'f', 'v'), { name: 'CacheUnavailableError' });
+      await assert.rejects(cache.recordSetIfAbsent('r', 'f', 'v'), { name: 'CacheUnavailableError' });
     },
   },
 ];

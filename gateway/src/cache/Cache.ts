@@ -41,6 +41,8 @@ export interface Cache {
   recordGet(name: string, field: string): Promise<string | null>;
   recordGetAll(name: string): Promise<Record<string, string>>;
   recordSet(name: string, field: string, value: string): Promise<void>;
+  /** Sets the field only when it does not exist (one atomic step); resolves whether it was set. */
+  recordSetIfAbsent(name: string, field: string, value: string): Promise<boolean>;
   /** Resolves whether the field existed. */
   recordDelete(name: string, field: string): Promise<boolean>;
 

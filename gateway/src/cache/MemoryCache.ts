@@ -87,6 +87,12 @@ export class MemoryCache implements Cache {
     record.set(field, value);
   }
 
+  async recordSetIfAbsent(name: string, field: string, value: string): Promise<boolean> {
+    if (this.records.get(name)?.has(field)) return false;
+    await this.recordSet(name, field, value);
+    return true;
+  }
+
   async recordDelete(name: string, field: string): Promise<boolean> {
     return this.records.get(name)?.delete(field) ?? false;
   }

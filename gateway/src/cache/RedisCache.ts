@@ -177,6 +177,10 @@ export class RedisCache implements Cache {
     await this.required('recordSet', name, () => this.client.hset(this.recordKey(name), field, value));
   }
 
+  async recordSetIfAbsent(name: string, field: string, value: string): Promise<boolean> {
+    return (await this.required('recordSetIfAbsent', name, () => this.client.hsetnx(this.recordKey(name), field, value))) === 1;
+  }
+
   async recordDelete(name: string, field: string): Promise<boolean> {
     return (await this.required('recordDelete', name, () => this.client.hdel(this.recordKey(name), field))) > 0;
   }

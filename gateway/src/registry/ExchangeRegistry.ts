@@ -9,6 +9,11 @@ import { guardExchangeUrl, fetchServiceSdl, probeExchange, type HostAllowlist } 
 import type { ExchangeRegistration } from './registrationInput.ts';
 
 const REGISTRATIONS_KEY = 'registry:exchanges';
+/**
+ * A field of the registry's hash that is no exchange id (ids are 2-8 lowercase letters), written once the
+ * registry is stored: a hash without it is a registry the store has lost (see `restoreLost`).
+ */
+const MARKER_FIELD = '~registry';
 export const REGISTRY_CHANNEL = 'registry';
 export const DEFAULT_MAX_SDL_BYTES = 128 * 1024;
 
@@ -57,6 +62,13 @@ type StoredEntry =
  * write wins, and every write is followed by a message on which every replica re-reads the whole set
  * inside its queue. Whatever the interleaving, the last reload of every replica reads the last write.
  * A lost message is made up for by the periodic reload (`reloadIntervalMs`).
+ *
+ * A store that forgets. Redis restarted without persistence (or flushed) holds no registry at all, and
+ * reading "nothing registered" as the truth would remove every exchange from every replica. So the
+ * registry's hash carries a marker field, written after the entries; a read without it is never applied
+ * as removals: the replica writes back every entry it knows that the store lacks, each only if still
+ * absent (HSETNX, so nothing written since the loss is overwritten, and replicas restoring at once agree),
+ * then the marker, then applies what the store holds. Exchange tokens are not restored: see ExchangeTokens.
  */
 export class ExchangeRegistry {
   private queue: Promise<unknown> = Promise.resolve();
@@ -66,6 +78,11 @@ export class ExchangeRegistry {
   private pendingReload: Promise<void> | null = null;
   /** Defaults applied while the store was unavailable: stored at the next reload, never removed by it. */
   private readonly unstoredDefaults = new Map<string, ExchangeRegistration>();
+  /**
+   * This replica's copy of the stored entries (registrations and tombstones, as stored): what the last read
+   * found, plus this replica's own writes since. It is what goes back to the store when the store lost it.
+   */
+  private readonly known = new Map<string, string>();
 
   constructor(private readonly options: ExchangeRegistryOptions) {}
 
@@ -117,7 +134,8 @@ export class ExchangeRegistry {
   private async reloadNow(): Promise<Map<string, StoredEntry> | null> {
     let stored: Map<string, StoredEntry>;
     try {
-      stored = await this.readStored();
+      const read = await this.readStored();
+      stored = read.marked ? read.entries : await this.restoreLost(read.entries);
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, 'registrations could not be read; keeping the current set');
       return null;
@@ -129,7 +147,7 @@ export class ExchangeRegistry {
         continue;
       }
       try {
-        await this.options.store.recordSet(REGISTRATIONS_KEY, id, JSON.stringify(registration));
+        await this.recordSet(id, JSON.stringify(registration));
         stored.set(id, { kind: 'registration', registration });
         this.unstoredDefaults.delete(id);
       } catch {
@@ -159,16 +177,59 @@ export class ExchangeRegistry {
     return stored;
   }
 
-  /** Every stored entry; one that cannot be read is logged and skipped (it must not stop the others). */
-  private async readStored(): Promise<Map<string, StoredEntry>> {
+  /**
+   * Every stored entry, and whether the marker is there; an entry that cannot be read is logged and
+   * skipped (it must not stop the others). Refreshes `known` from what it read.
+   */
+  private async readStored(): Promise<{ entries: Map<string, StoredEntry>; marked: boolean }> {
     const raw = await this.options.store.recordGetAll(REGISTRATIONS_KEY);
     const entries = new Map<string, StoredEntry>();
+    let marked = false;
     for (const [id, json] of Object.entries(raw)) {
+      if (id === MARKER_FIELD) {
+        marked = true;
+        continue;
+      }
       const entry = parseStored(json);
       if (entry) entries.set(id, entry);
       else this.options.logger.warn({ exchange: id, stored: json.slice(0, 200) }, 'stored registration is not readable; ignored');
     }
-    return entries;
+    if (marked) {
+      // A markerless read is not the truth yet: `known` must survive it, to be restored from.
+      this.known.clear();
+      for (const [id, entry] of entries) this.known.set(id, JSON.stringify(storedValue(id, entry)));
+    }
+    return { entries, marked };
+  }
+
+  /**
+   * The store has no marker: it lost the registry (or has never held one: the first start on this Redis,
+   * or a registry stored before markers existed). Writes back what this replica knows and the store lacks,
+   * each entry only if still absent, then the marker, and resolves to what the store then holds. Runs only
+   * inside the queue; rejects when the store fails (the caller keeps the current set).
+   */
+  private async restoreLost(read: Map<string, StoredEntry>): Promise<Map<string, StoredEntry>> {
+    const { store, logger } = this.options;
+    const restored: string[] = [];
+    for (const [id, json] of this.known) {
+      if (!read.has(id) && (await store.recordSetIfAbsent(REGISTRATIONS_KEY, id, json))) restored.push(id);
+    }
+    await store.recordSet(REGISTRATIONS_KEY, MARKER_FIELD, JSON.stringify({ since: new Date().toISOString() }));
+    if (this.known.size > 0) {
+      logger.warn(
+        { restored, tokens: 'exchange tokens are not restored: issue new ones (POST /admin/tokens)' },
+        `Redis lost the registry; restored ${restored.length} entries from this replica`,
+      );
+      await store.publish(REGISTRY_CHANNEL, JSON.stringify({ action: 'restore' }));
+    }
+    const after = await this.readStored();
+    return after.entries;
+  }
+
+  /** One write of one id's whole entry, remembered in `known`. */
+  private async recordSet(id: string, json: string): Promise<void> {
+    await this.options.store.recordSet(REGISTRATIONS_KEY, id, json);
+    this.known.set(id, json);
   }
 
   /**
@@ -187,7 +248,7 @@ export class ExchangeRegistry {
       if (options.unlessTombstoned && parseStored((await this.options.store.recordGet(REGISTRATIONS_KEY, registration.id)) ?? '')?.kind === 'tombstone') {
         return { ok: false, status: 409, problems: [`${registration.id}: removed through the admin API meanwhile; not restored`] };
       }
-      await this.options.store.recordSet(REGISTRATIONS_KEY, registration.id, JSON.stringify(registration));
+      await this.recordSet(registration.id, JSON.stringify(registration));
     } catch (err) {
       // A configured default still serves when Redis is down at start; a runtime change must be durable or not happen.
       if (!options.lenient) return { ok: false, status: 503, problems: [`registry: could not store the registration (${(err as Error).message}); nothing changed`] };
@@ -214,7 +275,7 @@ export class ExchangeRegistry {
       const known = stored?.kind === 'registration' || Boolean(this.options.directory.get(id));
       if (!known) return false;
       const tombstone: StoredEntry = { kind: 'tombstone', removedAt: new Date().toISOString() };
-      await this.options.store.recordSet(REGISTRATIONS_KEY, id, JSON.stringify({ id, removed: true, removedAt: tombstone.removedAt }));
+      await this.recordSet(id, JSON.stringify(storedValue(id, tombstone)));
       this.unstoredDefaults.delete(id);
       this.options.directory.remove(id);
       this.options.versions.forget(id);
@@ -238,7 +299,7 @@ export class ExchangeRegistry {
     } catch (err) {
       return { ok: false, problems: [`supergraph: ${(err as Error).message}`], unreachable: false };
     }
-    const probe = await probeExchange(guarded.url, { timeoutMs, allowlist });
+    const probe = await probeExchange(guarded.url, { timeoutMs, allowlist, exchange: registration.id });
     if (!probe.ok) return { ok: false, problems: [probe.problem], unreachable: true };
     return { ok: true, catalogVersion: probe.catalogVersion };
   }
@@ -249,6 +310,11 @@ export class ExchangeRegistry {
     // Let a change or reload under way finish before the directory and store it uses are closed.
     await this.queue;
   }
+}
+
+/** What is stored for an entry (the inverse of parseStored). */
+function storedValue(id: string, entry: StoredEntry): object {
+  return entry.kind === 'registration' ? entry.registration : { id, removed: true, removedAt: entry.removedAt };
 }
 
 /** A stored value: a registration, a tombstone, or null when it is neither (corrupt, or empty). */

@@ -4,6 +4,7 @@ import { domainToASCII } from 'node:url';
 import { Agent, request } from 'undici';
 import { CATALOG_VERSION_HEADER } from '../../../shared/headers.ts';
 import { rootCause } from '../shards/exchangeErrors.ts';
+import { IDENTITY_FIELDS, IDENTITY_VARIABLES_DECLARATION, identityProblem, identityVariables } from '../directory/exchangeIdentity.ts';
 
 /**
  * Before the gateway calls a URL that an exchange registered, it checks it: the gateway sits inside the
@@ -225,7 +226,7 @@ export interface ExchangeCallOptions {
 }
 
 const SDL_QUERY = '{ _service { sdl } }';
-const PROBE_QUERY = 'query RegistrationProbe { datasets(first: 1) { totalCount edges { cursor } } }';
+const PROBE_QUERY = `query RegistrationProbe(${IDENTITY_VARIABLES_DECLARATION}) { ${IDENTITY_FIELDS} }`;
 
 /** Fetches the exchange's subgraph SDL. Never throws: every failure is a problem string. */
 export async function fetchServiceSdl(
@@ -252,16 +253,21 @@ export interface ProbeResult {
 /**
  * Asks the exchange for its first dataset and checks the answer is a well-formed connection: a
  * non-negative integer totalCount, at most one edge, each with a non-empty cursor, and an edge whenever
- * totalCount says there is one. Never throws.
+ * totalCount says there is one; then that the endpoint is the exchange `exchange` (its ids carry the
+ * `<exchange>:` prefix and it answers as that Exchange entity, see exchangeIdentity.ts). Never throws.
  */
-export async function probeExchange(url: URL, options: ExchangeCallOptions = {}): Promise<ProbeResult | { ok: false; problem: string }> {
+export async function probeExchange(url: URL, options: ExchangeCallOptions & { exchange: string }): Promise<ProbeResult | { ok: false; problem: string }> {
   const started = performance.now();
-  const answer = await postGraphQL(url, PROBE_QUERY, { ...options, maxBytes: options.maxBytes ?? DEFAULT_PROBE_MAX_BYTES });
+  const answer = await postGraphQL(url, PROBE_QUERY, { ...options, maxBytes: options.maxBytes ?? DEFAULT_PROBE_MAX_BYTES }, identityVariables(options.exchange));
   if (!answer.ok) return answer;
   const latencyMs = performance.now() - started;
-  const connection = (answer.json as any)?.data?.datasets;
+  const data = (answer.json as any)?.data;
+  const connection = data?.datasets;
   const problem = connectionProblem(connection);
   if (problem) return { ok: false, problem: `url: probe answer: ${problem}` };
+  if (!Array.isArray(data?.self)) return { ok: false, problem: `url: probe answer: the Exchange entity ${JSON.stringify(options.exchange)} must come back as a list from _entities, got ${shortJson(data?.self)}` };
+  const stranger = identityProblem(data, options.exchange);
+  if (stranger) return { ok: false, problem: `url: the exchange at ${url.href} ${stranger}` };
   return { ok: true, catalogVersion: answer.catalogVersion, totalCount: connection.totalCount, latencyMs };
 }
 
@@ -294,7 +300,7 @@ type PostAnswer = { ok: true; json: unknown; catalogVersion: string | null } | {
  * connection never outlives it): no redirects followed (undici's `request` has no redirect interceptor
  * unless one is composed in), the answer cut off at maxBytes, a signal on the whole call.
  */
-async function postGraphQL(url: URL, query: string, options: ExchangeCallOptions & { maxBytes: number }): Promise<PostAnswer> {
+async function postGraphQL(url: URL, query: string, options: ExchangeCallOptions & { maxBytes: number }, variables?: Record<string, unknown>): Promise<PostAnswer> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   const host = hostOf(url);
   const guarded = options.allowlist && isIP(host) === 0 && mustResolveToLoopback(host, options.allowlist);
@@ -308,7 +314,7 @@ async function postGraphQL(url: URL, query: string, options: ExchangeCallOptions
       dispatcher: agent,
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ query }),
+      body: JSON.stringify(variables ? { query, variables } : { query }),
       signal,
     });
     const status = response.statusCode;
