@@ -152,7 +152,8 @@ describe('registration: checks before going live', () => {
   it("refuses an endpoint that serves another exchange's ids, naming whose (npm run register)", async () => {
     const token = await issueToken('sz');
     const bjUrl = stack.exchangeUrls.bj;
-    const refused = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/register.ts', '--gateway', stack.gatewayBase, '--token', token, '--id', 'sz', '--url', bjUrl])
+    const refused = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/register.ts', '--gateway', stack.gatewayBase, '--token', token, '--id', 'sz', '--url', bjUrl,
+      '--name', SZ.name, '--name-zh', SZ.nameZh, '--city', SZ.city, '--province', SZ.province, '--division-code', SZ.divisionCode])
       .then(() => null, (err: { code: number; stderr: string }) => err);
     expect(refused?.code).toBe(1);
     expect(refused?.stderr).toContain('refused: HTTP 422');
