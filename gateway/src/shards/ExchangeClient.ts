@@ -34,6 +34,17 @@ export interface ExchangeAnswer {
 
 export type ExchangeResult = ExchangeAnswer | ExchangeFailure;
 
+/**
+ * A fan-out sends one body object to every exchange: its JSON text is made once and shared (bodies are
+ * never changed after they are built).
+ */
+const payloads = new WeakMap<GraphQLRequestBody, string>();
+export function payloadOf(body: GraphQLRequestBody): string {
+  let payload = payloads.get(body);
+  if (payload === undefined) payloads.set(body, (payload = JSON.stringify(body)));
+  return payload;
+}
+
 export interface GraphQLRequestBody {
   query: string;
   variables?: Record<string, unknown>;
@@ -62,8 +73,13 @@ export class ExchangeClient {
   async send(body: GraphQLRequestBody, headers: Record<string, string> = {}): Promise<ExchangeResult> {
     const started = performance.now();
     const sentAt = Date.now();
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    const payload = JSON.stringify(body);
+    // A timer cleared when the call ends: AbortSignal.timeout would still fire (and build an abort error)
+    // timeoutMs after every call, answered or not.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException(`exchange ${this.exchange} did not answer within ${this.timeoutMs} ms`, 'TimeoutError')), this.timeoutMs);
+    timer.unref();
+    const { signal } = controller;
+    const payload = payloadOf(body);
     const request = () => this.pool.request({
       path: this.url.pathname + this.url.search,
       method: 'POST',
@@ -118,6 +134,8 @@ export class ExchangeClient {
       }
       const cause = rootCause(err);
       return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} is unavailable (${cause.code ?? 'connection failed'})`, err);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
