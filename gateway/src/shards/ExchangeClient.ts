@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { CATALOG_VERSION_HEADER } from '../../../shared/headers.ts';
 import { exchangeFailure, rootCause, type ExchangeFailure } from './exchangeErrors.ts';
@@ -144,16 +145,25 @@ export class ExchangeClient {
   }
 }
 
-async function readCapped(body: AsyncIterable<Buffer>, maxBytes: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      (body as unknown as { destroy?: () => void }).destroy?.();
-      return null;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The body as text, or null past maxBytes (the rest is not read). Events rather than `for await`: an
+ * async iterator per answer costs more than the few chunks an answer has.
+ */
+function readCapped(body: Readable, maxBytes: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      if (size > maxBytes) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        body.destroy();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
+    body.once('error', reject);
+  });
 }
