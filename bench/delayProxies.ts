@@ -14,6 +14,7 @@ const urls: Record<string, string> = {};
 for (const [id, upstream] of Object.entries(upstreams)) {
   const proxy = await new FlakyProxy(upstream).start();
   proxy.delayMs = delayMs;
+  proxy.recordBodies = false;
   proxies.push(proxy);
   urls[id] = proxy.url;
 }

@@ -42,15 +42,45 @@ export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify([position.sort, position.key, position.id]), 'utf8').toString('base64url');
 }
 
+const NOT_JSON = Symbol('not JSON');
+/**
+ * The gateway reads every cursor of an answer three times (answer check, connection check, merge): the
+ * decoded JSON of the last texts seen is kept. Bounded in entries and in text length (a client's `after`
+ * may be long); emptied whole when full. Values are arrays of primitives that callers only read.
+ */
+const decodedTexts = new Map<string, { base64url: boolean; json: unknown }>();
+const DECODED_TEXTS_MAX = 4096;
+const DECODED_TEXT_MAX_LENGTH = 512;
+
+/** A cursor text decoded: whether it is strict base64url, and the JSON inside it (NOT_JSON when none). */
+function decodeText(cursor: string): { base64url: boolean; json: unknown } {
+  let decoded = decodedTexts.get(cursor);
+  if (decoded) return decoded;
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    json = NOT_JSON;
+  }
+  decoded = { base64url: /^[A-Za-z0-9_-]+$/.test(cursor), json };
+  if (cursor.length <= DECODED_TEXT_MAX_LENGTH) {
+    if (decodedTexts.size >= DECODED_TEXTS_MAX) decodedTexts.clear();
+    decodedTexts.set(cursor, decoded);
+  }
+  return decoded;
+}
+
+/** The id inside a cursor's JSON (of any sort), or null when there is none. */
+export function cursorIdOf(cursor: unknown): string | null {
+  if (typeof cursor !== 'string') return null;
+  const { json } = decodeText(cursor);
+  return Array.isArray(json) && typeof json[2] === 'string' ? json[2] : null;
+}
+
 /** Decodes a cursor for `sort`; returns a reason string when it is not one of ours or belongs to another sort. */
 export function decodeCursor(cursor: string, sort: DatasetSort): CursorPosition | string {
-  let parsed: unknown;
-  try {
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return 'not a cursor returned by this API';
-  }
+  const { base64url, json: parsed } = decodeText(cursor);
+  if (!base64url || parsed === NOT_JSON) return 'not a cursor returned by this API';
   if (!Array.isArray(parsed) || parsed.length !== 3) return 'not a cursor returned by this API';
   const [cursorSort, key, id] = parsed as [unknown, unknown, unknown];
   if (cursorSort !== sort) return `cursor belongs to sort ${String(cursorSort)}, not ${sort}`;

@@ -157,3 +157,37 @@ describe('exchange subgraph: price changes', () => {
     expect(health.catalogVersion).toBe(after.headers.get(CATALOG_VERSION_HEADER));
   });
 });
+
+const ALL_DATASET_FIELDS = `id exchange { id } productCode title titleZh description descriptionZh type category keywords
+  provider { uscc } securityLevel personalInfo containsMinorsData dataOrigin delivery updateFrequency spatialCoverage
+  price { model amount currency } priceHistory { model amount currency effectiveAt } complianceAssessed listedAt updatedAt __typename`;
+
+describe('exchange subgraph: page columns', () => {
+  it('answers every Dataset field of a page exactly as the entity lookup (which reads whole rows) does', async () => {
+    for (const sort of ['UPDATED_DESC', 'PRICE_ASC', 'TITLE_ASC']) {
+      const page = dataOf(await graphql(exchange.url, `query($sort: DatasetSort) { datasets(first: 15, sort: $sort) {
+        nodes { ${ALL_DATASET_FIELDS} } edges { cursor node { id title } } } }`, { sort })) as any;
+      const entities = dataOf(await graphql(exchange.url, `query($representations: [_Any!]!) { _entities(representations: $representations) {
+        ... on Dataset { ${ALL_DATASET_FIELDS} } } }`, { representations: page.datasets.nodes.map((d: any) => ({ __typename: 'Dataset', id: d.id })) })) as any;
+      expect(page.datasets.nodes).toHaveLength(15);
+      expect(page.datasets.nodes).toEqual(entities._entities);
+      expect(page.datasets.edges.map((e: any) => e.node.id)).toEqual(page.datasets.nodes.map((d: any) => d.id));
+    }
+  });
+
+  it('reads the fields asked through fragments, and the same cursors whatever fields are asked', async () => {
+    const narrow = dataOf(await graphql(exchange.url, '{ datasets(first: 10, sort: PRICE_DESC) { edges { cursor } nodes { id } } }')) as any;
+    const wide = dataOf(await graphql(exchange.url, `query { datasets(first: 10, sort: PRICE_DESC) { edges { cursor node { ...Listing } } nodes { ... on Dataset { keywords priceHistory { amount } } } } }
+      fragment Listing on Dataset { id price { amount } provider { uscc } spatialCoverage containsMinorsData }`)) as any;
+    expect(wide.datasets.edges.map((e: any) => e.cursor)).toEqual(narrow.datasets.edges.map((e: any) => e.cursor));
+    const entities = dataOf(await graphql(exchange.url, `query($representations: [_Any!]!) { _entities(representations: $representations) {
+      ... on Dataset { id price { amount } provider { uscc } spatialCoverage containsMinorsData keywords priceHistory { amount } } } }`,
+    { representations: narrow.datasets.nodes.map((d: any) => ({ __typename: 'Dataset', id: d.id })) })) as any;
+    expect(entities._entities).toHaveLength(10);
+    for (const [index, entity] of entities._entities.entries()) {
+      const { keywords, priceHistory, ...listing } = entity;
+      expect(wide.datasets.edges[index].node).toEqual(listing);
+      expect(wide.datasets.nodes[index]).toEqual({ keywords, priceHistory });
+    }
+  });
+});

@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { encodeCursor, decodeCursor, comparePositions } from '../shared/datasetOrder.ts';
+import { parse, Kind, type OperationDefinitionNode, type FieldNode, type FragmentDefinitionNode } from 'graphql';
+import { encodeCursor, decodeCursor, comparePositions, cursorIdOf } from '../shared/datasetOrder.ts';
+import { datasetColumns } from '../subgraphs/exchange/datasetColumns.ts';
 import { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from '../shared/sketch.ts';
 import { parseAmountMicros, formatMicros } from '../shared/money.ts';
 import { ftsPhrase } from '../subgraphs/exchange/store/filterSql.ts';
@@ -17,6 +19,22 @@ describe('cursors', () => {
     expect(decodeCursor(Buffer.from('{"a":1}').toString('base64url'), 'UPDATED_DESC')).toBe('not a cursor returned by this API');
     expect(decodeCursor(encodeCursor({ sort: 'PRICE_ASC', key: 5, id: 'x:1' }), 'UPDATED_DESC')).toMatch(/belongs to sort PRICE_ASC/);
     expect(decodeCursor(Buffer.from('["UPDATED_DESC","text","x:1"]').toString('base64url'), 'UPDATED_DESC')).toBe('not a cursor returned by this API');
+  });
+
+  it('give the same answers when read again (decoded texts are remembered), valid or not', () => {
+    const cursor = encodeCursor({ sort: 'UPDATED_DESC', key: 7, id: 'gy:ds-1' });
+    for (let i = 0; i < 2; i++) {
+      expect(decodeCursor(cursor, 'UPDATED_DESC')).toEqual({ sort: 'UPDATED_DESC', key: 7, id: 'gy:ds-1' });
+      expect(decodeCursor(cursor, 'PRICE_ASC')).toMatch(/belongs to sort UPDATED_DESC/);
+      expect(cursorIdOf(cursor)).toBe('gy:ds-1');
+      expect(decodeCursor('%%%', 'UPDATED_DESC')).toBe('not a cursor returned by this API');
+      expect(cursorIdOf('%%%')).toBeNull();
+      expect(cursorIdOf(42)).toBeNull();
+    }
+    // Padding is not base64url: the merge refuses it; the id check reads the JSON all the same, as before.
+    const padded = `${Buffer.from('["UPDATED_DESC",1,"bj:x"]').toString('base64')}==`;
+    expect(decodeCursor(padded, 'UPDATED_DESC')).toBe('not a cursor returned by this API');
+    expect(cursorIdOf(padded)).toBe('bj:x');
   });
 
   it('order by key, then id, in the direction of the sort', () => {
@@ -84,5 +102,26 @@ describe('FTS escaping', () => {
   it('quotes every term so operators stay text', () => {
     expect(ftsPhrase('NEAR(a')).toBe('"NEAR(a"');
     expect(ftsPhrase('a"b')).toBe('"a""b"');
+  });
+});
+
+describe('page columns', () => {
+  const columnsOf = (query: string) => {
+    const document = parse(query);
+    const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
+    const fragments = Object.fromEntries(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+    return datasetColumns({ fieldNodes: [operation.selectionSet.selections[0] as FieldNode], fragments });
+  };
+
+  it('reads the id, the sort keys and the columns of the fields asked, through fragments', () => {
+    expect(columnsOf('{ datasets { totalCount nodes { id title price { amount } } edges { cursor } } }')!.sort())
+      .toEqual(['id', 'price_asc', 'price_desc', 'price_micros', 'price_model', 'title', 'updated_ms'].sort());
+    expect(columnsOf('{ datasets { edges { node { ...F } } nodes { ... on Dataset { keywords } } } } fragment F on Dataset { provider { uscc } descriptionZh }'))
+      .toEqual(expect.arrayContaining(['provider_uscc', 'description_zh', 'keywords', 'id', 'updated_ms']));
+  });
+
+  it('reads every column when a field is unknown to it or a fragment is missing', () => {
+    expect(columnsOf('{ datasets { nodes { id somethingNew } } }')).toBeNull();
+    expect(columnsOf('{ datasets { nodes { ...Missing } } }')).toBeNull();
   });
 });

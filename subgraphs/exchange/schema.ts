@@ -10,6 +10,7 @@ import { requireTextForRelevance, type DatasetFilterInput } from './store/filter
 import { checkPageArgs, toConnection, type PageArgs } from './connection.ts';
 import { foldStatsRows } from './priceStats.ts';
 import { toDataset } from './toDataset.ts';
+import { datasetColumns } from './datasetColumns.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 
 export const CONTRACT_PATH = fileURLToPath(new URL('../../schema/exchange.graphql', import.meta.url));
@@ -35,10 +36,10 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
     Decimal: DecimalScalar,
     DateTime: DateTimeScalar,
     Query: {
-      datasets: (_root, args: ConnectionArgs, { session }) => {
+      datasets: (_root, args: ConnectionArgs, { session }, info) => {
         const page = checkPageArgs(args);
         requireTextForRelevance(page.sort, args.filter);
-        const rows = session.page({ filter: args.filter, sort: page.sort, limit: page.first, after: page.after });
+        const rows = session.page({ filter: args.filter, sort: page.sort, limit: page.first, after: page.after, columns: datasetColumns(info) });
         return toConnection(rows, page, () => session.count(args.filter));
       },
       dataset: async (_root, { id }: { id: string }, { loaders }) => {

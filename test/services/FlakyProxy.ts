@@ -15,6 +15,8 @@ export class FlakyProxy {
   probes = 0;
   /** Bodies of the GraphQL calls received (probes excluded), parsed. */
   bodies: Array<{ query?: string; variables?: Record<string, any> }> = [];
+  /** False: `bodies` stays empty (a long benchmark run would parse and keep every body). */
+  recordBodies = true;
   delayMs = 0;
   /** In forward mode, rewrites the upstream's answer body (a lying exchange). */
   transform: ((body: string) => string) | null = null;
@@ -38,10 +40,12 @@ export class FlakyProxy {
         if (body.includes('HealthProbe') || body.includes('VersionProbe')) this.probes++;
         else {
           this.calls++;
-          try {
-            this.bodies.push(JSON.parse(body.toString('utf8')));
-          } catch {
-            this.bodies.push({});
+          if (this.recordBodies) {
+            try {
+              this.bodies.push(JSON.parse(body.toString('utf8')));
+            } catch {
+              this.bodies.push({});
+            }
           }
         }
         const act = () => {

@@ -1,9 +1,9 @@
 import type { Cache, CacheEntry } from './Cache.ts';
 import { maxAgeOf } from './ResponsePolicy.ts';
-import { shardFetchKey, entityKey, canonicalJson } from './cacheKeys.ts';
+import { shardFetchKey, entityKey, canonicalJson, operationHash } from './cacheKeys.ts';
 import type { CatalogVersions } from './CatalogVersions.ts';
 import type { GatewayMetrics } from '../metrics.ts';
-import type { ExchangeResult, ExchangeAnswer } from '../shards/ExchangeClient.ts';
+import type { ExchangeResult, ExchangeAnswer, GraphQLRequestBody } from '../shards/ExchangeClient.ts';
 import type { ShardFetcher, ShardRequest, ShardTarget } from '../shards/ShardRouter.ts';
 
 export interface CachingFetcherOptions {
@@ -81,7 +81,7 @@ export class CachingFetcher implements ShardFetcher {
     if (!scope) return uncacheable(await this.send(target, request, `nocache:${target.id}:${canonicalJson(request.body)}`));
     if (request.representations) return this.fetchEntities(target, request, scope);
 
-    const key = shardFetchKey({ exchangeId: target.id, ...scope, operation: request.body.query, variables: request.body.variables });
+    const key = shardFetchKey({ exchangeId: target.id, ...scope, operation: request.body.query, variables: request.body.variables, operationHash: this.hashOf(request.body) });
     const hit = await this.options.cache.get(key);
     if (hit !== null) {
       this.options.metrics.hit('shard');
@@ -101,6 +101,14 @@ export class CachingFetcher implements ShardFetcher {
     let generation = this.generations.get(target);
     if (generation === undefined) this.generations.set(target, (generation = ++this.nextGeneration));
     return generation;
+  }
+
+  /** A fan-out sends one body object to every exchange: its hash is computed once (bodies are never changed). */
+  private readonly hashes = new WeakMap<GraphQLRequestBody, string>();
+  private hashOf(body: GraphQLRequestBody): string {
+    let hash = this.hashes.get(body);
+    if (hash === undefined) this.hashes.set(body, (hash = operationHash(body.query, body.variables)));
+    return hash;
   }
 
   private storable(result: ExchangeResult, request: ShardRequest): result is ExchangeAnswer {

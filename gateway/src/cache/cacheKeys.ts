@@ -59,9 +59,9 @@ export interface VersionedScope {
   epoch: number;
 }
 
-/** The key of one exchange's answer to one shard fetch. */
-export function shardFetchKey(scope: VersionedScope & { operation: string; variables?: Record<string, unknown> | null }): string {
-  return `shard:${scopePart(scope)}:${operationHash(scope.operation, scope.variables)}`;
+/** The key of one exchange's answer to one shard fetch (`operationHash`, when given, must be operationHash(operation, variables)). */
+export function shardFetchKey(scope: VersionedScope & { operation: string; variables?: Record<string, unknown> | null; operationHash?: string }): string {
+  return `shard:${scopePart(scope)}:${scope.operationHash ?? operationHash(scope.operation, scope.variables)}`;
 }
 
 /**

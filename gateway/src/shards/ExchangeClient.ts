@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { CATALOG_VERSION_HEADER } from '../../../shared/headers.ts';
 import { ADDRESS_REFUSED, connectLookup, type HostAllowlist, type ResolveHost } from '../registry/urlGuard.ts';
@@ -47,6 +48,17 @@ export interface ExchangeAnswer {
 
 export type ExchangeResult = ExchangeAnswer | ExchangeFailure;
 
+/**
+ * A fan-out sends one body object to every exchange: its JSON text is made once and shared (bodies are
+ * never changed after they are built).
+ */
+const payloads = new WeakMap<GraphQLRequestBody, string>();
+export function payloadOf(body: GraphQLRequestBody): string {
+  let payload = payloads.get(body);
+  if (payload === undefined) payloads.set(body, (payload = JSON.stringify(body)));
+  return payload;
+}
+
 export interface GraphQLRequestBody {
   query: string;
   variables?: Record<string, unknown>;
@@ -86,8 +98,13 @@ export class ExchangeClient {
   async send(body: GraphQLRequestBody, headers: Record<string, string> = {}): Promise<ExchangeResult> {
     const started = performance.now();
     const sentAt = Date.now();
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    const payload = JSON.stringify(body);
+    // A timer cleared when the call ends: AbortSignal.timeout would still fire (and build an abort error)
+    // timeoutMs after every call, answered or not.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException(`exchange ${this.exchange} did not answer within ${this.timeoutMs} ms`, 'TimeoutError')), this.timeoutMs);
+    timer.unref();
+    const { signal } = controller;
+    const payload = payloadOf(body);
     const request = () => this.pool.request({
       path: this.url.pathname + this.url.search,
       method: 'POST',
@@ -147,6 +164,8 @@ export class ExchangeClient {
         return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} is unavailable (its address is not allowed)`, err);
       }
       return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} is unavailable (${cause.code ?? 'connection failed'})`, err);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -155,16 +174,25 @@ export class ExchangeClient {
   }
 }
 
-async function readCapped(body: AsyncIterable<Buffer>, maxBytes: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      (body as unknown as { destroy?: () => void }).destroy?.();
-      return null;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The body as text, or null past maxBytes (the rest is not read). Events rather than `for await`: an
+ * async iterator per answer costs more than the few chunks an answer has.
+ */
+function readCapped(body: Readable, maxBytes: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      if (size > maxBytes) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        body.destroy();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
+    body.once('error', reject);
+  });
 }

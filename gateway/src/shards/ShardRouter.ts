@@ -249,7 +249,7 @@ export class ShardRouter implements GraphQLDataSource {
       }
     }
     const exchanges = [...new Set([...targetsByField.values()].flat())];
-    const check = (answer: ExchangeAnswer) => this.checkRootAnswer(plan, answer, variables);
+    const check = checkedOnce((answer: ExchangeAnswer) => this.checkRootAnswer(plan, answer, variables));
     const body = { query: plan.query, variables, operationName: plan.operationName };
     const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, { body, check }, request)));
     const { answers, failures, userErrors } = this.triage(results, request, check);
@@ -405,6 +405,19 @@ export class ShardRouter implements GraphQLDataSource {
     }
     return outcome.errors;
   }
+}
+
+/**
+ * A check whose verdict per answer object is kept: the caching fetcher checks an answer before storing it
+ * and the router again before merging it, and answers are not changed in between.
+ */
+function checkedOnce(check: (answer: ExchangeAnswer) => string | null): (answer: ExchangeAnswer) => string | null {
+  const verdicts = new WeakMap<ExchangeAnswer, string | null>();
+  return (answer) => {
+    let verdict = verdicts.get(answer);
+    if (verdict === undefined) verdicts.set(answer, (verdict = check(answer)));
+    return verdict;
+  };
 }
 
 function describeCause(cause: unknown): string | undefined {

@@ -1,5 +1,5 @@
 import { QuantileSketch } from '../../../shared/sketch.ts';
-import { decodeCursor, comparePositions, type CursorPosition } from '../../../shared/datasetOrder.ts';
+import { decodeCursor, comparePositions, cursorIdOf, type CursorPosition } from '../../../shared/datasetOrder.ts';
 import { parseAmountMicros } from '../../../shared/money.ts';
 import type { DatasetSort } from '../../../shared/domain.ts';
 import { ID_PREFIX_SEPARATOR, CONNECTION } from '../../../schema/mergeRules.ts';
@@ -78,7 +78,7 @@ export function findAnswerProblem(data: unknown, exchange: string, alignedListKe
       const edges = object[HIDDEN.edges];
       if (!Array.isArray(edges)) return 'returned a connection without edges';
       for (const edge of edges) {
-        const id = cursorId(edge?.cursor);
+        const id = cursorIdOf(edge?.cursor);
         if (id === null) return 'returned a cursor that is not a cursor';
         if (!id.startsWith(prefix)) return `returned cursor of id ${JSON.stringify(id)} without its prefix "${prefix}"`;
       }
@@ -101,15 +101,6 @@ export function findAnswerProblem(data: unknown, exchange: string, alignedListKe
   return null;
 }
 
-function cursorId(cursor: unknown): string | null {
-  if (typeof cursor !== 'string') return null;
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return Array.isArray(parsed) && typeof parsed[2] === 'string' ? parsed[2] : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Removes the router's hidden fields from a merged answer, in place. */
 export function stripHidden(value: unknown): void {

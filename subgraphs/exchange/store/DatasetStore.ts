@@ -29,6 +29,11 @@ export interface PageQuery {
   /** Rows to return; the store reads one more to know whether a next page exists. */
   limit: number;
   after?: CursorPosition | null;
+  /**
+   * Columns to read (names from the datasets table, see datasetColumns.ts), or every column when absent.
+   * Only `page` reads a subset.
+   */
+  columns?: readonly string[] | null;
 }
 
 export interface StatsRow { group: string; bucket: number | null; n: number; minMicros: number | null; maxMicros: number | null }
@@ -331,7 +336,8 @@ export class StoreSession {
     const source = sourceSql(where, query.sort, this.textAccess(where, query.sort));
     const keyset = keysetCondition(query.sort, source.rank, query.after);
     const conditions = keyset ? [...source.conditions, keyset.sql] : source.conditions;
-    const sql = `SELECT d.*, ${source.rank} AS rank FROM ${source.from} ${whereSql(conditions)}
+    const columns = query.columns ? query.columns.map((c) => `d.${c}`).join(', ') : 'd.*';
+    const sql = `SELECT ${columns}, ${source.rank} AS rank FROM ${source.from} ${whereSql(conditions)}
       ORDER BY ${orderSql(query.sort, source.rank)} LIMIT ?`;
     return this.all<DatasetRow>(sql, [...source.fromParams, ...source.whereParams, ...(keyset?.params ?? []), query.limit + 1]);
   }
