@@ -75,7 +75,7 @@ CREATE INDEX IF NOT EXISTS ix_provider_updated ON datasets (provider_uscc, updat
 -- kind of provider does too (government bodies list most of the free data). The pricing model's price
 -- indexes also hold every other enum column: a page of any lists in a price order walks them pricing model
 -- by pricing model and tests each list in the index, without reading a row it does not keep (a row costs
--- ~3 µs, an index entry ~0.3 µs; prices go with the other columns, so a walk can be long). They replace
+-- ~3 µs, an index entry ~0.3 µs, and prices go with the other columns, so a walk can be long). They replace
 -- the narrow (price_model, price_asc, id) ones of earlier versions.
 DROP INDEX IF EXISTS ix_model_price_asc;
 DROP INDEX IF EXISTS ix_model_price_desc;
