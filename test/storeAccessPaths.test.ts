@@ -3,8 +3,9 @@ import { generateDatasets } from '../seed/generate.ts';
 import { comparePositions, SORT_SPECS, type CursorPosition } from '../shared/datasetOrder.ts';
 import type { DatasetSort } from '../shared/domain.ts';
 import {
-  COMMON_TEXT_MATCHES, DatasetStore, StoreSession, VERY_COMMON_TEXT_SHARE, type DatasetRow,
+  COMMON_TEXT_MATCHES, DatasetStore, MAX_PREFIX_WORDS, StoreSession, VERY_COMMON_TEXT_SHARE, type DatasetRow, type StatsRow,
 } from '../subgraphs/exchange/store/DatasetStore.ts';
+import { FacetCounts } from '../subgraphs/exchange/store/FacetCounts.ts';
 import type { DatasetFilterInput } from '../subgraphs/exchange/store/filterSql.ts';
 
 /**
@@ -110,7 +111,7 @@ describe('pages filtered by lists, read one ordered index range per value', () =
       .all(...['PER_CALL', 'ANNUAL', 'MONTHLY'].flatMap((m) => [m, JSON.stringify(filter.providerKinds), 5_000_000, 'bj:ds-000100', 21]), 21) as Array<{ detail: string }>)
       .map((r) => r.detail);
     const searches = plan.filter((d) => d.startsWith('SEARCH d') || d.startsWith('SCAN d'));
-    expect(searches).toEqual(Array(3).fill('SEARCH d USING INDEX ix_model_price_asc (price_model=? AND (price_asc,id)>(?,?))'));
+    expect(searches).toEqual(Array(3).fill('SEARCH d USING INDEX ix_model_price_asc_facets (price_model=? AND (price_asc,id)>(?,?))'));
   });
 
   it('leaves a filter with a provider to its own index (the general path)', () => {
@@ -128,7 +129,7 @@ describe('sorted pages of a text search, by how common the text is', () => {
 
   const cases = [
     { text: '数据', table: 'datasets_fts_zh', match: '"数据"', access: 'EXISTS (SELECT 1 FROM datasets_fts_zh' },
-    { text: 'data', table: 'datasets_fts_en', match: '"data"*', access: '+d.rowid IN (SELECT rowid FROM datasets_fts_en' },
+    { text: 'data', table: 'datasets_fts_en', match: '"data"*', access: 'EXISTS (SELECT 1 FROM datasets_fts_en' },
     { text: '疫苗', table: 'datasets_fts_zh', match: '"疫苗"', access: ' d.rowid IN (SELECT rowid FROM datasets_fts_zh' },
   ];
   for (const c of cases) {
@@ -156,6 +157,173 @@ describe('sorted pages of a text search, by how common the text is', () => {
     const filter = { text: '数据', categories: ['PUBLIC_HEALTH'], pricingModels: ['FREE', 'NEGOTIABLE'] };
     const want = expected((r) => matches.has(r.rowid) && r.category === 'PUBLIC_HEALTH' && ['FREE', 'NEGOTIABLE'].includes(r.price_model), 'PRICE_DESC');
     expect(walk(filter, 'PRICE_DESC', 7).ids).toEqual(want);
+  });
+});
+
+describe('a word prefix read as the whole words it stands for', () => {
+  const reference = (query: string): Set<number> =>
+    new Set((store.db.prepare('SELECT rowid FROM datasets_fts_en WHERE datasets_fts_en MATCH ?').all(query) as Array<{ rowid: number }>).map((r) => r.rowid));
+  const vocabulary = (prefix: string): string[] =>
+    (store.db.prepare('SELECT term FROM datasets_fts_en_vocab').all() as Array<{ term: string }>).map((r) => r.term).filter((t) => t.startsWith(prefix));
+
+  // "data": a few words, very common; "DATA vacc": upper case, two phrases; "z": more words than MAX_PREFIX_WORDS
+  // (stays a prefix); "qqqq": no word at all.
+  const cases = [
+    { text: 'data', match: '"data"*' },
+    { text: 'DATA vacc', match: '"data"* AND "vacc"*' },
+    { text: 'open-data', match: '"open data"*' },
+    { text: 's', match: '"s"*' },
+    { text: 'qqqq', match: '"qqqq"*' },
+  ];
+  for (const c of cases) {
+    for (const sort of ['UPDATED_DESC', 'PRICE_ASC', 'TITLE_ASC'] as DatasetSort[]) {
+      it(`returns every match of "${c.text}" (a prefix) in the order of the definition across pages, ${sort}`, () => {
+        const matches = reference(c.match);
+        const want = expected((r) => matches.has(r.rowid), sort);
+        expect(walk({ text: c.text }, sort, 40).ids).toEqual(want);
+        expect(store.session().count({ text: c.text })).toBe(matches.size);
+      });
+    }
+  }
+
+  it('rewrites a prefix of a few words into those words, and leaves one of many words a prefix', () => {
+    expect(vocabulary('data').length).toBeGreaterThan(1);
+    expect(vocabulary('data').length).toBeLessThanOrEqual(MAX_PREFIX_WORDS);
+    expect(vocabulary('s').length).toBeGreaterThan(MAX_PREFIX_WORDS);
+    const read = (text: string) => {
+      const session = new Recording(store);
+      session.page({ filter: { text }, sort: 'UPDATED_DESC', limit: 20 });
+      return session.sql.filter((sql) => sql.startsWith('SELECT d.*'));
+    };
+    const params: unknown[][] = [];
+    const spy = new (class extends Recording {
+      override all<T>(sql: string, p: unknown[]): T[] { if (sql.startsWith('SELECT d.*')) params.push(p); return super.all<T>(sql, p); }
+    })(store);
+    spy.page({ filter: { text: 'data' }, sort: 'UPDATED_DESC', limit: 20 });
+    expect(params[0][0]).toBe(`(${vocabulary('data').map((w) => `"${w}"`).join(' OR ')})`);
+    expect(read('data')[0]).toContain('EXISTS (SELECT 1 FROM datasets_fts_en');
+    expect(read('s')[0]).toContain('+d.rowid IN (SELECT rowid FROM datasets_fts_en');
+  });
+
+  it('keeps the prefix for relevance, whose scores treat a prefix as one phrase', () => {
+    const params: unknown[][] = [];
+    const spy = new (class extends Recording {
+      override all<T>(sql: string, p: unknown[]): T[] { params.push(p); return super.all<T>(sql, p); }
+    })(store);
+    spy.page({ filter: { text: 'data' }, sort: 'RELEVANCE', limit: 20 });
+    expect(params.at(-1)![0]).toBe('"data"*');
+  });
+});
+
+describe('pages and counts of lists without an index for their sort', () => {
+  const cases: Array<{ name: string; filter: DatasetFilterInput; test: (r: DatasetRow) => boolean }> = [
+    { name: 'types [MODEL]', filter: { types: ['MODEL'] }, test: (r) => r.type === 'MODEL' },
+    {
+      name: 'securityLevels [IMPORTANT] + dataOrigins [PERSONAL]',
+      filter: { securityLevels: ['IMPORTANT'], dataOrigins: ['PERSONAL'] },
+      test: (r) => r.security_level === 'IMPORTANT' && r.data_origin === 'PERSONAL',
+    },
+    {
+      name: 'delivery [API] + personalInfo [NONE]',
+      filter: { delivery: ['API'], personalInfo: ['NONE'] },
+      test: (r) => r.delivery === 'API' && r.personal_info === 'NONE',
+    },
+    {
+      name: 'dataOrigins [PERSONAL, ENTERPRISE] + delivery [SANDBOX] + a price bound',
+      filter: { dataOrigins: ['PERSONAL', 'ENTERPRISE'], delivery: ['SANDBOX'], maxPrice: '5000.00' },
+      test: (r) => ['PERSONAL', 'ENTERPRISE'].includes(r.data_origin as string) && r.delivery === 'SANDBOX' && r.price_micros !== null && r.price_micros <= 5_000_000_000,
+    },
+  ];
+  for (const c of cases) {
+    for (const sort of SORTS) {
+      it(`returns the rows and order of the definition across pages, and the count: ${c.name}, ${sort}`, () => {
+        const want = expected(c.test, sort);
+        expect(want.length).toBeGreaterThan(5);
+        expect(walk(c.filter, sort, 23).ids).toEqual(want);
+        expect(store.session().count(c.filter)).toBe(want.length);
+      });
+    }
+  }
+
+  it('answers a page whose lists keep no row with no statement, and counts lists alone without SQL', () => {
+    const none = all.find((r) => r.type === 'MODEL')!;
+    const absentModel = ['FREE', 'ANNUAL', 'PER_CALL', 'NEGOTIABLE', 'ONE_TIME', 'MONTHLY', 'PER_THOUSAND_RECORDS']
+      .find((m) => !all.some((r) => r.type === 'MODEL' && r.price_model === m));
+    expect(none).toBeDefined();
+    const session = new Recording(store);
+    expect(session.count({ delivery: ['API'], personalInfo: ['NONE'], categories: ['TELECOM'] }))
+      .toBe(all.filter((r) => r.delivery === 'API' && r.personal_info === 'NONE' && r.category === 'TELECOM').length);
+    expect(session.sql).toEqual([]);
+    if (absentModel) {
+      expect(session.page({ filter: { types: ['MODEL'], pricingModels: [absentModel], securityLevels: ['GENERAL'] }, sort: 'TITLE_ASC', limit: 5 })).toEqual([]);
+      expect(session.sql).toEqual([]);
+    }
+  });
+
+  it('walks a price order pricing model by pricing model, skipping the models the lists keep no row of', () => {
+    const filter = { securityLevels: ['IMPORTANT'], dataOrigins: ['PERSONAL'] };
+    const models = new Set(all.filter((r) => r.security_level === 'IMPORTANT' && r.data_origin === 'PERSONAL').map((r) => r.price_model));
+    const session = new Recording(store);
+    session.page({ filter, sort: 'PRICE_DESC', limit: 20 });
+    const [sql] = session.sql;
+    if (sql.includes('UNION ALL')) {
+      expect(sql.split('INDEXED BY ix_model_price_desc_facets').length - 1).toBe(models.size);
+    } else {
+      expect(sql).toMatch(/INDEXED BY ix_(origin|security)_updated/);
+    }
+  });
+});
+
+describe('aggregates kept through price changes', () => {
+  const GROUPS = ['CATEGORY', 'PROVIDER_KIND', 'PRICING_MODEL', 'SECURITY_LEVEL', 'EXCHANGE'] as const;
+  const COLUMNS = { CATEGORY: 'category', PROVIDER_KIND: 'provider_kind', PRICING_MODEL: 'price_model', SECURITY_LEVEL: 'security_level', EXCHANGE: "'bj'" };
+  const scan = (db: DatasetStore['db'], groupBy: (typeof GROUPS)[number]) =>
+    (db.prepare(`SELECT ${COLUMNS[groupBy]} AS "group", price_bucket AS bucket, count(*) AS n, min(price_micros) AS minMicros,
+      max(price_micros) AS maxMicros FROM datasets GROUP BY 1, 2`).all() as StatsRow[])
+      .sort((a, b) => `${a.group}/${a.bucket}`.localeCompare(`${b.group}/${b.bucket}`));
+  const sorted = (rows: StatsRow[]) => [...rows].sort((a, b) => `${a.group}/${a.bucket}`.localeCompare(`${b.group}/${b.bucket}`));
+
+  it('keeps the unfiltered statistics and the facet counts exact through hundreds of price changes', () => {
+    const changing = new DatasetStore('bj', ':memory:');
+    try {
+      changing.ingest(generateDatasets({ exchange: 'bj', divisionCode: '110000', count: 1500 }));
+      for (const g of GROUPS) changing.session().stats(null, g);
+      changing.session().count({ types: ['MODEL'], delivery: ['API'] });
+      const rows = changing.db.prepare('SELECT id, price_micros FROM datasets ORDER BY rowid').all() as Array<{ id: string; price_micros: number | null }>;
+      // A deterministic walk of changes: to a cell's min or max (removing a bound), to FREE and NEGOTIABLE and
+      // back, to prices in the same bucket, and to the price a listing already has.
+      let seed = 7;
+      const next = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+      const prices = [...new Set(rows.map((r) => r.price_micros).filter((m): m is number => m !== null && m > 0))];
+      for (let i = 0; i < 400; i++) {
+        const row = rows[next(40)]; // few listings, changed many times: bounds of the same cells move again and again
+        const kind = next(5);
+        if (kind === 0) changing.updatePrice(row.id, 'FREE', '0.00');
+        else if (kind === 1) changing.updatePrice(row.id, 'NEGOTIABLE', null);
+        else {
+          const micros = prices[next(prices.length)] + (kind === 2 ? 0 : next(3));
+          changing.updatePrice(row.id, (['PER_CALL', 'ANNUAL', 'ONE_TIME'] as const)[next(3)], (micros / 1e6).toFixed(6).replace(/0+$/, '').replace(/\.$/, '.00'));
+        }
+        if (i % 50 === 49) {
+          for (const g of GROUPS) expect(sorted(changing.session().stats(null, g))).toEqual(scan(changing.db, g));
+          expect(changing.facets()).toEqual(FacetCounts.read(changing.db));
+        }
+      }
+      for (const g of GROUPS) expect(sorted(changing.session().stats(null, g))).toEqual(scan(changing.db, g));
+    } finally {
+      changing.close();
+    }
+  });
+
+  it('answers the unfiltered statistics after a price change without a statement', () => {
+    store.session().stats(null, 'CATEGORY');
+    const row = all[5];
+    store.updatePrice(row.id, 'ONE_TIME', '123.45');
+    const session = new Recording(store);
+    const rows = session.stats(null, 'CATEGORY');
+    expect(session.sql).toEqual([]);
+    expect(sorted(rows)).toEqual(scan(store.db, 'CATEGORY'));
+    all = store.db.prepare('SELECT * FROM datasets').all() as DatasetRow[];
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { StoreSession, type DatasetStore } from '../../subgraphs/exchange/store/DatasetStore.ts';
+import { FacetCounts } from '../../subgraphs/exchange/store/FacetCounts.ts';
 
 export interface RecordedStatement {
   sql: string;
@@ -29,6 +30,7 @@ export class ReadOnlyStore {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private counts: unknown;
+  private facets: FacetCounts | undefined;
 
   constructor(readonly exchangeId: string, path: string) {
     this.db = new Database(path, { readonly: true, fileMustExist: true });
@@ -47,11 +49,17 @@ export class ReadOnlyStore {
     // since the file does not change under this read-only view.
     this.counts ??= this.db.prepare('SELECT count(*) AS datasets, count(DISTINCT provider_uscc) AS providers FROM datasets').get();
     const counts = this.counts;
+    // Kept across catalog versions by the exchange (read once there too): FacetCounts as the exchange
+    // has it; the unfiltered statistics are read every time (the scan the exchange pays once).
+    this.facets ??= FacetCounts.read(this.db);
+    const facets = this.facets;
     return {
       exchangeId: this.exchangeId,
       catalogVersion: 'bench',
       aggregates: neverCached,
       counts: () => counts,
+      facets: () => facets,
+      unfilteredStats: { rows: (_groupBy: unknown, read: () => unknown) => read() },
       prepared: (sql: string) => this.prepared(sql),
     } as unknown as DatasetStore;
   }

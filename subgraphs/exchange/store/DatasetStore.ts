@@ -6,15 +6,16 @@ import { parseAmountMicros, formatMicros, MICROS_PER_UNIT } from '../../../share
 import { bucketIndexOf } from '../../../shared/sketch.ts';
 import { TABLES_SQL, INDEXES_SQL, VALUE_ORDER_INDEXES, type ValueOrderIndex } from './ddl.ts';
 import { chineseBigramText } from './chineseText.ts';
-import { filterSql, withoutList, FTS_RANK, type DatasetFilterInput, type FilterSql, type ListFilter } from './filterSql.ts';
+import { filterSql, withoutList, ftsPhrase, FTS_RANK, type DatasetFilterInput, type FilterSql, type ListFilter } from './filterSql.ts';
+import { FacetCounts, isFacetColumn } from './FacetCounts.ts';
+import { UnfilteredStats, ZERO_BUCKET, GROUP_COLUMNS, type StatsRow } from './UnfilteredStats.ts';
+
+export { ZERO_BUCKET, type StatsRow };
 
 const FTS_TABLES = ['datasets_fts_zh', 'datasets_fts_en'] as const;
 /** FTS5's in-memory buffer of new terms during a bulk load: more than a 250,000-row load needs (~300 MB). */
 const BULK_FTS_HASH_BYTES = 1024 * 1024 * 1024;
 const DEFAULT_FTS_HASH_BYTES = 1024 * 1024;
-
-/** Bucket of a zero amount (FREE): below every real bucket index, so zeros group apart. */
-export const ZERO_BUCKET = -1_000_000;
 
 export type DatasetRow = Record<string, unknown> & {
   rowid: number; id: string; title: string; updated_ms: number; price_asc: number; price_desc: number;
@@ -36,8 +37,6 @@ export interface PageQuery {
   columns?: readonly string[] | null;
 }
 
-export interface StatsRow { group: string; bucket: number | null; n: number; minMicros: number | null; maxMicros: number | null }
-
 /**
  * One exchange's catalog in SQLite. Reads go through a StoreSession, which counts the statements it
  * runs, so a test can prove that a GraphQL request costs a fixed number of SQL statements.
@@ -47,13 +46,16 @@ export class DatasetStore {
   /** Prepared statements by SQL text; bounded, since the text varies with the shape of the filter. */
   private readonly statements = new LRUCache<string, Database.Statement>({ max: 500 });
   private version: { created: string; counter: number };
-  private countsCache: { version: string; datasets: number; providers: number } | null = null;
+  private countsCache: { datasets: number; providers: number } | null = null;
   /**
    * Results of the aggregate reads (totalCount, statistics), by catalog version and statement: a broad
    * filter's count scans tens of thousands of rows, and dashboards ask the same one again and again.
    * A data change moves the version, so an entry is never stale.
    */
   readonly aggregates = new LRUCache<string, { value: unknown }>({ max: 2000 });
+  /** Statistics of the whole catalog, kept exact through price changes (see UnfilteredStats). */
+  readonly unfilteredStats: UnfilteredStats;
+  private facetCounts: FacetCounts | null = null;
 
   constructor(readonly exchangeId: string, path: string) {
     this.db = new Database(path);
@@ -69,6 +71,13 @@ export class DatasetStore {
     const created = this.meta('created') ?? Date.now().toString(36);
     this.setMeta('created', created);
     this.version = { created, counter: Number(this.meta('version') ?? '0') };
+    this.unfilteredStats = new UnfilteredStats(this.db, exchangeId);
+  }
+
+  /** Listings per combination of enum values, read on first use and kept exact (see FacetCounts). */
+  facets(): FacetCounts {
+    this.facetCounts ??= FacetCounts.read(this.db);
+    return this.facetCounts;
   }
 
   private meta(key: string): string | undefined {
@@ -161,12 +170,15 @@ export class DatasetStore {
     this.db.pragma(`cache_size = ${Number(cacheSize)}`);
     this.db.exec('ANALYZE');
     this.statements.clear();
+    this.facetCounts = null;
+    this.countsCache = null;
+    this.unfilteredStats.clear();
     return count;
   }
 
   /** Changes a listing's price, appends it to the history and bumps the catalog version, atomically. */
   updatePrice(id: string, model: PricingModel, amount: string | null, now = new Date()): DatasetRow | undefined {
-    return this.db.transaction(() => {
+    const change = this.db.transaction(() => {
       const row = this.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetRow | undefined;
       if (!row) return undefined;
       const micros = priceMicrosOf(id, model, amount);
@@ -177,19 +189,27 @@ export class DatasetStore {
         price_history = ?, updated_at = ?, updated_ms = ? WHERE id = ?`)
         .run(model, micros, ...priceKeys(micros), JSON.stringify(history), now.toISOString(), now.getTime(), id);
       this.bumpVersion();
-      return this.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetRow;
+      return { before: row, after: this.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetRow };
     })();
+    if (!change) return undefined;
+    // Committed: the aggregates kept across versions follow the one listing that moved.
+    this.facetCounts?.move(change.before, change.after);
+    this.unfilteredStats.priceChanged(change.before, change.after);
+    return change.after;
   }
 
   session(): StoreSession {
     return new StoreSession(this);
   }
 
-  /** Dataset and provider counts, cached until the catalog version changes. */
+  /**
+   * Dataset and provider counts, cached until the next load: a price change moves the catalog version
+   * but changes neither (a page's choice of text access reads the size, see VERY_COMMON_TEXT_SHARE).
+   */
   counts(session: StoreSession): { datasets: number; providers: number } {
-    if (this.countsCache?.version !== this.catalogVersion) {
+    if (!this.countsCache) {
       const row = session.get<{ d: number; p: number }>('SELECT count(*) AS d, count(DISTINCT provider_uscc) AS p FROM datasets', []);
-      this.countsCache = { version: this.catalogVersion, datasets: row!.d, providers: row!.p };
+      this.countsCache = { datasets: row!.d, providers: row!.p };
     }
     return this.countsCache;
   }
@@ -242,6 +262,15 @@ export const VERY_COMMON_TEXT_SHARE = 0.05;
 
 /** How a text match is joined to the rows: see COMMON_TEXT_MATCHES and VERY_COMMON_TEXT_SHARE. */
 type TextAccess = 'matches-first' | 'in-order' | 'probe';
+
+/**
+ * A word prefix standing for at most this many indexed words is rewritten as those words (see
+ * StoreSession.withWholeWords): a test of one row then seeks each word's list, which stays cheap for a few.
+ */
+export const MAX_PREFIX_WORDS = 8;
+
+/** What reading a row costs in tests of an index entry (~3 µs and ~0.2 µs at 250,000 rows): see listPath. */
+const ROW_READ_PER_INDEX_ENTRY = 15;
 
 /** At most this many values of one list are read as separate ordered ranges (one subquery each). */
 export const MAX_VALUE_RANGES = 32;
@@ -304,12 +333,6 @@ function valueRangesFor(where: FilterSql, sort: DatasetSort): { list: ListFilter
   return null;
 }
 
-const GROUP_COLUMNS: Record<Exclude<StatsGroup, 'EXCHANGE'>, string> = {
-  CATEGORY: 'd.category',
-  PROVIDER_KIND: 'd.provider_kind',
-  PRICING_MODEL: 'd.price_model',
-  SECURITY_LEVEL: 'd.security_level',
-};
 
 /** A request's view of the store: every statement it runs is counted. */
 export class StoreSession {
@@ -329,17 +352,62 @@ export class StoreSession {
 
   /** Rows of one keyset page (limit + 1 rows at most, so the caller sees whether more follow). */
   page(query: PageQuery): DatasetRow[] {
-    const where = filterSql(query.filter, this.store.exchangeId);
-    if (where.matchesNothing) return [];
-    const ranges = valueRangesFor(where, query.sort);
-    if (ranges) return this.pageByValueRanges(where, ranges, query);
+    const parsed = filterSql(query.filter, this.store.exchangeId);
+    if (parsed.matchesNothing) return [];
+    // Relevance scores a prefix as one phrase (bm25 of its union): whole words would score otherwise.
+    const where = query.sort === 'RELEVANCE' ? parsed : this.withWholeWords(parsed);
+    const path = this.listPath(where, query);
+    if (path?.kind === 'empty') return [];
+    if (path?.kind === 'ranges') return this.pageByValueRanges(where, path, query);
     const source = sourceSql(where, query.sort, this.textAccess(where, query.sort));
+    if (path?.kind === 'lead') source.from = `${source.from} INDEXED BY ${path.index}`;
     const keyset = keysetCondition(query.sort, source.rank, query.after);
     const conditions = keyset ? [...source.conditions, keyset.sql] : source.conditions;
     const columns = query.columns ? query.columns.map((c) => `d.${c}`).join(', ') : 'd.*';
     const sql = `SELECT ${columns}, ${source.rank} AS rank FROM ${source.from} ${whereSql(conditions)}
       ORDER BY ${orderSql(query.sort, source.rank)} LIMIT ?`;
     return this.all<DatasetRow>(sql, [...source.fromParams, ...source.whereParams, ...(keyset?.params ?? []), query.limit + 1]);
+  }
+
+  /**
+   * How a page filtered by lists (and no text, provider or product code) is read, from the number of rows
+   * each way would visit, counted with FacetCounts (exact per list, an estimate for the walks):
+   * - `ranges`: ordered ranges of a (column, sort key, id) index per value (pageByValueRanges). A listed
+   *   column with such an index for the sort comes first (valueRangesFor). Otherwise, for a price order,
+   *   the ranges of the pricing models the lists keep any row of: a walk of about (limit + 1) / share rows
+   *   per model, which never passes the thousands of FREE rows heading the price order when the lists keep
+   *   none of them (types [MODEL]: 50-90 ms walking the price index, 2 ms by models).
+   * - `lead`: the rows of the list with the fewest (through its own index), tested and sorted, when that is
+   *   fewer rows than the walk (securityLevels [IMPORTANT] + dataOrigins [PERSONAL], 674 rows of 250,000:
+   *   300 ms walking the price index, 5,000 rows read from the origin's index).
+   * - `empty`: the lists keep no row at all.
+   * - null: the general path (SQLite's plan).
+   */
+  private listPath(where: FilterSql, query: PageQuery): { kind: 'ranges'; list: ListFilter; index: ValueOrderIndex } | { kind: 'lead'; index: string } | { kind: 'empty' } | null {
+    const ranges = valueRangesFor(where, query.sort);
+    if (ranges) return { kind: 'ranges', ...ranges };
+    if (query.sort === 'RELEVANCE' || where.matches.length > 0 || where.hasEquality || where.lists.length === 0) return null;
+    if (!where.lists.every((l) => isFacetColumn(l.column))) return null;
+    const facets = this.store.facets();
+    const kept = facets.count(where.lists);
+    if (kept === 0) return { kind: 'empty' };
+    const leads = where.lists.map((list) => ({ list, rows: facets.count([list]), index: VALUE_ORDER_INDEXES.find((i) => i.column === list.column && i.sort === 'UPDATED_DESC')?.index }));
+    const lead = leads.filter((l) => l.index).sort((a, b) => a.rows - b.rows)[0];
+    const wanted = query.limit + 1;
+    const byModel = VALUE_ORDER_INDEXES.find((i) => i.column === 'price_model' && i.sort === query.sort);
+    if (byModel) {
+      // The walk's worst case: every index entry of the pricing models the lists keep rows of (prices go
+      // with the other columns, so its expected length says little), each tested in the index.
+      const rows = facets.countBy([], 'price_model');
+      const models = [...facets.countBy(where.lists, 'price_model').keys()];
+      const walk = models.reduce((sum, model) => sum + (rows.get(model) ?? 0), 0);
+      if (!lead || walk <= ROW_READ_PER_INDEX_ENTRY * lead.rows) {
+        return { kind: 'ranges', list: { column: 'price_model', values: models, condition: -1, param: -1 }, index: byModel };
+      }
+    } else if (lead && lead.rows >= (wanted * this.store.counts(this).datasets) / kept) {
+      return null;
+    }
+    return lead ? { kind: 'lead', index: lead.index! } : null;
   }
 
   /**
@@ -353,6 +421,7 @@ export class StoreSession {
    */
   private pageByValueRanges(where: FilterSql, ranges: { list: ListFilter; index: ValueOrderIndex }, query: PageQuery): DatasetRow[] {
     const { list, index } = ranges;
+    // A list the filter does not hold (condition -1, see listPath) leaves every condition in place.
     const rest = withoutList(where, list);
     const keyset = keysetCondition(query.sort, '0.0', query.after);
     const conditions = [`d.${list.column} = ?`, ...rest.conditions, ...(keyset ? [keyset.sql] : [])];
@@ -362,6 +431,39 @@ export class StoreSession {
     const sql = `SELECT * FROM (${list.values.map(() => branch).join(' UNION ALL ')}) d ORDER BY ${order} LIMIT ?`;
     const params = list.values.flatMap((value) => [value, ...rest.params, ...(keyset?.params ?? []), query.limit + 1]);
     return this.all<DatasetRow>(sql, [...params, query.limit + 1]);
+  }
+
+  /**
+   * The filter with each English word prefix of few words ("data"*: data, datai, dataset) rewritten as
+   * those whole words (`("data" OR "datai" OR "dataset")`): the same rows, and a very common one can then
+   * be tested row by row (see VERY_COMMON_TEXT_SHARE), which a prefix cannot. The words come from the
+   * index's vocabulary (a range of terms, ~1 ms, cached per catalog version). Only a last word of ASCII
+   * letters and digits is rewritten: its indexed form is its lower case, as the tokenizer folds it.
+   */
+  private withWholeWords(where: FilterSql): FilterSql {
+    if (!where.matches.some((m) => m.prefixPhrases)) return where;
+    const matches = where.matches.map((m) => {
+      if (!m.prefixPhrases) return m;
+      const phrases = m.prefixPhrases.map((words) => {
+        const last = words[words.length - 1].toLowerCase();
+        const whole = /^[a-z0-9]+$/.test(last) ? this.wordsStartingWith(last) : null;
+        if (!whole || whole.length === 0) return `${ftsPhrase(words.join(' '))}*`;
+        const alternatives = whole.map((word) => ftsPhrase([...words.slice(0, -1), word].join(' ')));
+        return alternatives.length === 1 ? alternatives[0] : `(${alternatives.join(' OR ')})`;
+      });
+      return { table: m.table, query: phrases.join(' AND ') };
+    });
+    return { ...where, matches };
+  }
+
+  /** The indexed English words starting with `prefix` (ASCII), or null when there are more than MAX_PREFIX_WORDS. */
+  private wordsStartingWith(prefix: string): string[] | null {
+    // Every term starting with the prefix, and only those, lies in [prefix, prefix with its last character + 1).
+    const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const sql = 'SELECT term FROM datasets_fts_en_vocab WHERE term >= ? AND term < ? LIMIT ?';
+    const params = [prefix, end, MAX_PREFIX_WORDS + 1];
+    const words = this.aggregate(sql, params, () => this.all<{ term: string }>(sql, params).map((r) => r.term));
+    return words.length > MAX_PREFIX_WORDS ? null : words;
   }
 
   /** How a sorted page joins its text matches: by how many rows match (cached per catalog version). */
@@ -390,8 +492,12 @@ export class StoreSession {
   }
 
   count(filter: DatasetFilterInput | null | undefined): number {
-    const where = filterSql(filter, this.store.exchangeId);
-    if (where.matchesNothing) return 0;
+    const parsed = filterSql(filter, this.store.exchangeId);
+    if (parsed.matchesNothing) return 0;
+    const where = this.withWholeWords(parsed);
+    // Lists alone: FacetCounts knows the count (two lists on two columns would scan the table).
+    if (where.matches.length === 0 && where.conditions.length === where.lists.length && where.lists.length > 0
+      && where.lists.every((l) => isFacetColumn(l.column))) return this.store.facets().count(where.lists);
     // Text alone: the text index knows the count without visiting a single row.
     if (where.conditions.length === 0 && where.matches.length === 1) return this.textMatches(where.matches[0].table, where.matches[0].query);
     const source = sourceSql(where, 'UPDATED_DESC');
@@ -442,13 +548,15 @@ export class StoreSession {
     const where = filterSql(filter, this.store.exchangeId);
     if (where.matchesNothing) return [];
     const source = sourceSql(where, 'UPDATED_DESC');
-    const groupColumn = groupBy === 'EXCHANGE' ? '?' : GROUP_COLUMNS[groupBy];
+    const groupColumn = groupBy === 'EXCHANGE' ? '?' : `d.${GROUP_COLUMNS[groupBy]}`;
     const groupParams = groupBy === 'EXCHANGE' ? [this.store.exchangeId] : [];
     const sql = `SELECT ${groupColumn} AS "group", d.price_bucket AS bucket, count(*) AS n,
         min(d.price_micros) AS minMicros, max(d.price_micros) AS maxMicros
       FROM ${source.from} ${whereSql(source.conditions)}
       GROUP BY 1, 2`;
     const params = [...groupParams, ...source.fromParams, ...source.whereParams];
-    return this.aggregate(sql, params, () => this.all<StatsRow>(sql, params));
+    const read = () => this.all<StatsRow>(sql, params);
+    if (source.conditions.length === 0 && source.fromParams.length === 0) return this.store.unfilteredStats.rows(groupBy, read);
+    return this.aggregate(sql, params, read);
   }
 }

@@ -57,6 +57,11 @@ export type FtsTable = 'datasets_fts_zh' | 'datasets_fts_en';
 export interface FtsMatch {
   table: FtsTable;
   query: string;
+  /**
+   * English index only: the words of each phrase of `query` (in order; each phrase matches its last word
+   * as a prefix). The store may rewrite a prefix into the few whole words it stands for (DatasetStore).
+   */
+  prefixPhrases?: string[][];
 }
 
 /** bm25 column weights per index: titles count most, then keywords, then descriptions. */
@@ -116,7 +121,7 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
     // Other words: word-prefix phrases over the English index ("vaccin" finds "vaccination").
     // FTS syntax never reaches SQLite from the user: every piece is rebuilt from letters and digits.
     const chinese = new Set<string>();
-    const english = new Set<string>();
+    const english = new Map<string, string[]>();
     const singles = new Set<string>();
     for (const term of terms) {
       for (const run of hanRuns(term)) {
@@ -124,7 +129,7 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
         else singles.add(run);
       }
       const words = term.split(HAN).join(' ').match(WORD) ?? [];
-      if (words.length > 0) english.add(`${ftsPhrase(words.join(' '))}*`);
+      if (words.length > 0) english.set(`${ftsPhrase(words.join(' '))}*`, words);
     }
     // Every piece costs an index lookup, and a single character a scan of every row: both are bounded.
     if (chinese.size + english.size + singles.size > MAX_TEXT_TERMS) {
@@ -137,7 +142,7 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
       out.conditions.push(`(${CHINESE_COLUMNS.map((c) => `d.${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
       for (let i = 0; i < CHINESE_COLUMNS.length; i++) out.params.push(likePattern(single));
     }
-    if (english.size > 0) out.matches.push({ table: 'datasets_fts_en', query: [...english].join(' AND ') });
+    if (english.size > 0) out.matches.push({ table: 'datasets_fts_en', query: [...english.keys()].join(' AND '), prefixPhrases: [...english.values()] });
     if (chinese.size > 0) out.matches.push({ table: 'datasets_fts_zh', query: [...chinese].join(' AND ') });
   }
 

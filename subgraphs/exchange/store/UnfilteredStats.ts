@@ -1,0 +1,95 @@
+import type Database from 'better-sqlite3';
+import type { StatsGroup } from '../../../shared/domain.ts';
+
+/** Per group and price bucket: the count, min and max (as StoreSession.stats returns them). */
+export interface StatsRow { group: string; bucket: number | null; n: number; minMicros: number | null; maxMicros: number | null }
+
+/** Bucket of a zero amount (FREE): below every real bucket index, so zeros group apart. */
+export const ZERO_BUCKET = -1_000_000;
+
+/** The column each grouping reads; EXCHANGE is one group, the exchange's id. */
+export const GROUP_COLUMNS: Record<Exclude<StatsGroup, 'EXCHANGE'>, string> = {
+  CATEGORY: 'category',
+  PROVIDER_KIND: 'provider_kind',
+  PRICING_MODEL: 'price_model',
+  SECURITY_LEVEL: 'security_level',
+};
+
+type Row = Record<string, unknown>;
+
+/**
+ * The statistics of the whole catalog (no filter) per grouping, read once by one scan (50-90 ms at
+ * 250,000 rows) and then kept exact through price changes, so a dashboard's first unfiltered priceStats
+ * after a change costs nothing. A price change moves one listing from one (group, bucket) cell to another:
+ * the count moves by one and a new value widens min and max, all exact. Removing a cell's min or max is
+ * the one case arithmetic cannot answer: that cell's min and max are read again from its rows, found
+ * through the price index between the cell's old bounds (all of its rows lie there, and rows of other
+ * buckets never do: a bucket is a range of prices). A load starts over (DatasetStore.ingest).
+ */
+export class UnfilteredStats {
+  private readonly byGroup = new Map<StatsGroup, Map<string, StatsRow>>();
+
+  constructor(private readonly db: Database.Database, private readonly exchangeId: string) {}
+
+  /** The rows of a grouping: kept ones, or `read()`'s (the full scan), which are then kept. */
+  rows(groupBy: StatsGroup, read: () => StatsRow[]): StatsRow[] {
+    let cells = this.byGroup.get(groupBy);
+    if (!cells) {
+      cells = new Map(read().map((r) => [cellKey(r.group, r.bucket), { ...r }]));
+      this.byGroup.set(groupBy, cells);
+    }
+    return [...cells.values()].map((r) => ({ ...r }));
+  }
+
+  /** One listing's price changed from `before` to `after` (rows of the datasets table), already committed. */
+  priceChanged(before: Row, after: Row): void {
+    for (const [groupBy, cells] of this.byGroup) {
+      // Cannot happen while every change comes through here; if it did, the grouping is read again.
+      if (!this.move(groupBy, cells, before, after)) this.byGroup.delete(groupBy);
+    }
+  }
+
+  private move(groupBy: StatsGroup, cells: Map<string, StatsRow>, before: Row, after: Row): boolean {
+    {
+      const groupOf = (row: Row) => (groupBy === 'EXCHANGE' ? this.exchangeId : String(row[GROUP_COLUMNS[groupBy]]));
+      const removed = cellKey(groupOf(before), before.price_bucket as number | null);
+      const old = cells.get(removed);
+      if (!old) return false;
+      old.n -= 1;
+      const oldMicros = before.price_micros as number | null;
+      const boundRemoved = old.bucket !== null && old.bucket !== ZERO_BUCKET && (oldMicros === old.minMicros || oldMicros === old.maxMicros);
+      if (old.n === 0) cells.delete(removed);
+
+      const added = cellKey(groupOf(after), after.price_bucket as number | null);
+      const micros = after.price_micros as number | null;
+      const cell = cells.get(added) ?? { group: groupOf(after), bucket: after.price_bucket as number | null, n: 0, minMicros: micros, maxMicros: micros };
+      cell.n += 1;
+      if (micros !== null) {
+        cell.minMicros = Math.min(cell.minMicros ?? micros, micros);
+        cell.maxMicros = Math.max(cell.maxMicros ?? micros, micros);
+      }
+      cells.set(added, cell);
+
+      return !(boundRemoved && old.n > 0) || this.readBounds(groupBy, old);
+    }
+  }
+
+  /** A cell's min and max read from its rows, which all lie within its current bounds. */
+  private readBounds(groupBy: StatsGroup, cell: StatsRow): boolean {
+    const groupTest = groupBy === 'EXCHANGE' ? '' : ` AND ${GROUP_COLUMNS[groupBy]} = ?`;
+    const row = this.db.prepare(`SELECT count(*) AS n, min(price_micros) AS lo, max(price_micros) AS hi FROM datasets
+      WHERE price_micros BETWEEN ? AND ? AND price_bucket = ?${groupTest}`)
+      .get(cell.minMicros, cell.maxMicros, cell.bucket, ...(groupBy === 'EXCHANGE' ? [] : [cell.group])) as { n: number; lo: number; hi: number };
+    cell.minMicros = row.lo;
+    cell.maxMicros = row.hi;
+    return row.n === cell.n;
+  }
+
+  clear(): void {
+    this.byGroup.clear();
+  }
+}
+
+function cellKey(group: string, bucket: number | null): string {
+  return `${group}\u0000${bucket}`;
+}
