@@ -1,6 +1,6 @@
 /**
  * Where a gateway's CPU goes, per request: `npx tsx bench/diagnose/gatewayProfile.ts [--seconds 8] [--connections 10]
- * [--per-exchange 20000] [--exchanges 1|4]`
+ * [--per-exchange 20000] [--exchanges 1|4] [--warm]` (--warm: the identical query our response cache answers)
  *
  * Starts providers and the exchanges, then plain @apollo/gateway (over one exchange) and our gateway (over
  * one or four), each under the V8 CPU profiler (bench/diagnose/profiledEntry.ts). Each is loaded in turn with
@@ -21,6 +21,7 @@ import { runLoad } from '../lib/load.ts';
 import { markdownTable } from '../lib/markdown.ts';
 import { BenchResources, seedCatalog, startExchange, startProviders, startOurGateway, startPlainGateway } from '../lib/stack.ts';
 import { DISTINCT_QUERY, distinctVariables } from '../suites/gatewayThroughput.ts';
+import { CACHE_QUERY } from '../suites/cacheThroughput.ts';
 
 interface CpuProfile {
   nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
     options: {
       seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '10' },
       'per-exchange': { type: 'string', default: '20000' }, exchanges: { type: 'string', default: '1' },
+      warm: { type: 'boolean', default: false },
     },
   });
   const seconds = Number(values.seconds);
@@ -122,7 +124,8 @@ async function main(): Promise<void> {
     for (const c of contenders) {
       const pid = c.service.child.pid!;
       const load = await runLoad({
-        url: c.service.url, query: DISTINCT_QUERY, variablesFor: distinctVariables, connections, durationS: seconds, warmupS: 3,
+        // --warm: the cache suite's identical anonymous query, answered by our response cache after the first.
+        url: c.service.url, query: values.warm ? CACHE_QUERY : DISTINCT_QUERY, variablesFor: values.warm ? () => ({}) : distinctVariables, connections, durationS: seconds, warmupS: 3,
         beforeMeasured: () => process.kill(pid, 'SIGUSR2'),
       });
       process.kill(pid, 'SIGUSR2');

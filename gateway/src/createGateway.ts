@@ -125,10 +125,17 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     },
   });
   /** Changes whenever any exchange's catalog version or epoch changes or becomes known, and when the set changes. */
-  const catalogToken = (): string => stableHash(directory.all().map((exchange) => {
-    const scope = versions.scope(exchange.id);
-    return scope ? `${exchange.id}=${scope.catalogVersion}.${scope.epoch}` : `${exchange.id}=?`;
-  }));
+  let lastScopes = '';
+  let lastToken = '';
+  const catalogToken = (): string => {
+    const scopes = directory.all().map((exchange) => {
+      const scope = versions.scope(exchange.id);
+      return scope ? `${exchange.id}=${scope.catalogVersion}.${scope.epoch}` : `${exchange.id}=?`;
+    }).join(',');
+    // Hashed again only when a version, an epoch or the set of exchanges moved.
+    if (scopes !== lastScopes) [lastScopes, lastToken] = [scopes, stableHash(scopes)];
+    return lastToken;
+  };
   const apqStore = toKeyValueCache(cache, { prefix: 'apq:' });
   const directorySource = createDirectoryDataSource(directory);
   const gateway = new ApolloGateway({

@@ -60,12 +60,16 @@ export function responseCachePlugin<TContext extends BaseContext & { cachePolicy
         async responseForOperation(context) {
           const token = options.catalogToken();
           if (!anonymous || context.operation.operation !== 'query') return null;
-          const queryHash = context.queryHash ?? '';
+          const queryHash = context.queryHash;
+          if (!queryHash) return null;
           let isVolatile = volatile.get(queryHash);
           if (isVolatile === undefined) volatile.set(queryHash, (isVolatile = selectsVolatileField(context.document, context.schema)));
           if (isVolatile) return null;
           tokenAtStart = token;
-          key = `response:${token}:${stableHash({ query: context.request.query ?? context.queryHash, variables: context.request.variables ?? {}, operationName: context.request.operationName ?? null })}`;
+          // Apollo has hashed the query text already (queryHash, SHA-256); only variables still need one.
+          const variables = context.request.variables ?? {};
+          const rest = Object.keys(variables).length > 0 ? stableHash({ variables, operationName: context.request.operationName ?? null }) : (context.request.operationName ?? '');
+          key = `response:${token}:${queryHash}:${rest}`;
           const hit = await options.cache.get(key);
           if (hit === null) {
             options.metrics.miss('response');

@@ -1,4 +1,4 @@
-import { GraphQLError, getNamedType, isLeafType, type ValidationRule } from 'graphql';
+import { GraphQLError, getNamedType, isLeafType, type DocumentNode, type ValidationRule } from 'graphql';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -11,6 +11,8 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
  */
 export const DEFAULT_MAX_QUERY_DEPTH = 15;
 export const DEFAULT_MAX_QUERY_COST = 10_000;
+/** Variable sets whose cost is remembered per document. */
+const MEMO_VARIABLE_SETS = 64;
 
 /** Lists without a `first` argument, and the most items they hold (roughly). */
 const LIST_SIZES: Record<string, number> = {
@@ -53,19 +55,31 @@ export function queryDepthRule(maxDepth: number): ValidationRule {
  * is over `maxCost`: HTTP 400, code QUERY_TOO_COSTLY, with the cost and the limit in the message.
  */
 export function queryCostPlugin<TContext extends BaseContext>(maxCost: number): ApolloServerPlugin<TContext> {
+  // The cost of a document with given variables never changes: remembered per parsed document (Apollo keeps
+  // one object per query text), for a bounded number of variable sets each, so a repeated query (a
+  // dashboard, a response-cache hit) is not walked again.
+  const costs = new WeakMap<DocumentNode, Map<string, number | null>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema, operationName }) {
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema, query: document, variables: request.variables ?? {}, operationName: operationName ?? undefined,
-              estimators: [objectCountEstimator],
-            });
-          } catch {
-            return; // bad variables: execution reports them, naming the variable
+          let byVariables = costs.get(document);
+          if (!byVariables) costs.set(document, (byVariables = new Map()));
+          const key = `${operationName ?? ''}\n${JSON.stringify(request.variables ?? {})}`;
+          let cost = byVariables.get(key);
+          if (cost === undefined) {
+            try {
+              cost = getComplexity({
+                schema, query: document, variables: request.variables ?? {}, operationName: operationName ?? undefined,
+                estimators: [objectCountEstimator],
+              });
+            } catch {
+              cost = null; // bad variables: execution reports them, naming the variable
+            }
+            if (byVariables.size >= MEMO_VARIABLE_SETS) byVariables.clear();
+            byVariables.set(key, cost);
           }
+          if (cost === null) return;
           if (cost > maxCost) {
             throw new GraphQLError(
               `query cost ${cost} is over the limit of ${maxCost} (MAX_QUERY_COST): the cost counts the objects a query may return, each list multiplied by its page size (first); ask for smaller pages or fewer nested lists`,
