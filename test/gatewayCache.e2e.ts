@@ -4,6 +4,7 @@ import { startStack, type Stack } from './helpers/stack.ts';
 import { startRedisServer, type RedisServer } from './helpers/redisServer.ts';
 import { freePort, type Service } from '../scripts/lib/processes.ts';
 import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { DEFAULT_EXCHANGES } from '../shared/domain.ts';
 
@@ -81,6 +82,27 @@ describe('gateway caches on Redis', () => {
     expect(exchangeCalls()).toBe(calls);
     expect(await metric(stack.gatewayUrl, 'gateway_shard_fetches_total', 'exchange="sh"')).toBe(fetchesBefore);
     expect(await metric(stack.gatewayUrl, 'gateway_cache_hits_total', 'layer="response"')).toBe(hitsBefore + 1);
+  });
+
+  it('answers a hit byte for byte the same whether asked by query text or by its persisted-query hash', async () => {
+    const query = `query Cheap($first: Int) { datasets(first: $first, sort: TITLE_ASC, filter: { exchanges: ["ty"] }) { nodes { id title } } }`;
+    const post = (body: unknown, headers: Record<string, string> = {}) => fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const first = await post({ query, variables: { first: 3 }, operationName: 'Cheap' });
+    expect(first.headers.get('x-response-cache')).toBe('miss');
+    const firstText = await first.text();
+    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    const hits = await metric(stack.gatewayUrl, 'gateway_cache_hits_total', 'layer="response"');
+    const byText = await post({ query, variables: { first: 3 }, operationName: 'Cheap' });
+    const byHash = await post({ variables: { first: 3 }, operationName: 'Cheap', extensions: { persistedQuery: { version: 1, sha256Hash } } });
+    for (const response of [byText, byHash]) {
+      expect(response.headers.get('x-response-cache')).toBe('hit');
+      expect(await response.text()).toBe(firstText);
+    }
+    expect(await metric(stack.gatewayUrl, 'gateway_cache_hits_total', 'layer="response"')).toBe(hits + 2);
+    expect(stack.proxies.ty.calls).toBe(1);
+    // Other variables, or an Authorization header: not this entry.
+    expect((await post({ query, variables: { first: 4 }, operationName: 'Cheap' })).headers.get('x-response-cache')).toBe('miss');
+    expect((await post({ query, variables: { first: 3 }, operationName: 'Cheap' }, asUser)).headers.get('x-response-cache')).toBeNull();
   });
 
   it('keeps nothing an exchange answers with Cache-Control: no-store', async () => {

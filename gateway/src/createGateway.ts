@@ -19,7 +19,7 @@ import { createCache } from './cache/createCache.ts';
 import { CatalogVersions } from './cache/CatalogVersions.ts';
 import { CachingFetcher } from './cache/CachingFetcher.ts';
 import { VersionWatcher } from './cache/VersionWatcher.ts';
-import { responseCachePlugin } from './cache/responseCachePlugin.ts';
+import { responseCachePlugin, responseCacheShortcut } from './cache/responseCachePlugin.ts';
 import { ResponsePolicy } from './cache/ResponsePolicy.ts';
 import { queryCostPlugin, queryDepthRule } from './http/queryLimits.ts';
 import { scalarLiteralsRule } from '../../shared/graphql/scalarLiteralsRule.ts';
@@ -186,6 +186,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   void probe.probeAll();
 
   const graphql = apolloHandler<GatewayContext>(apollo, {
+    ...(config.cacheDisabled ? {} : { answerBefore: responseCacheShortcut({ cache, metrics, catalogToken }) }),
     context: async (req) => {
       const requestId = String(req.headers['x-request-id'] ?? '');
       return { requestId, logger: logger.child({ requestId }), cachePolicy: new ResponsePolicy() };

@@ -6,6 +6,11 @@ export interface ApolloHandlerOptions<TContext extends BaseContext> {
   context: (req: IncomingMessage, res: ServerResponse) => Promise<TContext>;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Asked first with every parsed JSON POST body: an answer (a complete response body and its headers)
+   * is sent as it is, without Apollo Server (the gateway's response-cache hits); null goes on to Apollo.
+   */
+  answerBefore?: (req: IncomingMessage, body: unknown) => Promise<{ body: string; headers: Record<string, string> } | null>;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -64,6 +69,14 @@ export function apolloHandler<TContext extends BaseContext>(
         body = JSON.parse(bodyText);
       } catch {
         sendJson(res, 400, { errors: [{ message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+        return;
+      }
+    }
+    if (options.answerBefore && typeof body === 'object' && body !== null) {
+      const answer = await options.answerBefore(req, body);
+      if (answer) {
+        res.writeHead(200, { 'content-length': Buffer.byteLength(answer.body), ...answer.headers });
+        res.end(answer.body);
         return;
       }
     }

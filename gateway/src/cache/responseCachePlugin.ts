@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { TypeInfo, visit, visitWithTypeInfo, getNamedType, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { HeaderMap } from '@apollo/server';
 import type { Cache } from './Cache.ts';
@@ -41,6 +42,39 @@ function selectsVolatileField(document: DocumentNode, schema: GraphQLSchema): bo
 }
 
 /**
+ * The key of a response: the catalog token, Apollo's query hash (SHA-256 of the query text, or the APQ
+ * hash it verified), and a hash of the variables and operation name when there are variables.
+ */
+export function responseKey(token: string, queryHash: string, variables: Record<string, unknown>, operationName: string | null | undefined): string {
+  const rest = Object.keys(variables).length > 0 ? stableHash({ variables, operationName: operationName ?? null }) : (operationName ?? '');
+  return `response:${token}:${queryHash}:${rest}`;
+}
+
+/**
+ * The response cache's hits without Apollo Server: for an anonymous JSON POST whose key (computed as
+ * Apollo would: SHA-256 of the query text, or the request's APQ hash) holds a response, that response is
+ * the answer, as the plugin below would give it, without parsing, validating or planning again. A key holds
+ * a response only after the whole pipeline ran for that query and variables (limits checked, a query
+ * operation, no volatile field, no error), under the current catalog token. Anything else, misses included,
+ * goes on to Apollo, where the plugin counts the miss.
+ */
+export function responseCacheShortcut(options: Pick<ResponseCacheOptions, 'cache' | 'metrics' | 'catalogToken'>) {
+  return async (req: { headers: Record<string, string | string[] | undefined> }, body: unknown): Promise<{ body: string; headers: Record<string, string> } | null> => {
+    if (req.headers.authorization || typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+    const { query, variables, operationName, extensions } = body as Record<string, any>;
+    const queryHash = typeof query === 'string' ? createHash('sha256').update(query).digest('hex')
+      : typeof extensions?.persistedQuery?.sha256Hash === 'string' ? extensions.persistedQuery.sha256Hash : null;
+    if (!queryHash) return null;
+    if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
+    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
+    const hit = await options.cache.get(responseKey(options.catalogToken(), queryHash, variables ?? {}, operationName));
+    if (hit === null) return null;
+    options.metrics.hit('response');
+    return { body: `${hit}\n`, headers: { 'content-type': 'application/json; charset=utf-8', [RESPONSE_CACHE_HEADER]: 'hit' } };
+  };
+}
+
+/**
  * Whole-response cache for anonymous queries, on the gateway's store. Keys hold the operation, its
  * variables and the catalog token, so a price change on any exchange retires every cached response at once
  * (the staleness bound is the shard caches' bound). A response is kept for CACHE_TTL_SECONDS, or less when
@@ -66,10 +100,7 @@ export function responseCachePlugin<TContext extends BaseContext & { cachePolicy
           if (isVolatile === undefined) volatile.set(queryHash, (isVolatile = selectsVolatileField(context.document, context.schema)));
           if (isVolatile) return null;
           tokenAtStart = token;
-          // Apollo has hashed the query text already (queryHash, SHA-256); only variables still need one.
-          const variables = context.request.variables ?? {};
-          const rest = Object.keys(variables).length > 0 ? stableHash({ variables, operationName: context.request.operationName ?? null }) : (context.request.operationName ?? '');
-          key = `response:${token}:${queryHash}:${rest}`;
+          key = responseKey(token, queryHash, context.request.variables ?? {}, context.request.operationName);
           const hit = await options.cache.get(key);
           if (hit === null) {
             options.metrics.miss('response');
