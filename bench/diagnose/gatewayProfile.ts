@@ -125,8 +125,8 @@ async function main(): Promise<void> {
       const pid = c.service.child.pid!;
       const load = await runLoad({
         // --warm: the cache suite's identical anonymous query, answered by our response cache after the first.
-        url: c.service.url, query: values.warm ? CACHE_QUERY : DISTINCT_QUERY, variablesFor: values.warm ? () => ({}) : distinctVariables, connections, durationS: seconds, warmupS: 3,
-        beforeMeasured: () => process.kill(pid, 'SIGUSR2'),
+        url: c.service.url, query: values.warm ? CACHE_QUERY : DISTINCT_QUERY, variablesFor: values.warm ? undefined : distinctVariables, connections, durationS: seconds, warmupS: 3,
+        beforeMeasured: () => void process.kill(pid, 'SIGUSR2'),
       });
       process.kill(pid, 'SIGUSR2');
       await waitForFile(c.out);

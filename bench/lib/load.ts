@@ -18,8 +18,10 @@ export interface LoadOptions {
   durationS: number;
   /** Unmeasured seconds first, same connections; 0 for none. */
   warmupS: number;
-  /** Called after the warm-up, just before the measured run (e.g. to read CPU counters). */
-  beforeMeasured?: () => void;
+  /** Called (and awaited) after the warm-up, just before the measured run (e.g. to read CPU counters). */
+  beforeMeasured?: () => void | Promise<void>;
+  /** Extra request headers (e.g. Authorization). */
+  headers?: Record<string, string>;
   /** Per-request timeout, seconds. Default 10. */
   timeoutS?: number;
 }
@@ -57,7 +59,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const common = {
     url: options.url.replace('://localhost', '://127.0.0.1'),
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...options.headers },
     body,
     ...(variablesFor ? {
       requests: [{
@@ -70,7 +72,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     verifyBody: (responseBody: string) => !responseBody.includes('"errors"'),
   };
   if (options.warmupS > 0) await autocannon({ ...common, duration: options.warmupS });
-  options.beforeMeasured?.();
+  await options.beforeMeasured?.();
   const result = await autocannon({ ...common, duration: options.durationS });
   const durationS = result.duration > 0 ? result.duration : options.durationS;
   return {

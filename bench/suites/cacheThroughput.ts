@@ -22,7 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import autocannon from 'autocannon';
+import { MAX_LOAD_SECONDS, runLoad } from '../lib/load.ts';
 import type { Service } from '../../scripts/lib/processes.ts';
 import { freePort, REPO_ROOT } from '../../scripts/lib/processes.ts';
 import { processCpuMs, cpuMsOf } from '../lib/cpu.ts';
@@ -47,7 +47,6 @@ function missVariables(): Record<string, unknown> {
 const AUTHORIZATION = 'Bearer x';
 const WARM_TARGET = 10;
 const HIVE_TARGET = 1;
-const MAX_LOAD_SECONDS = 30;
 
 export const cacheThroughputSuite: Suite = {
   name: 'cache',
@@ -103,45 +102,18 @@ interface Measured {
   fetches: number;
 }
 
-function checkTarget(url: string): void {
-  const host = new URL(url).hostname;
-  if (host !== '127.0.0.1') throw new Error(`load tests only target 127.0.0.1, got ${url}`);
-}
-
 function headersFor(mode: Mode): Record<string, string> {
   return mode === 'anonymous' ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', authorization: AUTHORIZATION };
 }
 
 /** One bounded autocannon run (after an unmeasured warm-up) with the contender's headers and bodies. */
 async function load(contender: Contender, options: { connections: number; durationS: number; warmupS: number; beforeMeasured: () => Promise<void> }) {
-  checkTarget(contender.url);
-  if (!(options.durationS > 0 && options.durationS <= MAX_LOAD_SECONDS)) throw new Error(`duration must be in (0, ${MAX_LOAD_SECONDS}]`);
-  const query = contender.mode === 'miss' ? CACHE_MISS_QUERY : CACHE_QUERY;
-  const common = {
-    url: contender.url,
-    method: 'POST',
-    headers: headersFor(contender.mode),
-    body: JSON.stringify({ query, variables: contender.mode === 'miss' ? missVariables() : {} }),
-    ...(contender.mode === 'miss' ? {
-      requests: [{ setupRequest: (request: Record<string, unknown>) => ({ ...request, body: JSON.stringify({ query, variables: missVariables() }) }) }],
-    } : {}),
-    connections: options.connections,
-    pipelining: 1,
-    timeout: 10,
-    verifyBody: (body: string) => !body.includes('"errors"'),
-  };
-  if (options.warmupS > 0) await autocannon({ ...common, duration: options.warmupS });
-  await options.beforeMeasured();
-  const result = await autocannon({ ...common, duration: options.durationS });
-  const durationS = result.duration > 0 ? result.duration : options.durationS;
-  return {
-    reqPerSec: result.requests.total / durationS,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    total: result.requests.total,
-    failures: result.errors + result.timeouts + result.non2xx,
-    graphqlErrors: result.mismatches ?? 0,
-  };
+  const miss = contender.mode === 'miss';
+  const result = await runLoad({
+    url: contender.url, query: miss ? CACHE_MISS_QUERY : CACHE_QUERY, variablesFor: miss ? missVariables : undefined,
+    headers: headersFor(contender.mode), ...options,
+  });
+  return { ...result, failures: result.errors + result.timeouts + result.non2xx };
 }
 
 /** gateway_cache_{hits,misses}_total by layer and gateway_shard_fetches_total (all exchanges) from /metrics. */
