@@ -38,6 +38,8 @@ export interface GatewayContext {
   logger: Logger;
   /** How long the response cache may keep this request's response (restricted by the shard router). */
   cachePolicy: ResponsePolicy;
+  /** The response-cache key the shortcut already asked for and missed, if any. */
+  responseCacheMissed?: string;
 }
 
 export interface RunningGateway {
@@ -185,11 +187,12 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   // A configured exchange that could not be reached at start is OFFLINE: probe at once, not an interval later.
   void probe.probeAll();
 
+  const missedResponseKeys = new WeakMap<object, string>();
   const graphql = apolloHandler<GatewayContext>(apollo, {
-    ...(config.cacheDisabled ? {} : { answerBefore: responseCacheShortcut({ cache, metrics, catalogToken }) }),
+    ...(config.cacheDisabled ? {} : { answerBefore: responseCacheShortcut({ cache, metrics, catalogToken, missed: missedResponseKeys }) }),
     context: async (req) => {
       const requestId = String(req.headers['x-request-id'] ?? '');
-      return { requestId, logger: logger.child({ requestId }), cachePolicy: new ResponsePolicy() };
+      return { requestId, logger: logger.child({ requestId }), cachePolicy: new ResponsePolicy(), responseCacheMissed: missedResponseKeys.get(req) };
     },
   });
 

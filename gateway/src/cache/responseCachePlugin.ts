@@ -58,7 +58,10 @@ export function responseKey(token: string, queryHash: string, variables: Record<
  * operation, no volatile field, no error), under the current catalog token. Anything else, misses included,
  * goes on to Apollo, where the plugin counts the miss.
  */
-export function responseCacheShortcut(options: Pick<ResponseCacheOptions, 'cache' | 'metrics' | 'catalogToken'>) {
+export function responseCacheShortcut(options: Pick<ResponseCacheOptions, 'cache' | 'metrics' | 'catalogToken'> & {
+  /** Where a key that missed is left for the request's context (`responseCacheMissed`), so the plugin does not ask again. */
+  missed: WeakMap<object, string>;
+}) {
   return async (req: { headers: Record<string, string | string[] | undefined> }, body: unknown): Promise<{ body: string; headers: Record<string, string> } | null> => {
     if (req.headers.authorization || typeof body !== 'object' || body === null || Array.isArray(body)) return null;
     const { query, variables, operationName, extensions } = body as Record<string, any>;
@@ -67,8 +70,12 @@ export function responseCacheShortcut(options: Pick<ResponseCacheOptions, 'cache
     if (!queryHash) return null;
     if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
-    const hit = await options.cache.get(responseKey(options.catalogToken(), queryHash, variables ?? {}, operationName));
-    if (hit === null) return null;
+    const key = responseKey(options.catalogToken(), queryHash, variables ?? {}, operationName);
+    const hit = await options.cache.get(key);
+    if (hit === null) {
+      options.missed.set(req, key);
+      return null;
+    }
     options.metrics.hit('response');
     return { body: `${hit}\n`, headers: { 'content-type': 'application/json; charset=utf-8', [RESPONSE_CACHE_HEADER]: 'hit' } };
   };
@@ -83,7 +90,7 @@ export function responseCacheShortcut(options: Pick<ResponseCacheOptions, 'cache
  * the catalog token moved while it was being built. Requests with an Authorization header, and answers
  * with errors (partial results included), are never cached.
  */
-export function responseCachePlugin<TContext extends BaseContext & { cachePolicy?: ResponsePolicy }>(options: ResponseCacheOptions): ApolloServerPlugin<TContext> {
+export function responseCachePlugin<TContext extends BaseContext & { cachePolicy?: ResponsePolicy; responseCacheMissed?: string }>(options: ResponseCacheOptions): ApolloServerPlugin<TContext> {
   const volatile = new LRUCache<string, boolean>({ max: 1000 });
   return {
     async requestDidStart(start) {
@@ -101,7 +108,8 @@ export function responseCachePlugin<TContext extends BaseContext & { cachePolicy
           if (isVolatile) return null;
           tokenAtStart = token;
           key = responseKey(token, queryHash, context.request.variables ?? {}, context.request.operationName);
-          const hit = await options.cache.get(key);
+          // The shortcut has just asked for this very key and missed: no second round trip.
+          const hit = key === context.contextValue.responseCacheMissed ? null : await options.cache.get(key);
           if (hit === null) {
             options.metrics.miss('response');
             return null;
