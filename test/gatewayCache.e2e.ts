@@ -191,6 +191,73 @@ describe('gateway caches on Redis', () => {
     expect(seen).toBe(next);
   });
 
+  it('still serves a changed price within the bound while another exchange hangs', async () => {
+    // Each exchange's version is probed on its own: a probe that hangs until the timeout holds back
+    // no other exchange's. The timeout here is longer than the bound, so one shared round would miss it.
+    const poller = await stack.startGateway('poller-hang', { VERSION_POLL_MS: undefined, EXCHANGE_TIMEOUT_MS: '6000' });
+    try {
+      const id = await firstId('sh', 3);
+      const before = await priceOf(poller.url, id);
+      stack.proxies.gy.mode = 'hang';
+      await new Promise((r) => setTimeout(r, 2500)); // a poll turn has started a probe of gy that hangs
+      const next = before === '5.55' ? '6.66' : '5.55';
+      const changed = performance.now();
+      await changePrice('sh', id, next);
+      let seen: string | null = before;
+      while (seen !== next && performance.now() - changed < 7000) {
+        await new Promise((r) => setTimeout(r, 100));
+        seen = await priceOf(poller.url, id);
+      }
+      expect(seen).toBe(next);
+      expect(performance.now() - changed).toBeLessThan(5000);
+    } finally {
+      stack.proxies.gy.reset();
+      await poller.stop();
+    }
+  });
+
+  it('shares one exchange call among identical concurrent misses (single flight)', async () => {
+    for (const proxy of Object.values(stack.proxies)) proxy.delayMs = 300;
+    const fetches = await Promise.all(DEFAULT_EXCHANGES.map((e) => metric(stack.gatewayUrl, 'gateway_shard_fetches_total', `exchange="${e.id}"`)));
+    const query = `{ datasets(first: 7, sort: PRICE_DESC, filter: { types: [DATASET] }) { totalCount nodes { id } } }`;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => graphql(stack.gatewayUrl, query, {}, asUser)));
+    const first = dataOf(answers[0]);
+    for (const answer of answers) expect(dataOf(answer)).toEqual(first);
+    // One call per exchange for twenty requests, and the counter agrees with the exchanges.
+    for (const proxy of Object.values(stack.proxies)) expect(proxy.calls).toBe(1);
+    const after = await Promise.all(DEFAULT_EXCHANGES.map((e) => metric(stack.gatewayUrl, 'gateway_shard_fetches_total', `exchange="${e.id}"`)));
+    expect(after.map((n, i) => n - fetches[i])).toEqual([1, 1, 1, 1]);
+    // And the flight stored its answer: a later repeat is a hit.
+    dataOf(await graphql(stack.gatewayUrl, query, {}, asUser));
+    for (const proxy of Object.values(stack.proxies)) expect(proxy.calls).toBe(1);
+  });
+
+  it('retires a cached response when a registration changes (the directory is in responses too)', async () => {
+    const query = `{ exchanges { id name } }`;
+    await graphql(stack.gatewayUrl, query);
+    const cached = await graphql(stack.gatewayUrl, query);
+    expect(cached.headers.get('x-response-cache')).toBe('hit');
+    const bj = DEFAULT_EXCHANGES.find((e) => e.id === 'bj')!;
+    const register = (name: string) => fetch(stack.gatewayUrl.replace(/\/graphql$/, '/admin/exchanges'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+      body: JSON.stringify({ ...bj, name, url: stack.proxies.bj.url }),
+    });
+    try {
+      expect((await register('Beijing International Big Data Exchange (renamed)')).status).toBeLessThan(300);
+      for (const url of [stack.gatewayUrl, replica.url]) {
+        const deadline = performance.now() + 1500;
+        let name: string | undefined;
+        while (name !== 'Beijing International Big Data Exchange (renamed)' && performance.now() < deadline) {
+          name = ((await graphql(url, query)).data as any).exchanges.find((e: any) => e.id === 'bj').name;
+        }
+        expect(name).toBe('Beijing International Big Data Exchange (renamed)');
+      }
+    } finally {
+      expect((await register(bj.name)).status).toBeLessThan(300);
+    }
+  });
+
   it('refuses the invalidate call without the admin token', async () => {
     const url = stack.gatewayUrl.replace(/\/graphql$/, '/admin/exchanges/ty/invalidate');
     expect((await fetch(url, { method: 'POST' })).status).toBe(401);
@@ -251,14 +318,35 @@ describe('gateway caches on Redis', () => {
   it('keeps answering when Redis dies, and caches again when it returns', async () => {
     const health = async () => (await (await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/health'))).json()).cache;
     expect(await health()).toBe('redis');
+    // A steady stream of queries from four clients, anonymous and authenticated, on both replicas;
+    // Redis is killed in the middle of it.
+    let stop = false;
+    const outcomes: Array<{ ok: boolean; ms: number; detail?: string }> = [];
+    const client = async (worker: number) => {
+      for (let i = 0; !stop; i++) {
+        const started = performance.now();
+        const url = worker % 2 === 0 ? stack.gatewayUrl : replica.url;
+        const headers: Record<string, string> = worker < 2 ? asUser : {};
+        try {
+          const result = await graphql(url, `query($n: Int) { datasets(first: $n) { totalCount nodes { id } } }`, { n: 1 + (i % 5) }, headers);
+          const ok = result.errors === undefined && (result.data as any)?.datasets.totalCount === 1200;
+          outcomes.push({ ok, ms: performance.now() - started, detail: ok ? undefined : JSON.stringify(result).slice(0, 300) });
+        } catch (err) {
+          outcomes.push({ ok: false, ms: performance.now() - started, detail: String(err) });
+        }
+      }
+    };
+    const clients = [0, 1, 2, 3].map(client);
+    await new Promise((r) => setTimeout(r, 500));
+    const beforeKill = outcomes.length;
     await redis.kill();
-    for (let i = 0; i < 20; i++) {
-      const started = performance.now();
-      const result = await graphql(stack.gatewayUrl, `query($n: Int) { datasets(first: $n) { totalCount nodes { id } } }`, { n: 1 + (i % 5) }, asUser);
-      expect(result.errors).toBeUndefined();
-      expect((result.data as any).datasets.totalCount).toBe(1200);
-      expect(performance.now() - started).toBeLessThan(1500);
-    }
+    await new Promise((r) => setTimeout(r, 2500));
+    stop = true;
+    await Promise.all(clients);
+    expect(beforeKill).toBeGreaterThan(0);
+    expect(outcomes.length - beforeKill).toBeGreaterThan(8); // queries did run while Redis was dead
+    expect(outcomes.filter((o) => !o.ok).map((o) => o.detail)).toEqual([]);
+    expect(Math.max(...outcomes.map((o) => o.ms))).toBeLessThan(1500);
     expect(await health()).toBe('degraded');
     await redis.restart();
     const deadline = performance.now() + 15_000;

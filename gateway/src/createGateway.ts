@@ -10,7 +10,7 @@ import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
 import type { GatewayConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { composeSupergraph, SUBGRAPH } from './supergraph/composeSupergraph.ts';
-import { ExchangeDirectory } from './directory/ExchangeDirectory.ts';
+import { ExchangeDirectory, type RegisteredExchange } from './directory/ExchangeDirectory.ts';
 import { HealthProbe } from './directory/HealthProbe.ts';
 import { createDirectoryDataSource } from './directory/directorySubgraph.ts';
 import { ShardRouter, DirectFetcher } from './shards/ShardRouter.ts';
@@ -116,25 +116,34 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       : new CachingFetcher({ cache, versions, metrics, ttlSeconds: config.cacheTtlSeconds }),
     logger: logger.child({ component: 'shard-router' }),
     didReceiveResult: (result) => {
-      if (result.ok && result.fromCache) return;
+      // A cache hit, or a copy of another request's call, says nothing new about the exchange.
+      if ((result.ok && result.fromCache) || result.shared) return;
       directory.observe(result, 'query');
-      if (result.ok) {
-        versions.observe(result.exchange, result.catalogVersion, result.sentAt);
-        if (result.latencyMs > 0) metrics.exchangeDuration.observe({ exchange: result.exchange, outcome: 'ok' }, result.latencyMs / 1000);
-      } else {
-        metrics.exchangeDuration.observe({ exchange: result.exchange, outcome: result.code }, 0);
+      if (result.ok) versions.observe(result.exchange, result.catalogVersion, result.sentAt);
+      if (result.latencyMs !== undefined) {
+        metrics.exchangeDuration.observe({ exchange: result.exchange, outcome: result.ok ? 'ok' : result.code }, result.latencyMs / 1000);
       }
     },
   });
-  /** Changes whenever any exchange's catalog version or epoch changes or becomes known, and when the set changes. */
+  /**
+   * Changes whenever any exchange's catalog version or epoch changes or becomes known, when the set
+   * changes, and when a registration is updated (the directory's names and places are in responses too).
+   * Built from shared values only, so every replica computes the same token.
+   */
   let lastScopes = '';
   let lastToken = '';
+  const registrationStamps = new WeakMap<RegisteredExchange, string>();
+  const registrationStamp = (exchange: RegisteredExchange): string => {
+    let stamp = registrationStamps.get(exchange);
+    if (stamp === undefined) registrationStamps.set(exchange, (stamp = stableHash({ info: exchange.info, url: exchange.url }).slice(0, 12)));
+    return stamp;
+  };
   const catalogToken = (): string => {
     const scopes = directory.all().map((exchange) => {
       const scope = versions.scope(exchange.id);
-      return scope ? `${exchange.id}=${scope.catalogVersion}.${scope.epoch}` : `${exchange.id}=?`;
+      return `${exchange.id}=${scope ? `${scope.catalogVersion}.${scope.epoch}` : '?'}.${registrationStamp(exchange)}`;
     }).join(',');
-    // Hashed again only when a version, an epoch or the set of exchanges moved.
+    // Hashed again only when a version, an epoch, a registration or the set of exchanges moved.
     if (scopes !== lastScopes) [lastScopes, lastToken] = [scopes, stableHash(scopes)];
     return lastToken;
   };

@@ -56,17 +56,27 @@ function stillCurrent(sentWith: { catalogVersion: string; epoch: number }, now: 
     && (answer.catalogVersion === null || answer.catalogVersion === sentWith.catalogVersion);
 }
 
+/** What one flight brought: the result, and whether it came from the cache. */
+interface Flight {
+  result: ExchangeResult;
+  hit: boolean;
+}
+
 /**
  * The shard router's calls, through the shard-fetch and entity caches, with single flight.
  *
  * A root fetch is cached whole per exchange; an `_entities` fetch per representation, so a batch with
  * some hits asks the exchange only for its misses. Keys carry the exchange's catalog version and epoch
  * (CatalogVersions): when either moves, old entries are never read again. Only answers that passed the
- * router's checks are stored. Identical concurrent misses share one exchange call; each waiter gets its
- * own copy, since the router merges answers in place.
+ * router's checks are stored.
+ *
+ * Single flight: identical concurrent fetches share one flight, which looks the key up, calls the exchange
+ * on a miss and stores the answer; the flight ends only once the answer is stored, so a fetch that comes
+ * later finds either the flight or the stored answer, and one exchange call means one write. Each waiter
+ * gets its own copy, since the router merges answers in place.
  */
 export class CachingFetcher implements ShardFetcher {
-  private readonly inFlight = new Map<string, { call: Promise<ExchangeResult>; waiters: number }>();
+  private readonly inFlight = new Map<string, { flight: Promise<Flight>; waiters: number }>();
   private readonly ttlSeconds: number;
   /** A number per target object: the directory replaces an exchange's object when its URL changes. */
   private readonly generations = new WeakMap<ShardTarget, number>();
@@ -78,22 +88,28 @@ export class CachingFetcher implements ShardFetcher {
 
   async fetch(target: ShardTarget, request: ShardRequest): Promise<ExchangeResult> {
     const scope = this.options.versions.scope(target.id);
-    if (!scope) return uncacheable(await this.send(target, request, `nocache:${target.id}:${canonicalJson(request.body)}`));
+    if (!scope) {
+      const { result } = await this.shared(target, `nocache:${target.id}:${canonicalJson(request.body)}`, async () => ({ result: await this.call(target, request.body), hit: false }));
+      return uncacheable(result);
+    }
     if (request.representations) return this.fetchEntities(target, request, scope);
 
     const key = shardFetchKey({ exchangeId: target.id, ...scope, operation: request.body.query, variables: request.body.variables, operationHash: this.hashOf(request.body) });
-    const hit = await this.options.cache.get(key);
-    if (hit !== null) {
-      this.options.metrics.hit('shard');
-      const { value, secondsLeft } = decodeEntry(hit);
-      return fromCache(target.id, value as Record<string, unknown>, secondsLeft);
-    }
-    this.options.metrics.miss('shard');
-    const result = await this.send(target, request, key);
-    if (this.storable(result, request) && stillCurrent(scope, this.options.versions.scope(target.id), result)) {
-      const ttl = ttlFor(result.cacheControl, this.ttlSeconds);
-      if (ttl > 0) await this.options.cache.set(key, encodeEntry(result.data, ttl), ttl);
-    }
+    const { result, hit } = await this.shared(target, key, async () => {
+      const stored = await this.options.cache.get(key);
+      if (stored !== null) {
+        const { value, secondsLeft } = decodeEntry(stored);
+        return { result: fromCache(target.id, value as Record<string, unknown>, secondsLeft), hit: true };
+      }
+      const fetched = await this.call(target, request.body);
+      if (this.storable(fetched, request) && stillCurrent(scope, this.options.versions.scope(target.id), fetched)) {
+        const ttl = ttlFor(fetched.cacheControl, this.ttlSeconds);
+        if (ttl > 0) await this.options.cache.set(key, encodeEntry(fetched.data, ttl), ttl);
+      }
+      return { result: fetched, hit: false };
+    });
+    if (hit) this.options.metrics.hit('shard');
+    else this.options.metrics.miss('shard');
     return result;
   }
 
@@ -135,16 +151,21 @@ export class CachingFetcher implements ShardFetcher {
       representations: missing.map((i) => representations[i]),
       body: { ...request.body, variables: { ...request.body.variables, [representationsVariable]: missing.map((i) => representations[i]) } },
     };
-    const result = await this.send(target, missRequest, keys.filter((_, i) => cached[i] === null).join('|'));
+    const { result } = await this.shared(target, missing.map((i) => keys[i]).join('|'), async () => {
+      const fetched = await this.call(target, missRequest.body);
+      if (this.storable(fetched, missRequest) && stillCurrent(scope, this.options.versions.scope(target.id), fetched)
+        && Array.isArray(fetched.data?._entities) && fetched.data!._entities.length === missing.length) {
+        const ttl = ttlFor(fetched.cacheControl, this.ttlSeconds);
+        const fresh = fetched.data!._entities as unknown[];
+        const entries: CacheEntry[] = missing.map((index, position) => ({ key: keys[index], value: encodeEntry(fresh[position], ttl), ttlSeconds: ttl }));
+        if (ttl > 0) await this.options.cache.setMany(entries);
+      }
+      return { result: fetched, hit: false };
+    });
     if (!result.ok || result.errors?.length || !Array.isArray(result.data?._entities) || result.data!._entities.length !== missing.length) {
       return result;
     }
     const fresh = result.data!._entities as unknown[];
-    if (this.storable(result, missRequest) && stillCurrent(scope, this.options.versions.scope(target.id), result)) {
-      const ttl = ttlFor(result.cacheControl, this.ttlSeconds);
-      const entries: CacheEntry[] = missing.map((index, position) => ({ key: keys[index], value: encodeEntry(fresh[position], ttl), ttlSeconds: ttl }));
-      if (ttl > 0) await this.options.cache.setMany(entries);
-    }
     const entities = hits.map((hit) => hit?.value);
     missing.forEach((index, position) => { entities[index] = fresh[position]; });
     // What the response may keep: the fresh part's own Cache-Control, and what is left of the hits' lives.
@@ -152,23 +173,29 @@ export class CachingFetcher implements ShardFetcher {
     return { ...result, cacheControl, data: { ...result.data, _entities: entities } };
   }
 
+  private call(target: ShardTarget, body: GraphQLRequestBody): Promise<ExchangeResult> {
+    this.options.metrics.shardFetches.inc({ exchange: target.id });
+    return target.send(body);
+  }
+
   /**
-   * One exchange call per key at a time: identical misses that arrive while it runs wait for it. Once
-   * anyone waits, everyone (the first caller too) gets a copy, as the router merges answers in place.
+   * One flight per key at a time: identical fetches that arrive while it runs wait for it. Once anyone
+   * waits, everyone (the first caller too) gets a copy, as the router merges answers in place; the
+   * waiters' copies are marked `shared`, so the call is observed (latency, version, health) once.
    */
-  private async send(target: ShardTarget, request: ShardRequest, key: string): Promise<ExchangeResult> {
+  private async shared(target: ShardTarget, key: string, run: () => Promise<Flight>): Promise<Flight> {
     // Only calls to the same target share a flight: after an exchange's URL changes, a new query must not
     // wait for (and get) the answer of a call still in flight to the old URL.
     const flightKey = `${this.generationOf(target)}|${key}`;
     const running = this.inFlight.get(flightKey);
     if (running) {
       running.waiters++;
-      return structuredClone(await running.call);
+      const { result, hit } = await running.flight;
+      return { result: { ...structuredClone(result), shared: true }, hit };
     }
-    this.options.metrics.shardFetches.inc({ exchange: target.id });
-    const flight = { call: target.send(request.body).finally(() => this.inFlight.delete(flightKey)), waiters: 0 };
-    this.inFlight.set(flightKey, flight);
-    const result = await flight.call;
-    return flight.waiters > 0 ? structuredClone(result) : result;
+    const entry = { flight: run().finally(() => this.inFlight.delete(flightKey)), waiters: 0 };
+    this.inFlight.set(flightKey, entry);
+    const outcome = await entry.flight;
+    return entry.waiters > 0 ? { result: structuredClone(outcome.result), hit: outcome.hit } : outcome;
   }
 }

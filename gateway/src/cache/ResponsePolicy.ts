@@ -23,10 +23,11 @@ export class ResponsePolicy {
   }
 }
 
-/** Seconds an answer with this Cache-Control header may be kept: ∞ without max-age, 0 for no-store/no-cache/private. */
+/** Seconds an answer with this Cache-Control header may be kept: ∞ without s-maxage or max-age, 0 for no-store/no-cache/private. */
 export function maxAgeOf(cacheControl: string | null): number {
   if (!cacheControl) return Number.POSITIVE_INFINITY;
   if (/\b(no-store|no-cache|private)\b/i.test(cacheControl)) return 0;
-  const maxAge = /\bmax-age=(\d+)/i.exec(cacheControl);
+  // The gateway is a shared cache: s-maxage, when present, wins over max-age (RFC 9111 §5.2.2.10).
+  const maxAge = /(?:^|[\s,])s-maxage\s*=\s*"?(\d+)/i.exec(cacheControl) ?? /(?:^|[\s,])max-age\s*=\s*"?(\d+)/i.exec(cacheControl);
   return maxAge ? Number(maxAge[1]) : Number.POSITIVE_INFINITY;
 }

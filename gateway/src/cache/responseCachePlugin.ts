@@ -65,9 +65,12 @@ export function responseCacheShortcut(options: Pick<ResponseCacheOptions, 'cache
   return async (req: { headers: Record<string, string | string[] | undefined> }, body: unknown): Promise<{ body: string; headers: Record<string, string> } | null> => {
     if (req.headers.authorization || typeof body !== 'object' || body === null || Array.isArray(body)) return null;
     const { query, variables, operationName, extensions } = body as Record<string, any>;
+    const persistedHash: unknown = extensions?.persistedQuery?.sha256Hash;
     const queryHash = typeof query === 'string' ? createHash('sha256').update(query).digest('hex')
-      : typeof extensions?.persistedQuery?.sha256Hash === 'string' ? extensions.persistedQuery.sha256Hash : null;
+      : typeof persistedHash === 'string' ? persistedHash : null;
     if (!queryHash) return null;
+    // A persisted-query hash that is not the query's own: Apollo refuses it ("provided sha does not match query").
+    if (typeof query === 'string' && persistedHash !== undefined && persistedHash !== queryHash) return null;
     if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
     const key = responseKey(options.catalogToken(), queryHash, variables ?? {}, operationName);
@@ -77,6 +80,8 @@ export function responseCacheShortcut(options: Pick<ResponseCacheOptions, 'cache
       return null;
     }
     options.metrics.hit('response');
+    // A hash-only request answered here found its query too (a response is kept only for a known query).
+    if (typeof query !== 'string') options.metrics.hit('apq');
     return { body: `${hit}\n`, headers: { 'content-type': 'application/json; charset=utf-8', [RESPONSE_CACHE_HEADER]: 'hit' } };
   };
 }

@@ -44,6 +44,8 @@ export interface ExchangeAnswer {
   sentAt?: number;
   /** Served by a cache, not by the exchange just now: says nothing about the exchange's health. */
   fromCache?: boolean;
+  /** A copy of the answer to another request's identical call (single flight): that call was observed already. */
+  shared?: boolean;
 }
 
 export type ExchangeResult = ExchangeAnswer | ExchangeFailure;
@@ -97,6 +99,13 @@ export class ExchangeClient {
 
   async send(body: GraphQLRequestBody, headers: Record<string, string> = {}): Promise<ExchangeResult> {
     const started = performance.now();
+    const result = await this.attempt(body, headers, started);
+    // A failure took time too (a timeout takes the whole timeout): the latency histogram says so.
+    if (!result.ok) result.latencyMs = performance.now() - started;
+    return result;
+  }
+
+  private async attempt(body: GraphQLRequestBody, headers: Record<string, string>, started: number): Promise<ExchangeResult> {
     const sentAt = Date.now();
     // A timer cleared when the call ends: AbortSignal.timeout would still fire (and build an abort error)
     // timeoutMs after every call, answered or not.

@@ -9,6 +9,10 @@ export interface ExchangeFailure {
   message: string;
   /** The real cause (e.g. ECONNREFUSED), for the log only. */
   cause?: unknown;
+  /** How long the call took before it failed; absent when no call was made (an OFFLINE exchange). */
+  latencyMs?: number;
+  /** A copy of the failure of another request's identical call (single flight): that call was observed already. */
+  shared?: boolean;
 }
 
 export function exchangeFailure(exchange: string, code: ExchangeFailureCode, message: string, cause?: unknown): ExchangeFailure {
