@@ -6,6 +6,7 @@ import {
   COMMON_TEXT_MATCHES, DatasetStore, MAX_PREFIX_WORDS, StoreSession, VERY_COMMON_TEXT_SHARE, type DatasetRow, type StatsRow,
 } from '../subgraphs/exchange/store/DatasetStore.ts';
 import { FacetCounts } from '../subgraphs/exchange/store/FacetCounts.ts';
+import { FilterColumns } from '../subgraphs/exchange/store/FilterColumns.ts';
 import type { DatasetFilterInput } from '../subgraphs/exchange/store/filterSql.ts';
 
 /**
@@ -166,13 +167,14 @@ describe('a word prefix read as the whole words it stands for', () => {
   const vocabulary = (prefix: string): string[] =>
     (store.db.prepare('SELECT term FROM datasets_fts_en_vocab').all() as Array<{ term: string }>).map((r) => r.term).filter((t) => t.startsWith(prefix));
 
-  // "data": a few words, very common; "DATA vacc": upper case, two phrases; "z": more words than MAX_PREFIX_WORDS
-  // (stays a prefix); "qqqq": no word at all.
+  // "data": a few words, very common; "DATA vacc": upper case, two phrases; "co": more words than
+  // MAX_PREFIX_WORDS (stays a prefix); "s": one letter, a whole word only; "qqqq": no word at all.
   const cases = [
     { text: 'data', match: '"data"*' },
     { text: 'DATA vacc', match: '"data"* AND "vacc"*' },
     { text: 'open-data', match: '"open data"*' },
-    { text: 's', match: '"s"*' },
+    { text: 'co', match: '"co"*' },
+    { text: 's', match: '"s"' },
     { text: 'qqqq', match: '"qqqq"*' },
   ];
   for (const c of cases) {
@@ -189,7 +191,7 @@ describe('a word prefix read as the whole words it stands for', () => {
   it('rewrites a prefix of a few words into those words, and leaves one of many words a prefix', () => {
     expect(vocabulary('data').length).toBeGreaterThan(1);
     expect(vocabulary('data').length).toBeLessThanOrEqual(MAX_PREFIX_WORDS);
-    expect(vocabulary('s').length).toBeGreaterThan(MAX_PREFIX_WORDS);
+    expect(vocabulary('co').length).toBeGreaterThan(MAX_PREFIX_WORDS);
     const read = (text: string) => {
       const session = new Recording(store);
       session.page({ filter: { text }, sort: 'UPDATED_DESC', limit: 20 });
@@ -202,7 +204,7 @@ describe('a word prefix read as the whole words it stands for', () => {
     spy.page({ filter: { text: 'data' }, sort: 'UPDATED_DESC', limit: 20 });
     expect(params[0][0]).toBe(`(${vocabulary('data').map((w) => `"${w}"`).join(' OR ')})`);
     expect(read('data')[0]).toContain('EXISTS (SELECT 1 FROM datasets_fts_en');
-    expect(read('s')[0]).toContain('+d.rowid IN (SELECT rowid FROM datasets_fts_en');
+    expect(read('co')[0]).toContain('+d.rowid IN (SELECT rowid FROM datasets_fts_en');
   });
 
   it('keeps the prefix for relevance, whose scores treat a prefix as one phrase', () => {
@@ -274,6 +276,79 @@ describe('pages and counts of lists without an index for their sort', () => {
   });
 });
 
+describe('text with other filters: counts, statistics and pages from the filter columns', () => {
+  const matchesOf = (table: string, query: string): Set<number> =>
+    new Set((store.db.prepare(`SELECT rowid FROM ${table} WHERE ${table} MATCH ?`).all(query) as Array<{ rowid: number }>).map((r) => r.rowid));
+  /** StatsRow cells of the rows a predicate keeps, computed from the rows themselves. */
+  const statsOf = (keep: (row: DatasetRow) => boolean, column: string): StatsRow[] => {
+    const cells = new Map<string, StatsRow>();
+    for (const row of all.filter(keep)) {
+      const group = column === '' ? 'bj' : String(row[column]);
+      const bucket = row.price_bucket as number | null;
+      const price = row.price_micros;
+      const cell = cells.get(`${group}/${bucket}`) ?? { group, bucket, n: 0, minMicros: null, maxMicros: null };
+      cell.n += 1;
+      if (price !== null) {
+        cell.minMicros = cell.minMicros === null ? price : Math.min(cell.minMicros, price);
+        cell.maxMicros = cell.maxMicros === null ? price : Math.max(cell.maxMicros, price);
+      }
+      cells.set(`${group}/${bucket}`, cell);
+    }
+    return [...cells.values()].sort((a, b) => `${a.group}/${a.bucket}`.localeCompare(`${b.group}/${b.bucket}`));
+  };
+  const sortedStats = (rows: StatsRow[]) => [...rows].sort((a, b) => `${a.group}/${a.bucket}`.localeCompare(`${b.group}/${b.bucket}`));
+
+  // Read once (the store's rows do not change in this block).
+  const once = <T>(read: () => T) => { let value: T | undefined; return () => (value ??= read()); };
+  const zh = once(() => matchesOf('datasets_fts_zh', '"数据"'));
+  const en = once(() => matchesOf('datasets_fts_en', '"data"*'));
+  const bigCategories = once(() => {
+    const counts = new Map<string, number>();
+    for (const row of all) counts.set(row.category as string, (counts.get(row.category as string) ?? 0) + 1);
+    return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 7).map(([c]) => c);
+  });
+  const since = Date.parse('2022-01-01T00:00:00Z');
+  // Each case is read one way (the SQL it must contain), chosen from the rows the whole filter keeps.
+  const cases = () => [
+    { label: 'very common text + the biggest categories: ordered ranges of the category', filter: { text: '数据', categories: bigCategories() },
+      keep: (r: DatasetRow) => zh().has(r.rowid) && bigCategories().includes(r.category as string), way: 'INDEXED BY ix_category_', sorts: ['UPDATED_DESC', 'PRICE_DESC', 'TITLE_ASC'] as DatasetSort[] },
+    { label: 'very common text + containsMinorsData false: the sort\'s own index', filter: { text: '数据', containsMinorsData: false },
+      keep: (r: DatasetRow) => zh().has(r.rowid) && r.contains_minors === 0, way: 'INDEXED BY ix_', sorts: SORTS },
+    { label: 'very common text + a rare list: the kept rows read by rowid', filter: { text: '数据', securityLevels: ['IMPORTANT'] },
+      keep: (r: DatasetRow) => zh().has(r.rowid) && r.security_level === 'IMPORTANT', way: 'd.rowid IN (SELECT value FROM json_each(?))', sorts: SORTS },
+    { label: 'common prefix + price floor + updatedSince', filter: { text: 'data', minPrice: '100', updatedSince: '2022-01-01T00:00:00Z' },
+      keep: (r: DatasetRow) => en().has(r.rowid) && r.price_micros !== null && r.price_micros >= 100_000_000 && (r.updated_ms as number) >= since, way: '', sorts: SORTS },
+    { label: 'two texts (both indexes) + a list', filter: { text: '数据 data', types: ['DATASET', 'API', 'MODEL'] },
+      keep: (r: DatasetRow) => zh().has(r.rowid) && en().has(r.rowid) && ['DATASET', 'API', 'MODEL'].includes(r.type as string), way: '', sorts: SORTS },
+    { label: 'a filter that keeps nothing', filter: { text: '数据', categories: ['PUBLIC_HEALTH'], minPrice: '99999999' },
+      keep: () => false, way: '', sorts: ['PRICE_ASC'] as DatasetSort[] },
+  ];
+
+  it('covers each way with these cases', () => {
+    const [ranges, sortIndex, rare] = cases();
+    expect(all.filter(ranges.keep).length).toBeGreaterThan(3000);
+    expect(all.filter(sortIndex.keep).length).toBeGreaterThan(3000);
+    expect(all.filter(rare.keep).length).toBeGreaterThan(0);
+    expect(all.filter(rare.keep).length).toBeLessThanOrEqual(3000);
+  });
+
+  for (const [index, label] of ['ranges', 'sort index', 'rowids', 'price and date', 'two texts', 'nothing'].entries()) {
+    it(`returns the rows, order, count and statistics of the definition: ${label}`, () => {
+      const c = cases()[index];
+      for (const sort of c.sorts) {
+        const want = expected(c.keep, sort);
+        const { ids, sql } = walk(c.filter, sort, 37);
+        expect(ids).toEqual(want);
+        if (c.way && want.length > 0) expect(sql.filter((q) => q.startsWith('SELECT')).some((q) => q.includes(c.way))).toBe(true);
+      }
+      expect(store.session().count(c.filter)).toBe(all.filter(c.keep).length);
+      expect(sortedStats(store.session().stats(c.filter, 'CATEGORY'))).toEqual(statsOf(c.keep, 'category'));
+      expect(sortedStats(store.session().stats(c.filter, 'PRICING_MODEL'))).toEqual(statsOf(c.keep, 'price_model'));
+      expect(sortedStats(store.session().stats(c.filter, 'EXCHANGE'))).toEqual(statsOf(c.keep, ''));
+    });
+  }
+});
+
 describe('aggregates kept through price changes', () => {
   const GROUPS = ['CATEGORY', 'PROVIDER_KIND', 'PRICING_MODEL', 'SECURITY_LEVEL', 'EXCHANGE'] as const;
   const COLUMNS = { CATEGORY: 'category', PROVIDER_KIND: 'provider_kind', PRICING_MODEL: 'price_model', SECURITY_LEVEL: 'security_level', EXCHANGE: "'bj'" };
@@ -289,6 +364,7 @@ describe('aggregates kept through price changes', () => {
       changing.ingest(generateDatasets({ exchange: 'bj', divisionCode: '110000', count: 1500 }));
       for (const g of GROUPS) changing.session().stats(null, g);
       changing.session().count({ types: ['MODEL'], delivery: ['API'] });
+      changing.filterColumns();
       const rows = changing.db.prepare('SELECT id, price_micros FROM datasets ORDER BY rowid').all() as Array<{ id: string; price_micros: number | null }>;
       // A deterministic walk of changes: to a cell's min or max (removing a bound), to FREE and NEGOTIABLE and
       // back, to prices in the same bucket, and to the price a listing already has.
@@ -307,6 +383,15 @@ describe('aggregates kept through price changes', () => {
         if (i % 50 === 49) {
           for (const g of GROUPS) expect(sorted(changing.session().stats(null, g))).toEqual(scan(changing.db, g));
           expect(changing.facets()).toEqual(FacetCounts.read(changing.db));
+          // Filtered statistics and counts come from the filter columns, which follow every change too.
+          const fresh = FilterColumns.read(changing.db);
+          for (const filter of [{ lists: [{ column: 'price_model', values: ['FREE', 'NEGOTIABLE'] }], minMicros: null, maxMicros: null, updatedSinceMs: null, containsMinors: null },
+            { lists: [], minMicros: 1, maxMicros: 5_000_000_000, updatedSinceMs: Date.parse('2026-01-01'), containsMinors: 0 as const }]) {
+            expect(changing.filterColumns().kept(filter, null)).toEqual(fresh.kept(filter, null));
+          }
+          const filtered = changing.db.prepare(`SELECT category AS "group", price_bucket AS bucket, count(*) AS n, min(price_micros) AS minMicros,
+            max(price_micros) AS maxMicros FROM datasets WHERE price_model IN ('FREE', 'PER_CALL') AND contains_minors = 0 GROUP BY 1, 2`).all() as StatsRow[];
+          expect(sorted(changing.session().stats({ pricingModels: ['FREE', 'PER_CALL'], containsMinorsData: false }, 'CATEGORY'))).toEqual(sorted(filtered));
         }
       }
       for (const g of GROUPS) expect(sorted(changing.session().stats(null, g))).toEqual(scan(changing.db, g));

@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { StoreSession, type DatasetStore } from '../../subgraphs/exchange/store/DatasetStore.ts';
 import { FacetCounts } from '../../subgraphs/exchange/store/FacetCounts.ts';
+import { FilterColumns } from '../../subgraphs/exchange/store/FilterColumns.ts';
 
 export interface RecordedStatement {
   sql: string;
@@ -31,6 +32,7 @@ export class ReadOnlyStore {
   private readonly statements = new Map<string, Database.Statement>();
   private counts: unknown;
   private facets: FacetCounts | undefined;
+  private columns: FilterColumns | undefined;
 
   constructor(readonly exchangeId: string, path: string) {
     this.db = new Database(path, { readonly: true, fileMustExist: true });
@@ -53,12 +55,17 @@ export class ReadOnlyStore {
     // has it; the unfiltered statistics are read every time (the scan the exchange pays once).
     this.facets ??= FacetCounts.read(this.db);
     const facets = this.facets;
+    // The filter columns too (kept by the exchange until its next load); the text matches' rowids are read every time.
+    this.columns ??= FilterColumns.read(this.db);
+    const columns = this.columns;
     return {
       exchangeId: this.exchangeId,
       catalogVersion: 'bench',
       aggregates: neverCached,
       counts: () => counts,
       facets: () => facets,
+      filterColumns: () => columns,
+      textRowids: neverCached,
       unfilteredStats: { rows: (_groupBy: unknown, read: () => unknown) => read() },
       prepared: (sql: string) => this.prepared(sql),
     } as unknown as DatasetStore;

@@ -87,12 +87,16 @@ function pageCases(deepPage: number): PageCase[] {
     // 674 listings at 250,000: 34 pages, so its deep page is page 30.
     ...both('securityLevels [IMPORTANT] + dataOrigins [PERSONAL], PRICE_ASC', { securityLevels: ['IMPORTANT'], dataOrigins: ['PERSONAL'] }, 'PRICE_ASC', Math.min(deepPage, 30)),
     ...both('delivery [API] + personalInfo [NONE], UPDATED_DESC', { delivery: ['API'], personalInfo: ['NONE'] }, 'UPDATED_DESC'),
+    // A flag in most listings, and a price floor: conditions no list index leads.
+    ...both('containsMinorsData false, PRICE_DESC', { containsMinorsData: false }, 'PRICE_DESC'),
+    ...both('minPrice 100, TITLE_ASC', { minPrice: '100' }, 'TITLE_ASC'),
   ];
 }
 
 function searchCases(): PageCase[] {
-  const search = (label: string, text: string, sort: DatasetSort = 'UPDATED_DESC'): PageCase =>
-    ({ kind: 'page', label, filter: { text }, sort, page: 1, targetMs: SEARCH_TARGET, group: 'search' });
+  const searchWith = (label: string, filter: DatasetFilterInput, sort: DatasetSort = 'UPDATED_DESC'): PageCase =>
+    ({ kind: 'page', label, filter, sort, page: 1, targetMs: SEARCH_TARGET, group: 'search' });
+  const search = (label: string, text: string, sort: DatasetSort = 'UPDATED_DESC'): PageCase => searchWith(label, { text }, sort);
   return [
     search('text "vaccination" (English word), UPDATED_DESC', 'vaccination'),
     search('text "vaccination", RELEVANCE', 'vaccination', 'RELEVANCE'),
@@ -102,6 +106,17 @@ function searchCases(): PageCase[] {
     // Worst cases beyond the brief: a term in (nearly) every listing.
     search('worst case: text "数据" (in every listing), UPDATED_DESC', '数据'),
     search('worst case: text "data" (in a third of the listings), UPDATED_DESC', 'data'),
+    // Text with other filters: what researchers type most (a term within a category, a price floor...).
+    searchWith('text "data" + categories [FINANCE], UPDATED_DESC', { text: 'data', categories: ['FINANCE'] }),
+    searchWith('text "data" + categories [FINANCE], PRICE_DESC', { text: 'data', categories: ['FINANCE'] }, 'PRICE_DESC'),
+    searchWith('text "数据" + types [MODEL], UPDATED_DESC', { text: '数据', types: ['MODEL'] }),
+    searchWith('text "数据" + minPrice 100, TITLE_ASC', { text: '数据', minPrice: '100' }, 'TITLE_ASC'),
+    searchWith('text "api" + providerKinds [PRIVATE_ENTERPRISE], PRICE_ASC', { text: 'api', providerKinds: ['PRIVATE_ENTERPRISE'] }, 'PRICE_ASC'),
+    searchWith('text "疫苗" + containsMinorsData false, UPDATED_DESC', { text: '疫苗', containsMinorsData: false }),
+    search('text "数据", RELEVANCE', '数据', 'RELEVANCE'),
+    search('text "data", RELEVANCE', 'data', 'RELEVANCE'),
+    search('one Chinese character "疫", UPDATED_DESC', '疫'),
+    search('one letter "d", UPDATED_DESC', 'd'),
   ];
 }
 
@@ -113,6 +128,11 @@ function statsCases(): StatsCase[] {
     stats('priceStats(groupBy: CATEGORY), categories [PUBLIC_HEALTH, TELECOM]', CATEGORIES),
     stats('priceStats(groupBy: CATEGORY), providerKinds + pricingModels', KINDS_MODELS),
     stats('priceStats(groupBy: CATEGORY), text "疫苗"', { text: '疫苗' }),
+    stats('priceStats(groupBy: CATEGORY), delivery [API]', { delivery: ['API'] }),
+    stats('priceStats(groupBy: CATEGORY), updatedSince 2024-01-01', { updatedSince: '2024-01-01T00:00:00Z' }),
+    stats('priceStats(groupBy: CATEGORY), containsMinorsData false', { containsMinorsData: false }),
+    stats('priceStats(groupBy: CATEGORY), text "数据" (every listing)', { text: '数据' }),
+    stats('priceStats(groupBy: CATEGORY), text "data" + delivery [API]', { text: 'data', delivery: ['API'] }),
   ];
 }
 

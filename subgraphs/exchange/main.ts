@@ -17,6 +17,9 @@ runService('exchange', async () => {
     log({ msg: 'seeded', exchange: config.info.id, ...seeded });
   }
   const store = new DatasetStore(config.info.id, config.dbPath);
+  // Read before the first request rather than by it (one scan: ~1 s at 250,000 listings).
+  store.filterColumns();
+  store.facets();
   const running = await startExchangeServer({ store, port: config.port, host: config.host, adminToken: config.adminToken });
   log({ msg: 'exchange ready', exchange: config.info.id, url: running.url, catalogVersion: store.catalogVersion });
   // SIGTERM closes the server (requests in flight finish), then the database.

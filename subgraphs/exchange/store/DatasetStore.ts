@@ -6,8 +6,9 @@ import { parseAmountMicros, formatMicros, MICROS_PER_UNIT } from '../../../share
 import { bucketIndexOf } from '../../../shared/sketch.ts';
 import { TABLES_SQL, INDEXES_SQL, VALUE_ORDER_INDEXES, type ValueOrderIndex } from './ddl.ts';
 import { chineseBigramText } from './chineseText.ts';
-import { filterSql, withoutList, ftsPhrase, FTS_RANK, type DatasetFilterInput, type FilterSql, type ListFilter } from './filterSql.ts';
+import { filterSql, withoutList, ftsPhrase, FTS_RANK, MIN_PREFIX_LENGTH, type DatasetFilterInput, type FilterSql, type ListFilter } from './filterSql.ts';
 import { FacetCounts, isFacetColumn } from './FacetCounts.ts';
+import { FilterColumns } from './FilterColumns.ts';
 import { UnfilteredStats, ZERO_BUCKET, GROUP_COLUMNS, type StatsRow } from './UnfilteredStats.ts';
 
 export { ZERO_BUCKET, type StatsRow };
@@ -53,6 +54,8 @@ export class DatasetStore {
    * A data change moves the version, so an entry is never stale.
    */
   readonly aggregates = new LRUCache<string, { value: unknown }>({ max: 2000 });
+  /** The rowids of text matches, by index and match, until the next load (a price change moves no text): at most 32 MiB. */
+  readonly textRowids = new LRUCache<string, Int32Array>({ maxSize: 32 * 1024 * 1024, sizeCalculation: (rowids) => Math.max(1, rowids.byteLength) });
   /** Statistics of the whole catalog, kept exact through price changes (see UnfilteredStats). */
   readonly unfilteredStats: UnfilteredStats;
   private facetCounts: FacetCounts | null = null;
@@ -78,6 +81,13 @@ export class DatasetStore {
   facets(): FacetCounts {
     this.facetCounts ??= FacetCounts.read(this.db);
     return this.facetCounts;
+  }
+
+  private columns: FilterColumns | null = null;
+  /** The filter columns in memory, read on first use and kept exact (see FilterColumns). */
+  filterColumns(): FilterColumns {
+    this.columns ??= FilterColumns.read(this.db);
+    return this.columns;
   }
 
   private meta(key: string): string | undefined {
@@ -171,6 +181,8 @@ export class DatasetStore {
     this.db.exec('ANALYZE');
     this.statements.clear();
     this.facetCounts = null;
+    this.columns = null;
+    this.textRowids.clear();
     this.countsCache = null;
     this.unfilteredStats.clear();
     return count;
@@ -194,6 +206,7 @@ export class DatasetStore {
     if (!change) return undefined;
     // Committed: the aggregates kept across versions follow the one listing that moved.
     this.facetCounts?.move(change.before, change.after);
+    this.columns?.changed(change.after);
     this.unfilteredStats.priceChanged(change.before, change.after);
     return change.after;
   }
@@ -269,6 +282,25 @@ type TextAccess = 'matches-first' | 'in-order' | 'probe';
  */
 export const MAX_PREFIX_WORDS = 8;
 
+/** What testing a row's text by a probe of the text index costs in row reads (~25 µs and ~3 µs): see commonTextPath. */
+const PROBE_PER_ROW_READ = 8;
+
+/** At most this many kept rows are read by rowid and sorted (~3 µs each): see commonTextPath. */
+export const KEPT_ROWS_FIRST = 3000;
+
+/** The index of each sort's own order (key, id). */
+const SORT_INDEXES: Record<Exclude<DatasetSort, 'RELEVANCE'>, string> = {
+  UPDATED_DESC: 'ix_updated', PRICE_ASC: 'ix_price_asc', PRICE_DESC: 'ix_price_desc', TITLE_ASC: 'ix_title',
+};
+
+type PagePath =
+  | { kind: 'ranges'; list: ListFilter; index: ValueOrderIndex }
+  | { kind: 'lead'; index: string }
+  | { kind: 'rowids'; rowids: number[] }
+  | { kind: 'matches-first' }
+  | { kind: 'empty' }
+  | null;
+
 /** What reading a row costs in tests of an index entry (~3 µs and ~0.2 µs at 250,000 rows): see listPath. */
 const ROW_READ_PER_INDEX_ENTRY = 15;
 
@@ -323,8 +355,10 @@ function keysetCondition(sort: DatasetSort, rank: string, after: CursorPosition 
  * sort whose column the filter lists. Not with text (the text index decides how rows are found), nor with
  * an equality on a provider or product code (its own index finds the few rows, sorting them is cheap).
  */
-function valueRangesFor(where: FilterSql, sort: DatasetSort): { list: ListFilter; index: ValueOrderIndex } | null {
-  if (sort === 'RELEVANCE' || where.matches.length > 0 || where.hasEquality) return null;
+function valueRangesFor(where: FilterSql, sort: DatasetSort, access: TextAccess): { list: ListFilter; index: ValueOrderIndex } | null {
+  if (sort === 'RELEVANCE' || where.hasEquality) return null;
+  // Few text matches are read first and sorted (matches-first); common ones are tested on each row of the ranges.
+  if (where.matches.length > 0 && access === 'matches-first') return null;
   for (const index of VALUE_ORDER_INDEXES) {
     if (index.sort !== sort) continue;
     const list = where.lists.find((l) => l.column === index.column);
@@ -356,10 +390,13 @@ export class StoreSession {
     if (parsed.matchesNothing) return [];
     // Relevance scores a prefix as one phrase (bm25 of its union): whole words would score otherwise.
     const where = query.sort === 'RELEVANCE' ? parsed : this.withWholeWords(parsed);
-    const path = this.listPath(where, query);
+    let access = this.textAccess(where, query.sort);
+    const path = access === 'matches-first' ? this.listPath(where, query, access) : this.commonTextPath(where, query, access);
     if (path?.kind === 'empty') return [];
-    if (path?.kind === 'ranges') return this.pageByValueRanges(where, path, query);
-    const source = sourceSql(where, query.sort, this.textAccess(where, query.sort));
+    if (path?.kind === 'ranges') return this.pageByValueRanges(where, path, query, access);
+    if (path?.kind === 'rowids') return this.pageByRowids(path.rowids, query);
+    if (path?.kind === 'matches-first') access = 'matches-first';
+    const source = sourceSql(where, query.sort, access);
     if (path?.kind === 'lead') source.from = `${source.from} INDEXED BY ${path.index}`;
     const keyset = keysetCondition(query.sort, source.rank, query.after);
     const conditions = keyset ? [...source.conditions, keyset.sql] : source.conditions;
@@ -383,8 +420,8 @@ export class StoreSession {
    * - `empty`: the lists keep no row at all.
    * - null: the general path (SQLite's plan).
    */
-  private listPath(where: FilterSql, query: PageQuery): { kind: 'ranges'; list: ListFilter; index: ValueOrderIndex } | { kind: 'lead'; index: string } | { kind: 'empty' } | null {
-    const ranges = valueRangesFor(where, query.sort);
+  private listPath(where: FilterSql, query: PageQuery, access: TextAccess): PagePath {
+    const ranges = valueRangesFor(where, query.sort, access);
     if (ranges) return { kind: 'ranges', ...ranges };
     if (query.sort === 'RELEVANCE' || where.matches.length > 0 || where.hasEquality || where.lists.length === 0) return null;
     if (!where.lists.every((l) => isFacetColumn(l.column))) return null;
@@ -419,18 +456,30 @@ export class StoreSession {
    * ranges is the one total order (key, id), so the rows and their order are those of the general path,
    * NEGOTIABLE keys included (they are the stored price_asc and price_desc, as the cursor's key is).
    */
-  private pageByValueRanges(where: FilterSql, ranges: { list: ListFilter; index: ValueOrderIndex }, query: PageQuery): DatasetRow[] {
+  private pageByValueRanges(where: FilterSql, ranges: { list: ListFilter; index: ValueOrderIndex }, query: PageQuery, access: TextAccess): DatasetRow[] {
     const { list, index } = ranges;
-    // A list the filter does not hold (condition -1, see listPath) leaves every condition in place.
+    // A list the filter does not hold (condition -1, see listPath) leaves every condition in place. Text
+    // is tested on each row of the ranges (see rangesBeatMatches).
     const rest = withoutList(where, list);
+    const source = sourceSql({ ...where, conditions: rest.conditions, params: rest.params }, query.sort, access);
     const keyset = keysetCondition(query.sort, '0.0', query.after);
-    const conditions = [`d.${list.column} = ?`, ...rest.conditions, ...(keyset ? [keyset.sql] : [])];
+    const conditions = [`d.${list.column} = ?`, ...source.conditions, ...(keyset ? [keyset.sql] : [])];
     const order = orderSql(query.sort, '0.0');
     const branch = `SELECT * FROM (SELECT d.*, 0.0 AS rank FROM datasets d INDEXED BY ${index.index}
       WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT ?)`;
     const sql = `SELECT * FROM (${list.values.map(() => branch).join(' UNION ALL ')}) d ORDER BY ${order} LIMIT ?`;
-    const params = list.values.flatMap((value) => [value, ...rest.params, ...(keyset?.params ?? []), query.limit + 1]);
+    const params = list.values.flatMap((value) => [value, ...source.whereParams, ...(keyset?.params ?? []), query.limit + 1]);
     return this.all<DatasetRow>(sql, [...params, query.limit + 1]);
+  }
+
+  /** A page of the given rows (ascending rowids): read by rowid, sorted, cut after the cursor. */
+  private pageByRowids(rowids: readonly number[], query: PageQuery): DatasetRow[] {
+    const keyset = keysetCondition(query.sort, '0.0', query.after);
+    const conditions = ['d.rowid IN (SELECT value FROM json_each(?))', ...(keyset ? [keyset.sql] : [])];
+    const columns = query.columns ? query.columns.map((c) => `d.${c}`).join(', ') : 'd.*';
+    const sql = `SELECT ${columns}, 0.0 AS rank FROM datasets d WHERE ${conditions.join(' AND ')}
+      ORDER BY ${orderSql(query.sort, '0.0')} LIMIT ?`;
+    return this.all<DatasetRow>(sql, [JSON.stringify(rowids), ...(keyset?.params ?? []), query.limit + 1]);
   }
 
   /**
@@ -446,6 +495,7 @@ export class StoreSession {
       if (!m.prefixPhrases) return m;
       const phrases = m.prefixPhrases.map((words) => {
         const last = words[words.length - 1].toLowerCase();
+        if ([...last].length < MIN_PREFIX_LENGTH) return ftsPhrase(words.join(' '));
         const whole = /^[a-z0-9]+$/.test(last) ? this.wordsStartingWith(last) : null;
         if (!whole || whole.length === 0) return `${ftsPhrase(words.join(' '))}*`;
         const alternatives = whole.map((word) => ftsPhrase([...words.slice(0, -1), word].join(' ')));
@@ -464,6 +514,37 @@ export class StoreSession {
     const params = [prefix, end, MAX_PREFIX_WORDS + 1];
     const words = this.aggregate(sql, params, () => this.all<{ term: string }>(sql, params).map((r) => r.term));
     return words.length > MAX_PREFIX_WORDS ? null : words;
+  }
+
+  /**
+   * How a sorted page with common text (more than COMMON_TEXT_MATCHES matches) is read, from the rows the
+   * whole filter keeps: an exact count from the filter columns (the count totalCount reads too, cached per
+   * catalog version), when the filter's other conditions are ones FilterColumns knows. Otherwise null: the
+   * general path with the text access chosen by textAccess.
+   * - `empty`: no row is kept.
+   * - `rowids`: few rows are kept (KEPT_ROWS_FIRST): read those rows by rowid and sort them.
+   * - the cheapest walk: testing the text on each row (a probe, ~25 µs, PROBE_PER_ROW_READ row reads) as
+   *   the ordered ranges of a listed column (`ranges`) or the sort's own index (`sort-index`) are walked,
+   *   about (rows walked) x (page + 1) / (rows kept) rows; or reading every text match and sorting the kept
+   *   ones (`matches-first`, a row read per match).
+   */
+  private commonTextPath(where: FilterSql, query: PageQuery, access: TextAccess): PagePath {
+    if (!where.columnar || query.sort === 'RELEVANCE' || !where.lists.every((l) => isFacetColumn(l.column))) return null;
+    // Text alone: every match is kept, and textAccess has chosen by their number.
+    if (where.conditions.length === 0 && where.matches.length === 1) return null;
+    const kept = this.count(query.filter);
+    if (kept === 0) return { kind: 'empty' };
+    const columns = this.store.filterColumns();
+    if (kept <= KEPT_ROWS_FIRST) return { kind: 'rowids', rowids: columns.kept(where.columnar, this.textRowids(where)) };
+    const wanted = query.limit + 1;
+    const matches = Math.min(...where.matches.map((m) => this.textMatches(m.table, m.query)));
+    const walkOf = (rows: number) => (Math.min(rows, (rows * wanted) / kept)) * PROBE_PER_ROW_READ;
+    const ranges = valueRangesFor(where, query.sort, access);
+    const rangesWalk = ranges ? walkOf(this.store.facets().count([ranges.list])) : Number.POSITIVE_INFINITY;
+    const sortWalk = walkOf(this.store.counts(this).datasets);
+    if (rangesWalk <= sortWalk && rangesWalk <= matches) return { kind: 'ranges', ...ranges! };
+    if (sortWalk <= matches) return { kind: 'lead', index: SORT_INDEXES[query.sort] };
+    return { kind: 'matches-first' };
   }
 
   /** How a sorted page joins its text matches: by how many rows match (cached per catalog version). */
@@ -485,6 +566,35 @@ export class StoreSession {
     return value;
   }
 
+  /**
+   * The rowids every text match of the filter keeps, ascending (null: no text, every row). Read from the
+   * text indexes alone (~0.1 µs a match), never from the table.
+   */
+  private textRowids(where: FilterSql): ArrayLike<number> | null {
+    if (where.matches.length === 0) return null;
+    const lists = where.matches.map((m) => {
+      const key = `${m.table}\u0000${m.query}`;
+      let rowids = this.store.textRowids.get(key);
+      if (!rowids) {
+        this.statementCount++;
+        // A statement of its own, always plucked (prepared statements are shared by SQL text).
+        rowids = Int32Array.from(this.store.prepared(`SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ? -- rowids`).pluck().all(m.query) as number[]);
+        this.store.textRowids.set(key, rowids);
+      }
+      return rowids;
+    });
+    if (lists.length === 1) return lists[0];
+    lists.sort((a, b) => a.length - b.length);
+    const capacity = this.store.filterColumns().capacity;
+    const marks = new Uint8Array(capacity);
+    for (let l = 1; l < lists.length; l++) {
+      const next = new Uint8Array(capacity);
+      for (const rowid of lists[l]) if (l === 1 || marks[rowid] === 1) next[rowid] = 1;
+      marks.set(next);
+    }
+    return lists[0].filter((rowid) => marks[rowid] === 1);
+  }
+
   /** Rows of one text index matching a query (cached by catalog version): counted in the index alone. */
   private textMatches(table: string, query: string): number {
     const sql = `SELECT count(*) AS n FROM ${table} WHERE ${table} MATCH ?`;
@@ -500,6 +610,11 @@ export class StoreSession {
       && where.lists.every((l) => isFacetColumn(l.column))) return this.store.facets().count(where.lists);
     // Text alone: the text index knows the count without visiting a single row.
     if (where.conditions.length === 0 && where.matches.length === 1) return this.textMatches(where.matches[0].table, where.matches[0].query);
+    const columnar = where.columnar;
+    if (columnar) {
+      const key = `count\u0000${JSON.stringify([where.conditions, where.params, where.matches.map((m) => m.query)])}`;
+      return this.aggregate(key, [], () => this.store.filterColumns().count(columnar, this.textRowids(where)));
+    }
     const source = sourceSql(where, 'UPDATED_DESC');
     const sql = `SELECT count(*) AS n FROM ${source.from} ${whereSql(source.conditions)}`;
     const params = [...source.fromParams, ...source.whereParams];
@@ -557,6 +672,13 @@ export class StoreSession {
     const params = [...groupParams, ...source.fromParams, ...source.whereParams];
     const read = () => this.all<StatsRow>(sql, params);
     if (source.conditions.length === 0 && source.fromParams.length === 0) return this.store.unfilteredStats.rows(groupBy, read);
+    const columnar = where.columnar;
+    if (columnar) {
+      const matches = this.withWholeWords(where);
+      const key = `stats\u0000${groupBy}\u0000${JSON.stringify([where.conditions, where.params, matches.matches.map((m) => m.query)])}`;
+      const groupColumn = groupBy === 'EXCHANGE' ? null : GROUP_COLUMNS[groupBy];
+      return this.aggregate(key, [], () => this.store.filterColumns().stats(columnar, this.textRowids(matches), groupColumn, this.store.exchangeId));
+    }
     return this.aggregate(sql, params, read);
   }
 }

@@ -2,6 +2,7 @@ import type { DatasetSort } from '../../../shared/domain.ts';
 import { parseAmountMicros, AMOUNT_RULE } from '../../../shared/money.ts';
 import { badUserInput } from '../../../shared/errors.ts';
 import { hanRuns, bigramPhrase, HAN } from './chineseText.ts';
+import type { ColumnarFilter } from './FilterColumns.ts';
 
 export interface DatasetFilterInput {
   text?: string | null;
@@ -34,6 +35,11 @@ export interface FilterSql {
   lists: ListFilter[];
   /** An equality on a column of few rows per value (provider, product code): its own index finds them best. */
   hasEquality: boolean;
+  /**
+   * The filter's conditions other than text, as FilterColumns tests them in memory; null when it holds a
+   * condition FilterColumns does not know (an equality, a single Chinese character's LIKE).
+   */
+  columnar: ColumnarFilter | null;
 }
 
 /** `d.<column> IN (values)`: `conditions[condition]` with its one parameter `params[param]`. */
@@ -73,6 +79,8 @@ export const FTS_RANK: Record<FtsTable, string> = {
 export const MAX_TEXT_LENGTH = 200;
 export const MAX_TEXT_TERMS = 12;
 export const MAX_SINGLE_CHARACTERS = 2;
+/** A word shorter than this matches whole words only, not as a prefix. */
+export const MIN_PREFIX_LENGTH = 2;
 const CHINESE_COLUMNS = ['title_zh', 'description_zh', 'keywords'];
 const WORD = /[\p{L}\p{N}]+/gu;
 
@@ -105,7 +113,8 @@ function priceBound(argument: string, value: string | null | undefined): number 
  * trigram, an escaped LIKE. `argumentPath` prefixes error messages ("filter" or "datasets.filter").
  */
 export function filterSql(filter: DatasetFilterInput | null | undefined, exchangeId: string, argumentPath = 'filter'): FilterSql {
-  const out: FilterSql = { conditions: [], params: [], matches: [], matchesNothing: false, lists: [], hasEquality: false };
+  const columnar: ColumnarFilter = { lists: [], minMicros: null, maxMicros: null, updatedSinceMs: null, containsMinors: null };
+  const out: FilterSql = { conditions: [], params: [], matches: [], matchesNothing: false, lists: [], hasEquality: false, columnar };
   if (!filter) return out;
   if (filter.exchanges && filter.exchanges.length > 0 && !filter.exchanges.includes(exchangeId)) out.matchesNothing = true;
 
@@ -129,7 +138,8 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
         else singles.add(run);
       }
       const words = term.split(HAN).join(' ').match(WORD) ?? [];
-      if (words.length > 0) english.set(`${ftsPhrase(words.join(' '))}*`, words);
+      // A last word of one letter is a whole word: as a prefix it would stand for a good part of the vocabulary.
+      if (words.length > 0) english.set(`${ftsPhrase(words.join(' '))}${words[words.length - 1].length >= MIN_PREFIX_LENGTH ? '*' : ''}`, words);
     }
     // Every piece costs an index lookup, and a single character a scan of every row: both are bounded.
     if (chinese.size + english.size + singles.size > MAX_TEXT_TERMS) {
@@ -138,6 +148,7 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
     if (singles.size > MAX_SINGLE_CHARACTERS) {
       throw badUserInput(`${argumentPath}.text`, `may hold at most ${MAX_SINGLE_CHARACTERS} single Chinese characters standing alone (each needs a full scan), got ${singles.size}`);
     }
+    if (singles.size > 0) out.columnar = null;
     for (const single of singles) {
       out.conditions.push(`(${CHINESE_COLUMNS.map((c) => `d.${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
       for (let i = 0; i < CHINESE_COLUMNS.length; i++) out.params.push(likePattern(single));
@@ -154,18 +165,23 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
   inList('data_origin', filter.dataOrigins, out);
   inList('price_model', filter.pricingModels, out);
   inList('delivery', filter.delivery, out);
+  columnar.lists = out.lists;
   if (filter.providerUscc) {
     out.hasEquality = true;
+    out.columnar = null;
     out.conditions.push('d.provider_uscc = ?');
     out.params.push(filter.providerUscc);
   }
   if (filter.productCode) {
     out.hasEquality = true;
+    out.columnar = null;
     out.conditions.push('d.product_code = ?');
     out.params.push(filter.productCode);
   }
   const minMicros = priceBound(`${argumentPath}.minPrice`, filter.minPrice);
   const maxMicros = priceBound(`${argumentPath}.maxPrice`, filter.maxPrice);
+  columnar.minMicros = minMicros;
+  columnar.maxMicros = maxMicros;
   if (minMicros !== null) {
     out.conditions.push('d.price_micros >= ?');
     out.params.push(minMicros);
@@ -179,10 +195,12 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
     if (Number.isNaN(ms)) throw badUserInput(`${argumentPath}.updatedSince`, `must be an ISO 8601 date-time, got ${JSON.stringify(filter.updatedSince)}`);
     out.conditions.push('d.updated_ms >= ?');
     out.params.push(ms);
+    columnar.updatedSinceMs = ms;
   }
   if (filter.containsMinorsData !== null && filter.containsMinorsData !== undefined) {
     out.conditions.push('d.contains_minors = ?');
     out.params.push(filter.containsMinorsData ? 1 : 0);
+    columnar.containsMinors = filter.containsMinorsData ? 1 : 0;
   }
   return out;
 }
