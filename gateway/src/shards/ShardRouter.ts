@@ -4,7 +4,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { LRUCache } from 'lru-cache';
 import type { DatasetSort } from '../../../shared/domain.ts';
-import { ENTITIES, ID_PREFIX_SEPARATOR } from '../../../schema/mergeRules.ts';
+import { ENTITIES, ID_PREFIX_SEPARATOR, FILTER_EXCHANGES, PAGE_ARGUMENTS, STATS_BUCKET } from '../../../schema/mergeRules.ts';
 import { planShardFetch, HIDDEN, LIFT_REPRESENTATIONS, ShardPlanError, type FieldPlan, type ShardPlan } from './shardPlan.ts';
 import { mergeConnections } from './keysetMerge.ts';
 import { mergePriceStats } from './statsMerge.ts';
@@ -173,15 +173,17 @@ export class ShardRouter implements GraphQLDataSource {
   /** A connection's page arguments, with the contract's defaults where the client sent null. */
   private pageArgs(field: FieldPlan, variables: Record<string, unknown>): { first: number; sort: DatasetSort } {
     const args = this.args(field, variables);
-    return { first: (args.first as number | null) ?? 20, sort: (args.sort as DatasetSort | null) ?? 'UPDATED_DESC' };
+    const valueOf = (name: string) => args[name] ?? field.definition.args.find((a) => a.name === name)?.defaultValue;
+    return { first: valueOf(PAGE_ARGUMENTS.first) as number, sort: valueOf(PAGE_ARGUMENTS.sort) as DatasetSort };
   }
 
   /** Exchanges a fan-out field must ask: the ones its filter names, or all. */
   private fanOutTargets(field: FieldPlan, variables: Record<string, unknown>): string[] {
     if (field.rule?.route !== 'fanOut') return [];
-    const filter = this.args(field, variables)[field.rule.filterArgument] as { exchanges?: string[] | null } | null | undefined;
-    if (filter?.exchanges && filter.exchanges.length > 0) {
-      const named = [...new Set(filter.exchanges)];
+    const filter = this.args(field, variables)[field.rule.filterArgument] as Record<string, string[] | null | undefined> | null | undefined;
+    const listed = filter?.[FILTER_EXCHANGES];
+    if (listed && listed.length > 0) {
+      const named = [...new Set(listed)];
       if (named.length > MAX_NAMED_EXCHANGES) throw new ShardPlanError(`filter.exchanges: at most ${MAX_NAMED_EXCHANGES} exchanges, got ${named.length}`);
       return named;
     }
@@ -317,7 +319,7 @@ export class ShardRouter implements GraphQLDataSource {
       }
       return [owner];
     }
-    if (field.fieldName === '_service') return this.options.targets.all().slice(0, 1).map((t) => t.id);
+    if (field.rule?.route === 'anyExchange') return this.options.targets.all().slice(0, 1).map((t) => t.id);
     return [];
   }
 
@@ -332,7 +334,7 @@ export class ShardRouter implements GraphQLDataSource {
       } else if (field.rule?.route === 'fanOut') {
         const problem = field.rule.merge === 'connection'
           ? connectionProblem(value, this.pageArgs(field, variables), field.shape!, answer.exchange)
-          : statsProblem(value, this.args(field, variables).groupBy as string, answer.exchange);
+          : statsProblem(value, this.args(field, variables)[STATS_BUCKET.groupByArgument] as string, answer.exchange);
         if (problem) return `${field.responseKey}: ${problem}`;
       }
     }

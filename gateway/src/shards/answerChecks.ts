@@ -2,7 +2,7 @@ import { QuantileSketch } from '../../../shared/sketch.ts';
 import { decodeCursor, comparePositions, cursorIdOf, type CursorPosition } from '../../../shared/datasetOrder.ts';
 import { parseAmountMicros } from '../../../shared/money.ts';
 import type { DatasetSort } from '../../../shared/domain.ts';
-import { ID_PREFIX_SEPARATOR, CONNECTION } from '../../../schema/mergeRules.ts';
+import { ID_PREFIX_SEPARATOR, CONNECTION, PAGE_INFO, STATS_BUCKET } from '../../../schema/mergeRules.ts';
 import { HIDDEN, HIDDEN_PREFIX, type Shape } from './shardPlan.ts';
 
 /** Deeper answers are refused: the contract's deepest honest answer is far shallower, and deep JSON costs stack. */
@@ -56,15 +56,15 @@ export function statsProblem(value: unknown, groupBy: string, exchange: string):
   if (!Array.isArray(value)) return 'is not a list';
   for (const bucket of value as Array<Record<string, unknown> | null>) {
     if (bucket === null) continue;
-    for (const field of ['count', 'pricedCount'] as const) {
+    for (const field of STATS_BUCKET.counts) {
       const n = bucket[HIDDEN.stats[field]];
       if (!Number.isInteger(n) || (n as number) < 0) return `returned a ${field} that is not a count`;
     }
-    for (const field of ['min', 'max'] as const) {
+    for (const field of STATS_BUCKET.amounts) {
       const amount = bucket[HIDDEN.stats[field]];
       if (amount !== null && (typeof amount !== 'string' || parseAmountMicros(amount) === null)) return `returned a ${field} that is not a decimal string`;
     }
-    if (groupBy === 'EXCHANGE' && bucket[HIDDEN.stats.key] !== exchange) {
+    if (groupBy === STATS_BUCKET.byExchange && bucket[HIDDEN.stats.key] !== exchange) {
       const key = bucket[HIDDEN.stats.key];
       return typeof key === 'string' && EXCHANGE_CODE.test(key) ? `returned statistics of another exchange (${key})` : 'returned statistics of another exchange';
     }
@@ -105,7 +105,7 @@ export function findAnswerProblem(data: unknown, exchange: string, alignedListKe
         const list = object[key];
         if (list !== undefined && (!Array.isArray(list) || list.length !== edges.length)) return `returned ${key} out of line with its cursors`;
       }
-      if (typeof (object[HIDDEN.info] as { hasNextPage?: unknown } | null)?.hasNextPage !== 'boolean') return 'returned a connection without pageInfo';
+      if (typeof (object[HIDDEN.info] as Record<string, unknown> | null)?.[PAGE_INFO.hasNextPage] !== 'boolean') return 'returned a connection without pageInfo';
     }
     if (HIDDEN.stats.sketch in object) {
       try {
