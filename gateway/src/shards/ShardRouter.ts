@@ -241,7 +241,9 @@ export class ShardRouter implements GraphQLDataSource {
     if (blamedAlone) {
       for (const result of blamingTheClient) failures.push(badResponse(result.exchange, 'refused input the other exchanges accepted'));
     }
-    return { answers, failures, errors: this.report(failures, request), userErrors: blamedAlone ? [] : [...userErrors.values()] };
+    const clientErrors = blamedAlone ? [] : [...userErrors.values()];
+    // When the client is to blame, only its errors are returned: failures are neither reported nor remembered.
+    return { answers, failures, errors: clientErrors.length > 0 ? [] : this.report(failures, request), userErrors: clientErrors };
   }
 
   /** One error (and one log line with the real cause) per failed exchange per request. */
