@@ -1,16 +1,19 @@
 /**
  * How the shard router spreads and merges each part of the exchange contract (schema/exchange.graphql).
  * This is the one place that says it; gateway/src/shards/ reads it and holds no field names of its own.
+ * Argument defaults (e.g. `first: Int = 20`) are not repeated here: the router reads them from the contract.
  *
  * - `fanOut` fields go to every target exchange (all online ones, or those in `filter.exchanges`);
  *   `connection` answers merge by keyset, `priceStats` answers merge by sketch.
  * - `byIdArgument` fields go to the one exchange named by the prefix of the id argument.
+ * - `anyExchange` fields are the same on every exchange (federation's `_service`): one is asked.
  * - Entities route by the prefix of their key (`byKeyPrefix`), by their key itself (`byKey`), or go
  *   everywhere and merge their connection fields (`fanOut`).
  */
 export type FieldMerge =
   | { route: 'fanOut'; merge: 'connection' | 'priceStats'; filterArgument: string }
-  | { route: 'byIdArgument'; argument: string };
+  | { route: 'byIdArgument'; argument: string }
+  | { route: 'anyExchange' };
 
 export type EntityRoute =
   | { route: 'byKeyPrefix'; key: string }
@@ -21,7 +24,11 @@ export const ROOT_FIELDS: Record<string, FieldMerge> = {
   datasets: { route: 'fanOut', merge: 'connection', filterArgument: 'filter' },
   priceStats: { route: 'fanOut', merge: 'priceStats', filterArgument: 'filter' },
   dataset: { route: 'byIdArgument', argument: 'id' },
+  _service: { route: 'anyExchange' },
 };
+
+/** The field of a fan-out field's filter argument that names the exchanges to ask. */
+export const FILTER_EXCHANGES = 'exchanges';
 
 export const ENTITIES: Record<string, EntityRoute> = {
   Dataset: { route: 'byKeyPrefix', key: 'id' },
@@ -40,8 +47,25 @@ export const PREFIXED_ID_TYPES: Record<string, string> = { Dataset: 'id' };
 /** The connection type and the fields the keyset merge reads. */
 export const CONNECTION = { type: 'DatasetConnection', edges: 'edges', nodes: 'nodes', pageInfo: 'pageInfo', totalCount: 'totalCount', missing: 'missingExchanges', cursor: 'cursor' } as const;
 
-/** The statistics bucket type and the fields the sketch merge reads (sketch is @inaccessible: router only). */
-export const STATS_BUCKET = { type: 'PriceStatsBucket', fields: ['key', 'count', 'pricedCount', 'min', 'max', 'sketch'] } as const;
+/** The page arguments of a connection field (their defaults come from the contract). */
+export const PAGE_ARGUMENTS = { first: 'first', sort: 'sort' } as const;
+
+/** The page info type and its fields. */
+export const PAGE_INFO = { type: 'PageInfo', hasNextPage: 'hasNextPage', endCursor: 'endCursor' } as const;
+
+/**
+ * The statistics bucket type and the fields the sketch merge reads (sketch is @inaccessible: router only);
+ * the argument that groups buckets, and the group whose keys are exchange codes (each exchange answers
+ * only its own bucket).
+ */
+export const STATS_BUCKET = {
+  type: 'PriceStatsBucket',
+  fields: ['key', 'count', 'pricedCount', 'min', 'max', 'sketch'],
+  counts: ['count', 'pricedCount'],
+  amounts: ['min', 'max'],
+  groupByArgument: 'groupBy',
+  byExchange: 'EXCHANGE',
+} as const;
 
 /** Separator of the exchange prefix in global ids: "sh:ds-000123". */
 export const ID_PREFIX_SEPARATOR = ':';

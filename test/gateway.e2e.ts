@@ -4,6 +4,10 @@ import { startStack, type Stack } from './helpers/stack.ts';
 import { comparePositions, decodeCursor } from '../shared/datasetOrder.ts';
 import { parseAmountMicros, AMOUNT_RULE } from '../shared/money.ts';
 import type { DatasetSort } from '../shared/domain.ts';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { typeDefs as exchangeTypeDefs } from '../subgraphs/exchange/schema.ts';
+import { ShardRouter, type ShardTarget } from '../gateway/src/shards/ShardRouter.ts';
+import { ExchangeClient } from '../gateway/src/shards/ExchangeClient.ts';
 
 let stack: Stack;
 const EXCHANGES = ['bj', 'gy', 'sh', 'ty'];
@@ -152,6 +156,55 @@ describe('gateway: routing', () => {
     }
   });
 
+  it('limits priceStats and Provider.datasets to the exchanges in filter.exchanges (count the calls)', async () => {
+    const stats: any = dataOf(await graphql(stack.gatewayUrl, `{ priceStats(filter: { exchanges: ["bj", "ty"] }, groupBy: EXCHANGE) { key count } }`));
+    expect(stats.priceStats).toEqual([{ key: 'bj', count: 400 }, { key: 'ty', count: 400 }]);
+    expect(Object.fromEntries(EXCHANGES.map((id) => [id, stack.proxies[id].calls]))).toEqual({ bj: 1, gy: 0, sh: 0, ty: 1 });
+    for (const proxy of Object.values(stack.proxies)) proxy.reset();
+
+    // dataset(id) goes to bj alone; its provider's datasets, filtered to sh, to sh alone.
+    const own: any = dataOf(await graphql(stack.exchangeUrls.bj, `{ datasets(first: 1) { nodes { id } } }`));
+    const query = `query($id: ID!) { dataset(id: $id) { id provider { datasets(filter: { exchanges: ["sh"] }, first: 7) { totalCount missingExchanges nodes { id } } } } }`;
+    const nested: any = dataOf(await graphql(stack.gatewayUrl, query, { id: own.datasets.nodes[0].id }));
+    const inner = nested.dataset.provider.datasets;
+    expect(inner.missingExchanges).toEqual([]);
+    expect(inner.nodes.every((n: any) => n.id.startsWith('sh:'))).toBe(true);
+    expect(Object.fromEntries(EXCHANGES.map((id) => [id, stack.proxies[id].calls]))).toEqual({ bj: 1, gy: 0, sh: 1, ty: 0 });
+  });
+
+  it('splits Dataset _entities by id prefix, sends each exchange only its own, and puts them back in the original order', async () => {
+    // No subgraph but the exchanges references Dataset, so Apollo never plans such a fetch: the router is
+    // driven in process, against the real exchange processes (through the counting proxies).
+    const ids: Record<string, string[]> = {};
+    for (const id of EXCHANGES) ids[id] = (dataOf(await graphql(stack.exchangeUrls[id], `{ datasets(first: 2) { nodes { id } } }`)) as any).datasets.nodes.map((n: any) => n.id);
+    for (const proxy of Object.values(stack.proxies)) proxy.reset();
+    const clients = EXCHANGES.map((id) => new ExchangeClient({ exchange: id, url: stack.proxies[id].url, timeoutMs: 2000 }));
+    const targets: ShardTarget[] = clients.map((client) => ({ id: client.exchange, isAvailable: () => true, send: (body) => client.send(body) }));
+    const router = new ShardRouter({
+      contractSchema: buildSubgraphSchema([{ typeDefs: exchangeTypeDefs }]),
+      targets: { get: (id) => targets.find((t) => t.id === id), all: () => targets },
+      logger: { warn: () => {}, error: () => {} },
+    });
+    try {
+      const wanted = [ids.ty[0], ids.bj[0], ids.sh[1], 'bj:ds-999999', ids.ty[1], ids.gy[0], ids.bj[1], ids.sh[0]];
+      const representations = wanted.map((id) => ({ __typename: 'Dataset', id }));
+      const response: any = await router.process({
+        request: { query: `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Dataset { id title } } }`, variables: { representations } },
+        context: {},
+      } as never);
+      expect(response.errors).toBeUndefined();
+      expect(response.data._entities.map((e: any) => e?.id ?? null)).toEqual(wanted.map((id) => (id === 'bj:ds-999999' ? null : id)));
+      expect(response.data._entities.every((e: any) => e === null || typeof e.title === 'string')).toBe(true);
+      for (const exchange of EXCHANGES) {
+        expect(stack.proxies[exchange].calls).toBe(1);
+        const sent = stack.proxies[exchange].bodies[0].variables!.representations.map((r: any) => r.id);
+        expect(sent).toEqual(wanted.filter((id) => id.startsWith(`${exchange}:`)));
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
   it('sends dataset(id) to its one exchange and _entities only to the owners', async () => {
     const page: any = dataOf(await graphql(stack.exchangeUrls.ty, `{ datasets(first: 1) { nodes { id title } } }`));
     const target = page.datasets.nodes[0];
@@ -247,8 +300,45 @@ describe('gateway: routing', () => {
     const noPrefix = await graphql(stack.gatewayUrl, `{ dataset(id: "nocolon") { id } }`);
     expect(noPrefix.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(noPrefix.errors?.[0].message).toBe('id: must be a global id "<exchange>:<local id>", e.g. "sh:ds-000123", got "nocolon"');
+    // A well-formed id of no registered exchange is the client's mistake, not an outage.
+    for (const proxy of Object.values(stack.proxies)) proxy.reset();
+    for (const id of ['zz:1', 'SH:ds-000001']) {
+      const unknown = await graphql(stack.gatewayUrl, `query($id: ID!) { dataset(id: $id) { id } }`, { id });
+      expect(unknown.data).toEqual({ dataset: null });
+      expect(unknown.errors).toHaveLength(1);
+      expect(unknown.errors?.[0]).toMatchObject({
+        message: `id: no exchange "${id.split(':')[0]}" is registered; ids start with a registered exchange's code, e.g. "sh:ds-000123"`,
+        path: ['dataset'],
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
+    expect(Object.values(stack.proxies).reduce((n, p) => n + p.calls, 0)).toBe(0);
     // Good literals pass.
     dataOf(await graphql(stack.gatewayUrl, `{ datasets(filter: { minPrice: "10.50", updatedSince: "2020-01-01" }) { totalCount } }`));
+  });
+});
+
+describe('gateway: a bad id costs only its own field', () => {
+  it('nulls only the root field with the malformed id; the other root fields keep their data', async () => {
+    const own: any = dataOf(await graphql(stack.exchangeUrls.sh, `{ datasets(first: 1) { nodes { id title } } }`));
+    const good = own.datasets.nodes[0];
+    const result: any = await graphql(stack.gatewayUrl, `query($good: ID!) {
+      dataset(id: "bad") { id }
+      wrong: dataset(id: "zz:ds-1") { id }
+      right: dataset(id: $good) { id title }
+      datasets(first: 3, sort: TITLE_ASC) { totalCount nodes { id } }
+      priceStats(groupBy: EXCHANGE) { key count }
+      exchanges { id }
+    }`, { good: good.id });
+    expect(result.data.dataset).toBeNull();
+    expect(result.data.wrong).toBeNull();
+    expect(result.data.right).toEqual({ id: good.id, title: good.title });
+    expect(result.data.datasets.totalCount).toBe(1600);
+    expect(result.data.datasets.nodes).toHaveLength(3);
+    expect(result.data.priceStats.map((b: any) => b.key)).toEqual(EXCHANGES);
+    expect(result.data.exchanges.map((e: any) => e.id)).toEqual(EXCHANGES);
+    expect(result.errors.map((e: any) => [e.path, e.extensions.code])).toEqual([[['dataset'], 'BAD_USER_INPUT'], [['wrong'], 'BAD_USER_INPUT']]);
+    expect(result.errors[0].message).toBe('id: must be a global id "<exchange>:<local id>", e.g. "sh:ds-000123", got "bad"');
   });
 });
 
@@ -355,7 +445,52 @@ describe('gateway: partial results', () => {
   });
 
   it('answers with the others when an exchange answers garbage', async () => {
-    expectPartial((await faulty('garbage')).result, 'EXCHANGE_BAD_RESPONSE');
+    const { result } = await faulty('garbage');
+    expectPartial(result, 'EXCHANGE_BAD_RESPONSE');
+    expect(result.errors[0].message).toBe('exchange gy answered something that is not JSON');
+  });
+
+  const NESTED = `{ datasets(first: 2, sort: PRICE_DESC) { nodes { provider { datasets(first: 1) { totalCount missingExchanges } } } } }`;
+  // The same, with a hop through the providers subgraph: three fetches, two of them to the exchanges.
+  const NESTED_HOP = `{ datasets(first: 2, sort: TITLE_ASC) { nodes { provider { name datasets(first: 1, sort: PRICE_ASC) { totalCount missingExchanges } } } } }`;
+
+  it('reports an exchange that fails once per request, however many fetches need it, and calls it once', async () => {
+    stack.proxies.gy.mode = 'http500';
+    for (const query of [NESTED, NESTED_HOP]) {
+      stack.proxies.gy.calls = 0;
+      const result: any = await graphql(stack.gatewayUrl, query);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' });
+      expect(result.data.datasets.nodes).toHaveLength(2);
+      // Provider.datasets names gy as missing, though the nested fetch did not call it again.
+      for (const node of result.data.datasets.nodes) expect(node.provider.datasets.missingExchanges).toEqual(['gy']);
+      expect(stack.proxies.gy.calls).toBe(1);
+    }
+    stack.proxies.gy.calls = 0;
+    const twice: any = await graphql(stack.gatewayUrl, `{ exchanges { id n1: datasetCount } exchange(id: "gy") { id n2: datasetCount } }`);
+    expect(twice.errors).toHaveLength(1);
+    expect(twice.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' });
+    expect(Object.fromEntries(twice.data.exchanges.map((e: any) => [e.id, e.n1]))).toEqual({ bj: 400, gy: null, sh: 400, ty: 400 });
+    expect(twice.data.exchange).toEqual({ id: 'gy', n2: null });
+    // Apollo runs these two entity fetches in parallel: both call gy before either has failed (one error still).
+    expect(stack.proxies.gy.calls).toBeLessThanOrEqual(2);
+  });
+
+  it('waits for a hanging exchange once per request, not once per fetch', async () => {
+    stack.proxies.gy.mode = 'hang';
+    for (const query of [NESTED.replace('first: 2', 'first: 3'), NESTED_HOP.replace('first: 2', 'first: 3')]) {
+      stack.proxies.gy.calls = 0;
+      const started = performance.now();
+      const result: any = await graphql(stack.gatewayUrl, query);
+      const ms = performance.now() - started;
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_TIMEOUT', exchange: 'gy' });
+      for (const node of result.data.datasets.nodes) expect(node.provider.datasets.missingExchanges).toEqual(['gy']);
+      expect(stack.proxies.gy.calls).toBe(1);
+      // EXCHANGE_TIMEOUT_MS is 1000 in this stack: one timeout, not two.
+      expect(ms).toBeGreaterThanOrEqual(900);
+      expect(ms).toBeLessThan(1800);
+    }
   });
 
   it('answers with the others when an exchange drops the connection', async () => {
@@ -369,6 +504,7 @@ describe('gateway: partial results', () => {
       expect(result.data.datasets.missingExchanges).toEqual(['gy']);
       expect(result.data.datasets.totalCount).toBe(1200);
       expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_BAD_RESPONSE', exchange: 'gy' });
+      expect(result.errors[0].message).toBe('exchange gy gave a bad response: datasets: returned ids of another exchange (ty)');
       const ids = result.data.datasets.nodes.map((n: any) => n.id);
       expect(new Set(ids).size).toBe(ids.length);
     } finally {
@@ -376,11 +512,12 @@ describe('gateway: partial results', () => {
     }
   });
 
-  for (const [index, [lie, transform]] of ([
-    ['a count that is not a number', (body: string) => body.replace(/"totalCount":(\d+)/g, '"totalCount":"$1"')],
-    ['a cursor of another sort', (body: string) => body.replace(/"cursor":"([^"]+)"/g, (_m: string, c: string) => `"cursor":"${Buffer.from(JSON.stringify(['TITLE_ASC', 'x', JSON.parse(Buffer.from(c, 'base64url').toString())[2]])).toString('base64url')}"`)],
-    ['an error that blames the client alone', () => JSON.stringify({ errors: [{ message: 'visit http://evil.example', extensions: { code: 'BAD_USER_INPUT' } }], data: null })],
-  ] as Array<[string, (body: string) => string]>).entries()) {
+  for (const [index, [lie, transform, reason]] of ([
+    ['a count that is not a number', (body: string) => body.replace(/"totalCount":(\d+)/g, '"totalCount":"$1"'), 'datasets: returned a totalCount that is not a count'],
+    ['a cursor of another sort', (body: string) => body.replace(/"cursor":"([^"]+)"/g, (_m: string, c: string) => `"cursor":"${Buffer.from(JSON.stringify(['TITLE_ASC', 'x', JSON.parse(Buffer.from(c, 'base64url').toString())[2]])).toString('base64url')}"`), 'datasets: returned a cursor of another sort'],
+    ['an error that blames the client alone', () => JSON.stringify({ errors: [{ message: 'visit http://evil.example', extensions: { code: 'BAD_USER_INPUT' } }], data: null }), 'refused input the other exchanges accepted'],
+    ['an error of its own', () => JSON.stringify({ errors: [{ message: 'db at 10.0.0.7:5432 is down' }], data: null }), 'answered errors'],
+  ] as Array<[string, (body: string) => string, string]>).entries()) {
     it(`drops an exchange that answers ${lie}, keeps the others, and does not cache the lie`, async () => {
       stack.proxies.gy.transform = transform;
       // A query of this case's own, so no earlier answer is in the caches.
@@ -390,7 +527,8 @@ describe('gateway: partial results', () => {
       expect(result.data.datasets.totalCount).toBe(1200);
       expect(result.errors).toHaveLength(1);
       expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_BAD_RESPONSE', exchange: 'gy' });
-      expect(JSON.stringify(result)).not.toContain('evil');
+      expect(result.errors[0].message).toBe(`exchange gy gave a bad response: ${reason}`);
+      expect(JSON.stringify(result)).not.toMatch(/evil|10\.0\.0\.7|http:/);
       stack.proxies.gy.transform = null;
       const honest: any = dataOf(await graphql(stack.gatewayUrl, query, {}, { authorization: 'Bearer x' }));
       expect(honest.datasets.totalCount).toBe(1600);
@@ -403,6 +541,31 @@ describe('gateway: partial results', () => {
     const counts = Object.fromEntries(result.data.exchanges.map((e: any) => [e.id, e.datasetCount]));
     expect(counts).toEqual({ bj: 400, gy: null, sh: 400, ty: 400 });
     expect(result.errors.some((e: any) => e.extensions.code === 'EXCHANGE_UNAVAILABLE' && e.extensions.exchange === 'gy')).toBe(true);
+  });
+
+  it('answers with the others when an exchange refuses connections, and logs the real cause (ECONNREFUSED)', async () => {
+    const proxy = stack.proxies.gy;
+    const port = proxy.port;
+    await proxy.close();
+    try {
+      const result: any = await graphql(stack.gatewayUrl, `{ datasets(first: 41) { totalCount missingExchanges nodes { id } } }`, {}, { 'x-request-id': 'refused-1' });
+      expect(result.data.datasets.missingExchanges).toEqual(['gy']);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]).toMatchObject({ message: 'exchange gy is unavailable (ECONNREFUSED)', extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' } });
+      expect(JSON.stringify(result.errors)).not.toContain('127.0.0.1');
+      // The log line, with the request id and the socket error (its address included: the log is not public).
+      const deadline = performance.now() + 5000;
+      let line: any;
+      while (!line && performance.now() < deadline) {
+        line = stack.services.gateway.tail().map((l) => { try { return JSON.parse(l); } catch { return null; } })
+          .find((l) => l?.requestId === 'refused-1' && l?.exchange === 'gy');
+        if (!line) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(line).toMatchObject({ level: 40, code: 'EXCHANGE_UNAVAILABLE', msg: 'exchange gy is unavailable (ECONNREFUSED)' });
+      expect(line.cause).toMatch(/ECONNREFUSED 127\.0\.0\.1:\d+/);
+    } finally {
+      await proxy.start(port);
+    }
   });
 
   it('answers with the others when an exchange process is killed', async () => {

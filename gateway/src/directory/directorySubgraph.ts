@@ -18,11 +18,11 @@ type Query {
 }
 
 enum ExchangeStatus {
-  "Answering probes and queries in time."
+  "The last health probe answered in time."
   ONLINE
-  "Slow, or failing some probes."
+  "The last health probe was slow (over 1 s), or failed (fewer than three in a row)."
   DEGRADED
-  "Failed three probes or calls in a row: skipped until a probe succeeds."
+  "Failed three health probes in a row: skipped at once until a probe succeeds. Only probes move the status; a failed query does not."
   OFFLINE
 }
 

@@ -4,7 +4,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { LRUCache } from 'lru-cache';
 import type { DatasetSort } from '../../../shared/domain.ts';
-import { ENTITIES, ID_PREFIX_SEPARATOR } from '../../../schema/mergeRules.ts';
+import { ENTITIES, ID_PREFIX_SEPARATOR, FILTER_EXCHANGES, PAGE_ARGUMENTS, STATS_BUCKET } from '../../../schema/mergeRules.ts';
 import { planShardFetch, HIDDEN, LIFT_REPRESENTATIONS, ShardPlanError, type FieldPlan, type ShardPlan } from './shardPlan.ts';
 import { mergeConnections } from './keysetMerge.ts';
 import { mergePriceStats } from './statsMerge.ts';
@@ -18,6 +18,11 @@ export interface RequestScope {
   requestId?: string;
   /** Restricted by every exchange answer used (see ResponsePolicy). */
   cachePolicy?: ResponsePolicy;
+  /**
+   * Exchanges that failed earlier in this request, and how. A later fetch of the same request skips them
+   * at once (no call, no wait), still lists them in missingExchanges, and adds no second error.
+   */
+  failed?: Map<string, ExchangeFailure>;
 }
 
 /** One exchange as the router sees it. */
@@ -112,13 +117,24 @@ export class ShardRouter implements GraphQLDataSource {
     this.fetcher = options.fetcher ?? new DirectFetcher();
   }
 
+  /** The failures of each request so far, by its context object (the same for every fetch of one request). */
+  private readonly failuresByRequest = new WeakMap<object, Map<string, ExchangeFailure>>();
+
+  private failuresOf(context: unknown): Map<string, ExchangeFailure> {
+    if (context === null || typeof context !== 'object') return new Map();
+    let failed = this.failuresByRequest.get(context);
+    if (!failed) this.failuresByRequest.set(context, (failed = new Map()));
+    return failed;
+  }
+
   async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
     try {
       const query = options.request.query ?? '';
       const document = 'document' in options ? options.document : undefined;
       const plan = this.planFor(query, document);
       const { requestId, cachePolicy } = (options.context ?? {}) as RequestScope;
-      const outcome = await this.execute(plan, options.request.variables ?? {}, { requestId, cachePolicy });
+      const failed = this.failuresOf(options.context);
+      const outcome = await this.execute(plan, options.request.variables ?? {}, { requestId, cachePolicy, failed });
       return { data: outcome.data, ...(outcome.errors.length ? { errors: outcome.errors } : {}) } as GatewayGraphQLResponse;
     } catch (err) {
       if (err instanceof ShardPlanError) {
@@ -157,23 +173,27 @@ export class ShardRouter implements GraphQLDataSource {
   /** A connection's page arguments, with the contract's defaults where the client sent null. */
   private pageArgs(field: FieldPlan, variables: Record<string, unknown>): { first: number; sort: DatasetSort } {
     const args = this.args(field, variables);
-    return { first: (args.first as number | null) ?? 20, sort: (args.sort as DatasetSort | null) ?? 'UPDATED_DESC' };
+    const valueOf = (name: string) => args[name] ?? field.definition.args.find((a) => a.name === name)?.defaultValue;
+    return { first: valueOf(PAGE_ARGUMENTS.first) as number, sort: valueOf(PAGE_ARGUMENTS.sort) as DatasetSort };
   }
 
   /** Exchanges a fan-out field must ask: the ones its filter names, or all. */
   private fanOutTargets(field: FieldPlan, variables: Record<string, unknown>): string[] {
     if (field.rule?.route !== 'fanOut') return [];
-    const filter = this.args(field, variables)[field.rule.filterArgument] as { exchanges?: string[] | null } | null | undefined;
-    if (filter?.exchanges && filter.exchanges.length > 0) {
-      const named = [...new Set(filter.exchanges)];
+    const filter = this.args(field, variables)[field.rule.filterArgument] as Record<string, string[] | null | undefined> | null | undefined;
+    const listed = filter?.[FILTER_EXCHANGES];
+    if (listed && listed.length > 0) {
+      const named = [...new Set(listed)];
       if (named.length > MAX_NAMED_EXCHANGES) throw new ShardPlanError(`filter.exchanges: at most ${MAX_NAMED_EXCHANGES} exchanges, got ${named.length}`);
       return named;
     }
     return this.options.targets.all().map((t) => t.id);
   }
 
-  /** Sends one request to one exchange, or fails at once when it is unknown or offline. */
+  /** Sends one request to one exchange, or fails at once when it failed earlier in this request, is unknown or is offline. */
   private async call(exchange: string, shardRequest: ShardRequest, request: RequestScope): Promise<ExchangeResult> {
+    const earlier = request.failed?.get(exchange);
+    if (earlier) return earlier;
     const target = this.options.targets.get(exchange);
     if (!target) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is not registered`);
     if (!target.isAvailable()) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is offline`);
@@ -186,9 +206,10 @@ export class ShardRouter implements GraphQLDataSource {
 
   /**
    * Sorts answers into usable ones, user errors (the client's mistake, reported once) and failures
-   * (the exchange's fault: one EXCHANGE_* error each, and none of its data is used).
+   * (the exchange's fault: none of its data is used). `errors` holds one EXCHANGE_* error per failed
+   * exchange not already reported in this request (an earlier or a parallel fetch may have).
    */
-  private triage(results: ExchangeResult[], request: RequestScope, check: (answer: ExchangeAnswer) => string | null): { answers: Map<string, ExchangeAnswer>; failures: ExchangeFailure[]; userErrors: GraphQLErrorJson[] } {
+  private triage(results: ExchangeResult[], request: RequestScope, check: (answer: ExchangeAnswer) => string | null): { answers: Map<string, ExchangeAnswer>; failures: ExchangeFailure[]; errors: GraphQLErrorJson[]; userErrors: GraphQLErrorJson[] } {
     const answers = new Map<string, ExchangeAnswer>();
     const failures: ExchangeFailure[] = [];
     const userErrors = new Map<string, GraphQLErrorJson>();
@@ -196,7 +217,6 @@ export class ShardRouter implements GraphQLDataSource {
     for (const result of results) {
       if (!result.ok) {
         failures.push(result);
-        this.logger.warn({ requestId: request.requestId, exchange: result.exchange, code: result.code, cause: describeCause(result.cause) }, result.message);
         continue;
       }
       const errors = result.errors ?? [];
@@ -206,24 +226,36 @@ export class ShardRouter implements GraphQLDataSource {
         for (const e of errors) userErrors.set(`${e.message}|${JSON.stringify(e.path ?? [])}`, { message: e.message, path: e.path, extensions: { code: e.extensions?.code, ...(e.extensions?.argument ? { argument: e.extensions.argument } : {}) } });
         continue;
       }
-      const problem = errors.length > 0 ? `answered errors: ${errors.map((e) => e.message).join('; ').slice(0, 300)}` : check(result);
+      // The exchange's own error messages are not passed on (they are its text, not ours): the log has them.
+      const problem = errors.length > 0 ? 'answered errors' : check(result);
       if (problem) {
-        const failure = exchangeFailure(result.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${result.exchange} gave a bad response`, problem);
-        this.logger.warn({ requestId: request.requestId, exchange: result.exchange, problem }, failure.message);
-        failures.push(failure);
+        const detail = errors.length > 0 ? `answered errors: ${errors.map((e) => e.message).join('; ').slice(0, 300)}` : problem;
+        failures.push(badResponse(result.exchange, problem, detail));
         continue;
       }
       answers.set(result.exchange, result);
     }
     // The client's mistake only when every exchange that answered says so; an exchange alone in blaming
     // the client (stricter, or lying) is a bad response and its message is not passed on.
-    if (blamingTheClient.length > 0 && answers.size > 0) {
-      for (const result of blamingTheClient) {
-        failures.push(exchangeFailure(result.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${result.exchange} gave a bad response`, 'refused input the other exchanges accepted'));
-      }
-      return { answers, failures, userErrors: [] };
+    const blamedAlone = blamingTheClient.length > 0 && answers.size > 0;
+    if (blamedAlone) {
+      for (const result of blamingTheClient) failures.push(badResponse(result.exchange, 'refused input the other exchanges accepted'));
     }
-    return { answers, failures, userErrors: [...userErrors.values()] };
+    const clientErrors = blamedAlone ? [] : [...userErrors.values()];
+    // When the client is to blame, only its errors are returned: failures are neither reported nor remembered.
+    return { answers, failures, errors: clientErrors.length > 0 ? [] : this.report(failures, request), userErrors: clientErrors };
+  }
+
+  /** One error (and one log line with the real cause) per failed exchange per request. */
+  private report(failures: ExchangeFailure[], request: RequestScope): GraphQLErrorJson[] {
+    const errors: GraphQLErrorJson[] = [];
+    for (const failure of failures) {
+      if (request.failed?.has(failure.exchange)) continue;
+      request.failed?.set(failure.exchange, failure);
+      this.logger.warn({ requestId: request.requestId, exchange: failure.exchange, code: failure.code, cause: describeCause(failure.cause) }, failure.message);
+      errors.push(toGraphQLError(failure));
+    }
+    return errors;
   }
 
   async execute(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
@@ -237,23 +269,22 @@ export class ShardRouter implements GraphQLDataSource {
 
   private async executeRoot(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
     const targetsByField = new Map<FieldPlan, string[]>();
+    // A root field the client asked wrongly is null with its own error; the other root fields keep their data.
+    const fieldErrors = new Map<FieldPlan, GraphQLErrorJson>();
     for (const field of plan.rootFields) {
-      if (field.rule?.route === 'fanOut') targetsByField.set(field, this.fanOutTargets(field, variables));
-      else if (field.rule?.route === 'byIdArgument') {
-        const id = this.args(field, variables)[field.rule.argument];
-        const owner = prefixOf(id);
-        if (!owner) throw new ShardPlanError(`${field.rule.argument}: must be a global id "<exchange>:<local id>", e.g. "sh:ds-000123", got ${JSON.stringify(id)}`);
-        targetsByField.set(field, [owner]);
-      } else if (field.fieldName === '_service') {
-        targetsByField.set(field, this.options.targets.all().slice(0, 1).map((t) => t.id));
+      try {
+        targetsByField.set(field, this.rootFieldTargets(field, variables));
+      } catch (err) {
+        if (!(err instanceof ShardPlanError)) throw err;
+        fieldErrors.set(field, { message: err.message, path: [field.responseKey], extensions: { code: 'BAD_USER_INPUT' } });
       }
     }
     const exchanges = [...new Set([...targetsByField.values()].flat())];
     const check = checkedOnce((answer: ExchangeAnswer) => this.checkRootAnswer(plan, answer, variables));
     const body = { query: plan.query, variables, operationName: plan.operationName };
     const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, { body, check }, request)));
-    const { answers, failures, userErrors } = this.triage(results, request, check);
-    if (userErrors.length > 0) return { data: null, errors: userErrors };
+    const { answers, failures, errors, userErrors } = this.triage(results, request, check);
+    if (userErrors.length > 0) return { data: null, errors: [...fieldErrors.values(), ...userErrors] };
 
     const failed = new Map(failures.map((f) => [f.exchange, f]));
     const data: Record<string, unknown> = {};
@@ -262,6 +293,7 @@ export class ShardRouter implements GraphQLDataSource {
       const fieldAnswers = targets.flatMap((t) => (answers.has(t) ? [answers.get(t)!] : []));
       const missing = targets.filter((t) => failed.has(t));
       if (field.fieldName === '__typename') data[field.responseKey] = 'Query';
+      else if (fieldErrors.has(field)) data[field.responseKey] = null;
       else if (field.rule?.route === 'fanOut' && field.rule.merge === 'connection') {
         data[field.responseKey] = mergeConnections({
           parts: fieldAnswers.map((a) => ({ exchange: a.exchange, value: a.data![field.responseKey] as Record<string, any> })),
@@ -273,7 +305,24 @@ export class ShardRouter implements GraphQLDataSource {
         data[field.responseKey] = fieldAnswers[0]?.data?.[field.responseKey] ?? null;
       }
     }
-    return { data, errors: failures.map((f) => toGraphQLError(f)) };
+    return { data, errors: [...fieldErrors.values(), ...errors] };
+  }
+
+  /** The exchanges a root field goes to; a ShardPlanError when its arguments cannot name any. */
+  private rootFieldTargets(field: FieldPlan, variables: Record<string, unknown>): string[] {
+    if (field.rule?.route === 'fanOut') return this.fanOutTargets(field, variables);
+    if (field.rule?.route === 'byIdArgument') {
+      const argument = field.rule.argument;
+      const id = this.args(field, variables)[argument];
+      const owner = prefixOf(id);
+      if (!owner) throw new ShardPlanError(`${argument}: must be a global id "<exchange>:<local id>", e.g. "sh:ds-000123", got ${JSON.stringify(id)}`);
+      if (!this.options.targets.get(owner)) {
+        throw new ShardPlanError(`${argument}: no exchange ${JSON.stringify(owner.slice(0, 40))} is registered; ids start with a registered exchange's code, e.g. "sh:ds-000123"`);
+      }
+      return [owner];
+    }
+    if (field.rule?.route === 'anyExchange') return this.options.targets.all().slice(0, 1).map((t) => t.id);
+    return [];
   }
 
   /** A root answer must also leave alone what is not its own: by-id fields of other exchanges stay null. */
@@ -287,7 +336,7 @@ export class ShardRouter implements GraphQLDataSource {
       } else if (field.rule?.route === 'fanOut') {
         const problem = field.rule.merge === 'connection'
           ? connectionProblem(value, this.pageArgs(field, variables), field.shape!, answer.exchange)
-          : statsProblem(value, this.args(field, variables).groupBy as string, answer.exchange);
+          : statsProblem(value, this.args(field, variables)[STATS_BUCKET.groupByArgument] as string, answer.exchange);
         if (problem) return `${field.responseKey}: ${problem}`;
       }
     }
@@ -344,7 +393,7 @@ export class ShardRouter implements GraphQLDataSource {
           : 'answered no _entities list'),
       }, request);
     }));
-    const { answers, failures, userErrors } = this.triage(results, request, (answer) => {
+    const { answers, failures, errors, userErrors } = this.triage(results, request, (answer) => {
       const entities = answer.data?._entities;
       if (!Array.isArray(entities) || entities.length !== indexesByExchange.get(answer.exchange)!.length) return 'answered _entities out of line with the representations';
       return this.checkEntities(plan, answer, variables);
@@ -375,7 +424,7 @@ export class ShardRouter implements GraphQLDataSource {
       }
       return merged;
     });
-    return { data: { _entities: entities }, errors: failures.map((f) => toGraphQLError(f)) };
+    return { data: { _entities: entities }, errors };
   }
 
   /** Runs the fields cut out of a fetch over the objects found at the lift's path, and puts them back. */
@@ -418,6 +467,11 @@ function checkedOnce(check: (answer: ExchangeAnswer) => string | null): (answer:
     if (verdict === undefined) verdicts.set(answer, (verdict = check(answer)));
     return verdict;
   };
+}
+
+/** A bad response: `reason` is safe to show to clients (no exchange text, no address); `detail` goes to the log. */
+function badResponse(exchange: string, reason: string, detail: string = reason): ExchangeFailure {
+  return exchangeFailure(exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${exchange} gave a bad response: ${reason}`, detail);
 }
 
 function describeCause(cause: unknown): string | undefined {

@@ -2,11 +2,27 @@ import { QuantileSketch } from '../../../shared/sketch.ts';
 import { decodeCursor, comparePositions, cursorIdOf, type CursorPosition } from '../../../shared/datasetOrder.ts';
 import { parseAmountMicros } from '../../../shared/money.ts';
 import type { DatasetSort } from '../../../shared/domain.ts';
-import { ID_PREFIX_SEPARATOR, CONNECTION } from '../../../schema/mergeRules.ts';
+import { ID_PREFIX_SEPARATOR, CONNECTION, PAGE_INFO, STATS_BUCKET } from '../../../schema/mergeRules.ts';
 import { HIDDEN, HIDDEN_PREFIX, type Shape } from './shardPlan.ts';
 
 /** Deeper answers are refused: the contract's deepest honest answer is far shallower, and deep JSON costs stack. */
 export const MAX_ANSWER_DEPTH = 48;
+
+/**
+ * Every problem these checks return is shown to clients after "exchange gy gave a bad response: ", so it
+ * holds no text of the exchange's own (no ids, messages or addresses), only what kind of lie it is and,
+ * when an id bears another exchange's code, that code.
+ */
+const EXCHANGE_CODE = /^[a-z]{2,8}$/;
+
+/** The problem of an id that does not bear `exchange`'s prefix, naming the other exchange when the id names one. */
+function foreignId(id: unknown, exchange: string, what = 'ids'): string {
+  const at = typeof id === 'string' ? id.indexOf(ID_PREFIX_SEPARATOR) : -1;
+  const code = at > 0 ? (id as string).slice(0, at) : '';
+  return EXCHANGE_CODE.test(code) && code !== exchange
+    ? `returned ${what} of another exchange (${code})`
+    : `returned ${what} without its prefix "${exchange}${ID_PREFIX_SEPARATOR}"`;
+}
 
 /**
  * What the keyset merge will read from one exchange's connection, checked before any of it is used:
@@ -22,8 +38,8 @@ export function connectionProblem(value: unknown, page: { first: number; sort: D
   let previous: CursorPosition | null = null;
   for (const edge of edges) {
     const position = decodeCursor(String((edge as { cursor?: unknown } | null)?.cursor ?? ''), page.sort);
-    if (typeof position === 'string') return `returned a bad cursor (${position})`;
-    if (!position.id.startsWith(`${exchange}${ID_PREFIX_SEPARATOR}`)) return `returned id ${JSON.stringify(position.id)} of another exchange`;
+    if (typeof position === 'string') return position.startsWith('cursor belongs to sort') ? 'returned a cursor of another sort' : 'returned a cursor that is not a cursor';
+    if (!position.id.startsWith(`${exchange}${ID_PREFIX_SEPARATOR}`)) return foreignId(position.id, exchange);
     if (previous && comparePositions(page.sort, previous, position) >= 0) return 'returned edges out of order';
     previous = position;
   }
@@ -40,15 +56,18 @@ export function statsProblem(value: unknown, groupBy: string, exchange: string):
   if (!Array.isArray(value)) return 'is not a list';
   for (const bucket of value as Array<Record<string, unknown> | null>) {
     if (bucket === null) continue;
-    for (const field of ['count', 'pricedCount'] as const) {
+    for (const field of STATS_BUCKET.counts) {
       const n = bucket[HIDDEN.stats[field]];
       if (!Number.isInteger(n) || (n as number) < 0) return `returned a ${field} that is not a count`;
     }
-    for (const field of ['min', 'max'] as const) {
+    for (const field of STATS_BUCKET.amounts) {
       const amount = bucket[HIDDEN.stats[field]];
       if (amount !== null && (typeof amount !== 'string' || parseAmountMicros(amount) === null)) return `returned a ${field} that is not a decimal string`;
     }
-    if (groupBy === 'EXCHANGE' && bucket[HIDDEN.stats.key] !== exchange) return `returned statistics for exchange ${JSON.stringify(bucket[HIDDEN.stats.key])}`;
+    if (groupBy === STATS_BUCKET.byExchange && bucket[HIDDEN.stats.key] !== exchange) {
+      const key = bucket[HIDDEN.stats.key];
+      return typeof key === 'string' && EXCHANGE_CODE.test(key) ? `returned statistics of another exchange (${key})` : 'returned statistics of another exchange';
+    }
   }
   return null;
 }
@@ -72,7 +91,7 @@ export function findAnswerProblem(data: unknown, exchange: string, alignedListKe
     const object = value as Record<string, unknown>;
     if (HIDDEN.id in object) {
       const id = object[HIDDEN.id];
-      if (typeof id !== 'string' || !id.startsWith(prefix)) return `returned id ${JSON.stringify(id)} without its prefix "${prefix}"`;
+      if (typeof id !== 'string' || !id.startsWith(prefix)) return foreignId(id, exchange);
     }
     if (HIDDEN.edges in object) {
       const edges = object[HIDDEN.edges];
@@ -80,19 +99,19 @@ export function findAnswerProblem(data: unknown, exchange: string, alignedListKe
       for (const edge of edges) {
         const id = cursorIdOf(edge?.cursor);
         if (id === null) return 'returned a cursor that is not a cursor';
-        if (!id.startsWith(prefix)) return `returned cursor of id ${JSON.stringify(id)} without its prefix "${prefix}"`;
+        if (!id.startsWith(prefix)) return foreignId(id, exchange, 'cursors');
       }
       for (const key of alignedListKeys) {
         const list = object[key];
         if (list !== undefined && (!Array.isArray(list) || list.length !== edges.length)) return `returned ${key} out of line with its cursors`;
       }
-      if (typeof (object[HIDDEN.info] as { hasNextPage?: unknown } | null)?.hasNextPage !== 'boolean') return 'returned a connection without pageInfo';
+      if (typeof (object[HIDDEN.info] as Record<string, unknown> | null)?.[PAGE_INFO.hasNextPage] !== 'boolean') return 'returned a connection without pageInfo';
     }
     if (HIDDEN.stats.sketch in object) {
       try {
         QuantileSketch.fromJSON(String(object[HIDDEN.stats.sketch]));
-      } catch (err) {
-        return `returned a statistics bucket with a bad sketch (${(err as Error).message})`;
+      } catch {
+        return 'returned a statistics bucket with a bad sketch';
       }
       if (!Number.isInteger(object[HIDDEN.stats.count]) || typeof object[HIDDEN.stats.key] !== 'string') return 'returned a statistics bucket without key or count';
     }

@@ -1,6 +1,6 @@
 import type { DatasetSort } from '../../../shared/domain.ts';
 import { comparePositions, decodeCursor, type SortKey } from '../../../shared/datasetOrder.ts';
-import { CONNECTION } from '../../../schema/mergeRules.ts';
+import { CONNECTION, PAGE_INFO } from '../../../schema/mergeRules.ts';
 import { HIDDEN, type Shape } from './shardPlan.ts';
 
 /**
@@ -41,7 +41,7 @@ export function mergeConnections(input: ConnectionMergeInput): Record<string, un
   let anyHasNext = false;
   for (const part of input.parts) {
     const edges = part.value[HIDDEN.edges] as Array<{ cursor: string }>;
-    if (part.value[HIDDEN.info]?.hasNextPage) anyHasNext = true;
+    if (part.value[HIDDEN.info]?.[PAGE_INFO.hasNextPage]) anyHasNext = true;
     edges.forEach((edge, index) => {
       const position = decodeCursor(edge.cursor, input.sort);
       if (typeof position === 'string') throw new Error(`exchange ${part.exchange}: ${position}`);
@@ -83,9 +83,9 @@ export function mergeConnections(input: ConnectionMergeInput): Record<string, un
 function pageInfo(shape: Shape | undefined, hasNextPage: boolean, endCursor: string | null): Record<string, unknown> {
   const info: Record<string, unknown> = {};
   for (const [key, { field }] of shape ?? []) {
-    if (field === 'hasNextPage') info[key] = hasNextPage;
-    else if (field === 'endCursor') info[key] = endCursor;
-    else if (field === '__typename') info[key] = 'PageInfo';
+    if (field === PAGE_INFO.hasNextPage) info[key] = hasNextPage;
+    else if (field === PAGE_INFO.endCursor) info[key] = endCursor;
+    else if (field === '__typename') info[key] = PAGE_INFO.type;
   }
   return info;
 }

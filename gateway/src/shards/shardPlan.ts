@@ -4,7 +4,7 @@ import {
   type GraphQLNamedType, type GraphQLField, type OperationDefinitionNode, type FragmentDefinitionNode,
   type VariableDefinitionNode,
 } from 'graphql';
-import { ROOT_FIELDS, ENTITIES, FAN_OUT_ENTITY_FIELDS, PREFIXED_ID_TYPES, CONNECTION, STATS_BUCKET, type FieldMerge } from '../../../schema/mergeRules.ts';
+import { ROOT_FIELDS, ENTITIES, FAN_OUT_ENTITY_FIELDS, PREFIXED_ID_TYPES, CONNECTION, PAGE_INFO, STATS_BUCKET, type FieldMerge } from '../../../schema/mergeRules.ts';
 
 /**
  * A shard plan is what the router learns once per fetch operation (cached by document): the query to
@@ -37,7 +37,7 @@ export interface FieldPlan {
   fieldName: string;
   node: FieldNode;
   definition: GraphQLField<unknown, unknown>;
-  /** Undefined for fields that pass through (`__typename`, `_service`). */
+  /** Undefined for `__typename` (answered by the router). */
   rule?: FieldMerge;
   shape?: Shape;
 }
@@ -137,7 +137,7 @@ function hiddenFieldsFor(typeName: string): FieldNode[] {
   if (idField) hidden.push(field(idField, HIDDEN.id));
   if (typeName === CONNECTION.type) {
     hidden.push(field(CONNECTION.edges, HIDDEN.edges, selectionSet([field(CONNECTION.cursor)])));
-    hidden.push(field(CONNECTION.pageInfo, HIDDEN.info, selectionSet([field('hasNextPage')])));
+    hidden.push(field(CONNECTION.pageInfo, HIDDEN.info, selectionSet([field(PAGE_INFO.hasNextPage)])));
   }
   if (typeName === STATS_BUCKET.type) {
     for (const name of STATS_BUCKET.fields) hidden.push(field(name, HIDDEN.stats[name]));

@@ -1,6 +1,7 @@
 import { QuantileSketch } from '../../../shared/sketch.ts';
 import { parseAmountMicros } from '../../../shared/money.ts';
 import { summarise, type PriceStatsBucket } from '../../../subgraphs/exchange/priceStats.ts';
+import { STATS_BUCKET } from '../../../schema/mergeRules.ts';
 import { HIDDEN, type Shape } from './shardPlan.ts';
 
 /**
@@ -31,6 +32,6 @@ export function mergePriceStats(parts: Array<Array<Record<string, any> | null>>,
 
 function project(bucket: PriceStatsBucket, shape: Shape): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, { field }] of shape) out[key] = field === '__typename' ? 'PriceStatsBucket' : bucket[field as keyof PriceStatsBucket];
+  for (const [key, { field }] of shape) out[key] = field === '__typename' ? STATS_BUCKET.type : bucket[field as keyof PriceStatsBucket];
   return out;
 }
