@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'graphql';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -238,6 +240,59 @@ describe('registration: going live', () => {
     const accepted = await run(['--url', szProxy.url, '--name', SZ.name, '--name-zh', SZ.nameZh, '--city', SZ.city, '--province', SZ.province, '--division-code', SZ.divisionCode]);
     expect(accepted.out).toMatch(/^updated: exchange sz \(catalog version \S+\) — HTTP 200$/m);
     expect(accepted.code).toBe(0);
+  });
+
+  it('npm run register takes the token from GATEWAY_TOKEN or --token-file, keeps the gateway URL\'s path, and refuses a bad --gateway clearly', async () => {
+    const token = await issueToken('sz');
+    const run = (args: string[], env: Record<string, string> = {}) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/register.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, GATEWAY_TOKEN: '', ...env } });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+      child.stderr.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+      child.once('exit', (code) => resolve({ code, out }));
+    });
+    const fields = ['--id', 'sz', '--url', szProxy.url, '--name', SZ.name, '--name-zh', SZ.nameZh, '--city', SZ.city, '--province', SZ.province, '--division-code', SZ.divisionCode];
+
+    const fromEnv = await run(['--gateway', stack.gatewayBase, ...fields], { GATEWAY_TOKEN: token });
+    expect(fromEnv.out).toMatch(/^updated: exchange sz/m);
+    expect(fromEnv.code).toBe(0);
+
+    const dir = mkdtempSync(join(tmpdir(), 'register-token-'));
+    try {
+      writeFileSync(join(dir, 'token'), `${token}\n`, { mode: 0o600 });
+      const fromFile = await run(['--gateway', stack.gatewayBase, '--token-file', join(dir, 'token'), ...fields]);
+      expect(fromFile.out).toMatch(/^updated: exchange sz/m);
+      expect(fromFile.code).toBe(0);
+      const noFile = await run(['--gateway', stack.gatewayBase, '--token-file', join(dir, 'missing'), ...fields]);
+      expect(noFile.code).toBe(2);
+      expect(noFile.out).toMatch(/^register: --token-file: cannot read ".*missing" \(ENOENT\)/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    const noToken = await run(['--gateway', stack.gatewayBase, ...fields]);
+    expect(noToken.code).toBe(2);
+    expect(noToken.out).toMatch(/^register: missing token: set GATEWAY_TOKEN/m);
+
+    const badGateway = await run(['--gateway', 'not-a-url', ...fields], { GATEWAY_TOKEN: token });
+    expect(badGateway.code).toBe(2);
+    expect(badGateway.out).toMatch(/^register: --gateway must be the gateway's http\(s\) URL, e\.g\. http:\/\/localhost:4000, got "not-a-url"$/m);
+    expect(badGateway.out).not.toMatch(/^\s+at /m);
+
+    // A gateway behind a path prefix (a reverse proxy): the admin API is under it.
+    const paths: string[] = [];
+    const prefixed = createServer((req, res) => {
+      paths.push(`${req.method} ${req.url}`);
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ exchange: { id: 'sz' }, created: false, removed: true }));
+    });
+    await new Promise<void>((resolve) => prefixed.listen(0, '127.0.0.1', resolve));
+    servers.push(prefixed);
+    const base = `http://127.0.0.1:${(prefixed.address() as AddressInfo).port}`;
+    expect((await run(['--gateway', `${base}/gw`, ...fields], { GATEWAY_TOKEN: token })).code).toBe(0);
+    expect((await run(['--gateway', `${base}/gw/`, '--id', 'sz', '--remove'], { GATEWAY_TOKEN: token })).code).toBe(0);
+    expect(paths).toEqual(['POST /gw/admin/exchanges', 'DELETE /gw/admin/exchanges/sz']);
   });
 
   it('takes an exchange that dies OFFLINE, skips it at once, and brings it back ONLINE', async () => {

@@ -55,7 +55,7 @@ async function jsonBody(req: IncomingMessage, res: ServerResponse): Promise<unkn
 }
 
 function exchangeDetails(context: AdminContext) {
-  return context.directory.all().map((e) => ({
+  const served = context.directory.all().map((e) => ({
     ...e.info,
     url: e.url,
     status: e.health.phase.toUpperCase(),
@@ -64,6 +64,11 @@ function exchangeDetails(context: AdminContext) {
     failuresInRow: e.health.phase === 'online' ? 0 : e.health.failuresInRow,
     catalogVersion: e.catalogVersion,
   }));
+  // Stored, but not served by this replica: its URL is off this replica's allow-list.
+  const refused = context.registry.refused()
+    .filter((r) => !context.directory.get(r.registration.id))
+    .map((r) => ({ ...r.registration, status: 'REFUSED', reason: r.reason }));
+  return [...served, ...refused].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 /**

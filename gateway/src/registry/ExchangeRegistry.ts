@@ -1,11 +1,9 @@
-import { parse } from 'graphql';
 import type { Cache } from '../cache/Cache.ts';
 import type { CatalogVersions } from '../cache/CatalogVersions.ts';
 import type { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
-import { composeSupergraph } from '../supergraph/composeSupergraph.ts';
 import type { Logger } from '../logger.ts';
-import { checkContract } from './contractCheck.ts';
-import { guardExchangeUrl, fetchServiceSdl, probeExchange, type HostAllowlist } from './urlGuard.ts';
+import { SdlChecker } from './SdlChecker.ts';
+import { checkExchangeUrl, guardExchangeUrl, fetchServiceSdl, probeExchange, DEFAULT_SDL_MAX_BYTES, type HostAllowlist } from './urlGuard.ts';
 import type { ExchangeRegistration } from './registrationInput.ts';
 
 const REGISTRATIONS_KEY = 'registry:exchanges';
@@ -15,7 +13,10 @@ const REGISTRATIONS_KEY = 'registry:exchanges';
  */
 const MARKER_FIELD = '~registry';
 export const REGISTRY_CHANNEL = 'registry';
-export const DEFAULT_MAX_SDL_BYTES = 128 * 1024;
+/** Largest `{ _service { sdl } }` answer accepted (64 KiB; the contract's SDL is about 8 KiB). */
+export const DEFAULT_MAX_SDL_BYTES = DEFAULT_SDL_MAX_BYTES;
+/** Registrations being checked at once on one replica, all ids together; more are refused with 429. */
+export const MAX_CHECKS_IN_FLIGHT = 8;
 
 export interface ExchangeRegistryOptions {
   directory: ExchangeDirectory;
@@ -25,7 +26,7 @@ export interface ExchangeRegistryOptions {
   logger: Logger;
   /** Limit for each check's HTTP call. Default 3000. */
   checkTimeoutMs?: number;
-  /** Largest SDL accepted, in bytes. Default 128 KiB (the contract is about 8 KiB; checking is synchronous). */
+  /** Largest SDL answer accepted, in bytes. Default 64 KiB (the contract is about 8 KiB). */
   maxSdlBytes?: number;
   /** How often every replica re-reads the registrations, should a pub/sub message be lost. Default 5000. */
   reloadIntervalMs?: number;
@@ -36,6 +37,12 @@ type CheckResult = { ok: true; catalogVersion: string | null } | { ok: false; pr
 export type RegistrationOutcome =
   | { ok: true; registration: ExchangeRegistration; created: boolean; catalogVersion: string | null }
   | { ok: false; status: number; problems: string[] };
+
+/** A stored registration this replica does not serve: its URL is off this replica's allow-list. */
+export interface RefusedRegistration {
+  registration: ExchangeRegistration;
+  reason: string;
+}
 
 /**
  * What the registry holds for one id: a registration, or a tombstone left by a removal through the admin
@@ -56,7 +63,14 @@ type StoredEntry =
  *
  * Ordering. Within a replica every change to the directory runs in one queue (a promise chain): a
  * registration, a removal, the restore at start, and every reload, whether it was triggered by a pub/sub
- * message from another replica or by the periodic re-read. Across replicas the store is the truth, and
+ * message from another replica or by the periodic re-read. A registration's checks (network calls of
+ * up to seconds each, and the schema checks, which run in a worker thread) run BEFORE it enters the
+ * queue, so a slow exchange never holds up another change nor a reload; in the queue it only checks
+ * that its id's stored entry is still the one it saw when its checks began, then writes and applies.
+ * If another registration or a removal of that id was stored meanwhile (on any replica), it is refused
+ * (409) and nothing changes: it was checked against a state that is gone, and the later change stands.
+ * One registration per id is checked at a time on a replica (another one for that id meanwhile is 409),
+ * and at most MAX_CHECKS_IN_FLIGHT in all (429). Across replicas the store is the truth, and
  * no lock is needed to agree on it: each change is ONE write of the whole entry for its id (a
  * registration or a tombstone, a single HSET), so Redis puts concurrent changes in one order, the last
  * write wins, and every write is followed by a message on which every replica re-reads the whole set
@@ -69,6 +83,10 @@ type StoredEntry =
  * as removals: the replica writes back every entry it knows that the store lacks, each only if still
  * absent (HSETNX, so nothing written since the loss is overwritten, and replicas restoring at once agree),
  * then the marker, then applies what the store holds. Exchange tokens are not restored: see ExchangeTokens.
+ *
+ * Every replica applies its own allow-list to what it reads from the store (at start, on every message
+ * and every periodic re-read): a stored registration whose URL is off it is not served by this replica,
+ * is logged once, and is listed by `refused()` (GET /admin/exchanges shows it as REFUSED, with the reason).
  */
 export class ExchangeRegistry {
   private queue: Promise<unknown> = Promise.resolve();
@@ -83,8 +101,20 @@ export class ExchangeRegistry {
    * found, plus this replica's own writes since. It is what goes back to the store when the store lost it.
    */
   private readonly known = new Map<string, string>();
+  /** Ids whose registration is being checked on this replica (one at a time per id). */
+  private readonly checking = new Set<string>();
+  /** Stored registrations this replica does not serve (URL off its allow-list), by id. */
+  private readonly refusedEntries = new Map<string, RefusedRegistration>();
+  private readonly sdlChecker: SdlChecker;
 
-  constructor(private readonly options: ExchangeRegistryOptions) {}
+  constructor(private readonly options: ExchangeRegistryOptions) {
+    this.sdlChecker = new SdlChecker();
+  }
+
+  /** Stored registrations this replica does not serve, with the reason. */
+  refused(): RefusedRegistration[] {
+    return [...this.refusedEntries.values()].sort((a, b) => (a.registration.id < b.registration.id ? -1 : 1));
+  }
 
   private serialise<T>(work: () => Promise<T>): Promise<T> {
     const next = this.queue.then(work, work);
@@ -111,7 +141,14 @@ export class ExchangeRegistry {
     const checks = await Promise.all(pending.map((registration) => this.check(registration)));
     for (const [index, registration] of pending.entries()) {
       const outcome = await this.serialise(() => this.apply(registration, checks[index], { lenient: true, unlessTombstoned: true }));
-      if (!outcome.ok) this.options.logger.warn({ exchange: registration.id, problems: outcome.problems }, 'default exchange not registered');
+      if (outcome.ok) continue;
+      // The stored registration restored above may still serve this id: say which is the case.
+      const serving = this.options.directory.get(registration.id);
+      if (serving) {
+        this.options.logger.warn({ exchange: registration.id, problems: outcome.problems, configuredUrl: registration.url, servedUrl: serving.url }, 'configured exchange refused; its stored registration stays in service');
+      } else {
+        this.options.logger.warn({ exchange: registration.id, problems: outcome.problems }, 'configured exchange not registered');
+      }
     }
     this.timer = setInterval(() => void this.reload(), this.options.reloadIntervalMs ?? 5000);
     this.timer.unref();
@@ -154,22 +191,35 @@ export class ExchangeRegistry {
         break;
       }
     }
-    const { directory } = this.options;
+    const { directory, allowlist, logger } = this.options;
+    const refusedNow = new Set<string>();
     for (const [id, entry] of stored) {
       if (entry.kind !== 'registration') continue;
       const { registration } = entry;
+      // Written by a replica with another allow-list, or by this one before its list changed: not served here.
+      const allowed = checkExchangeUrl(registration.url, allowlist);
+      if (!allowed.ok) {
+        refusedNow.add(id);
+        const before = this.refusedEntries.get(id);
+        if (before?.registration.url !== registration.url || before.reason !== allowed.problem) {
+          logger.warn({ exchange: id, url: registration.url, rule: allowed.problem }, 'stored registration refused by this replica\'s EXCHANGE_URL_ALLOWLIST; not served here');
+        }
+        this.refusedEntries.set(id, { registration, reason: allowed.problem });
+        continue;
+      }
       const current = directory.get(id);
       if (!current || current.url !== registration.url || JSON.stringify(current.info) !== JSON.stringify(infoOf(registration))) {
         try {
           directory.upsert(infoOf(registration), registration.url);
         } catch (err) {
           // Only a store written by something else than a gateway holds an unusable URL: skip it, keep serving.
-          this.options.logger.warn({ exchange: id, err: (err as Error).message }, 'stored registration cannot be applied; ignored');
+          logger.warn({ exchange: id, err: (err as Error).message }, 'stored registration cannot be applied; ignored');
         }
       }
     }
+    for (const id of this.refusedEntries.keys()) if (!refusedNow.has(id)) this.refusedEntries.delete(id);
     for (const exchange of directory.all()) {
-      if (stored.get(exchange.id)?.kind !== 'registration' && !this.unstoredDefaults.has(exchange.id)) {
+      if ((stored.get(exchange.id)?.kind !== 'registration' || refusedNow.has(exchange.id)) && !this.unstoredDefaults.has(exchange.id)) {
         directory.remove(exchange.id);
         this.options.versions.forget(exchange.id);
       }
@@ -236,17 +286,49 @@ export class ExchangeRegistry {
    * Checks, then stores and applies. `lenient` (the configured defaults at start): an exchange that cannot
    * be reached yet is registered anyway and starts OFFLINE until a probe succeeds; a wrong schema is still refused.
    */
-  register(registration: ExchangeRegistration, options: { lenient?: boolean } = {}): Promise<RegistrationOutcome> {
-    return this.serialise(async () => this.apply(registration, await this.check(registration), options));
+  async register(registration: ExchangeRegistration, options: { lenient?: boolean } = {}): Promise<RegistrationOutcome> {
+    const { id } = registration;
+    if (this.checking.has(id)) {
+      return { ok: false, status: 409, problems: [`${id}: a registration of this exchange is already being checked; wait for its answer, then try again`] };
+    }
+    if (this.checking.size >= MAX_CHECKS_IN_FLIGHT) {
+      return { ok: false, status: 429, problems: [`registry: ${MAX_CHECKS_IN_FLIGHT} registrations are being checked already; try again in a few seconds`] };
+    }
+    this.checking.add(id);
+    try {
+      // What the store holds for this id now: the registration is refused if that changes while it is checked.
+      let seen: string | null;
+      try {
+        seen = await this.options.store.recordGet(REGISTRATIONS_KEY, id);
+      } catch (err) {
+        return { ok: false, status: 503, problems: [`registry: could not read the registry (${(err as Error).message}); nothing changed`] };
+      }
+      const checked = await this.check(registration);
+      return await this.serialise(() => this.apply(registration, checked, { ...options, unlessChangedFrom: seen }));
+    } finally {
+      this.checking.delete(id);
+    }
   }
 
-  private async apply(registration: ExchangeRegistration, checked: CheckResult, options: { lenient?: boolean; unlessTombstoned?: boolean }): Promise<RegistrationOutcome> {
+  private async apply(
+    registration: ExchangeRegistration,
+    checked: CheckResult,
+    options: { lenient?: boolean; unlessTombstoned?: boolean; unlessChangedFrom?: string | null },
+  ): Promise<RegistrationOutcome> {
     if (!checked.ok && !(options.lenient && checked.unreachable)) return { ok: false, status: 422, problems: checked.problems };
     const created = !this.options.directory.get(registration.id);
     try {
+      const current = options.unlessTombstoned || options.unlessChangedFrom !== undefined
+        ? await this.options.store.recordGet(REGISTRATIONS_KEY, registration.id)
+        : null;
       // A default checked at start while another replica removed it: the removal stands.
-      if (options.unlessTombstoned && parseStored((await this.options.store.recordGet(REGISTRATIONS_KEY, registration.id)) ?? '')?.kind === 'tombstone') {
+      if (options.unlessTombstoned && parseStored(current ?? '')?.kind === 'tombstone') {
         return { ok: false, status: 409, problems: [`${registration.id}: removed through the admin API meanwhile; not restored`] };
+      }
+      // Another change of this id was stored while this one was checked: it stands, this one does not.
+      if (options.unlessChangedFrom !== undefined && current !== options.unlessChangedFrom) {
+        const what = parseStored(current ?? '')?.kind === 'tombstone' ? 'removed' : 'registered again';
+        return { ok: false, status: 409, problems: [`${registration.id}: ${what} (on this or another gateway replica) while this registration was being checked; nothing changed, register again if this one should stand`] };
       }
       await this.recordSet(registration.id, JSON.stringify(registration));
     } catch (err) {
@@ -255,6 +337,7 @@ export class ExchangeRegistry {
       this.options.logger.warn({ exchange: registration.id, err: (err as Error).message }, 'default exchange registered in this process only: the registry store is unavailable');
       this.unstoredDefaults.set(registration.id, registration);
     }
+    this.refusedEntries.delete(registration.id);
     const entry = this.options.directory.upsert(infoOf(registration), registration.url);
     if (checked.ok) this.options.versions.observe(registration.id, checked.catalogVersion);
     else this.options.directory.markOffline(entry.id);
@@ -272,11 +355,12 @@ export class ExchangeRegistry {
   remove(id: string): Promise<boolean> {
     return this.serialise(async () => {
       const stored = parseStored((await this.options.store.recordGet(REGISTRATIONS_KEY, id)) ?? '');
-      const known = stored?.kind === 'registration' || Boolean(this.options.directory.get(id));
+      const known = stored?.kind === 'registration' || Boolean(this.options.directory.get(id)) || this.refusedEntries.has(id);
       if (!known) return false;
       const tombstone: StoredEntry = { kind: 'tombstone', removedAt: new Date().toISOString() };
       await this.recordSet(id, JSON.stringify(storedValue(id, tombstone)));
       this.unstoredDefaults.delete(id);
+      this.refusedEntries.delete(id);
       this.options.directory.remove(id);
       this.options.versions.forget(id);
       await this.options.store.publish(REGISTRY_CHANNEL, JSON.stringify({ id, action: 'remove' }));
@@ -285,6 +369,7 @@ export class ExchangeRegistry {
     });
   }
 
+  /** The checks, outside the queue: network calls (seconds at worst) and the schema checks (in a worker thread). */
   private async check(registration: ExchangeRegistration): Promise<CheckResult> {
     const timeoutMs = this.options.checkTimeoutMs ?? 3000;
     const { allowlist } = this.options;
@@ -292,13 +377,8 @@ export class ExchangeRegistry {
     if (!guarded.ok) return { ok: false, problems: [guarded.problem], unreachable: false };
     const sdl = await fetchServiceSdl(guarded.url, { timeoutMs, maxBytes: this.options.maxSdlBytes ?? DEFAULT_MAX_SDL_BYTES, allowlist });
     if (!sdl.ok) return { ok: false, problems: [sdl.problem], unreachable: true };
-    const problems = checkContract(sdl.sdl);
+    const problems = await this.sdlChecker.check(sdl.sdl);
     if (problems.length > 0) return { ok: false, problems, unreachable: false };
-    try {
-      composeSupergraph({ exchanges: parse(sdl.sdl) });
-    } catch (err) {
-      return { ok: false, problems: [`supergraph: ${(err as Error).message}`], unreachable: false };
-    }
     const probe = await probeExchange(guarded.url, { timeoutMs, allowlist, exchange: registration.id });
     if (!probe.ok) return { ok: false, problems: [probe.problem], unreachable: true };
     return { ok: true, catalogVersion: probe.catalogVersion };
@@ -308,6 +388,7 @@ export class ExchangeRegistry {
     if (this.timer) clearInterval(this.timer);
     await this.unsubscribe?.();
     // Let a change or reload under way finish before the directory and store it uses are closed.
+    await this.sdlChecker.close();
     await this.queue;
   }
 }

@@ -45,8 +45,11 @@ export const DEFAULT_ALLOWLIST: HostAllowlist = Object.freeze({
 
 /** Default time allowed for one registration call (SDL fetch or probe), whole call. */
 export const DEFAULT_CHECK_TIMEOUT_MS = 3000;
-/** Default cap on the `_service { sdl }` answer. */
-export const DEFAULT_SDL_MAX_BYTES = 1024 * 1024;
+/**
+ * Default cap on the `_service { sdl }` answer: 64 KiB. The contract's SDL is about 8 KiB; checking an
+ * SDL against it and composing the supergraph takes time in proportion (most of a second at the cap).
+ */
+export const DEFAULT_SDL_MAX_BYTES = 64 * 1024;
 /** Default cap on the probe's answer (one edge and a count). */
 export const DEFAULT_PROBE_MAX_BYTES = 64 * 1024;
 
@@ -233,7 +236,7 @@ export async function fetchServiceSdl(
   url: URL,
   options: ExchangeCallOptions & { timeoutMs: number; maxBytes: number },
 ): Promise<{ ok: true; sdl: string } | { ok: false; problem: string }> {
-  const answer = await postGraphQL(url, SDL_QUERY, options);
+  const answer = await postGraphQL(url, SDL_QUERY, { ...options, tooLarge: `url: the answer to { _service { sdl } } is larger than ${options.maxBytes} bytes, the gateway's cap on an exchange's schema; serve a smaller SDL (the contract's is about 8 KiB)` });
   if (!answer.ok) return answer;
   const sdl = (answer.json as any)?.data?._service?.sdl;
   if (typeof sdl !== 'string' || sdl.trim() === '') {
@@ -300,7 +303,7 @@ type PostAnswer = { ok: true; json: unknown; catalogVersion: string | null } | {
  * connection never outlives it): no redirects followed (undici's `request` has no redirect interceptor
  * unless one is composed in), the answer cut off at maxBytes, a signal on the whole call.
  */
-async function postGraphQL(url: URL, query: string, options: ExchangeCallOptions & { maxBytes: number }, variables?: Record<string, unknown>): Promise<PostAnswer> {
+async function postGraphQL(url: URL, query: string, options: ExchangeCallOptions & { maxBytes: number; tooLarge?: string }, variables?: Record<string, unknown>): Promise<PostAnswer> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   const host = hostOf(url);
   const guarded = options.allowlist && isIP(host) === 0 && mustResolveToLoopback(host, options.allowlist);
@@ -326,7 +329,7 @@ async function postGraphQL(url: URL, query: string, options: ExchangeCallOptions
     const text = declared > options.maxBytes ? null : await readCapped(response.body, options.maxBytes);
     if (text === null) {
       discard(response.body);
-      return { ok: false, problem: `url: answer larger than ${options.maxBytes} bytes` };
+      return { ok: false, problem: options.tooLarge ?? `url: answer larger than ${options.maxBytes} bytes` };
     }
     const version = response.headers[CATALOG_VERSION_HEADER];
     const catalogVersion = (Array.isArray(version) ? version[0] : version) ?? null;
