@@ -196,6 +196,8 @@ describe('exchange subgraph: bad input', () => {
       const result = await graphql(exchange.url, PAGE, { after });
       expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
       expect(result.errors?.[0].message).toMatch(/^after: /);
+      // No stack trace unless NODE_ENV=development (the test runner sets NODE_ENV=test).
+      expect(result.errors?.[0].extensions).not.toHaveProperty('stacktrace');
     }
   });
 

@@ -50,7 +50,8 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
       ApolloServerPluginCacheControl({ defaultMaxAge: ANSWER_MAX_AGE_SECONDS }),
       catalogHeadersPlugin(store),
     ],
-    includeStacktraceInErrorResponses: process.env.NODE_ENV !== 'production',
+    // Stack traces (absolute paths of this machine) only where a developer asked for them.
+    includeStacktraceInErrorResponses: process.env.NODE_ENV === 'development',
     // runService owns SIGTERM/SIGINT (see there).
     stopOnTerminationSignals: false,
   });
