@@ -176,17 +176,50 @@ describe('exchange subgraph: text search', () => {
     expect(new Set(ids(walked.items))).toEqual(new Set(ids(expected)));
   });
 
-  it('treats quotes and FTS operators in the text as plain characters', async () => {
-    for (const text of ['"', 'data"', 'NEAR(data', 'data*', 'title:data', 'data OR', '-data', "'; DROP TABLE datasets; --", '%', '_', '\\', '"疫苗', '疫%', '接种"点']) {
-      const result = await graphql(exchange.url, PAGE, { filter: { text }, first: 5 });
-      expect(result.errors, text).toBeUndefined();
-      for (const edge of (result.data as any).datasets.edges) {
-        const h = haystack(edge.node);
-        for (const word of text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w && !/\p{Script=Han}/u.test(w))) expect(h).toContain(word);
-        for (const han of text.match(/\p{Script=Han}+/gu) ?? []) expect(h).toContain(han);
-      }
+  /**
+   * The documented meaning of filter.text, computed from the catalog: every whitespace-separated term must
+   * match. In a term, each Han run is a substring of the Chinese title, description or keywords; the other
+   * words (letters and digits), in order, are consecutive words of the English title, description or
+   * keywords, the last one as a prefix. Everything else (quotes, operators, punctuation) only separates.
+   */
+  function matchesText(item: Item, text: string): boolean {
+    const tokens = (s: string) => s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    const columns = [item.title, item.description, JSON.stringify(item.keywords)].map(tokens);
+    const phraseIn = (words: string[], t: string[]) => t.some((_, at) => words.every((w, k) => (k === words.length - 1 ? t[at + k]?.startsWith(w) : t[at + k] === w)));
+    return text.trim().split(/\s+/u).filter(Boolean).every((term) => {
+      const runs = term.match(/\p{Script=Han}+/gu) ?? [];
+      const words = tokens(term.replace(/\p{Script=Han}+/gu, ' '));
+      return runs.every((run) => chinese(item).includes(run)) && (words.length === 0 || columns.some((t) => phraseIn(words, t)));
+    });
+  }
+
+  it('treats quotes and FTS operators in the text as plain characters, matching exactly what the text says', async () => {
+    const texts = ['data"', 'NEAR(data', 'data*', 'title:data', 'data OR', '-data', 'data AND NOT', "'; DROP TABLE datasets; --",
+      'da%ta', 'data_', 'data\\', '(data)', '{data}', '"疫苗', '疫%', '接种"点', '"数据" OR 疫苗'];
+    const counts: Record<string, number> = {};
+    for (const text of texts) {
+      const expected = catalog.filter((item) => matchesText(item, text));
+      const walked = await walk({ text });
+      expect(walked.totalCount, text).toBe(expected.length);
+      expect(new Set(ids(walked.items)), text).toEqual(new Set(ids(expected)));
+      counts[text] = expected.length;
     }
+    // Operators and quotes around a word change nothing: the same rows as the bare word.
+    const data = catalog.filter((item) => matchesText(item, 'data')).length;
+    expect(data).toBeGreaterThan(20);
+    expect(data).toBeLessThan(2000);
+    for (const text of ['data"', 'data*', '-data', '(data)', '{data}', 'data\\']) expect(counts[text], text).toBe(data);
+    expect(counts['"疫苗']).toBeGreaterThan(0);
     expect((await walk(null)).items).toHaveLength(2000);
+  });
+
+  it('refuses text with no letter, digit or Chinese character, naming the field; empty or blank text does not filter', async () => {
+    for (const text of ['"', '%', '_', '\\', '()', '-', '{}', '" "', '* -', '。，']) {
+      const result = await graphql(exchange.url, PAGE, { filter: { text }, first: 5 });
+      expect(result.errors?.[0].extensions?.code, text).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0].message).toBe(`filter.text: must contain a letter, digit or Chinese character, got ${JSON.stringify(text)}`);
+    }
+    for (const text of ['', '   ']) expect((await walk({ text })).totalCount, JSON.stringify(text)).toBe(2000);
   });
 });
 

@@ -100,9 +100,12 @@ function priceBound(argument: string, value: string | null | undefined): number 
 }
 
 /**
- * Turns a DatasetFilter into SQL. Every value is a bound parameter; text becomes quoted FTS5 phrases
- * (trigram tokenizer: finds Chinese substrings and English words alike) and, for terms shorter than a
- * trigram, an escaped LIKE. `argumentPath` prefixes error messages ("filter" or "datasets.filter").
+ * Turns a DatasetFilter into SQL. Every value is a bound parameter. Text becomes quoted FTS5 phrases: Han
+ * runs of 2+ characters as phrases of character bigrams over the Chinese index (an exact substring match,
+ * see chineseText.ts), other words as word-prefix phrases over the English word index; a Han character
+ * standing alone becomes an escaped LIKE. Text that is empty or only whitespace does not filter; text with
+ * no letter, digit or Han character is refused. `argumentPath` prefixes error messages ("filter" or
+ * "datasets.filter").
  */
 export function filterSql(filter: DatasetFilterInput | null | undefined, exchangeId: string, argumentPath = 'filter'): FilterSql {
   const out: FilterSql = { conditions: [], params: [], matches: [], matchesNothing: false, lists: [], hasEquality: false };
@@ -130,6 +133,11 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
       }
       const words = term.split(HAN).join(' ').match(WORD) ?? [];
       if (words.length > 0) english.set(`${ftsPhrase(words.join(' '))}*`, words);
+    }
+    // Text with something in it but nothing to search for ("%", "()", a lone quote) must not silently
+    // drop the filter and answer the whole catalog.
+    if (terms.length > 0 && chinese.size + english.size + singles.size === 0) {
+      throw badUserInput(`${argumentPath}.text`, `must contain a letter, digit or Chinese character, got ${JSON.stringify(filter.text)}`);
     }
     // Every piece costs an index lookup, and a single character a scan of every row: both are bounded.
     if (chinese.size + english.size + singles.size > MAX_TEXT_TERMS) {
