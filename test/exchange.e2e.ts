@@ -3,7 +3,7 @@ import { graphql, dataOf } from './helpers/graphql.ts';
 import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';
 import { DATASET_SORTS, type DatasetSort } from '../shared/domain.ts';
 import { comparePositions, NEGOTIABLE_PRICE_ASC_KEY, NEGOTIABLE_PRICE_DESC_KEY } from '../shared/datasetOrder.ts';
-import { parseAmountMicros } from '../shared/money.ts';
+import { parseAmountMicros, AMOUNT_RULE } from '../shared/money.ts';
 
 const FIELDS = `id productCode title titleZh description descriptionZh keywords type category securityLevel personalInfo
   containsMinorsData dataOrigin delivery updatedAt provider { uscc } price { model amount currency }`;
@@ -247,10 +247,29 @@ describe('exchange subgraph: bad input', () => {
 
   it('refuses a malformed price bound and date, naming the field', async () => {
     const price = await graphql(exchange.url, PAGE, { filter: { minPrice: '-3' } });
+    expect(price.errors).toHaveLength(1);
     expect(price.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect(price.errors?.[0].message).toMatch(/minPrice|Decimal/);
+    expect(price.errors?.[0].message).toMatch(/"filter\.minPrice".*Decimal must be/);
     const date = await graphql(exchange.url, PAGE, { filter: { updatedSince: 'yesterday' } });
-    expect(date.errors?.[0].message).toMatch(/DateTime/);
+    expect(date.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(date.errors?.[0].message).toMatch(/"filter\.updatedSince".*DateTime must be/);
+  });
+
+  it('refuses a bad Decimal or DateTime written in the query once each, naming its path, as the gateway does', async () => {
+    const literal = await graphql(exchange.url, '{ datasets(filter: { minPrice: "-3", updatedSince: "yesterday" }) { totalCount } }');
+    expect(literal.status).toBe(400);
+    expect(literal.errors?.map((e) => e.message)).toEqual([
+      `filter.minPrice: Decimal must be ${AMOUNT_RULE}, got "-3"`,
+      'filter.updatedSince: DateTime must be an ISO 8601 date or date-time such as "2024-05-01T08:00:00Z", got "yesterday"',
+    ]);
+    expect(literal.errors?.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
+    const priceStats = await graphql(exchange.url, '{ priceStats(filter: { maxPrice: "1e3" }, groupBy: CATEGORY) { count } }');
+    expect(priceStats.errors?.map((e) => e.message)).toEqual([`filter.maxPrice: Decimal must be ${AMOUNT_RULE}, got "1e3"`]);
+    // Good literals pass, and mean what the same variables mean.
+    const good = dataOf(await graphql(exchange.url, '{ datasets(filter: { minPrice: " 100.00 ", updatedSince: "2020-01-01" }) { totalCount } }')) as any;
+    const same = dataOf(await graphql(exchange.url, PAGE, { filter: { minPrice: '100.00', updatedSince: '2020-01-01' } })) as any;
+    expect(good.datasets.totalCount).toBe(same.datasets.totalCount);
+    expect(good.datasets.totalCount).toBeGreaterThan(0);
   });
 
   it('bounds the work a text filter may ask for, naming the rule', async () => {

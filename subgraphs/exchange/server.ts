@@ -5,7 +5,7 @@ import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheContr
 import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
 import { listen, type RunningServer } from '../../shared/http/listen.ts';
 import type { DatasetStore } from './store/DatasetStore.ts';
-import { createExchangeSchema, createContext, type ExchangeContext } from './schema.ts';
+import { createExchangeSchema, createContext, literalRule, type ExchangeContext } from './schema.ts';
 import { handleAdminPrices } from './adminPrices.ts';
 import { CATALOG_VERSION_HEADER, SQL_STATEMENTS_HEADER } from '../../shared/headers.ts';
 
@@ -44,6 +44,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   const { store } = options;
   const apollo = new ApolloServer<ExchangeContext>({
     schema: createExchangeSchema(store),
+    validationRules: [literalRule],
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
