@@ -279,6 +279,22 @@ describe('exchange subgraph: bad input', () => {
     expect(words.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('matches an empty productCode exactly (nothing), and refuses a malformed providerUscc naming the rule', async () => {
+    expect((await walk({ productCode: '' })).totalCount).toBe(0);
+    expect((await walk({ productCode: '', categories: [catalog[0].category] })).totalCount).toBe(0);
+    for (const [providerUscc, message] of [
+      ['', 'filter.providerUscc: must be 18 characters, got 0 (fails the length rule)'],
+      ['9111000060003734IL', 'filter.providerUscc: "9111000060003734IL": character "I" at position 17 is not in the USCC character set; allowed are 0-9 and A-Z except I, O, S, V, Z (fails the character set rule)'],
+      ['91110000600037341X', 'filter.providerUscc: "91110000600037341X": check character (position 18) should be L (fails the USCC check rule)'],
+    ]) {
+      const result = await graphql(exchange.url, PAGE, { filter: { providerUscc } });
+      expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0].message).toBe(message);
+    }
+    // A well-formed USCC that lists nothing here matches nothing.
+    expect((await walk({ providerUscc: '91110000600037341L' })).totalCount).toBe(0);
+  });
+
   it('refuses RELEVANCE without text', async () => {
     const result = await graphql(exchange.url, PAGE, { sort: 'RELEVANCE' });
     expect(result.errors?.[0].message).toBe('sort: RELEVANCE needs filter.text');

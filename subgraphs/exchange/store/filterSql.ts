@@ -1,6 +1,7 @@
 import type { DatasetSort } from '../../../shared/domain.ts';
 import { parseAmountMicros, AMOUNT_RULE } from '../../../shared/money.ts';
 import { badUserInput } from '../../../shared/errors.ts';
+import { validateUscc, USCC_RULE_NAMES } from '../../../shared/uscc.ts';
 import { hanRuns, bigramPhrase, HAN } from './chineseText.ts';
 
 export interface DatasetFilterInput {
@@ -162,12 +163,18 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
   inList('data_origin', filter.dataOrigins, out);
   inList('price_model', filter.pricingModels, out);
   inList('delivery', filter.delivery, out);
-  if (filter.providerUscc) {
+  // Exact matches, the empty string included. A USCC that breaks a rule can match nothing: refused,
+  // naming the rule, as the providers subgraph does.
+  if (filter.providerUscc !== null && filter.providerUscc !== undefined) {
+    const uscc = validateUscc(filter.providerUscc);
+    if (!uscc.ok) {
+      throw badUserInput(`${argumentPath}.providerUscc`, `${uscc.message.replace(/^uscc /, '')} (fails the ${USCC_RULE_NAMES[uscc.rule]} rule)`);
+    }
     out.hasEquality = true;
     out.conditions.push('d.provider_uscc = ?');
     out.params.push(filter.providerUscc);
   }
-  if (filter.productCode) {
+  if (filter.productCode !== null && filter.productCode !== undefined) {
     out.hasEquality = true;
     out.conditions.push('d.product_code = ?');
     out.params.push(filter.productCode);
