@@ -17,7 +17,7 @@ runService('exchange', async () => {
     log({ msg: 'seeded', exchange: config.info.id, ...seeded });
   }
   const store = new DatasetStore(config.info.id, config.dbPath);
-  const running = await startExchangeServer({ store, port: config.port, host: config.host, adminToken: config.adminToken });
+  const running = await startExchangeServer({ store, port: config.port, host: config.host, adminToken: config.adminToken, info: config.info });
   log({ msg: 'exchange ready', exchange: config.info.id, url: running.url, catalogVersion: store.catalogVersion });
   // SIGTERM closes the server (requests in flight finish), then the database.
   return { stop: async () => { await running.close(); store.close(); } };

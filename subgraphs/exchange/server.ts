@@ -5,6 +5,7 @@ import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheContr
 import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
 import { listen, type RunningServer } from '../../shared/http/listen.ts';
 import type { DatasetStore } from './store/DatasetStore.ts';
+import type { ExchangeInfo } from '../../shared/domain.ts';
 import { createExchangeSchema, createContext, literalRule, type ExchangeContext } from './schema.ts';
 import { handleAdminPrices } from './adminPrices.ts';
 import { CATALOG_VERSION_HEADER, SQL_STATEMENTS_HEADER } from '../../shared/headers.ts';
@@ -22,6 +23,8 @@ export interface ExchangeServerOptions {
   host?: string;
   /** Bearer token for POST /admin/prices; when unset, /admin answers 404. */
   adminToken?: string;
+  /** Who this exchange is (--name, --name-zh, --city, --province, --division-code), shown by GET /health. */
+  info?: ExchangeInfo;
 }
 
 export type { RunningServer };
@@ -64,7 +67,8 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     res.setHeader(CATALOG_VERSION_HEADER, store.catalogVersion);
     if (path === '/graphql') return graphql(req, res);
     if (path === '/health' && req.method === 'GET') {
-      return sendJson(res, 200, { status: 'ok', exchange: store.exchangeId, catalogVersion: store.catalogVersion });
+      const { id: _id, ...info } = options.info ?? { id: store.exchangeId };
+      return sendJson(res, 200, { status: 'ok', exchange: store.exchangeId, ...info, catalogVersion: store.catalogVersion });
     }
     if (path.startsWith('/admin/')) return handleAdminPrices(req, res, { store, adminToken: options.adminToken, path });
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
