@@ -242,7 +242,18 @@ describe('exchange subgraph: bad input', () => {
     }
     const zero = dataOf(await graphql(exchange.url, PAGE, { first: 0 })) as any;
     expect(zero.datasets.edges).toHaveLength(0);
-    expect(zero.datasets.pageInfo.hasNextPage).toBe(true);
+    expect(zero.datasets.totalCount).toBe(2000);
+    // first: 0 says whether any row follows `after` (endCursor stays null: continue from the same after).
+    expect(zero.datasets.pageInfo).toEqual({ hasNextPage: true, endCursor: null });
+    const filter = { categories: [catalog[0].category] };
+    const { cursors } = await walk(filter);
+    expect(cursors.length).toBeGreaterThan(1);
+    const afterFirst = dataOf(await graphql(exchange.url, PAGE, { filter, first: 0, after: cursors[0] })) as any;
+    expect(afterFirst.datasets.pageInfo).toEqual({ hasNextPage: true, endCursor: null });
+    const afterLast = dataOf(await graphql(exchange.url, PAGE, { filter, first: 0, after: cursors.at(-1) })) as any;
+    expect(afterLast.datasets.pageInfo).toEqual({ hasNextPage: false, endCursor: null });
+    const none = dataOf(await graphql(exchange.url, PAGE, { filter: { exchanges: ['bj'] }, first: 0 })) as any;
+    expect(none.datasets.pageInfo).toEqual({ hasNextPage: false, endCursor: null });
   });
 
   it('refuses a malformed price bound and date, naming the field', async () => {
