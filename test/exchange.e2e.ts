@@ -3,7 +3,7 @@ import { graphql, dataOf } from './helpers/graphql.ts';
 import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';
 import { DATASET_SORTS, type DatasetSort } from '../shared/domain.ts';
 import { comparePositions, NEGOTIABLE_PRICE_ASC_KEY, NEGOTIABLE_PRICE_DESC_KEY } from '../shared/datasetOrder.ts';
-import { parseAmountMicros } from '../shared/money.ts';
+import { parseAmountMicros, AMOUNT_RULE } from '../shared/money.ts';
 
 const FIELDS = `id productCode title titleZh description descriptionZh keywords type category securityLevel personalInfo
   containsMinorsData dataOrigin delivery updatedAt provider { uscc } price { model amount currency }`;
@@ -176,17 +176,50 @@ describe('exchange subgraph: text search', () => {
     expect(new Set(ids(walked.items))).toEqual(new Set(ids(expected)));
   });
 
-  it('treats quotes and FTS operators in the text as plain characters', async () => {
-    for (const text of ['"', 'data"', 'NEAR(data', 'data*', 'title:data', 'data OR', '-data', "'; DROP TABLE datasets; --", '%', '_', '\\', '"疫苗', '疫%', '接种"点']) {
-      const result = await graphql(exchange.url, PAGE, { filter: { text }, first: 5 });
-      expect(result.errors, text).toBeUndefined();
-      for (const edge of (result.data as any).datasets.edges) {
-        const h = haystack(edge.node);
-        for (const word of text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w && !/\p{Script=Han}/u.test(w))) expect(h).toContain(word);
-        for (const han of text.match(/\p{Script=Han}+/gu) ?? []) expect(h).toContain(han);
-      }
+  /**
+   * The documented meaning of filter.text, computed from the catalog: every whitespace-separated term must
+   * match. In a term, each Han run is a substring of the Chinese title, description or keywords; the other
+   * words (letters and digits), in order, are consecutive words of the English title, description or
+   * keywords, the last one as a prefix. Everything else (quotes, operators, punctuation) only separates.
+   */
+  function matchesText(item: Item, text: string): boolean {
+    const tokens = (s: string) => s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    const columns = [item.title, item.description, JSON.stringify(item.keywords)].map(tokens);
+    const phraseIn = (words: string[], t: string[]) => t.some((_, at) => words.every((w, k) => (k === words.length - 1 ? t[at + k]?.startsWith(w) : t[at + k] === w)));
+    return text.trim().split(/\s+/u).filter(Boolean).every((term) => {
+      const runs = term.match(/\p{Script=Han}+/gu) ?? [];
+      const words = tokens(term.replace(/\p{Script=Han}+/gu, ' '));
+      return runs.every((run) => chinese(item).includes(run)) && (words.length === 0 || columns.some((t) => phraseIn(words, t)));
+    });
+  }
+
+  it('treats quotes and FTS operators in the text as plain characters, matching exactly what the text says', async () => {
+    const texts = ['data"', 'NEAR(data', 'data*', 'title:data', 'data OR', '-data', 'data AND NOT', "'; DROP TABLE datasets; --",
+      'da%ta', 'data_', 'data\\', '(data)', '{data}', '"疫苗', '疫%', '接种"点', '"数据" OR 疫苗'];
+    const counts: Record<string, number> = {};
+    for (const text of texts) {
+      const expected = catalog.filter((item) => matchesText(item, text));
+      const walked = await walk({ text });
+      expect(walked.totalCount, text).toBe(expected.length);
+      expect(new Set(ids(walked.items)), text).toEqual(new Set(ids(expected)));
+      counts[text] = expected.length;
     }
+    // Operators and quotes around a word change nothing: the same rows as the bare word.
+    const data = catalog.filter((item) => matchesText(item, 'data')).length;
+    expect(data).toBeGreaterThan(20);
+    expect(data).toBeLessThan(2000);
+    for (const text of ['data"', 'data*', '-data', '(data)', '{data}', 'data\\']) expect(counts[text], text).toBe(data);
+    expect(counts['"疫苗']).toBeGreaterThan(0);
     expect((await walk(null)).items).toHaveLength(2000);
+  });
+
+  it('refuses text with no letter, digit or Chinese character, naming the field; empty or blank text does not filter', async () => {
+    for (const text of ['"', '%', '_', '\\', '()', '-', '{}', '" "', '* -', '。，']) {
+      const result = await graphql(exchange.url, PAGE, { filter: { text }, first: 5 });
+      expect(result.errors?.[0].extensions?.code, text).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0].message).toBe(`filter.text: must contain a letter, digit or Chinese character, got ${JSON.stringify(text)}`);
+    }
+    for (const text of ['', '   ']) expect((await walk({ text })).totalCount, JSON.stringify(text)).toBe(2000);
   });
 });
 
@@ -196,6 +229,8 @@ describe('exchange subgraph: bad input', () => {
       const result = await graphql(exchange.url, PAGE, { after });
       expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
       expect(result.errors?.[0].message).toMatch(/^after: /);
+      // No stack trace unless NODE_ENV=development (the test runner sets NODE_ENV=test).
+      expect(result.errors?.[0].extensions).not.toHaveProperty('stacktrace');
     }
   });
 
@@ -207,15 +242,45 @@ describe('exchange subgraph: bad input', () => {
     }
     const zero = dataOf(await graphql(exchange.url, PAGE, { first: 0 })) as any;
     expect(zero.datasets.edges).toHaveLength(0);
-    expect(zero.datasets.pageInfo.hasNextPage).toBe(true);
+    expect(zero.datasets.totalCount).toBe(2000);
+    // first: 0 says whether any row follows `after` (endCursor stays null: continue from the same after).
+    expect(zero.datasets.pageInfo).toEqual({ hasNextPage: true, endCursor: null });
+    const filter = { categories: [catalog[0].category] };
+    const { cursors } = await walk(filter);
+    expect(cursors.length).toBeGreaterThan(1);
+    const afterFirst = dataOf(await graphql(exchange.url, PAGE, { filter, first: 0, after: cursors[0] })) as any;
+    expect(afterFirst.datasets.pageInfo).toEqual({ hasNextPage: true, endCursor: null });
+    const afterLast = dataOf(await graphql(exchange.url, PAGE, { filter, first: 0, after: cursors.at(-1) })) as any;
+    expect(afterLast.datasets.pageInfo).toEqual({ hasNextPage: false, endCursor: null });
+    const none = dataOf(await graphql(exchange.url, PAGE, { filter: { exchanges: ['bj'] }, first: 0 })) as any;
+    expect(none.datasets.pageInfo).toEqual({ hasNextPage: false, endCursor: null });
   });
 
   it('refuses a malformed price bound and date, naming the field', async () => {
     const price = await graphql(exchange.url, PAGE, { filter: { minPrice: '-3' } });
+    expect(price.errors).toHaveLength(1);
     expect(price.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect(price.errors?.[0].message).toMatch(/minPrice|Decimal/);
+    expect(price.errors?.[0].message).toMatch(/"filter\.minPrice".*Decimal must be/);
     const date = await graphql(exchange.url, PAGE, { filter: { updatedSince: 'yesterday' } });
-    expect(date.errors?.[0].message).toMatch(/DateTime/);
+    expect(date.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(date.errors?.[0].message).toMatch(/"filter\.updatedSince".*DateTime must be/);
+  });
+
+  it('refuses a bad Decimal or DateTime written in the query once each, naming its path, as the gateway does', async () => {
+    const literal = await graphql(exchange.url, '{ datasets(filter: { minPrice: "-3", updatedSince: "yesterday" }) { totalCount } }');
+    expect(literal.status).toBe(400);
+    expect(literal.errors?.map((e) => e.message)).toEqual([
+      `filter.minPrice: Decimal must be ${AMOUNT_RULE}, got "-3"`,
+      'filter.updatedSince: DateTime must be an ISO 8601 date or date-time such as "2024-05-01T08:00:00Z", got "yesterday"',
+    ]);
+    expect(literal.errors?.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
+    const priceStats = await graphql(exchange.url, '{ priceStats(filter: { maxPrice: "1e3" }, groupBy: CATEGORY) { count } }');
+    expect(priceStats.errors?.map((e) => e.message)).toEqual([`filter.maxPrice: Decimal must be ${AMOUNT_RULE}, got "1e3"`]);
+    // Good literals pass, and mean what the same variables mean.
+    const good = dataOf(await graphql(exchange.url, '{ datasets(filter: { minPrice: " 100.00 ", updatedSince: "2020-01-01" }) { totalCount } }')) as any;
+    const same = dataOf(await graphql(exchange.url, PAGE, { filter: { minPrice: '100.00', updatedSince: '2020-01-01' } })) as any;
+    expect(good.datasets.totalCount).toBe(same.datasets.totalCount);
+    expect(good.datasets.totalCount).toBeGreaterThan(0);
   });
 
   it('bounds the work a text filter may ask for, naming the rule', async () => {
@@ -223,6 +288,22 @@ describe('exchange subgraph: bad input', () => {
     expect(singles.errors?.[0].message).toMatch(/^filter\.text: may hold at most 2 single Chinese characters/);
     const words = await graphql(exchange.url, PAGE, { filter: { text: 'a b c d e f g h i j k l m' } });
     expect(words.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('matches an empty productCode exactly (nothing), and refuses a malformed providerUscc naming the rule', async () => {
+    expect((await walk({ productCode: '' })).totalCount).toBe(0);
+    expect((await walk({ productCode: '', categories: [catalog[0].category] })).totalCount).toBe(0);
+    for (const [providerUscc, message] of [
+      ['', 'filter.providerUscc: must be 18 characters, got 0 (fails the length rule)'],
+      ['9111000060003734IL', 'filter.providerUscc: "9111000060003734IL": character "I" at position 17 is not in the USCC character set; allowed are 0-9 and A-Z except I, O, S, V, Z (fails the character set rule)'],
+      ['91110000600037341X', 'filter.providerUscc: "91110000600037341X": check character (position 18) should be L (fails the USCC check rule)'],
+    ]) {
+      const result = await graphql(exchange.url, PAGE, { filter: { providerUscc } });
+      expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0].message).toBe(message);
+    }
+    // A well-formed USCC that lists nothing here matches nothing.
+    expect((await walk({ providerUscc: '91110000600037341L' })).totalCount).toBe(0);
   });
 
   it('refuses RELEVANCE without text', async () => {

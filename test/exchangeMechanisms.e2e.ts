@@ -122,7 +122,13 @@ describe('exchange subgraph: price changes', () => {
       [{ datasetId: 'bj:ds-000001', model: 'PER_CALL', amount: '1.00' }, /datasetId/],
       [{ datasetId: target, model: 'NEGOTIABLE', amount: '5.00' }, /NEGOTIABLE/],
       [{ datasetId: target, model: 'FREE', amount: '5.00' }, /FREE/],
+      [{ datasetId: 123, model: 'PER_CALL', amount: '1.00' }, /^datasetId: must be a string, an id of this exchange like "gy:ds-000001"; got 123$/],
+      [{ model: 'PER_CALL', amount: '1.00' }, /^datasetId: must be a string/],
+      [{ datasetId: target, model: 'PER_CALL', amount: 0.1 }, /^amount: must be a JSON string, .*; got 0\.1$/],
+      [{ datasetId: target, model: 'PER_CALL', amount: ' 5 ' }, /^amount: must be a JSON string, .* with nothing around it, .*; got " 5 "$/],
+      [{ datasetId: target, model: 'PER_CALL', amount: '5,00' }, /^amount: .*; got "5,00"$/],
       ['{not json', /JSON/],
+      ['[]', /^datasetId: must be a string/],
     ];
     for (const [body, message] of cases) {
       const response = await post(body, TOKEN);
@@ -135,7 +141,34 @@ describe('exchange subgraph: price changes', () => {
     const problems: string[] = (await all3.json()).problems;
     expect(problems.map((p) => p.split(':')[0])).toEqual(['datasetId', 'model', 'amount']);
     expect(problems[2]).toContain('got "abc"');
+    // An id of this exchange that it does not list: 404.
+    const unknown = await post({ datasetId: 'gy:ds-999999', model: 'PER_CALL', amount: '1.00' }, TOKEN);
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error).toBe('datasetId: no dataset gy:ds-999999 on this exchange');
+    // Another method: 405, saying which one it takes.
+    const get = await fetch(`${exchange.baseUrl}/admin/prices`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
     expect(exchange.store.catalogVersion).toBe(before);
+  });
+
+  it('answers changed: false for the price a listing already has, adding no history point and keeping the version', async () => {
+    const target = all.find((d) => d.price.model === 'PER_CALL' && /\.\d{1,5}$/.test(d.price.amount ?? ''))!;
+    const versionBefore = exchange.store.catalogVersion;
+    const response = await post({ datasetId: target.id, model: 'PER_CALL', amount: target.price.amount }, TOKEN);
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toMatchObject({ changed: false, datasetId: target.id, model: 'PER_CALL', catalogVersion: versionBefore });
+    expect(exchange.store.catalogVersion).toBe(versionBefore);
+    // The same amount written with other trailing zeros is the same price.
+    const padded = await (await post({ datasetId: target.id, model: 'PER_CALL', amount: `${target.price.amount}0` }, TOKEN)).json();
+    expect(padded.changed).toBe(false);
+    expect(padded.priceHistory).toEqual(body.priceHistory);
+    // The same amount under another model is a change.
+    const changed = await (await post({ datasetId: target.id, model: 'MONTHLY', amount: target.price.amount }, TOKEN)).json();
+    expect(changed.changed).toBe(true);
+    expect(changed.priceHistory).toHaveLength(body.priceHistory.length + 1);
+    expect(exchange.store.catalogVersion).not.toBe(versionBefore);
   });
 
   it('changes a price, appends it to the history and bumps the catalog version', async () => {
@@ -147,6 +180,7 @@ describe('exchange subgraph: price changes', () => {
 
     const response = await post({ datasetId: target, model: 'PER_CALL', amount: '0.42' }, TOKEN);
     expect(response.status).toBe(200);
+    expect((await response.json()).changed).toBe(true);
 
     const after = await graphql(exchange.url, query, { r: [{ __typename: 'Dataset', id: target }] });
     expect(after.headers.get(CATALOG_VERSION_HEADER)).not.toBe(versionBefore);

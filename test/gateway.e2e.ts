@@ -343,21 +343,32 @@ describe('gateway: a bad id costs only its own field', () => {
 });
 
 describe('gateway: HTTP surface', () => {
-  it('removes stack traces from responses when NODE_ENV=production', async () => {
-    const development = await graphql(stack.gatewayUrl, PAGE, { first: 500 });
-    expect(JSON.stringify(development.errors)).toContain('stacktrace');
-    const production = await stack.startGateway('gateway-production', { NODE_ENV: 'production', HEALTH_INTERVAL_MS: '500' });
-    try {
-      // On a loaded machine an exchange may miss its check at start and begin OFFLINE; the first probe brings it back.
-      const healthUrl = production.url.replace(/\/graphql$/, '/health');
-      const deadline = performance.now() + 15_000;
-      while ((await (await fetch(healthUrl)).json()).status !== 'ok' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-      const result = await graphql(production.url, PAGE, { first: 500 });
-      expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  it('sends no stack trace under the default environment, from the gateway or a subgraph; NODE_ENV=development adds them', async () => {
+    // The stack's processes run without NODE_ENV, as `npm start` and `npm run exchange` do.
+    const noTrace = (result: { errors?: unknown[] }) => {
       expect(JSON.stringify(result)).not.toContain('stacktrace');
       expect(JSON.stringify(result)).not.toMatch(/\.ts:\d+/);
+    };
+    const gateway = await graphql(stack.gatewayUrl, PAGE, { first: 500 });
+    expect(gateway.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    noTrace(gateway);
+    const exchange = await graphql(stack.exchangeUrls.bj, PAGE, { first: 500 });
+    expect(exchange.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    noTrace(exchange);
+    const providers = await graphql(stack.providersUrl, '{ provider(uscc: "123") { name } }');
+    expect(providers.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    noTrace(providers);
+    const development = await stack.startGateway('gateway-development', { NODE_ENV: 'development', HEALTH_INTERVAL_MS: '500' });
+    try {
+      // On a loaded machine an exchange may miss its check at start and begin OFFLINE; the first probe brings it back.
+      const healthUrl = development.url.replace(/\/graphql$/, '/health');
+      const deadline = performance.now() + 15_000;
+      while ((await (await fetch(healthUrl)).json()).status !== 'ok' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      const result = await graphql(development.url, PAGE, { first: 500 });
+      expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(JSON.stringify(result.errors)).toContain('stacktrace');
     } finally {
-      await production.stop();
+      await development.stop();
     }
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { startService, freePort, REPO_ROOT } from '../scripts/lib/processes.ts';
+import { startService, freePort, REPO_ROOT, type ServiceError } from '../scripts/lib/processes.ts';
 import { graphql, dataOf } from './helpers/graphql.ts';
 
 describe('service processes', () => {
@@ -13,8 +13,14 @@ describe('service processes', () => {
     try {
       const exchange = await startService({
         name: 'sz', file: 'subgraphs/exchange/main.ts', readyMsg: 'exchange ready', quiet: true,
-        args: ['--id', 'sz', '--port', String(await freePort()), '--province', 'Guangdong', '--per-exchange', '50'],
+        args: ['--id', 'sz', '--port', String(await freePort()), '--province', 'Guangdong', '--per-exchange', '50',
+          '--name', 'Shenzhen Data Exchange', '--name-zh', '深圳数据交易所', '--city', 'Shenzhen'],
         env: { DATA_DIR: dir },
+      });
+      // Who the exchange is, as its operator gave it, in /health.
+      const health = await (await fetch(exchange.url.replace(/\/graphql$/, '/health'))).json();
+      expect(health).toMatchObject({
+        status: 'ok', exchange: 'sz', name: 'Shenzhen Data Exchange', nameZh: '深圳数据交易所', city: 'Shenzhen', province: 'Guangdong', divisionCode: '440000',
       });
       const data: any = dataOf(await graphql(exchange.url, '{ datasets(first: 1) { totalCount nodes { id } } }'));
       expect(data.datasets.totalCount).toBe(50);
@@ -36,6 +42,17 @@ describe('service processes', () => {
       name: 'bad', file: 'subgraphs/exchange/main.ts', readyMsg: 'exchange ready', quiet: true,
       args: ['--id', 'Shenzhen1', '--port', '0'],
     })).rejects.toThrow(/--id must match .* got "Shenzhen1"/);
+  });
+
+  it('refuses an unknown province at start in one line, naming the valid ones, with no stack trace, and exits 1', async () => {
+    const refused = await startService({
+      name: 'atlantis', file: 'subgraphs/exchange/main.ts', readyMsg: 'exchange ready', quiet: true,
+      args: ['--id', 'at', '--port', '0', '--province', 'Atlantis'],
+    }).then(() => null, (err: ServiceError) => err);
+    expect(refused?.status).toEqual({ code: 1, signal: null });
+    expect(refused?.outputTail.map((l) => l.replace(/^!\s*/, ''))).toEqual([
+      expect.stringMatching(/^exchange: --province must name a province-level division of China, .*\(listed in shared\/provinces\.ts\), got "Atlantis"; one of: Beijing, .*Xinjiang$/),
+    ]);
   });
 
   it('npm start: the stack goes on without an exchange that dies, and SIGTERM stops every process', async () => {

@@ -99,6 +99,8 @@ describe('providers subgraph over HTTP', () => {
     expect(errors).toHaveLength(1);
     expect(errors![0].message).toMatch(message);
     expect(errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'uscc', rule });
+    // No stack trace unless NODE_ENV=development (the test runner sets NODE_ENV=test).
+    expect(errors![0].extensions).not.toHaveProperty('stacktrace');
   });
 
   it('filters by a Chinese or English name substring, ignoring case', async () => {

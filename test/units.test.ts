@@ -5,6 +5,7 @@ import { datasetColumns } from '../subgraphs/exchange/datasetColumns.ts';
 import { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from '../shared/sketch.ts';
 import { parseAmountMicros, formatMicros } from '../shared/money.ts';
 import { ftsPhrase } from '../subgraphs/exchange/store/filterSql.ts';
+import { exchangeConfigFromArgs, ConfigError } from '../subgraphs/exchange/exchangeConfig.ts';
 
 describe('cursors', () => {
   it('round-trip the sort, key and id', () => {
@@ -123,5 +124,28 @@ describe('page columns', () => {
   it('reads every column when a field is unknown to it or a fragment is missing', () => {
     expect(columnsOf('{ datasets { nodes { id somethingNew } } }')).toBeNull();
     expect(columnsOf('{ datasets { nodes { ...Missing } } }')).toBeNull();
+  });
+});
+
+describe('exchange options', () => {
+  const args = (...rest: string[]) => exchangeConfigFromArgs(['--id', 'sz', '--port', '4015', ...rest], {});
+
+  it('keeps --name, --name-zh, --city and --province (its canonical name and division code) for a new code', () => {
+    expect(args('--name', 'Shenzhen Data Exchange', '--name-zh', '深圳数据交易所', '--city', 'Shenzhen', '--province', 'guangdong').info).toEqual({
+      id: 'sz', name: 'Shenzhen Data Exchange', nameZh: '深圳数据交易所', city: 'Shenzhen', province: 'Guangdong', divisionCode: '440000',
+    });
+    expect(args('--province', 'INNER MONGOLIA').info).toMatchObject({ province: 'Inner Mongolia', divisionCode: '150000' });
+    expect(args('--division-code', '440300').info).toMatchObject({ province: 'Guangdong', divisionCode: '440300' });
+    expect(args('--division-code', '440300', '--province', 'Guangdong').info).toMatchObject({ province: 'Guangdong', divisionCode: '440300' });
+  });
+
+  it('refuses an unknown province, listing the valid names and where they are kept', () => {
+    expect(() => args('--province', 'Atlantis')).toThrow(ConfigError);
+    expect(() => args('--province', 'Atlantis')).toThrow(
+      /^--province must name a province-level division of China, in English, any case \(listed in shared\/provinces\.ts\), got "Atlantis"; one of: Beijing, Tianjin, .*Inner Mongolia, .*Xinjiang$/);
+  });
+
+  it('refuses a division code outside the province', () => {
+    expect(() => args('--province', 'Guangdong', '--division-code', '110105')).toThrow('--division-code 110105 is not in --province Guangdong (its codes start with 44)');
   });
 });

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DatasetSort, StatsGroup } from '../../shared/domain.ts';
+import { formatMicros, parseAmountMicros } from '../../shared/money.ts';
 import { checkPageArgs, toConnection, cursorOf } from '../../subgraphs/exchange/connection.ts';
 import { foldStatsRows } from '../../subgraphs/exchange/priceStats.ts';
 import type { DatasetFilterInput } from '../../subgraphs/exchange/store/filterSql.ts';
@@ -262,7 +263,7 @@ async function runExchangeSpeed({ resources, flags, log }: SuiteContext): Promis
     title: 'How these were measured',
     text: [
       `- Exchange \`${EXCHANGE}\` (${perExchange.toLocaleString('en')} datasets), its own process, GraphQL POST over HTTP on one keep-alive connection from this process; before the first case, every case's first page is asked 3 times (warm-up of the process).`,
-      `- *cold*: ${coldSamples} requests (after 2 unmeasured), each right after a catalog version bump (\`POST /admin/prices\` setting one listing, \`${bump.datasetId}\`, to the price it has: its priceHistory and updatedAt move, nothing else), so the exchange's cache of totalCount and statistics by catalog version cannot answer: the cost of a query asked for the first time since the last data change. The pass/fail is on this median.`,
+      `- *cold*: ${coldSamples} requests (after 2 unmeasured), each right after a catalog version bump (\`POST /admin/prices\` setting one listing, \`${bump.datasetId}\`, back and forth between its price and one micro-yuan more), so the exchange's cache of totalCount and statistics by catalog version cannot answer: the cost of a query asked for the first time since the last data change. The pass/fail is on this median.`,
       `- *repeated*: ${warmup} unmeasured requests, then the median of ${samples} identical sequential ones; totalCount and statistics then come from the exchange's cache (same catalog version), the page's rows do not.`,
       `- *in-process uncached*: the exchange's own store code (StoreSession page + count, or stats + fold) on the same file, read-only, in the benchmark process, with its aggregate cache disabled: the time inside SQLite and the store, without HTTP and GraphQL. The aggregates the exchange keeps across price changes: the counts per combination of enum values are used as kept (read once), the unfiltered statistics are scanned every time (the exchange scans once, then follows each change).`,
       `- *SQL statements*: each statement of the request run alone (median of ${Math.min(samples, 20)}): page + count for connections, the grouped scan for statistics.`,
@@ -297,17 +298,21 @@ interface Bumper {
 }
 
 /**
- * Moves the exchange's catalog version without changing what any query here returns but one listing's
- * history: POST /admin/prices sets a listing to the price it already has.
+ * Moves the exchange's catalog version, changing as little as possible: POST /admin/prices sets one priced
+ * listing back and forth between its price and one micro-yuan more (setting the price it already has is
+ * not a change: the exchange answers `changed: false` and keeps its version).
  */
 async function versionBumper(graphqlUrl: string, adminToken: string, client: GraphqlClient): Promise<Bumper> {
   const data = await client.data<{ datasets: { nodes: Array<{ id: string; price: { model: string; amount: string | null } }> } }>(
-    '{ datasets(first: 1, sort: TITLE_ASC) { nodes { id price { model amount } } } }');
+    '{ datasets(first: 1, sort: TITLE_ASC, filter: { pricingModels: [PER_CALL, PER_THOUSAND_RECORDS, MONTHLY, ANNUAL, ONE_TIME] }) { nodes { id price { model amount } } } }');
   const listing = data.datasets.nodes[0];
   const url = new URL('/admin/prices', graphqlUrl);
-  const body = JSON.stringify({ datasetId: listing.id, model: listing.price.model, amount: listing.price.amount });
+  const micros = parseAmountMicros(listing.price.amount!)!;
+  const bodies = [micros + 1, micros].map((m) => JSON.stringify({ datasetId: listing.id, model: listing.price.model, amount: formatMicros(m) }));
   let last = '';
+  let turn = 0;
   const bump = async () => {
+    const body = bodies[turn++ % 2];
     const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
     const answer = (await response.json()) as { catalogVersion?: string; error?: string };
     if (!response.ok || !answer.catalogVersion || answer.catalogVersion === last) throw new Error(`version bump failed: ${response.status} ${JSON.stringify(answer)}`);

@@ -38,8 +38,10 @@ export interface GatewayConfig {
   maxQueryDepth: number;
   /** MAX_QUERY_COST, default 10,000: the objects a query may return (lists times their page size). */
   maxQueryCost: number;
-  /** NODE_ENV=production hides stack traces. */
+  /** NODE_ENV=production masks unexpected errors ("Internal server error"). */
   production: boolean;
+  /** NODE_ENV=development adds stack traces to error responses; no other value does. */
+  development: boolean;
   /** LOG_LEVEL, default info. */
   logLevel: string;
 }
@@ -124,6 +126,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     allowlist: allowlistFrom(env),
     adminToken: env.GATEWAY_ADMIN_TOKEN || undefined,
     production: env.NODE_ENV === 'production',
+    development: env.NODE_ENV === 'development',
     logLevel: env.LOG_LEVEL ?? 'info',
   };
 }

@@ -179,7 +179,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
         delete: (key: string) => apqStore.delete(key),
       } as never,
     },
-    includeStacktraceInErrorResponses: !config.production,
+    // Stack traces (absolute paths of this machine) only where a developer asked for them.
+    includeStacktraceInErrorResponses: config.development,
     // In production an unexpected error says only that it happened; the log has the details.
     formatError: (formatted) => (config.production && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR'
       ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }

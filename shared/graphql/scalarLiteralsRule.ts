@@ -1,4 +1,4 @@
-import { GraphQLError, getNamedType, getNullableType, isListType, type ASTVisitor, type GraphQLScalarType, type ValidationContext, type ValidationRule, type ValueNode } from 'graphql';
+import { GraphQLError, GraphQLScalarType, getNamedType, getNullableType, isListType, type ASTVisitor, type ValidationContext, type ValidationRule, type ValueNode } from 'graphql';
 
 /**
  * Checks literal values of our custom scalars (Decimal, DateTime) with the scalars' own rules.
@@ -7,6 +7,10 @@ import { GraphQLError, getNamedType, getNullableType, isListType, type ASTVisito
  * rule, `filter: { minPrice: "abc" }` would reach every exchange and come back as one bad response per
  * exchange. With it, the request is refused once, at validation, naming the argument path and the rule.
  * (Variables are checked by the exchanges, which answer BAD_USER_INPUT, reported once by the router.)
+ *
+ * The exchange subgraph serves it too, with its scalars wrapped by `literalsCheckedByRule`, so a bad literal
+ * sent straight to an exchange is refused the same way: GRAPHQL_VALIDATION_FAILED (HTTP 400) with the
+ * message `filter.minPrice: Decimal must be ...`.
  */
 export function scalarLiteralsRule(scalars: readonly GraphQLScalarType[]): ValidationRule {
   const byName = new Map(scalars.map((scalar) => [scalar.name, scalar]));
@@ -34,4 +38,27 @@ export function scalarLiteralsRule(scalars: readonly GraphQLScalarType[]): Valid
       EnumValue: check,
     };
   };
+}
+
+/**
+ * The scalar for a schema served with `scalarLiteralsRule`: a literal it refuses is left to the rule.
+ *
+ * Where a schema declares the scalar itself (a subgraph), graphql-js's own ValuesOfCorrectTypeRule would
+ * report a bad literal as well, with the scalar's bare message and no path ("Decimal must be ..."), before
+ * the rule's. This scalar's parseLiteral returns a literal it cannot parse as it is, so only the rule
+ * reports it, once, naming the path; validation then fails and the value never reaches a resolver.
+ * Variables (parseValue) are checked as before.
+ */
+export function literalsCheckedByRule(scalar: GraphQLScalarType): GraphQLScalarType {
+  const config = scalar.toConfig();
+  return new GraphQLScalarType({
+    ...config,
+    parseLiteral: (node, variables) => {
+      try {
+        return config.parseLiteral(node, variables);
+      } catch {
+        return 'value' in node ? node.value : node.kind;
+      }
+    },
+  });
 }

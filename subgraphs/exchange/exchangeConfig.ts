@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { DEFAULT_EXCHANGES, DEFAULT_PORTS, type ExchangeInfo } from '../../shared/domain.ts';
-import { PROVINCE_DIVISION_CODES } from '../../shared/provinces.ts';
+import { PROVINCE_DIVISION_CODES, provinceOfDivision } from '../../shared/provinces.ts';
 
 export const DEFAULT_DATASETS_PER_EXCHANGE = 2000;
 export const MAX_DATASETS_PER_EXCHANGE = 250_000;
@@ -33,6 +33,14 @@ export function parseSeedCount(value: string | undefined, option: string): numbe
   return count;
 }
 
+/** The division code of a province-level name ("Guangdong", "inner mongolia"), or a ConfigError listing the names. */
+export function provinceDivisionCode(name: string): string {
+  const code = PROVINCE_DIVISION_CODES[name.trim().toLowerCase()];
+  if (code) return code;
+  const names = Object.keys(PROVINCE_DIVISION_CODES).map((n) => provinceOfDivision(PROVINCE_DIVISION_CODES[n])).join(', ');
+  throw new ConfigError(`--province must name a province-level division of China, in English, any case (listed in shared/provinces.ts), got ${JSON.stringify(name)}; one of: ${names}`);
+}
+
 /** Reads `npm run exchange -- --id sz --port 4015 [--name ...] [--city ...] [--province ...] [--division-code ...]`. */
 export function exchangeConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ExchangeConfig {
   const { values } = parseArgs({
@@ -49,9 +57,14 @@ export function exchangeConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = 
     throw new ConfigError(`--id must match ${EXCHANGE_ID_PATTERN} (e.g. "sz"), got ${JSON.stringify(id ?? '')}`);
   }
   const known = DEFAULT_EXCHANGES.find((e) => e.id === id);
-  const provinceCode = values.province ? PROVINCE_DIVISION_CODES[values.province.toLowerCase()] : undefined;
-  const divisionCode = values['division-code'] ?? known?.divisionCode ?? provinceCode ?? '000000';
+  const provinceCode = values.province === undefined ? undefined : provinceDivisionCode(values.province);
+  // --division-code wins; else a known exchange's own code if it lies in --province, else the province's.
+  const fromProvince = provinceCode && known?.divisionCode.startsWith(provinceCode.slice(0, 2)) ? known.divisionCode : provinceCode;
+  const divisionCode = values['division-code'] ?? fromProvince ?? known?.divisionCode ?? '000000';
   if (!/^\d{6}$/.test(divisionCode)) throw new ConfigError(`--division-code must be 6 digits, got ${JSON.stringify(divisionCode)}`);
+  if (provinceCode && divisionCode.slice(0, 2) !== provinceCode.slice(0, 2)) {
+    throw new ConfigError(`--division-code ${divisionCode} is not in --province ${values.province} (its codes start with ${provinceCode.slice(0, 2)})`);
+  }
   const portText = values.port ?? env.PORT ?? String(DEFAULT_PORTS[id] ?? '');
   const port = Number(portText);
   if (!portText || !Number.isInteger(port) || port < 0 || port > 65535) {
@@ -63,7 +76,7 @@ export function exchangeConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = 
       name: values.name ?? known?.name ?? `${id.toUpperCase()} Data Exchange`,
       nameZh: values['name-zh'] ?? known?.nameZh ?? `${id.toUpperCase()}数据交易所`,
       city: values.city ?? known?.city ?? id.toUpperCase(),
-      province: values.province ?? known?.province ?? 'Unknown',
+      province: provinceCode ? provinceOfDivision(provinceCode)! : known?.province ?? provinceOfDivision(divisionCode) ?? 'Unknown',
       divisionCode,
     },
     port,

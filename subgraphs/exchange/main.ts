@@ -20,7 +20,7 @@ runService('exchange', async () => {
   // Read before the first request rather than by it (one scan: ~1 s at 250,000 listings).
   store.filterColumns();
   store.facets();
-  const running = await startExchangeServer({ store, port: config.port, host: config.host, adminToken: config.adminToken });
+  const running = await startExchangeServer({ store, port: config.port, host: config.host, adminToken: config.adminToken, info: config.info });
   log({ msg: 'exchange ready', exchange: config.info.id, url: running.url, catalogVersion: store.catalogVersion });
   // SIGTERM closes the server (requests in flight finish), then the database.
   return { stop: async () => { await running.close(); store.close(); } };

@@ -5,6 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { StatsGroup } from '../../shared/domain.ts';
 import { DecimalScalar, DateTimeScalar } from '../../shared/graphql/scalars.ts';
+import { literalsCheckedByRule, scalarLiteralsRule } from '../../shared/graphql/scalarLiteralsRule.ts';
 import type { DatasetStore, StoreSession } from './store/DatasetStore.ts';
 import { requireTextForRelevance, type DatasetFilterInput } from './store/filterSql.ts';
 import { checkPageArgs, toConnection, type PageArgs } from './connection.ts';
@@ -30,11 +31,15 @@ export function createContext(store: DatasetStore): ExchangeContext {
 
 type ConnectionArgs = PageArgs & { filter?: DatasetFilterInput | null };
 
+/** Validation rule to serve with the schema: a bad Decimal or DateTime literal, refused naming its path. */
+export const literalRule = scalarLiteralsRule([DecimalScalar, DateTimeScalar]);
+
 export function createResolvers(store: DatasetStore): GraphQLResolverMap<ExchangeContext> {
   const ownsId = (id: string) => id.startsWith(`${store.exchangeId}:`);
   return {
-    Decimal: DecimalScalar,
-    DateTime: DateTimeScalar,
+    // Bad literals are refused by literalRule (served with the schema), which names their path.
+    Decimal: literalsCheckedByRule(DecimalScalar),
+    DateTime: literalsCheckedByRule(DateTimeScalar),
     Query: {
       datasets: (_root, args: ConnectionArgs, { session }, info) => {
         const page = checkPageArgs(args);

@@ -5,7 +5,8 @@ import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheContr
 import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
 import { listen, type RunningServer } from '../../shared/http/listen.ts';
 import type { DatasetStore } from './store/DatasetStore.ts';
-import { createExchangeSchema, createContext, type ExchangeContext } from './schema.ts';
+import type { ExchangeInfo } from '../../shared/domain.ts';
+import { createExchangeSchema, createContext, literalRule, type ExchangeContext } from './schema.ts';
 import { handleAdminPrices } from './adminPrices.ts';
 import { CATALOG_VERSION_HEADER, SQL_STATEMENTS_HEADER } from '../../shared/headers.ts';
 
@@ -22,6 +23,8 @@ export interface ExchangeServerOptions {
   host?: string;
   /** Bearer token for POST /admin/prices; when unset, /admin answers 404. */
   adminToken?: string;
+  /** Who this exchange is (--name, --name-zh, --city, --province, --division-code), shown by GET /health. */
+  info?: ExchangeInfo;
 }
 
 export type { RunningServer };
@@ -44,13 +47,15 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   const { store } = options;
   const apollo = new ApolloServer<ExchangeContext>({
     schema: createExchangeSchema(store),
+    validationRules: [literalRule],
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginCacheControl({ defaultMaxAge: ANSWER_MAX_AGE_SECONDS }),
       catalogHeadersPlugin(store),
     ],
-    includeStacktraceInErrorResponses: process.env.NODE_ENV !== 'production',
+    // Stack traces (absolute paths of this machine) only where a developer asked for them.
+    includeStacktraceInErrorResponses: process.env.NODE_ENV === 'development',
     // runService owns SIGTERM/SIGINT (see there).
     stopOnTerminationSignals: false,
   });
@@ -62,7 +67,8 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     res.setHeader(CATALOG_VERSION_HEADER, store.catalogVersion);
     if (path === '/graphql') return graphql(req, res);
     if (path === '/health' && req.method === 'GET') {
-      return sendJson(res, 200, { status: 'ok', exchange: store.exchangeId, catalogVersion: store.catalogVersion });
+      const { id: _id, ...info } = options.info ?? { id: store.exchangeId };
+      return sendJson(res, 200, { status: 'ok', exchange: store.exchangeId, ...info, catalogVersion: store.catalogVersion });
     }
     if (path.startsWith('/admin/')) return handleAdminPrices(req, res, { store, adminToken: options.adminToken, path });
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });

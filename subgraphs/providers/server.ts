@@ -27,7 +27,8 @@ export async function startProvidersServer(options: ProvidersServerOptions): Pro
     // traces only serve Apollo's hosted reporting, and enabling them logs a line that is not JSON.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     csrfPrevention: true,
-    includeStacktraceInErrorResponses: process.env.NODE_ENV !== 'production',
+    // Stack traces (absolute paths of this machine) only where a developer asked for them.
+    includeStacktraceInErrorResponses: process.env.NODE_ENV === 'development',
     // runService owns SIGTERM/SIGINT (see there).
     stopOnTerminationSignals: false,
   });

@@ -22,7 +22,8 @@ export async function startSeededExchange(options: { id: string; count: number; 
   const divisionCode = options.divisionCode ?? DEFAULT_EXCHANGES.find((e) => e.id === options.id)?.divisionCode ?? '440300';
   seedExchangeDatabase({ exchange: options.id, divisionCode, count: options.count, dbPath });
   const store = new DatasetStore(options.id, dbPath);
-  const running = await startExchangeServer({ store, port: 0, adminToken: options.adminToken });
+  const info = DEFAULT_EXCHANGES.find((e) => e.id === options.id);
+  const running = await startExchangeServer({ store, port: 0, adminToken: options.adminToken, info: info && { ...info, divisionCode } });
   return {
     id: options.id,
     url: running.url,

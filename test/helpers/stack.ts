@@ -37,7 +37,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const services: Record<string, Service> = {};
   const proxies: Record<string, FlakyProxy> = {};
   try {
-    const common = { DATA_DIR: dataDir, SEED_PER_EXCHANGE: String(options.perExchange), LOG_LEVEL: 'warn' };
+    // NODE_ENV unset, as `npm start` runs them (the test runner sets NODE_ENV=test).
+    const common = { DATA_DIR: dataDir, SEED_PER_EXCHANGE: String(options.perExchange), LOG_LEVEL: 'warn', NODE_ENV: undefined };
     const started = await Promise.all([
       startService({ name: 'providers', file: 'subgraphs/providers/main.ts', args: ['--port', String(await freePort())], env: common, readyMsg: 'providers ready', quiet: true }),
       ...DEFAULT_EXCHANGES.map(async (e) => startService({

@@ -1,6 +1,7 @@
 import type { DatasetSort } from '../../../shared/domain.ts';
 import { parseAmountMicros, AMOUNT_RULE } from '../../../shared/money.ts';
 import { badUserInput } from '../../../shared/errors.ts';
+import { validateUscc, USCC_RULE_NAMES } from '../../../shared/uscc.ts';
 import { hanRuns, bigramPhrase, HAN } from './chineseText.ts';
 import type { ColumnarFilter } from './FilterColumns.ts';
 
@@ -108,9 +109,12 @@ function priceBound(argument: string, value: string | null | undefined): number 
 }
 
 /**
- * Turns a DatasetFilter into SQL. Every value is a bound parameter; text becomes quoted FTS5 phrases
- * (trigram tokenizer: finds Chinese substrings and English words alike) and, for terms shorter than a
- * trigram, an escaped LIKE. `argumentPath` prefixes error messages ("filter" or "datasets.filter").
+ * Turns a DatasetFilter into SQL. Every value is a bound parameter. Text becomes quoted FTS5 phrases: Han
+ * runs of 2+ characters as phrases of character bigrams over the Chinese index (an exact substring match,
+ * see chineseText.ts), other words as word-prefix phrases over the English word index; a Han character
+ * standing alone becomes an escaped LIKE. Text that is empty or only whitespace does not filter; text with
+ * no letter, digit or Han character is refused. `argumentPath` prefixes error messages ("filter" or
+ * "datasets.filter").
  */
 export function filterSql(filter: DatasetFilterInput | null | undefined, exchangeId: string, argumentPath = 'filter'): FilterSql {
   const columnar: ColumnarFilter = { lists: [], minMicros: null, maxMicros: null, updatedSinceMs: null, containsMinors: null };
@@ -141,6 +145,11 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
       // A last word of one letter is a whole word: as a prefix it would stand for a good part of the vocabulary.
       if (words.length > 0) english.set(`${ftsPhrase(words.join(' '))}${words[words.length - 1].length >= MIN_PREFIX_LENGTH ? '*' : ''}`, words);
     }
+    // Text with something in it but nothing to search for ("%", "()", a lone quote) must not silently
+    // drop the filter and answer the whole catalog.
+    if (terms.length > 0 && chinese.size + english.size + singles.size === 0) {
+      throw badUserInput(`${argumentPath}.text`, `must contain a letter, digit or Chinese character, got ${JSON.stringify(filter.text)}`);
+    }
     // Every piece costs an index lookup, and a single character a scan of every row: both are bounded.
     if (chinese.size + english.size + singles.size > MAX_TEXT_TERMS) {
       throw badUserInput(`${argumentPath}.text`, `must have at most ${MAX_TEXT_TERMS} words or Chinese runs, got ${chinese.size + english.size + singles.size}`);
@@ -166,13 +175,19 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
   inList('price_model', filter.pricingModels, out);
   inList('delivery', filter.delivery, out);
   columnar.lists = out.lists;
-  if (filter.providerUscc) {
+  // Exact matches, the empty string included. A USCC that breaks a rule can match nothing: refused,
+  // naming the rule, as the providers subgraph does.
+  if (filter.providerUscc !== null && filter.providerUscc !== undefined) {
+    const uscc = validateUscc(filter.providerUscc);
+    if (!uscc.ok) {
+      throw badUserInput(`${argumentPath}.providerUscc`, `${uscc.message.replace(/^uscc /, '')} (fails the ${USCC_RULE_NAMES[uscc.rule]} rule)`);
+    }
     out.hasEquality = true;
     out.columnar = null;
     out.conditions.push('d.provider_uscc = ?');
     out.params.push(filter.providerUscc);
   }
-  if (filter.productCode) {
+  if (filter.productCode !== null && filter.productCode !== undefined) {
     out.hasEquality = true;
     out.columnar = null;
     out.conditions.push('d.product_code = ?');
