@@ -151,17 +151,20 @@ export class FilterColumns {
     if (groupColumn !== null && column < 0) throw new Error(`FilterColumns: cannot group by ${groupColumn}`);
     const groups = column < 0 ? null : this.enums[column];
     const names = column < 0 ? [] : this.values[column];
-    const cells = new Map<string, StatsRow>();
+    // Cells by a number made of the group's code and the bucket (buckets lie within ±1,000,000, ZERO_BUCKET
+    // included; no bucket for a NEGOTIABLE price): no string is built per row.
+    const cells = new Map<number, StatsRow>();
     const { micros, buckets } = this;
     const add = (rowid: number) => {
       if (!test(rowid)) return;
-      const group = groups ? names[groups[rowid] - 1] : fixedGroup;
-      const bucket = Number.isNaN(buckets[rowid]) ? null : buckets[rowid];
-      const key = `${group}\u0000${bucket}`;
+      const code = groups ? groups[rowid] : 0;
+      const bucketValue = buckets[rowid];
+      const bucket = Number.isNaN(bucketValue) ? null : bucketValue;
+      const key = code * 4_000_000 + (bucket === null ? 0 : bucket + 2_000_000);
       const price = Number.isNaN(micros[rowid]) ? null : micros[rowid];
       const cell = cells.get(key);
       if (!cell) {
-        cells.set(key, { group, bucket, n: 1, minMicros: price, maxMicros: price });
+        cells.set(key, { group: groups ? names[code - 1] : fixedGroup, bucket, n: 1, minMicros: price, maxMicros: price });
         return;
       }
       cell.n++;
