@@ -104,6 +104,17 @@ describe('exchange subgraph: priceStats', () => {
   });
 });
 
+describe('exchange subgraph: Cache-Control', () => {
+  it('lets gateways keep an answer without errors for 60 s, and nothing of an answer with errors', async () => {
+    const ok = await graphql(exchange.url, '{ datasets(first: 2) { totalCount } }');
+    expect(ok.errors).toBeUndefined();
+    expect(ok.headers.get('cache-control')).toBe('max-age=60, public');
+    const bad = await graphql(exchange.url, '{ datasets(first: 500) { totalCount } }');
+    expect(bad.errors?.length).toBeGreaterThan(0);
+    expect(bad.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
 describe('exchange subgraph: price changes', () => {
   const post = (body: unknown, token?: string) => fetch(`${exchange.baseUrl}/admin/prices`, {
     method: 'POST',

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
+import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
 import { listen, type RunningServer } from '../../shared/http/listen.ts';
 import type { DatasetStore } from './store/DatasetStore.ts';
@@ -29,6 +28,25 @@ export interface ExchangeServerOptions {
 
 export type { RunningServer };
 
+/**
+ * Cache-Control on every GraphQL answer, as Apollo's cache-control plugin would set it for this schema (no
+ * hints: every field gets the default), without its work on every field of every answer: `max-age=60,
+ * public` for a result without errors, `no-store` otherwise.
+ */
+function cacheControlHeaderPlugin(): ApolloServerPlugin<ExchangeContext> {
+  const cacheable = `max-age=${ANSWER_MAX_AGE_SECONDS}, public`;
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          const ok = response.body.kind === 'single' && !response.body.singleResult.errors;
+          response.http.headers.set('cache-control', ok ? cacheable : 'no-store');
+        },
+      };
+    },
+  };
+}
+
 /** Sends the catalog version and the request's SQL statement count with every GraphQL answer. */
 function catalogHeadersPlugin(store: DatasetStore): ApolloServerPlugin<ExchangeContext> {
   return {
@@ -51,7 +69,8 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
-      ApolloServerPluginCacheControl({ defaultMaxAge: ANSWER_MAX_AGE_SECONDS }),
+      ApolloServerPluginCacheControlDisabled(),
+      cacheControlHeaderPlugin(),
       catalogHeadersPlugin(store),
     ],
     // Stack traces (absolute paths of this machine) only where a developer asked for them.
