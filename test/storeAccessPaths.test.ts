@@ -29,6 +29,10 @@ class Recording extends StoreSession {
     this.sql.push(sql);
     return super.get<T>(sql, params);
   }
+  override rawAll<T extends unknown[]>(sql: string, params: unknown[]): T[] {
+    this.sql.push(sql);
+    return super.rawAll<T>(sql, params);
+  }
 }
 
 const SORTS: DatasetSort[] = ['UPDATED_DESC', 'PRICE_ASC', 'PRICE_DESC', 'TITLE_ASC'];
@@ -211,9 +215,51 @@ describe('a word prefix read as the whole words it stands for', () => {
     const params: unknown[][] = [];
     const spy = new (class extends Recording {
       override all<T>(sql: string, p: unknown[]): T[] { params.push(p); return super.all<T>(sql, p); }
+      override rawAll<T extends unknown[]>(sql: string, p: unknown[]): T[] { params.push(p); return super.rawAll<T>(sql, p); }
     })(store);
+    store.rankings.clear();
     spy.page({ filter: { text: 'data' }, sort: 'RELEVANCE', limit: 20 });
-    expect(params.at(-1)![0]).toBe('"data"*');
+    expect(params.some((p) => p[0] === '"data"*')).toBe(true);
+    expect(params.some((p) => typeof p[0] === 'string' && /"dataset"|"datai"/.test(p[0]))).toBe(false);
+  });
+});
+
+describe('relevance pages of common text, from the relevance order kept per load', () => {
+  /** The definition in SQL: every match the predicate keeps, by (bm25, id). */
+  const definition = (table: string, match: string, where: string): string[] =>
+    (store.db.prepare(`SELECT d.id FROM datasets d JOIN (SELECT rowid AS r, bm25(${table}, 10.0, 1.0, 5.0) AS s FROM ${table} WHERE ${table} MATCH ?) f
+      ON f.r = d.rowid ${where ? `WHERE ${where}` : ''} ORDER BY f.s, d.id`).all(match) as Array<{ id: string }>).map((r) => r.id);
+  const cases = [
+    { filter: { text: '数据' }, table: 'datasets_fts_zh', match: '"数据"', where: '' },
+    { filter: { text: '数据', categories: ['PUBLIC_HEALTH', 'FINANCE'] }, table: 'datasets_fts_zh', match: '"数据"', where: "d.category IN ('PUBLIC_HEALTH', 'FINANCE')" },
+    { filter: { text: '数据', containsMinorsData: false, minPrice: '1' }, table: 'datasets_fts_zh', match: '"数据"', where: 'd.contains_minors = 0 AND d.price_micros >= 1000000' },
+    { filter: { text: 'data' }, table: 'datasets_fts_en', match: '"data"*', where: '' },
+  ];
+  for (const c of cases) {
+    it(`walks every page in the order of the definition: ${JSON.stringify(c.filter)}`, () => {
+      store.rankings.clear();
+      const want = definition(c.table, c.match, c.where);
+      expect(want.length).toBeGreaterThan(0);
+      const { ids, sql } = walk(c.filter, 'RELEVANCE', 97);
+      expect(ids).toEqual(want);
+      // Read from the kept order: the scores once, then each page's rows by rowid.
+      expect(sql.filter((q) => q.includes('-- ranking'))).toHaveLength(1);
+      expect(sql.filter((q) => q.includes('bm25(') && !q.includes('-- ranking'))).toEqual([]);
+    });
+  }
+
+  it('reads a cursor of the SQL path, and falls back to it for a cursor it does not know', () => {
+    store.rankings.clear();
+    const want = definition('datasets_fts_zh', '"数据"', '');
+    const first = new Recording(store).page({ filter: { text: '数据' }, sort: 'RELEVANCE', limit: 5 });
+    const last = first[4];
+    const after = { sort: 'RELEVANCE' as const, key: Number(last.rank), id: last.id };
+    expect(new Recording(store).page({ filter: { text: '数据' }, sort: 'RELEVANCE', limit: 5, after }).map((r) => r.id)).toEqual(want.slice(5, 11));
+    const unknown = { sort: 'RELEVANCE' as const, key: Number(last.rank) + 1e-9, id: last.id };
+    const session = new Recording(store);
+    const rows = session.page({ filter: { text: '数据' }, sort: 'RELEVANCE', limit: 5, after: unknown });
+    expect(session.sql.some((q) => q.includes('bm25('))).toBe(true);
+    expect(rows.length).toBeGreaterThan(0);
   });
 });
 

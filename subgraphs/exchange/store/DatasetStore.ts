@@ -54,6 +54,11 @@ export class DatasetStore {
    * A data change moves the version, so an entry is never stale.
    */
   readonly aggregates = new LRUCache<string, { value: unknown }>({ max: 2000 });
+  /**
+   * Relevance orders of common text, by its matches, until the next load (a price change moves no text nor
+   * score): every match's rowid in the order (bm25, id), its score, and its place by rowid. At most 64 MiB.
+   */
+  readonly rankings = new LRUCache<string, Ranking>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (r) => r.rowids.byteLength + r.scores.byteLength + r.places.byteLength });
   /** The rowids of text matches, by index and match, until the next load (a price change moves no text): at most 32 MiB. */
   readonly textRowids = new LRUCache<string, Int32Array>({ maxSize: 32 * 1024 * 1024, sizeCalculation: (rowids) => Math.max(1, rowids.byteLength) });
   /** Statistics of the whole catalog, kept exact through price changes (see UnfilteredStats). */
@@ -183,6 +188,7 @@ export class DatasetStore {
     this.facetCounts = null;
     this.columns = null;
     this.textRowids.clear();
+    this.rankings.clear();
     this.countsCache = null;
     this.unfilteredStats.clear();
     return count;
@@ -293,6 +299,14 @@ const SORT_INDEXES: Record<Exclude<DatasetSort, 'RELEVANCE'>, string> = {
   UPDATED_DESC: 'ix_updated', PRICE_ASC: 'ix_price_asc', PRICE_DESC: 'ix_price_desc', TITLE_ASC: 'ix_title',
 };
 
+/** A relevance order of every match of a text (DatasetStore.rankings). */
+interface Ranking {
+  rowids: Int32Array;
+  scores: Float64Array;
+  /** By rowid: its index in `rowids` plus one; 0 for a row that does not match. */
+  places: Int32Array;
+}
+
 type PagePath =
   | { kind: 'ranges'; list: ListFilter; index: ValueOrderIndex }
   | { kind: 'lead'; index: string }
@@ -384,12 +398,22 @@ export class StoreSession {
     return this.store.prepared(sql).get(...params) as T | undefined;
   }
 
+  /** Rows as arrays: for a statement of its own (the raw mode stays with the shared prepared statement). */
+  rawAll<T extends unknown[]>(sql: string, params: unknown[]): T[] {
+    this.statementCount++;
+    return this.store.prepared(sql).raw().all(...params) as T[];
+  }
+
   /** Rows of one keyset page (limit + 1 rows at most, so the caller sees whether more follow). */
   page(query: PageQuery): DatasetRow[] {
     const parsed = filterSql(query.filter, this.store.exchangeId);
     if (parsed.matchesNothing) return [];
     // Relevance scores a prefix as one phrase (bm25 of its union): whole words would score otherwise.
     const where = query.sort === 'RELEVANCE' ? parsed : this.withWholeWords(parsed);
+    if (query.sort === 'RELEVANCE') {
+      const ranked = this.pageByRanking(where, query);
+      if (ranked) return ranked;
+    }
     let access = this.textAccess(where, query.sort);
     const path = access === 'matches-first' ? this.listPath(where, query, access) : this.commonTextPath(where, query, access);
     if (path?.kind === 'empty') return [];
@@ -470,6 +494,53 @@ export class StoreSession {
     const sql = `SELECT * FROM (${list.values.map(() => branch).join(' UNION ALL ')}) d ORDER BY ${order} LIMIT ?`;
     const params = list.values.flatMap((value) => [value, ...source.whereParams, ...(keyset?.params ?? []), query.limit + 1]);
     return this.all<DatasetRow>(sql, [...params, query.limit + 1]);
+  }
+
+  /**
+   * A relevance page of common text (more than COMMON_TEXT_MATCHES matches) whose other conditions the
+   * filter columns test: from the text's relevance order, computed once per load (bm25 of every match, the
+   * cost of every such page otherwise: ~170 ms for a term in all of 250,000 listings) and kept, since neither
+   * text nor scores move with prices. The page is the next rows of that order after the cursor's row that
+   * the filter keeps. Null when it does not apply (rare text, a condition the columns do not know, a cursor
+   * whose row does not match): the SQL path then reads the page.
+   */
+  private pageByRanking(where: FilterSql, query: PageQuery): DatasetRow[] | null {
+    if (!where.columnar || where.matches.length === 0 || !where.lists.every((l) => isFacetColumn(l.column))) return null;
+    if (Math.min(...where.matches.map((m) => this.textMatches(m.table, m.query))) <= COMMON_TEXT_MATCHES) return null;
+    const ranking = this.ranking(where);
+    let start = 0;
+    if (query.after) {
+      const row = this.get<{ rowid: number }>('SELECT rowid FROM datasets WHERE id = ?', [query.after.id]);
+      const place = row ? ranking.places[row.rowid] : 0;
+      if (!place || ranking.scores[place - 1] !== query.after.key) return null;
+      start = place;
+    }
+    const test = this.store.filterColumns().tester(where.columnar);
+    if (!test) return [];
+    const picked: number[] = [];
+    for (let i = start; i < ranking.rowids.length && picked.length < query.limit + 1; i++) if (test(ranking.rowids[i])) picked.push(i);
+    if (picked.length === 0) return [];
+    const columns = query.columns ? query.columns.map((c) => `d.${c}`).join(', ') : 'd.*';
+    const rows = this.all<DatasetRow>(`SELECT ${columns}, d.rowid AS rowid FROM datasets d WHERE d.rowid IN (SELECT value FROM json_each(?))`,
+      [JSON.stringify(picked.map((i) => ranking.rowids[i]))]);
+    const byRowid = new Map(rows.map((r) => [r.rowid, r]));
+    return picked.map((i) => ({ ...byRowid.get(ranking.rowids[i])!, rank: ranking.scores[i] }));
+  }
+
+  /** The relevance order of the filter's text (see pageByRanking), read once per load. */
+  private ranking(where: FilterSql): Ranking {
+    const key = JSON.stringify(where.matches.map((m) => [m.table, m.query]));
+    let ranking = this.store.rankings.get(key);
+    if (!ranking) {
+      const text: FilterSql = { ...where, conditions: [], params: [], lists: [], hasEquality: false };
+      const source = sourceSql(text, 'RELEVANCE');
+      const rows = this.rawAll<[number, number]>(`SELECT d.rowid, ${source.rank} AS rank FROM ${source.from} ORDER BY ${orderSql('RELEVANCE', source.rank)} -- ranking`, source.fromParams);
+      const places = new Int32Array(this.store.filterColumns().capacity);
+      ranking = { rowids: new Int32Array(rows.length), scores: new Float64Array(rows.length), places };
+      rows.forEach(([rowid, score], i) => { ranking!.rowids[i] = rowid; ranking!.scores[i] = score; places[rowid] = i + 1; });
+      this.store.rankings.set(key, ranking);
+    }
+    return ranking;
   }
 
   /** A page of the given rows (ascending rowids): read by rowid, sorted, cut after the cursor. */

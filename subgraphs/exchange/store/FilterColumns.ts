@@ -84,6 +84,10 @@ export class FilterColumns {
   }
 
   /** A test of one rowid for the filter's lists and ranges; null when the filter can keep no row at all. */
+  tester(filter: ColumnarFilter): ((rowid: number) => boolean) | null {
+    return this.matcher(filter);
+  }
+
   private matcher(filter: ColumnarFilter): ((rowid: number) => boolean) | null {
     const lists: Array<{ codes: Uint8Array; allowed: Uint8Array }> = [];
     for (const list of filter.lists) {
