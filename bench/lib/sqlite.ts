@@ -66,6 +66,7 @@ export class ReadOnlyStore {
       facets: () => facets,
       filterColumns: () => columns,
       textRowids: neverCached,
+      rankings: neverCached,
       unfilteredStats: { rows: (_groupBy: unknown, read: () => unknown) => read() },
       prepared: (sql: string) => this.prepared(sql),
     } as unknown as DatasetStore;
