@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateDatasets } from '../seed/generate.ts';
-import { chineseBigramText, chineseBigramTextByRuns } from '../subgraphs/exchange/store/chineseText.ts';
+import { chineseBigramText, chineseBigramTextByRuns, chineseIndexText } from '../subgraphs/exchange/store/chineseText.ts';
 
 describe('chineseBigramText', () => {
   it('writes the bigrams of each Han run, runs kept apart by a separator', () => {
@@ -17,5 +17,14 @@ describe('chineseBigramText', () => {
     const texts = [...generateDatasets({ exchange: 'sh', divisionCode: '310000', count: 1500 })]
       .flatMap((r) => [r.titleZh, r.descriptionZh, JSON.stringify(r.keywords)]);
     for (const text of [...edges, ...texts]) expect(chineseBigramText(text)).toBe(chineseBigramTextByRuns(text));
+  });
+});
+
+describe('chineseIndexText', () => {
+  it('adds each distinct character once, after the bigrams and a separator', () => {
+    expect(chineseIndexText('疫苗接种 and 数据')).toBe('疫苗 苗接 接种 x 数据 x 疫 苗 接 种 数 据');
+    expect(chineseIndexText('第1季 疫苗疫苗')).toBe('疫苗 苗疫 疫苗 x 第 季 疫 苗');
+    expect(chineseIndexText('no Chinese')).toBe('');
+    expect(chineseIndexText('𠀀𠀁')).toBe('𠀀𠀁 x 𠀀 𠀁');
   });
 });

@@ -165,6 +165,15 @@ describe('exchange subgraph: text search', () => {
     expect(new Set(ids(walked.items))).toEqual(new Set(ids(expected)));
   });
 
+  it('finds single Chinese characters standing alone, each its own token in the index', async () => {
+    for (const text of ['疫', '税', '数,格', '水 证']) {
+      const expected = catalog.filter((i) => text.split(/[\s,]+/u).every((c) => chinese(i).includes(c)));
+      const walked = await walk({ text });
+      expect(new Set(ids(walked.items))).toEqual(new Set(ids(expected)));
+    }
+    expect(catalog.filter((i) => chinese(i).includes('疫')).length).toBeGreaterThan(0);
+  });
+
   it('finds English words and word prefixes in any case, every term required', async () => {
     const words = catalog[3].title.split(/\s+/).filter((w) => /^[A-Za-z]{4,}$/.test(w));
     expect(words.length).toBeGreaterThan(0);
@@ -284,8 +293,8 @@ describe('exchange subgraph: bad input', () => {
   });
 
   it('bounds the work a text filter may ask for, naming the rule', async () => {
-    const singles = await graphql(exchange.url, PAGE, { filter: { text: '数,据,表,格' } });
-    expect(singles.errors?.[0].message).toMatch(/^filter\.text: may hold at most 2 single Chinese characters/);
+    const singles = await graphql(exchange.url, PAGE, { filter: { text: '数,据,表,格,疫,苗,水,税,法,车,图,音,证' } });
+    expect(singles.errors?.[0].message).toMatch(/^filter\.text: must have at most 12 words or Chinese runs, got 13/);
     const words = await graphql(exchange.url, PAGE, { filter: { text: 'a b c d e f g h i j k l m' } });
     expect(words.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });

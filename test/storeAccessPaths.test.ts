@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chineseBigramText } from '../subgraphs/exchange/store/chineseText.ts';
 import { generateDatasets } from '../seed/generate.ts';
 import { comparePositions, SORT_SPECS, type CursorPosition } from '../shared/datasetOrder.ts';
 import type { DatasetSort } from '../shared/domain.ts';
@@ -481,3 +485,50 @@ describe('text index after loads', () => {
     }
   });
 });
+
+describe('single Chinese characters', () => {
+  const like = (character: string) => new Set((store.db.prepare('SELECT id FROM datasets WHERE title_zh LIKE ? OR description_zh LIKE ? OR keywords LIKE ?')
+    .all(`%${character}%`, `%${character}%`, `%${character}%`) as Array<{ id: string }>).map((r) => r.id));
+
+  it('finds exactly the rows whose Chinese text holds the character, from its own token', () => {
+    for (const character of ['疫', '数', '税', '车']) {
+      const want = like(character);
+      const session = new Recording(store);
+      const rows = session.page({ filter: { text: character }, sort: 'UPDATED_DESC', limit: 10_000 });
+      expect(new Set(rows.map((r) => r.id))).toEqual(want);
+      expect(store.session().count({ text: character })).toBe(want.size);
+      expect(session.sql.some((q) => q.includes(' LIKE '))).toBe(false);
+    }
+  });
+
+  it('writes the Chinese index again, once, for a database written before characters had tokens', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zh-index-'));
+    const path = join(dir, 'bj.db');
+    try {
+      const old = new DatasetStore('bj', path);
+      old.ingest(generateDatasets({ exchange: 'bj', divisionCode: '110000', count: 400 }));
+      // As an earlier version left it: bigrams only, and no format mark.
+      old.db.prepare("INSERT INTO datasets_fts_zh(datasets_fts_zh) VALUES ('delete-all')").run();
+      old.db.function('old_bigrams', (text: unknown) => chineseBigramText(String(text ?? '')));
+      old.db.prepare(`INSERT INTO datasets_fts_zh (rowid, title_zh, description_zh, keywords)
+        SELECT rowid, old_bigrams(title_zh), old_bigrams(description_zh), old_bigrams(keywords) FROM datasets`).run();
+      old.db.prepare("DELETE FROM meta WHERE key = 'zh_index'").run();
+      expect(old.session().count({ text: '疫' })).toBe(0);
+      const version = old.catalogVersion;
+      old.close();
+      const reopened = new DatasetStore('bj', path);
+      try {
+        const want = (reopened.db.prepare("SELECT count(*) AS n FROM datasets WHERE title_zh LIKE '%疫%' OR description_zh LIKE '%疫%' OR keywords LIKE '%疫%'").get() as { n: number }).n;
+        expect(want).toBeGreaterThan(0);
+        expect(reopened.session().count({ text: '疫' })).toBe(want);
+        expect(reopened.session().count({ text: '疫苗' })).toBe((reopened.db.prepare("SELECT count(*) AS n FROM datasets WHERE title_zh LIKE '%疫苗%' OR description_zh LIKE '%疫苗%' OR keywords LIKE '%疫苗%'").get() as { n: number }).n);
+        expect(reopened.catalogVersion).toBe(version);
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+

@@ -5,7 +5,7 @@ import { SORT_SPECS, NEGOTIABLE_PRICE_ASC_KEY, NEGOTIABLE_PRICE_DESC_KEY, type C
 import { parseAmountMicros, formatMicros, MICROS_PER_UNIT } from '../../../shared/money.ts';
 import { bucketIndexOf } from '../../../shared/sketch.ts';
 import { TABLES_SQL, INDEXES_SQL, VALUE_ORDER_INDEXES, type ValueOrderIndex } from './ddl.ts';
-import { chineseBigramText } from './chineseText.ts';
+import { chineseIndexText } from './chineseText.ts';
 import { filterSql, withoutList, ftsPhrase, FTS_RANK, MIN_PREFIX_LENGTH, type DatasetFilterInput, type FilterSql, type ListFilter } from './filterSql.ts';
 import { FacetCounts, isFacetColumn } from './FacetCounts.ts';
 import { FilterColumns } from './FilterColumns.ts';
@@ -17,6 +17,8 @@ const FTS_TABLES = ['datasets_fts_zh', 'datasets_fts_en'] as const;
 /** FTS5's in-memory buffer of new terms during a bulk load: more than a 250,000-row load needs (~300 MB). */
 const BULK_FTS_HASH_BYTES = 1024 * 1024 * 1024;
 const DEFAULT_FTS_HASH_BYTES = 1024 * 1024;
+/** The Chinese index's format: 2 adds each distinct character as a token of its own (chineseIndexText). */
+const ZH_INDEX_FORMAT = '2';
 
 export type DatasetRow = Record<string, unknown> & {
   rowid: number; id: string; title: string; updated_ms: number; price_asc: number; price_desc: number;
@@ -75,11 +77,27 @@ export class DatasetStore {
     // A catalog seeded by an older version gets the indexes this one reads (a no-op when they exist). An
     // empty one gets them after its first load (ingest), which is much faster than row by row.
     if (!this.isEmpty()) this.db.exec(INDEXES_SQL);
-    this.db.function('zh_bigrams', { deterministic: true }, (text: unknown) => chineseBigramText(String(text ?? '')));
+    this.db.function('zh_bigrams', { deterministic: true }, (text: unknown) => chineseIndexText(String(text ?? '')));
+    // A Chinese index written before single characters had tokens of their own is written again, once.
+    if (!this.isEmpty() && this.meta('zh_index') !== ZH_INDEX_FORMAT) this.rebuildChineseIndex();
     const created = this.meta('created') ?? Date.now().toString(36);
     this.setMeta('created', created);
     this.version = { created, counter: Number(this.meta('version') ?? '0') };
     this.unfilteredStats = new UnfilteredStats(this.db, exchangeId);
+  }
+
+  /** Writes the Chinese text index again from the rows (a format change; ~15 s at 250,000 rows). */
+  private rebuildChineseIndex(): void {
+    const table = 'datasets_fts_zh';
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT INTO ${table}(${table}, rank) VALUES ('hashsize', ${BULK_FTS_HASH_BYTES})`).run();
+      this.db.prepare(`INSERT INTO ${table}(${table}) VALUES ('delete-all')`).run();
+      this.db.prepare(`INSERT INTO ${table} (rowid, title_zh, description_zh, keywords)
+        SELECT rowid, zh_bigrams(title_zh), zh_bigrams(description_zh), zh_bigrams(keywords) FROM datasets`).run();
+      this.db.prepare(`INSERT INTO ${table}(${table}, rank) VALUES ('hashsize', ${DEFAULT_FTS_HASH_BYTES})`).run();
+      this.db.prepare(`INSERT INTO ${table}(${table}) VALUES ('optimize')`).run();
+      this.setMeta('zh_index', ZH_INDEX_FORMAT);
+    })();
   }
 
   /** Listings per combination of enum values, read on first use and kept exact (see FacetCounts). */
@@ -180,6 +198,7 @@ export class DatasetStore {
         if (firstNewRowid > 1) this.db.prepare(`INSERT INTO ${table}(${table}) VALUES ('optimize')`).run();
       }
       this.db.exec(INDEXES_SQL);
+      this.setMeta('zh_index', ZH_INDEX_FORMAT);
       this.bumpVersion();
     })();
     this.db.pragma(`cache_size = ${Number(cacheSize)}`);

@@ -6,7 +6,9 @@
  * than three characters except by scanning every row (0.5 s at 250,000 rows). So each run of Han
  * characters is indexed as its overlapping bigrams ("疫苗接种" → "疫苗 苗接 接种"), and a query of n ≥ 2
  * characters is the phrase of its bigrams: consecutive positions, so exactly a substring match. A
- * separator token between runs keeps a phrase from spanning two runs. Single characters fall back to LIKE.
+ * separator token between runs keeps a phrase from spanning two runs. Every distinct character is also
+ * indexed as a token of its own, after the bigrams and a separator (chineseIndexText), so a query of one
+ * character is one token: a unigram never equals a bigram, so no bigram phrase can reach into that part.
  */
 const HAN_RUN = /\p{Script=Han}+/gu;
 export const HAN = /\p{Script=Han}/u;
@@ -94,4 +96,35 @@ export function hanRuns(term: string): string[] {
 /** The FTS5 phrase of a Han run of two characters or more. */
 export function bigramPhrase(run: string): string {
   return `"${bigramsOf(run).join(' ')}"`;
+}
+
+/**
+ * The text the Chinese index holds for a column: its bigrams (chineseBigramText), then, after a separator,
+ * each distinct Han character once ("疫苗接种 数据" → "疫苗 苗接 接种 x 数据 x 疫 苗 接 种 数 据").
+ */
+export function chineseIndexText(text: string): string {
+  const bigrams = chineseBigramText(text);
+  let characters = '';
+  const seen = new Set<number>();
+  for (let i = 0; i < text.length; i += 1) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const codePoint = text.codePointAt(i)!;
+      const character = String.fromCodePoint(codePoint);
+      i += character.length - 1;
+      if (!HAN.test(character) || seen.has(codePoint)) continue;
+      seen.add(codePoint);
+      characters += ` ${character}`;
+    } else if (HAN_BMP[unit] === 1 && !seen.has(unit)) {
+      seen.add(unit);
+      characters += ` ${text[i]}`;
+    }
+  }
+  if (characters === '') return bigrams;
+  return bigrams === '' ? `${RUN_SEPARATOR}${characters}` : `${bigrams} ${RUN_SEPARATOR}${characters}`;
+}
+
+/** The FTS5 phrase of one Han character: its own token (see chineseIndexText). */
+export function characterPhrase(character: string): string {
+  return `"${character}"`;
 }

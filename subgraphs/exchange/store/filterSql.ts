@@ -2,7 +2,7 @@ import type { DatasetSort } from '../../../shared/domain.ts';
 import { parseAmountMicros, AMOUNT_RULE } from '../../../shared/money.ts';
 import { badUserInput } from '../../../shared/errors.ts';
 import { validateUscc, USCC_RULE_NAMES } from '../../../shared/uscc.ts';
-import { hanRuns, bigramPhrase, HAN } from './chineseText.ts';
+import { hanRuns, bigramPhrase, characterPhrase, HAN } from './chineseText.ts';
 import type { ColumnarFilter } from './FilterColumns.ts';
 
 export interface DatasetFilterInput {
@@ -38,7 +38,7 @@ export interface FilterSql {
   hasEquality: boolean;
   /**
    * The filter's conditions other than text, as FilterColumns tests them in memory; null when it holds a
-   * condition FilterColumns does not know (an equality, a single Chinese character's LIKE).
+   * condition FilterColumns does not know (an equality).
    */
   columnar: ColumnarFilter | null;
 }
@@ -79,19 +79,13 @@ export const FTS_RANK: Record<FtsTable, string> = {
 
 export const MAX_TEXT_LENGTH = 200;
 export const MAX_TEXT_TERMS = 12;
-export const MAX_SINGLE_CHARACTERS = 2;
 /** A word shorter than this matches whole words only, not as a prefix. */
 export const MIN_PREFIX_LENGTH = 2;
-const CHINESE_COLUMNS = ['title_zh', 'description_zh', 'keywords'];
 const WORD = /[\p{L}\p{N}]+/gu;
 
 /** An FTS5 phrase: the term in double quotes with inner quotes doubled, so no FTS operator survives. */
 export function ftsPhrase(term: string): string {
   return `"${term.replace(/"/g, '""')}"`;
-}
-
-function likePattern(term: string): string {
-  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function inList(column: string, values: readonly string[] | null | undefined, out: FilterSql): void {
@@ -112,7 +106,7 @@ function priceBound(argument: string, value: string | null | undefined): number 
  * Turns a DatasetFilter into SQL. Every value is a bound parameter. Text becomes quoted FTS5 phrases: Han
  * runs of 2+ characters as phrases of character bigrams over the Chinese index (an exact substring match,
  * see chineseText.ts), other words as word-prefix phrases over the English word index; a Han character
- * standing alone becomes an escaped LIKE. Text that is empty or only whitespace does not filter; text with
+ * standing alone is its own token in the Chinese index. Text that is empty or only whitespace does not filter; text with
  * no letter, digit or Han character is refused. `argumentPath` prefixes error messages ("filter" or
  * "datasets.filter").
  */
@@ -130,7 +124,7 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
     if (terms.length > MAX_TEXT_TERMS) {
       throw badUserInput(`${argumentPath}.text`, `must have at most ${MAX_TEXT_TERMS} terms, got ${terms.length}`);
     }
-    // Han runs: bigram phrases (any substring of 2+ characters), or an escaped LIKE for one character.
+    // Han runs: bigram phrases (any substring of 2+ characters), or the character's own token for one.
     // Other words: word-prefix phrases over the English index ("vaccin" finds "vaccination").
     // FTS syntax never reaches SQLite from the user: every piece is rebuilt from letters and digits.
     const chinese = new Set<string>();
@@ -150,18 +144,13 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
     if (terms.length > 0 && chinese.size + english.size + singles.size === 0) {
       throw badUserInput(`${argumentPath}.text`, `must contain a letter, digit or Chinese character, got ${JSON.stringify(filter.text)}`);
     }
-    // Every piece costs an index lookup, and a single character a scan of every row: both are bounded.
+    // Every piece costs an index lookup: bounded.
     if (chinese.size + english.size + singles.size > MAX_TEXT_TERMS) {
       throw badUserInput(`${argumentPath}.text`, `must have at most ${MAX_TEXT_TERMS} words or Chinese runs, got ${chinese.size + english.size + singles.size}`);
     }
-    if (singles.size > MAX_SINGLE_CHARACTERS) {
-      throw badUserInput(`${argumentPath}.text`, `may hold at most ${MAX_SINGLE_CHARACTERS} single Chinese characters standing alone (each needs a full scan), got ${singles.size}`);
-    }
-    if (singles.size > 0) out.columnar = null;
-    for (const single of singles) {
-      out.conditions.push(`(${CHINESE_COLUMNS.map((c) => `d.${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
-      for (let i = 0; i < CHINESE_COLUMNS.length; i++) out.params.push(likePattern(single));
-    }
+
+    // A character standing alone is a token of its own in the Chinese index (chineseIndexText).
+    for (const single of singles) chinese.add(characterPhrase(single));
     if (english.size > 0) out.matches.push({ table: 'datasets_fts_en', query: [...english.keys()].join(' AND '), prefixPhrases: [...english.values()] });
     if (chinese.size > 0) out.matches.push({ table: 'datasets_fts_zh', query: [...chinese].join(' AND ') });
   }
