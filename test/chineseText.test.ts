@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { generateDatasets } from '../seed/generate.ts';
-import { chineseBigramText, chineseBigramTextByRuns, chineseIndexText } from '../subgraphs/exchange/store/chineseText.ts';
+import Database from 'better-sqlite3';
+import { chineseBigramText, chineseBigramTextByRuns, chineseIndexText, hanRuns } from '../subgraphs/exchange/store/chineseText.ts';
+import { filterSql } from '../subgraphs/exchange/store/filterSql.ts';
 
 describe('chineseBigramText', () => {
   it('writes the bigrams of each Han run, runs kept apart by a separator', () => {
@@ -26,5 +28,36 @@ describe('chineseIndexText', () => {
     expect(chineseIndexText('第1季 疫苗疫苗')).toBe('疫苗 苗疫 疫苗 x 第 季 疫 苗');
     expect(chineseIndexText('no Chinese')).toBe('');
     expect(chineseIndexText('𠀀𠀁')).toBe('𠀀𠀁 x 𠀀 𠀁');
+    // Radicals (symbols, U+2E80-U+2FDF) separate, as the tokenizer has them; 〇 (a number) is a character.
+    expect(chineseIndexText('⼀二三 ⺀四〇')).toBe('二三 x 四〇 x 二 三 四 〇');
   });
 });
+
+describe('the Chinese index and its queries agree with the tokenizer', () => {
+  it('finds exactly the texts holding every Han run of the query, unusual characters included', () => {
+    const db = new Database(':memory:');
+    db.exec("CREATE VIRTUAL TABLE z USING fts5(t, content='', tokenize='unicode61 remove_diacritics 0')");
+    // Radicals (symbols), 〇 and 々 (letter-like), an astral ideograph, a compatibility ideograph, ordinary ones.
+    const odd = ['⼀', '⺀', '〇', '々', '𠀀', '豈', '日', '二', '数', '据'];
+    const texts: string[] = [];
+    for (const a of odd) for (const b of odd) texts.push(`${a}${b}`, `x${a} ${b}y`, `${a}数据${b}`);
+    texts.forEach((t, i) => db.prepare('INSERT INTO z(rowid, t) VALUES (?, ?)').run(i + 1, chineseIndexText(t)));
+    let checked = 0;
+    for (const query of [...odd, ...odd.flatMap((a) => odd.map((b) => a + b))]) {
+      const runs = hanRuns(query);
+      if (runs.length === 0) {
+        // Nothing the index holds: the text is refused, never the whole catalog.
+        expect(() => filterSql({ text: query }, 'bj')).toThrow(/filter\.text: must contain a letter, digit or Chinese character/);
+        continue;
+      }
+      const match = filterSql({ text: query }, 'bj').matches.find((m) => m.table === 'datasets_fts_zh')!;
+      const got = new Set(db.prepare('SELECT rowid FROM z WHERE z MATCH ?').pluck().all(match.query) as number[]);
+      const want = new Set(texts.flatMap((t, i) => (runs.every((run) => t.includes(run)) ? [i + 1] : [])));
+      expect([query, got]).toEqual([query, want]);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(80);
+    db.close();
+  });
+});
+

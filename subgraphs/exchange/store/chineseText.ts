@@ -10,8 +10,11 @@
  * indexed as a token of its own, after the bigrams and a separator (chineseIndexText), so a query of one
  * character is one token: a unigram never equals a bigram, so no bigram phrase can reach into that part.
  */
-const HAN_RUN = /\p{Script=Han}+/gu;
-export const HAN = /\p{Script=Han}/u;
+// Han characters that are letters or numbers: the tokenizer (unicode61) keeps those in tokens and treats
+// the rest (the CJK and Kangxi radicals, U+2E80-U+2FDF, which are symbols) as separators, so they must
+// separate here too.
+const HAN_RUN = /(?:(?=[\p{L}\p{N}])\p{Script=Han})+/gu;
+export const HAN = /(?=[\p{L}\p{N}])\p{Script=Han}/u;
 const RUN_SEPARATOR = 'x';
 
 function bigramsOf(run: string): string[] {
