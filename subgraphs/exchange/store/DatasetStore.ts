@@ -86,7 +86,7 @@ export class DatasetStore {
     this.unfilteredStats = new UnfilteredStats(this.db, exchangeId);
   }
 
-  /** Writes the Chinese text index again from the rows (a format change; ~15 s at 250,000 rows). */
+  /** Writes the Chinese text index again from the rows (a format change; ~10 s at 250,000 rows). */
   private rebuildChineseIndex(): void {
     const table = 'datasets_fts_zh';
     this.db.transaction(() => {
@@ -385,8 +385,9 @@ function keysetCondition(sort: DatasetSort, rank: string, after: CursorPosition 
 
 /**
  * The list filter a page may read value by value, and its index: the first of VALUE_ORDER_INDEXES for the
- * sort whose column the filter lists. Not with text (the text index decides how rows are found), nor with
- * an equality on a provider or product code (its own index finds the few rows, sorting them is cheap).
+ * sort whose column the filter lists. With text, only when its matches are common (tested on each row of
+ * the ranges; few are read first and sorted). Not with an equality on a provider or product code (its own
+ * index finds the few rows, sorting them is cheap).
  */
 function valueRangesFor(where: FilterSql, sort: DatasetSort, access: TextAccess): { list: ListFilter; index: ValueOrderIndex } | null {
   if (sort === 'RELEVANCE' || where.hasEquality) return null;
@@ -502,7 +503,7 @@ export class StoreSession {
   private pageByValueRanges(where: FilterSql, ranges: { list: ListFilter; index: ValueOrderIndex }, query: PageQuery, access: TextAccess): DatasetRow[] {
     const { list, index } = ranges;
     // A list the filter does not hold (condition -1, see listPath) leaves every condition in place. Text
-    // is tested on each row of the ranges (see rangesBeatMatches).
+    // is tested on each row of the ranges (see commonTextPath).
     const rest = withoutList(where, list);
     const source = sourceSql({ ...where, conditions: rest.conditions, params: rest.params }, query.sort, access);
     const keyset = keysetCondition(query.sort, '0.0', query.after);
@@ -534,7 +535,7 @@ export class StoreSession {
       if (!place || ranking.scores[place - 1] !== query.after.key) return null;
       start = place;
     }
-    const test = this.store.filterColumns().tester(where.columnar);
+    const test = this.store.filterColumns().matcher(where.columnar);
     if (!test) return [];
     const picked: number[] = [];
     for (let i = start; i < ranking.rowids.length && picked.length < query.limit + 1; i++) if (test(ranking.rowids[i])) picked.push(i);
@@ -614,7 +615,7 @@ export class StoreSession {
    * - `empty`: no row is kept.
    * - `rowids`: few rows are kept (KEPT_ROWS_FIRST): read those rows by rowid and sort them.
    * - the cheapest walk: testing the text on each row (a probe, ~25 µs, PROBE_PER_ROW_READ row reads) as
-   *   the ordered ranges of a listed column (`ranges`) or the sort's own index (`sort-index`) are walked,
+   *   the ordered ranges of a listed column (`ranges`) or the sort's own index (`lead`) are walked,
    *   about (rows walked) x (page + 1) / (rows kept) rows; or reading every text match and sorting the kept
    *   ones (`matches-first`, a row read per match).
    */
@@ -622,7 +623,7 @@ export class StoreSession {
     if (!where.columnar || query.sort === 'RELEVANCE' || !where.lists.every((l) => isFacetColumn(l.column))) return null;
     // Text alone: every match is kept, and textAccess has chosen by their number.
     if (where.conditions.length === 0 && where.matches.length === 1) return null;
-    const kept = this.count(query.filter);
+    const kept = this.countOf(where);
     if (kept === 0) return { kind: 'empty' };
     const columns = this.store.filterColumns();
     if (kept <= KEPT_ROWS_FIRST) return { kind: 'rowids', rowids: columns.kept(where.columnar, this.textRowids(where)) };
@@ -666,23 +667,19 @@ export class StoreSession {
       const key = `${m.table}\u0000${m.query}`;
       let rowids = this.store.textRowids.get(key);
       if (!rowids) {
-        this.statementCount++;
-        // A statement of its own, always plucked (prepared statements are shared by SQL text).
-        rowids = Int32Array.from(this.store.prepared(`SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ? -- rowids`).pluck().all(m.query) as number[]);
+        rowids = Int32Array.from(this.rawAll<[number]>(`SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ? -- rowids`, [m.query]), (row) => row[0]);
         this.store.textRowids.set(key, rowids);
       }
       return rowids;
-    });
-    if (lists.length === 1) return lists[0];
-    lists.sort((a, b) => a.length - b.length);
-    const capacity = this.store.filterColumns().capacity;
-    const marks = new Uint8Array(capacity);
-    for (let l = 1; l < lists.length; l++) {
-      const next = new Uint8Array(capacity);
-      for (const rowid of lists[l]) if (l === 1 || marks[rowid] === 1) next[rowid] = 1;
-      marks.set(next);
+    }).sort((a, b) => a.length - b.length);
+    // Both indexes: the fewer matches, kept where the other index matches too.
+    let kept = lists[0];
+    for (const other of lists.slice(1)) {
+      const marks = new Uint8Array(this.store.filterColumns().capacity);
+      for (const rowid of other) marks[rowid] = 1;
+      kept = kept.filter((rowid) => marks[rowid] === 1);
     }
-    return lists[0].filter((rowid) => marks[rowid] === 1);
+    return kept;
   }
 
   /** Rows of one text index matching a query (cached by catalog version): counted in the index alone. */
@@ -693,8 +690,11 @@ export class StoreSession {
 
   count(filter: DatasetFilterInput | null | undefined): number {
     const parsed = filterSql(filter, this.store.exchangeId);
-    if (parsed.matchesNothing) return 0;
-    const where = this.withWholeWords(parsed);
+    return parsed.matchesNothing ? 0 : this.countOf(this.withWholeWords(parsed));
+  }
+
+  /** The count of a parsed filter whose word prefixes are already whole words (withWholeWords). */
+  private countOf(where: FilterSql): number {
     // Lists alone: FacetCounts knows the count (two lists on two columns would scan the table).
     if (where.matches.length === 0 && where.conditions.length === where.lists.length && where.lists.length > 0
       && where.lists.every((l) => isFacetColumn(l.column))) return this.store.facets().count(where.lists);

@@ -84,11 +84,7 @@ export class FilterColumns {
   }
 
   /** A test of one rowid for the filter's lists and ranges; null when the filter can keep no row at all. */
-  tester(filter: ColumnarFilter): ((rowid: number) => boolean) | null {
-    return this.matcher(filter);
-  }
-
-  private matcher(filter: ColumnarFilter): ((rowid: number) => boolean) | null {
+  matcher(filter: ColumnarFilter): ((rowid: number) => boolean) | null {
     const lists: Array<{ codes: Uint8Array; allowed: Uint8Array }> = [];
     for (const list of filter.lists) {
       const column = (FACET_COLUMNS as readonly string[]).indexOf(list.column);
@@ -118,29 +114,28 @@ export class FilterColumns {
     };
   }
 
-  /** Rows the filter keeps, among `rowids` (a text index's matches) or among every row. */
-  count(filter: ColumnarFilter, rowids: ArrayLike<number> | null): number {
+  /** Calls `visit` with each rowid the filter keeps, ascending, among `rowids` (a text index's matches) or every row. */
+  private eachKept(filter: ColumnarFilter, rowids: ArrayLike<number> | null, visit: (rowid: number) => void): void {
     const test = this.matcher(filter);
-    if (!test) return 0;
-    let n = 0;
+    if (!test) return;
     if (rowids) {
-      for (let i = 0; i < rowids.length; i++) if (test(rowids[i])) n++;
+      for (let i = 0; i < rowids.length; i++) if (test(rowids[i])) visit(rowids[i]);
     } else {
-      for (let rowid = 1; rowid < this.capacity; rowid++) if (test(rowid)) n++;
+      for (let rowid = 1; rowid < this.capacity; rowid++) if (test(rowid)) visit(rowid);
     }
+  }
+
+  /** Rows the filter keeps, among `rowids` or among every row. */
+  count(filter: ColumnarFilter, rowids: ArrayLike<number> | null): number {
+    let n = 0;
+    this.eachKept(filter, rowids, () => { n++; });
     return n;
   }
 
   /** The rowids the filter keeps, ascending, among `rowids` or among every row. */
   kept(filter: ColumnarFilter, rowids: ArrayLike<number> | null): number[] {
-    const test = this.matcher(filter);
     const out: number[] = [];
-    if (!test) return out;
-    if (rowids) {
-      for (let i = 0; i < rowids.length; i++) if (test(rowids[i])) out.push(rowids[i]);
-    } else {
-      for (let rowid = 1; rowid < this.capacity; rowid++) if (test(rowid)) out.push(rowid);
-    }
+    this.eachKept(filter, rowids, (rowid) => { out.push(rowid); });
     return out;
   }
 
@@ -149,8 +144,6 @@ export class FilterColumns {
    * of the rows the filter keeps, as StoreSession.stats reads them from SQL.
    */
   stats(filter: ColumnarFilter, rowids: ArrayLike<number> | null, groupColumn: string | null, fixedGroup: string): StatsRow[] {
-    const test = this.matcher(filter);
-    if (!test) return [];
     const column = groupColumn === null ? -1 : (FACET_COLUMNS as readonly string[]).indexOf(groupColumn);
     if (groupColumn !== null && column < 0) throw new Error(`FilterColumns: cannot group by ${groupColumn}`);
     const groups = column < 0 ? null : this.enums[column];
@@ -159,8 +152,7 @@ export class FilterColumns {
     // included; no bucket for a NEGOTIABLE price): no string is built per row.
     const cells = new Map<number, StatsRow>();
     const { micros, buckets } = this;
-    const add = (rowid: number) => {
-      if (!test(rowid)) return;
+    this.eachKept(filter, rowids, (rowid) => {
       const code = groups ? groups[rowid] : 0;
       const bucketValue = buckets[rowid];
       const bucket = Number.isNaN(bucketValue) ? null : bucketValue;
@@ -176,9 +168,7 @@ export class FilterColumns {
         if (cell.minMicros === null || price < cell.minMicros) cell.minMicros = price;
         if (cell.maxMicros === null || price > cell.maxMicros) cell.maxMicros = price;
       }
-    };
-    if (rowids) for (let i = 0; i < rowids.length; i++) add(rowids[i]);
-    else for (let rowid = 1; rowid < this.capacity; rowid++) add(rowid);
+    });
     return [...cells.values()];
   }
 }
