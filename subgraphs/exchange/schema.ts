@@ -13,6 +13,7 @@ import { foldStatsRows } from './priceStats.ts';
 import { toDataset } from './toDataset.ts';
 import { datasetColumns } from './datasetColumns.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
+import { productGroups, products, withCrossListedCodes, type ProductGroupsArgs, type ProductsArgs } from './products.ts';
 
 export const CONTRACT_PATH = fileURLToPath(new URL('../../schema/exchange.graphql', import.meta.url));
 
@@ -29,7 +30,10 @@ export function createContext(store: DatasetStore): ExchangeContext {
   return { session, loaders: createLoaders(session) };
 }
 
-type ConnectionArgs = PageArgs & { filter?: DatasetFilterInput | null };
+type ConnectionArgs = PageArgs & { filter?: DatasetFilterInput | null; crossListedCodes?: string[] | null };
+
+/** The filter with the gateway's cross-listed codes (argument crossListedCodes) folded in. */
+const filterOf = (args: { filter?: DatasetFilterInput | null; crossListedCodes?: string[] | null }) => withCrossListedCodes(args.filter, args.crossListedCodes);
 
 /** Validation rule to serve with the schema: a bad Decimal or DateTime literal, refused naming its path. */
 export const literalRule = scalarLiteralsRule([DecimalScalar, DateTimeScalar]);
@@ -41,7 +45,8 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
     Decimal: literalsCheckedByRule(DecimalScalar),
     DateTime: literalsCheckedByRule(DateTimeScalar),
     Query: {
-      datasets: (_root, args: ConnectionArgs, { session }, info) => {
+      datasets: (_root, rawArgs: ConnectionArgs, { session }, info) => {
+        const args = { ...rawArgs, filter: filterOf(rawArgs) };
         const page = checkPageArgs(args);
         requireTextForRelevance(page.sort, args.filter);
         const rows = session.page({ filter: args.filter, sort: page.sort, limit: page.first, after: page.after, columns: datasetColumns(info) });
@@ -52,8 +57,10 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
         const row = await loaders.datasetById.load(id);
         return row ? toDataset(row) : null;
       },
-      priceStats: (_root, args: { filter?: DatasetFilterInput | null; groupBy: StatsGroup }, { session }) =>
-        foldStatsRows(session.stats(args.filter, args.groupBy)),
+      priceStats: (_root, args: { filter?: DatasetFilterInput | null; groupBy: StatsGroup; crossListedCodes?: string[] | null }, { session }) =>
+        foldStatsRows(session.stats(filterOf(args), args.groupBy)),
+      productGroups: (_root, args: ProductGroupsArgs, { session }) => productGroups(session, args),
+      products: (_root, args: ProductsArgs, { session }) => products(session, args),
     },
     DatasetConnection: {
       totalCount: (connection: { totalCount: () => number }) => connection.totalCount(),
@@ -73,7 +80,8 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
     },
     Provider: {
       __resolveReference: (ref: { uscc: string }) => ({ uscc: ref.uscc }),
-      datasets: async (provider: { uscc: string }, args: ConnectionArgs, { loaders }) => {
+      datasets: async (provider: { uscc: string }, rawArgs: ConnectionArgs, { loaders }) => {
+        const args = { ...rawArgs, filter: filterOf(rawArgs) };
         const page = checkPageArgs(args, 'datasets.');
         requireTextForRelevance(page.sort, args.filter, 'datasets.sort');
         const rows = await loaders.providerPage.load({ uscc: provider.uscc, filter: args.filter, page });

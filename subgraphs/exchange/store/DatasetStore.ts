@@ -743,6 +743,35 @@ export class StoreSession {
     return result;
   }
 
+  /** Distinct product codes of the matching rows, ascending, after `afterCode` or among `codes`; limit + 1 at most. */
+  productCodes(query: { filter: DatasetFilterInput | null | undefined; afterCode?: string | null; codes?: readonly string[] | null; limit: number }): string[] {
+    const where = filterSql(query.filter, this.store.exchangeId);
+    if (where.matchesNothing) return [];
+    const source = sourceSql(this.withWholeWords(where), 'UPDATED_DESC');
+    const conditions = [...source.conditions];
+    const params: unknown[] = [...source.fromParams, ...source.whereParams];
+    if (query.afterCode !== null && query.afterCode !== undefined) {
+      conditions.push('d.product_code > ?');
+      params.push(query.afterCode);
+    }
+    if (query.codes) {
+      conditions.push('d.product_code IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(query.codes));
+    }
+    const sql = `SELECT DISTINCT d.product_code AS code FROM ${source.from} ${whereSql(conditions)} ORDER BY d.product_code LIMIT ?`;
+    return this.all<{ code: string }>(sql, [...params, query.limit + 1]).map((row) => row.code);
+  }
+
+  /** The matching rows of the given product codes, by code, then id. */
+  rowsOfProducts(filter: DatasetFilterInput | null | undefined, codes: readonly string[]): DatasetRow[] {
+    const where = filterSql(filter, this.store.exchangeId);
+    if (where.matchesNothing || codes.length === 0) return [];
+    const source = sourceSql(this.withWholeWords(where), 'UPDATED_DESC');
+    const conditions = ['d.product_code IN (SELECT value FROM json_each(?))', ...source.conditions];
+    const sql = `SELECT d.* FROM ${source.from} WHERE ${conditions.join(' AND ')} ORDER BY d.product_code, d.id`;
+    return this.all<DatasetRow>(sql, [...source.fromParams, JSON.stringify(codes), ...source.whereParams]);
+  }
+
   byIds(ids: readonly string[]): DatasetRow[] {
     if (ids.length === 0) return [];
     return this.all<DatasetRow>('SELECT d.* FROM datasets d WHERE d.id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)]);

@@ -22,6 +22,9 @@ export interface DatasetFilterInput {
   productCode?: string | null;
   updatedSince?: string | null;
   containsMinorsData?: boolean | null;
+  crossListed?: boolean | null;
+  /** Not a GraphQL field: the codes listed on two or more exchanges, from the gateway (argument crossListedCodes). */
+  crossListedCodes?: readonly string[] | null;
 }
 
 /** The SQL of a filter: conditions on `d` (the datasets table) and an optional FTS5 MATCH expression. */
@@ -206,7 +209,16 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
     out.params.push(filter.containsMinorsData ? 1 : 0);
     columnar.containsMinors = filter.containsMinorsData ? 1 : 0;
   }
+  crossListedSql(filter, out);
   return out;
+}
+
+/** An exchange alone knows no other exchange: without the gateway's codes, nothing it lists is cross-listed. */
+function crossListedSql(filter: DatasetFilterInput, out: FilterSql): void {
+  if (filter.crossListed === null || filter.crossListed === undefined) return;
+  out.columnar = null;
+  out.conditions.push(`d.product_code ${filter.crossListed ? '' : 'NOT '}IN (SELECT value FROM json_each(?))`);
+  out.params.push(JSON.stringify(filter.crossListedCodes ?? []));
 }
 
 export function requireTextForRelevance(sort: DatasetSort, filter: DatasetFilterInput | null | undefined, argumentPath = 'sort'): void {
