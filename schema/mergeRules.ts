@@ -12,6 +12,8 @@
  */
 export type FieldMerge =
   | { route: 'fanOut'; merge: 'connection' | 'priceStats'; filterArgument: string }
+  /** Grouped by productCode across exchanges over several calls of PRODUCTS.groupsField (docs/products.md). */
+  | { route: 'fanOut'; merge: 'products'; filterArgument: string; datasetFilterField: string }
   | { route: 'byIdArgument'; argument: string }
   | { route: 'anyExchange' };
 
@@ -23,6 +25,7 @@ export type EntityRoute =
 export const ROOT_FIELDS: Record<string, FieldMerge> = {
   datasets: { route: 'fanOut', merge: 'connection', filterArgument: 'filter' },
   priceStats: { route: 'fanOut', merge: 'priceStats', filterArgument: 'filter' },
+  products: { route: 'fanOut', merge: 'products', filterArgument: 'filter', datasetFilterField: 'datasets' },
   dataset: { route: 'byIdArgument', argument: 'id' },
   _service: { route: 'anyExchange' },
 };
@@ -69,3 +72,28 @@ export const STATS_BUCKET = {
 
 /** Separator of the exchange prefix in global ids: "sh:ds-000123". */
 export const ID_PREFIX_SEPARATOR = ':';
+
+/**
+ * Products (docs/products.md): the router answers `products` from each exchange's `productGroups`
+ * (@inaccessible), its own listings grouped by productCode in code order, and merges the groups by code.
+ */
+export const PRODUCTS = {
+  groupsField: 'productGroups',
+  groupsArguments: { filter: 'filter', afterCode: 'afterCode', codes: 'codes', first: 'first' },
+  page: { groups: 'groups', hasMore: 'hasMore' },
+  group: { code: 'productCode', listings: 'listings' },
+  connectionType: 'ProductConnection',
+  edgeType: 'ProductEdge',
+  nodeType: 'Product',
+  spreadType: 'PriceSpread',
+  /** Product fields the router fills; `listings` holds the exchanges' Dataset objects. */
+  node: { code: 'productCode', title: 'title', titleZh: 'titleZh', exchangeCount: 'exchangeCount', listings: 'listings', spread: 'spread' },
+  minExchanges: 'minExchanges',
+  pageArguments: { first: 'first', sort: 'sort', after: 'after' },
+} as const;
+
+/**
+ * DatasetFilter.crossListed: decided by the router, which sends the codes listed on two or more
+ * exchanges as the (@inaccessible) argument `crossListedCodes` of every field that has it.
+ */
+export const CROSS_LISTED = { filterField: 'crossListed', argument: 'crossListedCodes' } as const;

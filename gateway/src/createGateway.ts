@@ -115,6 +115,10 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       ? new DirectFetcher((exchange) => metrics.shardFetches.inc({ exchange }))
       : new CachingFetcher({ cache, versions, metrics, ttlSeconds: config.cacheTtlSeconds }),
     logger: logger.child({ component: 'shard-router' }),
+    catalogScopeOf: (exchange) => {
+      const scope = versions.scope(exchange);
+      return scope ? `${scope.catalogVersion}.${scope.epoch}` : null;
+    },
     didReceiveResult: (result) => {
       // A cache hit, or a copy of another request's call, says nothing new about the exchange.
       if ((result.ok && result.fromCache) || result.shared) return;

@@ -12,6 +12,10 @@ import { findAnswerProblem, stripHidden, connectionProblem, statsProblem } from 
 import { exchangeFailure, toGraphQLError, type ExchangeFailure } from './exchangeErrors.ts';
 import type { ExchangeResult, ExchangeAnswer, GraphQLRequestBody } from './ExchangeClient.ts';
 import { maxAgeOf, type ResponsePolicy } from '../cache/ResponsePolicy.ts';
+import { ProductsResolver, type GroupsCall } from './ProductsResolver.ts';
+import { CrossListings } from './CrossListings.ts';
+import { crossListedVariable } from './productsPlan.ts';
+import { PRODUCTS, CROSS_LISTED } from '../../../schema/mergeRules.ts';
 
 /** What the router uses of the incoming request's context. */
 export interface RequestScope {
@@ -78,6 +82,11 @@ export interface ShardRouterOptions {
   logger?: ShardLogger;
   /** Called with every exchange result, e.g. to record latency and catalog versions. */
   didReceiveResult?: (result: ExchangeResult) => void;
+  /**
+   * The catalog version (and epoch) the fetcher's cache uses for an exchange, when it knows one: the
+   * cross-listed codes are kept by it (cache hits carry no version of their own). Default: none.
+   */
+  catalogScopeOf?: (exchange: string) => string | null;
 }
 
 type GraphQLErrorJson = { message: string; path?: ReadonlyArray<string | number>; extensions?: Record<string, unknown> };
@@ -180,7 +189,8 @@ export class ShardRouter implements GraphQLDataSource {
   /** Exchanges a fan-out field must ask: the ones its filter names, or all. */
   private fanOutTargets(field: FieldPlan, variables: Record<string, unknown>): string[] {
     if (field.rule?.route !== 'fanOut') return [];
-    const filter = this.args(field, variables)[field.rule.filterArgument] as Record<string, string[] | null | undefined> | null | undefined;
+    const argument = this.args(field, variables)[field.rule.filterArgument] as Record<string, any> | null | undefined;
+    const filter = (field.rule.merge === 'products' ? argument?.[field.rule.datasetFilterField] : argument) as Record<string, string[] | null | undefined> | null | undefined;
     const listed = filter?.[FILTER_EXCHANGES];
     if (listed && listed.length > 0) {
       const named = [...new Set(listed)];
@@ -258,8 +268,10 @@ export class ShardRouter implements GraphQLDataSource {
     return errors;
   }
 
-  async execute(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
+  async execute(plan: ShardPlan, clientVariables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
+    const { variables, errors: crossListingErrors } = await this.withCrossListedCodes(plan, clientVariables, request);
     const outcome = plan.kind === 'entities' ? await this.executeEntities(plan, variables, request) : await this.executeRoot(plan, variables, request);
+    outcome.errors.unshift(...crossListingErrors);
     if (outcome.data) {
       for (const lift of plan.lifts) outcome.errors.push(...(await this.executeLift(lift, outcome.data, variables, request)));
       stripHidden(outcome.data);
@@ -279,10 +291,13 @@ export class ShardRouter implements GraphQLDataSource {
         fieldErrors.set(field, { message: err.message, path: [field.responseKey], extensions: { code: 'BAD_USER_INPUT' } });
       }
     }
-    const exchanges = [...new Set([...targetsByField.values()].flat())];
+    // Fields the router answers with calls of its own (products) are not in plan.query.
+    const exchanges = [...new Set([...targetsByField].flatMap(([field, targets]) => (field.separateNode ? [] : targets)))];
+    const separate = this.executeSeparate(plan, variables, targetsByField, request);
     const check = checkedOnce((answer: ExchangeAnswer) => this.checkRootAnswer(plan, answer, variables));
     const body = { query: plan.query, variables, operationName: plan.operationName };
-    const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, { body, check }, request)));
+    const results = plan.query ? await Promise.all(exchanges.map((exchange) => this.call(exchange, { body, check }, request))) : [];
+    const separateOutcomes = await separate;
     const { answers, failures, errors, userErrors } = this.triage(results, request, check);
     if (userErrors.length > 0) return { data: null, errors: [...fieldErrors.values(), ...userErrors] };
 
@@ -294,6 +309,10 @@ export class ShardRouter implements GraphQLDataSource {
       const missing = targets.filter((t) => failed.has(t));
       if (field.fieldName === '__typename') data[field.responseKey] = 'Query';
       else if (fieldErrors.has(field)) data[field.responseKey] = null;
+      else if (separateOutcomes.has(field)) {
+        data[field.responseKey] = separateOutcomes.get(field)!.value;
+        errors.push(...separateOutcomes.get(field)!.errors);
+      }
       else if (field.rule?.route === 'fanOut' && field.rule.merge === 'connection') {
         data[field.responseKey] = mergeConnections({
           parts: fieldAnswers.map((a) => ({ exchange: a.exchange, value: a.data![field.responseKey] as Record<string, any> })),
@@ -306,6 +325,64 @@ export class ShardRouter implements GraphQLDataSource {
       }
     }
     return { data, errors: [...fieldErrors.values(), ...errors] };
+  }
+
+  /** Root fields the router answers with calls of its own: products (ProductsResolver, docs/products.md). */
+  private async executeSeparate(plan: ShardPlan, variables: Record<string, unknown>, targetsByField: Map<FieldPlan, string[]>, request: RequestScope) {
+    const outcomes = new Map<FieldPlan, { value: Record<string, unknown> | null; errors: GraphQLErrorJson[] }>();
+    await Promise.all(plan.rootFields.filter((f) => f.separateNode && targetsByField.has(f)).map(async (field) => {
+      const args = this.args(field, variables);
+      const pageArgs = this.pageArgs(field, variables) as { first: number; sort: unknown };
+      const call = this.groupsCall(request);
+      outcomes.set(field, await new ProductsResolver(call).resolve({
+        responseKey: field.responseKey, node: field.separateNode!, shape: field.shape!,
+        args: { filter: args.filter, sort: pageArgs.sort as never, first: pageArgs.first, after: args[PRODUCTS.pageArguments.after] },
+        targets: targetsByField.get(field)!, variableDefinitions: plan.variableDefinitions, variables,
+        crossListedCodes: () => this.crossListings.codes(this.options.targets.all().map((t) => t.id), call),
+      }));
+    }));
+    return outcomes;
+  }
+
+  private readonly crossListings = new CrossListings();
+
+  /** When a field's filter sets crossListed, the codes listed on two or more exchanges go in the hidden variable. */
+  private async withCrossListedCodes(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope): Promise<{ variables: Record<string, unknown>; errors: GraphQLErrorJson[] }> {
+    if (!plan.usesCrossListed) return { variables, errors: [] };
+    const fields = [...plan.rootFields, ...[...plan.entityFields.values()].flat()].filter((f) => f.rule?.route === 'fanOut' && f.rule.merge !== 'products');
+    const asks = fields.some((f) => {
+      const filter = this.args(f, variables)[(f.rule as { filterArgument: string }).filterArgument] as Record<string, unknown> | null | undefined;
+      return filter?.[CROSS_LISTED.filterField] !== null && filter?.[CROSS_LISTED.filterField] !== undefined;
+    });
+    if (!asks) return { variables, errors: [] };
+    const { codes, errors } = await this.crossListings.codes(this.options.targets.all().map((t) => t.id), this.groupsCall(request));
+    return { variables: { ...variables, [crossListedVariable()]: codes }, errors };
+  }
+
+  /** Calls of one query to several exchanges, each with its own variables, for ProductsResolver and CrossListings. */
+  private groupsCall(request: RequestScope): GroupsCall {
+    return async (query, variablesByExchange, checkValue) => {
+      const exchanges = [...variablesByExchange.keys()];
+      const scopes = new Map(exchanges.map((e) => [e, this.options.catalogScopeOf?.(e) ?? null]));
+      const check = checkedOnce((answer: ExchangeAnswer) => {
+        if (!answer.data) return 'answered no data';
+        const problem = checkValue(answer.exchange, answer.data[PRODUCTS.groupsField]);
+        return problem ? `${PRODUCTS.groupsField}: ${problem}` : findAnswerProblem(answer.data, answer.exchange, new Set());
+      });
+      const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, { body: { query, variables: variablesByExchange.get(exchange)! }, check }, request)));
+      const { answers, failures, errors, userErrors } = this.triage(results, request, check);
+      const versions = new Map<string, string | null>();
+      for (const [exchange, answer] of answers) {
+        const before = scopes.get(exchange) ?? null;
+        // Trusted only when nothing moved during the call (as the caching fetcher stores answers).
+        if (this.options.catalogScopeOf) versions.set(exchange, before !== null && before === this.options.catalogScopeOf(exchange) ? before : null);
+        else versions.set(exchange, answer.fromCache ? null : answer.catalogVersion);
+      }
+      return {
+        pages: new Map([...answers].map(([exchange, answer]) => [exchange, answer.data![PRODUCTS.groupsField] as Record<string, any>])),
+        failed: failures.map((f) => f.exchange), errors, userErrors, versions,
+      };
+    };
   }
 
   /** The exchanges a root field goes to; a ShardPlanError when its arguments cannot name any. */
@@ -333,7 +410,7 @@ export class ShardRouter implements GraphQLDataSource {
       if (field.rule?.route === 'byIdArgument') {
         const id = this.args(field, variables)[field.rule.argument];
         if (value && (prefixOf(id) !== answer.exchange || (value as Record<string, unknown>)[HIDDEN.id] !== id)) return `answered ${field.responseKey} for an id it does not own`;
-      } else if (field.rule?.route === 'fanOut') {
+      } else if (field.rule?.route === 'fanOut' && !field.separateNode) {
         const problem = field.rule.merge === 'connection'
           ? connectionProblem(value, this.pageArgs(field, variables), field.shape!, answer.exchange)
           : statsProblem(value, this.args(field, variables)[STATS_BUCKET.groupByArgument] as string, answer.exchange);

@@ -5,6 +5,7 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import { ROOT_FIELDS, ENTITIES, FAN_OUT_ENTITY_FIELDS, PREFIXED_ID_TYPES, CONNECTION, PAGE_INFO, STATS_BUCKET, type FieldMerge } from '../../../schema/mergeRules.ts';
+import { withCrossListedArgument, separateRootFields, crossListedVariableDefinition } from './productsPlan.ts';
 
 /**
  * A shard plan is what the router learns once per fetch operation (cached by document): the query to
@@ -40,6 +41,8 @@ export interface FieldPlan {
   /** Undefined for `__typename` (answered by the router). */
   rule?: FieldMerge;
   shape?: Shape;
+  /** A field the router answers with calls of its own (products): its rewritten node, left out of `query`. */
+  separateNode?: FieldNode;
 }
 
 export interface LiftSite {
@@ -64,6 +67,10 @@ export interface ShardPlan {
   lifts: LiftSite[];
   /** Response keys of connection lists (edges, nodes) that must line up with the hidden cursors. */
   alignedListKeys: Set<string>;
+  /** True when a field takes the router's cross-listed codes (CROSS_LISTED_VARIABLE). */
+  usesCrossListed: boolean;
+  /** The variable definitions of the rewritten operation (for the router's own calls). */
+  variableDefinitions: readonly VariableDefinitionNode[];
 }
 
 /** Something the client asked that the router cannot serve: reported to the client as BAD_USER_INPUT. */
@@ -174,6 +181,7 @@ interface RewriteContext {
   schema: GraphQLSchema;
   alignedListKeys: Set<string>;
   lifted: Array<{ path: string[]; typeName: string; fields: FieldNode[] }>;
+  usesCrossListed: boolean;
 }
 
 function rewrite(set: SelectionSetNode, parentType: GraphQLNamedType, path: string[], context: RewriteContext, entityRoot: boolean): SelectionSetNode {
@@ -196,9 +204,11 @@ function rewrite(set: SelectionSetNode, parentType: GraphQLNamedType, path: stri
       if (!definition) throw new ShardPlanError(`${parentType.name}.${name} is not in the exchange contract`);
       const key = selection.alias?.value ?? name;
       if (parentType.name === CONNECTION.type && (name === CONNECTION.edges || name === CONNECTION.nodes)) context.alignedListKeys.add(key);
-      selections.push(selection.selectionSet
-        ? { ...selection, selectionSet: rewrite(selection.selectionSet, getNamedType(definition.type), [...path, key], context, name === '_entities') }
-        : selection);
+      const withCodes = withCrossListedArgument(selection, definition);
+      if (withCodes !== selection) context.usesCrossListed = true;
+      selections.push(withCodes.selectionSet
+        ? { ...withCodes, selectionSet: rewrite(withCodes.selectionSet, getNamedType(definition.type), [...path, key], context, name === '_entities') }
+        : withCodes);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       const type = selection.typeCondition ? context.schema.getType(selection.typeCondition.name.value) : parentType;
       if (!type) throw new ShardPlanError(`type ${selection.typeCondition?.name.value} is not in the exchange contract`);
@@ -242,14 +252,15 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, op
   const operation = inlineFragments(document);
   if (operation.operation !== 'query') throw new ShardPlanError(`${operation.operation} operations are not served by exchanges`);
   const queryType = schema.getQueryType()!;
-  const context: RewriteContext = { schema, lifted: [], alignedListKeys: new Set() };
-  const selection = rewrite(operation.selectionSet, queryType, [], context, false);
-  // A variable used only inside a lifted field moves with it: declared but unused, an exchange would refuse it.
+  const context: RewriteContext = { schema, lifted: [], alignedListKeys: new Set(), usesCrossListed: false };
+  const { sent: selection, separate } = separateRootFields(rewrite(operation.selectionSet, queryType, [], context, false));
+  const variableDefinitions = [...(operation.variableDefinitions ?? []), ...(context.usesCrossListed ? [crossListedVariableDefinition()] : [])];
+  // A variable used only inside a lifted (or separate) field moves with it: declared but unused, an exchange would refuse it.
   const used = variablesUsed([selection]);
   const rewritten: OperationDefinitionNode = {
     ...operation,
     selectionSet: selection,
-    variableDefinitions: context.lifted.length > 0 ? operation.variableDefinitions?.filter((d) => used.has(d.variable.name.value)) : operation.variableDefinitions,
+    variableDefinitions: context.lifted.length > 0 || separate.size > 0 || context.usesCrossListed ? variableDefinitions.filter((d) => used.has(d.variable.name.value)) : operation.variableDefinitions,
   };
 
   const top = topLevelFields(operation.selectionSet);
@@ -263,7 +274,8 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, op
     const name = node.name.value;
     const definition = queryType.getFields()[name];
     if (!definition && !name.startsWith('__')) throw new ShardPlanError(`Query.${name} is not in the exchange contract`);
-    rootFields.push({ responseKey: node.alias?.value ?? name, fieldName: name, node, definition, rule: ROOT_FIELDS[name], shape: shapeOf(node.selectionSet) });
+    const responseKey = node.alias?.value ?? name;
+    rootFields.push({ responseKey, fieldName: name, node, definition, rule: ROOT_FIELDS[name], shape: shapeOf(node.selectionSet), separateNode: separate.get(responseKey) });
     if (name !== '_entities' || !node.selectionSet) continue;
     for (const fragment of node.selectionSet.selections) {
       if (fragment.kind !== Kind.INLINE_FRAGMENT || !fragment.typeCondition) continue;
@@ -291,11 +303,14 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, op
   return {
     kind: isEntities ? 'entities' : 'root',
     representationsVariable,
-    query: print({ kind: Kind.DOCUMENT, definitions: [rewritten] }),
+    // Nothing left to send when every root field is answered separately.
+    query: selection.selections.length > 0 ? print({ kind: Kind.DOCUMENT, definitions: [rewritten] }) : '',
     operationName: operation.name?.value,
     rootFields,
     entityFields,
     lifts,
     alignedListKeys: context.alignedListKeys,
+    usesCrossListed: context.usesCrossListed,
+    variableDefinitions,
   };
 }
