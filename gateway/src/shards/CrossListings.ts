@@ -1,9 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { PRODUCTS } from '../../../schema/mergeRules.ts';
 import { compareCodes } from '../../../shared/productOrder.ts';
-import { HIDDEN_PREFIX } from './shardPlan.ts';
 import { groupPageProblem } from './productsMerge.ts';
-import type { GroupsCall } from './ProductsResolver.ts';
+import { GROUPS_VARIABLES, type GroupsCall } from './ProductsResolver.ts';
 
 type GraphQLErrorJson = { message: string; path?: ReadonlyArray<string | number>; extensions?: Record<string, unknown> };
 
@@ -14,8 +13,8 @@ export interface CrossListingsOptions {
   maxLists?: number;
 }
 
-const QUERY_AFTER = `${HIDDEN_PREFIX}cafter`;
-const QUERY_FIRST = `${HIDDEN_PREFIX}cfirst`;
+const QUERY_AFTER = GROUPS_VARIABLES.after;
+const QUERY_FIRST = GROUPS_VARIABLES.first;
 const MAX_CALLS_PER_EXCHANGE = 1000;
 
 /**

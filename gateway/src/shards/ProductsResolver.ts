@@ -65,7 +65,8 @@ export interface ProductsField {
   crossListedCodes: () => Promise<{ codes: string[]; failed: string[]; errors: GraphQLErrorJson[] }>;
 }
 
-const V = { filter: `${HIDDEN_PREFIX}gfilter`, after: `${HIDDEN_PREFIX}gafter`, codes: `${HIDDEN_PREFIX}gcodes`, first: `${HIDDEN_PREFIX}gfirst` };
+/** The variables of the groups query (tests fake exchanges with them). */
+export const GROUPS_VARIABLES = { filter: `${HIDDEN_PREFIX}gfilter`, after: `${HIDDEN_PREFIX}gafter`, codes: `${HIDDEN_PREFIX}gcodes`, first: `${HIDDEN_PREFIX}gfirst` };
 const MAX_SCAN_CALLS = 2000;
 
 function badInput(responseKey: string, argument: string, message: string): GraphQLErrorJson {
@@ -180,8 +181,8 @@ class ProductsRun {
     for (const s of client) visit(s, { Variable: (v) => void used.add(v.name.value) });
     const clientDefinitions = this.field.variableDefinitions.filter((d) => used.has(d.variable.name.value)).map((d) => print(d));
     const a = PRODUCTS.groupsArguments;
-    text = `query ShardProductGroups($${V.filter}: DatasetFilter, $${V.after}: String, $${V.codes}: [String!], $${V.first}: Int, $${crossListedVariable()}: [String!]${clientDefinitions.map((d) => `, ${d}`).join('')}) {
-  ${PRODUCTS.groupsField}(${a.filter}: $${V.filter}, ${a.afterCode}: $${V.after}, ${a.codes}: $${V.codes}, ${a.first}: $${V.first}, crossListedCodes: $${crossListedVariable()}) {
+    text = `query ShardProductGroups($${GROUPS_VARIABLES.filter}: DatasetFilter, $${GROUPS_VARIABLES.after}: String, $${GROUPS_VARIABLES.codes}: [String!], $${GROUPS_VARIABLES.first}: Int, $${crossListedVariable()}: [String!]${clientDefinitions.map((d) => `, ${d}`).join('')}) {
+  ${PRODUCTS.groupsField}(${a.filter}: $${GROUPS_VARIABLES.filter}, ${a.afterCode}: $${GROUPS_VARIABLES.after}, ${a.codes}: $${GROUPS_VARIABLES.codes}, ${a.first}: $${GROUPS_VARIABLES.first}, crossListedCodes: $${crossListedVariable()}) {
     ${PRODUCTS.page.hasMore} ${PRODUCTS.page.groups} { ${PRODUCTS.group.code} ${listings} } } }`;
     this.queries.set(detail, text);
     return text;
@@ -199,8 +200,8 @@ class ProductsRun {
     const crossListed = needsCodes ? await this.crossListedCodes() : null;
     const asked = new Map([...requests].filter(([exchange]) => !this.failed.has(exchange)));
     if (asked.size === 0) return new Map();
-    const base = { ...(detail === 'client' ? this.clientVariables() : {}), [V.filter]: filter, ...(crossListed ? { [crossListedVariable()]: crossListed } : {}) };
-    const variables = new Map([...asked].map(([exchange, r]) => [exchange, { ...base, [V.after]: r.afterCode, [V.codes]: r.codes, [V.first]: r.first }]));
+    const base = { ...(detail === 'client' ? this.clientVariables() : {}), [GROUPS_VARIABLES.filter]: filter, ...(crossListed ? { [crossListedVariable()]: crossListed } : {}) };
+    const variables = new Map([...asked].map(([exchange, r]) => [exchange, { ...base, [GROUPS_VARIABLES.after]: r.afterCode, [GROUPS_VARIABLES.codes]: r.codes, [GROUPS_VARIABLES.first]: r.first }]));
     const result = await this.settings.call(this.query(detail), variables, (exchange, value) => groupPageProblem(value, exchange, asked.get(exchange)!));
     for (const exchange of result.failed) this.failed.add(exchange);
     this.errors.push(...result.errors.map((e) => ({ ...e, path: [this.field.responseKey] })));
