@@ -270,6 +270,8 @@ export class ShardRouter implements GraphQLDataSource {
 
   async execute(plan: ShardPlan, clientVariables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
     const { variables, errors: crossListingErrors } = await this.withCrossListedCodes(plan, clientVariables, request);
+    // Only a fetch whose filter sets crossListed is sent with the codes (a query text of its own).
+    if (variables !== clientVariables) plan = plan.withCrossListedCodes?.() ?? plan;
     const outcome = plan.kind === 'entities' ? await this.executeEntities(plan, variables, request) : await this.executeRoot(plan, variables, request);
     outcome.errors.unshift(...crossListingErrors);
     if (outcome.data) {

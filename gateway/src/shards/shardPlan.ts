@@ -67,8 +67,10 @@ export interface ShardPlan {
   lifts: LiftSite[];
   /** Response keys of connection lists (edges, nodes) that must line up with the hidden cursors. */
   alignedListKeys: Set<string>;
-  /** True when a field takes the router's cross-listed codes (CROSS_LISTED_VARIABLE). */
+  /** True when a field could take the router's cross-listed codes (crossListedVariable). */
   usesCrossListed: boolean;
+  /** The same fetch with those fields given the codes: used only when a filter sets crossListed. */
+  withCrossListedCodes?: () => ShardPlan;
   /** The variable definitions of the rewritten operation (for the router's own calls). */
   variableDefinitions: readonly VariableDefinitionNode[];
 }
@@ -182,6 +184,8 @@ interface RewriteContext {
   alignedListKeys: Set<string>;
   lifted: Array<{ path: string[]; typeName: string; fields: FieldNode[] }>;
   usesCrossListed: boolean;
+  /** Add the crossListedCodes argument (else only note that a field takes it). */
+  addCrossListed: boolean;
 }
 
 function rewrite(set: SelectionSetNode, parentType: GraphQLNamedType, path: string[], context: RewriteContext, entityRoot: boolean): SelectionSetNode {
@@ -204,8 +208,9 @@ function rewrite(set: SelectionSetNode, parentType: GraphQLNamedType, path: stri
       if (!definition) throw new ShardPlanError(`${parentType.name}.${name} is not in the exchange contract`);
       const key = selection.alias?.value ?? name;
       if (parentType.name === CONNECTION.type && (name === CONNECTION.edges || name === CONNECTION.nodes)) context.alignedListKeys.add(key);
-      const withCodes = withCrossListedArgument(selection, definition);
+      let withCodes = withCrossListedArgument(selection, definition);
       if (withCodes !== selection) context.usesCrossListed = true;
+      if (!context.addCrossListed) withCodes = selection;
       selections.push(withCodes.selectionSet
         ? { ...withCodes, selectionSet: rewrite(withCodes.selectionSet, getNamedType(definition.type), [...path, key], context, name === '_entities') }
         : withCodes);
@@ -247,20 +252,20 @@ function topLevelFields(set: SelectionSetNode): FieldNode[] {
 }
 
 /** Plans one fetch of the `exchanges` subgraph against the exchange contract's schema. */
-export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, options: { internal?: boolean } = {}): ShardPlan {
+export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, options: { internal?: boolean; crossListed?: boolean } = {}): ShardPlan {
   if (!options.internal) refuseReservedNames(document);
   const operation = inlineFragments(document);
   if (operation.operation !== 'query') throw new ShardPlanError(`${operation.operation} operations are not served by exchanges`);
   const queryType = schema.getQueryType()!;
-  const context: RewriteContext = { schema, lifted: [], alignedListKeys: new Set(), usesCrossListed: false };
+  const context: RewriteContext = { schema, lifted: [], alignedListKeys: new Set(), usesCrossListed: false, addCrossListed: options.crossListed ?? false };
   const { sent: selection, separate } = separateRootFields(rewrite(operation.selectionSet, queryType, [], context, false));
-  const variableDefinitions = [...(operation.variableDefinitions ?? []), ...(context.usesCrossListed ? [crossListedVariableDefinition()] : [])];
+  const variableDefinitions = [...(operation.variableDefinitions ?? []), ...(context.addCrossListed && context.usesCrossListed ? [crossListedVariableDefinition()] : [])];
   // A variable used only inside a lifted (or separate) field moves with it: declared but unused, an exchange would refuse it.
   const used = variablesUsed([selection]);
   const rewritten: OperationDefinitionNode = {
     ...operation,
     selectionSet: selection,
-    variableDefinitions: context.lifted.length > 0 || separate.size > 0 || context.usesCrossListed ? variableDefinitions.filter((d) => used.has(d.variable.name.value)) : operation.variableDefinitions,
+    variableDefinitions: context.lifted.length > 0 || separate.size > 0 || context.addCrossListed ? variableDefinitions.filter((d) => used.has(d.variable.name.value)) : operation.variableDefinitions,
   };
 
   const top = topLevelFields(operation.selectionSet);
@@ -312,5 +317,11 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, op
     alignedListKeys: context.alignedListKeys,
     usesCrossListed: context.usesCrossListed,
     variableDefinitions,
+    withCrossListedCodes: context.usesCrossListed && !options.crossListed ? once(() => planShardFetch(document, schema, { ...options, crossListed: true })) : undefined,
   };
+}
+
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
 }
