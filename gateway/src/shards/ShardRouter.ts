@@ -352,13 +352,15 @@ export class ShardRouter implements GraphQLDataSource {
   private async withCrossListedCodes(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope): Promise<{ variables: Record<string, unknown>; errors: GraphQLErrorJson[] }> {
     if (!plan.usesCrossListed) return { variables, errors: [] };
     const fields = [...plan.rootFields, ...[...plan.entityFields.values()].flat()].filter((f) => f.rule?.route === 'fanOut' && f.rule.merge !== 'products');
-    const asks = fields.some((f) => {
+    const asking = fields.find((f) => {
       const filter = this.args(f, variables)[(f.rule as { filterArgument: string }).filterArgument] as Record<string, unknown> | null | undefined;
       return filter?.[CROSS_LISTED.filterField] !== null && filter?.[CROSS_LISTED.filterField] !== undefined;
     });
-    if (!asks) return { variables, errors: [] };
+    if (!asking) return { variables, errors: [] };
     const { codes, errors } = await this.crossListings.codes(this.options.targets.all().map((t) => t.id), this.groupsCall(request));
-    return { variables: { ...variables, [crossListedVariable()]: codes }, errors };
+    // An exchange that could not tell its codes is reported at the (first) field whose filter needed them.
+    const path = plan.kind === 'root' ? [asking.responseKey] : undefined;
+    return { variables: { ...variables, [crossListedVariable()]: codes }, errors: errors.map((e) => (path ? { ...e, path } : e)) };
   }
 
   /** Calls of one query to several exchanges, each with its own variables, for ProductsResolver and CrossListings. */
