@@ -5,7 +5,9 @@ import {
 } from '../../shared/productOrder.ts';
 import type { StoreSession, DatasetRow } from './store/DatasetStore.ts';
 import type { DatasetFilterInput } from './store/filterSql.ts';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { toDataset } from './toDataset.ts';
+import { datasetColumns } from './datasetColumns.ts';
 
 /**
  * The exchange's side of products (docs/products.md): `productGroups`, its own groups of listings by
@@ -34,8 +36,22 @@ export function withCrossListedCodes(filter: DatasetFilterInput | null | undefin
   return codes && filter ? { ...filter, crossListedCodes: codes } : filter;
 }
 
-/** A page of groups; each group's listings are read in one statement for the whole page, and only when asked for. */
-export function productGroups(session: StoreSession, args: ProductGroupsArgs) {
+/** The Dataset fields under `groups { listings }` of a productGroups field, as a connection's `nodes` for datasetColumns. */
+function listingColumns(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'> | undefined): string[] | null {
+  if (!info) return null;
+  const under = (set: SelectionSetNode | undefined, name: string): SelectionSetNode[] =>
+    (set?.selections ?? []).flatMap((s) => (s.kind === Kind.FIELD && s.name.value === name && s.selectionSet ? [s.selectionSet] : s.kind === Kind.INLINE_FRAGMENT ? under(s.selectionSet, name) : []));
+  const listings = info.fieldNodes.flatMap((f) => under(f.selectionSet, 'groups')).flatMap((g) => under(g, 'listings'));
+  if (listings.length === 0) return [];
+  const nodes: FieldNode[] = listings.map((selectionSet) => ({ kind: Kind.FIELD, name: { kind: Kind.NAME, value: 'nodes' }, selectionSet }));
+  return datasetColumns({ fieldNodes: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: 'productGroups' }, selectionSet: { kind: Kind.SELECTION_SET, selections: nodes } }], fragments: info.fragments });
+}
+
+/**
+ * A page of groups; each group's listings are read in one statement for the whole page, only when asked
+ * for, and only the columns the selected fields need (the gateway's scans ask for prices alone).
+ */
+export function productGroups(session: StoreSession, args: ProductGroupsArgs, info?: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>) {
   const first = args.first ?? 100;
   if (!Number.isInteger(first) || first < 1 || first > MAX_GROUPS_PAGE) throw badUserInput('first', `must be between 1 and ${MAX_GROUPS_PAGE}, got ${first}`);
   const filter = withCrossListedCodes(args.filter, args.crossListedCodes);
@@ -45,7 +61,7 @@ export function productGroups(session: StoreSession, args: ProductGroupsArgs) {
   const rowsOf = (code: string) => {
     if (!byCode) {
       byCode = new Map();
-      for (const row of session.rowsOfProducts(filter, kept)) {
+      for (const row of session.rowsOfProducts(filter, kept, listingColumns(info))) {
         const list = byCode.get(row.product_code as string) ?? [];
         list.push(row);
         byCode.set(row.product_code as string, list);

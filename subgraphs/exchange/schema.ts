@@ -59,7 +59,7 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
       },
       priceStats: (_root, args: { filter?: DatasetFilterInput | null; groupBy: StatsGroup; crossListedCodes?: string[] | null }, { session }) =>
         foldStatsRows(session.stats(filterOf(args), args.groupBy)),
-      productGroups: (_root, args: ProductGroupsArgs, { session }) => productGroups(session, args),
+      productGroups: (_root, args: ProductGroupsArgs, { session }, info) => productGroups(session, args, info),
       products: (_root, args: ProductsArgs, { session }) => products(session, args),
     },
     DatasetConnection: {

@@ -94,15 +94,23 @@ function listingSelections(node: FieldNode): SelectionNode[] {
 
 type ListingDetail = 'codes' | 'prices' | 'client';
 
-export class ProductsResolver {
-  private readonly groupsPerRound: (first: number) => number;
-  private readonly maxRounds: number;
-  private readonly scanPageSize: number;
+interface RunSettings {
+  call: GroupsCall;
+  groupsPerRound: (first: number) => number;
+  maxRounds: number;
+  scanPageSize: number;
+}
 
-  constructor(private readonly call: GroupsCall, options: ProductsResolverOptions = {}) {
-    this.groupsPerRound = options.groupsPerRound ?? ((first) => Math.max(50, 2 * (first + 1)));
-    this.maxRounds = options.maxRounds ?? 8;
-    this.scanPageSize = options.scanPageSize ?? 5000;
+export class ProductsResolver {
+  private readonly settings: RunSettings;
+
+  constructor(call: GroupsCall, options: ProductsResolverOptions = {}) {
+    this.settings = {
+      call,
+      groupsPerRound: options.groupsPerRound ?? ((first) => Math.max(50, 2 * (first + 1))),
+      maxRounds: options.maxRounds ?? 8,
+      scanPageSize: options.scanPageSize ?? 5000,
+    };
   }
 
   async resolve(field: ProductsField): Promise<{ value: Record<string, unknown> | null; errors: GraphQLErrorJson[] }> {
@@ -120,15 +128,10 @@ export class ProductsResolver {
       if (typeof decoded === 'string') return { value: null, errors: [badInput(field.responseKey, 'after', decoded)] };
       after = decoded;
     }
-    const run = new ProductsRun(this, field, minExchanges);
+    const run = new ProductsRun(this.settings, field, minExchanges);
     const page = await run.page(sort, first, after);
     if (run.userErrors.length > 0) return { value: null, errors: run.userErrors };
     return { value: productConnection({ ...page, missingExchanges: run.missing() }, sort, field.shape), errors: run.errors };
-  }
-
-  /** @internal */
-  settings() {
-    return { groupsPerRound: this.groupsPerRound, maxRounds: this.maxRounds, scanPageSize: this.scanPageSize, call: this.call };
   }
 }
 
@@ -139,11 +142,8 @@ class ProductsRun {
   private readonly failed = new Set<string>();
   private readonly queries = new Map<ListingDetail, string>();
   private codes: string[] | null = null;
-  private readonly settings: ReturnType<ProductsResolver['settings']>;
 
-  constructor(resolver: ProductsResolver, private readonly field: ProductsField, private readonly minExchanges: number) {
-    this.settings = resolver.settings();
-  }
+  constructor(private readonly settings: RunSettings, private readonly field: ProductsField, private readonly minExchanges: number) {}
 
   missing(): string[] {
     return this.field.targets.filter((t) => this.failed.has(t)).concat([...this.failed].filter((t) => !this.field.targets.includes(t)));

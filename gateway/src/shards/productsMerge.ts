@@ -91,18 +91,24 @@ export function boundaryOf(lastCodes: ReadonlyArray<{ lastCode: string | null; h
 /** Groups of several exchanges merged by code, in code order; listings by exchange id, then id. */
 export function mergeGroups(groups: readonly ProductGroup[]): MergedProduct[] {
   const byCode = new Map<string, ProductGroup[]>();
-  for (const group of groups) byCode.set(group.productCode, [...(byCode.get(group.productCode) ?? []), group]);
-  return [...byCode.keys()].sort(compareCodes).map((code) => {
-    const parts = byCode.get(code)!;
-    const listings = parts.flatMap((p) => p.listings).sort((a, b) => compareCodes(String(a[HIDDEN.id]), String(b[HIDDEN.id])));
-    const prices = listings.map((l) => l[HIDDEN_LISTING.price] as ListingPrice | undefined);
-    return {
-      productCode: code,
-      exchanges: [...new Set(parts.map((p) => p.exchange))].sort(compareCodes),
-      listings,
-      spread: prices.every((p) => p) ? spreadOf(prices as ListingPrice[]) : null,
-    };
-  });
+  for (const group of groups) {
+    const parts = byCode.get(group.productCode);
+    if (parts) parts.push(group);
+    else byCode.set(group.productCode, [group]);
+  }
+  const products: MergedProduct[] = [];
+  for (const [code, parts] of byCode) {
+    const listings = parts.length === 1 ? parts[0].listings : parts.flatMap((p) => p.listings);
+    if (listings.length > 1) listings.sort((a, b) => compareCodes(String(a[HIDDEN.id]), String(b[HIDDEN.id])));
+    const exchanges = parts.length === 1 ? [parts[0].exchange] : [...new Set(parts.map((p) => p.exchange))].sort(compareCodes);
+    let priced = true;
+    for (const listing of listings) if (!listing[HIDDEN_LISTING.price]) priced = false;
+    products.push({
+      productCode: code, exchanges, listings,
+      spread: priced ? spreadOf(listings.map((l) => l[HIDDEN_LISTING.price] as ListingPrice)) : null,
+    });
+  }
+  return products.sort((a, b) => compareCodes(a.productCode, b.productCode));
 }
 
 export function cursorOfProduct(sort: ProductSort, product: MergedProduct): string {

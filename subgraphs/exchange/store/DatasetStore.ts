@@ -762,13 +762,14 @@ export class StoreSession {
     return this.all<{ code: string }>(sql, [...params, query.limit + 1]).map((row) => row.code);
   }
 
-  /** The matching rows of the given product codes, by code, then id. */
-  rowsOfProducts(filter: DatasetFilterInput | null | undefined, codes: readonly string[]): DatasetRow[] {
+  /** The matching rows of the given product codes, by code, then id; only `columns` when given (product_code always). */
+  rowsOfProducts(filter: DatasetFilterInput | null | undefined, codes: readonly string[], columns: readonly string[] | null = null): DatasetRow[] {
     const where = filterSql(filter, this.store.exchangeId);
     if (where.matchesNothing || codes.length === 0) return [];
     const source = sourceSql(this.withWholeWords(where), 'UPDATED_DESC');
     const conditions = ['d.product_code IN (SELECT value FROM json_each(?))', ...source.conditions];
-    const sql = `SELECT d.* FROM ${source.from} WHERE ${conditions.join(' AND ')} ORDER BY d.product_code, d.id`;
+    const selected = columns ? [...new Set(['product_code', 'id', ...columns])].map((c) => `d.${c}`).join(', ') : 'd.*';
+    const sql = `SELECT ${selected} FROM ${source.from} WHERE ${conditions.join(' AND ')} ORDER BY d.product_code, d.id`;
     return this.all<DatasetRow>(sql, [...source.fromParams, JSON.stringify(codes), ...source.whereParams]);
   }
 
