@@ -1,3 +1,8 @@
+/**
+ * What products and crossListed cost through the gateway (figures in docs/products.md "What it costs"):
+ * `npx tsx bench/products.ts 20000` starts the stack with that many listings per exchange and prints, per
+ * query, the time and the calls each exchange received (cold first, then with the fetcher's cache).
+ */
 import { startStack } from '../test/helpers/stack.ts';
 import { graphql } from '../test/helpers/graphql.ts';
 
