@@ -187,6 +187,19 @@ describe('products merge over fake exchanges', () => {
     expect(connection.edges.map((e: any) => e.node.productCode)).toEqual(expected.slice(0, 100).map((p) => p.code));
   });
 
+  it('refuses a scan larger than the gateway may hold, saying how to narrow it', async () => {
+    const call = fakeCall(catalog);
+    const { value, errors } = await new ProductsResolver(call, { maxScanGroups: 100, scanPageSize: 40 }).resolve({
+      responseKey: 'products', node: field, shape, args: { sort: 'SPREAD_DESC', first: 5 }, targets: EXCHANGES, variableDefinitions: [], variables: {},
+      crossListedCodes: () => new CrossListings().codes(EXCHANGES, call),
+    });
+    expect(value).toBeNull();
+    expect(errors).toEqual([{
+      message: 'products: this sort or totalCount needs every matching product, more than 100 here; narrow filter.datasets or set filter.minExchanges to 2 or more',
+      path: ['products'], extensions: { code: 'BAD_USER_INPUT', argument: 'filter' },
+    }]);
+  });
+
   it('refuses a cursor that is not a products cursor, naming the argument', async () => {
     const { resolver, crossListed } = resolverFor(catalog);
     const { value, errors } = await resolver.resolve({

@@ -50,6 +50,11 @@ export interface ProductsResolverOptions {
   maxRounds?: number;
   /** Groups per call of a full scan (SPREAD_DESC, EXCHANGES_DESC, totalCount). Default 5000 (the contract's limit). */
   scanPageSize?: number;
+  /**
+   * Groups a full scan may hold in the gateway's memory; past it the field is refused, naming the way out
+   * (a narrower filter, minExchanges 2). Default 500,000 (about half the codes of four exchanges of 250,000).
+   */
+  maxScanGroups?: number;
 }
 
 export interface ProductsField {
@@ -96,6 +101,7 @@ type ListingDetail = 'codes' | 'prices' | 'client';
 
 interface RunSettings {
   call: GroupsCall;
+  maxScanGroups: number;
   groupsPerRound: (first: number) => number;
   maxRounds: number;
   scanPageSize: number;
@@ -110,6 +116,7 @@ export class ProductsResolver {
       groupsPerRound: options.groupsPerRound ?? ((first) => Math.max(50, 2 * (first + 1))),
       maxRounds: options.maxRounds ?? 8,
       scanPageSize: options.scanPageSize ?? 5000,
+      maxScanGroups: options.maxScanGroups ?? 500_000,
     };
   }
 
@@ -282,7 +289,14 @@ class ProductsRun {
           groups.splice(0, groups.length, ...groups.filter((g) => g.exchange !== exchange));
           continue;
         }
-        groups.push(...page.groups);
+        for (const g of page.groups) groups.push(g);
+        if (groups.length > this.settings.maxScanGroups) {
+          this.userErrors = [{
+            message: `${this.field.responseKey}: this sort or totalCount needs every matching product, more than ${this.settings.maxScanGroups} here; narrow filter.datasets or set filter.minExchanges to 2 or more`,
+            path: [this.field.responseKey], extensions: { code: 'BAD_USER_INPUT', argument: 'filter' },
+          }];
+          return [];
+        }
         state.set(exchange, { lastCode: page.groups.at(-1)?.productCode ?? null, hasMore: page.hasMore && page.groups.length > 0 });
       }
     }
