@@ -5,7 +5,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { typeDefs as exchangeTypeDefs } from '../../subgraphs/exchange/schema.ts';
+import { exchangeTypeDefs } from '../../schema/typeDefs.ts';
 import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
 import type { GatewayConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
