@@ -1,6 +1,6 @@
 import type { ExchangeDirectory } from './ExchangeDirectory.ts';
-import { exchangeFailure } from '../shards/exchangeErrors.ts';
-import type { ExchangeResult } from '../shards/ExchangeClient.ts';
+import { exchangeFailure } from '../exchangeClient/exchangeErrors.ts';
+import type { ExchangeResult } from '../exchangeClient/ExchangeClient.ts';
 import { IDENTITY_FIELDS, IDENTITY_VARIABLES_DECLARATION, identityProblem, identityVariables } from './exchangeIdentity.ts';
 
 export interface HealthProbeOptions {

@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
-import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { CATALOG_VERSION_HEADER } from '../../../shared/headers.ts';
-import { ADDRESS_REFUSED, connectLookup, type HostAllowlist, type ResolveHost } from '../registry/urlGuard.ts';
+import type { HostAllowlist } from './hostAllowlist.ts';
+import { ADDRESS_REFUSED, connectLookup, type ResolveHost } from './guardedLookup.ts';
+import { readCappedBody } from './readCappedBody.ts';
 import { exchangeFailure, rootCause, type ExchangeFailure } from './exchangeErrors.ts';
 
 export interface ExchangeClientOptions {
@@ -131,7 +132,7 @@ export class ExchangeClient {
         if (signal.aborted || !STALE_CONNECTION_CODES.has(rootCause(err).code ?? '')) throw err;
         response = await request();
       }
-      const text = await readCapped(response.body, this.maxResponseBytes);
+      const text = await readCappedBody(response.body, this.maxResponseBytes);
       const latencyMs = performance.now() - started;
       if (text === null) {
         return exchangeFailure(this.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${this.exchange} answered more than ${this.maxResponseBytes} bytes`);
@@ -181,27 +182,4 @@ export class ExchangeClient {
   async close(): Promise<void> {
     await this.pool.close().catch(() => undefined);
   }
-}
-
-/**
- * The body as text, or null past maxBytes (the rest is not read). Events rather than `for await`: an
- * async iterator per answer costs more than the few chunks an answer has.
- */
-function readCapped(body: Readable, maxBytes: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      if (size > maxBytes) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        body.destroy();
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    body.once('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
-    body.once('error', reject);
-  });
 }
