@@ -64,3 +64,11 @@ export class HealthProbe {
     this.timer = null;
   }
 }
+
+/** Starts probing on its interval, and probes at once: a configured exchange unreachable at start is OFFLINE until then. */
+export function startHealthProbe(options: HealthProbeOptions): HealthProbe {
+  const probe = new HealthProbe(options);
+  probe.start();
+  void probe.probeAll();
+  return probe;
+}
