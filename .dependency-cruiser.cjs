@@ -82,7 +82,7 @@ module.exports = {
       comment: 'Only gateway/src/exchangeClient speaks HTTP to exchanges (timeouts, size caps, the allow-list at every connect, errors as values). Elsewhere in the gateway, call it instead of undici or fetch.',
       severity: 'error',
       from: { path: '^gateway/src/', pathNot: '^gateway/src/exchangeClient/' },
-      to: { path: '^node_modules/undici/' },
+      to: { path: '(^|/)node_modules/undici/' },
     },
     {
       name: 'only-the-start-up-imports-the-start-up',
