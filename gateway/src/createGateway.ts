@@ -14,7 +14,6 @@ import { buildShardRouter } from './shards/buildShardRouter.ts';
 import { startApolloServer } from './server/startApolloServer.ts';
 import { graphqlHandler } from './server/graphqlHandler.ts';
 import { gatewayRoutes } from './http/gatewayRoutes.ts';
-import { routeTable } from './http/routeTable.ts';
 import { startHttpServer } from './http/startHttpServer.ts';
 
 export type { GatewayContext } from './server/GatewayContext.ts';
@@ -49,7 +48,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const probe = startHealthProbe({ directory, intervalMs: config.healthIntervalMs, logger: logger.child({ component: 'health-probe' }) });
   const graphql = graphqlHandler(config, { apollo, cache, metrics, catalogToken: token, logger });
   const routes = gatewayRoutes({ graphql, adminToken: config.adminToken, directory, versions, registry, tokens, cache, metrics, logger });
-  const { server, port, host } = await startHttpServer(config, { handle: routeTable(routes), metrics, logger });
+  const { server, port, host } = await startHttpServer(config, { handle: routes, metrics, logger });
   return {
     url: `http://${host}:${port}/graphql`,
     port,

@@ -7,10 +7,10 @@ import type { CatalogVersions } from '../cache/CatalogVersions.ts';
 import type { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
 import type { ExchangeRegistry } from '../registry/ExchangeRegistry.ts';
 import type { ExchangeTokens } from '../registry/ExchangeTokens.ts';
-import { handleAdmin } from './admin.ts';
+import { adminApi } from './admin.ts';
 import { healthReport } from './health.ts';
 import { ASSET_PATH_PREFIX, isBrowserPageRequest, landingPageHtml, serveAsset } from './landingPage.ts';
-import { sendNoRoute, type Route } from './routeTable.ts';
+import { routeTable, sendNoRoute, type Route } from './routeTable.ts';
 
 export interface GatewayRouteParts {
   /** POST and GET /graphql (server/graphqlHandler.ts). */
@@ -26,18 +26,23 @@ export interface GatewayRouteParts {
   logger: Logger;
 }
 
-/** Every path the gateway serves, public and admin, in the order they are tried. */
-export function gatewayRoutes(parts: GatewayRouteParts): Route[] {
+/**
+ * Every path the gateway serves, public and admin, in the order they are tried, with the policies of each
+ * access kind; a route is one line here.
+ */
+export function gatewayRoutes(parts: GatewayRouteParts): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
   const { directory, versions, registry, tokens, logger } = parts;
-  return [
+  const admin = adminApi({ adminToken: parts.adminToken, directory, versions, registry, tokens, logger });
+  const routes: Route[] = [
     { method: 'GET', path: '/', access: 'public', accepts: isBrowserPageRequest, handle: sendLandingPage },
     { method: 'GET', path: '/graphql', access: 'public', accepts: isBrowserPageRequest, handle: sendLandingPage },
     { method: '*', path: '/graphql', access: 'public', handle: (req, res) => parts.graphql(req, res) },
-    { method: 'GET', path: `${ASSET_PATH_PREFIX}*`, access: 'public', handle: (req, res, path) => (serveAsset(path, res) ? undefined : sendNoRoute(req, res, path)) },
-    { method: 'GET', path: '/health', access: 'admin', handle: (_req, res) => sendJson(res, 200, healthReport(directory, parts.cache)) },
-    { method: 'GET', path: '/metrics', access: 'admin', handle: (_req, res) => sendMetrics(res, parts.metrics) },
-    { method: '*', path: '/admin/*', access: 'admin', handle: (req, res, path) => handleAdmin(req, res, path, { adminToken: parts.adminToken, directory, versions, registry, tokens, logger }) },
+    { method: 'GET', path: `${ASSET_PATH_PREFIX}*`, access: 'public', handle: (req, res, { path }) => (serveAsset(path, res) ? undefined : sendNoRoute(req, res, path)) },
+    { method: 'GET', path: '/health', access: 'public', handle: (_req, res) => sendJson(res, 200, healthReport(directory, parts.cache)) },
+    { method: 'GET', path: '/metrics', access: 'public', handle: (_req, res) => sendMetrics(res, parts.metrics) },
+    ...admin.routes,
   ];
+  return routeTable(routes, { policies: { admin: [admin.authenticate] } });
 }
 
 /** GraphiQL, for a browser that opens / or /graphql. */

@@ -4,7 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { sendJson } from '../../../shared/http/apolloHandler.ts';
 import type { Logger } from '../logger.ts';
 import type { GatewayMetrics } from '../metrics.ts';
-import type { RouteHandler } from './routeTable.ts';
+
+/** Answers one request, given its path (routeTable). */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
 
 export interface HttpServerSettings {
   port: number;
@@ -26,7 +28,7 @@ const MAX_REQUEST_ID_LENGTH = 100;
  * The gateway's HTTP server: every request gets a request id (the caller's x-request-id when sensible),
  * one log line when it finishes, and a JSON 500 when its handler fails.
  */
-export async function startHttpServer(settings: HttpServerSettings, parts: { handle: RouteHandler; metrics: GatewayMetrics; logger: Logger }): Promise<RunningHttpServer> {
+export async function startHttpServer(settings: HttpServerSettings, parts: { handle: RequestHandler; metrics: GatewayMetrics; logger: Logger }): Promise<RunningHttpServer> {
   const server = createServer((req, res) => serveRequest(req, res, parts));
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve));
@@ -34,7 +36,7 @@ export async function startHttpServer(settings: HttpServerSettings, parts: { han
   return { server, port, host: settings.host === '0.0.0.0' ? 'localhost' : settings.host };
 }
 
-function serveRequest(req: IncomingMessage, res: ServerResponse, parts: { handle: RouteHandler; metrics: GatewayMetrics; logger: Logger }): void {
+function serveRequest(req: IncomingMessage, res: ServerResponse, parts: { handle: RequestHandler; metrics: GatewayMetrics; logger: Logger }): void {
   const { metrics, logger } = parts;
   const started = performance.now();
   const given = req.headers['x-request-id'];

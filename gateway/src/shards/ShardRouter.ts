@@ -320,9 +320,8 @@ export class ShardRouter implements GraphQLDataSource {
     return findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys);
   }
 
-  private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
-    const representationsVariable = plan.representationsVariable;
-    const representations = (variables[representationsVariable] ?? []) as Array<Record<string, unknown>>;
+  /** Which exchanges each representation goes to: exchange id → the indexes of its representations. */
+  private entityOwners(plan: ShardPlan, representations: Array<Record<string, unknown>>, variables: Record<string, unknown>): Map<string, number[]> {
     const fanOutTargets = new Map<string, string[]>();
     for (const [typeName, fields] of plan.entityFields) {
       const targets = new Set<string>();
@@ -345,7 +344,13 @@ export class ShardRouter implements GraphQLDataSource {
         indexesByExchange.set(exchange, list);
       }
     });
+    return indexesByExchange;
+  }
 
+  private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
+    const representationsVariable = plan.representationsVariable;
+    const representations = (variables[representationsVariable] ?? []) as Array<Record<string, unknown>>;
+    const indexesByExchange = this.entityOwners(plan, representations, variables);
     const exchanges = [...indexesByExchange.keys()];
     const results = await Promise.all(exchanges.map((exchange) => {
       const subset = indexesByExchange.get(exchange)!.map((i) => representations[i]);
