@@ -7,7 +7,7 @@ import type { DatasetSort } from '../shared/domain.ts';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { typeDefs as exchangeTypeDefs } from '../subgraphs/exchange/schema.ts';
 import { ShardRouter, type ShardTarget } from '../gateway/src/shards/ShardRouter.ts';
-import { ExchangeClient } from '../gateway/src/shards/ExchangeClient.ts';
+import { ExchangeClient } from '../gateway/src/exchangeClient/ExchangeClient.ts';
 
 let stack: Stack;
 const EXCHANGES = ['bj', 'gy', 'sh', 'ty'];

@@ -9,7 +9,7 @@ import { graphql, dataOf } from './helpers/graphql.ts';
 
 // A gateway process in Redis mode must exit on SIGTERM, promptly and with code 0, whether its Redis is up
 // or gone. (It used to log "stopping" and then stay alive: see the comment on stopOnTerminationSignals in
-// createGateway.ts.)
+// gateway/src/server/startApolloServer.ts.)
 
 const GRACE_MS = 8000; // the test's SIGKILL: far beyond what a clean stop needs
 let redis: RedisServer;

@@ -6,18 +6,10 @@ import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apolloHandler } from '../shared/http/apolloHandler.ts';
 import { checkContract } from '../gateway/src/registry/contractCheck.ts';
-import {
-  DEFAULT_ALLOWLIST,
-  checkExchangeUrl,
-  checkResolvedAddresses,
-  fetchServiceSdl,
-  guardExchangeUrl,
-  isLoopbackAddress,
-  parseAllowlist,
-  probeExchange,
-  type ResolveHost,
-} from '../gateway/src/registry/urlGuard.ts';
-import { ExchangeClient } from '../gateway/src/shards/ExchangeClient.ts';
+import { checkExchangeUrl, checkResolvedAddresses, fetchServiceSdl, guardExchangeUrl, probeExchange } from '../gateway/src/registry/urlGuard.ts';
+import { DEFAULT_ALLOWLIST, isLoopbackAddress, parseAllowlist } from '../gateway/src/exchangeClient/hostAllowlist.ts';
+import type { ResolveHost } from '../gateway/src/exchangeClient/guardedLookup.ts';
+import { ExchangeClient } from '../gateway/src/exchangeClient/ExchangeClient.ts';
 import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';
 import { FlakyProxy } from './services/FlakyProxy.ts';
 

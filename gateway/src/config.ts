@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ExchangeInfo } from '../../shared/domain.ts';
-import { DEFAULT_EXCHANGE_TIMEOUT_MS } from './shards/ExchangeClient.ts';
+import { DEFAULT_EXCHANGE_TIMEOUT_MS } from './exchangeClient/ExchangeClient.ts';
 import { DEFAULT_HEALTH_INTERVAL_MS } from './directory/HealthProbe.ts';
 import { DEFAULT_CACHE_TTL_SECONDS } from './cache/CachingFetcher.ts';
 import { DEFAULT_VERSION_POLL_MS } from './cache/VersionWatcher.ts';
 import { DEFAULT_MAX_QUERY_COST, DEFAULT_MAX_QUERY_DEPTH } from './http/queryLimits.ts';
-import { parseAllowlist, EXCHANGE_URL_ALLOWLIST_ENV, type HostAllowlist } from './registry/urlGuard.ts';
+import { parseAllowlist, EXCHANGE_URL_ALLOWLIST_ENV, type HostAllowlist } from './exchangeClient/hostAllowlist.ts';
 
 export interface ExchangeEndpoint extends ExchangeInfo {
   url: string;

@@ -3,7 +3,8 @@ import type { CatalogVersions } from '../cache/CatalogVersions.ts';
 import type { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
 import type { Logger } from '../logger.ts';
 import { SdlChecker } from './SdlChecker.ts';
-import { checkExchangeUrl, guardExchangeUrl, fetchServiceSdl, probeExchange, DEFAULT_SDL_MAX_BYTES, type HostAllowlist } from './urlGuard.ts';
+import { checkExchangeUrl, guardExchangeUrl, fetchServiceSdl, probeExchange, DEFAULT_SDL_MAX_BYTES } from './urlGuard.ts';
+import type { HostAllowlist } from '../exchangeClient/hostAllowlist.ts';
 import type { ExchangeRegistration } from './registrationInput.ts';
 
 const REGISTRATIONS_KEY = 'registry:exchanges';

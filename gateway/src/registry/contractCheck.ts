@@ -31,10 +31,10 @@ import {
   type GraphQLType,
   type GraphQLUnionType,
 } from 'graphql';
-import { CONTRACT_PATH } from '../../../subgraphs/exchange/schema.ts';
+import { EXCHANGE_CONTRACT_PATH } from '../../../schema/typeDefs.ts';
 
 /** The exchange contract, schema/exchange.graphql, as text. */
-export const CONTRACT_SDL: string = readFileSync(CONTRACT_PATH, 'utf8');
+export const CONTRACT_SDL: string = readFileSync(EXCHANGE_CONTRACT_PATH, 'utf8');
 
 /**
  * Checks that an exchange's subgraph SDL (what `{ _service { sdl } }` returns) implements the exchange

@@ -9,9 +9,13 @@ import { planShardFetch, HIDDEN, LIFT_REPRESENTATIONS, ShardPlanError, type Fiel
 import { mergeConnections } from './keysetMerge.ts';
 import { mergePriceStats } from './statsMerge.ts';
 import { findAnswerProblem, stripHidden, connectionProblem, statsProblem } from './answerChecks.ts';
-import { exchangeFailure, toGraphQLError, type ExchangeFailure } from './exchangeErrors.ts';
-import type { ExchangeResult, ExchangeAnswer, GraphQLRequestBody } from './ExchangeClient.ts';
+import { exchangeFailure, toGraphQLError, type ExchangeFailure } from '../exchangeClient/exchangeErrors.ts';
+import type { ExchangeResult, ExchangeAnswer } from '../exchangeClient/ExchangeClient.ts';
+import { DirectFetcher, type ShardFetcher, type ShardRequest, type ShardTargets } from '../exchangeClient/ShardFetcher.ts';
 import { maxAgeOf, type ResponsePolicy } from '../cache/ResponsePolicy.ts';
+
+// The router's options speak of these; they live with the client so that the caches can use them too.
+export { DirectFetcher, type ShardFetcher, type ShardRequest, type ShardTarget, type ShardTargets } from '../exchangeClient/ShardFetcher.ts';
 
 /** What the router uses of the incoming request's context. */
 export interface RequestScope {
@@ -23,45 +27,6 @@ export interface RequestScope {
    * at once (no call, no wait), still lists them in missingExchanges, and adds no second error.
    */
   failed?: Map<string, ExchangeFailure>;
-}
-
-/** One exchange as the router sees it. */
-export interface ShardTarget {
-  id: string;
-  /** False while the exchange is OFFLINE: it is skipped at once, without waiting for a timeout. */
-  isAvailable(): boolean;
-  send(body: GraphQLRequestBody): Promise<ExchangeResult>;
-}
-
-/** The current set of exchanges; it may change between (not during) fetches. */
-export interface ShardTargets {
-  get(id: string): ShardTarget | undefined;
-  all(): ShardTarget[];
-}
-
-/** One call of the router to one exchange. */
-export interface ShardRequest {
-  body: GraphQLRequestBody;
-  /** For `_entities` calls: the representations sent (also in body.variables[representationsVariable]). */
-  representations?: Array<Record<string, unknown>>;
-  representationsVariable?: string;
-  /** The router's checks of an answer (null when it is good): only good answers may be cached. */
-  check(answer: ExchangeAnswer): string | null;
-}
-
-/** How the router reaches exchanges: directly, or through caches (gateway/src/cache/CachingFetcher.ts). */
-export interface ShardFetcher {
-  fetch(target: ShardTarget, request: ShardRequest): Promise<ExchangeResult>;
-}
-
-/** Calls the exchange every time; counts the calls when given a counter. */
-export class DirectFetcher implements ShardFetcher {
-  constructor(private readonly countCall?: (exchange: string) => void) {}
-
-  fetch(target: ShardTarget, request: ShardRequest): Promise<ExchangeResult> {
-    this.countCall?.(target.id);
-    return target.send(request.body);
-  }
 }
 
 export interface ShardLogger {
@@ -355,9 +320,8 @@ export class ShardRouter implements GraphQLDataSource {
     return findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys);
   }
 
-  private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
-    const representationsVariable = plan.representationsVariable;
-    const representations = (variables[representationsVariable] ?? []) as Array<Record<string, unknown>>;
+  /** Which exchanges each representation goes to: exchange id → the indexes of its representations. */
+  private entityOwners(plan: ShardPlan, representations: Array<Record<string, unknown>>, variables: Record<string, unknown>): Map<string, number[]> {
     const fanOutTargets = new Map<string, string[]>();
     for (const [typeName, fields] of plan.entityFields) {
       const targets = new Set<string>();
@@ -380,7 +344,13 @@ export class ShardRouter implements GraphQLDataSource {
         indexesByExchange.set(exchange, list);
       }
     });
+    return indexesByExchange;
+  }
 
+  private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
+    const representationsVariable = plan.representationsVariable;
+    const representations = (variables[representationsVariable] ?? []) as Array<Record<string, unknown>>;
+    const indexesByExchange = this.entityOwners(plan, representations, variables);
     const exchanges = [...indexesByExchange.keys()];
     const results = await Promise.all(exchanges.map((exchange) => {
       const subset = indexesByExchange.get(exchange)!.map((i) => representations[i]);

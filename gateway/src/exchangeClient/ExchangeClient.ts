@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
-import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { CATALOG_VERSION_HEADER } from '../../../shared/headers.ts';
-import { ADDRESS_REFUSED, connectLookup, type HostAllowlist, type ResolveHost } from '../registry/urlGuard.ts';
+import type { HostAllowlist } from './hostAllowlist.ts';
+import { ADDRESS_REFUSED, connectLookup, type ResolveHost } from './guardedLookup.ts';
+import { readCappedBody } from './readCappedBody.ts';
 import { exchangeFailure, rootCause, type ExchangeFailure } from './exchangeErrors.ts';
 
 export interface ExchangeClientOptions {
@@ -131,77 +132,64 @@ export class ExchangeClient {
         if (signal.aborted || !STALE_CONNECTION_CODES.has(rootCause(err).code ?? '')) throw err;
         response = await request();
       }
-      const text = await readCapped(response.body, this.maxResponseBytes);
+      const text = await readCappedBody(response.body, this.maxResponseBytes);
       const latencyMs = performance.now() - started;
-      if (text === null) {
-        return exchangeFailure(this.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${this.exchange} answered more than ${this.maxResponseBytes} bytes`);
-      }
-      if (response.statusCode >= 500) {
-        return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} answered HTTP ${response.statusCode}`, text.slice(0, 500));
-      }
-      let parsed: any;
-      try {
-        parsed = JSON.parse(text);
-      } catch (err) {
-        return exchangeFailure(this.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${this.exchange} answered something that is not JSON`, err);
-      }
-      const dataOk = parsed !== null && typeof parsed === 'object' && (parsed.data === null || parsed.data === undefined || typeof parsed.data === 'object');
-      const errorsOk = parsed?.errors === undefined || Array.isArray(parsed.errors);
-      if (!dataOk || !errorsOk || (parsed.data === undefined && parsed.errors === undefined)) {
-        return exchangeFailure(this.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${this.exchange} answered JSON that is not a GraphQL response`);
-      }
-      const version = response.headers[CATALOG_VERSION_HEADER];
-      const cacheControl = response.headers['cache-control'];
-      return {
-        ok: true,
-        exchange: this.exchange,
-        data: parsed.data ?? null,
-        errors: parsed.errors,
-        catalogVersion: typeof version === 'string' ? version : null,
-        cacheControl: typeof cacheControl === 'string' ? cacheControl : null,
-        latencyMs,
-        sentAt,
-      };
+      return this.answerOf(response, text, { latencyMs, sentAt });
     } catch (err) {
-      if (signal.aborted) {
-        return exchangeFailure(this.exchange, 'EXCHANGE_TIMEOUT', `exchange ${this.exchange} did not answer within ${this.timeoutMs} ms`, err);
-      }
-      const cause = rootCause(err);
-      if (cause.code === ADDRESS_REFUSED) {
-        // The message names addresses: it goes to the log, not to clients.
-        this.logger?.warn({ exchange: this.exchange, host: this.url.hostname, problem: cause.message }, 'exchange connection refused: its host resolved to an address the allow-list does not allow');
-        return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} is unavailable (its address is not allowed)`, err);
-      }
-      return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} is unavailable (${cause.code ?? 'connection failed'})`, err);
+      return this.failureOf(err, signal);
     } finally {
       clearTimeout(timer);
     }
   }
 
+  /** The answer read in full (null: past the size cap) as a result: a GraphQL response, or why it is not one. */
+  private answerOf(response: { statusCode: number; headers: Record<string, string | string[] | undefined> }, text: string | null, timing: { latencyMs: number; sentAt: number }): ExchangeResult {
+    if (text === null) {
+      return exchangeFailure(this.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${this.exchange} answered more than ${this.maxResponseBytes} bytes`);
+    }
+    if (response.statusCode >= 500) {
+      return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} answered HTTP ${response.statusCode}`, text.slice(0, 500));
+    }
+    let parsed: any;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      return exchangeFailure(this.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${this.exchange} answered something that is not JSON`, err);
+    }
+    const dataOk = parsed !== null && typeof parsed === 'object' && (parsed.data === null || parsed.data === undefined || typeof parsed.data === 'object');
+    const errorsOk = parsed?.errors === undefined || Array.isArray(parsed.errors);
+    if (!dataOk || !errorsOk || (parsed.data === undefined && parsed.errors === undefined)) {
+      return exchangeFailure(this.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${this.exchange} answered JSON that is not a GraphQL response`);
+    }
+    const version = response.headers[CATALOG_VERSION_HEADER];
+    const cacheControl = response.headers['cache-control'];
+    return {
+      ok: true,
+      exchange: this.exchange,
+      data: parsed.data ?? null,
+      errors: parsed.errors,
+      catalogVersion: typeof version === 'string' ? version : null,
+      cacheControl: typeof cacheControl === 'string' ? cacheControl : null,
+      latencyMs: timing.latencyMs,
+      sentAt: timing.sentAt,
+    };
+  }
+
+  /** A call that got no complete answer: timed out, refused by the allow-list, or the connection failed. */
+  private failureOf(err: unknown, signal: AbortSignal): ExchangeResult {
+    if (signal.aborted) {
+      return exchangeFailure(this.exchange, 'EXCHANGE_TIMEOUT', `exchange ${this.exchange} did not answer within ${this.timeoutMs} ms`, err);
+    }
+    const cause = rootCause(err);
+    if (cause.code === ADDRESS_REFUSED) {
+      // The message names addresses: it goes to the log, not to clients.
+      this.logger?.warn({ exchange: this.exchange, host: this.url.hostname, problem: cause.message }, 'exchange connection refused: its host resolved to an address the allow-list does not allow');
+      return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} is unavailable (its address is not allowed)`, err);
+    }
+    return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} is unavailable (${cause.code ?? 'connection failed'})`, err);
+  }
+
   async close(): Promise<void> {
     await this.pool.close().catch(() => undefined);
   }
-}
-
-/**
- * The body as text, or null past maxBytes (the rest is not read). Events rather than `for await`: an
- * async iterator per answer costs more than the few chunks an answer has.
- */
-function readCapped(body: Readable, maxBytes: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      if (size > maxBytes) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        body.destroy();
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    body.once('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
-    body.once('error', reject);
-  });
 }
