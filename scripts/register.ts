@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { configReader } from '../shared/config/configReader.ts';
 
 const USAGE = `usage: GATEWAY_TOKEN=<token> npm run --silent register -- --gateway <url> --id <code> --url <exchange graphql url>
     [--name <English name>] [--name-zh <Chinese name>] [--city <city>] [--province <province>] [--division-code <6 digits>]
@@ -22,13 +23,13 @@ function fail(message: string): number {
 }
 
 /** The token from --token, --token-file (not both) or else GATEWAY_TOKEN, or a problem. */
-function tokenOf(values: Record<string, string | boolean | undefined>): { token: string } | { problem: string } {
+function tokenOf(values: Record<string, string | boolean | undefined>, envToken: string | undefined): { token: string } | { problem: string } {
   if (values.token && values['token-file']) return { problem: 'give --token or --token-file, not both' };
-  if (!values.token && !values['token-file'] && !process.env.GATEWAY_TOKEN?.trim()) {
+  if (!values.token && !values['token-file'] && !envToken) {
     return { problem: 'missing token: set GATEWAY_TOKEN (recommended), or give --token-file <path>' };
   }
   if (values.token) return { token: String(values.token) };
-  if (!values['token-file']) return { token: process.env.GATEWAY_TOKEN!.trim() };
+  if (!values['token-file']) return { token: envToken! };
   const path = String(values['token-file']);
   let text: string;
   try {
@@ -73,7 +74,8 @@ async function main(): Promise<number> {
   }
   const missing = ['gateway', 'id', ...(values.remove ? [] : ['url'])].filter((k) => !values[k]);
   if (missing.length) return fail(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
-  const token = tokenOf(values);
+  // A one-file command: its flags are parsed above, and this is the one variable it reads.
+  const token = tokenOf(values, configReader(process.env).string('GATEWAY_TOKEN'));
   if ('problem' in token) return fail(token.problem);
   const admin = adminUrl(String(values.gateway), values.remove ? `/admin/exchanges/${encodeURIComponent(String(values.id))}` : '/admin/exchanges');
   if (!admin) return fail(`--gateway must be the gateway's http(s) URL, e.g. http://localhost:4000, got ${JSON.stringify(values.gateway)}`);

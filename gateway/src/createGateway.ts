@@ -75,7 +75,8 @@ function errorLogPlugin(): ApolloServerPlugin<GatewayContext> {
 export async function startGateway(config: GatewayConfig, options: { logger?: Logger; cache?: Cache } = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const cacheLogger = logger.child({ component: 'cache' });
-  const cache = options.cache ?? createCache(process.env, {
+  const cache = options.cache ?? createCache({
+    ...config.cache,
     onError: (err, operation) => cacheLogger.debug({ err: err.message, operation }, 'cache operation failed'),
     onStatusChange: (status) => {
       if (status === 'degraded') cacheLogger.warn({ status }, 'cache status changed');

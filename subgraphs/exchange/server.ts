@@ -7,6 +7,7 @@ import type { DatasetStore } from './store/DatasetStore.ts';
 import type { ExchangeInfo } from '../../shared/domain.ts';
 import { createExchangeSchema, createContext, literalRule, type ExchangeContext } from './schema.ts';
 import { handleAdminPrices } from './adminPrices.ts';
+import { createLogger, type Logger } from '../../shared/logger.ts';
 import { CATALOG_VERSION_HEADER, SQL_STATEMENTS_HEADER } from '../../shared/headers.ts';
 
 
@@ -24,6 +25,10 @@ export interface ExchangeServerOptions {
   adminToken?: string;
   /** Who this exchange is (--name, --name-zh, --city, --province, --division-code), shown by GET /health. */
   info?: ExchangeInfo;
+  /** NODE_ENV=development: stack traces (absolute paths of this machine) in error responses. Default false. */
+  development?: boolean;
+  /** Where an unexpected request failure is logged. Default: a logger of service "exchange". */
+  logger?: Logger;
 }
 
 export type { RunningServer };
@@ -74,7 +79,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
       catalogHeadersPlugin(store),
     ],
     // Stack traces (absolute paths of this machine) only where a developer asked for them.
-    includeStacktraceInErrorResponses: process.env.NODE_ENV === 'development',
+    includeStacktraceInErrorResponses: options.development ?? false,
     // runService owns SIGTERM/SIGINT (see there).
     stopOnTerminationSignals: false,
   });
@@ -93,5 +98,6 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
   };
 
-  return listen(route, { port: options.port, host: options.host, onClose: () => apollo.stop() });
+  const logger = options.logger ?? createLogger({ service: 'exchange', base: { exchange: store.exchangeId } });
+  return listen(route, { port: options.port, host: options.host, onClose: () => apollo.stop(), logger });
 }
