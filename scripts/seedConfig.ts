@@ -34,7 +34,7 @@ export function planFromArgs(argv: string[], env: ConfigSource, cores: number): 
   if (values.help) return 'help';
 
   const read = configReader(env, values);
-  const count = readSeedCount(read, ['--per-exchange', 'SEED_PER_EXCHANGE']);
+  const count = readSeedCount(read);
   const ids = values.exchange !== undefined
     ? [...new Set(read.list('--exchange'))]
     : DEFAULT_EXCHANGES.map((e) => e.id);
@@ -42,7 +42,7 @@ export function planFromArgs(argv: string[], env: ConfigSource, cores: number): 
   for (const id of ids) {
     if (!EXCHANGE_ID_PATTERN.test(id)) throw new ConfigError(`--exchange codes must match ${EXCHANGE_ID_PATTERN} (e.g. "bj,sh"), got ${JSON.stringify(id)}`);
   }
-  const dir = readDataDir(read, ['--data-dir', 'DATA_DIR']);
+  const dir = readDataDir(read);
   const workers = read.int('--workers', { min: 1, max: 64, default: cores });
 
   // The same rules as `npm run exchange -- --id X` (a new code gets division code 000000), so a database

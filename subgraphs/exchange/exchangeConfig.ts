@@ -22,14 +22,14 @@ export interface ExchangeConfig extends ServiceSettings {
   adminToken?: string;
 }
 
-/** DATA_DIR (or a flag before it), resolved; default ./data. */
-export function readDataDir(read: ConfigReader, names: string[] = ['DATA_DIR']): string {
-  return resolve(read.string(names, DEFAULT_DATA_DIR)!);
+/** --data-dir (npm run seed), else DATA_DIR, resolved; default ./data. */
+export function readDataDir(read: ConfigReader): string {
+  return resolve(read.string(['--data-dir', 'DATA_DIR'], DEFAULT_DATA_DIR)!);
 }
 
-/** Datasets per exchange from the first of `names` that is set; default 2000. */
-export function readSeedCount(read: ConfigReader, names: string[]): number {
-  return read.int(names, { min: 1, max: MAX_DATASETS_PER_EXCHANGE, default: DEFAULT_DATASETS_PER_EXCHANGE });
+/** Datasets per exchange: --per-exchange, else SEED_PER_EXCHANGE; default 2000. */
+export function readSeedCount(read: ConfigReader): number {
+  return read.int(['--per-exchange', 'SEED_PER_EXCHANGE'], { min: 1, max: MAX_DATASETS_PER_EXCHANGE, default: DEFAULT_DATASETS_PER_EXCHANGE });
 }
 
 /** The division code of a province-level name ("Guangdong", "inner mongolia"), or a ConfigError listing the names. */
@@ -81,7 +81,7 @@ export function exchangeConfigFromArgs(argv: string[], env: ConfigSource): Excha
     port,
     host: read.string(['--host', 'HOST'], '127.0.0.1')!,
     dbPath: resolve(values.db ?? `${readDataDir(read)}/${id}.db`),
-    seedCount: readSeedCount(read, ['--per-exchange', 'SEED_PER_EXCHANGE']),
+    seedCount: readSeedCount(read),
     adminToken: read.string('EXCHANGE_ADMIN_TOKEN'),
     ...readServiceSettings(read),
   };
