@@ -68,6 +68,7 @@ function catalogHeadersPlugin(store: DatasetStore): ApolloServerPlugin<ExchangeC
 
 export async function startExchangeServer(options: ExchangeServerOptions): Promise<RunningServer> {
   const { store } = options;
+  const logger = options.logger ?? createLogger({ service: 'exchange', base: { exchange: store.exchangeId } });
   const apollo = new ApolloServer<ExchangeContext>({
     schema: createExchangeSchema(store),
     validationRules: [literalRule],
@@ -82,6 +83,8 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     includeStacktraceInErrorResponses: options.development ?? false,
     // runService owns SIGTERM/SIGINT (see there).
     stopOnTerminationSignals: false,
+    // Apollo's own warnings as JSON lines like the rest.
+    logger: logger.child({ component: 'apollo-server' }) as never,
   });
   await apollo.start();
   const graphql = apolloHandler(apollo, { context: async () => createContext(store) });
@@ -98,6 +101,5 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
   };
 
-  const logger = options.logger ?? createLogger({ service: 'exchange', base: { exchange: store.exchangeId } });
   return listen(route, { port: options.port, host: options.host, onClose: () => apollo.stop(), logger });
 }

@@ -26,6 +26,7 @@ export type RunningProvidersServer = RunningServer;
 
 export async function startProvidersServer(options: ProvidersServerOptions): Promise<RunningProvidersServer> {
   const directory = seedProviderDirectory();
+  const logger = options.logger ?? createLogger({ service: 'providers' });
   const apollo = new ApolloServer<ProvidersContext>({
     schema: createProvidersSchema(),
     // The default landing page loads Apollo Sandbox from the internet; the subgraph must not. Inline
@@ -36,6 +37,8 @@ export async function startProvidersServer(options: ProvidersServerOptions): Pro
     includeStacktraceInErrorResponses: options.development ?? false,
     // runService owns SIGTERM/SIGINT (see there).
     stopOnTerminationSignals: false,
+    // Apollo's own warnings as JSON lines like the rest.
+    logger: logger.child({ component: 'apollo-server' }) as never,
   });
   await apollo.start();
   const graphql = apolloHandler(apollo, { context: async () => createProvidersContext(directory, options.hooks) });
@@ -46,6 +49,5 @@ export async function startProvidersServer(options: ProvidersServerOptions): Pro
     if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', providers: directory.size });
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
   };
-  const logger = options.logger ?? createLogger({ service: 'providers' });
   return listen(route, { port: options.port, host: options.host, onClose: () => apollo.stop(), logger });
 }
