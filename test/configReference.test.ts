@@ -76,10 +76,10 @@ describe('the environment reference (docs/operations.md)', () => {
     expect(directReads()).toEqual([]);
   });
 
-  it('is read in config modules only (and in register.ts, a one-file command)', () => {
+  it('is read in config modules only', () => {
     const readers = new Set(readerCalls().filter((c) => c.names.length > 0).map((c) => c.path));
     expect(readers.size).toBeGreaterThan(0);
-    for (const path of readers) expect(path).toMatch(/(^|\/)([a-z]+Config|config|serviceSettings)\.ts$|^scripts\/register\.ts$/);
+    for (const path of readers) expect(path).toMatch(/(^|\/)([a-z]+Config|config|serviceSettings)\.ts$/);
   });
 
   it('passes process.env whole only from entry points and the process launcher', () => {
