@@ -39,7 +39,8 @@ describe('configReader', () => {
   });
 
   it('parses good values, and gives the default when a value is unset, empty or blank', () => {
-    const read = configReader({ I: ' 42 ', B: 'YES', F: 'off', U: 'https://x.example/p', L: ' a, ,b ', E: '', W: '   ' });
+    const read = configReader({ I: ' 42 ', B: 'YES', F: 'off', U: 'https://x.example/p', L: ' a, ,b ', E: '', W: '   ', LEVEL: 'WARN' });
+    expect(read.oneOf('LEVEL', ['info', 'warn'], 'info')).toBe('warn');
     expect(read.int('I', { max: 100 })).toBe(42);
     expect(read.bool('B', false)).toBe(true);
     expect(read.bool('F', true)).toBe(false);

@@ -55,7 +55,7 @@ export function invalid(name: string, rule: string, text: string): ConfigError {
 /**
  * Reads settings from `env` and (for names starting with `--`) from parsed `flags`, keyed without the
  * dashes as node:util parseArgs returns them. Given several names, the first one set wins, and it is the
- * one an error names. An empty or blank value counts as unset (`REDIS_URL=` turns Redis off).
+ * one an error names. Values are trimmed; an empty or blank one counts as unset (`REDIS_URL=` turns Redis off).
  */
 export function configReader(env: ConfigSource, flags: FlagSource = {}) {
   const lookup = (names: SettingNames): { name: string; text: string } | undefined => {
@@ -110,8 +110,9 @@ export function configReader(env: ConfigSource, flags: FlagSource = {}) {
       const rule = `be one of ${[...TRUE_WORDS, ...FALSE_WORDS].join(', ')}`;
       return parsed(names, rule, (text) => (TRUE_WORDS.includes(text.toLowerCase()) ? true : FALSE_WORDS.includes(text.toLowerCase()) ? false : undefined)) ?? fallback;
     },
+    /** One of `values`, in any case (`WARN` reads as `warn`). */
     oneOf<T extends string>(names: SettingNames, values: readonly T[], fallback: T): T {
-      return parsed(names, `be one of ${values.join(', ')}`, (text) => values.find((v) => v === text)) ?? fallback;
+      return parsed(names, `be one of ${values.join(', ')}`, (text) => values.find((v) => v.toLowerCase() === text.toLowerCase())) ?? fallback;
     },
     /** An absolute URL with one of `protocols` (default http and https), returned normalised. */
     url(names: SettingNames, fallback: string, protocols: readonly string[] = HTTP_PROTOCOLS): string {
