@@ -2,7 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { MemoryCache } from '../gateway/src/cache/MemoryCache.ts';
 import { CACHE_CONTRACT } from './helpers/cacheContract.ts';
 import { CircuitBreaker } from '../gateway/src/cache/CircuitBreaker.ts';
-import { createCache, parseClusterNodes } from '../gateway/src/cache/createCache.ts';
+import { createCache, type CreateCacheOptions } from '../gateway/src/cache/createCache.ts';
+import { parseClusterNodes, readCacheTarget } from '../gateway/src/config.ts';
+import { configReader } from '../shared/config/configReader.ts';
 import { RedisCache } from '../gateway/src/cache/RedisCache.ts';
 import { canonicalJson, stableHash, operationHash, shardFetchKey, entityKey, exchangeEpochName } from '../gateway/src/cache/cacheKeys.ts';
 import { hashSlot, crc16 } from '../gateway/src/cache/hashSlot.ts';
@@ -158,15 +160,19 @@ describe('hashSlot', () => {
 });
 
 describe('createCache', () => {
+  // As the gateway does it: its config reads the variables, createCache takes the typed result.
+  const cacheFromEnv = (env: Record<string, string>, options: Partial<CreateCacheOptions> = {}) =>
+    createCache({ ...readCacheTarget(configReader(env)), ...options });
+
   it('uses memory when neither REDIS_URL nor REDIS_CLUSTER_NODES is set', async () => {
-    const cache = createCache({});
+    const cache = cacheFromEnv({});
     expect(cache.kind).toBe('memory');
     expect(cache.status()).toBe('memory');
     await cache.close();
   });
 
   it('uses Redis when REDIS_URL is set, degraded until connected (no server here)', async () => {
-    const cache = createCache({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const cache = cacheFromEnv({ REDIS_URL: 'redis://127.0.0.1:1' });
     expect(cache.kind).toBe('redis');
     expect(cache).toBeInstanceOf(RedisCache);
     expect(cache.status()).toBe('degraded');
@@ -175,14 +181,14 @@ describe('createCache', () => {
   });
 
   it('names the variable, the rule and the bad value when the configuration is malformed', () => {
-    expect(() => createCache({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow('REDIS_URL must be a redis:// or rediss:// URL with a host, like redis://127.0.0.1:6379, got "http://127.0.0.1:6379"');
-    expect(() => createCache({ REDIS_URL: 'not a url' })).toThrow(/REDIS_URL must be .* got "not a url"/);
-    expect(() => createCache({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1' })).toThrow(/REDIS_CLUSTER_NODES must list host:port pairs .* got "127.0.0.1" in "127.0.0.1:7000,127.0.0.1"/);
-    expect(() => createCache({ REDIS_CLUSTER_NODES: 'h:70000' })).toThrow(/port 1-65535.*"h:70000"/);
-    expect(() => createCache({ REDIS_CLUSTER_NODES: ' , ' })).toThrow(/REDIS_CLUSTER_NODES must list host:port pairs/);
-    expect(() => createCache({ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: 'b:2' })).toThrow(/not both/);
-    expect(() => createCache({ REDIS_URL: 'redis://a:1', REDIS_COMMAND_TIMEOUT_MS: '0' })).toThrow('REDIS_COMMAND_TIMEOUT_MS must be a positive integer (milliseconds), got "0"');
-    expect(() => createCache({ REDIS_URL: 'redis://a:1' }, { redis: { namespace: 'ecg{x}:' } })).toThrow(/namespace must not contain/);
+    expect(() => cacheFromEnv({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow('REDIS_URL must be a redis:// or rediss:// URL with a host, like redis://127.0.0.1:6379, got "http://127.0.0.1:6379"');
+    expect(() => cacheFromEnv({ REDIS_URL: 'not a url' })).toThrow(/REDIS_URL must be .* got "not a url"/);
+    expect(() => cacheFromEnv({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1' })).toThrow(/REDIS_CLUSTER_NODES must list host:port pairs .* got "127.0.0.1" in "127.0.0.1:7000,127.0.0.1"/);
+    expect(() => cacheFromEnv({ REDIS_CLUSTER_NODES: 'h:70000' })).toThrow(/port 1-65535.*"h:70000"/);
+    expect(() => cacheFromEnv({ REDIS_CLUSTER_NODES: ' , ' })).toThrow(/REDIS_CLUSTER_NODES must list host:port pairs/);
+    expect(() => cacheFromEnv({ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: 'b:2' })).toThrow(/not both/);
+    expect(() => cacheFromEnv({ REDIS_URL: 'redis://a:1', REDIS_COMMAND_TIMEOUT_MS: '0' })).toThrow('REDIS_COMMAND_TIMEOUT_MS must be a positive integer (milliseconds), got "0"');
+    expect(() => cacheFromEnv({ REDIS_URL: 'redis://a:1' }, { redis: { namespace: 'ecg{x}:' } })).toThrow(/namespace must not contain/);
   });
 
   it('parses cluster seed nodes, IPv6 in brackets included', () => {

@@ -9,6 +9,7 @@ import { CACHE_CONTRACT, collectMessages } from './helpers/cacheContract.ts';
 import { hashSlot } from '../gateway/src/cache/hashSlot.ts';
 import { shardFetchKey } from '../gateway/src/cache/cacheKeys.ts';
 import type { Cache } from '../gateway/src/cache/Cache.ts';
+import type { RedisTarget } from '../gateway/src/cache/RedisCache.ts';
 import { freePort } from '../scripts/lib/processes.ts';
 import { launchRedisServer } from './helpers/redisServer.ts';
 
@@ -34,9 +35,13 @@ async function startClusterNode(port: number): Promise<ChildProcess> {
   return child;
 }
 
+function clusterTarget(): RedisTarget {
+  return { mode: 'cluster', nodes: ports.map((port) => ({ host: '127.0.0.1', port })) };
+}
+
 async function clusterCache(namespace = `${RUN}:${caseNumber++}:`): Promise<Cache> {
   // A generous command timeout: these tests check behaviour, not latency (see redisCache.e2e.ts).
-  const cache = createCache({ REDIS_CLUSTER_NODES: ports.map((port) => `127.0.0.1:${port}`).join(',') }, { redis: { namespace, commandTimeoutMs: 1000 } });
+  const cache = createCache({ target: clusterTarget(), redis: { namespace, commandTimeoutMs: 1000 } });
   if (!(await cache.whenConnected(10_000))) throw new Error(`the cache did not connect to the cluster on ports ${ports.join(', ')} (status ${cache.status()})`);
   return cache;
 }
@@ -119,8 +124,8 @@ describe('RedisCache on a Redis Cluster', () => {
 
   it("shares entries, versions and messages between two replicas' clients", async () => {
     const namespace = `${RUN}:replicas:`;
-    const env = { REDIS_CLUSTER_NODES: ports.map((port) => `127.0.0.1:${port}`).join(',') };
-    const [first, second] = [createCache(env, { redis: { namespace, commandTimeoutMs: 1000 } }), createCache(env, { redis: { namespace, commandTimeoutMs: 1000 } })];
+    const options = { target: clusterTarget(), redis: { namespace, commandTimeoutMs: 1000 } };
+    const [first, second] = [createCache(options), createCache(options)];
     try {
       expect(await first.whenConnected(10_000)).toBe(true);
       expect(await second.whenConnected(10_000)).toBe(true);

@@ -38,7 +38,7 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig, options: { logger?: Logger; cache?: Cache } = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new GatewayMetrics();
-  const cacheLayer = await startCacheLayer({ logger, cache: options.cache });
+  const cacheLayer = await startCacheLayer({ logger, cache: options.cache, settings: config.cache });
   const { cache, versions } = cacheLayer;
   const { directory, registry, tokens } = await startRegistry(config, { cacheLayer, logger });
   const watcher = await startVersionWatcher({ directory, versions, intervalMs: config.versionPollMs });

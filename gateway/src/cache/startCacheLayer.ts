@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.ts';
 import type { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
 import type { Cache, CacheStatus } from './Cache.ts';
-import { createCache } from './createCache.ts';
+import { createCache, type CreateCacheOptions } from './createCache.ts';
 import { CatalogVersions } from './CatalogVersions.ts';
 import { VersionWatcher } from './VersionWatcher.ts';
 
@@ -22,10 +22,11 @@ const CONNECT_WAIT_MS = 2000;
  * The store every cache, the registry and the tokens use (Redis, or process memory without REDIS_URL),
  * and the exchanges' catalog versions kept in it. A cache passed in (tests) is used as it is.
  */
-export async function startCacheLayer(options: { logger: Logger; cache?: Cache }): Promise<CacheLayer> {
+export async function startCacheLayer(options: { logger: Logger; cache?: Cache; settings: Omit<CreateCacheOptions, 'onError' | 'onStatusChange'> }): Promise<CacheLayer> {
   const logger = options.logger.child({ component: 'cache' });
   const listeners: Array<(status: CacheStatus) => void> = [];
-  const cache = options.cache ?? createCache(process.env, {
+  const cache = options.cache ?? createCache({
+    ...options.settings,
     onError: (err, operation) => logger.debug({ err: err.message, operation }, 'cache operation failed'),
     onStatusChange: (status) => {
       if (status === 'degraded') logger.warn({ status }, 'cache status changed');

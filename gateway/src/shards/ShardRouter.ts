@@ -13,6 +13,7 @@ import { exchangeFailure, toGraphQLError, type ExchangeFailure } from '../exchan
 import type { ExchangeResult, ExchangeAnswer } from '../exchangeClient/ExchangeClient.ts';
 import { DirectFetcher, type ShardFetcher, type ShardRequest, type ShardTargets } from '../exchangeClient/ShardFetcher.ts';
 import { maxAgeOf, type ResponsePolicy } from '../cache/ResponsePolicy.ts';
+import { createLogger } from '../../../shared/logger.ts';
 
 // The router's options speak of these; they live with the client so that the caches can use them too.
 export { DirectFetcher, type ShardFetcher, type ShardRequest, type ShardTarget, type ShardTargets } from '../exchangeClient/ShardFetcher.ts';
@@ -55,10 +56,9 @@ interface Outcome {
 const USER_ERROR_CODES = new Set(['BAD_USER_INPUT']);
 /** filter.exchanges longer than this is refused (each unknown id would cost an error line). */
 export const MAX_NAMED_EXCHANGES = 32;
-const consoleLogger: ShardLogger = {
-  warn: (fields, message) => console.warn(JSON.stringify({ level: 'warn', msg: message, ...fields })),
-  error: (fields, message) => console.error(JSON.stringify({ level: 'error', msg: message, ...fields })),
-};
+
+/** For a router built without a logger (tests): one for all of them. */
+let defaultLogger: ShardLogger | undefined;
 
 function prefixOf(id: unknown): string | null {
   if (typeof id !== 'string') return null;
@@ -78,7 +78,7 @@ export class ShardRouter implements GraphQLDataSource {
   private readonly fetcher: ShardFetcher;
 
   constructor(private readonly options: ShardRouterOptions) {
-    this.logger = options.logger ?? consoleLogger;
+    this.logger = options.logger ?? (defaultLogger ??= createLogger({ service: 'gateway', base: { component: 'shard-router' } }));
     this.fetcher = options.fetcher ?? new DirectFetcher();
   }
 
