@@ -5,7 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apolloHandler } from '../shared/http/apolloHandler.ts';
-import { checkContract } from '../gateway/src/registry/contractCheck.ts';
+import { checkContract } from '../conformance/contractCheck.ts';
 import {
   DEFAULT_ALLOWLIST,
   checkExchangeUrl,
