@@ -11,9 +11,12 @@ import type { ConformanceOptions } from './report.ts';
 
 const USAGE = 'usage: exchange-conformance --url <exchange graphql url> --id <code> [--admin-token T] [--json] [--max-requests N] [--time-budget-ms N] [--profile full|registration]';
 
-function integer(name: string, text: string | undefined): number | undefined {
+/** A positive integer flag; a bad one is added to `problems` (and left out of the options). */
+function integer(flag: string, text: string | undefined, problems: string[]): number | undefined {
   if (text === undefined) return undefined;
-  return /^\d+$/.test(text) ? Number(text) : NaN;
+  if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
+  problems.push(`--${flag}: must be a positive integer, got ${JSON.stringify(text)}`);
+  return undefined;
 }
 
 async function main(): Promise<number> {
@@ -35,15 +38,16 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const problems: string[] = [];
   const options: ConformanceOptions = {
     url: values.url as string,
     id: values.id as string,
     profile: ((values.profile as string | undefined) ?? 'full') as ConformanceOptions['profile'],
-    adminToken: (values['admin-token'] as string | undefined) ?? process.env.EXCHANGE_ADMIN_TOKEN ?? undefined,
-    maxRequests: integer('max-requests', values['max-requests'] as string | undefined),
-    timeBudgetMs: integer('time-budget-ms', values['time-budget-ms'] as string | undefined),
+    adminToken: (values['admin-token'] as string | undefined) ?? (process.env.CONFORMANCE_ADMIN_TOKEN || undefined),
+    maxRequests: integer('max-requests', values['max-requests'] as string | undefined, problems),
+    timeBudgetMs: integer('time-budget-ms', values['time-budget-ms'] as string | undefined, problems),
   };
-  const problems = optionProblems(options).map((p) => `--${p.replace(/^(\w+):/, (_, name: string) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}:`)}`);
+  problems.push(...optionProblems(options).map((p) => `--${p.replace(/^(\w+):/, (_, name: string) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}:`)}`));
   if (problems.length > 0) {
     console.error(`${problems.join('\n')}\n${USAGE}`);
     return 2;
