@@ -95,6 +95,7 @@ describe('conformance kit', () => {
   const caughtBy: Array<{ fault: Fault; check: string; counterexample: RegExp }> = [
     { fault: 'tie-order', check: 'sort PRICE_ASC', counterexample: /(sh:ds-\d+) \(.+\) comes before (sh:ds-\d+) \(.+\) at position \d+ \(page \d+\); equal keys are ordered by id, ascending/ },
     { fault: 'repeated-item', check: 'sort UPDATED_DESC', counterexample: /(sh:ds-\d+) appears twice, at positions (\d+) \(page 1\) and (\d+) \(page 2\)/ },
+    { fault: 'skipped-item', check: 'sort UPDATED_DESC', counterexample: /at position (\d+), pages of 100 give (sh:ds-\d+), pages of 7 give (sh:ds-\d+)/ },
     { fault: 'unprefixed-id', check: 'ids carry the exchange prefix', counterexample: /^"ds-\d+" \(in datasets\(.*\)\) does not start with "sh:"$/ },
     { fault: 'total-off-by-one', check: 'totalCount', counterexample: /totalCount (\d+), the walk returned (\d+) listings/ },
     { fault: 'stats-off', check: 'priceStats', counterexample: /priceStats\(groupBy: \w+\): counts add up to (\d+) .*, datasets totalCount is (\d+)/ },
@@ -110,6 +111,8 @@ describe('conformance kit', () => {
     expect(match, result.counterexample).not.toBeNull();
     if (fault === 'tie-order' || fault === 'entities-out-of-order') expect(match![1]).not.toBe(match![2]);
     if (fault === 'repeated-item') expect(Number(match![3])).toBe(Number(match![2]) + 1);
+    // Pages of 7: the first listing of page 2 (position 8) is the one lost.
+    if (fault === 'skipped-item') expect([Number(match![1]), match![2] !== match![3]]).toEqual([8, true]);
     if (fault === 'total-off-by-one') expect(Number(match![1])).toBe(Number(match![2]) + 1);
     if (fault === 'stats-off') expect(Number(match![1])).toBe(Number(match![2]) + 1);
   });

@@ -1,6 +1,6 @@
-import { SORTS, type Sort } from '../contractOrder.ts';
+import { SORTS, type ListingNode, type Sort } from '../contractOrder.ts';
 import { WALK_LIMIT, type CheckContext } from '../CheckContext.ts';
-import { walkPages, type Filter, type Walk } from '../walkPages.ts';
+import { describeWalk, walkPages, type Filter, type Walk } from '../walkPages.ts';
 import { agreementProblem, orderProblem, sortFilter } from './walkAnalysis.ts';
 
 /** Page sizes of the whole walks of a small set: one page, and many small ones. */
@@ -33,6 +33,8 @@ export async function checkSort(ctx: CheckContext, sort: Sort): Promise<void> {
     const whole: Walk[] = [];
     for (const pageSize of SUBSET_PAGE_SIZES) whole.push(await walk(ctx, sort, subset, pageSize, Math.ceil(WALK_LIMIT / pageSize) + 2));
     groups.push(whole);
+    const missing = await missingFromWalk(ctx, whole[0], subset);
+    if (missing) ctx.fail(missing);
     if (Object.keys(subset).length > Object.keys(base).length) {
       const prefixes: Walk[] = [];
       for (const { pageSize, maxPages } of PREFIX_WALKS) prefixes.push(await walk(ctx, sort, base, pageSize, maxPages));
@@ -49,6 +51,19 @@ export async function checkSort(ctx: CheckContext, sort: Sort): Promise<void> {
       if (problem) ctx.fail(problem);
     }
   }
+}
+
+/** Listings of the sample (the newest) that match the walked filter and that a whole walk left out. */
+async function missingFromWalk(ctx: CheckContext, walked: Walk, filter: Filter): Promise<string | null> {
+  if (!walked.complete || 'text' in filter) return null;
+  const matches = (n: ListingNode) =>
+    (!filter.categories || (filter.categories as string[]).includes(n.category)) &&
+    (!filter.pricingModels || (filter.pricingModels as string[]).includes(n.price.model)) &&
+    (!filter.providerUscc || n.provider?.uscc === filter.providerUscc) &&
+    (!filter.productCode || n.productCode === filter.productCode);
+  const ids = new Set(walked.edges.map((e) => e.node.id));
+  const left = (await ctx.sample()).nodes.find((n) => matches(n) && !ids.has(n.id));
+  return left ? `${describeWalk(walked)}: the walk never returned ${left.id}, which matches the filter (it is among the newest listings)` : null;
 }
 
 /** totalCount: the same on every page of a walk, equal to a whole walk's length and to `first: 0`'s. */

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 
-export const FAULTS = ['tie-order', 'repeated-item', 'unprefixed-id', 'total-off-by-one', 'stats-off', 'entities-out-of-order'] as const;
+export const FAULTS = ['tie-order', 'repeated-item', 'skipped-item', 'unprefixed-id', 'total-off-by-one', 'stats-off', 'entities-out-of-order'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 type Json = any;
@@ -38,7 +38,11 @@ const DESCENDING_SORTS = new Set(['UPDATED_DESC', 'PRICE_DESC']);
  * last listing of the page before (an exchange whose keyset comparison is inclusive).
  */
 function rewriteRequest(fault: Fault, body: Json): Json {
-  if (fault !== 'repeated-item' || !body?.variables) return body;
+  if (!body?.variables) return body;
+  const hasCursor = Object.values(body.variables as Record<string, unknown>).some((v) => decodeCursor(v) !== null);
+  // skipped-item: one more listing asked for after a cursor, and the first one dropped from the answer.
+  if (fault === 'skipped-item' && hasCursor && typeof body.variables.first === 'number' && body.variables.first > 0) body.variables.first = Math.min(body.variables.first + 1, 100);
+  if (fault !== 'repeated-item') return body;
   for (const [name, value] of Object.entries(body.variables as Record<string, unknown>)) {
     const cursor = decodeCursor(value);
     if (!cursor) continue;
@@ -51,7 +55,7 @@ function rewriteRequest(fault: Fault, body: Json): Json {
   return body;
 }
 
-function rewriteAnswer(fault: Fault, answer: Json): Json {
+function rewriteAnswer(fault: Fault, answer: Json, request: Json): Json {
   const data = answer?.data;
   if (!data || typeof data !== 'object') return answer;
   const connection = data.datasets;
@@ -71,6 +75,10 @@ function rewriteAnswer(fault: Fault, answer: Json): Json {
         connection.edges = out;
         if (connection.pageInfo && out.length) connection.pageInfo.endCursor = out[out.length - 1].cursor;
       }
+      break;
+    case 'skipped-item':
+      // A page after a cursor loses its first listing (an exchange that skips one past the cursor).
+      if (connection?.edges?.length > 0 && request?.variables?.first > 0 && Object.values(request.variables).some((v) => decodeCursor(v) !== null)) connection.edges.shift();
       break;
     case 'unprefixed-id': {
       const node = connection?.edges?.[0]?.node;
@@ -107,9 +115,11 @@ export async function startFaultyExchange(options: { upstreamUrl: string; fault:
       try {
         let body = await readBody(req);
         const isGraphQL = req.method === 'POST' && req.url?.split('?')[0] === upstream.pathname;
+        let request: Json = null;
         if (isGraphQL) {
           try {
-            body = Buffer.from(JSON.stringify(rewriteRequest(options.fault, JSON.parse(body.toString('utf8')))));
+            request = JSON.parse(body.toString('utf8'));
+            body = Buffer.from(JSON.stringify(rewriteRequest(options.fault, structuredClone(request))));
           } catch {
             // Not JSON: forwarded as it came, for the exchange to refuse.
           }
@@ -120,7 +130,7 @@ export async function startFaultyExchange(options: { upstreamUrl: string; fault:
         let text = await answer.text();
         if (isGraphQL) {
           try {
-            text = JSON.stringify(rewriteAnswer(options.fault, JSON.parse(text)));
+            text = JSON.stringify(rewriteAnswer(options.fault, JSON.parse(text), request));
           } catch {
             // Not JSON: passed on unchanged.
           }
