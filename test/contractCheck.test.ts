@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTRACT_SDL, checkContract } from '../gateway/src/registry/contractCheck.ts';
+import { CONTRACT_SDL, checkContract } from '../conformance/contractCheck.ts';
 import { CONTRACT_PATH } from '../subgraphs/exchange/schema.ts';
 import { dataOf, graphql } from './helpers/graphql.ts';
 import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';

@@ -5,7 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apolloHandler } from '../shared/http/apolloHandler.ts';
-import { checkContract } from '../gateway/src/registry/contractCheck.ts';
+import { checkContract } from '../conformance/contractCheck.ts';
 import { checkExchangeUrl, checkResolvedAddresses, fetchServiceSdl, guardExchangeUrl, probeExchange } from '../gateway/src/registry/urlGuard.ts';
 import { DEFAULT_ALLOWLIST, isLoopbackAddress, parseAllowlist } from '../gateway/src/exchangeClient/hostAllowlist.ts';
 import type { ResolveHost } from '../gateway/src/exchangeClient/guardedLookup.ts';

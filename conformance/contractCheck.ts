@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
   Kind,
@@ -31,10 +30,9 @@ import {
   type GraphQLType,
   type GraphQLUnionType,
 } from 'graphql';
-import { EXCHANGE_CONTRACT_PATH } from '../../../schema/typeDefs.ts';
+import { CONTRACT_SDL } from './exchangeContract.ts';
 
-/** The exchange contract, schema/exchange.graphql, as text. */
-export const CONTRACT_SDL: string = readFileSync(EXCHANGE_CONTRACT_PATH, 'utf8');
+export { CONTRACT_SDL };
 
 /**
  * Checks that an exchange's subgraph SDL (what `{ _service { sdl } }` returns) implements the exchange
