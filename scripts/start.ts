@@ -9,7 +9,8 @@
 import { DEFAULT_EXCHANGES, DEFAULT_PORTS } from '../shared/domain.ts';
 import {
   spawnService, stopAll, describeExit, ServiceError, DEFAULT_READY_TIMEOUT_MS, type Service, type ServiceOptions,
-} from './lib/processes.ts';
+} from '../devkit/processes.ts';
+import { exchangeService, gatewayService, providersService } from '../devkit/services.ts';
 
 /**
  * A child that dies in the same instant as a Ctrl-C (the terminal sends SIGINT to every process in the
@@ -116,33 +117,21 @@ async function main(): Promise<number> {
   };
 
   // Providers and exchanges do not depend on each other, so they start (and seed) at the same time.
-  const providers = launch({
-    name: 'providers',
-    file: 'subgraphs/providers/main.ts',
+  const providers = launch(providersService({
     env: { PORT: String(providersPort), PROVIDERS_PORT: String(providersPort) },
-    readyMsg: 'providers ready',
     ...healthFallback(providersPort),
-  });
-  const exchangeServices = exchanges.map((e) => launch({
-    name: e.id,
-    file: 'subgraphs/exchange/main.ts',
-    args: ['--id', e.id, '--port', String(e.port)],
-    readyMsg: 'exchange ready',
-    ...healthFallback(e.port),
   }));
+  const exchangeServices = exchanges.map((e) => launch(exchangeService(e.id, { port: e.port, ...healthFallback(e.port) })));
 
   if (await whenReady([providers, ...exchangeServices])) {
-    const gateway = launch({
-      name: 'gateway',
-      file: 'gateway/src/main.ts',
+    const gateway = launch(gatewayService({
       env: {
         PORT: String(gatewayPort),
         PROVIDERS_URL: providers.url,
         EXCHANGE_URLS: exchangeServices.map((s) => `${s.name}=${s.url}`).join(','),
       },
-      readyMsg: 'gateway ready',
       ...healthFallback(gatewayPort),
-    });
+    }));
     if (await whenReady([gateway])) {
       stackReady = true;
       const width = Math.max(...services.map((s) => s.name.length));

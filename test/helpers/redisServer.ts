@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from '../../scripts/lib/processes.ts';
+import { freePort } from '../../devkit/processes.ts';
 
 export interface RedisServer {
   port: number;

@@ -1,13 +1,13 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
-import { graphql, dataOf } from './helpers/graphql.ts';
-import { startStack, type Stack } from './helpers/stack.ts';
-import { comparePositions, decodeCursor } from '../shared/datasetOrder.ts';
-import { parseAmountMicros, AMOUNT_RULE } from '../shared/money.ts';
-import type { DatasetSort } from '../shared/domain.ts';
+import { graphql, dataOf } from '../helpers/graphql.ts';
+import { startStack, type Stack } from '../../devkit/stack.ts';
+import { comparePositions, decodeCursor } from '../../shared/datasetOrder.ts';
+import { parseAmountMicros, AMOUNT_RULE } from '../../shared/money.ts';
+import type { DatasetSort } from '../../shared/domain.ts';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { typeDefs as exchangeTypeDefs } from '../subgraphs/exchange/schema.ts';
-import { ShardRouter, type ShardTarget } from '../gateway/src/shards/ShardRouter.ts';
-import { ExchangeClient } from '../gateway/src/shards/ExchangeClient.ts';
+import { typeDefs as exchangeTypeDefs } from '../../subgraphs/exchange/schema.ts';
+import { ShardRouter, type ShardTarget } from '../../gateway/src/shards/ShardRouter.ts';
+import { ExchangeClient } from '../../gateway/src/shards/ExchangeClient.ts';
 
 let stack: Stack;
 const EXCHANGES = ['bj', 'gy', 'sh', 'ty'];

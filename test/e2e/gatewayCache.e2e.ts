@@ -1,12 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
-import { graphql, dataOf } from './helpers/graphql.ts';
-import { startStack, type Stack } from './helpers/stack.ts';
-import { startRedisServer, type RedisServer } from './helpers/redisServer.ts';
-import { freePort, type Service } from '../scripts/lib/processes.ts';
+import { graphql, dataOf } from '../helpers/graphql.ts';
+import { startStack, type Stack } from '../../devkit/stack.ts';
+import { startRedisServer, type RedisServer } from '../helpers/redisServer.ts';
+import { freePort, type Service } from '../../devkit/processes.ts';
 import { writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { DEFAULT_EXCHANGES } from '../shared/domain.ts';
+import { DEFAULT_EXCHANGES } from '../../shared/domain.ts';
 
 // The gateway's caches against a real Redis (a redis-server of the test's own, so it can be killed),
 // over real exchange processes. Mechanisms are proven by counters: the exchanges' own call counts

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderRecord } from '../shared/domain.ts';
-import { providerRegistry } from '../seed/providers.ts';
-import { startProvidersServer, type RunningProvidersServer } from '../subgraphs/providers/server.ts';
+import type { ProviderRecord } from '../../shared/domain.ts';
+import { providerRegistry } from '../../seed/providers.ts';
+import { startProvidersServer, type RunningProvidersServer } from '../../subgraphs/providers/server.ts';
 
 interface GraphQLResponse {
   data?: any;

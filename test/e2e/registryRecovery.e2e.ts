@@ -1,10 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Redis } from 'ioredis';
-import { graphql } from './helpers/graphql.ts';
-import { startStack, type Stack } from './helpers/stack.ts';
-import { startRedisServer, type RedisServer } from './helpers/redisServer.ts';
-import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';
-import type { Service } from '../scripts/lib/processes.ts';
+import { graphql } from '../helpers/graphql.ts';
+import { startStack, type Stack } from '../../devkit/stack.ts';
+import { startRedisServer, type RedisServer } from '../helpers/redisServer.ts';
+import { startSeededExchange, type ExchangeFixture } from '../helpers/exchangeFixture.ts';
+import type { Service } from '../../devkit/processes.ts';
 
 // A Redis that restarts empty (no persistence) must not empty the catalog: two gateway processes on a
 // redis-server of the test's own, the four default exchanges as processes, a fifth registered at runtime.

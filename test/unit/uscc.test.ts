@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { makeUscc, orgCodeCheckChar, USCC_CHARSET, usccCheckChar, validateUscc } from '../shared/uscc.ts';
-import { Rng } from '../seed/rng.ts';
+import { makeUscc, orgCodeCheckChar, USCC_CHARSET, usccCheckChar, validateUscc } from '../../shared/uscc.ts';
+import { Rng } from '../../seed/rng.ts';
 
 describe('USCC (GB 32100-2015)', () => {
   it('accepts the published valid examples', () => {

@@ -4,13 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createCache } from '../gateway/src/cache/createCache.ts';
-import { CACHE_CONTRACT, collectMessages } from './helpers/cacheContract.ts';
-import { hashSlot } from '../gateway/src/cache/hashSlot.ts';
-import { shardFetchKey } from '../gateway/src/cache/cacheKeys.ts';
-import type { Cache } from '../gateway/src/cache/Cache.ts';
-import { freePort } from '../scripts/lib/processes.ts';
-import { launchRedisServer } from './helpers/redisServer.ts';
+import { createCache } from '../../gateway/src/cache/createCache.ts';
+import { CACHE_CONTRACT, collectMessages } from '../helpers/cacheContract.ts';
+import { hashSlot } from '../../gateway/src/cache/hashSlot.ts';
+import { shardFetchKey } from '../../gateway/src/cache/cacheKeys.ts';
+import type { Cache } from '../../gateway/src/cache/Cache.ts';
+import { freePort } from '../../devkit/processes.ts';
+import { launchRedisServer } from '../helpers/redisServer.ts';
 
 // End to end over a real three-master Redis Cluster that this file starts on free ports and always stops.
 // The cache is built as the gateway builds it, from REDIS_CLUSTER_NODES. Multi-key calls are the point:
@@ -141,8 +141,8 @@ describe('RedisCache on a Redis Cluster', () => {
 
 describe('the gateway on a Redis Cluster', () => {
   it('answers repeats from the cluster without calling the exchanges, and shares them with a second replica', async () => {
-    const { startStack } = await import('./helpers/stack.ts');
-    const { graphql, dataOf } = await import('./helpers/graphql.ts');
+    const { startStack } = await import('../../devkit/stack.ts');
+    const { graphql, dataOf } = await import('../helpers/graphql.ts');
     const stack = await startStack({
       perExchange: 100,
       gatewayEnv: { REDIS_CLUSTER_NODES: ports.map((port) => `127.0.0.1:${port}`).join(','), REDIS_COMMAND_TIMEOUT_MS: '1000' },

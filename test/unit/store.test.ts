@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { DatasetStore, IngestError } from '../subgraphs/exchange/store/DatasetStore.ts';
-import type { DatasetRecord } from '../shared/domain.ts';
+import { DatasetStore, IngestError } from '../../subgraphs/exchange/store/DatasetStore.ts';
+import type { DatasetRecord } from '../../shared/domain.ts';
 
 function record(localId: string, overrides: Partial<DatasetRecord> = {}): DatasetRecord {
   return {

@@ -2,16 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chineseBigramText } from '../subgraphs/exchange/store/chineseText.ts';
-import { generateDatasets } from '../seed/generate.ts';
-import { comparePositions, SORT_SPECS, type CursorPosition } from '../shared/datasetOrder.ts';
-import type { DatasetSort } from '../shared/domain.ts';
+import { chineseBigramText } from '../../subgraphs/exchange/store/chineseText.ts';
+import { generateDatasets } from '../../seed/generate.ts';
+import { comparePositions, SORT_SPECS, type CursorPosition } from '../../shared/datasetOrder.ts';
+import type { DatasetSort } from '../../shared/domain.ts';
 import {
   COMMON_TEXT_MATCHES, DatasetStore, MAX_PREFIX_WORDS, StoreSession, VERY_COMMON_TEXT_SHARE, type DatasetRow, type StatsRow,
-} from '../subgraphs/exchange/store/DatasetStore.ts';
-import { FacetCounts } from '../subgraphs/exchange/store/FacetCounts.ts';
-import { FilterColumns } from '../subgraphs/exchange/store/FilterColumns.ts';
-import type { DatasetFilterInput } from '../subgraphs/exchange/store/filterSql.ts';
+} from '../../subgraphs/exchange/store/DatasetStore.ts';
+import { FacetCounts } from '../../subgraphs/exchange/store/FacetCounts.ts';
+import { FilterColumns } from '../../subgraphs/exchange/store/FilterColumns.ts';
+import type { DatasetFilterInput } from '../../subgraphs/exchange/store/filterSql.ts';
 
 /**
  * The store reads a page in one of several ways (per-value ordered ranges, a text probe per row, the

@@ -4,8 +4,8 @@ import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apolloHandler } from '../shared/http/apolloHandler.ts';
-import { checkContract } from '../gateway/src/registry/contractCheck.ts';
+import { apolloHandler } from '../../shared/http/apolloHandler.ts';
+import { checkContract } from '../../gateway/src/registry/contractCheck.ts';
 import {
   DEFAULT_ALLOWLIST,
   checkExchangeUrl,
@@ -16,10 +16,10 @@ import {
   parseAllowlist,
   probeExchange,
   type ResolveHost,
-} from '../gateway/src/registry/urlGuard.ts';
-import { ExchangeClient } from '../gateway/src/shards/ExchangeClient.ts';
-import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';
-import { FlakyProxy } from './services/FlakyProxy.ts';
+} from '../../gateway/src/registry/urlGuard.ts';
+import { ExchangeClient } from '../../gateway/src/shards/ExchangeClient.ts';
+import { startSeededExchange, type ExchangeFixture } from '../helpers/exchangeFixture.ts';
+import { FlakyProxy } from '../../devkit/FlakyProxy.ts';
 
 /** A real HTTP server on a free loopback port that counts the requests it gets. */
 interface TestServer {

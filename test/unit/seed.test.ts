@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CATEGORIES, DEFAULT_EXCHANGES, type DatasetRecord, type ProviderKind } from '../shared/domain.ts';
-import { validateUscc } from '../shared/uscc.ts';
+import { CATEGORIES, DEFAULT_EXCHANGES, type DatasetRecord, type ProviderKind } from '../../shared/domain.ts';
+import { validateUscc } from '../../shared/uscc.ts';
 import {
   CROSS_LISTED_SHARE, crossListedPoolIndices, crossListingExchanges, crossListingPoolSize, generateDatasets,
-} from '../seed/generate.ts';
-import { PROVIDER_KIND_MIX, providerRegistry, providersByUscc, providersForDivision } from '../seed/providers.ts';
+} from '../../seed/generate.ts';
+import { PROVIDER_KIND_MIX, providerRegistry, providersByUscc, providersForDivision } from '../../seed/providers.ts';
 
 const COUNT = 2000;
 const rowsOf = (exchange: string, divisionCode: string, count = COUNT) => [...generateDatasets({ exchange, divisionCode, count })];

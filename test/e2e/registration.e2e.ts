@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { parse } from 'graphql';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { graphql, dataOf } from './helpers/graphql.ts';
-import { startStack, type Stack } from './helpers/stack.ts';
-import { startRedisServer, type RedisServer } from './helpers/redisServer.ts';
-import { startService, freePort, REPO_ROOT, type Service } from '../scripts/lib/processes.ts';
-import { apolloHandler } from '../shared/http/apolloHandler.ts';
-import { FlakyProxy } from './services/FlakyProxy.ts';
-import { startSeededExchange } from './helpers/exchangeFixture.ts';
+import { graphql, dataOf } from '../helpers/graphql.ts';
+import { startStack, type Stack } from '../../devkit/stack.ts';
+import { startRedisServer, type RedisServer } from '../helpers/redisServer.ts';
+import { startService, freePort, REPO_ROOT, type Service } from '../../devkit/processes.ts';
+import { apolloHandler } from '../../shared/http/apolloHandler.ts';
+import { FlakyProxy } from '../../devkit/FlakyProxy.ts';
+import { startSeededExchange } from '../helpers/exchangeFixture.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -52,7 +52,7 @@ async function exchangeIds(url: string): Promise<string[]> {
 
 /** Serves the contract with `edit` applied to its SDL: an exchange that does not conform. */
 async function serveEditedContract(edit: (sdl: string) => string): Promise<string> {
-  const sdl = edit(readFileSync(new URL('../schema/exchange.graphql', import.meta.url), 'utf8'));
+  const sdl = edit(readFileSync(new URL('../../schema/exchange.graphql', import.meta.url), 'utf8'));
   const apollo = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(sdl) }) });
   await apollo.start();
   const handle = apolloHandler(apollo, { context: async () => ({}) });

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTRACT_SDL, checkContract } from '../gateway/src/registry/contractCheck.ts';
-import { CONTRACT_PATH } from '../subgraphs/exchange/schema.ts';
-import { dataOf, graphql } from './helpers/graphql.ts';
-import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';
+import { CONTRACT_SDL, checkContract } from '../../gateway/src/registry/contractCheck.ts';
+import { CONTRACT_PATH } from '../../subgraphs/exchange/schema.ts';
+import { dataOf, graphql } from '../helpers/graphql.ts';
+import { startSeededExchange, type ExchangeFixture } from '../helpers/exchangeFixture.ts';
 
 /** The contract with each `[from, to]` edit applied once; fails when an edit no longer matches the file. */
 function contractWith(...edits: Array<[string | RegExp, string]>): string {

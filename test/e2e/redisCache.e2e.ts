@@ -1,10 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { RedisCache, type RedisCacheOptions } from '../gateway/src/cache/RedisCache.ts';
-import { CACHE_CONTRACT, collectMessages } from './helpers/cacheContract.ts';
-import type { Cache, CacheStatus } from '../gateway/src/cache/Cache.ts';
-import { freePort } from '../scripts/lib/processes.ts';
-import { launchRedisServer, startRedisServer as startOwnRedis, type RedisServer } from './helpers/redisServer.ts';
+import { RedisCache, type RedisCacheOptions } from '../../gateway/src/cache/RedisCache.ts';
+import { CACHE_CONTRACT, collectMessages } from '../helpers/cacheContract.ts';
+import type { Cache, CacheStatus } from '../../gateway/src/cache/Cache.ts';
+import { freePort } from '../../devkit/processes.ts';
+import { launchRedisServer, startRedisServer as startOwnRedis, type RedisServer } from '../helpers/redisServer.ts';
 
 // End to end over real Redis, no mocks. The contract and the two-replica tests use the Redis at REDIS_URL
 // (or, when it is unset, a redis-server this file starts) under a key namespace unique to this run. The resilience tests start

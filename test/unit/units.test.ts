@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { parse, Kind, type OperationDefinitionNode, type FieldNode, type FragmentDefinitionNode } from 'graphql';
-import { encodeCursor, decodeCursor, comparePositions, cursorIdOf } from '../shared/datasetOrder.ts';
-import { datasetColumns } from '../subgraphs/exchange/datasetColumns.ts';
-import { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from '../shared/sketch.ts';
-import { parseAmountMicros, formatMicros } from '../shared/money.ts';
-import { ftsPhrase } from '../subgraphs/exchange/store/filterSql.ts';
-import { exchangeConfigFromArgs, ConfigError } from '../subgraphs/exchange/exchangeConfig.ts';
+import { encodeCursor, decodeCursor, comparePositions, cursorIdOf } from '../../shared/datasetOrder.ts';
+import { datasetColumns } from '../../subgraphs/exchange/datasetColumns.ts';
+import { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from '../../shared/sketch.ts';
+import { parseAmountMicros, formatMicros } from '../../shared/money.ts';
+import { ftsPhrase } from '../../subgraphs/exchange/store/filterSql.ts';
+import { exchangeConfigFromArgs, ConfigError } from '../../subgraphs/exchange/exchangeConfig.ts';
 
 describe('cursors', () => {
   it('round-trip the sort, key and id', () => {

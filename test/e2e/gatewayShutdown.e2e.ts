@@ -2,10 +2,10 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startService, freePort, type Service } from '../scripts/lib/processes.ts';
-import { startRedisServer, type RedisServer } from './helpers/redisServer.ts';
-import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';
-import { graphql, dataOf } from './helpers/graphql.ts';
+import { startService, freePort, type Service } from '../../devkit/processes.ts';
+import { startRedisServer, type RedisServer } from '../helpers/redisServer.ts';
+import { startSeededExchange, type ExchangeFixture } from '../helpers/exchangeFixture.ts';
+import { graphql, dataOf } from '../helpers/graphql.ts';
 
 // A gateway process in Redis mode must exit on SIGTERM, promptly and with code 0, whether its Redis is up
 // or gone. (It used to log "stopping" and then stay alive: see the comment on stopOnTerminationSignals in

@@ -1,11 +1,11 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Redis } from 'ioredis';
-import { graphql, dataOf } from './helpers/graphql.ts';
-import { startStack, type Stack } from './helpers/stack.ts';
-import { startRedisServer, type RedisServer } from './helpers/redisServer.ts';
-import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';
-import type { Service } from '../scripts/lib/processes.ts';
-import { FlakyProxy } from './services/FlakyProxy.ts';
+import { graphql, dataOf } from '../helpers/graphql.ts';
+import { startStack, type Stack } from '../../devkit/stack.ts';
+import { startRedisServer, type RedisServer } from '../helpers/redisServer.ts';
+import { startSeededExchange, type ExchangeFixture } from '../helpers/exchangeFixture.ts';
+import type { Service } from '../../devkit/processes.ts';
+import { FlakyProxy } from '../../devkit/FlakyProxy.ts';
 
 // Changes to the registry while queries run and while other changes run: two gateway processes on one
 // Redis of the test's own, the four default exchanges as processes, and extra exchanges served over real

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ExchangeClient } from '../gateway/src/shards/ExchangeClient.ts';
+import { ExchangeClient } from '../../gateway/src/shards/ExchangeClient.ts';
 
 /** A real HTTP server whose answer each test sets: its body, and how long it waits first. */
 let server: Server;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 
 /** The repository root: every service file is resolved against it, and children run in it. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 export const DEFAULT_READY_TIMEOUT_MS = 120_000;
 export const DEFAULT_STOP_GRACE_MS = 5_000;

@@ -1,8 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { graphql, dataOf } from './helpers/graphql.ts';
-import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';
-import { CATALOG_VERSION_HEADER, SQL_STATEMENTS_HEADER } from '../shared/headers.ts';
-import { parseAmountMicros } from '../shared/money.ts';
+import { graphql, dataOf } from '../helpers/graphql.ts';
+import { startSeededExchange, type ExchangeFixture } from '../helpers/exchangeFixture.ts';
+import { CATALOG_VERSION_HEADER, SQL_STATEMENTS_HEADER } from '../../shared/headers.ts';
+import { parseAmountMicros } from '../../shared/money.ts';
 
 let exchange: ExchangeFixture;
 const TOKEN = 'test-exchange-admin-token';

@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Redis } from 'ioredis';
-import { graphql, dataOf } from './helpers/graphql.ts';
-import { startStack, type Stack } from './helpers/stack.ts';
-import { startRedisServer, type RedisServer } from './helpers/redisServer.ts';
-import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';
-import type { Service } from '../scripts/lib/processes.ts';
-import { FlakyProxy } from './services/FlakyProxy.ts';
+import { graphql, dataOf } from '../helpers/graphql.ts';
+import { startStack, type Stack } from '../../devkit/stack.ts';
+import { startRedisServer, type RedisServer } from '../helpers/redisServer.ts';
+import { startSeededExchange, type ExchangeFixture } from '../helpers/exchangeFixture.ts';
+import type { Service } from '../../devkit/processes.ts';
+import { FlakyProxy } from '../../devkit/FlakyProxy.ts';
 
 // The limits of registration, over real processes: a registration that hangs holds up no other change
 // (on this replica or another), a large schema is checked off the event loop, a too-large one is refused,
@@ -59,7 +59,7 @@ async function until<T>(read: () => Promise<T>, accept: (value: T) => boolean, w
 
 /** The contract's SDL, grown with unused types until its `_service` answer is just under `bytes`. */
 function grownSdl(bytes: number): string {
-  let sdl = readFileSync(new URL('../schema/exchange.graphql', import.meta.url), 'utf8');
+  let sdl = readFileSync(new URL('../../schema/exchange.graphql', import.meta.url), 'utf8');
   for (let i = 0; ; i++) {
     const fields = Array.from({ length: 20 }, (_, f) => `  field${f}(arg: Int, other: String = "x"): [String!]`).join('\n');
     const next = `${sdl}\ntype Padding${i} {\n${fields}\n}\n`;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { generateDatasets } from '../seed/generate.ts';
+import { generateDatasets } from '../../seed/generate.ts';
 import Database from 'better-sqlite3';
-import { chineseBigramText, chineseBigramTextByRuns, chineseIndexText, hanRuns } from '../subgraphs/exchange/store/chineseText.ts';
-import { filterSql } from '../subgraphs/exchange/store/filterSql.ts';
+import { chineseBigramText, chineseBigramTextByRuns, chineseIndexText, hanRuns } from '../../subgraphs/exchange/store/chineseText.ts';
+import { filterSql } from '../../subgraphs/exchange/store/filterSql.ts';
 
 describe('chineseBigramText', () => {
   it('writes the bigrams of each Han run, runs kept apart by a separator', () => {

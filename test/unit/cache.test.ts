@@ -1,12 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { MemoryCache } from '../gateway/src/cache/MemoryCache.ts';
-import { CACHE_CONTRACT } from './helpers/cacheContract.ts';
-import { CircuitBreaker } from '../gateway/src/cache/CircuitBreaker.ts';
-import { createCache, parseClusterNodes } from '../gateway/src/cache/createCache.ts';
-import { RedisCache } from '../gateway/src/cache/RedisCache.ts';
-import { canonicalJson, stableHash, operationHash, shardFetchKey, entityKey, exchangeEpochName } from '../gateway/src/cache/cacheKeys.ts';
-import { hashSlot, crc16 } from '../gateway/src/cache/hashSlot.ts';
-import { toKeyValueCache } from '../gateway/src/cache/toKeyValueCache.ts';
+import { MemoryCache } from '../../gateway/src/cache/MemoryCache.ts';
+import { CACHE_CONTRACT } from '../helpers/cacheContract.ts';
+import { CircuitBreaker } from '../../gateway/src/cache/CircuitBreaker.ts';
+import { createCache, parseClusterNodes } from '../../gateway/src/cache/createCache.ts';
+import { RedisCache } from '../../gateway/src/cache/RedisCache.ts';
+import { canonicalJson, stableHash, operationHash, shardFetchKey, entityKey, exchangeEpochName } from '../../gateway/src/cache/cacheKeys.ts';
+import { hashSlot, crc16 } from '../../gateway/src/cache/hashSlot.ts';
+import { toKeyValueCache } from '../../gateway/src/cache/toKeyValueCache.ts';
 
 // Unit layer: the in-memory cache against the shared contract, and the pure pieces (breaker, keys, slots,
 // configuration). The same contract runs against real Redis in redisCache.e2e.ts and redisCluster.e2e.ts.

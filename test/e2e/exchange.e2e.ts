@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { graphql, dataOf } from './helpers/graphql.ts';
-import { startSeededExchange, type ExchangeFixture } from './helpers/exchangeFixture.ts';
-import { DATASET_SORTS, type DatasetSort } from '../shared/domain.ts';
-import { comparePositions, NEGOTIABLE_PRICE_ASC_KEY, NEGOTIABLE_PRICE_DESC_KEY } from '../shared/datasetOrder.ts';
-import { parseAmountMicros, AMOUNT_RULE } from '../shared/money.ts';
+import { graphql, dataOf } from '../helpers/graphql.ts';
+import { startSeededExchange, type ExchangeFixture } from '../helpers/exchangeFixture.ts';
+import { DATASET_SORTS, type DatasetSort } from '../../shared/domain.ts';
+import { comparePositions, NEGOTIABLE_PRICE_ASC_KEY, NEGOTIABLE_PRICE_DESC_KEY } from '../../shared/datasetOrder.ts';
+import { parseAmountMicros, AMOUNT_RULE } from '../../shared/money.ts';
 
 const FIELDS = `id productCode title titleZh description descriptionZh keywords type category securityLevel personalInfo
   containsMinorsData dataOrigin delivery updatedAt provider { uscc } price { model amount currency }`;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { startService, freePort, REPO_ROOT, type ServiceError } from '../scripts/lib/processes.ts';
-import { graphql, dataOf } from './helpers/graphql.ts';
+import { startService, freePort, REPO_ROOT, type ServiceError } from '../../devkit/processes.ts';
+import { graphql, dataOf } from '../helpers/graphql.ts';
 
 describe('service processes', () => {
   it('an exchange seeds itself on first start, and SIGTERM closes its server and database cleanly', async () => {

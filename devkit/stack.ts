@@ -1,9 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+/**
+ * The whole stack for end-to-end tests: providers, the four exchanges (each seeding its own database) and
+ * the gateway, each a real process on a port of its own choosing, optionally with a FlakyProxy in front of
+ * every exchange to count calls and inject faults. Services are described in devkit/services.ts.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_EXCHANGES } from '../../shared/domain.ts';
-import { startService, stopAll, freePort, type Service } from '../../scripts/lib/processes.ts';
-import { FlakyProxy } from '../services/FlakyProxy.ts';
+import { DEFAULT_EXCHANGES } from '../shared/domain.ts';
+import { startService, stopAll, type Service } from './processes.ts';
+import { FlakyProxy } from './FlakyProxy.ts';
+import { exchangeService, gatewayService, providersService, writeExchangesFile } from './services.ts';
 
 export interface StackOptions {
   /** Datasets seeded per exchange. */
@@ -36,33 +42,34 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'catalog-stack-'));
   const services: Record<string, Service> = {};
   const proxies: Record<string, FlakyProxy> = {};
+  const teardown = async () => {
+    await stopAll(Object.values(services));
+    await Promise.all(Object.values(proxies).map((p) => p.close()));
+    rmSync(dataDir, { recursive: true, force: true });
+  };
   try {
     // NODE_ENV unset, as `npm start` runs them (the test runner sets NODE_ENV=test).
     const common = { DATA_DIR: dataDir, SEED_PER_EXCHANGE: String(options.perExchange), LOG_LEVEL: 'warn', NODE_ENV: undefined };
+    // Port 0 everywhere: each service binds a free port itself and logs it, so no other process can take it first.
     const started = await Promise.all([
-      startService({ name: 'providers', file: 'subgraphs/providers/main.ts', args: ['--port', String(await freePort())], env: common, readyMsg: 'providers ready', quiet: true }),
-      ...DEFAULT_EXCHANGES.map(async (e) => startService({
-        name: e.id, file: 'subgraphs/exchange/main.ts', args: ['--id', e.id, '--port', String(await freePort())],
-        env: { ...common, ...options.exchangeEnv }, readyMsg: 'exchange ready', quiet: true,
-      })),
+      startService(providersService({ args: ['--port', '0'], env: common, quiet: true })),
+      ...DEFAULT_EXCHANGES.map((e) => startService(exchangeService(e.id, { env: { ...common, ...options.exchangeEnv }, quiet: true }))),
     ]);
     for (const service of started) services[service.name] = service;
     const exchangeUrls = Object.fromEntries(DEFAULT_EXCHANGES.map((e) => [e.id, services[e.id].url]));
     const useProxies = options.proxies ?? true;
     for (const e of DEFAULT_EXCHANGES) if (useProxies) proxies[e.id] = await new FlakyProxy(exchangeUrls[e.id]).start();
     const exchangesFile = join(dataDir, 'exchanges.json');
-    writeFileSync(exchangesFile, JSON.stringify({
-      exchanges: DEFAULT_EXCHANGES.map((e) => ({ ...e, url: useProxies ? proxies[e.id].url : exchangeUrls[e.id] })),
-    }));
+    writeExchangesFile(exchangesFile, DEFAULT_EXCHANGES.map((e) => ({ id: e.id, url: useProxies ? proxies[e.id].url : exchangeUrls[e.id] })));
     const startGateway = async (name: string, env: Record<string, string | undefined> = {}) => {
-      const service = await startService({
-        name, file: 'gateway/src/main.ts', readyMsg: 'gateway ready', quiet: true,
+      const service = await startService(gatewayService({
+        name, quiet: true,
         env: {
-          ...common, PORT: String(await freePort()), PROVIDERS_URL: services.providers.url, EXCHANGES_FILE: exchangesFile,
+          ...common, PORT: '0', PROVIDERS_URL: services.providers.url, EXCHANGES_FILE: exchangesFile,
           EXCHANGE_TIMEOUT_MS: String(options.exchangeTimeoutMs ?? 1000), HEALTH_INTERVAL_MS: String(options.healthIntervalMs ?? 600_000),
           REDIS_URL: undefined, REDIS_CLUSTER_NODES: undefined, ...options.gatewayEnv, ...env,
         },
-      });
+      }));
       services[name] = service;
       return service;
     };
@@ -76,16 +83,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       services,
       dataDir,
       startGateway,
-      stop: async () => {
-        await stopAll(Object.values(services));
-        await Promise.all(Object.values(proxies).map((p) => p.close()));
-        rmSync(dataDir, { recursive: true, force: true });
-      },
+      stop: teardown,
     };
   } catch (err) {
-    await stopAll(Object.values(services));
-    await Promise.all(Object.values(proxies).map((p) => p.close()));
-    rmSync(dataDir, { recursive: true, force: true });
+    await teardown();
     throw err;
   }
 }

@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { composeSupergraph, SUPERGRAPH_PATH } from '../gateway/src/supergraph/composeSupergraph.ts';
+import { composeSupergraph, SUPERGRAPH_PATH } from '../../gateway/src/supergraph/composeSupergraph.ts';
 import { parse } from 'graphql';
-import { planShardFetch } from '../gateway/src/shards/shardPlan.ts';
+import { planShardFetch } from '../../gateway/src/shards/shardPlan.ts';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { typeDefs } from '../subgraphs/exchange/schema.ts';
-import { CATEGORIES, PRICING_MODELS, PROVIDER_KINDS, SECURITY_LEVELS, DATASET_SORTS, STATS_GROUPS } from '../shared/domain.ts';
+import { typeDefs } from '../../subgraphs/exchange/schema.ts';
+import { CATEGORIES, PRICING_MODELS, PROVIDER_KINDS, SECURITY_LEVELS, DATASET_SORTS, STATS_GROUPS } from '../../shared/domain.ts';
 
 describe('supergraph', () => {
   it('matches the checked-in schema/supergraph.graphql (run `npm run compose` after changing a schema)', () => {
@@ -18,7 +18,7 @@ describe('supergraph', () => {
   });
 
   it('has the enum values of DOMAIN.md in the contract', () => {
-    const sdl = readFileSync(new URL('../schema/exchange.graphql', import.meta.url), 'utf8');
+    const sdl = readFileSync(new URL('../../schema/exchange.graphql', import.meta.url), 'utf8');
     for (const values of [CATEGORIES, PRICING_MODELS, PROVIDER_KINDS, SECURITY_LEVELS, DATASET_SORTS, STATS_GROUPS]) {
       for (const value of values) expect(sdl).toContain(value);
     }
