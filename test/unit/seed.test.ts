@@ -212,7 +212,20 @@ describe('generateDatasets', () => {
 
 describe('cross-listing', () => {
   it('derives the shared pool from the count alone', () => {
-    expect(crossListingPoolSize(COUNT)).toBe(crossListingPoolSize(COUNT));
+    // Each pool product is on 2 or 3 of the 4 exchanges (2.5 on average), and a tenth of each exchange's
+    // rows are pool products: S = count * 0.1 / (2.5 / 4).
+    expect(crossListingPoolSize(COUNT)).toBe(Math.round((COUNT * 0.1) / (2.5 / 4)));
+    expect(crossListingPoolSize(250_000)).toBe(40_000);
+    // The generated rows agree: the products listed on two exchanges or more are exactly the pool.
+    const listers = new Map<string, Set<string>>();
+    for (const [id, rows] of byExchange) {
+      for (const r of rows) {
+        const key = `${r.providerUscc}/${r.productCode}`;
+        if (!listers.has(key)) listers.set(key, new Set());
+        listers.get(key)!.add(id);
+      }
+    }
+    expect([...listers.values()].filter((exchanges) => exchanges.size >= 2).length).toBe(crossListingPoolSize(COUNT));
     for (let j = 0; j < 50; j++) {
       const exchanges = crossListingExchanges(j);
       expect(exchanges.length === 2 || exchanges.length === 3).toBe(true);
