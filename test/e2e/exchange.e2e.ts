@@ -2,8 +2,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { graphql, dataOf } from '../helpers/graphql.ts';
 import { startSeededExchange, type ExchangeFixture } from '../helpers/exchangeFixture.ts';
 import { DATASET_SORTS, type DatasetSort } from '../../shared/domain.ts';
-import { comparePositions, NEGOTIABLE_PRICE_ASC_KEY, NEGOTIABLE_PRICE_DESC_KEY } from '../../shared/datasetOrder.ts';
-import { parseAmountMicros, AMOUNT_RULE } from '../../shared/money.ts';
+import { compareListings, compareByRelevance, relevanceRankOf, amountMicros } from '../helpers/reference.ts';
+import { AMOUNT_RULE } from '../../shared/money.ts';
 
 const FIELDS = `id productCode title titleZh description descriptionZh keywords type category securityLevel personalInfo
   containsMinorsData dataOrigin delivery updatedAt provider { uscc } price { model amount currency }`;
@@ -40,17 +40,6 @@ async function walk(filter: Record<string, unknown> | null, sort: DatasetSort = 
   return { items, cursors, totalCount };
 }
 
-function sortKey(item: Item, sort: DatasetSort): number | string {
-  const micros = item.price.amount === null ? null : parseAmountMicros(item.price.amount)!;
-  switch (sort) {
-    case 'UPDATED_DESC': return Date.parse(item.updatedAt);
-    case 'PRICE_ASC': return micros ?? NEGOTIABLE_PRICE_ASC_KEY;
-    case 'PRICE_DESC': return micros ?? NEGOTIABLE_PRICE_DESC_KEY;
-    case 'TITLE_ASC': return item.title;
-    default: return 0;
-  }
-}
-
 const ids = (items: Item[]) => items.map((i) => i.id);
 
 beforeAll(async () => {
@@ -72,7 +61,7 @@ describe('exchange subgraph: paging', () => {
     it(`walks the whole catalog in ${sort} pages with no gap and no duplicate, in the global order`, async () => {
       const walked = await walk(null, sort, 37);
       expect(walked.totalCount).toBe(2000);
-      const expected = [...catalog].sort((a, b) => comparePositions(sort, { key: sortKey(a, sort), id: a.id }, { key: sortKey(b, sort), id: b.id }));
+      const expected = [...catalog].sort((a, b) => compareListings(sort as Exclude<DatasetSort, 'RELEVANCE'>, a, b));
       expect(ids(walked.items)).toEqual(ids(expected));
     });
   }
@@ -92,6 +81,12 @@ describe('exchange subgraph: paging', () => {
     expect(all.items.length).toBeGreaterThan(20);
     expect(new Set(ids(byRelevance.items)).size).toBe(byRelevance.items.length);
     expect(new Set(ids(byRelevance.items))).toEqual(new Set(ids(all.items)));
+    // An order, not a set: pages of 13 give the order of one page of 100, scores never fall, equal scores by id.
+    const onePage = await graphql(exchange.url, PAGE, { filter: { text: 'data' }, sort: 'RELEVANCE', first: 100 });
+    expect(ids(byRelevance.items).slice(0, 100)).toEqual((dataOf(onePage) as any).datasets.edges.map((e: any) => e.node.id));
+    const walked = byRelevance.items.map((item, i) => ({ id: item.id, cursor: byRelevance.cursors[i] }));
+    expect(walked.slice(1).every((edge, i) => compareByRelevance(walked[i], edge) < 0)).toBe(true);
+    expect(new Set(walked.map((edge) => relevanceRankOf(edge.cursor))).size).toBeGreaterThan(5);
   });
 });
 
@@ -105,8 +100,8 @@ describe('exchange subgraph: filters', () => {
     ['personalInfo', () => ({ personalInfo: ['SENSITIVE', 'PERSONAL'] }), (i) => i.personalInfo !== 'NONE'],
     ['dataOrigins', () => ({ dataOrigins: ['ENTERPRISE'] }), (i) => i.dataOrigin === 'ENTERPRISE'],
     ['pricingModels', () => ({ pricingModels: ['FREE', 'NEGOTIABLE'] }), (i) => ['FREE', 'NEGOTIABLE'].includes(i.price.model)],
-    ['minPrice', () => ({ minPrice: '100.00' }), (i) => i.price.amount !== null && parseAmountMicros(i.price.amount)! >= 100_000_000],
-    ['maxPrice', () => ({ maxPrice: '0.5' }), (i) => i.price.amount !== null && parseAmountMicros(i.price.amount)! <= 500_000],
+    ['minPrice', () => ({ minPrice: '100.00' }), (i) => i.price.amount !== null && amountMicros(i.price.amount)! >= 100_000_000],
+    ['maxPrice', () => ({ maxPrice: '0.5' }), (i) => i.price.amount !== null && amountMicros(i.price.amount)! <= 500_000],
     ['delivery', () => ({ delivery: ['API'] }), (i) => i.delivery === 'API'],
     ['productCode', () => ({ productCode: sample().productCode }), (i, f) => i.productCode === f.productCode],
     ['updatedSince', () => ({ updatedSince: '2024-01-01T00:00:00Z' }), (i) => Date.parse(i.updatedAt) >= Date.parse('2024-01-01T00:00:00Z')],

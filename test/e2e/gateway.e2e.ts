@@ -1,8 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { graphql, dataOf } from '../helpers/graphql.ts';
 import { startStack, type Stack } from '../../devkit/stack.ts';
-import { comparePositions, decodeCursor } from '../../shared/datasetOrder.ts';
-import { parseAmountMicros, AMOUNT_RULE } from '../../shared/money.ts';
+import { compareListings, compareByRelevance, compareBytes, orderKeyOf, relevanceRankOf, amountMicros } from '../helpers/reference.ts';
+import { AMOUNT_RULE } from '../../shared/money.ts';
 import type { DatasetSort } from '../../shared/domain.ts';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { typeDefs as exchangeTypeDefs } from '../../subgraphs/exchange/schema.ts';
@@ -14,10 +14,11 @@ const EXCHANGES = ['bj', 'gy', 'sh', 'ty'];
 
 const PAGE = `query Page($filter: DatasetFilter, $sort: DatasetSort, $first: Int, $after: String) {
   datasets(filter: $filter, sort: $sort, first: $first, after: $after) {
-    edges { cursor node { id title price { model amount } } }
+    edges { cursor node { id title updatedAt price { model amount } } }
     pageInfo { hasNextPage endCursor } totalCount missingExchanges } }`;
+const ADMIN_TOKEN = 'gateway-test-exchange-admin';
 
-interface Edge { cursor: string; node: { id: string; title: string; price: { model: string; amount: string | null } } }
+interface Edge { cursor: string; node: { id: string; title: string; updatedAt: string; price: { model: string; amount: string | null } } }
 
 async function walk(url: string, filter: Record<string, unknown> | null, sort: DatasetSort, first: number): Promise<{ edges: Edge[]; totalCount: number; pages: number }> {
   const edges: Edge[] = [];
@@ -36,20 +37,38 @@ async function walk(url: string, filter: Record<string, unknown> | null, sort: D
   return { edges, totalCount, pages };
 }
 
-/** The union of every exchange's own answer, asked directly, in the global order. */
+/**
+ * The union of every exchange's own answer, asked directly, in the contract's order computed by the test
+ * from the raw fields (test/helpers/reference.ts); RELEVANCE by the score each exchange put in its cursors.
+ */
 async function unionOfExchanges(filter: Record<string, unknown> | null, sort: DatasetSort): Promise<Edge[]> {
   const parts = await Promise.all(EXCHANGES.map((id) => walk(stack.exchangeUrls[id], filter, sort, 100)));
   const all = parts.flatMap((p) => p.edges);
-  const position = (edge: Edge) => {
-    const decoded = decodeCursor(edge.cursor, sort);
-    if (typeof decoded === 'string') throw new Error(decoded);
-    return decoded;
-  };
-  return all.sort((a, b) => comparePositions(sort, position(a), position(b)));
+  return sort === 'RELEVANCE'
+    ? all.sort((a, b) => compareByRelevance({ cursor: a.cursor, id: a.node.id }, { cursor: b.cursor, id: b.node.id }))
+    : all.sort((a, b) => compareListings(sort, a.node, b.node));
+}
+
+/** Neighbours in `edges` with equal keys from two exchanges: where only the id tie-break decides. */
+function crossExchangeTies(edges: Edge[], sort: Exclude<DatasetSort, 'RELEVANCE'>): Array<[string, string]> {
+  return edges.slice(1).flatMap((edge, i) => {
+    const before = edges[i].node;
+    return orderKeyOf(sort, before) === orderKeyOf(sort, edge.node) && before.id.split(':')[0] !== edge.node.id.split(':')[0] ? [[before.id, edge.node.id] as [string, string]] : [];
+  });
+}
+
+/** Sets a listing's price through its exchange's admin endpoint (README "Changing a price"). */
+async function setPrice(datasetId: string, model: string, amount: string | null): Promise<void> {
+  const exchange = datasetId.split(':')[0];
+  const response = await fetch(stack.exchangeUrls[exchange].replace(/\/graphql$/, '/admin/prices'), {
+    method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ datasetId, model, amount }),
+  });
+  expect(response.status, await response.clone().text()).toBe(200);
+  await response.body?.cancel();
 }
 
 beforeAll(async () => {
-  stack = await startStack({ perExchange: 400, exchangeTimeoutMs: 1000 });
+  stack = await startStack({ perExchange: 400, exchangeTimeoutMs: 1000, exchangeEnv: { EXCHANGE_ADMIN_TOKEN: ADMIN_TOKEN } });
 }, 180_000);
 afterAll(async () => {
   await stack?.stop();
@@ -78,20 +97,54 @@ describe('gateway: merged catalog', () => {
     });
   }
 
+  it('breaks ties across exchanges by id: cross-listed twins share a title, and equal prices set on three exchanges', async () => {
+    // The seed lists the same product, same title, on several exchanges: TITLE_ASC ties across exchanges.
+    const byTitle = await unionOfExchanges(null, 'TITLE_ASC');
+    const titleTies = crossExchangeTies(byTitle, 'TITLE_ASC');
+    expect(titleTies.length).toBeGreaterThan(5);
+    expect((await walk(stack.gatewayUrl, null, 'TITLE_ASC', 41)).edges.map((e) => e.node.id)).toEqual(byTitle.map((e) => e.node.id));
+
+    // Equal prices on three exchanges, set for this test: one listing each on bj, gy and sh.
+    const picks = await Promise.all(['sh', 'bj', 'gy'].map(async (id) => (dataOf(await graphql(stack.exchangeUrls[id], `{ datasets(first: 1, sort: TITLE_ASC) { nodes { id } } }`)) as any).datasets.nodes[0].id as string));
+    for (const id of picks) await setPrice(id, 'PER_CALL', '77.77');
+    const tied = { minPrice: '77.77', maxPrice: '77.77' };
+    // The gateway learns each exchange's new catalog version within VERSION_POLL_MS (2 s): until then it may answer from its cache.
+    for (let waited = 0; (await walk(stack.gatewayUrl, tied, 'PRICE_ASC', 10)).edges.length < picks.length; waited += 200) {
+      expect(waited).toBeLessThan(10_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    for (const sort of ['PRICE_ASC', 'PRICE_DESC'] as const) {
+      const expected = await unionOfExchanges(null, sort);
+      const ties = crossExchangeTies(expected, sort);
+      expect(ties.length).toBeGreaterThanOrEqual(2);
+      const merged = await walk(stack.gatewayUrl, null, sort, 37);
+      expect(merged.edges.map((e) => e.node.id)).toEqual(expected.map((e) => e.node.id));
+      // The three set prices sit together, by id, ascending in PRICE_ASC and descending in PRICE_DESC.
+      const together = merged.edges.filter((e) => e.node.price.amount === '77.77').map((e) => e.node.id).filter((id) => picks.includes(id));
+      const byId = [...picks].sort(compareBytes);
+      expect(together).toEqual(sort === 'PRICE_ASC' ? byId : byId.reverse());
+    }
+  });
+
   it('merges a text search over every exchange in RELEVANCE order with no gap or duplicate', async () => {
     const expected = await unionOfExchanges({ text: 'data' }, 'RELEVANCE');
     const merged = await walk(stack.gatewayUrl, { text: 'data' }, 'RELEVANCE', 25);
+    expect(expected.length).toBeGreaterThan(25);
     expect(merged.edges.map((e) => e.node.id)).toEqual(expected.map((e) => e.node.id));
+    // An order, not a set: every score is at least the one before, equal scores by id.
+    const scores = merged.edges.map((e) => relevanceRankOf(e.cursor));
+    expect(scores.slice(1).every((score, i) => score >= scores[i])).toBe(true);
+    expect(new Set(scores).size).toBeGreaterThan(1);
   });
 
   it('keeps cursors opaque and global: a gateway cursor continues the order on an exchange too', async () => {
     const page: any = dataOf(await graphql(stack.gatewayUrl, PAGE, { sort: 'PRICE_ASC', first: 10 }));
-    const after = page.datasets.pageInfo.endCursor;
-    const direct: any = dataOf(await graphql(stack.exchangeUrls.sh, PAGE, { sort: 'PRICE_ASC', first: 5, after }));
-    const last = decodeCursor(after, 'PRICE_ASC') as { key: number; id: string };
-    for (const edge of direct.datasets.edges) {
-      expect(comparePositions('PRICE_ASC', decodeCursor(edge.cursor, 'PRICE_ASC') as any, last)).toBeGreaterThan(0);
-    }
+    const lastNode = page.datasets.edges.at(-1).node;
+    const direct: any = dataOf(await graphql(stack.exchangeUrls.sh, PAGE, { sort: 'PRICE_ASC', first: 5, after: page.datasets.pageInfo.endCursor }));
+    const shInOrder = (await walk(stack.exchangeUrls.sh, null, 'PRICE_ASC', 100)).edges.map((e) => e.node).sort((a, b) => compareListings('PRICE_ASC', a, b));
+    const expected = shInOrder.filter((node) => compareListings('PRICE_ASC', node, lastNode) > 0).slice(0, 5);
+    expect(expected).toHaveLength(5);
+    expect(direct.datasets.edges.map((e: any) => e.node.id)).toEqual(expected.map((node) => node.id));
   });
 
   it('adds the cursor to the shard query when the client asks only for nodes, and strips it', async () => {
@@ -117,15 +170,15 @@ describe('gateway: merged catalog', () => {
     expect(full.length).toBe(rows.length);
     expect(data.priceStats.reduce((sum: number, b: any) => sum + b.count, 0)).toBe(full.length);
     for (const bucket of data.priceStats) {
-      const amounts = full.filter((d) => d.category === bucket.key && d.price.amount !== null).map((d) => parseAmountMicros(d.price.amount)!).sort((a, b) => a - b);
+      const amounts = full.filter((d) => d.category === bucket.key && d.price.amount !== null).map((d) => amountMicros(d.price.amount)!).sort((a, b) => a - b);
       expect(bucket.count).toBe(full.filter((d) => d.category === bucket.key).length);
       expect(bucket.pricedCount).toBe(amounts.length);
       if (!amounts.length) continue;
-      expect(parseAmountMicros(bucket.min)).toBe(amounts[0]);
-      expect(parseAmountMicros(bucket.max)).toBe(amounts.at(-1));
+      expect(amountMicros(bucket.min)).toBe(amounts[0]);
+      expect(amountMicros(bucket.max)).toBe(amounts.at(-1));
       for (const [field, q] of [['p50', 0.5], ['p90', 0.9]] as const) {
         const exact = amounts[Math.floor(q * (amounts.length - 1))];
-        expect(Math.abs(parseAmountMicros(bucket[field])! - exact)).toBeLessThanOrEqual(exact * 0.01 + 1);
+        expect(Math.abs(amountMicros(bucket[field])! - exact)).toBeLessThanOrEqual(exact * 0.01 + 1);
       }
     }
   });
@@ -151,6 +204,7 @@ describe('gateway: routing', () => {
     expect(data.datasets.nodes).toHaveLength(5);
     for (const node of data.datasets.nodes) {
       const inner = node.provider.datasets;
+      expect(inner.totalCount).toBeGreaterThan(0);
       expect(inner.nodes.length).toBe(Math.min(2, inner.totalCount));
       for (const listing of inner.nodes) expect(listing.provider.uscc).toBe(node.provider.uscc);
     }
@@ -496,6 +550,7 @@ describe('gateway: partial results', () => {
       const ms = performance.now() - started;
       expect(result.errors).toHaveLength(1);
       expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_TIMEOUT', exchange: 'gy' });
+      expect(result.data.datasets.nodes).toHaveLength(3);
       for (const node of result.data.datasets.nodes) expect(node.provider.datasets.missingExchanges).toEqual(['gy']);
       expect(stack.proxies.gy.calls).toBe(1);
       // EXCHANGE_TIMEOUT_MS is 1000 in this stack: one timeout, not two.

@@ -168,7 +168,11 @@ describe('generateDatasets', () => {
   });
 
   it('prices the press examples within their published ranges', () => {
-    const amounts = (phrase: string) => allRows().filter((r) => r.title.includes(phrase)).map(current);
+    const amounts = (phrase: string) => {
+      const found = allRows().filter((r) => r.title.includes(phrase)).map(current);
+      expect(found.length, phrase).toBeGreaterThan(0);
+      return found;
+    };
     for (const p of amounts('ID Verification (Name and ID Number)')) {
       expect(p.model).toBe('PER_CALL');
       expect(Number(p.amount)).toBeGreaterThanOrEqual(0.07);
