@@ -3,8 +3,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { RedisCache, type RedisCacheOptions } from '../../gateway/src/cache/RedisCache.ts';
 import { CACHE_CONTRACT, collectMessages } from '../helpers/cacheContract.ts';
 import type { Cache, CacheStatus } from '../../gateway/src/cache/Cache.ts';
-import { freePort } from '../../devkit/processes.ts';
-import { launchRedisServer, startRedisServer as startOwnRedis, type RedisServer } from '../helpers/redisServer.ts';
+import { launchRedisOnFreePort, relaunchRedisServer, startRedisServer as startOwnRedis, type RedisServer } from '../helpers/redisServer.ts';
 
 // End to end over real Redis, no mocks. The contract and the two-replica tests use the Redis at REDIS_URL
 // (or, when it is unset, a redis-server this file starts) under a key namespace unique to this run. The resilience tests start
@@ -61,8 +60,10 @@ async function until(condition: () => Promise<boolean> | boolean, timeoutMs: num
   }
 }
 
-/** A throwaway redis-server on `port` of this file's own (so it can be killed, frozen and restarted). */
-const startRedisServer = (port: number) => launchRedisServer(port);
+/** A throwaway redis-server of this file's own on a free port (so it can be killed, frozen and restarted on it). */
+async function startRedisServer(): Promise<{ port: number; child: ChildProcess }> {
+  return launchRedisOnFreePort();
+}
 
 async function kill(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -139,8 +140,7 @@ describe('RedisCache when its Redis dies, hangs and comes back', () => {
   });
 
   it('answers every call at once with a miss or a no-op while Redis is down, then reconnects by itself', async () => {
-    port = await freePort();
-    server = await startRedisServer(port);
+    ({ port, child: server } = await startRedisServer());
     const statuses: CacheStatus[] = [];
     // The command timeout stays at 1000 ms: calls to a dead Redis must return at once because the
     // connection is known to be down, not because a timeout ends them.
@@ -173,7 +173,7 @@ describe('RedisCache when its Redis dies, hangs and comes back', () => {
       expect(cache.status()).toBe('degraded');
       expect(statuses).toEqual(['redis', 'degraded']);
 
-      server = await startRedisServer(port);
+      server = await relaunchRedisServer(port);
       await until(() => cache.status() === 'redis', 10_000, "status 'redis' after the restart");
       expect(await cache.whenConnected(5000)).toBe(true);
       await cache.set('k', 'after', 60);
@@ -188,7 +188,7 @@ describe('RedisCache when its Redis dies, hangs and comes back', () => {
   });
 
   it('opens the circuit breaker while Redis hangs, so later calls do not wait, and closes it when Redis answers again', async () => {
-    server ??= await startRedisServer((port = await freePort()));
+    if (!server) ({ port, child: server } = await startRedisServer());
     let failures = 0;
     const cache = await connectedCache({
       url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 50, breaker: { failureThreshold: 3, cooldownMs: 2000 },

@@ -9,8 +9,7 @@ import { CACHE_CONTRACT, collectMessages } from '../helpers/cacheContract.ts';
 import { hashSlot } from '../../gateway/src/cache/hashSlot.ts';
 import { shardFetchKey } from '../../gateway/src/cache/cacheKeys.ts';
 import type { Cache } from '../../gateway/src/cache/Cache.ts';
-import { freePort } from '../../devkit/processes.ts';
-import { launchRedisServer } from '../helpers/redisServer.ts';
+import { launchRedisOnFreePort } from '../helpers/redisServer.ts';
 
 // End to end over a real three-master Redis Cluster that this file starts on free ports and always stops.
 // The cache is built as the gateway builds it, from REDIS_CLUSTER_NODES. Multi-key calls are the point:
@@ -28,10 +27,11 @@ function redisCli(port: number, ...args: string[]): Promise<string> {
   return run('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).then((result) => result.stdout);
 }
 
-async function startClusterNode(port: number): Promise<ChildProcess> {
-  const child = await launchRedisServer(port, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir]);
+/** A cluster node on a free port (tried again on another if taken meanwhile); its bus is port + 10000. */
+async function startClusterNode(): Promise<number> {
+  const { port, child } = await launchRedisOnFreePort((p) => ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${p}.conf`), '--dir', dir], 65535 - 10000);
   servers.push(child);
-  return child;
+  return port;
 }
 
 async function clusterCache(namespace = `${RUN}:${caseNumber++}:`): Promise<Cache> {
@@ -50,8 +50,7 @@ async function mgetCalls(): Promise<number> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
-  ports = [await freePort(), await freePort(), await freePort()];
-  await Promise.all(ports.map(startClusterNode));
+  ports = [await startClusterNode(), await startClusterNode(), await startClusterNode()];
   await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes']);
   const deadline = Date.now() + 30_000;
   for (const port of ports) {

@@ -50,6 +50,29 @@ async function exchangeIds(url: string): Promise<string[]> {
   return data.exchanges.map((e: any) => e.id);
 }
 
+/** Polls `read` every 50 ms until it gives `want` or `timeoutMs` passes; returns the last value read. */
+async function until<T>(read: () => Promise<T>, want: (value: T) => boolean, timeoutMs = 2000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let value = await read();
+  while (!want(value) && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    value = await read();
+  }
+  return value;
+}
+
+/**
+ * Registers sz at `url` (the admin token; 201 when new, 200 when it was registered) and waits until the
+ * replica serves it there: a test that needs sz live sets it up itself rather than count on an earlier test.
+ */
+async function registerSz(url = szProxy.url, name = SZ.name): Promise<void> {
+  // The gateway service, not stack.gatewayUrl: a test restarts it, on another port.
+  const response = await admin(stack.services.gateway.url, '/admin/exchanges', { method: 'POST', token: ADMIN, body: { ...SZ, name, url } });
+  expect([200, 201], await response.clone().text()).toContain(response.status);
+  const served = async () => ((await (await admin(replica.url, '/admin/exchanges', { token: ADMIN })).json()).exchanges as any[]).find((e) => e.id === 'sz');
+  expect(await until(served, (e) => e?.url === url && e?.name === name)).toMatchObject({ url, name });
+}
+
 /** Serves the contract with `edit` applied to its SDL: an exchange that does not conform. */
 async function serveEditedContract(edit: (sdl: string) => string): Promise<string> {
   const sdl = edit(readFileSync(new URL('../../schema/exchange.graphql', import.meta.url), 'utf8'));
@@ -216,15 +239,37 @@ describe('registration: going live', () => {
     expect(all.datasets.totalCount).toBe(4 * 200 + 150);
   });
 
-  it('lets an exchange update its own URL, and refuses nothing else on the way', async () => {
+  it('lets an exchange move to a new URL with its own token: every replica serves the new URL and name, the old URL gets nothing', async () => {
+    await registerSz();
     const token = await issueToken('sz');
-    const response = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token, body: { ...SZ, name: 'Shenzhen Data Exchange (SZDE)', url: szProxy.url } });
-    expect(response.status).toBe(200);
-    const data: any = dataOf(await graphql(replica.url, `{ exchange(id: "sz") { name } }`));
-    expect(['Shenzhen Data Exchange (SZDE)', SZ.name]).toContain(data.exchange.name);
+    const moved = await new FlakyProxy(sz.url).start();
+    const newName = 'Shenzhen Data Exchange (SZDE)';
+    try {
+      const response = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token, body: { ...SZ, name: newName, url: moved.url } });
+      expect(response.status, await response.clone().text()).toBe(200);
+      expect(await response.json()).toMatchObject({ created: false });
+      for (const gateway of [stack.gatewayUrl, replica.url]) {
+        const name = async () => (dataOf(await graphql(gateway, `{ exchange(id: "sz") { name } }`)) as any).exchange.name;
+        expect(await until(name, (n) => n === newName)).toBe(newName);
+      }
+      szProxy.reset();
+      moved.reset();
+      // Two queries no one asked before (the shared cache would answer a repeat without calling anyone).
+      for (const [gateway, first] of [[stack.gatewayUrl, 3], [replica.url, 4]] as const) {
+        const data: any = dataOf(await graphql(gateway, `query($first: Int) { datasets(filter: { exchanges: ["sz"] }, first: $first, sort: TITLE_ASC) { totalCount nodes { id } } }`, { first }));
+        expect(data.datasets.totalCount).toBe(150);
+        expect(data.datasets.nodes).toHaveLength(first);
+      }
+      expect(moved.calls).toBe(2);
+      expect(szProxy.calls).toBe(0);
+    } finally {
+      await registerSz(szProxy.url, SZ.name);
+      await moved.close();
+    }
   });
 
   it('npm run register prints the verdict: every problem and exit 1 when refused, exit 0 when accepted', async () => {
+    await registerSz();
     const token = await issueToken('sz');
     const run = (args: string[]) => new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/register.ts', '--gateway', stack.gatewayBase, '--token', token, '--id', 'sz', ...args], { cwd: REPO_ROOT });
@@ -296,6 +341,7 @@ describe('registration: going live', () => {
   });
 
   it('takes an exchange that dies OFFLINE, skips it at once, and brings it back ONLINE', async () => {
+    await registerSz();
     const status = async () => ((await graphql(stack.gatewayUrl, `{ exchange(id: "sz") { status } }`)).data as any).exchange.status;
     szProxy.mode = 'reset';
     try {
@@ -321,8 +367,9 @@ describe('registration: going live', () => {
   });
 
   it("takes an exchange that starts serving another exchange's catalog OFFLINE, and back ONLINE when it stops", async () => {
+    await registerSz();
     const status = async () => ((await graphql(stack.gatewayUrl, `{ exchange(id: "sz") { status } }`)).data as any).exchange.status;
-    expect(await status()).toBe('ONLINE');
+    expect(await until(status, (s) => s === 'ONLINE', 5000)).toBe('ONLINE');
     szProxy.upstreamUrl = stack.exchangeUrls.bj;
     try {
       const deadline = performance.now() + 5000;
@@ -342,6 +389,7 @@ describe('registration: going live', () => {
   });
 
   it('keeps registrations across a gateway restart', async () => {
+    await registerSz();
     await stack.services.gateway.stop();
     const restarted = await stack.startGateway('gateway');
     expect(await exchangeIds(restarted.url)).toEqual(['bj', 'gy', 'sh', 'sz', 'ty']);
@@ -350,6 +398,7 @@ describe('registration: going live', () => {
   });
 
   it('removes an exchange on its own request, on every replica', async () => {
+    await registerSz();
     const token = await issueToken('sz');
     const response = await admin(stack.services.gateway.url, '/admin/exchanges/sz', { method: 'DELETE', token });
     expect(response.status).toBe(200);

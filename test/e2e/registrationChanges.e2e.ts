@@ -6,6 +6,7 @@ import { startRedisServer, type RedisServer } from '../helpers/redisServer.ts';
 import { startSeededExchange, type ExchangeFixture } from '../helpers/exchangeFixture.ts';
 import type { Service } from '../../devkit/processes.ts';
 import { FlakyProxy } from '../../devkit/FlakyProxy.ts';
+import { Rng } from '../../seed/rng.ts';
 
 // Changes to the registry while queries run and while other changes run: two gateway processes on one
 // Redis of the test's own, the four default exchanges as processes, and extra exchanges served over real
@@ -186,14 +187,14 @@ describe('registration changes: requests in flight all complete', () => {
 });
 
 /**
- * Fires `rounds` random registrations and removals of the extra ids, all at once, each at a random one
- * of `gateways`. Returns the HTTP statuses.
+ * Fires `rounds` registrations and removals of the extra ids, all at once, each at one of `gateways`,
+ * drawn from a seeded generator (a failure replays with the same mix). Returns the HTTP statuses.
  */
-async function storm(gateways: string[], rounds: number): Promise<number[]> {
+async function storm(gateways: string[], rounds: number, rng: Rng): Promise<number[]> {
   const calls = Array.from({ length: rounds }, (_, i) => {
     const id = EXTRA_IDS[i % EXTRA_IDS.length];
-    const gateway = gateways[Math.floor(Math.random() * gateways.length)];
-    return Math.random() < 0.55
+    const gateway = rng.pick(gateways);
+    return rng.chance(0.55)
       ? admin(gateway, '/admin/exchanges', { method: 'POST', body: { ...info(id), url: extra[id].url } })
       : admin(gateway, `/admin/exchanges/${id}`, { method: 'DELETE' });
   });
@@ -229,7 +230,7 @@ async function expectAgreement(gateways: string[]) {
 describe('registration changes: concurrent changes are serialised', () => {
   it('ends in one state in Redis, the admin API, Query.exchanges and the router, after a storm on one gateway', async () => {
     for (let round = 0; round < 3; round++) {
-      const statuses = await storm([stack.gatewayUrl], 24);
+      const statuses = await storm([stack.gatewayUrl], 24, Rng.from('storm', 'one gateway', round));
       expect(statuses.filter((s) => ![200, 201, 404, 409].includes(s))).toEqual([]);
       // The gateway that made every change agrees with Redis at once: a reload triggered by one of its own
       // messages never runs beside a change and undoes it with what it read before.
@@ -241,7 +242,7 @@ describe('registration changes: concurrent changes are serialised', () => {
 
   it('ends in one state on two replicas changing the same ids at once on one Redis', async () => {
     for (let round = 0; round < 2; round++) {
-      const statuses = await storm([stack.gatewayUrl, replica.url], 30);
+      const statuses = await storm([stack.gatewayUrl, replica.url], 30, Rng.from('storm', 'two replicas', round));
       expect(statuses.filter((s) => s >= 500)).toEqual([]);
       await expectAgreement([stack.gatewayUrl, replica.url]);
     }
