@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_EXCHANGES } from '../shared/domain.ts';
 import { ConfigError } from '../shared/config/configReader.ts';
 import { planFromArgs, type SeedJob, type SeedPlan } from './seedConfig.ts';
-import { spawnService, stopAll, describeExit, ServiceError, type Service, type ExitStatus } from './lib/processes.ts';
+import { spawnService, stopAll, describeExit, ServiceError, type Service, type ExitStatus } from '../devkit/processes.ts';
 
 const USAGE = `usage: npm run seed -- [--per-exchange N] [--exchange bj,sh] [--data-dir DIR] [--workers N]
   --per-exchange  datasets per exchange, 1 to 250000 (default: SEED_PER_EXCHANGE or 2000)

@@ -6,7 +6,8 @@
  * subgraph that dies is reported and the gateway goes on without it, as it would in production: its part
  * of each answer is reported missing until it is started again (the message says how).
  */
-import { spawnService, stopAll, describeExit, ServiceError, type Service, type ServiceOptions } from './lib/processes.ts';
+import { spawnService, stopAll, describeExit, ServiceError, type Service, type ServiceOptions } from '../devkit/processes.ts';
+import { exchangeService, gatewayService, providersService } from '../devkit/services.ts';
 import { ConfigError } from '../shared/config/configReader.ts';
 import { startConfigFromEnv } from './startConfig.ts';
 
@@ -92,33 +93,21 @@ async function main(): Promise<number> {
   };
 
   // Providers and exchanges do not depend on each other, so they start (and seed) at the same time.
-  const providers = launch({
-    name: 'providers',
-    file: 'subgraphs/providers/main.ts',
+  const providers = launch(providersService({
     env: { PROVIDERS_PORT: String(providersPort) },
-    readyMsg: 'providers ready',
     ...healthFallback(providersPort),
-  });
-  const exchangeServices = exchanges.map((e) => launch({
-    name: e.id,
-    file: 'subgraphs/exchange/main.ts',
-    args: ['--id', e.id, '--port', String(e.port)],
-    readyMsg: 'exchange ready',
-    ...healthFallback(e.port),
   }));
+  const exchangeServices = exchanges.map((e) => launch(exchangeService(e.id, { port: e.port, ...healthFallback(e.port) })));
 
   if (await whenReady([providers, ...exchangeServices])) {
-    const gateway = launch({
-      name: 'gateway',
-      file: 'gateway/src/main.ts',
+    const gateway = launch(gatewayService({
       env: {
         PORT: String(gatewayPort),
         PROVIDERS_URL: providers.url,
         EXCHANGE_URLS: exchangeServices.map((s) => `${s.name}=${s.url}`).join(','),
       },
-      readyMsg: 'gateway ready',
       ...healthFallback(gatewayPort),
-    });
+    }));
     if (await whenReady([gateway])) {
       stackReady = true;
       const width = Math.max(...services.map((s) => s.name.length));

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_EXCHANGES, DEFAULT_PORTS } from '../shared/domain.ts';
 import { configReader, type ConfigSource } from '../shared/config/configReader.ts';
-import { DEFAULT_READY_TIMEOUT_MS } from './lib/processes.ts';
+import { DEFAULT_READY_TIMEOUT_MS } from '../devkit/processes.ts';
 
 export interface StartConfig {
   /** STARTUP_TIMEOUT_MS, default 120 000: how long each service may take to log its ready line. */
