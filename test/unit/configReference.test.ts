@@ -6,7 +6,7 @@ import { REPO_ROOT } from '../../devkit/processes.ts';
 // The reference in docs/operations.md against what the source reads, found by reading the source text:
 // independent of the config modules' own types and lists.
 
-const SERVICE_DIRS = ['gateway', 'subgraphs', 'shared', 'scripts'];
+const SERVICE_DIRS = ['gateway', 'subgraphs', 'shared', 'scripts', 'devkit'];
 const READER_METHODS = 'string|int|durationMs|port|bool|oneOf|url|list|parsed';
 const VARIABLE = /^[A-Z][A-Z0-9_]*$/;
 
@@ -85,8 +85,8 @@ describe('the environment reference (docs/operations.md)', () => {
   it('passes process.env whole only from entry points and the process launcher', () => {
     const users = files.filter(({ text }) => /\bprocess\.env\b/.test(text)).map(({ path }) => path).sort();
     expect(users).toEqual([
+      'devkit/processes.ts',
       'gateway/src/main.ts',
-      'scripts/lib/processes.ts',
       'scripts/register.ts',
       'scripts/seed.ts',
       'scripts/start.ts',

@@ -8,7 +8,7 @@ import type { Walk } from '../../conformance/walkPages.ts';
 
 describe('conformance kit: its own reading of the contract', () => {
   it('carries the contract exactly as schema/exchange.graphql has it (npm run conformance:contract rewrites it)', () => {
-    expect(CONTRACT_SDL).toBe(readFileSync(new URL('../schema/exchange.graphql', import.meta.url), 'utf8'));
+    expect(CONTRACT_SDL).toBe(readFileSync(new URL('../../schema/exchange.graphql', import.meta.url), 'utf8'));
   });
 
   it('reads Decimal amounts as integer micro-yuan and writes them back', () => {
