@@ -1,11 +1,11 @@
 /**
- * FlakyProxy instances (test/services/FlakyProxy.ts) forwarding after a fixed delay, one per upstream,
+ * FlakyProxy instances (devkit/FlakyProxy.ts) forwarding after a fixed delay, one per upstream,
  * in their own process so that the load generator's event loop does not carry them.
  *
  * env: UPSTREAMS (JSON {"bj":"http://127.0.0.1:1234/graphql",...}), DELAY_MS.
  * Logs {"msg":"proxies ready","urls":{"bj":"http://127.0.0.1:.../graphql",...}}.
  */
-import { FlakyProxy } from '../test/services/FlakyProxy.ts';
+import { FlakyProxy } from '../devkit/FlakyProxy.ts';
 
 const upstreams = JSON.parse(process.env.UPSTREAMS ?? '{}') as Record<string, string>;
 const delayMs = Number(process.env.DELAY_MS ?? 0);

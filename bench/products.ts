@@ -3,7 +3,7 @@
  * `npx tsx bench/products.ts 20000` starts the stack with that many listings per exchange and prints, per
  * query, the time and the calls each exchange received (cold first, then with the fetcher's cache).
  */
-import { startStack } from '../test/helpers/stack.ts';
+import { startStack } from '../devkit/stack.ts';
 import { graphql } from '../test/helpers/graphql.ts';
 
 const per = Number(process.argv[2] ?? 2000);

@@ -9,8 +9,8 @@
  * --token <token>, which is kept for compatibility but shows the token to anyone who can list processes
  * (and npm echoes it unless run with --silent). A flag wins over GATEWAY_TOKEN.
  */
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { ConfigError } from '../shared/config/configReader.ts';
+import { registerConfigFromArgs, type RegisterConfig } from './registerConfig.ts';
 
 const USAGE = `usage: GATEWAY_TOKEN=<token> npm run --silent register -- --gateway <url> --id <code> --url <exchange graphql url>
     [--name <English name>] [--name-zh <Chinese name>] [--city <city>] [--province <province>] [--division-code <6 digits>]
@@ -21,62 +21,19 @@ function fail(message: string): number {
   return 2;
 }
 
-/** The token from --token, --token-file (not both) or else GATEWAY_TOKEN, or a problem. */
-function tokenOf(values: Record<string, string | boolean | undefined>): { token: string } | { problem: string } {
-  if (values.token && values['token-file']) return { problem: 'give --token or --token-file, not both' };
-  if (!values.token && !values['token-file'] && !process.env.GATEWAY_TOKEN?.trim()) {
-    return { problem: 'missing token: set GATEWAY_TOKEN (recommended), or give --token-file <path>' };
-  }
-  if (values.token) return { token: String(values.token) };
-  if (!values['token-file']) return { token: process.env.GATEWAY_TOKEN!.trim() };
-  const path = String(values['token-file']);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    return { problem: `--token-file: cannot read ${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
-  }
-  const token = text.split(/\r?\n/)[0].trim();
-  return token ? { token } : { problem: `--token-file: ${JSON.stringify(path)} is empty` };
-}
-
-/** The admin URL under the gateway's URL, its path prefix kept: http://host/gw -> http://host/gw/admin/exchanges. */
-function adminUrl(gateway: string, path: string): URL | null {
-  let base: URL;
-  try {
-    base = new URL(gateway);
-  } catch {
-    return null;
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') return null;
-  const prefix = base.pathname.replace(/\/+$/, '');
-  return new URL(`${prefix}${path}`, base.origin);
-}
-
 async function main(): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+  let config: RegisterConfig | 'help';
   try {
-    ({ values } = parseArgs({
-      options: {
-        gateway: { type: 'string' }, token: { type: 'string' }, 'token-file': { type: 'string' }, id: { type: 'string' }, url: { type: 'string' },
-        name: { type: 'string' }, 'name-zh': { type: 'string' }, city: { type: 'string' }, province: { type: 'string' },
-        'division-code': { type: 'string' }, remove: { type: 'boolean' }, help: { type: 'boolean' },
-      },
-      strict: true,
-    }));
+    config = registerConfigFromArgs(process.argv.slice(2), process.env);
   } catch (err) {
-    return fail((err as Error).message);
+    if (err instanceof ConfigError || String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) return fail((err as Error).message);
+    throw err;
   }
-  if (values.help) {
+  if (config === 'help') {
     console.log(USAGE);
     return 0;
   }
-  const missing = ['gateway', 'id', ...(values.remove ? [] : ['url'])].filter((k) => !values[k]);
-  if (missing.length) return fail(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
-  const token = tokenOf(values);
-  if ('problem' in token) return fail(token.problem);
-  const admin = adminUrl(String(values.gateway), values.remove ? `/admin/exchanges/${encodeURIComponent(String(values.id))}` : '/admin/exchanges');
-  if (!admin) return fail(`--gateway must be the gateway's http(s) URL, e.g. http://localhost:4000, got ${JSON.stringify(values.gateway)}`);
+  const { values, admin, token } = config;
   const id = String(values.id);
   // Only what was given: the gateway names every missing or bad field, and nothing is made up here.
   const body = values.remove ? undefined : JSON.stringify({
@@ -92,7 +49,7 @@ async function main(): Promise<number> {
   try {
     response = await fetch(admin, {
       method: values.remove ? 'DELETE' : 'POST',
-      headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body,
     });
   } catch (err) {

@@ -8,12 +8,10 @@
 import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_EXCHANGES } from '../shared/domain.ts';
-import {
-  exchangeConfigFromArgs, parseSeedCount, dataDir, ConfigError, EXCHANGE_ID_PATTERN,
-} from '../subgraphs/exchange/exchangeConfig.ts';
-import { spawnService, stopAll, describeExit, ServiceError, type Service, type ExitStatus } from './lib/processes.ts';
+import { ConfigError } from '../shared/config/configReader.ts';
+import { planFromArgs, type SeedJob, type SeedPlan } from './seedConfig.ts';
+import { spawnService, stopAll, describeExit, ServiceError, type Service, type ExitStatus } from '../devkit/processes.ts';
 
 const USAGE = `usage: npm run seed -- [--per-exchange N] [--exchange bj,sh] [--data-dir DIR] [--workers N]
   --per-exchange  datasets per exchange, 1 to 250000 (default: SEED_PER_EXCHANGE or 2000)
@@ -23,59 +21,6 @@ const USAGE = `usage: npm run seed -- [--per-exchange N] [--exchange bj,sh] [--d
 
 /** Generous: a worker that hangs this long is broken, not slow (250 000 datasets take well under a minute). */
 const WORKER_TIMEOUT_MS = 30 * 60_000;
-
-interface SeedJob {
-  id: string;
-  divisionCode: string;
-  count: number;
-  dbPath: string;
-}
-
-interface SeedPlan {
-  jobs: SeedJob[];
-  workers: number;
-}
-
-function planFromArgs(argv: string[], env: NodeJS.ProcessEnv): SeedPlan | 'help' {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'per-exchange': { type: 'string' }, exchange: { type: 'string' }, 'data-dir': { type: 'string' },
-      workers: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) return 'help';
-
-  const count = values['per-exchange'] !== undefined
-    ? parseSeedCount(values['per-exchange'], '--per-exchange')
-    : parseSeedCount(env.SEED_PER_EXCHANGE, 'SEED_PER_EXCHANGE');
-  const ids = values.exchange !== undefined
-    ? [...new Set(values.exchange.split(',').map((s) => s.trim()).filter(Boolean))]
-    : DEFAULT_EXCHANGES.map((e) => e.id);
-  if (ids.length === 0) throw new ConfigError(`--exchange must name at least one exchange code, got ${JSON.stringify(values.exchange)}`);
-  for (const id of ids) {
-    if (!EXCHANGE_ID_PATTERN.test(id)) throw new ConfigError(`--exchange codes must match ${EXCHANGE_ID_PATTERN} (e.g. "bj,sh"), got ${JSON.stringify(id)}`);
-  }
-  const dir = values['data-dir'] !== undefined ? resolve(values['data-dir']) : dataDir(env);
-
-  let workers = availableParallelism();
-  if (values.workers !== undefined) {
-    workers = Number(values.workers);
-    if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
-      throw new ConfigError(`--workers must be an integer from 1 to 64, got ${JSON.stringify(values.workers)}`);
-    }
-  }
-
-  // The same rules as `npm run exchange -- --id X` (a new code gets division code 000000), so a database
-  // seeded here is the one that exchange would have seeded itself.
-  const jobs = ids.map((id) => {
-    const config = exchangeConfigFromArgs(['--id', id, '--port', '0', '--db', resolve(dir, `${id}.db`), '--per-exchange', String(count)], {});
-    return { id, divisionCode: config.info.divisionCode, count: config.seedCount, dbPath: config.dbPath };
-  });
-  return { jobs, workers: Math.min(workers, jobs.length) };
-}
 
 /**
  * seedExchangeDatabase writes into `<db>.seeding` and renames it into place when done; a worker we stopped
@@ -151,7 +96,7 @@ async function runPlan(plan: SeedPlan): Promise<void> {
 async function main(): Promise<number> {
   let plan: SeedPlan | 'help';
   try {
-    plan = planFromArgs(process.argv.slice(2), process.env);
+    plan = planFromArgs(process.argv.slice(2), process.env, availableParallelism());
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
     if (err instanceof ConfigError || code.startsWith('ERR_PARSE_ARGS')) {

@@ -6,10 +6,10 @@
  * subgraph that dies is reported and the gateway goes on without it, as it would in production: its part
  * of each answer is reported missing until it is started again (the message says how).
  */
-import { DEFAULT_EXCHANGES, DEFAULT_PORTS } from '../shared/domain.ts';
-import {
-  spawnService, stopAll, describeExit, ServiceError, DEFAULT_READY_TIMEOUT_MS, type Service, type ServiceOptions,
-} from './lib/processes.ts';
+import { spawnService, stopAll, describeExit, ServiceError, type Service, type ServiceOptions } from '../devkit/processes.ts';
+import { exchangeService, gatewayService, providersService } from '../devkit/services.ts';
+import { ConfigError } from '../shared/config/configReader.ts';
+import { startConfigFromEnv } from './startConfig.ts';
 
 /**
  * A child that dies in the same instant as a Ctrl-C (the terminal sends SIGINT to every process in the
@@ -17,26 +17,6 @@ import {
  * for our own signal handler to run before calling an exit a failure.
  */
 const SIGNAL_RACE_MS = 300;
-
-class StartError extends Error {}
-
-function portFromEnv(variable: string, fallback: number): number {
-  const text = process.env[variable];
-  if (text === undefined || text === '') return fallback;
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new StartError(`${variable} must be a TCP port from 0 to 65535, got ${JSON.stringify(text)}`);
-  }
-  return port;
-}
-
-function timeoutFromEnv(): number {
-  const text = process.env.STARTUP_TIMEOUT_MS;
-  if (text === undefined || text === '') return DEFAULT_READY_TIMEOUT_MS;
-  const ms = Number(text);
-  if (!Number.isInteger(ms) || ms < 1) throw new StartError(`STARTUP_TIMEOUT_MS must be a positive integer, got ${JSON.stringify(text)}`);
-  return ms;
-}
 
 /**
  * The ready line is the signal; /health is polled as well in case logging above info hides that line.
@@ -58,10 +38,7 @@ function portOf(url: string, fallback: number): number {
 }
 
 async function main(): Promise<number> {
-  const timeoutMs = timeoutFromEnv();
-  const providersPort = portFromEnv('PROVIDERS_PORT', DEFAULT_PORTS.providers);
-  const gatewayPort = portFromEnv('PORT', DEFAULT_PORTS.gateway);
-  const exchanges = DEFAULT_EXCHANGES.map((e) => ({ id: e.id, port: portFromEnv(`${e.id.toUpperCase()}_PORT`, DEFAULT_PORTS[e.id]) }));
+  const { timeoutMs, providersPort, gatewayPort, exchanges } = startConfigFromEnv(process.env);
 
   const services: Service[] = [];
   let stackReady = false;
@@ -116,33 +93,21 @@ async function main(): Promise<number> {
   };
 
   // Providers and exchanges do not depend on each other, so they start (and seed) at the same time.
-  const providers = launch({
-    name: 'providers',
-    file: 'subgraphs/providers/main.ts',
-    env: { PORT: String(providersPort), PROVIDERS_PORT: String(providersPort) },
-    readyMsg: 'providers ready',
+  const providers = launch(providersService({
+    env: { PROVIDERS_PORT: String(providersPort) },
     ...healthFallback(providersPort),
-  });
-  const exchangeServices = exchanges.map((e) => launch({
-    name: e.id,
-    file: 'subgraphs/exchange/main.ts',
-    args: ['--id', e.id, '--port', String(e.port)],
-    readyMsg: 'exchange ready',
-    ...healthFallback(e.port),
   }));
+  const exchangeServices = exchanges.map((e) => launch(exchangeService(e.id, { port: e.port, ...healthFallback(e.port) })));
 
   if (await whenReady([providers, ...exchangeServices])) {
-    const gateway = launch({
-      name: 'gateway',
-      file: 'gateway/src/main.ts',
+    const gateway = launch(gatewayService({
       env: {
         PORT: String(gatewayPort),
         PROVIDERS_URL: providers.url,
         EXCHANGE_URLS: exchangeServices.map((s) => `${s.name}=${s.url}`).join(','),
       },
-      readyMsg: 'gateway ready',
       ...healthFallback(gatewayPort),
-    });
+    }));
     if (await whenReady([gateway])) {
       stackReady = true;
       const width = Math.max(...services.map((s) => s.name.length));
@@ -169,7 +134,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof StartError ? `start: ${err.message}` : err);
+    console.error(err instanceof ConfigError ? `start: ${err.message}` : err);
     process.exit(1);
   },
 );

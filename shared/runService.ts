@@ -1,38 +1,57 @@
-/** How long a stop may take before the process exits anyway (SERVICE_STOP_TIMEOUT_MS). */
-export const DEFAULT_STOP_TIMEOUT_MS = 5000;
+import { ConfigError } from './config/configReader.ts';
+import type { ServiceSettings } from './config/serviceSettings.ts';
+import { createLogger, lifecycleLogger, type Logger } from './logger.ts';
 
-function logLine(record: Record<string, unknown>): void {
-  console.log(JSON.stringify({ time: new Date().toISOString(), ...record }));
+export interface ServiceDefinition<C extends ServiceSettings> {
+  /** The `service` field of its log lines, and the prefix of a configuration error. */
+  name: string;
+  /** Reads the whole configuration; a ConfigError or a bad flag stops the process with one line. */
+  config: () => C;
+  start: (config: C, logger: Logger) => Promise<{ stop(): Promise<void> }>;
+}
+
+function isConfigError(err: unknown): err is Error {
+  return err instanceof ConfigError || String((err as { code?: unknown })?.code ?? '').startsWith('ERR_PARSE_ARGS');
 }
 
 /**
- * The life of a service process: start it, stop it cleanly on SIGTERM or SIGINT (exit 0), and turn a
- * startup failure into one line (for configuration errors) or the error itself, with exit 1.
+ * The life of a service process: read its configuration, start it, stop it cleanly on SIGTERM or SIGINT
+ * (exit 0). A configuration error prints one line, `<name>: <message>`, on stderr and exits 1; any other
+ * startup failure is logged with its stack and exits 1.
  *
  * Stopping is bounded: when `stop()` has not resolved (or rejected) after SERVICE_STOP_TIMEOUT_MS
  * (default 5000), or a second signal arrives meanwhile, the process logs why and exits with code 1 anyway,
  * so an orchestrator's SIGTERM never waits for its SIGKILL.
  */
-export function runService(name: string, start: () => Promise<{ stop(): Promise<void> }>, isConfigError: (err: unknown) => boolean): void {
-  const stopTimeoutMs = stopTimeout(process.env.SERVICE_STOP_TIMEOUT_MS);
-  start().then((running) => {
+export function runService<C extends ServiceSettings>(definition: ServiceDefinition<C>): void {
+  const { name } = definition;
+  let config: C;
+  try {
+    config = definition.config();
+  } catch (err) {
+    console.error(isConfigError(err) ? `${name}: ${err.message}` : err);
+    process.exit(1);
+  }
+  const logger = createLogger({ service: name, level: config.logLevel });
+  const lifecycle = lifecycleLogger(logger);
+  definition.start(config, logger).then((running) => {
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) {
-        logLine({ msg: 'second signal while stopping; exiting now', service: name, signal });
+        logger.warn({ signal }, 'second signal while stopping; exiting now');
         process.exit(1);
       }
       stopping = true;
-      logLine({ msg: 'stopping', service: name, signal });
+      lifecycle.info({ signal }, 'stopping');
       const timer = setTimeout(() => {
-        logLine({ msg: `stop did not finish within ${stopTimeoutMs} ms; exiting anyway`, service: name, signal });
+        logger.error({ signal }, `stop did not finish within ${config.stopTimeoutMs} ms; exiting anyway`);
         process.exit(1);
-      }, stopTimeoutMs);
+      }, config.stopTimeoutMs);
       try {
         await running.stop();
       } catch (err) {
         clearTimeout(timer);
-        logLine({ msg: 'stop failed', service: name, err: (err as Error)?.message ?? String(err) });
+        logger.error({ err: (err as Error)?.message ?? String(err) }, 'stop failed');
         process.exit(1);
       }
       clearTimeout(timer);
@@ -41,18 +60,9 @@ export function runService(name: string, start: () => Promise<{ stop(): Promise<
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
   }).catch((err: unknown) => {
-    const known = isConfigError(err) || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
-    console.error(known ? `${name}: ${(err as Error).message}` : err);
+    // A setting that only fails once used (a Redis namespace, say) is still a configuration error.
+    if (isConfigError(err)) console.error(`${name}: ${err.message}`);
+    else logger.fatal({ err }, 'failed to start');
     process.exit(1);
   });
-}
-
-function stopTimeout(text: string | undefined): number {
-  if (text === undefined || text.trim() === '') return DEFAULT_STOP_TIMEOUT_MS;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) {
-    console.error(`SERVICE_STOP_TIMEOUT_MS must be a positive integer (milliseconds), got ${JSON.stringify(text)}`);
-    process.exit(1);
-  }
-  return value;
 }

@@ -14,8 +14,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_EXCHANGES } from '../../shared/domain.ts';
-import type { Service } from '../../scripts/lib/processes.ts';
-import { FlakyProxy } from '../../test/services/FlakyProxy.ts';
+import type { Service } from '../../devkit/processes.ts';
+import { FlakyProxy } from '../../devkit/FlakyProxy.ts';
 import { GraphqlClient } from '../lib/graphqlClient.ts';
 import { processCpuMs, cpuMsOf } from '../lib/cpu.ts';
 import { runLoad } from '../lib/load.ts';

@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_EXCHANGES } from '../../shared/domain.ts';
-import type { Service } from '../../scripts/lib/processes.ts';
+import type { Service } from '../../devkit/processes.ts';
 import { runLoad } from '../lib/load.ts';
 import { markdownTable } from '../lib/markdown.ts';
 import { BenchResources, seedCatalog, startExchange, startProviders, startOurGateway, startPlainGateway } from '../lib/stack.ts';

@@ -1,15 +1,18 @@
 /**
- * Processes and temporary files of a benchmark run. Every part of the system runs as its own process
- * (through scripts/lib/processes.ts); everything started or created here is registered on a
- * BenchResources and removed by its cleanup(), which run.ts calls in a finally block and on signals.
+ * Processes and temporary files of a benchmark run. Every part of the system runs as its own process,
+ * described in devkit/services.ts and started through devkit/processes.ts (as `npm start` and the tests
+ * do); everything started or created here is registered on a BenchResources and removed by its
+ * cleanup(), which run.ts calls in a finally block and on signals.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DEFAULT_EXCHANGES, type ExchangeInfo } from '../../shared/domain.ts';
-import { startService, stopAll, REPO_ROOT, type Service } from '../../scripts/lib/processes.ts';
+import { startService, stopAll, REPO_ROOT, type Service } from '../../devkit/processes.ts';
+import { exchangeService, gatewayService, providersService, writeExchangesFile } from '../../devkit/services.ts';
+
+export { exchangeInfo } from '../../devkit/services.ts';
 
 export class BenchResources {
   private readonly services: Service[] = [];
@@ -88,25 +91,15 @@ export async function seedCatalog(resources: BenchResources, options: { perExcha
   return { wallMs, lines };
 }
 
-export function exchangeInfo(id: string): ExchangeInfo {
-  const info = DEFAULT_EXCHANGES.find((e) => e.id === id);
-  if (!info) throw new Error(`unknown exchange ${id}`);
-  return info;
-}
-
 /** One exchange subgraph over an existing database file, on a free port. */
 export function startExchange(resources: BenchResources, id: string, dbPath: string, env: Record<string, string> = {}): Promise<Service> {
-  return resources.start({
-    name: id, file: 'subgraphs/exchange/main.ts', args: ['--id', id, '--port', '0', '--db', dbPath],
-    env: { LOG_LEVEL: 'warn', EXCHANGE_ADMIN_TOKEN: undefined, ...env }, readyMsg: 'exchange ready', timeoutMs: 300_000,
-  });
+  return resources.start(exchangeService(id, {
+    dbPath, env: { LOG_LEVEL: 'warn', EXCHANGE_ADMIN_TOKEN: undefined, ...env }, timeoutMs: 300_000,
+  }));
 }
 
 export function startProviders(resources: BenchResources): Promise<Service> {
-  return resources.start({
-    name: 'providers', file: 'subgraphs/providers/main.ts', args: ['--port', '0', '--host', '127.0.0.1'],
-    env: { LOG_LEVEL: 'warn' }, readyMsg: 'providers ready',
-  });
+  return resources.start(providersService({ args: ['--port', '0', '--host', '127.0.0.1'], env: { LOG_LEVEL: 'warn' } }));
 }
 
 /**
@@ -124,10 +117,11 @@ export function startOurGateway(resources: BenchResources, options: {
   name: string; dir: string; providersUrl: string; exchanges: Array<{ id: string; url: string }>; env?: Record<string, string>; profileOut?: string;
 }): Promise<Service> {
   const file = join(options.dir, `${options.name}.exchanges.json`);
-  writeFileSync(file, JSON.stringify({ exchanges: options.exchanges.map((e) => ({ ...exchangeInfo(e.id), url: e.url })) }, null, 2));
-  const run = entry('gateway/src/main.ts', options.profileOut);
+  writeExchangesFile(file, options.exchanges);
+  const gateway = gatewayService();
+  const run = entry(gateway.file, options.profileOut);
   return resources.start({
-    name: options.name, file: run.file, readyMsg: 'gateway ready',
+    ...gateway, name: options.name, file: run.file,
     env: {
       PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', PROVIDERS_URL: options.providersUrl, EXCHANGES_FILE: file,
       REDIS_URL: undefined, REDIS_CLUSTER_NODES: undefined, NODE_ENV: undefined, ...run.env, ...options.env,

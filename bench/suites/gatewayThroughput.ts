@@ -14,7 +14,7 @@
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_EXCHANGES } from '../../shared/domain.ts';
-import type { Service } from '../../scripts/lib/processes.ts';
+import type { Service } from '../../devkit/processes.ts';
 import { GraphqlClient } from '../lib/graphqlClient.ts';
 import { runLoad, type LoadResult } from '../lib/load.ts';
 import { processCpuMs, cpuMsOf } from '../lib/cpu.ts';
@@ -345,7 +345,7 @@ async function runGatewayThroughput({ resources, flags, log }: SuiteContext): Pr
     text: [
       `**p50 ratio 4 / 1 = ${ratio(fanRatio)}** at ${fanoutConnections} connections (median of the per-round ratios ${fanPaired.each.map(ratio).join(', ')}; target ≤ ${FANOUT_TARGET}×): ${passFail(fanPass)}.${lowPaired ? ` At ${fanoutConnectionsLow} connection(s): ${ratio(lowPaired.median)} (per round ${lowPaired.each.map(ratio).join(', ')}).` : ''} One request at a time (40 sequential, median): ${ratio(seqRatio)}.`,
       `The target line is the one at ${fanoutConnections} connections, as this suite has always checked it: the target names no load, and a few concurrent clients is the ordinary case for a catalog. The pass at ${fanoutConnectionsLow || 'fewer'} connection(s) shows the latency of the fan-out itself, with (almost) no queueing behind other requests; the difference between the two is how much of the latency is waiting for a core: at ${fanoutConnections} connections a 4-exchange request costs the CPU of 4 exchange queries, 4 proxied calls and 4 answers merged, and every process (4 exchanges, the proxies, the gateway, autocannon) shares ${availableParallelism()} cores.`,
-      `Distinct requests as above (no cache hits). The proxies (test/services/FlakyProxy.ts, one per exchange) run in one process of their own and forward each call after ${delayMs} ms. A request over four exchanges costs four exchange queries and four proxied calls: compare the CPU columns, on a machine of ${availableParallelism()} cores.`,
+      `Distinct requests as above (no cache hits). The proxies (devkit/FlakyProxy.ts, one per exchange) run in one process of their own and forward each call after ${delayMs} ms. A request over four exchanges costs four exchange queries and four proxied calls: compare the CPU columns, on a machine of ${availableParallelism()} cores.`,
     ].join('\n\n'),
   });
   return { sections, targets };

@@ -1,24 +1,37 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ExchangeInfo } from '../../shared/domain.ts';
-import { DEFAULT_EXCHANGE_TIMEOUT_MS } from './shards/ExchangeClient.ts';
+import { ConfigError, checkUrl, configReader, invalid, type ConfigReader, type ConfigSource } from '../../shared/config/configReader.ts';
+import { readServiceSettings, type ServiceSettings } from '../../shared/config/serviceSettings.ts';
+import { DEFAULT_EXCHANGE_TIMEOUT_MS } from './exchangeClient/ExchangeClient.ts';
 import { DEFAULT_HEALTH_INTERVAL_MS } from './directory/HealthProbe.ts';
 import { DEFAULT_CACHE_TTL_SECONDS } from './cache/CachingFetcher.ts';
 import { DEFAULT_VERSION_POLL_MS } from './cache/VersionWatcher.ts';
 import { DEFAULT_MAX_QUERY_COST, DEFAULT_MAX_QUERY_DEPTH } from './http/queryLimits.ts';
-import { parseAllowlist, EXCHANGE_URL_ALLOWLIST_ENV, type HostAllowlist } from './registry/urlGuard.ts';
+import type { RedisTarget } from './cache/RedisCache.ts';
+import { parseAllowlist, type HostAllowlist } from './exchangeClient/hostAllowlist.ts';
 
 export interface ExchangeEndpoint extends ExchangeInfo {
   url: string;
 }
 
-export interface GatewayConfig {
+/** Where the caches and the registry live: Redis (one node or a cluster) or, when `target` is null, memory. */
+export interface CacheTargetConfig {
+  /** REDIS_URL (one node) or REDIS_CLUSTER_NODES (a cluster's seed nodes); neither: null, process memory. */
+  target: RedisTarget | null;
+  /** REDIS_COMMAND_TIMEOUT_MS, default 100 (RedisCache's own default). */
+  commandTimeoutMs?: number;
+}
+
+/** Every setting of the gateway process; docs/operations.md lists each variable with its default. */
+export interface GatewayConfig extends ServiceSettings {
   /** PORT, default 4000. */
   port: number;
   /** HOST, default 127.0.0.1 (0.0.0.0 in containers). */
   host: string;
   /** PROVIDERS_URL, default http://127.0.0.1:4010/graphql. */
   providersUrl: string;
+  /** EXCHANGES_FILE's list, with the URLs of EXCHANGE_URLS (`bj=http://...,sh=...`) put in. */
   exchanges: ExchangeEndpoint[];
   /** EXCHANGE_TIMEOUT_MS, default 2000. */
   exchangeTimeoutMs: number;
@@ -38,95 +51,99 @@ export interface GatewayConfig {
   maxQueryDepth: number;
   /** MAX_QUERY_COST, default 10,000: the objects a query may return (lists times their page size). */
   maxQueryCost: number;
-  /** NODE_ENV=production masks unexpected errors ("Internal server error"). */
-  production: boolean;
-  /** NODE_ENV=development adds stack traces to error responses; no other value does. */
-  development: boolean;
-  /** LOG_LEVEL, default info. */
-  logLevel: string;
+  cache: CacheTargetConfig;
 }
 
 export const DEFAULT_EXCHANGES_FILE = fileURLToPath(new URL('../exchanges.json', import.meta.url));
 
-/** Misconfiguration stops the gateway at start with the rule and the bad value. */
-export class GatewayConfigError extends Error {}
+/** A day: longer intervals are surely a typo (and beyond it a timer's limit is near). */
+const MAX_INTERVAL_MS = 86_400_000;
 
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new GatewayConfigError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  return value;
+export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
+  const read = configReader(env);
+  return {
+    port: read.port('PORT', 4000)!,
+    host: read.string('HOST', '127.0.0.1')!,
+    providersUrl: read.url('PROVIDERS_URL', 'http://127.0.0.1:4010/graphql'),
+    exchanges: readExchanges(read),
+    exchangeTimeoutMs: read.durationMs('EXCHANGE_TIMEOUT_MS', { default: DEFAULT_EXCHANGE_TIMEOUT_MS, max: 600_000 }),
+    healthIntervalMs: read.durationMs('HEALTH_INTERVAL_MS', { default: DEFAULT_HEALTH_INTERVAL_MS, max: MAX_INTERVAL_MS }),
+    cacheDisabled: read.bool('CACHE_DISABLED', false),
+    cacheTtlSeconds: read.int('CACHE_TTL_SECONDS', { default: DEFAULT_CACHE_TTL_SECONDS, max: 31_536_000, unit: 'seconds' }),
+    versionPollMs: read.durationMs('VERSION_POLL_MS', { default: DEFAULT_VERSION_POLL_MS, max: MAX_INTERVAL_MS }),
+    maxQueryDepth: read.int('MAX_QUERY_DEPTH', { default: DEFAULT_MAX_QUERY_DEPTH, max: 10_000 }),
+    maxQueryCost: read.int('MAX_QUERY_COST', { default: DEFAULT_MAX_QUERY_COST, max: 1_000_000_000 }),
+    allowlist: read.parsed('EXCHANGE_URL_ALLOWLIST', 'list allowed hosts', (text) => {
+      try {
+        return parseAllowlist(text);
+      } catch (err) {
+        // parseAllowlist names the variable, the rule and the entry.
+        throw new ConfigError((err as Error).message);
+      }
+    }) ?? parseAllowlist(undefined),
+    adminToken: read.string('GATEWAY_ADMIN_TOKEN'),
+    cache: readCacheTarget(read),
+    ...readServiceSettings(read),
+  };
 }
 
-function checkedUrl(name: string, text: string): string {
-  let url: URL;
+/** The exchanges of EXCHANGES_FILE, each URL replaced by its entry in EXCHANGE_URLS if it has one. */
+function readExchanges(read: ConfigReader): ExchangeEndpoint[] {
+  const file = read.string('EXCHANGES_FILE', DEFAULT_EXCHANGES_FILE)!;
+  let listed: ExchangeEndpoint[];
   try {
-    url = new URL(text);
-  } catch {
-    throw new GatewayConfigError(`${name} must be an http(s) URL, got ${JSON.stringify(text)}`);
+    listed = (JSON.parse(readFileSync(file, 'utf8')) as { exchanges: ExchangeEndpoint[] }).exchanges;
+    if (!Array.isArray(listed)) throw new Error('no "exchanges" list');
+  } catch (err) {
+    throw new ConfigError(`EXCHANGES_FILE must name a JSON file with an "exchanges" list, got ${JSON.stringify(file)} (${(err as Error).message})`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new GatewayConfigError(`${name} must be an http(s) URL, got ${JSON.stringify(text)}`);
-  return url.toString();
+  const overrides = read.parsed('EXCHANGE_URLS', 'be a list of id=url pairs', parseExchangeUrls) ?? new Map<string, string>();
+  for (const id of overrides.keys()) {
+    if (!listed.some((e) => e.id === id)) throw new ConfigError(`EXCHANGE_URLS names exchange ${JSON.stringify(id)}, which is not in ${file}`);
+  }
+  return listed.map((e) => ({ ...e, url: overrides.get(e.id) ?? e.url }));
 }
 
-/** Reads `EXCHANGE_URLS=bj=http://...,sh=http://...` into a map. */
-export function parseExchangeUrls(text: string | undefined): Map<string, string> {
+/** Reads `bj=http://...,sh=http://...` into a map. */
+export function parseExchangeUrls(text: string): Map<string, string> {
   const urls = new Map<string, string>();
-  for (const pair of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of text.split(',').map((s) => s.trim()).filter(Boolean)) {
     const at = pair.indexOf('=');
-    if (at <= 0) throw new GatewayConfigError(`EXCHANGE_URLS must be a list of id=url pairs, got ${JSON.stringify(pair)}`);
-    urls.set(pair.slice(0, at), checkedUrl(`EXCHANGE_URLS (${pair.slice(0, at)})`, pair.slice(at + 1)));
+    if (at <= 0) throw invalid('EXCHANGE_URLS', 'be a list of id=url pairs', pair);
+    const id = pair.slice(0, at);
+    urls.set(id, checkUrl(`EXCHANGE_URLS (${id})`, pair.slice(at + 1)));
   }
   return urls;
 }
 
-function allowlistFrom(env: NodeJS.ProcessEnv): HostAllowlist {
-  try {
-    return parseAllowlist(env[EXCHANGE_URL_ALLOWLIST_ENV]);
-  } catch (err) {
-    throw new GatewayConfigError((err as Error).message);
-  }
-}
-
-function parsePort(text: string | undefined): number {
-  if (text === undefined || text === '') return 4000;
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GatewayConfigError(`PORT must be a TCP port from 0 to 65535, got ${JSON.stringify(text)}`);
-  return port;
-}
-
-export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const file = env.EXCHANGES_FILE ?? DEFAULT_EXCHANGES_FILE;
-  let listed: ExchangeEndpoint[];
-  try {
-    listed = (JSON.parse(readFileSync(file, 'utf8')) as { exchanges: ExchangeEndpoint[] }).exchanges;
-  } catch (err) {
-    throw new GatewayConfigError(`EXCHANGES_FILE ${file} must be JSON with an "exchanges" list: ${(err as Error).message}`);
-  }
-  const overrides = parseExchangeUrls(env.EXCHANGE_URLS);
-  const exchanges = listed.map((e) => ({ ...e, url: overrides.get(e.id) ?? e.url }));
-  for (const id of overrides.keys()) {
-    if (!exchanges.some((e) => e.id === id)) {
-      throw new GatewayConfigError(`EXCHANGE_URLS names exchange ${JSON.stringify(id)}, which is not in ${file}`);
+export function readCacheTarget(read: ConfigReader): CacheTargetConfig {
+  const urlRule = 'be a redis:// or rediss:// URL with a host, like redis://127.0.0.1:6379';
+  const url = read.parsed('REDIS_URL', urlRule, (text) => {
+    try {
+      const parsed = new URL(text);
+      return (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') && parsed.hostname ? text : undefined;
+    } catch {
+      return undefined;
     }
+  });
+  const nodes = read.parsed('REDIS_CLUSTER_NODES', 'list host:port pairs separated by commas', parseClusterNodes);
+  if (url && nodes) {
+    throw new ConfigError(`set REDIS_URL (one node) or REDIS_CLUSTER_NODES (a cluster), not both; got REDIS_URL=${JSON.stringify(read.string('REDIS_URL'))} and REDIS_CLUSTER_NODES=${JSON.stringify(read.string('REDIS_CLUSTER_NODES'))}`);
   }
-  return {
-    port: parsePort(env.PORT),
-    host: env.HOST ?? '127.0.0.1',
-    providersUrl: checkedUrl('PROVIDERS_URL', env.PROVIDERS_URL ?? 'http://127.0.0.1:4010/graphql'),
-    exchanges,
-    exchangeTimeoutMs: positiveInteger(env, 'EXCHANGE_TIMEOUT_MS', DEFAULT_EXCHANGE_TIMEOUT_MS),
-    healthIntervalMs: positiveInteger(env, 'HEALTH_INTERVAL_MS', DEFAULT_HEALTH_INTERVAL_MS),
-    cacheDisabled: env.CACHE_DISABLED === '1' || env.CACHE_DISABLED === 'true',
-    cacheTtlSeconds: positiveInteger(env, 'CACHE_TTL_SECONDS', DEFAULT_CACHE_TTL_SECONDS),
-    versionPollMs: positiveInteger(env, 'VERSION_POLL_MS', DEFAULT_VERSION_POLL_MS),
-    maxQueryDepth: positiveInteger(env, 'MAX_QUERY_DEPTH', DEFAULT_MAX_QUERY_DEPTH),
-    maxQueryCost: positiveInteger(env, 'MAX_QUERY_COST', DEFAULT_MAX_QUERY_COST),
-    allowlist: allowlistFrom(env),
-    adminToken: env.GATEWAY_ADMIN_TOKEN || undefined,
-    production: env.NODE_ENV === 'production',
-    development: env.NODE_ENV === 'development',
-    logLevel: env.LOG_LEVEL ?? 'info',
-  };
+  const target: RedisTarget | null = url ? { mode: 'single', url } : nodes ? { mode: 'cluster', nodes } : null;
+  return { target, commandTimeoutMs: read.durationMs('REDIS_COMMAND_TIMEOUT_MS') };
+}
+
+/** Parses `host:port,host:port` (whitespace around entries allowed; IPv6 hosts in brackets). */
+export function parseClusterNodes(text: string): Array<{ host: string; port: number }> {
+  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (entries.length === 0) throw invalid('REDIS_CLUSTER_NODES', 'list host:port pairs separated by commas', text);
+  return entries.map((entry) => {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:/[\]]+)):(\d{1,5})$/.exec(entry);
+    const port = match ? Number(match[3]) : NaN;
+    if (!match || port < 1 || port > 65535) {
+      throw new ConfigError(`REDIS_CLUSTER_NODES must list host:port pairs (port 1-65535) separated by commas, got ${JSON.stringify(entry)} in ${JSON.stringify(text)}`);
+    }
+    return { host: match[1] ?? match[2], port };
+  });
 }

@@ -1,8 +1,8 @@
-import { pino, type Logger } from 'pino';
+import { createLogger as createServiceLogger, type Logger, type LogLevel } from '../../shared/logger.ts';
 
 export type { Logger };
 
-/** Structured JSON logs on stdout; every request's lines carry its request id. */
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'gateway' }, timestamp: pino.stdTimeFunctions.isoTime });
+/** The gateway's logger (shared/logger.ts): JSON lines on stdout; every request's lines carry its request id. */
+export function createLogger(level: LogLevel): Logger {
+  return createServiceLogger({ service: 'gateway', level });
 }

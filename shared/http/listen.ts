@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sendJson } from './apolloHandler.ts';
+import type { Logger } from '../logger.ts';
 
 export interface RunningServer {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4011/graphql (a wildcard host is shown as 127.0.0.1). */
@@ -16,8 +17,8 @@ export interface ListenOptions {
   host?: string;
   /** Runs after the server stopped taking connections (e.g. stop Apollo, close the database). */
   onClose?: () => Promise<void>;
-  /** Where an unexpected request failure is reported. Default: one JSON line on stderr. */
-  onError?: (err: unknown) => void;
+  /** Where an unexpected request failure is logged ("request failed", with the error). */
+  logger: Pick<Logger, 'error'>;
 }
 
 /**
@@ -26,10 +27,9 @@ export interface ListenOptions {
  * picks a free port (read back into `url`).
  */
 export async function listen(route: (req: IncomingMessage, res: ServerResponse) => Promise<void>, options: ListenOptions): Promise<RunningServer> {
-  const onError = options.onError ?? ((err: unknown) => console.error(JSON.stringify({ level: 'error', msg: 'request failed', err: String(err) })));
   const server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
-      onError(err);
+      options.logger.error({ err, method: req.method, url: req.url }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.end();
     });

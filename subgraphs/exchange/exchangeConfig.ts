@@ -2,12 +2,17 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { DEFAULT_EXCHANGES, DEFAULT_PORTS, type ExchangeInfo } from '../../shared/domain.ts';
 import { PROVINCE_DIVISION_CODES, provinceOfDivision } from '../../shared/provinces.ts';
+import { ConfigError, configReader, type ConfigReader, type ConfigSource } from '../../shared/config/configReader.ts';
+import { readServiceSettings, type ServiceSettings } from '../../shared/config/serviceSettings.ts';
+
+export { ConfigError };
 
 export const DEFAULT_DATASETS_PER_EXCHANGE = 2000;
 export const MAX_DATASETS_PER_EXCHANGE = 250_000;
 export const EXCHANGE_ID_PATTERN = /^[a-z]{2,8}$/;
+export const DEFAULT_DATA_DIR = 'data';
 
-export interface ExchangeConfig {
+export interface ExchangeConfig extends ServiceSettings {
   info: ExchangeInfo;
   port: number;
   host: string;
@@ -17,20 +22,14 @@ export interface ExchangeConfig {
   adminToken?: string;
 }
 
-/** Misconfiguration stops the process with a message that names the option, the rule and the bad value. */
-export class ConfigError extends Error {}
-
-export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.DATA_DIR ?? 'data');
+/** --data-dir (npm run seed), else DATA_DIR, resolved; default ./data. */
+export function readDataDir(read: ConfigReader): string {
+  return resolve(read.string(['--data-dir', 'DATA_DIR'], DEFAULT_DATA_DIR)!);
 }
 
-export function parseSeedCount(value: string | undefined, option: string): number {
-  if (value === undefined) return DEFAULT_DATASETS_PER_EXCHANGE;
-  const count = Number(value);
-  if (!Number.isInteger(count) || count < 1 || count > MAX_DATASETS_PER_EXCHANGE) {
-    throw new ConfigError(`${option} must be an integer from 1 to ${MAX_DATASETS_PER_EXCHANGE}, got ${JSON.stringify(value)}`);
-  }
-  return count;
+/** Datasets per exchange: --per-exchange, else SEED_PER_EXCHANGE; default 2000. */
+export function readSeedCount(read: ConfigReader): number {
+  return read.int(['--per-exchange', 'SEED_PER_EXCHANGE'], { min: 1, max: MAX_DATASETS_PER_EXCHANGE, default: DEFAULT_DATASETS_PER_EXCHANGE });
 }
 
 /** The division code of a province-level name ("Guangdong", "inner mongolia"), or a ConfigError listing the names. */
@@ -41,8 +40,11 @@ export function provinceDivisionCode(name: string): string {
   throw new ConfigError(`--province must name a province-level division of China, in English, any case (listed in shared/provinces.ts), got ${JSON.stringify(name)}; one of: ${names}`);
 }
 
-/** Reads `npm run exchange -- --id sz --port 4015 [--name ...] [--city ...] [--province ...] [--division-code ...]`. */
-export function exchangeConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ExchangeConfig {
+/**
+ * Reads `npm run exchange -- --id sz --port 4015 [--name ...] [--city ...] [--province ...] [--division-code ...]`
+ * and the environment (a flag wins over its variable).
+ */
+export function exchangeConfigFromArgs(argv: string[], env: ConfigSource): ExchangeConfig {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -52,10 +54,10 @@ export function exchangeConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = 
     },
     strict: true,
   });
-  const id = values.id ?? env.EXCHANGE_ID;
-  if (!id || !EXCHANGE_ID_PATTERN.test(id)) {
-    throw new ConfigError(`--id must match ${EXCHANGE_ID_PATTERN} (e.g. "sz"), got ${JSON.stringify(id ?? '')}`);
-  }
+  const read = configReader(env, values);
+  const idRule = `match ${EXCHANGE_ID_PATTERN} (e.g. "sz")`;
+  const id = read.parsed(['--id', 'EXCHANGE_ID'], idRule, (text) => (EXCHANGE_ID_PATTERN.test(text) ? text : undefined));
+  if (!id) throw new ConfigError(`--id must ${idRule}, got ""`);
   const known = DEFAULT_EXCHANGES.find((e) => e.id === id);
   const provinceCode = values.province === undefined ? undefined : provinceDivisionCode(values.province);
   // --division-code wins; else a known exchange's own code if it lies in --province, else the province's.
@@ -65,11 +67,8 @@ export function exchangeConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = 
   if (provinceCode && divisionCode.slice(0, 2) !== provinceCode.slice(0, 2)) {
     throw new ConfigError(`--division-code ${divisionCode} is not in --province ${values.province} (its codes start with ${provinceCode.slice(0, 2)})`);
   }
-  const portText = values.port ?? env.PORT ?? String(DEFAULT_PORTS[id] ?? '');
-  const port = Number(portText);
-  if (!portText || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`--port must be a TCP port from 0 to 65535 (required for a new exchange code), got ${JSON.stringify(portText)}`);
-  }
+  const port = read.port(['--port', 'PORT'], DEFAULT_PORTS[id]);
+  if (port === undefined) throw new ConfigError(`--port must be a TCP port from 0 to 65535 (required for a new exchange code), got ""`);
   return {
     info: {
       id,
@@ -80,9 +79,10 @@ export function exchangeConfigFromArgs(argv: string[], env: NodeJS.ProcessEnv = 
       divisionCode,
     },
     port,
-    host: values.host ?? env.HOST ?? '127.0.0.1',
-    dbPath: resolve(values.db ?? `${dataDir(env)}/${id}.db`),
-    seedCount: parseSeedCount(values['per-exchange'] ?? env.SEED_PER_EXCHANGE, '--per-exchange'),
-    adminToken: env.EXCHANGE_ADMIN_TOKEN || undefined,
+    host: read.string(['--host', 'HOST'], '127.0.0.1')!,
+    dbPath: resolve(values.db ?? `${readDataDir(read)}/${id}.db`),
+    seedCount: readSeedCount(read),
+    adminToken: read.string('EXCHANGE_ADMIN_TOKEN'),
+    ...readServiceSettings(read),
   };
 }

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parse, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { StatsGroup } from '../../shared/domain.ts';
+import { EXCHANGE_CONTRACT_PATH, exchangeTypeDefs } from '../../schema/typeDefs.ts';
 import { DecimalScalar, DateTimeScalar } from '../../shared/graphql/scalars.ts';
 import { literalsCheckedByRule, scalarLiteralsRule } from '../../shared/graphql/scalarLiteralsRule.ts';
 import type { DatasetStore, StoreSession } from './store/DatasetStore.ts';
@@ -15,10 +14,10 @@ import { datasetColumns } from './datasetColumns.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { productGroups, products, withCrossListedCodes, type ProductGroupsArgs, type ProductsArgs } from './products.ts';
 
-export const CONTRACT_PATH = fileURLToPath(new URL('../../schema/exchange.graphql', import.meta.url));
+export const CONTRACT_PATH = EXCHANGE_CONTRACT_PATH;
 
 /** The exchange contract (schema/exchange.graphql) as a DocumentNode. */
-export const typeDefs = parse(readFileSync(CONTRACT_PATH, 'utf8'));
+export const typeDefs = exchangeTypeDefs;
 
 export interface ExchangeContext {
   session: StoreSession;

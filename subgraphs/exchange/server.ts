@@ -7,6 +7,7 @@ import type { DatasetStore } from './store/DatasetStore.ts';
 import type { ExchangeInfo } from '../../shared/domain.ts';
 import { createExchangeSchema, createContext, literalRule, type ExchangeContext } from './schema.ts';
 import { handleAdminPrices } from './adminPrices.ts';
+import { createLogger, type Logger } from '../../shared/logger.ts';
 import { CATALOG_VERSION_HEADER, SQL_STATEMENTS_HEADER } from '../../shared/headers.ts';
 
 
@@ -24,6 +25,10 @@ export interface ExchangeServerOptions {
   adminToken?: string;
   /** Who this exchange is (--name, --name-zh, --city, --province, --division-code), shown by GET /health. */
   info?: ExchangeInfo;
+  /** NODE_ENV=development: stack traces (absolute paths of this machine) in error responses. Default false. */
+  development?: boolean;
+  /** Where an unexpected request failure is logged. Default: a logger of service "exchange". */
+  logger?: Logger;
 }
 
 export type { RunningServer };
@@ -63,6 +68,7 @@ function catalogHeadersPlugin(store: DatasetStore): ApolloServerPlugin<ExchangeC
 
 export async function startExchangeServer(options: ExchangeServerOptions): Promise<RunningServer> {
   const { store } = options;
+  const logger = options.logger ?? createLogger({ service: 'exchange', base: { exchange: store.exchangeId } });
   const apollo = new ApolloServer<ExchangeContext>({
     schema: createExchangeSchema(store),
     validationRules: [literalRule],
@@ -74,9 +80,11 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
       catalogHeadersPlugin(store),
     ],
     // Stack traces (absolute paths of this machine) only where a developer asked for them.
-    includeStacktraceInErrorResponses: process.env.NODE_ENV === 'development',
+    includeStacktraceInErrorResponses: options.development ?? false,
     // runService owns SIGTERM/SIGINT (see there).
     stopOnTerminationSignals: false,
+    // Apollo's own warnings as JSON lines like the rest.
+    logger: logger.child({ component: 'apollo-server' }) as never,
   });
   await apollo.start();
   const graphql = apolloHandler(apollo, { context: async () => createContext(store) });
@@ -93,5 +101,5 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
   };
 
-  return listen(route, { port: options.port, host: options.host, onClose: () => apollo.stop() });
+  return listen(route, { port: options.port, host: options.host, onClose: () => apollo.stop(), logger });
 }

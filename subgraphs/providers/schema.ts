@@ -2,21 +2,20 @@
  * The providers subgraph: schema, resolvers and per-request context. The resolvers hold no data:
  * each request's context carries the directory (the seed registry, in memory) and a DataLoader.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import DataLoader from 'dataloader';
-import { GraphQLError, parse, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { ProviderRecord } from '../../shared/domain.ts';
 import { USCC_RULE_NAMES, validateUscc } from '../../shared/uscc.ts';
 import { providerRegistry } from '../../seed/providers.ts';
+import { PROVIDERS_SCHEMA_PATH, providersTypeDefs } from '../../schema/typeDefs.ts';
 import { encodeProviderCursor, ProviderDirectory, type ProviderPageArgs } from './ProviderDirectory.ts';
 
-export const SCHEMA_PATH = fileURLToPath(new URL('../../schema/providers.graphql', import.meta.url));
+export const SCHEMA_PATH = PROVIDERS_SCHEMA_PATH;
 
 /** schema/providers.graphql as a DocumentNode. */
-export const typeDefs = parse(readFileSync(SCHEMA_PATH, 'utf8'));
+export const typeDefs = providersTypeDefs;
 
 /** The directory of the seed registry, built once. */
 let defaultDirectory: ProviderDirectory | undefined;

@@ -6,6 +6,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
 import { listen, type RunningServer } from '../../shared/http/listen.ts';
+import { createLogger, type Logger } from '../../shared/logger.ts';
 import { createProvidersContext, createProvidersSchema, seedProviderDirectory, type ProvidersContext, type ProvidersContextHooks } from './schema.ts';
 
 export interface ProvidersServerOptions {
@@ -15,12 +16,17 @@ export interface ProvidersServerOptions {
   host?: string;
   /** Test hooks passed to every request's context. */
   hooks?: ProvidersContextHooks;
+  /** NODE_ENV=development: stack traces (absolute paths of this machine) in error responses. Default false. */
+  development?: boolean;
+  /** Where an unexpected request failure is logged. Default: a logger of service "providers". */
+  logger?: Logger;
 }
 
 export type RunningProvidersServer = RunningServer;
 
 export async function startProvidersServer(options: ProvidersServerOptions): Promise<RunningProvidersServer> {
   const directory = seedProviderDirectory();
+  const logger = options.logger ?? createLogger({ service: 'providers' });
   const apollo = new ApolloServer<ProvidersContext>({
     schema: createProvidersSchema(),
     // The default landing page loads Apollo Sandbox from the internet; the subgraph must not. Inline
@@ -28,9 +34,11 @@ export async function startProvidersServer(options: ProvidersServerOptions): Pro
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     csrfPrevention: true,
     // Stack traces (absolute paths of this machine) only where a developer asked for them.
-    includeStacktraceInErrorResponses: process.env.NODE_ENV === 'development',
+    includeStacktraceInErrorResponses: options.development ?? false,
     // runService owns SIGTERM/SIGINT (see there).
     stopOnTerminationSignals: false,
+    // Apollo's own warnings as JSON lines like the rest.
+    logger: logger.child({ component: 'apollo-server' }) as never,
   });
   await apollo.start();
   const graphql = apolloHandler(apollo, { context: async () => createProvidersContext(directory, options.hooks) });
@@ -41,5 +49,5 @@ export async function startProvidersServer(options: ProvidersServerOptions): Pro
     if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', providers: directory.size });
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
   };
-  return listen(route, { port: options.port, host: options.host, onClose: () => apollo.stop() });
+  return listen(route, { port: options.port, host: options.host, onClose: () => apollo.stop(), logger });
 }

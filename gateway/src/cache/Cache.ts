@@ -9,6 +9,8 @@
  * it). Returning a last known version instead could serve entries that another replica's bump has already
  * retired; a miss only costs a subgraph call.
  */
+import { ConfigError } from '../../../shared/config/configReader.ts';
+
 export interface Cache {
   readonly kind: 'redis' | 'memory';
 
@@ -86,8 +88,8 @@ export class CacheUnavailableError extends Error {
   override readonly name = 'CacheUnavailableError';
 }
 
-/** Misconfiguration (an env variable or option), thrown at construction with the rule and the bad value. */
-export class CacheConfigError extends Error {
+/** Misconfiguration (an option), thrown at construction with the rule and the bad value. */
+export class CacheConfigError extends ConfigError {
   override readonly name = 'CacheConfigError';
 }
 

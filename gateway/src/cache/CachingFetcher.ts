@@ -3,8 +3,8 @@ import { maxAgeOf } from './ResponsePolicy.ts';
 import { shardFetchKey, entityKey, canonicalJson, operationHash } from './cacheKeys.ts';
 import type { CatalogVersions } from './CatalogVersions.ts';
 import type { GatewayMetrics } from '../metrics.ts';
-import type { ExchangeResult, ExchangeAnswer, GraphQLRequestBody } from '../shards/ExchangeClient.ts';
-import type { ShardFetcher, ShardRequest, ShardTarget } from '../shards/ShardRouter.ts';
+import type { ExchangeResult, ExchangeAnswer, GraphQLRequestBody } from '../exchangeClient/ExchangeClient.ts';
+import type { ShardFetcher, ShardRequest, ShardTarget } from '../exchangeClient/ShardFetcher.ts';
 
 export interface CachingFetcherOptions {
   cache: Cache;

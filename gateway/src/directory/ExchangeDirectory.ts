@@ -1,6 +1,6 @@
 import type { ExchangeInfo } from '../../../shared/domain.ts';
-import { ExchangeClient, type ExchangeClientOptions, type ExchangeResult, type GraphQLRequestBody } from '../shards/ExchangeClient.ts';
-import type { ShardTarget, ShardTargets } from '../shards/ShardRouter.ts';
+import { ExchangeClient, type ExchangeClientOptions, type ExchangeResult, type GraphQLRequestBody } from '../exchangeClient/ExchangeClient.ts';
+import type { ShardTarget, ShardTargets } from '../exchangeClient/ShardFetcher.ts';
 
 /** What the gateway has observed of an exchange; a discriminated union, not a bag of booleans. */
 export type ExchangeHealth =

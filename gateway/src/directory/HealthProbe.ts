@@ -1,6 +1,6 @@
 import type { ExchangeDirectory } from './ExchangeDirectory.ts';
-import { exchangeFailure } from '../shards/exchangeErrors.ts';
-import type { ExchangeResult } from '../shards/ExchangeClient.ts';
+import { exchangeFailure } from '../exchangeClient/exchangeErrors.ts';
+import type { ExchangeResult } from '../exchangeClient/ExchangeClient.ts';
 import { IDENTITY_FIELDS, IDENTITY_VARIABLES_DECLARATION, identityProblem, identityVariables } from './exchangeIdentity.ts';
 
 export interface HealthProbeOptions {
@@ -63,4 +63,12 @@ export class HealthProbe {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
+}
+
+/** Starts probing on its interval, and probes at once: a configured exchange unreachable at start is OFFLINE until then. */
+export function startHealthProbe(options: HealthProbeOptions): HealthProbe {
+  const probe = new HealthProbe(options);
+  probe.start();
+  void probe.probeAll();
+  return probe;
 }

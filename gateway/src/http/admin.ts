@@ -8,6 +8,7 @@ import type { ExchangeRegistry } from '../registry/ExchangeRegistry.ts';
 import type { ExchangeTokens } from '../registry/ExchangeTokens.ts';
 import { parseRegistration, EXCHANGE_ID_RULE } from '../registry/registrationInput.ts';
 import type { Logger } from '../logger.ts';
+import type { Route, RouteMatch, RoutePolicy } from './routeTable.ts';
 
 export interface AdminContext {
   /** GATEWAY_ADMIN_TOKEN; when unset every /admin path answers 404. */
@@ -19,20 +20,12 @@ export interface AdminContext {
   logger: Logger;
 }
 
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
 /** Who is calling: the operator (GATEWAY_ADMIN_TOKEN) or one exchange (its own token). */
 type Actor = { role: 'operator' } | { role: 'exchange'; exchange: string };
 
 const MAX_ADMIN_BODY_BYTES = 16 * 1024;
 
-async function authenticate(req: IncomingMessage, context: AdminContext): Promise<Actor | null> {
+async function identify(req: IncomingMessage, context: AdminContext): Promise<Actor | null> {
   const token = bearerToken(req);
   if (!token) return null;
   if (tokensMatch(token, context.adminToken!)) return { role: 'operator' };
@@ -71,77 +64,143 @@ function exchangeDetails(context: AdminContext) {
   return [...served, ...refused].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
+/** One admin request, authenticated. */
+interface AdminCall {
+  req: IncomingMessage;
+  res: ServerResponse;
+  actor: Actor;
+  params: Record<string, string>;
+  path: string;
+  context: AdminContext;
+}
+
+export interface AdminApi {
+  /**
+   * The policy of every admin route: without GATEWAY_ADMIN_TOKEN configured the whole API does not exist
+   * (404); a missing or unknown bearer token is 401.
+   */
+  authenticate: RoutePolicy;
+  routes: Route[];
+}
+
 /**
- * The gateway's admin API. Every path is authenticated: without GATEWAY_ADMIN_TOKEN configured the whole
- * API does not exist (404); a missing or unknown bearer token is 401; an exchange token used for another
- * exchange's id is 403. Operator-only: tokens. Exchanges: register, update, remove, invalidate their own id.
+ * The gateway's admin API. Operator-only: tokens. Exchanges: register, update, remove, invalidate their
+ * own id; an exchange token used for another exchange's id is 403.
  */
-export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, context: AdminContext): Promise<void> {
-  if (!context.adminToken) return sendJson(res, 404, { error: 'not found' });
+export function adminApi(context: AdminContext): AdminApi {
+  const actors = new WeakMap<IncomingMessage, Actor>();
+  const authenticate: RoutePolicy = async (req, res) => {
+    const actor = await authenticated(req, res, context);
+    if (actor) actors.set(req, actor);
+    return actor !== null;
+  };
+  const route = (method: string, path: string, handle: (call: AdminCall) => void | Promise<void>): Route => ({
+    method,
+    path,
+    access: 'admin',
+    handle: async (req: IncomingMessage, res: ServerResponse, match: RouteMatch) => {
+      try {
+        await handle({ req, res, actor: actors.get(req)!, params: match.params, path: match.path, context });
+      } catch (err) {
+        if (err instanceof CacheUnavailableError) return sendJson(res, 503, { error: `the registry store is unavailable, nothing changed: ${err.message}` });
+        throw err;
+      }
+    },
+  });
+  return {
+    authenticate,
+    routes: [
+      route('GET', '/admin/exchanges', ({ res }) => sendJson(res, 200, { exchanges: exchangeDetails(context) })),
+      route('POST', '/admin/exchanges', registerExchange),
+      route('POST', '/admin/exchanges/:id/invalidate', invalidateExchange),
+      route('DELETE', '/admin/exchanges/:id', removeExchange),
+      // Another method on an exchange's path: another exchange's id is still refused as such first.
+      route('*', '/admin/exchanges/:id/invalidate', noRouteUnlessForbidden),
+      route('*', '/admin/exchanges/:id', noRouteUnlessForbidden),
+      route('POST', '/admin/tokens', issueToken),
+      route('DELETE', '/admin/tokens/:exchange', revokeToken),
+      route('*', '/admin/*', noAdminRoute),
+    ],
+  };
+}
+
+/** The caller, or null when the answer (404, 401, 503) has been sent. */
+async function authenticated(req: IncomingMessage, res: ServerResponse, context: AdminContext): Promise<Actor | null> {
+  if (!context.adminToken) {
+    sendJson(res, 404, { error: 'not found' });
+    return null;
+  }
   let actor: Actor | null;
   try {
-    actor = await authenticate(req, context);
+    actor = await identify(req, context);
   } catch (err) {
-    if (err instanceof CacheUnavailableError) return sendJson(res, 503, { error: `tokens cannot be checked now: ${err.message}` });
-    throw err;
+    if (!(err instanceof CacheUnavailableError)) throw err;
+    sendJson(res, 503, { error: `tokens cannot be checked now: ${err.message}` });
+    return null;
   }
-  if (!actor) return sendJson(res, 401, { error: 'missing or unknown bearer token' }, { 'www-authenticate': 'Bearer' });
-  const method = req.method ?? 'GET';
-  const forbidden = (id: string) => sendJson(res, 403, { error: `this token may act on exchange ${(actor as { exchange: string }).exchange} only, not ${JSON.stringify(id)}` });
+  if (!actor) sendJson(res, 401, { error: 'missing or unknown bearer token' }, { 'www-authenticate': 'Bearer' });
+  return actor;
+}
 
-  try {
-    if (path === '/admin/exchanges' && method === 'GET') return sendJson(res, 200, { exchanges: exchangeDetails(context) });
+function forbidden({ res, actor }: AdminCall, id: string): void {
+  sendJson(res, 403, { error: `this token may act on exchange ${(actor as { exchange: string }).exchange} only, not ${JSON.stringify(id)}` });
+}
 
-    if (path === '/admin/exchanges' && method === 'POST') {
-      const body = await jsonBody(req, res);
-      if (body === undefined) return;
-      const parsed = parseRegistration(body);
-      if (!parsed.ok) return sendJson(res, 400, { problems: parsed.problems });
-      if (!mayActOn(actor, parsed.registration.id)) return forbidden(parsed.registration.id);
-      const outcome = await context.registry.register(parsed.registration);
-      if (!outcome.ok) return sendJson(res, outcome.status, { problems: outcome.problems });
-      return sendJson(res, outcome.created ? 201 : 200, { exchange: outcome.registration, created: outcome.created, catalogVersion: outcome.catalogVersion });
-    }
+function noAdminRoute({ req, res, path }: AdminCall): void {
+  sendJson(res, 404, { error: `no admin route for ${req.method ?? 'GET'} ${path}` });
+}
 
-    const exchangePath = /^\/admin\/exchanges\/([^/]+)(\/invalidate)?$/.exec(path);
-    if (exchangePath) {
-      const id = decodeSegment(exchangePath[1]);
-      if (!mayActOn(actor, id)) return forbidden(id);
-      const unknown = () => sendJson(res, 404, { error: `exchange ${JSON.stringify(id)} is not registered` });
-      if (exchangePath[2] && method === 'POST') {
-        if (!context.directory.get(id)) return unknown();
-        const epoch = await context.versions.invalidate(id);
-        context.logger.info({ exchange: id, epoch }, 'cache invalidated');
-        return sendJson(res, 200, { exchange: id, epoch });
-      }
-      if (!exchangePath[2] && method === 'DELETE') {
-        // Known or not is decided in the registry's queue, against the store: a registration made a moment
-        // ago on another replica can be removed here before this replica has applied it.
-        if (!(await context.registry.remove(id))) return unknown();
-        return sendJson(res, 200, { exchange: id, removed: true });
-      }
-    }
+function noRouteUnlessForbidden(call: AdminCall): void {
+  if (!mayActOn(call.actor, call.params.id)) return forbidden(call, call.params.id);
+  noAdminRoute(call);
+}
 
-    if (path === '/admin/tokens' && method === 'POST') {
-      if (actor.role !== 'operator') return sendJson(res, 403, { error: 'only the operator (GATEWAY_ADMIN_TOKEN) may issue tokens' });
-      const body = (await jsonBody(req, res)) as { exchange?: unknown } | undefined;
-      if (body === undefined) return;
-      if (typeof body?.exchange !== 'string' || !EXCHANGE_ID_RULE.test(body.exchange)) {
-        return sendJson(res, 400, { problems: [`exchange: must match ${EXCHANGE_ID_RULE}, got ${JSON.stringify(body?.exchange ?? null)}`] });
-      }
-      return sendJson(res, 201, { exchange: body.exchange, token: await context.tokens.issue(body.exchange) });
-    }
+function unknownExchange({ res }: AdminCall, id: string): void {
+  sendJson(res, 404, { error: `exchange ${JSON.stringify(id)} is not registered` });
+}
 
-    const tokenPath = /^\/admin\/tokens\/([^/]+)$/.exec(path);
-    if (tokenPath && method === 'DELETE') {
-      if (actor.role !== 'operator') return sendJson(res, 403, { error: 'only the operator (GATEWAY_ADMIN_TOKEN) may revoke tokens' });
-      const exchange = decodeSegment(tokenPath[1]);
-      const revoked = await context.tokens.revoke(exchange);
-      return sendJson(res, revoked ? 200 : 404, { exchange, revoked });
-    }
-  } catch (err) {
-    if (err instanceof CacheUnavailableError) return sendJson(res, 503, { error: `the registry store is unavailable, nothing changed: ${err.message}` });
-    throw err;
+async function registerExchange(call: AdminCall): Promise<void> {
+  const { req, res, actor, context } = call;
+  const body = await jsonBody(req, res);
+  if (body === undefined) return;
+  const parsed = parseRegistration(body);
+  if (!parsed.ok) return sendJson(res, 400, { problems: parsed.problems });
+  if (!mayActOn(actor, parsed.registration.id)) return forbidden(call, parsed.registration.id);
+  const outcome = await context.registry.register(parsed.registration);
+  if (!outcome.ok) return sendJson(res, outcome.status, { problems: outcome.problems });
+  sendJson(res, outcome.created ? 201 : 200, { exchange: outcome.registration, created: outcome.created, catalogVersion: outcome.catalogVersion });
+}
+
+async function invalidateExchange(call: AdminCall): Promise<void> {
+  const { res, actor, context, params: { id } } = call;
+  if (!mayActOn(actor, id)) return forbidden(call, id);
+  if (!context.directory.get(id)) return unknownExchange(call, id);
+  const epoch = await context.versions.invalidate(id);
+  context.logger.info({ exchange: id, epoch }, 'cache invalidated');
+  sendJson(res, 200, { exchange: id, epoch });
+}
+
+async function removeExchange(call: AdminCall): Promise<void> {
+  const { res, actor, context, params: { id } } = call;
+  if (!mayActOn(actor, id)) return forbidden(call, id);
+  // Known or not is decided in the registry's queue, against the store: a registration made a moment
+  // ago on another replica can be removed here before this replica has applied it.
+  if (!(await context.registry.remove(id))) return unknownExchange(call, id);
+  sendJson(res, 200, { exchange: id, removed: true });
+}
+
+async function issueToken({ req, res, actor, context }: AdminCall): Promise<void> {
+  if (actor.role !== 'operator') return sendJson(res, 403, { error: 'only the operator (GATEWAY_ADMIN_TOKEN) may issue tokens' });
+  const body = (await jsonBody(req, res)) as { exchange?: unknown } | undefined;
+  if (body === undefined) return;
+  if (typeof body?.exchange !== 'string' || !EXCHANGE_ID_RULE.test(body.exchange)) {
+    return sendJson(res, 400, { problems: [`exchange: must match ${EXCHANGE_ID_RULE}, got ${JSON.stringify(body?.exchange ?? null)}`] });
   }
-  sendJson(res, 404, { error: `no admin route for ${method} ${path}` });
+  sendJson(res, 201, { exchange: body.exchange, token: await context.tokens.issue(body.exchange) });
+}
+
+async function revokeToken({ res, actor, context, params }: AdminCall): Promise<void> {
+  if (actor.role !== 'operator') return sendJson(res, 403, { error: 'only the operator (GATEWAY_ADMIN_TOKEN) may revoke tokens' });
+  const revoked = await context.tokens.revoke(params.exchange);
+  sendJson(res, revoked ? 200 : 404, { exchange: params.exchange, revoked });
 }

@@ -3,7 +3,8 @@ import type { CatalogVersions } from '../cache/CatalogVersions.ts';
 import type { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
 import type { Logger } from '../logger.ts';
 import { SdlChecker } from './SdlChecker.ts';
-import { checkExchangeUrl, guardExchangeUrl, fetchServiceSdl, probeExchange, DEFAULT_SDL_MAX_BYTES, type HostAllowlist } from './urlGuard.ts';
+import { checkExchangeUrl, guardExchangeUrl, fetchServiceSdl, probeExchange, DEFAULT_SDL_MAX_BYTES } from './urlGuard.ts';
+import type { HostAllowlist } from '../exchangeClient/hostAllowlist.ts';
 import type { ExchangeRegistration } from './registrationInput.ts';
 
 const REGISTRATIONS_KEY = 'registry:exchanges';
@@ -30,9 +31,16 @@ export interface ExchangeRegistryOptions {
   maxSdlBytes?: number;
   /** How often every replica re-reads the registrations, should a pub/sub message be lost. Default 5000. */
   reloadIntervalMs?: number;
+  /**
+   * Runs a registration's checks (URL, schema, probe). Default: the real ones, over the network and in a
+   * worker thread. Unit tests pass a fake to drive the registry's own logic without an exchange.
+   */
+  checker?: (registration: ExchangeRegistration) => Promise<RegistrationCheck>;
 }
 
-type CheckResult = { ok: true; catalogVersion: string | null } | { ok: false; problems: string[]; unreachable: boolean };
+/** What a registration's checks found; `unreachable` failures may still register a default, OFFLINE. */
+export type RegistrationCheck = { ok: true; catalogVersion: string | null } | { ok: false; problems: string[]; unreachable: boolean };
+type CheckResult = RegistrationCheck;
 
 export type RegistrationOutcome =
   | { ok: true; registration: ExchangeRegistration; created: boolean; catalogVersion: string | null }
@@ -371,6 +379,7 @@ export class ExchangeRegistry {
 
   /** The checks, outside the queue: network calls (seconds at worst) and the schema checks (in a worker thread). */
   private async check(registration: ExchangeRegistration): Promise<CheckResult> {
+    if (this.options.checker) return this.options.checker(registration);
     const timeoutMs = this.options.checkTimeoutMs ?? 3000;
     const { allowlist } = this.options;
     const guarded = await guardExchangeUrl(registration.url, allowlist);

@@ -1,6 +1,6 @@
 import { parse } from 'graphql';
 import { composeSupergraph } from '../supergraph/composeSupergraph.ts';
-import { checkContract } from './contractCheck.ts';
+import { checkContract } from '../../../conformance/contractCheck.ts';
 
 /**
  * The CPU-bound part of a registration's checks: the exchange's SDL against the contract, then the

@@ -9,13 +9,18 @@ import { planShardFetch, HIDDEN, LIFT_REPRESENTATIONS, ShardPlanError, type Fiel
 import { mergeConnections } from './keysetMerge.ts';
 import { mergePriceStats } from './statsMerge.ts';
 import { findAnswerProblem, stripHidden, connectionProblem, statsProblem } from './answerChecks.ts';
-import { exchangeFailure, toGraphQLError, type ExchangeFailure } from './exchangeErrors.ts';
-import type { ExchangeResult, ExchangeAnswer, GraphQLRequestBody } from './ExchangeClient.ts';
+import { exchangeFailure, toGraphQLError, type ExchangeFailure } from '../exchangeClient/exchangeErrors.ts';
+import type { ExchangeResult, ExchangeAnswer } from '../exchangeClient/ExchangeClient.ts';
+import { DirectFetcher, type ShardFetcher, type ShardRequest, type ShardTargets } from '../exchangeClient/ShardFetcher.ts';
 import { maxAgeOf, type ResponsePolicy } from '../cache/ResponsePolicy.ts';
+import { createLogger } from '../../../shared/logger.ts';
 import { ProductsResolver, type GroupsCall } from './ProductsResolver.ts';
 import { CrossListings } from './CrossListings.ts';
 import { crossListedVariable } from './productsPlan.ts';
 import { PRODUCTS, CROSS_LISTED } from '../../../schema/mergeRules.ts';
+
+// The router's options speak of these; they live with the client so that the caches can use them too.
+export { DirectFetcher, type ShardFetcher, type ShardRequest, type ShardTarget, type ShardTargets } from '../exchangeClient/ShardFetcher.ts';
 
 /** What the router uses of the incoming request's context. */
 export interface RequestScope {
@@ -27,45 +32,6 @@ export interface RequestScope {
    * at once (no call, no wait), still lists them in missingExchanges, and adds no second error.
    */
   failed?: Map<string, ExchangeFailure>;
-}
-
-/** One exchange as the router sees it. */
-export interface ShardTarget {
-  id: string;
-  /** False while the exchange is OFFLINE: it is skipped at once, without waiting for a timeout. */
-  isAvailable(): boolean;
-  send(body: GraphQLRequestBody): Promise<ExchangeResult>;
-}
-
-/** The current set of exchanges; it may change between (not during) fetches. */
-export interface ShardTargets {
-  get(id: string): ShardTarget | undefined;
-  all(): ShardTarget[];
-}
-
-/** One call of the router to one exchange. */
-export interface ShardRequest {
-  body: GraphQLRequestBody;
-  /** For `_entities` calls: the representations sent (also in body.variables[representationsVariable]). */
-  representations?: Array<Record<string, unknown>>;
-  representationsVariable?: string;
-  /** The router's checks of an answer (null when it is good): only good answers may be cached. */
-  check(answer: ExchangeAnswer): string | null;
-}
-
-/** How the router reaches exchanges: directly, or through caches (gateway/src/cache/CachingFetcher.ts). */
-export interface ShardFetcher {
-  fetch(target: ShardTarget, request: ShardRequest): Promise<ExchangeResult>;
-}
-
-/** Calls the exchange every time; counts the calls when given a counter. */
-export class DirectFetcher implements ShardFetcher {
-  constructor(private readonly countCall?: (exchange: string) => void) {}
-
-  fetch(target: ShardTarget, request: ShardRequest): Promise<ExchangeResult> {
-    this.countCall?.(target.id);
-    return target.send(request.body);
-  }
 }
 
 export interface ShardLogger {
@@ -99,10 +65,9 @@ interface Outcome {
 const USER_ERROR_CODES = new Set(['BAD_USER_INPUT']);
 /** filter.exchanges longer than this is refused (each unknown id would cost an error line). */
 export const MAX_NAMED_EXCHANGES = 32;
-const consoleLogger: ShardLogger = {
-  warn: (fields, message) => console.warn(JSON.stringify({ level: 'warn', msg: message, ...fields })),
-  error: (fields, message) => console.error(JSON.stringify({ level: 'error', msg: message, ...fields })),
-};
+
+/** For a router built without a logger (tests): one for all of them. */
+let defaultLogger: ShardLogger | undefined;
 
 function prefixOf(id: unknown): string | null {
   if (typeof id !== 'string') return null;
@@ -122,7 +87,7 @@ export class ShardRouter implements GraphQLDataSource {
   private readonly fetcher: ShardFetcher;
 
   constructor(private readonly options: ShardRouterOptions) {
-    this.logger = options.logger ?? consoleLogger;
+    this.logger = options.logger ?? (defaultLogger ??= createLogger({ service: 'gateway', base: { component: 'shard-router' } }));
     this.fetcher = options.fetcher ?? new DirectFetcher();
   }
 
@@ -436,9 +401,8 @@ export class ShardRouter implements GraphQLDataSource {
     return findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys);
   }
 
-  private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
-    const representationsVariable = plan.representationsVariable;
-    const representations = (variables[representationsVariable] ?? []) as Array<Record<string, unknown>>;
+  /** Which exchanges each representation goes to: exchange id → the indexes of its representations. */
+  private entityOwners(plan: ShardPlan, representations: Array<Record<string, unknown>>, variables: Record<string, unknown>): Map<string, number[]> {
     const fanOutTargets = new Map<string, string[]>();
     for (const [typeName, fields] of plan.entityFields) {
       const targets = new Set<string>();
@@ -461,7 +425,13 @@ export class ShardRouter implements GraphQLDataSource {
         indexesByExchange.set(exchange, list);
       }
     });
+    return indexesByExchange;
+  }
 
+  private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
+    const representationsVariable = plan.representationsVariable;
+    const representations = (variables[representationsVariable] ?? []) as Array<Record<string, unknown>>;
+    const indexesByExchange = this.entityOwners(plan, representations, variables);
     const exchanges = [...indexesByExchange.keys()];
     const results = await Promise.all(exchanges.map((exchange) => {
       const subset = indexesByExchange.get(exchange)!.map((i) => representations[i]);

@@ -1,12 +1,11 @@
 import { Kind, type FieldNode, type GraphQLField, type SelectionSetNode, type VariableDefinitionNode } from 'graphql';
 import { CROSS_LISTED, ROOT_FIELDS } from '../../../schema/mergeRules.ts';
-import { HIDDEN_PREFIX } from './shardPlan.ts';
+import { HIDDEN_PREFIX } from './hiddenPrefix.ts';
 
 /**
  * The shard plan's part for products and cross-listings (docs/products.md): fields that take the
  * router's cross-listed codes get the argument, and root fields the router answers with calls of its
  * own (products) are taken out of the query sent to every exchange.
- * (Functions, not constants: this module and shardPlan.ts import each other.)
  */
 export function crossListedVariable(): string {
   return `${HIDDEN_PREFIX}${CROSS_LISTED.argument}`;

@@ -5,6 +5,7 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import { ROOT_FIELDS, ENTITIES, FAN_OUT_ENTITY_FIELDS, PREFIXED_ID_TYPES, CONNECTION, PAGE_INFO, STATS_BUCKET, type FieldMerge } from '../../../schema/mergeRules.ts';
+import { HIDDEN_PREFIX } from './hiddenPrefix.ts';
 import { withCrossListedArgument, separateRootFields, crossListedVariableDefinition } from './productsPlan.ts';
 
 /**
@@ -21,7 +22,7 @@ import { withCrossListedArgument, separateRootFields, crossListedVariableDefinit
  * its own listings only. So nested fan-out fields are cut out of the fetch and run afterwards as an
  * `_entities` fetch over the providers found, which fans out and merges like any other.
  */
-export const HIDDEN_PREFIX = '_sr0_';
+export { HIDDEN_PREFIX };
 export const HIDDEN = {
   id: `${HIDDEN_PREFIX}id`,
   edges: `${HIDDEN_PREFIX}edges`,

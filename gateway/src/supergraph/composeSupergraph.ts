@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { composeServices } from '@apollo/composition';
 import type { DocumentNode } from 'graphql';
-import { typeDefs as exchangeTypeDefs } from '../../../subgraphs/exchange/schema.ts';
-import { typeDefs as providersTypeDefs } from '../../../subgraphs/providers/schema.ts';
+import { exchangeTypeDefs, providersTypeDefs } from '../../../schema/typeDefs.ts';
 import { directoryTypeDefs } from '../directory/directorySubgraph.ts';
 
 /** The logical subgraphs. `exchanges` is every registered exchange at once, behind the shard router. */

@@ -1,0 +1,42 @@
+/**
+ * What each of our services is as a process: its entry file, the line it logs when it listens and its
+ * usual arguments. `npm start` (scripts/start.ts), the end-to-end tests (devkit/stack.ts) and the benchmark
+ * (bench/lib/stack.ts) all start services from these, through devkit/processes.ts.
+ */
+import { writeFileSync } from 'node:fs';
+import { DEFAULT_EXCHANGES, type ExchangeInfo } from '../shared/domain.ts';
+import type { ServiceOptions } from './processes.ts';
+
+/** Anything a caller adds to or overrides in a service's options (name, env, quiet, timeouts, health URL...). */
+export type ServiceExtras = Partial<Omit<ServiceOptions, 'file' | 'readyMsg'>>;
+
+export function providersService(extras: ServiceExtras = {}): ServiceOptions {
+  return { name: 'providers', file: 'subgraphs/providers/main.ts', readyMsg: 'providers ready', ...extras };
+}
+
+/** One exchange subgraph; `port` 0 (the default) lets it pick a free one, `dbPath` opens an existing database. */
+export function exchangeService(id: string, options: ServiceExtras & { port?: number; dbPath?: string } = {}): ServiceOptions {
+  const { port = 0, dbPath, args = [], ...extras } = options;
+  return {
+    name: id,
+    file: 'subgraphs/exchange/main.ts',
+    args: ['--id', id, '--port', String(port), ...(dbPath ? ['--db', dbPath] : []), ...args],
+    readyMsg: 'exchange ready',
+    ...extras,
+  };
+}
+
+export function gatewayService(extras: ServiceExtras = {}): ServiceOptions {
+  return { name: 'gateway', file: 'gateway/src/main.ts', readyMsg: 'gateway ready', ...extras };
+}
+
+export function exchangeInfo(id: string): ExchangeInfo {
+  const info = DEFAULT_EXCHANGES.find((e) => e.id === id);
+  if (!info) throw new Error(`unknown exchange ${id}`);
+  return info;
+}
+
+/** Writes the EXCHANGES_FILE a gateway reads: each known exchange's details with the URL it answers at. */
+export function writeExchangesFile(path: string, exchanges: Array<{ id: string; url: string }>): void {
+  writeFileSync(path, JSON.stringify({ exchanges: exchanges.map((e) => ({ ...exchangeInfo(e.id), url: e.url })) }, null, 2));
+}

@@ -1,0 +1,88 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../../../shared/http/apolloHandler.ts';
+
+/**
+ * Who a route is for. `public`: open to anyone (the API, its pages, /health, /metrics); policies for
+ * strangers (CORS, public rate limits) attach here. `admin`: the admin API, behind the operator's and the
+ * exchanges' tokens; its authentication is the policy of this kind.
+ */
+export type RouteAccess = 'public' | 'admin';
+
+/** The request's path, and the values of the route's `:name` segments (percent-decoded). */
+export interface RouteMatch {
+  path: string;
+  params: Record<string, string>;
+}
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, match: RouteMatch) => void | Promise<void>;
+
+export interface Route {
+  /** An HTTP method, or '*' for any. */
+  method: string;
+  /**
+   * '/health' matches that path only; '/admin/exchanges/:id' matches one non-empty segment in the place of
+   * `:id`; '/admin/*' matches /admin and every path under it.
+   */
+  path: string;
+  access: RouteAccess;
+  /** When given, a request it refuses goes on to the later routes (e.g. only browsers get the page). */
+  accepts?: (req: IncomingMessage) => boolean;
+  handle: RouteHandler;
+}
+
+/**
+ * Runs before the handler of every route of one access kind. It answers false when it has sent the
+ * response itself (no credentials, a refused origin, a preflight, a rate limit); the handler then does not run.
+ */
+export type RoutePolicy = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+export interface RouteTableOptions {
+  policies?: Partial<Record<RouteAccess, RoutePolicy[]>>;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The route's parameters when it matches the path, else null. */
+function matchPath(pattern: string, path: string): Record<string, string> | null {
+  if (pattern.endsWith('/*')) {
+    const base = pattern.slice(0, -2);
+    return path === base || path.startsWith(`${base}/`) ? {} : null;
+  }
+  const wanted = pattern.split('/');
+  const given = path.split('/');
+  if (wanted.length !== given.length) return null;
+  const params: Record<string, string> = {};
+  for (const [index, part] of wanted.entries()) {
+    if (part.startsWith(':') && given[index] !== '') params[part.slice(1)] = decodeSegment(given[index]);
+    else if (part !== given[index]) return null;
+  }
+  return params;
+}
+
+/** The no-route answer, also for a handler whose path has nothing under it (an unknown asset). */
+export function sendNoRoute(req: IncomingMessage, res: ServerResponse, path: string): void {
+  sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
+}
+
+/** One dispatcher for every route, in table order: the first that matches and accepts the request answers it. */
+export function routeTable(routes: readonly Route[], options: RouteTableOptions = {}): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
+  return async (req, res, path) => {
+    const method = req.method ?? 'GET';
+    for (const route of routes) {
+      if (route.method !== '*' && route.method !== method) continue;
+      const params = matchPath(route.path, path);
+      if (!params || !(route.accepts?.(req) ?? true)) continue;
+      for (const policy of options.policies?.[route.access] ?? []) {
+        if (!(await policy(req, res))) return;
+      }
+      return route.handle(req, res, { path, params });
+    }
+    sendNoRoute(req, res, path);
+  };
+}

@@ -1,0 +1,58 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { sendJson } from '../../../shared/http/apolloHandler.ts';
+import type { Logger } from '../logger.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+
+/** Answers one request, given its path (routeTable). */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
+
+export interface HttpServerSettings {
+  port: number;
+  host: string;
+}
+
+export interface RunningHttpServer {
+  server: Server;
+  port: number;
+  /** The address clients use: `localhost` when listening on every interface. */
+  host: string;
+}
+
+/** Longer than the load balancers' idle timeout (60 s on most), so they, not we, close idle connections. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+const MAX_REQUEST_ID_LENGTH = 100;
+
+/**
+ * The gateway's HTTP server: every request gets a request id (the caller's x-request-id when sensible),
+ * one log line when it finishes, and a JSON 500 when its handler fails.
+ */
+export async function startHttpServer(settings: HttpServerSettings, parts: { handle: RequestHandler; metrics: GatewayMetrics; logger: Logger }): Promise<RunningHttpServer> {
+  const server = createServer((req, res) => serveRequest(req, res, parts));
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, port, host: settings.host === '0.0.0.0' ? 'localhost' : settings.host };
+}
+
+function serveRequest(req: IncomingMessage, res: ServerResponse, parts: { handle: RequestHandler; metrics: GatewayMetrics; logger: Logger }): void {
+  const { metrics, logger } = parts;
+  const started = performance.now();
+  const given = req.headers['x-request-id'];
+  const requestId = typeof given === 'string' && given.length <= MAX_REQUEST_ID_LENGTH ? given : randomUUID();
+  req.headers['x-request-id'] = requestId;
+  res.setHeader('x-request-id', requestId);
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  res.on('finish', () => {
+    const seconds = (performance.now() - started) / 1000;
+    if (path === '/graphql') metrics.requestDuration.observe({ status: String(res.statusCode) }, seconds);
+    logger.info({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+  });
+  const handled = (async () => parts.handle(req, res, path))();
+  handled.catch((err: unknown) => {
+    logger.error({ requestId, err }, 'request failed');
+    if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+    else res.end();
+  });
+}

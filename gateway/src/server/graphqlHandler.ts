@@ -1,0 +1,33 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApolloServer } from '@apollo/server';
+import { apolloHandler } from '../../../shared/http/apolloHandler.ts';
+import type { Logger } from '../logger.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+import type { Cache } from '../cache/Cache.ts';
+import { responseCacheShortcut } from '../cache/responseCachePlugin.ts';
+import { ResponsePolicy } from '../cache/ResponsePolicy.ts';
+import type { GatewayContext } from './GatewayContext.ts';
+
+export interface GraphQLHandlerParts {
+  apollo: ApolloServer<GatewayContext>;
+  cache: Cache;
+  metrics: GatewayMetrics;
+  catalogToken: () => string;
+  logger: Logger;
+}
+
+/**
+ * POST and GET /graphql: a response-cache hit is answered before Apollo Server parses anything; the rest
+ * get a context with the request id and a fresh ResponsePolicy.
+ */
+export function graphqlHandler(settings: { cacheDisabled: boolean }, parts: GraphQLHandlerParts): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const { cache, metrics, catalogToken, logger } = parts;
+  const missedResponseKeys = new WeakMap<object, string>();
+  return apolloHandler<GatewayContext>(parts.apollo, {
+    ...(settings.cacheDisabled ? {} : { answerBefore: responseCacheShortcut({ cache, metrics, catalogToken, missed: missedResponseKeys }) }),
+    context: async (req) => {
+      const requestId = String(req.headers['x-request-id'] ?? '');
+      return { requestId, logger: logger.child({ requestId }), cachePolicy: new ResponsePolicy(), responseCacheMissed: missedResponseKeys.get(req) };
+    },
+  });
+}

@@ -1,0 +1,82 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { scalarLiteralsRule } from '../../../shared/graphql/scalarLiteralsRule.ts';
+import { DateTimeScalar, DecimalScalar } from '../../../shared/graphql/scalars.ts';
+import type { Logger } from '../logger.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+import type { Cache } from '../cache/Cache.ts';
+import { apqCache } from '../cache/apqCache.ts';
+import { responseCachePlugin } from '../cache/responseCachePlugin.ts';
+import type { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
+import { createDirectoryDataSource } from '../directory/directorySubgraph.ts';
+import { composeSupergraph, SUBGRAPH } from '../supergraph/composeSupergraph.ts';
+import { queryCostPlugin, queryDepthRule } from '../http/queryLimits.ts';
+import { errorLogPlugin } from './errorLogPlugin.ts';
+import type { GatewayContext } from './GatewayContext.ts';
+
+/** What the Apollo server reads of the gateway's configuration. */
+export interface ApolloServerSettings {
+  providersUrl: string;
+  maxQueryDepth: number;
+  maxQueryCost: number;
+  cacheDisabled: boolean;
+  cacheTtlSeconds: number;
+  /** Stack traces in error responses. */
+  development: boolean;
+  /** Unexpected errors masked in responses. */
+  production: boolean;
+}
+
+export interface ApolloServerParts {
+  /** The data source of the `exchanges` subgraph (the shard router). */
+  exchanges: GraphQLDataSource;
+  directory: ExchangeDirectory;
+  cache: Cache;
+  metrics: GatewayMetrics;
+  catalogToken: () => string;
+  logger: Logger;
+}
+
+/** Apollo Gateway over the three logical subgraphs, served by Apollo Server with our limits and caches. */
+export async function startApolloServer(settings: ApolloServerSettings, parts: ApolloServerParts): Promise<ApolloServer<GatewayContext>> {
+  const { cache, metrics, logger } = parts;
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway: buildApolloGateway(settings, parts),
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      errorLogPlugin(),
+      queryCostPlugin(settings.maxQueryCost),
+      ...(settings.cacheDisabled ? [] : [responseCachePlugin({ cache, metrics, catalogToken: parts.catalogToken, ttlSeconds: settings.cacheTtlSeconds })]),
+    ],
+    validationRules: [queryDepthRule(settings.maxQueryDepth), scalarLiteralsRule([DecimalScalar, DateTimeScalar])],
+    persistedQueries: { cache: apqCache(cache, metrics) as never },
+    // Stack traces (absolute paths of this machine) only where a developer asked for them.
+    includeStacktraceInErrorResponses: settings.development,
+    // In production an unexpected error says only that it happened; the log has the details.
+    formatError: (formatted) => (settings.production && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR'
+      ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }
+      : formatted),
+    logger: logger.child({ component: 'apollo-server' }) as never,
+    // runService owns SIGTERM/SIGINT and calls close(), which stops Apollo. Apollo's own handler would call
+    // stop() as well, and a second concurrent ApolloServer.stop() never resolves (@apollo/server 5.5: its
+    // barrier is resolved only when stopping fails), so close() hung and the process stayed alive.
+    stopOnTerminationSignals: false,
+  });
+  await apollo.start();
+  return apollo;
+}
+
+/** Each logical subgraph by name: exchanges to the shard router, directory in process, providers over HTTP. */
+function buildApolloGateway(settings: ApolloServerSettings, parts: ApolloServerParts): ApolloGateway {
+  const directorySource = createDirectoryDataSource(parts.directory);
+  return new ApolloGateway({
+    supergraphSdl: composeSupergraph(),
+    buildService: ({ name }) => {
+      if (name === SUBGRAPH.exchanges) return parts.exchanges;
+      if (name === SUBGRAPH.directory) return directorySource;
+      return new RemoteGraphQLDataSource({ url: settings.providersUrl });
+    },
+    logger: parts.logger.child({ component: 'apollo-gateway' }) as never,
+  });
+}

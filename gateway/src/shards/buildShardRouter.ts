@@ -1,0 +1,56 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { exchangeTypeDefs } from '../../../schema/typeDefs.ts';
+import type { Logger } from '../logger.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+import type { Cache } from '../cache/Cache.ts';
+import type { CatalogVersions } from '../cache/CatalogVersions.ts';
+import { CachingFetcher } from '../cache/CachingFetcher.ts';
+import type { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
+import type { ExchangeResult } from '../exchangeClient/ExchangeClient.ts';
+import { DirectFetcher } from '../exchangeClient/ShardFetcher.ts';
+import { ShardRouter } from './ShardRouter.ts';
+
+/** What the shard router reads of the gateway's configuration. */
+export interface ShardRouterSettings {
+  /** CACHE_DISABLED=1: every shard fetch goes to its exchange. */
+  cacheDisabled: boolean;
+  cacheTtlSeconds: number;
+}
+
+export interface ShardRouterParts {
+  directory: ExchangeDirectory;
+  versions: CatalogVersions;
+  cache: Cache;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+/** The data source behind the `exchanges` subgraph, over the directory's exchanges, through the caches. */
+export function buildShardRouter(settings: ShardRouterSettings, parts: ShardRouterParts): ShardRouter {
+  const { directory, versions, cache, metrics } = parts;
+  return new ShardRouter({
+    contractSchema: buildSubgraphSchema([{ typeDefs: exchangeTypeDefs }]),
+    targets: directory,
+    fetcher: settings.cacheDisabled
+      ? new DirectFetcher((exchange) => metrics.shardFetches.inc({ exchange }))
+      : new CachingFetcher({ cache, versions, metrics, ttlSeconds: settings.cacheTtlSeconds }),
+    logger: parts.logger.child({ component: 'shard-router' }),
+    // The cross-listed codes are kept by the versions the cache keys use (docs/products.md).
+    catalogScopeOf: (exchange) => {
+      const scope = versions.scope(exchange);
+      return scope ? `${scope.catalogVersion}.${scope.epoch}` : null;
+    },
+    didReceiveResult: (result) => recordResult(result, parts),
+  });
+}
+
+/** What an exchange's answer teaches: its status and catalog version, and its latency for the histogram. */
+function recordResult(result: ExchangeResult, { directory, versions, metrics }: ShardRouterParts): void {
+  // A cache hit, or a copy of another request's call, says nothing new about the exchange.
+  if ((result.ok && result.fromCache) || result.shared) return;
+  directory.observe(result, 'query');
+  if (result.ok) versions.observe(result.exchange, result.catalogVersion, result.sentAt);
+  if (result.latencyMs !== undefined) {
+    metrics.exchangeDuration.observe({ exchange: result.exchange, outcome: result.ok ? 'ok' : result.code }, result.latencyMs / 1000);
+  }
+}

@@ -1,0 +1,109 @@
+import { describe, it, expect } from 'vitest';
+import { mergePriceStats } from '../../gateway/src/shards/statsMerge.ts';
+import { HIDDEN, type Shape } from '../../gateway/src/shards/shardPlan.ts';
+import { Rng } from '../../seed/rng.ts';
+import { amountMicros, microsText, sketchJson, exactQuantile } from '../helpers/reference.ts';
+
+// Each exchange's buckets are built here from raw amounts (the sketch in its documented wire form); the
+// merged figures are checked against the same amounts pooled, never against the module's own helpers.
+
+const SHAPE: Shape = new Map(['key', 'count', 'pricedCount', 'min', 'p50', 'p90', 'max', 'currency', '__typename'].map((f) => [f, { field: f }]));
+
+/** Amounts as an exchange holds them: decimal strings, null for NEGOTIABLE. */
+type Listing = { group: string; amount: string | null };
+
+/** One exchange's answer: one bucket per group of its own listings, in the router's hidden fields. */
+function bucketsOf(listings: Listing[]): Array<Record<string, unknown>> {
+  const groups = [...new Set(listings.map((l) => l.group))];
+  return groups.map((group) => {
+    const mine = listings.filter((l) => l.group === group);
+    const micros = mine.flatMap((l) => (l.amount === null ? [] : [amountMicros(l.amount)])).sort((a, b) => a - b);
+    return {
+      [HIDDEN.stats.key]: group,
+      [HIDDEN.stats.count]: mine.length,
+      [HIDDEN.stats.pricedCount]: micros.length,
+      [HIDDEN.stats.min]: micros.length ? microsText(micros[0]) : null,
+      [HIDDEN.stats.max]: micros.length ? microsText(micros.at(-1)!) : null,
+      [HIDDEN.stats.sketch]: sketchJson(micros),
+    };
+  });
+}
+
+function randomListings(rng: Rng, n: number, groups: string[]): Listing[] {
+  return Array.from({ length: n }, () => {
+    const roll = rng.next();
+    // Wide spread (0.01 to 100 000 CNY), some free, some negotiable.
+    const amount = roll < 0.1 ? null : roll < 0.15 ? '0.00' : microsText(Math.round(10 ** rng.float(-2, 5) * 100) * 10_000);
+    return { group: rng.pick(groups), amount };
+  });
+}
+
+describe('statistics merge', () => {
+  const rng = new Rng('stats-merge');
+  const exchanges = [
+    randomListings(rng, 400, ['TELECOM', 'WEATHER']),
+    randomListings(rng, 300, ['TELECOM', 'TRANSPORT']),
+    randomListings(rng, 500, ['WEATHER', 'TELECOM']),
+  ];
+  const merged = mergePriceStats(exchanges.map(bucketsOf), SHAPE);
+  const pooled = exchanges.flat();
+
+  it('answers one bucket per group of any exchange, sorted by key', () => {
+    expect(merged.map((b) => b.key)).toEqual(['TELECOM', 'TRANSPORT', 'WEATHER']);
+  });
+
+  it('adds counts and keeps the exact min and max of the pooled amounts', () => {
+    expect(merged).toHaveLength(3);
+    for (const bucket of merged) {
+      const mine = pooled.filter((l) => l.group === bucket.key);
+      const micros = mine.flatMap((l) => (l.amount === null ? [] : [amountMicros(l.amount)])).sort((a, b) => a - b);
+      expect(micros.length).toBeGreaterThan(50);
+      expect(bucket.count).toBe(mine.length);
+      expect(bucket.pricedCount).toBe(micros.length);
+      expect(amountMicros(bucket.min as string)).toBe(micros[0]);
+      expect(amountMicros(bucket.max as string)).toBe(micros.at(-1));
+      expect(bucket.currency).toBe('CNY');
+      expect(bucket.__typename).toBe('PriceStatsBucket');
+    }
+  });
+
+  it('gives p50 and p90 within 1% of the pooled amounts\' exact quantiles, inside [min, max]', () => {
+    expect(merged).toHaveLength(3);
+    for (const bucket of merged) {
+      const micros = pooled.filter((l) => l.group === bucket.key && l.amount !== null).map((l) => amountMicros(l.amount!)).sort((a, b) => a - b);
+      for (const [field, q] of [['p50', 0.5], ['p90', 0.9]] as const) {
+        const exact = exactQuantile(micros, q);
+        const got = amountMicros(bucket[field] as string);
+        expect(Math.abs(got - exact)).toBeLessThanOrEqual(exact * 0.01 + 1);
+        expect(got).toBeGreaterThanOrEqual(micros[0]);
+        expect(got).toBeLessThanOrEqual(micros.at(-1)!);
+      }
+    }
+  });
+
+  it('differs from any one exchange\'s quantiles when the exchanges differ (the sketches are really merged)', () => {
+    const cheap = [...Array(200)].map(() => ({ group: 'G', amount: '1.00' }));
+    const dear = [...Array(300)].map(() => ({ group: 'G', amount: '500.00' }));
+    const [bucket] = mergePriceStats([bucketsOf(cheap), bucketsOf(dear)], SHAPE);
+    // 500 values, rank floor(0.5 * 499) = 249 is the 50th of the dear ones; rank 449 too.
+    expect(amountMicros(bucket.p50 as string)).toBeGreaterThan(495_000_000);
+    expect(bucket.min).toBe('1.00');
+    const [flipped] = mergePriceStats([bucketsOf(cheap.concat(cheap)), bucketsOf(dear.slice(0, 100))], SHAPE);
+    expect(flipped.p50).toBe('1.00');
+  });
+
+  it('answers null amounts for a group of NEGOTIABLE listings only, with its counts', () => {
+    const [bucket] = mergePriceStats([bucketsOf([{ group: 'G', amount: null }]), bucketsOf([{ group: 'G', amount: null }, { group: 'G', amount: null }])], SHAPE);
+    expect(bucket).toEqual({ key: 'G', count: 3, pricedCount: 0, min: null, p50: null, p90: null, max: null, currency: 'CNY', __typename: 'PriceStatsBucket' });
+  });
+
+  it('counts free listings (0.00) as priced, at the bottom', () => {
+    const [bucket] = mergePriceStats([bucketsOf([{ group: 'G', amount: '0.00' }, { group: 'G', amount: '0.00' }]), bucketsOf([{ group: 'G', amount: '8.00' }])], SHAPE);
+    expect(bucket).toMatchObject({ count: 3, pricedCount: 3, min: '0.00', p50: '0.00', max: '8.00' });
+  });
+
+  it('skips a null bucket and answers nothing for no exchange', () => {
+    expect(mergePriceStats([[null, ...bucketsOf([{ group: 'G', amount: '2.00' }])]], SHAPE).map((b) => b.count)).toEqual([1]);
+    expect(mergePriceStats([], SHAPE)).toEqual([]);
+  });
+});
