@@ -19,11 +19,21 @@ scalar DateTime
 
 type Query {
   "Data products on this exchange, in one total order (sort key, then id), by keyset pages."
-  datasets(filter: DatasetFilter, sort: DatasetSort = UPDATED_DESC, first: Int = 20, after: String): DatasetConnection!
+  datasets(filter: DatasetFilter, sort: DatasetSort = UPDATED_DESC, first: Int = 20, after: String, crossListedCodes: [String!] @inaccessible): DatasetConnection!
   "One data product by its global id, e.g. \\"sh:ds-000123\\"."
   dataset(id: ID!): Dataset
   "Price statistics over the products that match the filter, one bucket per group."
-  priceStats(filter: DatasetFilter, groupBy: StatsGroup!): [PriceStatsBucket]!
+  priceStats(filter: DatasetFilter, crossListedCodes: [String!] @inaccessible, groupBy: StatsGroup!): [PriceStatsBucket]!
+  """
+  Products: listings grouped by productCode across exchanges (see docs/products.md). An exchange alone
+  answers its own listings only (exchangeCount 1); the gateway merges every exchange's product groups.
+  """
+  products(filter: ProductFilter, sort: ProductSort = PRODUCT_CODE, first: Int = 20, after: String): ProductConnection!
+  """
+  This exchange's own product groups, in productCode order after \`afterCode\` (or only those in \`codes\`),
+  each holding this exchange's listings of that code that match the filter. For the gateway only.
+  """
+  productGroups(filter: DatasetFilter, afterCode: String, codes: [String!], first: Int = 100, crossListedCodes: [String!]): ProductGroupPage! @inaccessible
 }
 
 type Dataset @key(fields: "id") {
@@ -85,7 +95,7 @@ type Exchange @key(fields: "id") {
 type Provider @key(fields: "uscc") {
   uscc: ID!
   "This provider's listings on the exchanges."
-  datasets(filter: DatasetFilter, sort: DatasetSort = UPDATED_DESC, first: Int = 20, after: String): DatasetConnection!
+  datasets(filter: DatasetFilter, sort: DatasetSort = UPDATED_DESC, first: Int = 20, after: String, crossListedCodes: [String!] @inaccessible): DatasetConnection!
 }
 
 type DatasetConnection @shareable {
@@ -143,7 +153,74 @@ input DatasetFilter {
   delivery: [Delivery!]
   productCode: String
   updatedSince: DateTime
+  """
+  true: only listings whose productCode is also listed on at least one OTHER registered exchange; false:
+  only those that are not. Decided by the gateway, which sees every exchange and sends the exchanges the
+  codes listed on two or more as the @inaccessible argument crossListedCodes (docs/products.md).
+  """
+  crossListed: Boolean
   containsMinorsData: Boolean
+}
+
+"Products: listings that share a productCode, across exchanges (docs/products.md)."
+type Product {
+  productCode: String!
+  "The title of the first listing (by exchange id)."
+  title: String!
+  titleZh: String!
+  "Distinct exchanges with a listing of this product that matches the filter."
+  exchangeCount: Int!
+  "The product's listings (those matching the filter), sorted by exchange id, then id: prices side by side."
+  listings: [Dataset!]!
+  "Null when the listings' pricing models or currencies differ, or one is NEGOTIABLE."
+  spread: PriceSpread
+}
+
+"The spread of a product's prices across its listings."
+type PriceSpread {
+  model: PricingModel!
+  currency: String!
+  min: Decimal!
+  max: Decimal!
+  "max / min; null when min is 0."
+  ratio: Float
+}
+
+type ProductConnection {
+  edges: [ProductEdge]!
+  nodes: [Product]!
+  pageInfo: PageInfo!
+  "Number of products over every exchange that answered."
+  totalCount: Int!
+  "Exchanges that should have answered and did not. Empty on an exchange."
+  missingExchanges: [ID!]!
+}
+
+type ProductEdge {
+  cursor: String!
+  node: Product
+}
+
+input ProductFilter {
+  "Only products with matching listings on at least this many exchanges (1 to 64)."
+  minExchanges: Int
+  "Which listings count: a product is made of its listings that match this filter."
+  datasets: DatasetFilter
+}
+
+"PRODUCT_CODE ascending; SPREAD_DESC: spread ratio descending (no ratio last); EXCHANGES_DESC: exchangeCount descending. Ties by productCode."
+enum ProductSort { PRODUCT_CODE SPREAD_DESC EXCHANGES_DESC }
+
+"One exchange's product groups. For the gateway only."
+type ProductGroupPage @inaccessible {
+  groups: [ProductGroup!]!
+  "True when this exchange has more groups after the last one."
+  hasMore: Boolean!
+}
+
+type ProductGroup @inaccessible {
+  productCode: String!
+  listings: [Dataset!]!
 }
 
 enum DatasetSort { UPDATED_DESC PRICE_ASC PRICE_DESC TITLE_ASC RELEVANCE }
