@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DatasetSort, StatsGroup } from '../../shared/domain.ts';
+import type { ColumnStatsGroup } from '../../subgraphs/exchange/store/UnfilteredStats.ts';
 import { formatMicros, parseAmountMicros } from '../../shared/money.ts';
 import { checkPageArgs, toConnection, cursorOf } from '../../subgraphs/exchange/connection.ts';
 import { foldStatsRows } from '../../subgraphs/exchange/priceStats.ts';
@@ -58,7 +59,7 @@ interface StatsCase {
   kind: 'stats';
   label: string;
   filter: DatasetFilterInput | null;
-  groupBy: StatsGroup;
+  groupBy: ColumnStatsGroup;
   targetMs: number;
   group: 'stats';
 }

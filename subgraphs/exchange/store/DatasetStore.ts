@@ -8,8 +8,10 @@ import { TABLES_SQL, INDEXES_SQL, VALUE_ORDER_INDEXES, type ValueOrderIndex } fr
 import { chineseIndexText } from './chineseText.ts';
 import { filterSql, withoutList, ftsPhrase, FTS_RANK, MIN_PREFIX_LENGTH, type DatasetFilterInput, type FilterSql, type ListFilter } from './filterSql.ts';
 import { FacetCounts, isFacetColumn } from './FacetCounts.ts';
-import { FilterColumns } from './FilterColumns.ts';
-import { UnfilteredStats, ZERO_BUCKET, GROUP_COLUMNS, type StatsRow } from './UnfilteredStats.ts';
+import { FilterColumns, type ColumnarFilter } from './FilterColumns.ts';
+import { dimensionOf } from './GroupedStatistics.ts';
+import type { PriceStatisticsBucket } from '../../../shared/priceStatistics.ts';
+import { UnfilteredStats, ZERO_BUCKET, GROUP_COLUMNS, type StatsRow, type ColumnStatsGroup } from './UnfilteredStats.ts';
 
 export { ZERO_BUCKET, type StatsRow };
 
@@ -749,7 +751,7 @@ export class StoreSession {
   }
 
   /** Per group and price bucket: the count, min and max. The caller folds buckets into a sketch. */
-  stats(filter: DatasetFilterInput | null | undefined, groupBy: StatsGroup): StatsRow[] {
+  stats(filter: DatasetFilterInput | null | undefined, groupBy: ColumnStatsGroup): StatsRow[] {
     const where = filterSql(filter, this.store.exchangeId);
     if (where.matchesNothing) return [];
     const source = sourceSql(where, 'UPDATED_DESC');
@@ -771,4 +773,28 @@ export class StoreSession {
     }
     return this.aggregate(sql, params, read);
   }
+
+  /**
+   * priceStatistics: buckets by every dimension of `groupBy` at once, counted over the filter columns in
+   * memory (FilterColumns.statistics), never by SQL GROUP BY over the rows. A filter the columns cannot
+   * test (an equality on a provider or product code, which keeps few rows) first reads its rowids by SQL.
+   * Cached per catalog version, as the other aggregates.
+   */
+  statistics(filter: DatasetFilterInput | null | undefined, groupBy: readonly StatsGroup[]): PriceStatisticsBucket[] {
+    const where = this.withWholeWords(filterSql(filter, this.store.exchangeId));
+    if (where.matchesNothing) return [];
+    const dimensions = groupBy.map((g) => dimensionOf(g, this.store.exchangeId));
+    const key = `statistics\u0000${groupBy.join(',')}\u0000${JSON.stringify([where.conditions, where.params, where.matches.map((m) => m.query)])}`;
+    return this.aggregate(key, [], () => {
+      const columns = this.store.filterColumns();
+      if (where.columnar) return columns.statistics(where.columnar, this.textRowids(where), dimensions).buckets();
+      const source = sourceSql(where, 'UPDATED_DESC');
+      const rowids = this.rawAll<[number]>(`SELECT d.rowid FROM ${source.from} ${whereSql(source.conditions)} ORDER BY d.rowid -- statistics`,
+        [...source.fromParams, ...source.whereParams]).map((row) => row[0]);
+      return columns.statistics(EVERY_ROW, rowids, dimensions).buckets();
+    });
+  }
 }
+
+/** A columnar filter that keeps every row (its rows were chosen by SQL). */
+const EVERY_ROW: ColumnarFilter = { lists: [], minMicros: null, maxMicros: null, updatedSinceMs: null, containsMinors: null };
