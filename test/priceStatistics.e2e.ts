@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { graphql, dataOf } from './helpers/graphql.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
@@ -202,6 +203,17 @@ describe('gateway priceStatistics', () => {
     const result: any = await graphql(stack.gatewayUrl, `{ priceStatistics(groupBy: [TYPE]) { buckets { keys count } missingExchanges } }`);
     expect(result.data.priceStatistics.missingExchanges).toEqual(['gy']);
     expect(result.errors[0]).toMatchObject({ message: 'exchange gy gave a bad response: priceStatistics: returned a count that is not a count', path: ['priceStatistics'] });
+  });
+
+  it('runs every example query of docs/statistics.md without errors, each with buckets', async () => {
+    const doc = readFileSync(new URL('../docs/statistics.md', import.meta.url), 'utf8');
+    const examples = [...doc.matchAll(/```graphql\n(\{[\s\S]*?)```/g)].map((m) => m[1]);
+    expect(examples.length).toBeGreaterThanOrEqual(4);
+    for (const query of examples) {
+      const data: any = dataOf(await graphql(stack.gatewayUrl, query));
+      expect(data.priceStatistics.missingExchanges).toEqual([]);
+      expect(data.priceStatistics.buckets.length).toBeGreaterThan(0);
+    }
   });
 
   // Last: it stops an exchange process for good.
