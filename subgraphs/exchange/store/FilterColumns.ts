@@ -207,9 +207,10 @@ export class FilterColumns {
     const grouped = new GroupedStatistics(columns.map((c) => c.names), this.usccs);
     const [first, second, third] = [columns[0]?.codes ?? null, columns[1]?.codes ?? null, columns[2]?.codes ?? null];
     const { micros, buckets, providers } = this;
+    const [, r1, r2] = grouped.radixes;
     this.eachKept(filter, rowids, (rowid) => {
-      // Codes are below 256: three of them make one number, and no string is built per row.
-      const cell = (first ? first[rowid] : 0) * 65536 + (second ? second[rowid] : 0) * 256 + (third ? third[rowid] : 0);
+      // The codes make one number (see GroupedStatistics.radixes): no string is built per row.
+      const cell = ((first ? first[rowid] : 0) * r1 + (second ? second[rowid] : 0)) * r2 + (third ? third[rowid] : 0);
       grouped.add(cell, micros[rowid], buckets[rowid], providers[rowid]);
     });
     return grouped;
