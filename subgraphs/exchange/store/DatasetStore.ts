@@ -59,6 +59,15 @@ export class DatasetStore {
    */
   readonly aggregates = new LRUCache<string, { value: unknown }>({ max: 2000 });
   /**
+   * priceStatistics answers, by catalog version and filter, kept apart from `aggregates` and bounded by
+   * size: one holds every bucket's provider USCCs (600 KB for exchange x category x pricing model at
+   * 250,000 listings), so 2,000 of them would not fit in memory. At most 64 MiB.
+   */
+  readonly statisticsCache = new LRUCache<string, PriceStatisticsBucket[]>({
+    maxSize: 64 * 1024 * 1024,
+    sizeCalculation: (buckets) => Math.max(1, buckets.reduce((bytes, b) => bytes + 200 + b.sketch.length * 2 + b.providers.length * 60, 0)),
+  });
+  /**
    * Relevance orders of common text, by its matches, until the next load (a price change moves no text nor
    * score): every match's rowid in the order (bm25, id), its score, and its place by rowid. At most 64 MiB.
    */
@@ -784,15 +793,20 @@ export class StoreSession {
     const where = this.withWholeWords(filterSql(filter, this.store.exchangeId));
     if (where.matchesNothing) return [];
     const dimensions = groupBy.map((g) => dimensionOf(g, this.store.exchangeId));
-    const key = `statistics\u0000${groupBy.join(',')}\u0000${JSON.stringify([where.conditions, where.params, where.matches.map((m) => m.query)])}`;
-    return this.aggregate(key, [], () => {
-      const columns = this.store.filterColumns();
-      if (where.columnar) return columns.statistics(where.columnar, this.textRowids(where), dimensions).buckets();
+    const key = `${this.store.catalogVersion}\u0000${groupBy.join(',')}\u0000${JSON.stringify([where.conditions, where.params, where.matches.map((m) => m.query)])}`;
+    const cached = this.store.statisticsCache.get(key);
+    if (cached) return cached;
+    const columns = this.store.filterColumns();
+    let buckets: PriceStatisticsBucket[];
+    if (where.columnar) buckets = columns.statistics(where.columnar, this.textRowids(where), dimensions).buckets();
+    else {
       const source = sourceSql(where, 'UPDATED_DESC');
       const rowids = this.rawAll<[number]>(`SELECT d.rowid FROM ${source.from} ${whereSql(source.conditions)} ORDER BY d.rowid -- statistics`,
         [...source.fromParams, ...source.whereParams]).map((row) => row[0]);
-      return columns.statistics(EVERY_ROW, rowids, dimensions).buckets();
-    });
+      buckets = columns.statistics(EVERY_ROW, rowids, dimensions).buckets();
+    }
+    this.store.statisticsCache.set(key, buckets);
+    return buckets;
   }
 }
 
