@@ -2,12 +2,15 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, parse } from 'graphql';
 import { seedExchangeDatabase } from '../subgraphs/exchange/seedStore.ts';
 import { DatasetStore } from '../subgraphs/exchange/store/DatasetStore.ts';
 import { priceStatistics, priceStatsByNewGroup } from '../subgraphs/exchange/priceStatistics.ts';
 import type { DatasetFilterInput } from '../subgraphs/exchange/store/filterSql.ts';
 import type { StatsGroup } from '../shared/domain.ts';
+import { HIDDEN, shapeOf } from '../gateway/src/shards/shardPlan.ts';
+import { mergePriceStatistics } from '../gateway/src/shards/statisticsMerge.ts';
+import { statisticsProblem } from '../gateway/src/shards/answerChecks.ts';
 
 /**
  * The exchange's grouped statistics against an independent reference: every listing read straight from
@@ -177,5 +180,44 @@ describe('exchange priceStatistics (store)', () => {
       expect((error as GraphQLError).message).toMatch(message);
       expect((error as GraphQLError).extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'groupBy' });
     }
+  });
+});
+
+describe('gateway priceStatistics merge and answer checks (unit)', () => {
+  // Answers as an exchange sends them under the router's hidden aliases; the sketch is built by hand (wire form).
+  const sketchOf = (bins: Array<[number, number]>) => JSON.stringify({ v: 1, alpha: 0.005, zero: 0, bins });
+  const bucket = (keys: string[], count: number, min: string, max: string, providers: string[]) => ({
+    [HIDDEN.statistics.keys]: keys, [HIDDEN.statistics.count]: count, [HIDDEN.statistics.pricedCount]: count,
+    [HIDDEN.statistics.min]: min, [HIDDEN.statistics.max]: max, [HIDDEN.statistics.sketch]: sketchOf([[461, count]]),
+    [HIDDEN.statistics.providers]: providers,
+  });
+  const shape = shapeOf((parse('{ buckets { keys count min max distinctProviders } missingExchanges }').definitions[0] as any).selectionSet)!;
+
+  it('adds counts, combines min and max, and counts a provider of two exchanges once', () => {
+    const merged: any = mergePriceStatistics({
+      parts: [
+        { buckets: [bucket(['FINANCE'], 2, '5.00', '9.00', ['A', 'B'])] },
+        { buckets: [bucket(['FINANCE'], 3, '1.00', '7.00', ['B', 'C']), bucket(['ENERGY'], 1, '2.00', '2.00', ['D'])] },
+      ],
+      shape,
+      missingExchanges: ['gy'],
+    });
+    expect(merged).toEqual({
+      buckets: [
+        { keys: ['ENERGY'], count: 1, min: '2.00', max: '2.00', distinctProviders: 1 },
+        { keys: ['FINANCE'], count: 5, min: '1.00', max: '9.00', distinctProviders: 3 },
+      ],
+      missingExchanges: ['gy'],
+    });
+  });
+
+  it('refuses buckets keyed by another exchange, the same bucket twice, a key missing, or a negative count', () => {
+    const check = (buckets: unknown[], groupBy = ['EXCHANGE', 'CATEGORY']) => statisticsProblem({ buckets }, groupBy, 'gy', shape);
+    expect(check([bucket(['gy', 'FINANCE'], 1, '1.00', '1.00', ['A'])])).toBeNull();
+    expect(check([bucket(['ty', 'FINANCE'], 1, '1.00', '1.00', ['A'])])).toBe('returned statistics of another exchange (ty)');
+    expect(check([bucket(['gy', 'FINANCE'], 1, '1.00', '1.00', ['A']), bucket(['gy', 'FINANCE'], 1, '1.00', '1.00', ['A'])])).toBe('returned the same bucket twice');
+    expect(check([bucket(['gy'], 1, '1.00', '1.00', ['A'])])).toBe('returned a bucket without one key per groupBy dimension (2)');
+    expect(check([bucket(['gy', 'FINANCE'], -1, '1.00', '1.00', ['A'])])).toBe('returned a count that is not a count');
+    expect(check([{ ...bucket(['gy', 'FINANCE'], 1, '1.00', '1.00', ['A']), [HIDDEN.statistics.sketch]: '{}' }])).toBe('returned a statistics bucket with a bad sketch');
   });
 });
