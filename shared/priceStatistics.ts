@@ -1,4 +1,4 @@
-import { CURRENCY, STATS_GROUPS, type StatsGroup } from './domain.ts';
+import { CURRENCY, STATS_GROUPS } from './domain.ts';
 import { formatMicros, MICROS_PER_UNIT } from './money.ts';
 import type { QuantileSketch } from './sketch.ts';
 
@@ -50,10 +50,6 @@ export function groupByProblem(groupBy: unknown): string | null {
     seen.add(group);
   }
   return null;
-}
-
-export function isStatsGroupList(groupBy: unknown): groupBy is StatsGroup[] {
-  return groupByProblem(groupBy) === null;
 }
 
 /** Summary of one bucket: exact counts, min, max and providers; quantiles from the sketch, clamped to [min, max]. */
