@@ -20,7 +20,10 @@ export const PROVIDER_KINDS = [
   'FOREIGN_INVESTED_ENTERPRISE', 'SOCIAL_ORGANIZATION',
 ] as const;
 export const DATASET_SORTS = ['UPDATED_DESC', 'PRICE_ASC', 'PRICE_DESC', 'TITLE_ASC', 'RELEVANCE'] as const;
-export const STATS_GROUPS = ['EXCHANGE', 'CATEGORY', 'PROVIDER_KIND', 'PRICING_MODEL', 'SECURITY_LEVEL'] as const;
+export const STATS_GROUPS = [
+  'EXCHANGE', 'CATEGORY', 'PROVIDER_KIND', 'PRICING_MODEL', 'SECURITY_LEVEL', 'TYPE', 'PERSONAL_INFO',
+  'CONTAINS_MINORS_DATA', 'COMPLIANCE_ASSESSED', 'DATA_ORIGIN', 'DELIVERY',
+] as const;
 
 export type DatasetType = (typeof DATASET_TYPES)[number];
 export type Category = (typeof CATEGORIES)[number];

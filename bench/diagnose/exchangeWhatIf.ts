@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkPageArgs, cursorOf } from '../../subgraphs/exchange/connection.ts';
 import type { DatasetSort, StatsGroup } from '../../shared/domain.ts';
+import type { ColumnStatsGroup } from '../../subgraphs/exchange/store/UnfilteredStats.ts';
 import type { DatasetFilterInput } from '../../subgraphs/exchange/store/filterSql.ts';
 import { ReadOnlyStore } from '../lib/sqlite.ts';
 import { markdownTable, codeBlock } from '../lib/markdown.ts';
@@ -71,7 +72,7 @@ function currentCount(filter: DatasetFilterInput | null) {
   return (store: ReadOnlyStore) => storeStatement(store, (s) => s.count(filter), 0);
 }
 
-function currentStats(filter: DatasetFilterInput | null, groupBy: StatsGroup) {
+function currentStats(filter: DatasetFilterInput | null, groupBy: ColumnStatsGroup) {
   return (store: ReadOnlyStore) => storeStatement(store, (s) => s.stats(filter, groupBy), 0);
 }
 

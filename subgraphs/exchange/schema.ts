@@ -9,6 +9,7 @@ import type { DatasetStore, StoreSession } from './store/DatasetStore.ts';
 import { requireTextForRelevance, type DatasetFilterInput } from './store/filterSql.ts';
 import { checkPageArgs, toConnection, type PageArgs } from './connection.ts';
 import { foldStatsRows } from './priceStats.ts';
+import { priceStatistics, priceStatsByNewGroup, isLegacyStatsGroup } from './priceStatistics.ts';
 import { toDataset } from './toDataset.ts';
 import { datasetColumns } from './datasetColumns.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
@@ -52,7 +53,9 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
         return row ? toDataset(row) : null;
       },
       priceStats: (_root, args: { filter?: DatasetFilterInput | null; groupBy: StatsGroup }, { session }) =>
-        foldStatsRows(session.stats(args.filter, args.groupBy)),
+        (isLegacyStatsGroup(args.groupBy) ? foldStatsRows(session.stats(args.filter, args.groupBy)) : priceStatsByNewGroup(session, args.filter, args.groupBy)),
+      priceStatistics: (_root, args: { filter?: DatasetFilterInput | null; groupBy: StatsGroup[] }, { session }) =>
+        priceStatistics(session, args.filter, args.groupBy),
     },
     DatasetConnection: {
       totalCount: (connection: { totalCount: () => number }) => connection.totalCount(),

@@ -8,8 +8,10 @@ import { TABLES_SQL, INDEXES_SQL, VALUE_ORDER_INDEXES, type ValueOrderIndex } fr
 import { chineseIndexText } from './chineseText.ts';
 import { filterSql, withoutList, ftsPhrase, FTS_RANK, MIN_PREFIX_LENGTH, type DatasetFilterInput, type FilterSql, type ListFilter } from './filterSql.ts';
 import { FacetCounts, isFacetColumn } from './FacetCounts.ts';
-import { FilterColumns } from './FilterColumns.ts';
-import { UnfilteredStats, ZERO_BUCKET, GROUP_COLUMNS, type StatsRow } from './UnfilteredStats.ts';
+import { FilterColumns, type ColumnarFilter } from './FilterColumns.ts';
+import { dimensionOf } from './GroupedStatistics.ts';
+import type { PriceStatisticsBucket } from '../../../shared/priceStatistics.ts';
+import { UnfilteredStats, ZERO_BUCKET, GROUP_COLUMNS, type StatsRow, type ColumnStatsGroup } from './UnfilteredStats.ts';
 
 export { ZERO_BUCKET, type StatsRow };
 
@@ -56,6 +58,15 @@ export class DatasetStore {
    * A data change moves the version, so an entry is never stale.
    */
   readonly aggregates = new LRUCache<string, { value: unknown }>({ max: 2000 });
+  /**
+   * priceStatistics answers, by catalog version and filter, kept apart from `aggregates` and bounded by
+   * size: one holds every bucket's provider USCCs (600 KB for exchange x category x pricing model at
+   * 250,000 listings), so 2,000 of them would not fit in memory. At most 64 MiB.
+   */
+  readonly statisticsCache = new LRUCache<string, PriceStatisticsBucket[]>({
+    maxSize: 64 * 1024 * 1024,
+    sizeCalculation: (buckets) => Math.max(1, buckets.reduce((bytes, b) => bytes + 200 + b.sketch.length * 2 + b.providers.length * 60, 0)),
+  });
   /**
    * Relevance orders of common text, by its matches, until the next load (a price change moves no text nor
    * score): every match's rowid in the order (bm25, id), its score, and its place by rowid. At most 64 MiB.
@@ -749,7 +760,7 @@ export class StoreSession {
   }
 
   /** Per group and price bucket: the count, min and max. The caller folds buckets into a sketch. */
-  stats(filter: DatasetFilterInput | null | undefined, groupBy: StatsGroup): StatsRow[] {
+  stats(filter: DatasetFilterInput | null | undefined, groupBy: ColumnStatsGroup): StatsRow[] {
     const where = filterSql(filter, this.store.exchangeId);
     if (where.matchesNothing) return [];
     const source = sourceSql(where, 'UPDATED_DESC');
@@ -771,4 +782,33 @@ export class StoreSession {
     }
     return this.aggregate(sql, params, read);
   }
+
+  /**
+   * priceStatistics: buckets by every dimension of `groupBy` at once, counted over the filter columns in
+   * memory (FilterColumns.statistics), never by SQL GROUP BY over the rows. A filter the columns cannot
+   * test (an equality on a provider or product code, which keeps few rows) first reads its rowids by SQL.
+   * Cached per catalog version, as the other aggregates.
+   */
+  statistics(filter: DatasetFilterInput | null | undefined, groupBy: readonly StatsGroup[]): PriceStatisticsBucket[] {
+    const where = this.withWholeWords(filterSql(filter, this.store.exchangeId));
+    if (where.matchesNothing) return [];
+    const dimensions = groupBy.map((g) => dimensionOf(g, this.store.exchangeId));
+    const key = `${this.store.catalogVersion}\u0000${groupBy.join(',')}\u0000${JSON.stringify([where.conditions, where.params, where.matches.map((m) => m.query)])}`;
+    const cached = this.store.statisticsCache.get(key);
+    if (cached) return cached;
+    const columns = this.store.filterColumns();
+    let buckets: PriceStatisticsBucket[];
+    if (where.columnar) buckets = columns.statistics(where.columnar, this.textRowids(where), dimensions).buckets();
+    else {
+      const source = sourceSql(where, 'UPDATED_DESC');
+      const rowids = this.rawAll<[number]>(`SELECT d.rowid FROM ${source.from} ${whereSql(source.conditions)} ORDER BY d.rowid -- statistics`,
+        [...source.fromParams, ...source.whereParams]).map((row) => row[0]);
+      buckets = columns.statistics(EVERY_ROW, rowids, dimensions).buckets();
+    }
+    this.store.statisticsCache.set(key, buckets);
+    return buckets;
+  }
 }
+
+/** A columnar filter that keeps every row (its rows were chosen by SQL). */
+const EVERY_ROW: ColumnarFilter = { lists: [], minMicros: null, maxMicros: null, updatedSinceMs: null, containsMinors: null };
