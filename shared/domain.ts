@@ -21,6 +21,8 @@ export const PROVIDER_KINDS = [
 ] as const;
 export const DATASET_SORTS = ['UPDATED_DESC', 'PRICE_ASC', 'PRICE_DESC', 'TITLE_ASC', 'RELEVANCE'] as const;
 export const STATS_GROUPS = ['EXCHANGE', 'CATEGORY', 'PROVIDER_KIND', 'PRICING_MODEL', 'SECURITY_LEVEL'] as const;
+/** Where `DatasetFilter.text` may match: TITLE is the English and the Chinese title, and so on. */
+export const TEXT_FIELDS = ['TITLE', 'DESCRIPTION', 'KEYWORDS'] as const;
 
 export type DatasetType = (typeof DATASET_TYPES)[number];
 export type Category = (typeof CATEGORIES)[number];
@@ -33,6 +35,7 @@ export type PricingModel = (typeof PRICING_MODELS)[number];
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 export type DatasetSort = (typeof DATASET_SORTS)[number];
 export type StatsGroup = (typeof STATS_GROUPS)[number];
+export type TextField = (typeof TEXT_FIELDS)[number];
 
 export const CURRENCY = 'CNY';
 

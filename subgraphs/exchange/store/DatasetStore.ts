@@ -6,7 +6,10 @@ import { parseAmountMicros, formatMicros, MICROS_PER_UNIT } from '../../../share
 import { bucketIndexOf } from '../../../shared/sketch.ts';
 import { TABLES_SQL, INDEXES_SQL, VALUE_ORDER_INDEXES, type ValueOrderIndex } from './ddl.ts';
 import { chineseIndexText } from './chineseText.ts';
-import { filterSql, withoutList, ftsPhrase, FTS_RANK, MIN_PREFIX_LENGTH, type DatasetFilterInput, type FilterSql, type ListFilter } from './filterSql.ts';
+import {
+  filterSql, withoutList, ftsPhrase, englishQuery, englishPhraseText, matchKey, matchParts, FTS_RANK,
+  type DatasetFilterInput, type EnglishPhrase, type FilterSql, type FtsMatch, type ListFilter,
+} from './filterSql.ts';
 import { FacetCounts, isFacetColumn } from './FacetCounts.ts';
 import { FilterColumns } from './FilterColumns.ts';
 import { UnfilteredStats, ZERO_BUCKET, GROUP_COLUMNS, type StatsRow } from './UnfilteredStats.ts';
@@ -343,25 +346,42 @@ export const MAX_VALUE_RANGES = 32;
 function sourceSql(where: FilterSql, sort: DatasetSort, access: TextAccess = 'matches-first'): SourceSql {
   if (where.matches.length > 0 && sort === 'RELEVANCE') {
     // Relevance needs the scores: join each text index (lower bm25 is better; scores of two indexes add).
-    const joins = where.matches.map((m, i) =>
-      `JOIN (SELECT rowid AS fts_rowid, ${FTS_RANK[m.table]} AS score FROM ${m.table} WHERE ${m.table} MATCH ?) f${i} ON f${i}.fts_rowid = d.rowid`);
+    // A match with alternatives (a synonym group in both languages) scores what each index it matches
+    // scores, added, as the scores of two matches add.
+    const scored = (m: FtsMatch) => `SELECT rowid AS fts_rowid, ${FTS_RANK[m.table]} AS score FROM ${m.table} WHERE ${m.table} MATCH ?`;
+    const joins = where.matches.map((m, i) => (m.alternatives
+      ? `JOIN (SELECT fts_rowid, sum(score) AS score FROM (${matchParts(m).map(scored).join(' UNION ALL ')}) GROUP BY fts_rowid) f${i} ON f${i}.fts_rowid = d.rowid`
+      : `JOIN (${scored(m)}) f${i} ON f${i}.fts_rowid = d.rowid`));
     return {
       from: `datasets d ${joins.join(' ')}`,
       rank: `(${where.matches.map((_, i) => `f${i}.score`).join(' + ')})`,
       conditions: where.conditions,
-      fromParams: where.matches.map((m) => m.query),
+      fromParams: matchParams(where.matches),
       whereParams: where.params,
     };
   }
   return {
     from: 'datasets d',
     rank: '0.0',
-    conditions: [...where.matches.map((m) => access === 'probe'
-      ? `EXISTS (SELECT 1 FROM ${m.table} WHERE ${m.table} MATCH ? AND rowid = d.rowid)`
-      : `${access === 'in-order' ? '+' : ''}d.rowid IN (SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ?)`), ...where.conditions],
+    conditions: [...where.matches.map((m) => textCondition(m, access)), ...where.conditions],
     fromParams: [],
-    whereParams: [...where.matches.map((m) => m.query), ...where.params],
+    whereParams: [...matchParams(where.matches), ...where.params],
   };
+}
+
+/** The parameters of matches, in the order their SQL (sourceSql, textCondition) binds them. */
+function matchParams(matches: readonly FtsMatch[]): string[] {
+  return matches.flatMap((m) => matchParts(m).map((part) => part.query));
+}
+
+/** A row's test for one match; a match with alternatives tests each and keeps a row that passes any. */
+function textCondition(match: FtsMatch, access: TextAccess): string {
+  if (access === 'probe') {
+    const probes = matchParts(match).map((m) => `EXISTS (SELECT 1 FROM ${m.table} WHERE ${m.table} MATCH ? AND rowid = d.rowid)`);
+    return probes.length === 1 ? probes[0] : `(${probes.join(' OR ')})`;
+  }
+  const rowids = matchParts(match).map((m) => `SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ?`).join(' UNION ');
+  return `${access === 'in-order' ? '+' : ''}d.rowid IN (${rowids})`;
 }
 
 function whereSql(conditions: string[]): string {
@@ -526,7 +546,7 @@ export class StoreSession {
    */
   private pageByRanking(where: FilterSql, query: PageQuery): DatasetRow[] | null {
     if (!where.columnar || where.matches.length === 0 || !where.lists.every((l) => isFacetColumn(l.column))) return null;
-    if (Math.min(...where.matches.map((m) => this.textMatches(m.table, m.query))) <= COMMON_TEXT_MATCHES) return null;
+    if (Math.min(...where.matches.map((m) => this.textMatches(m))) <= COMMON_TEXT_MATCHES) return null;
     const ranking = this.ranking(where);
     let start = 0;
     if (query.after) {
@@ -549,7 +569,7 @@ export class StoreSession {
 
   /** The relevance order of the filter's text (see pageByRanking), read once per load. */
   private ranking(where: FilterSql): Ranking {
-    const key = JSON.stringify(where.matches.map((m) => [m.table, m.query]));
+    const key = JSON.stringify(where.matches.map(matchKey));
     let ranking = this.store.rankings.get(key);
     if (!ranking) {
       const text: FilterSql = { ...where, conditions: [], params: [], lists: [], hasEquality: false };
@@ -581,19 +601,18 @@ export class StoreSession {
    * letters and digits is rewritten: its indexed form is its lower case, as the tokenizer folds it.
    */
   private withWholeWords(where: FilterSql): FilterSql {
-    if (!where.matches.some((m) => m.prefixPhrases)) return where;
-    const matches = where.matches.map((m) => {
-      if (!m.prefixPhrases) return m;
-      const phrases = m.prefixPhrases.map((words) => {
-        const last = words[words.length - 1].toLowerCase();
-        if ([...last].length < MIN_PREFIX_LENGTH) return ftsPhrase(words.join(' '));
-        const whole = /^[a-z0-9]+$/.test(last) ? this.wordsStartingWith(last) : null;
-        if (!whole || whole.length === 0) return `${ftsPhrase(words.join(' '))}*`;
-        const alternatives = whole.map((word) => ftsPhrase([...words.slice(0, -1), word].join(' ')));
-        return alternatives.length === 1 ? alternatives[0] : `(${alternatives.join(' OR ')})`;
-      });
-      return { table: m.table, query: phrases.join(' AND ') };
-    });
+    if (!where.matches.some((m) => matchParts(m).some((part) => part.english))) return where;
+    const phraseText = (phrase: EnglishPhrase) => {
+      if (!phrase.prefix) return englishPhraseText(phrase);
+      const { words } = phrase;
+      const last = words[words.length - 1].toLowerCase();
+      const whole = /^[a-z0-9]+$/.test(last) ? this.wordsStartingWith(last) : null;
+      if (!whole || whole.length === 0) return englishPhraseText(phrase);
+      const alternatives = whole.map((word) => ftsPhrase([...words.slice(0, -1), word].join(' ')));
+      return alternatives.length === 1 ? alternatives[0] : `(${alternatives.join(' OR ')})`;
+    };
+    const rewrite = (m: FtsMatch): FtsMatch => (m.english ? { table: m.table, query: englishQuery(m.english, phraseText) } : { table: m.table, query: m.query });
+    const matches = where.matches.map((m) => (m.alternatives ? { ...rewrite(m), alternatives: m.alternatives.map(rewrite) } : rewrite(m)));
     return { ...where, matches };
   }
 
@@ -628,7 +647,7 @@ export class StoreSession {
     const columns = this.store.filterColumns();
     if (kept <= KEPT_ROWS_FIRST) return { kind: 'rowids', rowids: columns.kept(where.columnar, this.textRowids(where)) };
     const wanted = query.limit + 1;
-    const matches = Math.min(...where.matches.map((m) => this.textMatches(m.table, m.query)));
+    const matches = Math.min(...where.matches.map((m) => this.textMatches(m)));
     const walkOf = (rows: number) => (Math.min(rows, (rows * wanted) / kept)) * PROBE_PER_ROW_READ;
     const ranges = valueRangesFor(where, query.sort, access);
     const rangesWalk = ranges ? walkOf(this.store.facets().count([ranges.list])) : Number.POSITIVE_INFINITY;
@@ -641,9 +660,9 @@ export class StoreSession {
   /** How a sorted page joins its text matches: by how many rows match (cached per catalog version). */
   private textAccess(where: FilterSql, sort: DatasetSort): TextAccess {
     if (sort === 'RELEVANCE' || where.matches.length === 0) return 'matches-first';
-    const fewest = Math.min(...where.matches.map((m) => this.textMatches(m.table, m.query)));
+    const fewest = Math.min(...where.matches.map((m) => this.textMatches(m)));
     if (fewest <= COMMON_TEXT_MATCHES) return 'matches-first';
-    const prefix = where.matches.some((m) => m.query.includes('*'));
+    const prefix = where.matches.some((m) => matchParts(m).some((part) => part.query.includes('*')));
     return !prefix && fewest > VERY_COMMON_TEXT_SHARE * this.store.counts(this).datasets ? 'probe' : 'in-order';
   }
 
@@ -663,15 +682,7 @@ export class StoreSession {
    */
   private textRowids(where: FilterSql): ArrayLike<number> | null {
     if (where.matches.length === 0) return null;
-    const lists = where.matches.map((m) => {
-      const key = `${m.table}\u0000${m.query}`;
-      let rowids = this.store.textRowids.get(key);
-      if (!rowids) {
-        rowids = Int32Array.from(this.rawAll<[number]>(`SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ? -- rowids`, [m.query]), (row) => row[0]);
-        this.store.textRowids.set(key, rowids);
-      }
-      return rowids;
-    }).sort((a, b) => a.length - b.length);
+    const lists = where.matches.map((m) => this.matchRowids(m)).sort((a, b) => a.length - b.length);
     // Both indexes: the fewer matches, kept where the other index matches too.
     let kept = lists[0];
     for (const other of lists.slice(1)) {
@@ -682,8 +693,36 @@ export class StoreSession {
     return kept;
   }
 
-  /** Rows of one text index matching a query (cached by catalog version): counted in the index alone. */
-  private textMatches(table: string, query: string): number {
+  /**
+   * The rowids of one match, ascending, read from its text index alone and kept until the next load; a
+   * match with alternatives is the union of its parts' rowids (each kept too).
+   */
+  private matchRowids(match: FtsMatch): Int32Array {
+    const key = matchKey(match);
+    let rowids = this.store.textRowids.get(key);
+    if (!rowids) {
+      if (match.alternatives) {
+        const marks = new Uint8Array(this.store.filterColumns().capacity);
+        for (const part of matchParts(match)) for (const rowid of this.matchRowids({ table: part.table, query: part.query })) marks[rowid] = 1;
+        let n = 0;
+        for (let rowid = 0; rowid < marks.length; rowid++) n += marks[rowid];
+        rowids = new Int32Array(n);
+        for (let rowid = 0, i = 0; rowid < marks.length; rowid++) if (marks[rowid] === 1) rowids[i++] = rowid;
+      } else {
+        rowids = Int32Array.from(this.rawAll<[number]>(`SELECT rowid FROM ${match.table} WHERE ${match.table} MATCH ? -- rowids`, [match.query]), (row) => row[0]);
+      }
+      this.store.textRowids.set(key, rowids);
+    }
+    return rowids;
+  }
+
+  /**
+   * Rows matching one match (cached by catalog version): counted in the text index alone; with
+   * alternatives, the size of the union of their rowids.
+   */
+  private textMatches(match: FtsMatch): number {
+    if (match.alternatives) return this.matchRowids(match).length;
+    const { table, query } = match;
     const sql = `SELECT count(*) AS n FROM ${table} WHERE ${table} MATCH ?`;
     return this.aggregate(sql, [query], () => this.get<{ n: number }>(sql, [query])!.n);
   }
@@ -699,10 +738,10 @@ export class StoreSession {
     if (where.matches.length === 0 && where.conditions.length === where.lists.length && where.lists.length > 0
       && where.lists.every((l) => isFacetColumn(l.column))) return this.store.facets().count(where.lists);
     // Text alone: the text index knows the count without visiting a single row.
-    if (where.conditions.length === 0 && where.matches.length === 1) return this.textMatches(where.matches[0].table, where.matches[0].query);
+    if (where.conditions.length === 0 && where.matches.length === 1) return this.textMatches(where.matches[0]);
     const columnar = where.columnar;
     if (columnar) {
-      const key = `count\u0000${JSON.stringify([where.conditions, where.params, where.matches.map((m) => m.query)])}`;
+      const key = `count\u0000${JSON.stringify([where.conditions, where.params, where.matches.map(matchKey)])}`;
       return this.aggregate(key, [], () => this.store.filterColumns().count(columnar, this.textRowids(where)));
     }
     const source = sourceSql(where, 'UPDATED_DESC');
@@ -765,7 +804,7 @@ export class StoreSession {
     const columnar = where.columnar;
     if (columnar) {
       const matches = this.withWholeWords(where);
-      const key = `stats\u0000${groupBy}\u0000${JSON.stringify([where.conditions, where.params, matches.matches.map((m) => m.query)])}`;
+      const key = `stats\u0000${groupBy}\u0000${JSON.stringify([where.conditions, where.params, matches.matches.map(matchKey)])}`;
       const groupColumn = groupBy === 'EXCHANGE' ? null : GROUP_COLUMNS[groupBy];
       return this.aggregate(key, [], () => this.store.filterColumns().stats(columnar, this.textRowids(matches), groupColumn, this.store.exchangeId));
     }
