@@ -66,6 +66,12 @@ export class DatasetStore {
   readonly rankings = new LRUCache<string, Ranking>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (r) => r.rowids.byteLength + r.scores.byteLength + r.places.byteLength });
   /** The rowids of text matches, by index and match, until the next load (a price change moves no text): at most 32 MiB. */
   readonly textRowids = new LRUCache<string, Int32Array>({ maxSize: 32 * 1024 * 1024, sizeCalculation: (rowids) => Math.max(1, rowids.byteLength) });
+  /**
+   * Marks of text matches with alternatives (a synonym group written in both languages), by match: 1 at
+   * each matching rowid, until the next load. The SQL function text_kept reads them while a page walks an
+   * index (see textCondition). At most 32 MiB (a mark a listing: 250 KB at 250,000).
+   */
+  readonly textMarks = new LRUCache<string, Uint8Array>({ maxSize: 32 * 1024 * 1024, sizeCalculation: (marks) => Math.max(1, marks.byteLength) });
   /** Statistics of the whole catalog, kept exact through price changes (see UnfilteredStats). */
   readonly unfilteredStats: UnfilteredStats;
   private facetCounts: FacetCounts | null = null;
@@ -81,6 +87,12 @@ export class DatasetStore {
     // empty one gets them after its first load (ingest), which is much faster than row by row.
     if (!this.isEmpty()) this.db.exec(INDEXES_SQL);
     this.db.function('zh_bigrams', { deterministic: true }, (text: unknown) => chineseIndexText(String(text ?? '')));
+    // A page reads the marks right after StoreSession.marksOf put them in the cache; missing marks are a bug, never "no match".
+    this.db.function('text_kept', { deterministic: false }, (key: unknown, rowid: unknown) => {
+      const marks = this.textMarks.peek(String(key));
+      if (!marks) throw new Error('text_kept: the marks of a text match are not in memory');
+      return marks[Number(rowid)] ?? 0;
+    });
     // A Chinese index written before single characters had tokens of their own is written again, once.
     if (!this.isEmpty() && this.meta('zh_index') !== ZH_INDEX_FORMAT) this.rebuildChineseIndex();
     const created = this.meta('created') ?? Date.now().toString(36);
@@ -210,6 +222,7 @@ export class DatasetStore {
     this.facetCounts = null;
     this.columns = null;
     this.textRowids.clear();
+    this.textMarks.clear();
     this.rankings.clear();
     this.countsCache = null;
     this.unfilteredStats.clear();
@@ -365,17 +378,29 @@ function sourceSql(where: FilterSql, sort: DatasetSort, access: TextAccess = 'ma
     rank: '0.0',
     conditions: [...where.matches.map((m) => textCondition(m, access)), ...where.conditions],
     fromParams: [],
-    whereParams: [...matchParams(where.matches), ...where.params],
+    whereParams: [...matchParams(where.matches, access), ...where.params],
   };
 }
 
-/** The parameters of matches, in the order their SQL (sourceSql, textCondition) binds them. */
-function matchParams(matches: readonly FtsMatch[]): string[] {
-  return matches.flatMap((m) => matchParts(m).map((part) => part.query));
+/** Whether a match is tested on each row by its marks in memory (text_kept), see textCondition. */
+function testedByMarks(match: FtsMatch, access: TextAccess): boolean {
+  return match.alternatives !== undefined && access !== 'matches-first';
 }
 
-/** A row's test for one match; a match with alternatives tests each and keeps a row that passes any. */
+/** The parameters of matches, in the order their SQL (sourceSql, textCondition) binds them. */
+function matchParams(matches: readonly FtsMatch[], access: TextAccess = 'matches-first'): string[] {
+  return matches.flatMap((m) => (testedByMarks(m, access) ? [matchKey(m)] : matchParts(m).map((part) => part.query)));
+}
+
+/**
+ * A row's test for one match; a match with alternatives keeps a row that passes any. Walking an index
+ * (`in-order`, `probe`), a match with alternatives is tested by its marks in memory (StoreSession.marksOf,
+ * the SQL function text_kept: ~0.3 µs a row) instead of a probe of each index (~25 µs each; an OR of
+ * several words costs several) or a union of both indexes' matches read again for every page (~30 ms for
+ * 12,000 matches at 250,000 rows).
+ */
 function textCondition(match: FtsMatch, access: TextAccess): string {
+  if (testedByMarks(match, access)) return 'text_kept(?, d.rowid) = 1';
   if (access === 'probe') {
     const probes = matchParts(match).map((m) => `EXISTS (SELECT 1 FROM ${m.table} WHERE ${m.table} MATCH ? AND rowid = d.rowid)`);
     return probes.length === 1 ? probes[0] : `(${probes.join(' OR ')})`;
@@ -456,6 +481,7 @@ export class StoreSession {
     }
     let access = this.textAccess(where, query.sort);
     const path = access === 'matches-first' ? this.listPath(where, query, access) : this.commonTextPath(where, query, access);
+    if (path?.kind !== 'matches-first') for (const match of where.matches) if (testedByMarks(match, access)) this.marksOf(match);
     if (path?.kind === 'empty') return [];
     if (path?.kind === 'ranges') return this.pageByValueRanges(where, path, query, access);
     if (path?.kind === 'rowids') return this.pageByRowids(path.rowids, query);
@@ -714,6 +740,18 @@ export class StoreSession {
       this.store.textRowids.set(key, rowids);
     }
     return rowids;
+  }
+
+  /** The marks of a match with alternatives, in the store's cache for text_kept (see textCondition). */
+  private marksOf(match: FtsMatch): Uint8Array {
+    const key = matchKey(match);
+    let marks = this.store.textMarks.get(key);
+    if (!marks) {
+      marks = new Uint8Array(this.store.filterColumns().capacity);
+      for (const rowid of this.matchRowids(match)) marks[rowid] = 1;
+      this.store.textMarks.set(key, marks);
+    }
+    return marks;
   }
 
   /**
