@@ -721,7 +721,7 @@ export class StoreSession {
 
   /**
    * The rowids of one match, ascending, read from its text index alone and kept until the next load; a
-   * match with alternatives is the union of its parts' rowids (each kept too).
+   * match with alternatives is the union of its parts' rowids (each kept too), and its marks are kept too.
    */
   private matchRowids(match: FtsMatch): Int32Array {
     const key = matchKey(match);
@@ -734,8 +734,12 @@ export class StoreSession {
         for (let rowid = 0; rowid < marks.length; rowid++) n += marks[rowid];
         rowids = new Int32Array(n);
         for (let rowid = 0, i = 0; rowid < marks.length; rowid++) if (marks[rowid] === 1) rowids[i++] = rowid;
+        this.store.textMarks.set(key, marks);
       } else {
-        rowids = Int32Array.from(this.rawAll<[number]>(`SELECT rowid FROM ${match.table} WHERE ${match.table} MATCH ? -- rowids`, [match.query]), (row) => row[0]);
+        // One JSON array rather than a row per match: returning rows costs ~1-2 µs each (30 ms for 17,000 matches),
+        // building and parsing the array a fraction of that. FTS5 yields matches in rowid order.
+        const json = this.get<{ rowids: string }>(`SELECT json_group_array(rowid) AS rowids FROM ${match.table} WHERE ${match.table} MATCH ? -- rowids`, [match.query])!.rowids;
+        rowids = Int32Array.from(JSON.parse(json) as number[]);
       }
       this.store.textRowids.set(key, rowids);
     }
