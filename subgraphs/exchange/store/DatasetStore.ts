@@ -6,10 +6,8 @@ import { parseAmountMicros, formatMicros, MICROS_PER_UNIT } from '../../../share
 import { bucketIndexOf } from '../../../shared/sketch.ts';
 import { TABLES_SQL, INDEXES_SQL, VALUE_ORDER_INDEXES, type ValueOrderIndex } from './ddl.ts';
 import { chineseIndexText } from './chineseText.ts';
-import {
-  filterSql, withoutList, ftsPhrase, englishQuery, englishPhraseText, matchKey, matchParts, FTS_RANK,
-  type DatasetFilterInput, type EnglishPhrase, type FilterSql, type FtsMatch, type ListFilter,
-} from './filterSql.ts';
+import { filterSql, withoutList, type DatasetFilterInput, type FilterSql, type ListFilter } from './filterSql.ts';
+import { ftsPhrase, englishQuery, englishPhraseText, matchKey, matchParts, FTS_RANK, type EnglishPhrase, type FtsMatch } from './textQuery.ts';
 import { FacetCounts, isFacetColumn } from './FacetCounts.ts';
 import { FilterColumns } from './FilterColumns.ts';
 import { UnfilteredStats, ZERO_BUCKET, GROUP_COLUMNS, type StatsRow } from './UnfilteredStats.ts';
