@@ -24,12 +24,14 @@ function benchInstallIsCurrent(benchDir: string): boolean {
   const installed = readLock(`${benchDir}/node_modules/.package-lock.json`);
   if (!wanted || !installed) return false;
   // Optional packages for other platforms are in the lockfile but not installed, so only compare those present.
-  return Object.entries(installed.packages).every(([path, entry]) => wanted.packages[path]?.version === entry.version)
-    && Object.entries(wanted.packages).every(([path, entry]) => !path || path in installed.packages || 'optional' in entry);
+  return (
+    Object.entries(installed.packages).every(([path, entry]) => wanted.packages[path]?.version === entry.version) &&
+    Object.entries(wanted.packages).every(([path, entry]) => !path || path in installed.packages || 'optional' in entry)
+  );
 }
 
 if (!benchInstallIsCurrent(BENCH_DIR)) {
-  console.log('bench: installing the benchmark\'s own dependencies (npm ci --prefix bench) ...');
+  console.log("bench: installing the benchmark's own dependencies (npm ci --prefix bench) ...");
   const result = spawnSync('npm', ['ci', '--prefix', BENCH_DIR, '--no-audit', '--no-fund'], { stdio: 'inherit' });
   if (result.status !== 0) {
     console.error(`bench: npm ci --prefix bench failed (exit ${result.status ?? result.signal})`);
