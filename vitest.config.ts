@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Three layers, split by file name: unit (*.test.ts), integration with servers in process
-// (*.int.test.ts) and end to end over real processes (*.e2e.ts). `npm test` runs them all.
+// Two layers, split by file name: *.test.ts (in process) and *.e2e.ts (end to end over real processes).
+// `npm test` runs both.
 export default defineConfig({
   // Node resolves `graphql` to its CommonJS build (as @apollo/* require it); Vite would pick the ESM
   // build for test files, and graphql-js refuses to mix schema objects of two builds.
