@@ -94,7 +94,7 @@ function cursorAt(store: ReadOnlyStore, filter: DatasetFilterInput | null, sort:
 
 /** One ordered subquery per value of `column`, each LIMIT n, merged by the same order. */
 function mergedPerValue(column: string, values: string[], orderBy: string, where: string, whereParams: unknown[], limit: number): Statement {
-  const branches = values.map((v) => `SELECT * FROM (SELECT d.* FROM datasets d WHERE d.${column} = ?${where ? ` AND ${where}` : ''} ORDER BY ${orderBy} LIMIT ?)`);
+  const branches = values.map(() => `SELECT * FROM (SELECT d.* FROM datasets d WHERE d.${column} = ?${where ? ` AND ${where}` : ''} ORDER BY ${orderBy} LIMIT ?)`);
   return {
     sql: `SELECT * FROM (${branches.join(' UNION ALL ')}) d ORDER BY ${orderBy.replace(/d\./g, '')} LIMIT ?`,
     params: [...values.flatMap((v) => [v, ...whereParams, limit]), limit],

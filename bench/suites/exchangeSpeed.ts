@@ -14,7 +14,7 @@ import { checkPageArgs, toConnection, cursorOf } from '../../subgraphs/exchange/
 import { foldStatsRows } from '../../subgraphs/exchange/priceStats.ts';
 import type { DatasetFilterInput } from '../../subgraphs/exchange/store/filterSql.ts';
 import { GraphqlClient } from '../lib/graphqlClient.ts';
-import { markdownTable, passFail, codeBlock } from '../lib/markdown.ts';
+import { passFail, codeBlock } from '../lib/markdown.ts';
 import { ReadOnlyStore, oneLine, type RecordedStatement } from '../lib/sqlite.ts';
 import { seedCatalog, startExchange } from '../lib/stack.ts';
 import { median, percentile, timeSequential, ms } from '../lib/stats.ts';

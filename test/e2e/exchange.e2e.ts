@@ -133,7 +133,6 @@ describe('exchange subgraph: filters', () => {
 });
 
 describe('exchange subgraph: text search', () => {
-  const haystack = (i: Item) => [i.title, i.titleZh, i.description, i.descriptionZh, JSON.stringify(i.keywords)].join('\n').toLowerCase();
   const chinese = (i: Item) => [i.titleZh, i.descriptionZh, JSON.stringify(i.keywords)].join('\n');
   /** English terms match word prefixes (case-insensitive) in the English title, description or keywords. */
   const hasWordPrefix = (i: Item, word: string) => new RegExp(`(^|[^\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'iu')
