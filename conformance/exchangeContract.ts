@@ -23,7 +23,12 @@ type Query {
   "One data product by its global id, e.g. \\"sh:ds-000123\\"."
   dataset(id: ID!): Dataset
   "Price statistics over the products that match the filter, one bucket per group."
-  priceStats(filter: DatasetFilter, crossListedCodes: [String!] @inaccessible, groupBy: StatsGroup!): [PriceStatsBucket]!
+  priceStats(filter: DatasetFilter, crossListedCodes: [String!] @inaccessible, groupBy: StatsGroup!): [PriceStatsBucket]! @deprecated(reason: "use priceStatistics")
+  """
+  Price statistics over the products that match the filter, one bucket per combination of the groupBy
+  values (1 to 3 dimensions, no duplicates), e.g. [EXCHANGE, CATEGORY, PRICING_MODEL]. See docs/statistics.md.
+  """
+  priceStatistics(filter: DatasetFilter, crossListedCodes: [String!] @inaccessible, groupBy: [StatsGroup!]!): PriceStatistics!
   """
   Products: listings grouped by productCode across exchanges (see docs/products.md). An exchange alone
   answers its own listings only (exchangeCount 1); the gateway merges every exchange's product groups.
@@ -135,9 +140,45 @@ type PriceStatsBucket @shareable {
   sketch: String! @inaccessible
 }
 
+"Statistics grouped by several dimensions, and the exchanges they lack."
+type PriceStatistics @shareable {
+  "One bucket per combination of group values that has at least one matching product, sorted by keys."
+  buckets: [PriceStatisticsBucket]!
+  "Exchanges that should have answered and did not (down, timed out, bad answer): the buckets lack their products. Empty on an exchange."
+  missingExchanges: [ID!]!
+}
+
+type PriceStatisticsBucket @shareable {
+  "The group values, in the order of groupBy: an exchange id, an enum value's name, or \\"true\\"/\\"false\\"."
+  keys: [String!]!
+  "Matching products in the bucket, priced or not."
+  count: Int!
+  "Products in the bucket with an amount (not NEGOTIABLE); min, quantiles and max are over these."
+  pricedCount: Int!
+  "Exact lowest amount."
+  min: Decimal
+  "Exact highest amount."
+  max: Decimal
+  "Median amount, within 0.5% (relative) of a true median amount; see docs/statistics.md."
+  p50: Decimal
+  "90th percentile amount, within 0.5% (relative); see docs/statistics.md."
+  p90: Decimal
+  currency: String!
+  "Distinct providers (by USCC) of the bucket's products; one listing on two exchanges counts once."
+  distinctProviders: Int!
+  "Mergeable quantile sketch of the amounts (JSON, see README \\"Price sketch\\"). For the gateway only."
+  sketch: String! @inaccessible
+  "The USCCs of the bucket's providers, sorted, so the gateway counts a provider on two exchanges once. For the gateway only."
+  providers: [ID!]! @inaccessible
+}
+
 input DatasetFilter {
   "Words or Chinese substrings; every term must match title, description or keywords (English or Chinese)."
   text: String
+  "Where text must match: any of these fields (both languages of each). Absent or empty: every field."
+  textFields: [TextField!]
+  "A text term that is a member of a synonym group (docs/vocabulary.md) also matches every other member of the group. false: terms match only as written."
+  synonyms: Boolean = true
   exchanges: [ID!]
   categories: [Category!]
   types: [DatasetType!]
@@ -208,8 +249,15 @@ input ProductFilter {
   datasets: DatasetFilter
 }
 
-"PRODUCT_CODE ascending; SPREAD_DESC: spread ratio descending (no ratio last); EXCHANGES_DESC: exchangeCount descending. Ties by productCode."
-enum ProductSort { PRODUCT_CODE SPREAD_DESC EXCHANGES_DESC }
+"The order of a page of products: a key, then productCode ascending, so the order is total."
+enum ProductSort {
+  "By productCode ascending (binary order). The default."
+  PRODUCT_CODE
+  "Largest spread ratio (max / min price) first; products without a ratio (no spread, or min 0) last."
+  SPREAD_DESC
+  "Most exchanges (exchangeCount) first."
+  EXCHANGES_DESC
+}
 
 "One exchange's product groups. For the gateway only."
 type ProductGroupPage @inaccessible {
@@ -218,28 +266,207 @@ type ProductGroupPage @inaccessible {
   hasMore: Boolean!
 }
 
+"One exchange's listings of one productCode. For the gateway only."
 type ProductGroup @inaccessible {
   productCode: String!
   listings: [Dataset!]!
 }
 
-enum DatasetSort { UPDATED_DESC PRICE_ASC PRICE_DESC TITLE_ASC RELEVANCE }
-enum StatsGroup { EXCHANGE CATEGORY PROVIDER_KIND PRICING_MODEL SECURITY_LEVEL }
-enum DatasetType { DATASET DATA_SERVICE DATA_REPORT MODEL }
-enum Category {
-  BUSINESS_REGISTRATION INTELLECTUAL_PROPERTY CORPORATE_TAX SOCIAL_CREDIT PUBLIC_HEALTH WATER_RESOURCES
-  JUDICIAL_RECORDS TRAFFIC_PENALTIES FOREIGN_INVESTMENT AI_TRAINING_IMAGES AUDIO_SAMPLES
-  IDENTITY_VERIFICATION TELECOM TRANSPORT FINANCE GEOSPATIAL ENERGY AGRICULTURE
+"The order of a page of datasets: a sort key, then the global id, so the order is total."
+enum DatasetSort {
+  "Most recently updated first (updatedAt descending), then id descending. The default."
+  UPDATED_DESC
+  "Cheapest current price first (FREE at 0.00 first), then id; NEGOTIABLE listings, which have no amount, after every priced one."
+  PRICE_ASC
+  "Dearest current price first, then id descending; NEGOTIABLE listings after every priced one."
+  PRICE_DESC
+  "By English title (binary order of the text), then id."
+  TITLE_ASC
+  "Best text match first (bm25 weighing titles 10, keywords 5, descriptions 1), then id. Needs filter.text."
+  RELEVANCE
 }
-enum Delivery { API FILE PRIVACY_COMPUTING SANDBOX REPORT }
-enum UpdateFrequency { REAL_TIME DAILY WEEKLY MONTHLY QUARTERLY YEARLY ONE_OFF }
+
+"Where DatasetFilter.text may match. Each field is searched in English and in Chinese."
+enum TextField {
+  "The title: title and titleZh."
+  TITLE
+  "The description: description and descriptionZh."
+  DESCRIPTION
+  "The keywords, English and Chinese."
+  KEYWORDS
+}
+
+"A dimension statistics group by. Each key is the value's name, e.g. \\"PUBLIC_HEALTH\\"."
+enum StatsGroup {
+  "The exchange the product is listed on (its id, e.g. \\"gy\\")."
+  EXCHANGE
+  "The product's Category."
+  CATEGORY
+  "The ProviderKind of the product's provider."
+  PROVIDER_KIND
+  "The PricingModel: group by it to keep per-call, monthly and annual prices apart."
+  PRICING_MODEL
+  "The SecurityLevel (Data Security Law art. 21)."
+  SECURITY_LEVEL
+  "The DatasetType (dataset, data service, report, model)."
+  TYPE
+  "The PersonalInfo the product holds (none, personal, sensitive)."
+  PERSONAL_INFO
+  "Whether the product holds data about minors: \\"true\\" or \\"false\\"."
+  CONTAINS_MINORS_DATA
+  "Whether the product passed a compliance assessment before listing: \\"true\\" or \\"false\\"."
+  COMPLIANCE_ASSESSED
+  "The DataOrigin (public, enterprise, personal)."
+  DATA_ORIGIN
+  "The Delivery mode (API, file, privacy computing, sandbox, report)."
+  DELIVERY
+}
+
+"What kind of data product a listing is."
+enum DatasetType {
+  "Data itself, delivered as files, in a sandbox or by privacy computing."
+  DATASET
+  "A data service: an API that answers one query at a time (a verification, a lookup)."
+  DATA_SERVICE
+  "An analysis report written from data."
+  DATA_REPORT
+  "An algorithm or trained model, used through an API, a sandbox or privacy computing."
+  MODEL
+}
+
+"The subject of a data product."
+enum Category {
+  "Company and market-entity registrations: registered capital, legal representative, shareholders, changes, annual reports."
+  BUSINESS_REGISTRATION
+  "Patents, trademarks and other intellectual property: grants, registrations, pledges, litigation."
+  INTELLECTUAL_PROPERTY
+  "Corporate tax: tax credit ratings, payment records, arrears, invoice statistics (much of it for lending to small firms)."
+  CORPORATE_TAX
+  "Public credit records of enterprises: licences, penalties, red and black lists, credit reports and scores."
+  SOCIAL_CREDIT
+  "Public health: vaccination clinic locations and coverage, medical institutions, disease surveillance, hospital statistics, medical insurance."
+  PUBLIC_HEALTH
+  "Water: collection points, abstraction permits, water quality, river and reservoir levels, hydrology, urban water supply."
+  WATER_RESOURCES
+  "Court and enforcement records: judgments, persons subject to enforcement, hearings, judicial auctions, litigation risk."
+  JUDICIAL_RECORDS
+  "Traffic offences and penalties, vehicle violations, driver penalty points, road accident statistics."
+  TRAFFIC_PENALTIES
+  "Foreign-invested enterprises, foreign investment reports, project filings and trends."
+  FOREIGN_INVESTMENT
+  "Annotated image corpora for training AI models, and image recognition and detection services and models."
+  AI_TRAINING_IMAGES
+  "Speech and audio corpora (some with children's voices gathered from smartphones) and speech recognition models."
+  AUDIO_SAMPLES
+  "Identity checks: name and ID number, portrait comparison, bank card and mobile number real-name verification, liveness detection."
+  IDENTITY_VERIFICATION
+  "Telecom operators' data: phone network status and tenure, subscriber profile tags, signalling population flows, base stations."
+  TELECOM
+  "Transport: bus positions, metro passenger flows, road congestion, freight logistics, taxi and ride-hailing trips, parking."
+  TRANSPORT
+  "Finance: enterprise profile tags, provident fund and social insurance verification, credit models, real estate registrations, supply chain risk."
+  FINANCE
+  "Geographic information: base maps, satellite imagery, points of interest, geocoding, land use surveys, 3D city models."
+  GEOSPATIAL
+  "Energy: enterprise electricity consumption, EV charging, natural gas, carbon emission accounting, photovoltaic forecasts."
+  ENERGY
+  "Agriculture: soil testing, wholesale prices, crop area remote sensing, agro-meteorology, livestock epidemics, traceability, yield forecasts."
+  AGRICULTURE
+}
+
+"How the buyer receives a data product."
+enum Delivery {
+  "Through an API, one query or record at a time."
+  API
+  "As files to download."
+  FILE
+  "By privacy computing: the buyer computes where the data lives and receives only results (usable but not visible)."
+  PRIVACY_COMPUTING
+  "In a data sandbox: the buyer works inside a controlled environment and takes out only approved results."
+  SANDBOX
+  "As a written report."
+  REPORT
+}
+
+"How often the provider updates the data."
+enum UpdateFrequency {
+  "Continuously: live data or a live service."
+  REAL_TIME
+  "Every day."
+  DAILY
+  "Every week."
+  WEEKLY
+  "Every month."
+  MONTHLY
+  "Every quarter."
+  QUARTERLY
+  "Every year."
+  YEARLY
+  "Published once, not updated."
+  ONE_OFF
+}
+
 "Data Security Law art. 21. CORE is never listed: exchanges refuse it at ingest."
-enum SecurityLevel { GENERAL IMPORTANT CORE }
-enum PersonalInfo { NONE PERSONAL SENSITIVE }
-enum DataOrigin { PUBLIC ENTERPRISE PERSONAL }
-enum PricingModel { FREE PER_CALL PER_THOUSAND_RECORDS MONTHLY ANNUAL ONE_TIME NEGOTIABLE }
+enum SecurityLevel {
+  "General data: neither important nor core."
+  GENERAL
+  "Important data: data whose leak or misuse could endanger national security, the economy, or public interests; handled under stricter rules."
+  IMPORTANT
+  "Core data: data bearing on national security, the lifelines of the economy, people's livelihoods and major public interests. Never listed: no listing has it."
+  CORE
+}
+
+"Personal information in the data, as the Personal Information Protection Law (PIPL) classes it."
+enum PersonalInfo {
+  "No personal information."
+  NONE
+  "Personal information: about identified or identifiable natural persons."
+  PERSONAL
+  "Sensitive personal information (PIPL art. 28): biometrics, health, finance, whereabouts, and any information about children under 14."
+  SENSITIVE
+}
+
+"Who produced the data."
+enum DataOrigin {
+  "Public data: produced by government bodies and public-service organisations in their public management and services (Shenzhen's definition)."
+  PUBLIC
+  "Enterprise data: produced by a company in its own business."
+  ENTERPRISE
+  "Personal data: gathered from individuals, with their consent (crowd-sourced voice recordings, say)."
+  PERSONAL
+}
+
+"How the current price is charged. Amounts are in CNY."
+enum PricingModel {
+  "Free of charge: amount \\"0.00\\"."
+  FREE
+  "A price per API call (an ID verification costs 0.07 to 0.50)."
+  PER_CALL
+  "A price per thousand records delivered."
+  PER_THOUSAND_RECORDS
+  "A monthly subscription."
+  MONTHLY
+  "An annual subscription."
+  ANNUAL
+  "One payment for the whole product (a corpus, a report)."
+  ONE_TIME
+  "By negotiation with the provider: no amount is listed (null), so a price bound never matches it."
+  NEGOTIABLE
+}
+
+"What kind of organisation a provider is. The first character of its USCC names who registered it: 1 the institutional establishment authority (government departments, public institutions), 5 civil affairs (social organisations), 9 market regulation (enterprises)."
 enum ProviderKind {
-  GOVERNMENT_DEPARTMENT PUBLIC_INSTITUTION STATE_OWNED_ENTERPRISE PRIVATE_ENTERPRISE
-  FOREIGN_INVESTED_ENTERPRISE SOCIAL_ORGANIZATION
+  "A government department (机关): a bureau, commission or office of a people's government, such as a market regulation administration or a health commission. USCC starts with 11."
+  GOVERNMENT_DEPARTMENT
+  "A public institution (事业单位): a non-profit body the state sets up to deliver public services, such as a hospital, a disease control centre, a big data centre, a meteorological observatory or a research institute; neither a government department nor a company. USCC starts with 12."
+  PUBLIC_INSTITUTION
+  "A state-owned enterprise (国有企业): a company the state owns or controls, such as the telecom operators, the grid and state utilities. USCC starts with 91."
+  STATE_OWNED_ENTERPRISE
+  "A privately owned company (民营企业). USCC starts with 91."
+  PRIVATE_ENTERPRISE
+  "A foreign-invested enterprise (外商投资企业): wholly foreign-owned or a joint venture. USCC starts with 91."
+  FOREIGN_INVESTED_ENTERPRISE
+  "A social organisation (社会组织) registered with civil affairs: an industry association, a foundation or a private non-enterprise unit. USCC starts with 5 (51 a social association)."
+  SOCIAL_ORGANIZATION
 }
 `;

@@ -4,14 +4,15 @@
  * Argument defaults (e.g. `first: Int = 20`) are not repeated here: the router reads them from the contract.
  *
  * - `fanOut` fields go to every target exchange (all online ones, or those in `filter.exchanges`);
- *   `connection` answers merge by keyset, `priceStats` answers merge by sketch.
+ *   `connection` answers merge by keyset, `priceStats` answers merge by sketch, `priceStatistics`
+ *   answers merge bucket by bucket (same keys): sketches merge and provider sets unite.
  * - `byIdArgument` fields go to the one exchange named by the prefix of the id argument.
  * - `anyExchange` fields are the same on every exchange (federation's `_service`): one is asked.
  * - Entities route by the prefix of their key (`byKeyPrefix`), by their key itself (`byKey`), or go
  *   everywhere and merge their connection fields (`fanOut`).
  */
 export type FieldMerge =
-  | { route: 'fanOut'; merge: 'connection' | 'priceStats'; filterArgument: string }
+  | { route: 'fanOut'; merge: 'connection' | 'priceStats' | 'priceStatistics'; filterArgument: string }
   /** Grouped by productCode across exchanges over several calls of PRODUCTS.groupsField (docs/products.md). */
   | { route: 'fanOut'; merge: 'products'; filterArgument: string; datasetFilterField: string }
   | { route: 'byIdArgument'; argument: string }
@@ -25,6 +26,7 @@ export type EntityRoute =
 export const ROOT_FIELDS: Record<string, FieldMerge> = {
   datasets: { route: 'fanOut', merge: 'connection', filterArgument: 'filter' },
   priceStats: { route: 'fanOut', merge: 'priceStats', filterArgument: 'filter' },
+  priceStatistics: { route: 'fanOut', merge: 'priceStatistics', filterArgument: 'filter' },
   products: { route: 'fanOut', merge: 'products', filterArgument: 'filter', datasetFilterField: 'datasets' },
   dataset: { route: 'byIdArgument', argument: 'id' },
   _service: { route: 'anyExchange' },
@@ -66,6 +68,26 @@ export const STATS_BUCKET = {
   fields: ['key', 'count', 'pricedCount', 'min', 'max', 'sketch'],
   counts: ['count', 'pricedCount'],
   amounts: ['min', 'max'],
+  groupByArgument: 'groupBy',
+  byExchange: 'EXCHANGE',
+} as const;
+
+/**
+ * The grouped statistics type, its bucket type and the fields the statistics merge reads (sketch and
+ * providers are @inaccessible: router only). A bucket's keys follow groupBy; where groupBy holds
+ * EXCHANGE, that key is the answering exchange's own id. `missing` is filled by the router.
+ */
+export const STATISTICS = {
+  type: 'PriceStatistics',
+  buckets: 'buckets',
+  missing: 'missingExchanges',
+  bucketType: 'PriceStatisticsBucket',
+  fields: ['keys', 'count', 'pricedCount', 'min', 'max', 'sketch', 'providers'],
+  counts: ['count', 'pricedCount'],
+  amounts: ['min', 'max'],
+  /** The provider set, and the count of the union of the sets that the router fills from it. */
+  providers: 'providers',
+  distinctProviders: 'distinctProviders',
   groupByArgument: 'groupBy',
   byExchange: 'EXCHANGE',
 } as const;

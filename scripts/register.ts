@@ -57,7 +57,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const text = await response.text();
-  let verdict: { problems?: string[]; error?: string; created?: boolean; catalogVersion?: string | null } = {};
+  let verdict: { problems?: string[]; error?: string; created?: boolean; catalogVersion?: string | null };
   try {
     verdict = JSON.parse(text);
   } catch {

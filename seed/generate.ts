@@ -10,11 +10,7 @@ import {
 import { buildListingTerms, buildProduct, distinctAmounts, isPriced, type ListingTerms, type Product } from './listing.ts';
 import { Rng } from './rng.ts';
 
-export {
-  CROSS_LISTED_SHARE, CROSS_LISTING_EXCHANGES, crossListedPoolIndices, crossListingExchanges, crossListingPoolSize,
-  isCrossListingExchange,
-} from './crossListing.ts';
-export { formatAmount } from './listing.ts';
+export { CROSS_LISTED_SHARE, crossListedPoolIndices, crossListingExchanges, crossListingPoolSize } from './crossListing.ts';
 
 export interface GenerateOptions {
   /** Exchange id, e.g. "sh". bj, sh, ty and gy share cross-listed products. */

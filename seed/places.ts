@@ -222,5 +222,3 @@ export function provinceOf(divisionCode: string): Province | undefined {
 export function divisionByCode(code: string): Division | undefined {
   return DIVISION_BY_CODE.get(code);
 }
-
-export const ALL_DIVISIONS: readonly Division[] = [...DIVISION_BY_CODE.values()];

@@ -322,7 +322,8 @@ export const VOCAB: Readonly<Record<Category, CategoryVocab>> = {
     keywords: [['audio', '音频'], ['speech', '语音'], ['voice', '声音'], ['ASR', '语音识别'], ['corpus', '语料库'], ['smartphone', '智能手机']],
     qualifiers: [['1,000 Hours', '1000小时'], ['Transcribed', '含转写文本'], ['16 kHz', '16kHz采样']],
     details: [
-      ['Recorded with the speakers\u2019 consent (and a guardian\u2019s for children), transcribed and checked.', '经说话人同意（儿童经监护人同意）录制，已转写并质检。'],
+      // "Minors" (未成年人), as the law writes it: 儿童 or "children" find such a listing through the synonym table (shared/synonyms.ts).
+      ['Recorded with the speakers\u2019 consent (and a guardian\u2019s for minors), transcribed and checked.', '经说话人同意（未成年人经监护人同意）录制，已转写并质检。'],
       ['Voiceprints are biometric data; access is by contract and for model training only.', '声纹属于生物识别信息，须签约使用且仅限模型训练。'],
     ],
     personalInfo: [['SENSITIVE', 6], ['PERSONAL', 3], ['NONE', 1]],

@@ -20,7 +20,12 @@ export const PROVIDER_KINDS = [
   'FOREIGN_INVESTED_ENTERPRISE', 'SOCIAL_ORGANIZATION',
 ] as const;
 export const DATASET_SORTS = ['UPDATED_DESC', 'PRICE_ASC', 'PRICE_DESC', 'TITLE_ASC', 'RELEVANCE'] as const;
-export const STATS_GROUPS = ['EXCHANGE', 'CATEGORY', 'PROVIDER_KIND', 'PRICING_MODEL', 'SECURITY_LEVEL'] as const;
+export const STATS_GROUPS = [
+  'EXCHANGE', 'CATEGORY', 'PROVIDER_KIND', 'PRICING_MODEL', 'SECURITY_LEVEL', 'TYPE', 'PERSONAL_INFO',
+  'CONTAINS_MINORS_DATA', 'COMPLIANCE_ASSESSED', 'DATA_ORIGIN', 'DELIVERY',
+] as const;
+/** Where `DatasetFilter.text` may match: TITLE is the English and the Chinese title, and so on. */
+export const TEXT_FIELDS = ['TITLE', 'DESCRIPTION', 'KEYWORDS'] as const;
 
 export type DatasetType = (typeof DATASET_TYPES)[number];
 export type Category = (typeof CATEGORIES)[number];
@@ -33,6 +38,7 @@ export type PricingModel = (typeof PRICING_MODELS)[number];
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 export type DatasetSort = (typeof DATASET_SORTS)[number];
 export type StatsGroup = (typeof STATS_GROUPS)[number];
+export type TextField = (typeof TEXT_FIELDS)[number];
 
 export const CURRENCY = 'CNY';
 

@@ -4,7 +4,6 @@
  * The largest amount is 999,999,999.999999, which keeps every value a safe JS integer.
  */
 export const MICROS_PER_UNIT = 1_000_000;
-export const MAX_AMOUNT_MICROS = 999_999_999_999_999;
 
 const DECIMAL_PATTERN = /^(\d{1,9})(?:\.(\d{1,6}))?$/;
 

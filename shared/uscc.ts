@@ -107,7 +107,3 @@ export function validateUscc(s: string): UsccValidation {
   }
   return { ok: true };
 }
-
-export function isValidUscc(s: string): boolean {
-  return validateUscc(s).ok;
-}

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkPageArgs, cursorOf } from '../../subgraphs/exchange/connection.ts';
 import type { DatasetSort, StatsGroup } from '../../shared/domain.ts';
+import type { ColumnStatsGroup } from '../../subgraphs/exchange/store/UnfilteredStats.ts';
 import type { DatasetFilterInput } from '../../subgraphs/exchange/store/filterSql.ts';
 import { ReadOnlyStore } from '../lib/sqlite.ts';
 import { markdownTable, codeBlock } from '../lib/markdown.ts';
@@ -71,7 +72,7 @@ function currentCount(filter: DatasetFilterInput | null) {
   return (store: ReadOnlyStore) => storeStatement(store, (s) => s.count(filter), 0);
 }
 
-function currentStats(filter: DatasetFilterInput | null, groupBy: StatsGroup) {
+function currentStats(filter: DatasetFilterInput | null, groupBy: ColumnStatsGroup) {
   return (store: ReadOnlyStore) => storeStatement(store, (s) => s.stats(filter, groupBy), 0);
 }
 
@@ -93,7 +94,7 @@ function cursorAt(store: ReadOnlyStore, filter: DatasetFilterInput | null, sort:
 
 /** One ordered subquery per value of `column`, each LIMIT n, merged by the same order. */
 function mergedPerValue(column: string, values: string[], orderBy: string, where: string, whereParams: unknown[], limit: number): Statement {
-  const branches = values.map((v) => `SELECT * FROM (SELECT d.* FROM datasets d WHERE d.${column} = ?${where ? ` AND ${where}` : ''} ORDER BY ${orderBy} LIMIT ?)`);
+  const branches = values.map(() => `SELECT * FROM (SELECT d.* FROM datasets d WHERE d.${column} = ?${where ? ` AND ${where}` : ''} ORDER BY ${orderBy} LIMIT ?)`);
   return {
     sql: `SELECT * FROM (${branches.join(' UNION ALL ')}) d ORDER BY ${orderBy.replace(/d\./g, '')} LIMIT ?`,
     params: [...values.flatMap((v) => [v, ...whereParams, limit]), limit],

@@ -62,6 +62,7 @@ export class ReadOnlyStore {
       exchangeId: this.exchangeId,
       catalogVersion: 'bench',
       aggregates: neverCached,
+      statisticsCache: neverCached,
       counts: () => counts,
       facets: () => facets,
       filterColumns: () => columns,

@@ -1,15 +1,5 @@
 /** Small statistics helpers for benchmark samples (all in the unit of the samples, usually ms). */
 
-export interface Summary {
-  n: number;
-  min: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
-
 /** The q-quantile (0..1) of the samples, by linear interpolation between closest ranks. */
 export function percentile(samples: readonly number[], q: number): number {
   if (samples.length === 0) return Number.NaN;
@@ -22,22 +12,6 @@ export function percentile(samples: readonly number[], q: number): number {
 
 export function median(samples: readonly number[]): number {
   return percentile(samples, 0.5);
-}
-
-export function mean(samples: readonly number[]): number {
-  return samples.length === 0 ? Number.NaN : samples.reduce((a, b) => a + b, 0) / samples.length;
-}
-
-export function summarize(samples: readonly number[]): Summary {
-  return {
-    n: samples.length,
-    min: samples.length ? Math.min(...samples) : Number.NaN,
-    p50: percentile(samples, 0.5),
-    p90: percentile(samples, 0.9),
-    p99: percentile(samples, 0.99),
-    max: samples.length ? Math.max(...samples) : Number.NaN,
-    mean: mean(samples),
-  };
 }
 
 /** Runs `fn` `warmup` times unmeasured, then `samples` times one after the other; returns the durations in ms. */

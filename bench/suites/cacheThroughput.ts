@@ -249,7 +249,7 @@ function startHiveGateway(resources: BenchResources, options: { name: string; ex
 
 function hiveVersion(): string {
   try {
-    return (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/@graphql-hive/gateway/package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(REPO_ROOT, 'bench/node_modules/@graphql-hive/gateway/package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return '(version unknown)';
   }
@@ -310,8 +310,8 @@ async function runCacheThroughput({ resources, flags, log }: SuiteContext): Prom
   const contenders: Contender[] = [];
   const cacheHeaders: Record<string, string[]> = {};
   let results: Map<string, Measured[]>;
-  let redisHealth = '';
-  let memoryHealth = '';
+  let redisHealth: string;
+  let memoryHealth: string;
   try {
     const [providers, exchange] = await Promise.all([startProviders(resources), startExchange(resources, id, join(dataDir, `${id}.db`))]);
     started.push(providers, exchange);

@@ -8,12 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DatasetSort, StatsGroup } from '../../shared/domain.ts';
+import type { ColumnStatsGroup } from '../../subgraphs/exchange/store/UnfilteredStats.ts';
 import { formatMicros, parseAmountMicros } from '../../shared/money.ts';
 import { checkPageArgs, toConnection, cursorOf } from '../../subgraphs/exchange/connection.ts';
 import { foldStatsRows } from '../../subgraphs/exchange/priceStats.ts';
 import type { DatasetFilterInput } from '../../subgraphs/exchange/store/filterSql.ts';
 import { GraphqlClient } from '../lib/graphqlClient.ts';
-import { markdownTable, passFail, codeBlock } from '../lib/markdown.ts';
+import { passFail, codeBlock } from '../lib/markdown.ts';
 import { ReadOnlyStore, oneLine, type RecordedStatement } from '../lib/sqlite.ts';
 import { seedCatalog, startExchange } from '../lib/stack.ts';
 import { median, percentile, timeSequential, ms } from '../lib/stats.ts';
@@ -54,11 +55,16 @@ interface PageCase {
   group: 'pages' | 'search';
 }
 
+const STATISTICS_QUERY = `query Statistics($filter: DatasetFilter, $groupBy: [StatsGroup!]!) {
+  priceStatistics(filter: $filter, groupBy: $groupBy) { buckets { keys count pricedCount min p50 p90 max currency distinctProviders } missingExchanges }
+}`;
+
 interface StatsCase {
   kind: 'stats';
   label: string;
   filter: DatasetFilterInput | null;
-  groupBy: StatsGroup;
+  /** One group: priceStats; a list: priceStatistics. */
+  groupBy: ColumnStatsGroup | StatsGroup[];
   targetMs: number;
   group: 'stats';
 }
@@ -134,6 +140,9 @@ function statsCases(): StatsCase[] {
     stats('priceStats(groupBy: CATEGORY), containsMinorsData false', { containsMinorsData: false }),
     stats('priceStats(groupBy: CATEGORY), text "数据" (every listing)', { text: '数据' }),
     stats('priceStats(groupBy: CATEGORY), text "data" + delivery [API]', { text: 'data', delivery: ['API'] }),
+    // A researcher's cross-tabulation: three dimensions, distinct providers per bucket.
+    { kind: 'stats', label: 'priceStatistics(groupBy: [EXCHANGE, CATEGORY, PRICING_MODEL]), no filter', filter: null, groupBy: ['EXCHANGE', 'CATEGORY', 'PRICING_MODEL'], targetMs: STATS_TARGET, group: 'stats' },
+    { kind: 'stats', label: 'priceStatistics(groupBy: [CATEGORY, PRICING_MODEL, PROVIDER_KIND]), containsMinorsData true', filter: { containsMinorsData: true }, groupBy: ['CATEGORY', 'PRICING_MODEL', 'PROVIDER_KIND'], targetMs: STATS_TARGET, group: 'stats' },
   ];
 }
 
@@ -216,7 +225,7 @@ async function runExchangeSpeed({ resources, flags, log }: SuiteContext): Promis
     for (let i = 0; i < 5; i++) await bump();
     for (const testCase of cases) {
       for (let i = 0; i < 3; i++) {
-        if (testCase.kind === 'stats') await client.data(STATS_QUERY, { filter: testCase.filter, groupBy: testCase.groupBy });
+        if (testCase.kind === 'stats') await client.data(statsRequest(testCase).query, { filter: testCase.filter, groupBy: testCase.groupBy });
         else await client.data(PAGE_QUERY, { filter: testCase.filter, sort: testCase.sort, first: 20 });
       }
     }
@@ -338,14 +347,15 @@ async function measureCase(testCase: Case, env: { client: GraphqlClient; store: 
   const statementRuns = Math.min(samples, 20);
   if (testCase.kind === 'stats') {
     const variables = { filter: testCase.filter, groupBy: testCase.groupBy };
-    const first = await client.data<{ priceStats: unknown[] }>(STATS_QUERY, variables);
-    const cold = await timeCold(() => client.data(STATS_QUERY, variables), bump, coldSamples);
-    const http = await timeSequential(() => client.data(STATS_QUERY, variables), { warmup, samples });
-    const inProcess = await timeSequential(() => foldStatsRows(store.session().stats(testCase.filter, testCase.groupBy)), { warmup, samples });
+    const request = statsRequest(testCase);
+    const first = await client.data(request.query, variables);
+    const cold = await timeCold(() => client.data(request.query, variables), bump, coldSamples);
+    const http = await timeSequential(() => client.data(request.query, variables), { warmup, samples });
+    const inProcess = await timeSequential(() => request.inProcess(store.session()), { warmup, samples });
     const session = store.session();
-    session.stats(testCase.filter, testCase.groupBy);
+    request.inProcess(session);
     return {
-      testCase, cold, http, inProcess, rows: first.priceStats.length,
+      testCase, cold, http, inProcess, rows: request.rowsOf(first),
       statements: session.statements.map((statement) => ({ statement, medianMs: median(store.timeStatement(statement, statementRuns)), plan: store.explain(statement) })),
     };
   }
@@ -388,6 +398,15 @@ async function measureCase(testCase: Case, env: { client: GraphqlClient; store: 
     testCase, cold, http, inProcess, totalCount, rows: first.datasets.edges.length, note,
     statements: session.statements.map((statement) => ({ statement, medianMs: median(store.timeStatement(statement, statementRuns)), plan: store.explain(statement) })),
   };
+}
+
+/** The query of a statistics case (priceStats or priceStatistics), its in-process equivalent, and its rows. */
+function statsRequest(testCase: StatsCase): { query: string; inProcess: (session: ReturnType<ReadOnlyStore['session']>) => unknown; rowsOf: (data: any) => number } {
+  const groupBy = testCase.groupBy;
+  if (Array.isArray(groupBy)) {
+    return { query: STATISTICS_QUERY, inProcess: (session) => session.statistics(testCase.filter, groupBy), rowsOf: (data) => data.priceStatistics.buckets.length };
+  }
+  return { query: STATS_QUERY, inProcess: (session) => foldStatsRows(session.stats(testCase.filter, groupBy)), rowsOf: (data) => data.priceStats.length };
 }
 
 /** Ids of the rows at [offset, offset + count) in the case's order, read with the store in pages of 100. */

@@ -9,6 +9,7 @@ import type { DatasetStore, StoreSession } from './store/DatasetStore.ts';
 import { requireTextForRelevance, type DatasetFilterInput } from './store/filterSql.ts';
 import { checkPageArgs, toConnection, type PageArgs } from './connection.ts';
 import { foldStatsRows } from './priceStats.ts';
+import { priceStatistics, priceStatsByNewGroup, isLegacyStatsGroup } from './priceStatistics.ts';
 import { toDataset } from './toDataset.ts';
 import { datasetColumns } from './datasetColumns.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
@@ -57,7 +58,9 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
         return row ? toDataset(row) : null;
       },
       priceStats: (_root, args: { filter?: DatasetFilterInput | null; groupBy: StatsGroup; crossListedCodes?: string[] | null }, { session }) =>
-        foldStatsRows(session.stats(filterOf(args), args.groupBy)),
+        (isLegacyStatsGroup(args.groupBy) ? foldStatsRows(session.stats(filterOf(args), args.groupBy)) : priceStatsByNewGroup(session, filterOf(args), args.groupBy)),
+      priceStatistics: (_root, args: { filter?: DatasetFilterInput | null; groupBy: StatsGroup[]; crossListedCodes?: string[] | null }, { session }) =>
+        priceStatistics(session, filterOf(args), args.groupBy),
       productGroups: (_root, args: ProductGroupsArgs, { session }, info) => productGroups(session, args, info),
       products: (_root, args: ProductsArgs, { session }) => products(session, args),
     },

@@ -133,7 +133,6 @@ describe('exchange subgraph: filters', () => {
 });
 
 describe('exchange subgraph: text search', () => {
-  const haystack = (i: Item) => [i.title, i.titleZh, i.description, i.descriptionZh, JSON.stringify(i.keywords)].join('\n').toLowerCase();
   const chinese = (i: Item) => [i.titleZh, i.descriptionZh, JSON.stringify(i.keywords)].join('\n');
   /** English terms match word prefixes (case-insensitive) in the English title, description or keywords. */
   const hasWordPrefix = (i: Item, word: string) => new RegExp(`(^|[^\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'iu')
@@ -203,7 +202,8 @@ describe('exchange subgraph: text search', () => {
     const counts: Record<string, number> = {};
     for (const text of texts) {
       const expected = catalog.filter((item) => matchesText(item, text));
-      const walked = await walk({ text });
+      // Literal text: matchesText knows no synonyms (疫苗 heads a synonym group; see textSearch.e2e.ts).
+      const walked = await walk({ text, synonyms: false });
       expect(walked.totalCount, text).toBe(expected.length);
       expect(new Set(ids(walked.items)), text).toEqual(new Set(ids(expected)));
       counts[text] = expected.length;

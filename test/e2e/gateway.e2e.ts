@@ -23,7 +23,7 @@ interface Edge { cursor: string; node: { id: string; title: string; updatedAt: s
 async function walk(url: string, filter: Record<string, unknown> | null, sort: DatasetSort, first: number): Promise<{ edges: Edge[]; totalCount: number; pages: number }> {
   const edges: Edge[] = [];
   let after: string | null = null;
-  let totalCount = 0;
+  let totalCount: number;
   let pages = 0;
   for (;;) {
     const data: any = dataOf(await graphql(url, PAGE, { filter, sort, first, after }));

@@ -17,6 +17,8 @@ const MEMO_VARIABLE_SETS = 64;
 /** Lists without a `first` argument, and the most items they hold (roughly). */
 const LIST_SIZES: Record<string, number> = {
   'Query.priceStats': 20,
+  // Up to 3 dimensions: exchanges x categories x pricing models is 4 x 18 x 7 = 504.
+  'PriceStatistics.buckets': 500,
   'Query.exchanges': 16,
   'Dataset.priceHistory': 6,
 };

@@ -14,8 +14,6 @@ const REGISTRATIONS_KEY = 'registry:exchanges';
  */
 const MARKER_FIELD = '~registry';
 export const REGISTRY_CHANNEL = 'registry';
-/** Largest `{ _service { sdl } }` answer accepted (64 KiB; the contract's SDL is about 8 KiB). */
-export const DEFAULT_MAX_SDL_BYTES = DEFAULT_SDL_MAX_BYTES;
 /** Registrations being checked at once on one replica, all ids together; more are refused with 429. */
 export const MAX_CHECKS_IN_FLIGHT = 8;
 
@@ -384,7 +382,7 @@ export class ExchangeRegistry {
     const { allowlist } = this.options;
     const guarded = await guardExchangeUrl(registration.url, allowlist);
     if (!guarded.ok) return { ok: false, problems: [guarded.problem], unreachable: false };
-    const sdl = await fetchServiceSdl(guarded.url, { timeoutMs, maxBytes: this.options.maxSdlBytes ?? DEFAULT_MAX_SDL_BYTES, allowlist });
+    const sdl = await fetchServiceSdl(guarded.url, { timeoutMs, maxBytes: this.options.maxSdlBytes ?? DEFAULT_SDL_MAX_BYTES, allowlist });
     if (!sdl.ok) return { ok: false, problems: [sdl.problem], unreachable: true };
     const problems = await this.sdlChecker.check(sdl.sdl);
     if (problems.length > 0) return { ok: false, problems, unreachable: false };

@@ -4,11 +4,12 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { LRUCache } from 'lru-cache';
 import type { DatasetSort } from '../../../shared/domain.ts';
-import { ENTITIES, ID_PREFIX_SEPARATOR, FILTER_EXCHANGES, PAGE_ARGUMENTS, STATS_BUCKET } from '../../../schema/mergeRules.ts';
+import { ENTITIES, ID_PREFIX_SEPARATOR, FILTER_EXCHANGES, PAGE_ARGUMENTS, STATS_BUCKET, STATISTICS } from '../../../schema/mergeRules.ts';
 import { planShardFetch, HIDDEN, LIFT_REPRESENTATIONS, ShardPlanError, type FieldPlan, type ShardPlan } from './shardPlan.ts';
 import { mergeConnections } from './keysetMerge.ts';
 import { mergePriceStats } from './statsMerge.ts';
-import { findAnswerProblem, stripHidden, connectionProblem, statsProblem } from './answerChecks.ts';
+import { mergePriceStatistics, statisticsArgumentsProblem } from './statisticsMerge.ts';
+import { findAnswerProblem, stripHidden, connectionProblem, statsProblem, statisticsProblem } from './answerChecks.ts';
 import { exchangeFailure, toGraphQLError, type ExchangeFailure } from '../exchangeClient/exchangeErrors.ts';
 import type { ExchangeResult, ExchangeAnswer } from '../exchangeClient/ExchangeClient.ts';
 import { DirectFetcher, type ShardFetcher, type ShardRequest, type ShardTargets } from '../exchangeClient/ShardFetcher.ts';
@@ -287,6 +288,10 @@ export class ShardRouter implements GraphQLDataSource {
         });
       } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'priceStats') {
         data[field.responseKey] = mergePriceStats(fieldAnswers.map((a) => a.data![field.responseKey] as Array<Record<string, any>>), field.shape!);
+      } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'priceStatistics') {
+        data[field.responseKey] = mergePriceStatistics({ parts: fieldAnswers.map((a) => a.data![field.responseKey] as Record<string, any>), shape: field.shape!, missingExchanges: missing });
+        // The error of an exchange missing from these statistics points at them.
+        for (const error of errors) if (!error.path && missing.includes(String(error.extensions?.exchange))) error.path = [field.responseKey];
       } else {
         data[field.responseKey] = fieldAnswers[0]?.data?.[field.responseKey] ?? null;
       }
@@ -356,6 +361,10 @@ export class ShardRouter implements GraphQLDataSource {
 
   /** The exchanges a root field goes to; a ShardPlanError when its arguments cannot name any. */
   private rootFieldTargets(field: FieldPlan, variables: Record<string, unknown>): string[] {
+    if (field.rule?.route === 'fanOut' && field.rule.merge === 'priceStatistics') {
+      const problem = statisticsArgumentsProblem(this.args(field, variables));
+      if (problem) throw new ShardPlanError(problem);
+    }
     if (field.rule?.route === 'fanOut') return this.fanOutTargets(field, variables);
     if (field.rule?.route === 'byIdArgument') {
       const argument = field.rule.argument;
@@ -382,7 +391,9 @@ export class ShardRouter implements GraphQLDataSource {
       } else if (field.rule?.route === 'fanOut' && !field.separateNode) {
         const problem = field.rule.merge === 'connection'
           ? connectionProblem(value, this.pageArgs(field, variables), field.shape!, answer.exchange)
-          : statsProblem(value, this.args(field, variables)[STATS_BUCKET.groupByArgument] as string, answer.exchange);
+          : field.rule.merge === 'priceStatistics'
+            ? statisticsProblem(value, this.args(field, variables)[STATISTICS.groupByArgument] as string[], answer.exchange, field.shape!)
+            : statsProblem(value, this.args(field, variables)[STATS_BUCKET.groupByArgument] as string, answer.exchange);
         if (problem) return `${field.responseKey}: ${problem}`;
       }
     }

@@ -2,7 +2,8 @@ import { QuantileSketch } from '../../../shared/sketch.ts';
 import { decodeCursor, comparePositions, cursorIdOf, type CursorPosition } from '../../../shared/datasetOrder.ts';
 import { parseAmountMicros } from '../../../shared/money.ts';
 import type { DatasetSort } from '../../../shared/domain.ts';
-import { ID_PREFIX_SEPARATOR, CONNECTION, PAGE_INFO, STATS_BUCKET } from '../../../schema/mergeRules.ts';
+import { ID_PREFIX_SEPARATOR, CONNECTION, PAGE_INFO, STATS_BUCKET, STATISTICS } from '../../../schema/mergeRules.ts';
+import { keysId } from '../../../shared/priceStatistics.ts';
 import { HIDDEN, HIDDEN_PREFIX, type Shape } from './shardPlan.ts';
 
 /** Deeper answers are refused: the contract's deepest honest answer is far shallower, and deep JSON costs stack. */
@@ -67,6 +68,52 @@ export function statsProblem(value: unknown, groupBy: string, exchange: string):
     if (groupBy === STATS_BUCKET.byExchange && bucket[HIDDEN.stats.key] !== exchange) {
       const key = bucket[HIDDEN.stats.key];
       return typeof key === 'string' && EXCHANGE_CODE.test(key) ? `returned statistics of another exchange (${key})` : 'returned statistics of another exchange';
+    }
+  }
+  return null;
+}
+
+/**
+ * What the statistics merge will read from one exchange's priceStatistics: every bucket list holds
+ * buckets with one string key per dimension of `groupBy` (an EXCHANGE key being the exchange's own id),
+ * each combination once, counts that are counts, decimal amounts, a readable sketch and a list of USCCs.
+ */
+export function statisticsProblem(value: unknown, groupBy: readonly string[], exchange: string, shape: Shape): string | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'is not a statistics object';
+  const hidden = HIDDEN.statistics;
+  for (const [key, { field }] of shape) {
+    if (field !== STATISTICS.buckets) continue;
+    const buckets = (value as Record<string, unknown>)[key];
+    if (!Array.isArray(buckets)) return 'returned buckets that are not a list';
+    const seen = new Set<string>();
+    for (const bucket of buckets as Array<Record<string, unknown> | null>) {
+      if (bucket === null) continue;
+      if (typeof bucket !== 'object') return 'returned a bucket that is not an object';
+      const keys = bucket[hidden.keys];
+      if (!Array.isArray(keys) || keys.length !== groupBy.length || !keys.every((k) => typeof k === 'string')) return `returned a bucket without one key per groupBy dimension (${groupBy.length})`;
+      const exchangeAt = groupBy.indexOf(STATISTICS.byExchange);
+      if (exchangeAt >= 0 && keys[exchangeAt] !== exchange) {
+        return EXCHANGE_CODE.test(keys[exchangeAt]) ? `returned statistics of another exchange (${keys[exchangeAt]})` : 'returned statistics of another exchange';
+      }
+      const id = keysId(keys);
+      if (seen.has(id)) return 'returned the same bucket twice';
+      seen.add(id);
+      for (const field of STATISTICS.counts) {
+        const n = bucket[hidden[field]];
+        if (!Number.isInteger(n) || (n as number) < 0) return `returned a ${field} that is not a count`;
+      }
+      if ((bucket[hidden.pricedCount] as number) > (bucket[hidden.count] as number)) return 'returned a pricedCount above its count';
+      for (const field of STATISTICS.amounts) {
+        const amount = bucket[hidden[field]];
+        if (amount !== null && (typeof amount !== 'string' || parseAmountMicros(amount) === null)) return `returned a ${field} that is not a decimal string`;
+      }
+      try {
+        QuantileSketch.fromJSON(String(bucket[hidden.sketch]));
+      } catch {
+        return 'returned a statistics bucket with a bad sketch';
+      }
+      const providers = bucket[hidden.providers];
+      if (providers !== undefined && (!Array.isArray(providers) || !providers.every((p) => typeof p === 'string'))) return 'returned providers that are not a list of USCCs';
     }
   }
   return null;

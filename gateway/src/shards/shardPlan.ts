@@ -4,7 +4,7 @@ import {
   type GraphQLNamedType, type GraphQLField, type OperationDefinitionNode, type FragmentDefinitionNode,
   type VariableDefinitionNode,
 } from 'graphql';
-import { ROOT_FIELDS, ENTITIES, FAN_OUT_ENTITY_FIELDS, PREFIXED_ID_TYPES, CONNECTION, PAGE_INFO, STATS_BUCKET, type FieldMerge } from '../../../schema/mergeRules.ts';
+import { ROOT_FIELDS, ENTITIES, FAN_OUT_ENTITY_FIELDS, PREFIXED_ID_TYPES, CONNECTION, PAGE_INFO, STATS_BUCKET, STATISTICS, type FieldMerge } from '../../../schema/mergeRules.ts';
 import { HIDDEN_PREFIX } from './hiddenPrefix.ts';
 import { withCrossListedArgument, separateRootFields, crossListedVariableDefinition } from './productsPlan.ts';
 
@@ -29,6 +29,7 @@ export const HIDDEN = {
   info: `${HIDDEN_PREFIX}info`,
   entityKey: `${HIDDEN_PREFIX}key`,
   stats: Object.fromEntries(STATS_BUCKET.fields.map((f) => [f, `${HIDDEN_PREFIX}${f}`])) as Record<(typeof STATS_BUCKET.fields)[number], string>,
+  statistics: Object.fromEntries(STATISTICS.fields.map((f) => [f, `${HIDDEN_PREFIX}st_${f}`])) as Record<(typeof STATISTICS.fields)[number], string>,
 };
 
 /** Response key → field name (and the shape below it) of a selection, as the client asked for it. */
@@ -140,8 +141,8 @@ function selectionSet(selections: SelectionNode[]): SelectionSetNode {
   return { kind: Kind.SELECTION_SET, selections };
 }
 
-/** The hidden fields each type needs for merging and checking. */
-function hiddenFieldsFor(typeName: string): FieldNode[] {
+/** The hidden fields each type needs for merging and checking (`set`: the client's selection of it). */
+function hiddenFieldsFor(typeName: string, set: SelectionSetNode): FieldNode[] {
   const hidden: FieldNode[] = [];
   const idField = PREFIXED_ID_TYPES[typeName];
   if (idField) hidden.push(field(idField, HIDDEN.id));
@@ -151,6 +152,11 @@ function hiddenFieldsFor(typeName: string): FieldNode[] {
   }
   if (typeName === STATS_BUCKET.type) {
     for (const name of STATS_BUCKET.fields) hidden.push(field(name, HIDDEN.stats[name]));
+  }
+  if (typeName === STATISTICS.bucketType) {
+    // Provider sets are the largest part of an answer: asked for only when the client counts providers.
+    const countsProviders = [...shapeOf(set)!.values()].some((s) => s.field === STATISTICS.distinctProviders);
+    for (const name of STATISTICS.fields) if (name !== STATISTICS.providers || countsProviders) hidden.push(field(name, HIDDEN.statistics[name]));
   }
   return hidden;
 }
@@ -221,7 +227,7 @@ function rewrite(set: SelectionSetNode, parentType: GraphQLNamedType, path: stri
       selections.push({ ...selection, selectionSet: rewrite(selection.selectionSet, type, path, context, entityRoot) });
     }
   }
-  selections.push(...hiddenFieldsFor(parentType.name));
+  selections.push(...hiddenFieldsFor(parentType.name, set));
   if (liftedHere.length > 0) {
     const keyField = ENTITIES[parentType.name].key;
     selections.push(field(keyField, HIDDEN.entityKey));

@@ -6,10 +6,13 @@ import { parseAmountMicros, formatMicros, MICROS_PER_UNIT } from '../../../share
 import { bucketIndexOf } from '../../../shared/sketch.ts';
 import { TABLES_SQL, INDEXES_SQL, VALUE_ORDER_INDEXES, type ValueOrderIndex } from './ddl.ts';
 import { chineseIndexText } from './chineseText.ts';
-import { filterSql, withoutList, ftsPhrase, FTS_RANK, MIN_PREFIX_LENGTH, type DatasetFilterInput, type FilterSql, type ListFilter } from './filterSql.ts';
+import { filterSql, withoutList, type DatasetFilterInput, type FilterSql, type ListFilter } from './filterSql.ts';
+import { ftsPhrase, englishQuery, englishPhraseText, matchKey, matchParts, FTS_RANK, type EnglishPhrase, type FtsMatch } from './textQuery.ts';
 import { FacetCounts, isFacetColumn } from './FacetCounts.ts';
-import { FilterColumns } from './FilterColumns.ts';
-import { UnfilteredStats, ZERO_BUCKET, GROUP_COLUMNS, type StatsRow } from './UnfilteredStats.ts';
+import { FilterColumns, type ColumnarFilter } from './FilterColumns.ts';
+import { dimensionOf } from './GroupedStatistics.ts';
+import type { PriceStatisticsBucket } from '../../../shared/priceStatistics.ts';
+import { UnfilteredStats, ZERO_BUCKET, GROUP_COLUMNS, type StatsRow, type ColumnStatsGroup } from './UnfilteredStats.ts';
 
 export { ZERO_BUCKET, type StatsRow };
 
@@ -57,12 +60,27 @@ export class DatasetStore {
    */
   readonly aggregates = new LRUCache<string, { value: unknown }>({ max: 2000 });
   /**
+   * priceStatistics answers, by catalog version and filter, kept apart from `aggregates` and bounded by
+   * size: one holds every bucket's provider USCCs (600 KB for exchange x category x pricing model at
+   * 250,000 listings), so 2,000 of them would not fit in memory. At most 64 MiB.
+   */
+  readonly statisticsCache = new LRUCache<string, PriceStatisticsBucket[]>({
+    maxSize: 64 * 1024 * 1024,
+    sizeCalculation: (buckets) => Math.max(1, buckets.reduce((bytes, b) => bytes + 200 + b.sketch.length * 2 + b.providers.length * 60, 0)),
+  });
+  /**
    * Relevance orders of common text, by its matches, until the next load (a price change moves no text nor
    * score): every match's rowid in the order (bm25, id), its score, and its place by rowid. At most 64 MiB.
    */
   readonly rankings = new LRUCache<string, Ranking>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (r) => r.rowids.byteLength + r.scores.byteLength + r.places.byteLength });
   /** The rowids of text matches, by index and match, until the next load (a price change moves no text): at most 32 MiB. */
   readonly textRowids = new LRUCache<string, Int32Array>({ maxSize: 32 * 1024 * 1024, sizeCalculation: (rowids) => Math.max(1, rowids.byteLength) });
+  /**
+   * Marks of text matches with alternatives (a synonym group written in both languages), by match: 1 at
+   * each matching rowid, until the next load. The SQL function text_kept reads them while a page walks an
+   * index (see textCondition). At most 32 MiB (a mark a listing: 250 KB at 250,000).
+   */
+  readonly textMarks = new LRUCache<string, Uint8Array>({ maxSize: 32 * 1024 * 1024, sizeCalculation: (marks) => Math.max(1, marks.byteLength) });
   /** Statistics of the whole catalog, kept exact through price changes (see UnfilteredStats). */
   readonly unfilteredStats: UnfilteredStats;
   private facetCounts: FacetCounts | null = null;
@@ -78,6 +96,12 @@ export class DatasetStore {
     // empty one gets them after its first load (ingest), which is much faster than row by row.
     if (!this.isEmpty()) this.db.exec(INDEXES_SQL);
     this.db.function('zh_bigrams', { deterministic: true }, (text: unknown) => chineseIndexText(String(text ?? '')));
+    // A page reads the marks right after StoreSession.marksOf put them in the cache; missing marks are a bug, never "no match".
+    this.db.function('text_kept', { deterministic: false }, (key: unknown, rowid: unknown) => {
+      const marks = this.textMarks.peek(String(key));
+      if (!marks) throw new Error('text_kept: the marks of a text match are not in memory');
+      return marks[Number(rowid)] ?? 0;
+    });
     // A Chinese index written before single characters had tokens of their own is written again, once.
     if (!this.isEmpty() && this.meta('zh_index') !== ZH_INDEX_FORMAT) this.rebuildChineseIndex();
     const created = this.meta('created') ?? Date.now().toString(36);
@@ -207,6 +231,7 @@ export class DatasetStore {
     this.facetCounts = null;
     this.columns = null;
     this.textRowids.clear();
+    this.textMarks.clear();
     this.rankings.clear();
     this.countsCache = null;
     this.unfilteredStats.clear();
@@ -343,25 +368,54 @@ export const MAX_VALUE_RANGES = 32;
 function sourceSql(where: FilterSql, sort: DatasetSort, access: TextAccess = 'matches-first'): SourceSql {
   if (where.matches.length > 0 && sort === 'RELEVANCE') {
     // Relevance needs the scores: join each text index (lower bm25 is better; scores of two indexes add).
-    const joins = where.matches.map((m, i) =>
-      `JOIN (SELECT rowid AS fts_rowid, ${FTS_RANK[m.table]} AS score FROM ${m.table} WHERE ${m.table} MATCH ?) f${i} ON f${i}.fts_rowid = d.rowid`);
+    // A match with alternatives (a synonym group in both languages) scores what each index it matches
+    // scores, added, as the scores of two matches add.
+    const scored = (m: FtsMatch) => `SELECT rowid AS fts_rowid, ${FTS_RANK[m.table]} AS score FROM ${m.table} WHERE ${m.table} MATCH ?`;
+    const joins = where.matches.map((m, i) => (m.alternatives
+      ? `JOIN (SELECT fts_rowid, sum(score) AS score FROM (${matchParts(m).map(scored).join(' UNION ALL ')}) GROUP BY fts_rowid) f${i} ON f${i}.fts_rowid = d.rowid`
+      : `JOIN (${scored(m)}) f${i} ON f${i}.fts_rowid = d.rowid`));
     return {
       from: `datasets d ${joins.join(' ')}`,
       rank: `(${where.matches.map((_, i) => `f${i}.score`).join(' + ')})`,
       conditions: where.conditions,
-      fromParams: where.matches.map((m) => m.query),
+      fromParams: matchParams(where.matches),
       whereParams: where.params,
     };
   }
   return {
     from: 'datasets d',
     rank: '0.0',
-    conditions: [...where.matches.map((m) => access === 'probe'
-      ? `EXISTS (SELECT 1 FROM ${m.table} WHERE ${m.table} MATCH ? AND rowid = d.rowid)`
-      : `${access === 'in-order' ? '+' : ''}d.rowid IN (SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ?)`), ...where.conditions],
+    conditions: [...where.matches.map((m) => textCondition(m, access)), ...where.conditions],
     fromParams: [],
-    whereParams: [...where.matches.map((m) => m.query), ...where.params],
+    whereParams: [...matchParams(where.matches, access), ...where.params],
   };
+}
+
+/** Whether a match is tested on each row by its marks in memory (text_kept), see textCondition. */
+function testedByMarks(match: FtsMatch, access: TextAccess): boolean {
+  return match.alternatives !== undefined && access !== 'matches-first';
+}
+
+/** The parameters of matches, in the order their SQL (sourceSql, textCondition) binds them. */
+function matchParams(matches: readonly FtsMatch[], access: TextAccess = 'matches-first'): string[] {
+  return matches.flatMap((m) => (testedByMarks(m, access) ? [matchKey(m)] : matchParts(m).map((part) => part.query)));
+}
+
+/**
+ * A row's test for one match; a match with alternatives keeps a row that passes any. Walking an index
+ * (`in-order`, `probe`), a match with alternatives is tested by its marks in memory (StoreSession.marksOf,
+ * the SQL function text_kept: ~0.3 µs a row) instead of a probe of each index (~25 µs each; an OR of
+ * several words costs several) or a union of both indexes' matches read again for every page (~30 ms for
+ * 12,000 matches at 250,000 rows).
+ */
+function textCondition(match: FtsMatch, access: TextAccess): string {
+  if (testedByMarks(match, access)) return 'text_kept(?, d.rowid) = 1';
+  if (access === 'probe') {
+    const probes = matchParts(match).map((m) => `EXISTS (SELECT 1 FROM ${m.table} WHERE ${m.table} MATCH ? AND rowid = d.rowid)`);
+    return probes.length === 1 ? probes[0] : `(${probes.join(' OR ')})`;
+  }
+  const rowids = matchParts(match).map((m) => `SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ?`).join(' UNION ');
+  return `${access === 'in-order' ? '+' : ''}d.rowid IN (${rowids})`;
 }
 
 function whereSql(conditions: string[]): string {
@@ -436,6 +490,7 @@ export class StoreSession {
     }
     let access = this.textAccess(where, query.sort);
     const path = access === 'matches-first' ? this.listPath(where, query, access) : this.commonTextPath(where, query, access);
+    if (path?.kind !== 'matches-first') for (const match of where.matches) if (testedByMarks(match, access)) this.marksOf(match);
     if (path?.kind === 'empty') return [];
     if (path?.kind === 'ranges') return this.pageByValueRanges(where, path, query, access);
     if (path?.kind === 'rowids') return this.pageByRowids(path.rowids, query);
@@ -526,7 +581,7 @@ export class StoreSession {
    */
   private pageByRanking(where: FilterSql, query: PageQuery): DatasetRow[] | null {
     if (!where.columnar || where.matches.length === 0 || !where.lists.every((l) => isFacetColumn(l.column))) return null;
-    if (Math.min(...where.matches.map((m) => this.textMatches(m.table, m.query))) <= COMMON_TEXT_MATCHES) return null;
+    if (Math.min(...where.matches.map((m) => this.textMatches(m))) <= COMMON_TEXT_MATCHES) return null;
     const ranking = this.ranking(where);
     let start = 0;
     if (query.after) {
@@ -549,7 +604,7 @@ export class StoreSession {
 
   /** The relevance order of the filter's text (see pageByRanking), read once per load. */
   private ranking(where: FilterSql): Ranking {
-    const key = JSON.stringify(where.matches.map((m) => [m.table, m.query]));
+    const key = JSON.stringify(where.matches.map(matchKey));
     let ranking = this.store.rankings.get(key);
     if (!ranking) {
       const text: FilterSql = { ...where, conditions: [], params: [], lists: [], hasEquality: false };
@@ -581,19 +636,18 @@ export class StoreSession {
    * letters and digits is rewritten: its indexed form is its lower case, as the tokenizer folds it.
    */
   private withWholeWords(where: FilterSql): FilterSql {
-    if (!where.matches.some((m) => m.prefixPhrases)) return where;
-    const matches = where.matches.map((m) => {
-      if (!m.prefixPhrases) return m;
-      const phrases = m.prefixPhrases.map((words) => {
-        const last = words[words.length - 1].toLowerCase();
-        if ([...last].length < MIN_PREFIX_LENGTH) return ftsPhrase(words.join(' '));
-        const whole = /^[a-z0-9]+$/.test(last) ? this.wordsStartingWith(last) : null;
-        if (!whole || whole.length === 0) return `${ftsPhrase(words.join(' '))}*`;
-        const alternatives = whole.map((word) => ftsPhrase([...words.slice(0, -1), word].join(' ')));
-        return alternatives.length === 1 ? alternatives[0] : `(${alternatives.join(' OR ')})`;
-      });
-      return { table: m.table, query: phrases.join(' AND ') };
-    });
+    if (!where.matches.some((m) => matchParts(m).some((part) => part.english))) return where;
+    const phraseText = (phrase: EnglishPhrase) => {
+      if (!phrase.prefix) return englishPhraseText(phrase);
+      const { words } = phrase;
+      const last = words[words.length - 1].toLowerCase();
+      const whole = /^[a-z0-9]+$/.test(last) ? this.wordsStartingWith(last) : null;
+      if (!whole || whole.length === 0) return englishPhraseText(phrase);
+      const alternatives = whole.map((word) => ftsPhrase([...words.slice(0, -1), word].join(' ')));
+      return alternatives.length === 1 ? alternatives[0] : `(${alternatives.join(' OR ')})`;
+    };
+    const rewrite = (m: FtsMatch): FtsMatch => (m.english ? { table: m.table, query: englishQuery(m.english, phraseText) } : { table: m.table, query: m.query });
+    const matches = where.matches.map((m) => (m.alternatives ? { ...rewrite(m), alternatives: m.alternatives.map(rewrite) } : rewrite(m)));
     return { ...where, matches };
   }
 
@@ -628,7 +682,7 @@ export class StoreSession {
     const columns = this.store.filterColumns();
     if (kept <= KEPT_ROWS_FIRST) return { kind: 'rowids', rowids: columns.kept(where.columnar, this.textRowids(where)) };
     const wanted = query.limit + 1;
-    const matches = Math.min(...where.matches.map((m) => this.textMatches(m.table, m.query)));
+    const matches = Math.min(...where.matches.map((m) => this.textMatches(m)));
     const walkOf = (rows: number) => (Math.min(rows, (rows * wanted) / kept)) * PROBE_PER_ROW_READ;
     const ranges = valueRangesFor(where, query.sort, access);
     const rangesWalk = ranges ? walkOf(this.store.facets().count([ranges.list])) : Number.POSITIVE_INFINITY;
@@ -641,9 +695,9 @@ export class StoreSession {
   /** How a sorted page joins its text matches: by how many rows match (cached per catalog version). */
   private textAccess(where: FilterSql, sort: DatasetSort): TextAccess {
     if (sort === 'RELEVANCE' || where.matches.length === 0) return 'matches-first';
-    const fewest = Math.min(...where.matches.map((m) => this.textMatches(m.table, m.query)));
+    const fewest = Math.min(...where.matches.map((m) => this.textMatches(m)));
     if (fewest <= COMMON_TEXT_MATCHES) return 'matches-first';
-    const prefix = where.matches.some((m) => m.query.includes('*'));
+    const prefix = where.matches.some((m) => matchParts(m).some((part) => part.query.includes('*')));
     return !prefix && fewest > VERY_COMMON_TEXT_SHARE * this.store.counts(this).datasets ? 'probe' : 'in-order';
   }
 
@@ -663,15 +717,7 @@ export class StoreSession {
    */
   private textRowids(where: FilterSql): ArrayLike<number> | null {
     if (where.matches.length === 0) return null;
-    const lists = where.matches.map((m) => {
-      const key = `${m.table}\u0000${m.query}`;
-      let rowids = this.store.textRowids.get(key);
-      if (!rowids) {
-        rowids = Int32Array.from(this.rawAll<[number]>(`SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ? -- rowids`, [m.query]), (row) => row[0]);
-        this.store.textRowids.set(key, rowids);
-      }
-      return rowids;
-    }).sort((a, b) => a.length - b.length);
+    const lists = where.matches.map((m) => this.matchRowids(m)).sort((a, b) => a.length - b.length);
     // Both indexes: the fewer matches, kept where the other index matches too.
     let kept = lists[0];
     for (const other of lists.slice(1)) {
@@ -682,8 +728,52 @@ export class StoreSession {
     return kept;
   }
 
-  /** Rows of one text index matching a query (cached by catalog version): counted in the index alone. */
-  private textMatches(table: string, query: string): number {
+  /**
+   * The rowids of one match, ascending, read from its text index alone and kept until the next load; a
+   * match with alternatives is the union of its parts' rowids (each kept too), and its marks are kept too.
+   */
+  private matchRowids(match: FtsMatch): Int32Array {
+    const key = matchKey(match);
+    let rowids = this.store.textRowids.get(key);
+    if (!rowids) {
+      if (match.alternatives) {
+        const marks = new Uint8Array(this.store.filterColumns().capacity);
+        for (const part of matchParts(match)) for (const rowid of this.matchRowids({ table: part.table, query: part.query })) marks[rowid] = 1;
+        let n = 0;
+        for (let rowid = 0; rowid < marks.length; rowid++) n += marks[rowid];
+        rowids = new Int32Array(n);
+        for (let rowid = 0, i = 0; rowid < marks.length; rowid++) if (marks[rowid] === 1) rowids[i++] = rowid;
+        this.store.textMarks.set(key, marks);
+      } else {
+        // One JSON array rather than a row per match: returning rows costs ~1-2 µs each (30 ms for 17,000 matches),
+        // building and parsing the array a fraction of that. FTS5 yields matches in rowid order.
+        const json = this.get<{ rowids: string }>(`SELECT json_group_array(rowid) AS rowids FROM ${match.table} WHERE ${match.table} MATCH ? -- rowids`, [match.query])!.rowids;
+        rowids = Int32Array.from(JSON.parse(json) as number[]);
+      }
+      this.store.textRowids.set(key, rowids);
+    }
+    return rowids;
+  }
+
+  /** The marks of a match with alternatives, in the store's cache for text_kept (see textCondition). */
+  private marksOf(match: FtsMatch): Uint8Array {
+    const key = matchKey(match);
+    let marks = this.store.textMarks.get(key);
+    if (!marks) {
+      marks = new Uint8Array(this.store.filterColumns().capacity);
+      for (const rowid of this.matchRowids(match)) marks[rowid] = 1;
+      this.store.textMarks.set(key, marks);
+    }
+    return marks;
+  }
+
+  /**
+   * Rows matching one match (cached by catalog version): counted in the text index alone; with
+   * alternatives, the size of the union of their rowids.
+   */
+  private textMatches(match: FtsMatch): number {
+    if (match.alternatives) return this.matchRowids(match).length;
+    const { table, query } = match;
     const sql = `SELECT count(*) AS n FROM ${table} WHERE ${table} MATCH ?`;
     return this.aggregate(sql, [query], () => this.get<{ n: number }>(sql, [query])!.n);
   }
@@ -699,10 +789,10 @@ export class StoreSession {
     if (where.matches.length === 0 && where.conditions.length === where.lists.length && where.lists.length > 0
       && where.lists.every((l) => isFacetColumn(l.column))) return this.store.facets().count(where.lists);
     // Text alone: the text index knows the count without visiting a single row.
-    if (where.conditions.length === 0 && where.matches.length === 1) return this.textMatches(where.matches[0].table, where.matches[0].query);
+    if (where.conditions.length === 0 && where.matches.length === 1) return this.textMatches(where.matches[0]);
     const columnar = where.columnar;
     if (columnar) {
-      const key = `count\u0000${JSON.stringify([where.conditions, where.params, where.matches.map((m) => m.query)])}`;
+      const key = `count\u0000${JSON.stringify([where.conditions, where.params, where.matches.map(matchKey)])}`;
       return this.aggregate(key, [], () => this.store.filterColumns().count(columnar, this.textRowids(where)));
     }
     const source = sourceSql(where, 'UPDATED_DESC');
@@ -779,7 +869,7 @@ export class StoreSession {
   }
 
   /** Per group and price bucket: the count, min and max. The caller folds buckets into a sketch. */
-  stats(filter: DatasetFilterInput | null | undefined, groupBy: StatsGroup): StatsRow[] {
+  stats(filter: DatasetFilterInput | null | undefined, groupBy: ColumnStatsGroup): StatsRow[] {
     const where = filterSql(filter, this.store.exchangeId);
     if (where.matchesNothing) return [];
     const source = sourceSql(where, 'UPDATED_DESC');
@@ -795,10 +885,39 @@ export class StoreSession {
     const columnar = where.columnar;
     if (columnar) {
       const matches = this.withWholeWords(where);
-      const key = `stats\u0000${groupBy}\u0000${JSON.stringify([where.conditions, where.params, matches.matches.map((m) => m.query)])}`;
+      const key = `stats\u0000${groupBy}\u0000${JSON.stringify([where.conditions, where.params, matches.matches.map(matchKey)])}`;
       const groupColumn = groupBy === 'EXCHANGE' ? null : GROUP_COLUMNS[groupBy];
       return this.aggregate(key, [], () => this.store.filterColumns().stats(columnar, this.textRowids(matches), groupColumn, this.store.exchangeId));
     }
     return this.aggregate(sql, params, read);
   }
+
+  /**
+   * priceStatistics: buckets by every dimension of `groupBy` at once, counted over the filter columns in
+   * memory (FilterColumns.statistics), never by SQL GROUP BY over the rows. A filter the columns cannot
+   * test (an equality on a provider or product code, which keeps few rows) first reads its rowids by SQL.
+   * Cached per catalog version, as the other aggregates.
+   */
+  statistics(filter: DatasetFilterInput | null | undefined, groupBy: readonly StatsGroup[]): PriceStatisticsBucket[] {
+    const where = this.withWholeWords(filterSql(filter, this.store.exchangeId));
+    if (where.matchesNothing) return [];
+    const dimensions = groupBy.map((g) => dimensionOf(g, this.store.exchangeId));
+    const key = `${this.store.catalogVersion}\u0000${groupBy.join(',')}\u0000${JSON.stringify([where.conditions, where.params, where.matches.map((m) => m.query)])}`;
+    const cached = this.store.statisticsCache.get(key);
+    if (cached) return cached;
+    const columns = this.store.filterColumns();
+    let buckets: PriceStatisticsBucket[];
+    if (where.columnar) buckets = columns.statistics(where.columnar, this.textRowids(where), dimensions).buckets();
+    else {
+      const source = sourceSql(where, 'UPDATED_DESC');
+      const rowids = this.rawAll<[number]>(`SELECT d.rowid FROM ${source.from} ${whereSql(source.conditions)} ORDER BY d.rowid -- statistics`,
+        [...source.fromParams, ...source.whereParams]).map((row) => row[0]);
+      buckets = columns.statistics(EVERY_ROW, rowids, dimensions).buckets();
+    }
+    this.store.statisticsCache.set(key, buckets);
+    return buckets;
+  }
 }
+
+/** A columnar filter that keeps every row (its rows were chosen by SQL). */
+const EVERY_ROW: ColumnarFilter = { lists: [], minMicros: null, maxMicros: null, updatedSinceMs: null, containsMinors: null };

@@ -7,13 +7,19 @@ export interface StatsRow { group: string; bucket: number | null; n: number; min
 /** Bucket of a zero amount (FREE): below every real bucket index, so zeros group apart. */
 export const ZERO_BUCKET = -1_000_000;
 
-/** The column each grouping reads; EXCHANGE is one group, the exchange's id. */
-export const GROUP_COLUMNS: Record<Exclude<StatsGroup, 'EXCHANGE'>, string> = {
+/**
+ * The column each grouping of priceStats reads; EXCHANGE is one group, the exchange's id. Groupings added
+ * with priceStatistics (TYPE, DELIVERY, ...) are served by FilterColumns.statistics instead.
+ */
+export const GROUP_COLUMNS: Record<Exclude<ColumnStatsGroup, 'EXCHANGE'>, string> = {
   CATEGORY: 'category',
   PROVIDER_KIND: 'provider_kind',
   PRICING_MODEL: 'price_model',
   SECURITY_LEVEL: 'security_level',
 };
+
+/** The groupings priceStats has had since before priceStatistics. */
+export type ColumnStatsGroup = Extract<StatsGroup, 'EXCHANGE' | 'CATEGORY' | 'PROVIDER_KIND' | 'PRICING_MODEL' | 'SECURITY_LEVEL'>;
 
 type Row = Record<string, unknown>;
 
@@ -27,12 +33,12 @@ type Row = Record<string, unknown>;
  * buckets never do: a bucket is a range of prices). A load starts over (DatasetStore.ingest).
  */
 export class UnfilteredStats {
-  private readonly byGroup = new Map<StatsGroup, Map<string, StatsRow>>();
+  private readonly byGroup = new Map<ColumnStatsGroup, Map<string, StatsRow>>();
 
   constructor(private readonly db: Database.Database, private readonly exchangeId: string) {}
 
   /** The rows of a grouping: kept ones, or `read()`'s (the full scan), which are then kept. */
-  rows(groupBy: StatsGroup, read: () => StatsRow[]): StatsRow[] {
+  rows(groupBy: ColumnStatsGroup, read: () => StatsRow[]): StatsRow[] {
     let cells = this.byGroup.get(groupBy);
     if (!cells) {
       cells = new Map(read().map((r) => [cellKey(r.group, r.bucket), { ...r }]));
@@ -49,7 +55,7 @@ export class UnfilteredStats {
     }
   }
 
-  private move(groupBy: StatsGroup, cells: Map<string, StatsRow>, before: Row, after: Row): boolean {
+  private move(groupBy: ColumnStatsGroup, cells: Map<string, StatsRow>, before: Row, after: Row): boolean {
     {
       const groupOf = (row: Row) => (groupBy === 'EXCHANGE' ? this.exchangeId : String(row[GROUP_COLUMNS[groupBy]]));
       const removed = cellKey(groupOf(before), before.price_bucket as number | null);
@@ -75,7 +81,7 @@ export class UnfilteredStats {
   }
 
   /** A cell's min and max read from its rows, which all lie within its current bounds. */
-  private readBounds(groupBy: StatsGroup, cell: StatsRow): boolean {
+  private readBounds(groupBy: ColumnStatsGroup, cell: StatsRow): boolean {
     const groupTest = groupBy === 'EXCHANGE' ? '' : ` AND ${GROUP_COLUMNS[groupBy]} = ?`;
     const row = this.db.prepare(`SELECT count(*) AS n, min(price_micros) AS lo, max(price_micros) AS hi FROM datasets
       WHERE price_micros BETWEEN ? AND ? AND price_bucket = ?${groupTest}`)

@@ -2,11 +2,18 @@ import type { DatasetSort } from '../../../shared/domain.ts';
 import { parseAmountMicros, AMOUNT_RULE } from '../../../shared/money.ts';
 import { badUserInput } from '../../../shared/errors.ts';
 import { validateUscc, USCC_RULE_NAMES } from '../../../shared/uscc.ts';
-import { hanRuns, bigramPhrase, characterPhrase, HAN } from './chineseText.ts';
 import type { ColumnarFilter } from './FilterColumns.ts';
+import { MAX_TEXT_TERMS, textFieldsOf, textMatches, type FtsMatch } from './textQuery.ts';
+
+// The text half of a filter lives in textQuery.ts; these were exported from here before it, and still are.
+export { FTS_RANK, MAX_TEXT_TERMS, MIN_PREFIX_LENGTH, ftsPhrase, type FtsMatch, type FtsTable } from './textQuery.ts';
 
 export interface DatasetFilterInput {
   text?: string | null;
+  /** Fields the text must match in (TextField values); absent or empty: every field. */
+  textFields?: readonly string[] | null;
+  /** False: text terms match literally; otherwise a term of a synonym group matches any member (shared/synonyms.ts). */
+  synonyms?: boolean | null;
   exchanges?: readonly string[] | null;
   categories?: readonly string[] | null;
   types?: readonly string[] | null;
@@ -62,34 +69,7 @@ export function withoutList(where: FilterSql, list: ListFilter): { conditions: s
   };
 }
 
-export type FtsTable = 'datasets_fts_zh' | 'datasets_fts_en';
-
-export interface FtsMatch {
-  table: FtsTable;
-  query: string;
-  /**
-   * English index only: the words of each phrase of `query` (in order; each phrase matches its last word
-   * as a prefix). The store may rewrite a prefix into the few whole words it stands for (DatasetStore).
-   */
-  prefixPhrases?: string[][];
-}
-
-/** bm25 column weights per index: titles count most, then keywords, then descriptions. */
-export const FTS_RANK: Record<FtsTable, string> = {
-  datasets_fts_zh: 'bm25(datasets_fts_zh, 10.0, 1.0, 5.0)',
-  datasets_fts_en: 'bm25(datasets_fts_en, 10.0, 1.0, 5.0)',
-};
-
 export const MAX_TEXT_LENGTH = 200;
-export const MAX_TEXT_TERMS = 12;
-/** A word shorter than this matches whole words only, not as a prefix. */
-export const MIN_PREFIX_LENGTH = 2;
-const WORD = /[\p{L}\p{N}]+/gu;
-
-/** An FTS5 phrase: the term in double quotes with inner quotes doubled, so no FTS operator survives. */
-export function ftsPhrase(term: string): string {
-  return `"${term.replace(/"/g, '""')}"`;
-}
 
 function inList(column: string, values: readonly string[] | null | undefined, out: FilterSql): void {
   if (!values || values.length === 0) return;
@@ -109,8 +89,8 @@ function priceBound(argument: string, value: string | null | undefined): number 
  * Turns a DatasetFilter into SQL. Every value is a bound parameter. Text becomes quoted FTS5 phrases: Han
  * runs of 2+ characters as phrases of character bigrams over the Chinese index (an exact substring match,
  * see chineseText.ts), other words as word-prefix phrases over the English word index; a Han character
- * standing alone is its own token in the Chinese index. Text that is empty or only whitespace does not filter; text with
- * no letter, digit or Han character is refused. `argumentPath` prefixes error messages ("filter" or
+ * standing alone is its own token in the Chinese index; textFields and synonyms shape them (textQuery.ts).
+ * Text that is empty or only whitespace does not filter; text with no letter, digit or Han character is refused. `argumentPath` prefixes error messages ("filter" or
  * "datasets.filter").
  */
 export function filterSql(filter: DatasetFilterInput | null | undefined, exchangeId: string, argumentPath = 'filter'): FilterSql {
@@ -127,35 +107,12 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
     if (terms.length > MAX_TEXT_TERMS) {
       throw badUserInput(`${argumentPath}.text`, `must have at most ${MAX_TEXT_TERMS} terms, got ${terms.length}`);
     }
-    // Han runs: bigram phrases (any substring of 2+ characters), or the character's own token for one.
-    // Other words: word-prefix phrases over the English index ("vaccin" finds "vaccination").
-    // FTS syntax never reaches SQLite from the user: every piece is rebuilt from letters and digits.
-    const chinese = new Set<string>();
-    const english = new Map<string, string[]>();
-    const singles = new Set<string>();
-    for (const term of terms) {
-      for (const run of hanRuns(term)) {
-        if ([...run].length >= 2) chinese.add(bigramPhrase(run));
-        else singles.add(run);
-      }
-      const words = term.split(HAN).join(' ').match(WORD) ?? [];
-      // A last word of one letter is a whole word: as a prefix it would stand for a good part of the vocabulary.
-      if (words.length > 0) english.set(`${ftsPhrase(words.join(' '))}${words[words.length - 1].length >= MIN_PREFIX_LENGTH ? '*' : ''}`, words);
-    }
-    // Text with something in it but nothing to search for ("%", "()", a lone quote) must not silently
-    // drop the filter and answer the whole catalog.
-    if (terms.length > 0 && chinese.size + english.size + singles.size === 0) {
-      throw badUserInput(`${argumentPath}.text`, `must contain a letter, digit or Chinese character, got ${JSON.stringify(filter.text)}`);
-    }
-    // Every piece costs an index lookup: bounded.
-    if (chinese.size + english.size + singles.size > MAX_TEXT_TERMS) {
-      throw badUserInput(`${argumentPath}.text`, `must have at most ${MAX_TEXT_TERMS} words or Chinese runs, got ${chinese.size + english.size + singles.size}`);
-    }
-
-    // A character standing alone is a token of its own in the Chinese index (chineseIndexText).
-    for (const single of singles) chinese.add(characterPhrase(single));
-    if (english.size > 0) out.matches.push({ table: 'datasets_fts_en', query: [...english.keys()].join(' AND '), prefixPhrases: [...english.values()] });
-    if (chinese.size > 0) out.matches.push({ table: 'datasets_fts_zh', query: [...chinese].join(' AND ') });
+    out.matches.push(...textMatches(terms, {
+      fields: textFieldsOf(filter.textFields, argumentPath),
+      synonyms: filter.synonyms !== false,
+      text: filter.text,
+      argumentPath,
+    }));
   }
 
   inList('category', filter.categories, out);
