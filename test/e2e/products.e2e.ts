@@ -199,11 +199,14 @@ describe('DatasetFilter.crossListed', () => {
     expect(ids.sort()).toEqual(crossListed.filter((l) => l.id.startsWith('sh:')).map((l) => l.id).sort());
   }, 60_000);
 
-  it('counts crossListed price statistics over the cross-listed listings only', async () => {
+  it('counts crossListed price statistics (priceStats and priceStatistics) over the cross-listed listings only', async () => {
     const data: any = dataOf(await graphql(stack.gatewayUrl, '{ priceStats(filter: { crossListed: true }, groupBy: EXCHANGE) { key count } }'));
     const exchangesOf = new Map<string, Set<string>>();
     for (const l of all) exchangesOf.set(l.productCode, (exchangesOf.get(l.productCode) ?? new Set()).add(l.id.split(':')[0]));
     const expected = EXCHANGES.map((e) => ({ key: e, count: all.filter((l) => l.id.startsWith(`${e}:`) && exchangesOf.get(l.productCode)!.size >= 2).length }));
     expect([...data.priceStats].sort((a: any, b: any) => byText(a.key, b.key))).toEqual(expected);
+    const grouped: any = dataOf(await graphql(stack.gatewayUrl, '{ priceStatistics(filter: { crossListed: true }, groupBy: [EXCHANGE]) { buckets { keys count } missingExchanges } }'));
+    expect(grouped.priceStatistics.missingExchanges).toEqual([]);
+    expect(grouped.priceStatistics.buckets.map((b: any) => ({ key: b.keys[0], count: b.count })).sort((a: any, b: any) => byText(a.key, b.key))).toEqual(expected);
   });
 });
