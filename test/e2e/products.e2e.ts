@@ -191,7 +191,7 @@ describe('DatasetFilter.crossListed', () => {
     const ids: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const data: any = dataOf(await graphql(stack.gatewayUrl, `query($after: String) { datasets(filter: { crossListed: true, exchanges: [\"sh\"] }, first: 100, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }`, { after }));
+      const data: any = dataOf(await graphql(stack.gatewayUrl, `query($after: String) { datasets(filter: { crossListed: true, exchanges: ["sh"] }, first: 100, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }`, { after }));
       ids.push(...data.datasets.nodes.map((n: any) => n.id));
       if (!data.datasets.pageInfo.hasNextPage) break;
       after = data.datasets.pageInfo.endCursor;

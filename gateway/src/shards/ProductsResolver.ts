@@ -22,7 +22,7 @@ type GraphQLErrorJson = { message: string; path?: ReadonlyArray<string | number>
 /** What one call of the groups query to several exchanges gave. */
 export interface GroupsCallResult {
   /** The `productGroups` value of every exchange that answered well. */
-  pages: Map<string, Record<string, any>>;
+  pages: Map<string, Record<string, unknown>>;
   /** Exchanges that failed (now or earlier in the request): their part is missing. */
   failed: string[];
   /** One EXCHANGE_* error per exchange that failed for the first time in the request. */

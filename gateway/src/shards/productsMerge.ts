@@ -18,7 +18,7 @@ export interface ProductGroup {
   exchange: string;
   productCode: string;
   /** The exchange's Dataset objects (client fields and hidden ones). */
-  listings: Array<Record<string, any>>;
+  listings: Array<Record<string, unknown>>;
 }
 
 export interface GroupPage {
@@ -30,7 +30,7 @@ export interface GroupPage {
 export interface MergedProduct {
   productCode: string;
   exchanges: string[];
-  listings: Array<Record<string, any>>;
+  listings: Array<Record<string, unknown>>;
   spread: PriceSpread | null;
 }
 
@@ -65,12 +65,12 @@ export function groupPageProblem(value: unknown, exchange: string, request: { af
 }
 
 /** One exchange's answer as a page of groups (already checked by groupPageProblem). */
-export function toGroupPage(exchange: string, value: Record<string, any>): GroupPage {
+export function toGroupPage(exchange: string, value: Record<string, unknown>): GroupPage {
   return {
     exchange,
     hasMore: value[PRODUCTS.page.hasMore] as boolean,
-    groups: (value[PRODUCTS.page.groups] as Array<Record<string, any>>).map((g) => ({
-      exchange, productCode: g[PRODUCTS.group.code] as string, listings: (g[PRODUCTS.group.listings] ?? []) as Array<Record<string, any>>,
+    groups: (value[PRODUCTS.page.groups] as Array<Record<string, unknown>>).map((g) => ({
+      exchange, productCode: g[PRODUCTS.group.code] as string, listings: (g[PRODUCTS.group.listings] ?? []) as Array<Record<string, unknown>>,
     })),
   };
 }
