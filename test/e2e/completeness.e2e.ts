@@ -5,6 +5,7 @@ import { startService } from '../../devkit/processes.ts';
 import { exchangeService } from '../../devkit/services.ts';
 import { CATALOG_VERSION_HEADER } from '../../shared/headers.ts';
 import { DEFAULT_EXCHANGES } from '../../shared/domain.ts';
+import { startRedisServer, type RedisServer } from '../helpers/redisServer.ts';
 
 // Every answer says how complete it is (extensions.catalog, missingExchanges, errors with paths), and the
 // response cache never serves an answer whose completeness is no longer true. Real processes: the four
@@ -14,6 +15,7 @@ import { DEFAULT_EXCHANGES } from '../../shared/domain.ts';
 const PER_EXCHANGE = 30;
 const CODES = DEFAULT_EXCHANGES.map((e) => e.id).sort();
 let stack: Stack;
+let redis: RedisServer | undefined;
 
 /** Each exchange's catalog version as it reports it itself, asked directly (not through the gateway). */
 async function ownVersion(exchange: string): Promise<string> {
@@ -25,22 +27,22 @@ async function ownVersion(exchange: string): Promise<string> {
   return version!;
 }
 
-async function metric(name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${stack.gatewayBase}/metrics`)).text();
+async function metric(name: string, labels: string, gatewayUrl = stack.gatewayUrl): Promise<number> {
+  const text = await (await fetch(gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
-const responseHits = () => metric('gateway_cache_hits_total', 'layer="response"');
-const responseMisses = () => metric('gateway_cache_misses_total', 'layer="response"');
+const responseHits = (gatewayUrl?: string) => metric('gateway_cache_hits_total', 'layer="response"', gatewayUrl);
+const responseMisses = (gatewayUrl?: string) => metric('gateway_cache_misses_total', 'layer="response"', gatewayUrl);
 
-async function statusOf(exchange: string): Promise<string> {
-  const result = await graphql(stack.gatewayUrl, `{ exchanges { id status } }`);
+async function statusOf(exchange: string, gatewayUrl = stack.gatewayUrl): Promise<string> {
+  const result = await graphql(gatewayUrl, `{ exchanges { id status } }`);
   return (result.data as any).exchanges.find((e: any) => e.id === exchange).status;
 }
 
-async function waitForStatus(exchange: string, status: string, timeoutMs = 20_000): Promise<void> {
+async function waitForStatus(exchange: string, status: string, timeoutMs = 20_000, gatewayUrl = stack.gatewayUrl): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while ((await statusOf(exchange)) !== status) {
+  while ((await statusOf(exchange, gatewayUrl)) !== status) {
     if (performance.now() > deadline) throw new Error(`${exchange} did not become ${status} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -60,7 +62,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  await redis?.stop();
 });
+
+/** Starts gy again on its port, over the database it had (the same catalog). */
+async function restartGuiyang(port: number): Promise<void> {
+  stack.services.gy = await startService(exchangeService('gy', {
+    port, quiet: true, env: { DATA_DIR: stack.dataDir, SEED_PER_EXCHANGE: String(PER_EXCHANGE), LOG_LEVEL: 'warn', NODE_ENV: undefined },
+  }));
+}
 
 describe('extensions.catalog', () => {
   it('lists every exchange an answer drew from with the catalog version each reports itself, and none missing', async () => {
@@ -143,9 +153,7 @@ describe('an exchange stopped, then started again', () => {
     expect(provider.errors).toEqual([expect.objectContaining({ path: ['provider', 'listings'], extensions: expect.objectContaining({ exchange: 'gy' }) })]);
 
     // Started again, and ONLINE: answers include it again, at the version it reports itself.
-    stack.services.gy = await startService(exchangeService('gy', {
-      port, quiet: true, env: { DATA_DIR: stack.dataDir, SEED_PER_EXCHANGE: String(PER_EXCHANGE), LOG_LEVEL: 'warn', NODE_ENV: undefined },
-    }));
+    await restartGuiyang(port);
     await waitForStatus('gy', 'ONLINE');
     const [back, otherBack] = await Promise.all([graphql(stack.gatewayUrl, LISTINGS), graphql(stack.gatewayUrl, OTHER_LISTINGS)]);
     expect(exchangesIn(back)).toEqual(CODES);
@@ -155,5 +163,38 @@ describe('an exchange stopped, then started again', () => {
       expect(result.extensions?.catalog).toEqual({ exchanges: expect.objectContaining({ gy: await ownVersion('gy') }), missingExchanges: [] });
     }
     expect(await ownVersion('gy')).toBe(gyVersion);
+  }, 120_000);
+});
+
+describe('two replicas on one Redis', () => {
+  it('a replica that sees an exchange OFFLINE does not serve a response another replica cached while it answered', async () => {
+    redis = await startRedisServer();
+    // A probes only at start (it keeps seeing gy ONLINE); B probes every 200 ms.
+    const a = await stack.startGateway('replica-a', { REDIS_URL: redis.url, HEALTH_INTERVAL_MS: '600000' });
+    const b = await stack.startGateway('replica-b', { REDIS_URL: redis.url, HEALTH_INTERVAL_MS: '200' });
+    for (const code of CODES) await waitForStatus(code, 'ONLINE', 20_000, b.url);
+    const query = `{ datasets(first: 11, sort: PRICE_ASC) { totalCount missingExchanges } }`;
+
+    // Cached by A; B finds it in the shared store while it also sees every exchange answering.
+    expect((await graphql(a.url, query)).extensions?.catalog.missingExchanges).toEqual([]);
+    const hitsOfB = await responseHits(b.url);
+    const shared = await graphql(b.url, query);
+    expect(shared.headers.get('x-response-cache')).toBe('hit');
+    expect(await responseHits(b.url)).toBe(hitsOfB + 1);
+
+    const port = Number(new URL(stack.services.gy.url).port);
+    await stack.services.gy.stop();
+    try {
+      await waitForStatus('gy', 'OFFLINE', 20_000, b.url);
+      expect(await statusOf('gy', a.url)).toBe('ONLINE');
+      const [hits, misses] = [await responseHits(b.url), await responseMisses(b.url)];
+      const fromB = await graphql(b.url, query);
+      expect(fromB.headers.get('x-response-cache')).toBe('miss');
+      expect([await responseHits(b.url), await responseMisses(b.url)]).toEqual([hits, misses + 1]);
+      expect((fromB.data as any).datasets.missingExchanges).toEqual(['gy']);
+      expect(fromB.extensions?.catalog.missingExchanges).toEqual(['gy']);
+    } finally {
+      await restartGuiyang(port);
+    }
   }, 120_000);
 });
