@@ -90,6 +90,10 @@ describe('extensions.catalog', () => {
     const result = await graphql(stack.gatewayUrl, `{ exchanges { id name } }`);
     expect(result.errors).toBeUndefined();
     expect(result.extensions?.catalog).toEqual({ exchanges: {}, missingExchanges: [] });
+    // A query refused by validation touched none either.
+    const refused = await graphql(stack.gatewayUrl, `{ datasets(first: 1) { noSuchField } }`);
+    expect(refused.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(refused.extensions?.catalog).toEqual({ exchanges: {}, missingExchanges: [] });
   });
 
   it('names an unknown exchange of filter.exchanges missing', async () => {
