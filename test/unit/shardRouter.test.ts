@@ -206,6 +206,14 @@ describe('shard router: how complete an answer is', () => {
     expect(catalog.missingExchanges).toEqual(['gy']);
   });
 
+  it('points the error of a nested fan-out field (run after the fetch) at the first object that holds it', async () => {
+    exchanges.gy.available = false;
+    const { data, errors } = await runReported(`{ datasets(first: 2, sort: TITLE_ASC, filter: { exchanges: ["bj"] }) { nodes { id provider { listed: datasets(first: 1) { missingExchanges } } } } }`);
+    expect(data.datasets.nodes).toHaveLength(2);
+    expect(data.datasets.nodes[0].provider.listed.missingExchanges).toEqual(['gy']);
+    expect(errors).toEqual([expect.objectContaining({ path: ['datasets', 'nodes', 0, 'provider', 'listed'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' } })]);
+  });
+
   it('points the error of a fan-out entity field at its first entity', async () => {
     exchanges.bj.failWith = 'EXCHANGE_UNAVAILABLE';
     const representations = [{ __typename: 'Provider', uscc: '91110000000000000X' }, { __typename: 'Provider', uscc: '91110000000000001X' }];
