@@ -1,11 +1,7 @@
 /**
- * `npm start`: the whole stack as child processes on this machine: the providers subgraph and the four
- * exchanges (each seeds its own database on first start), then the gateway, given their URLs.
- * Ctrl-C or SIGTERM stops everything and exits 0: each service runs in a process group of its own, so
- * it gets one SIGTERM from here and not the terminal's SIGINT too. A service that dies while the stack starts, or the
- * gateway at any time, takes the stack down with exit 1. Once the stack is up, an exchange or the providers
- * subgraph that dies is reported and the gateway goes on without it, as it would in production: its part
- * of each answer is reported missing until it is started again (the message says how).
+ * `npm start`: the providers subgraph and the four exchanges, then the gateway, as child processes, each in a
+ * process group of its own (Ctrl-C reaches each once, through here). What it does when a service dies, and
+ * the restart command it prints: docs/operations.md#the-stack-on-one-machine.
  */
 import { spawnService, stopAll, describeExit, ServiceError, type Service, type ServiceOptions } from '../devkit/processes.ts';
 import { EXCHANGE_VARIABLES, PROVIDERS_VARIABLES, exchangeService, gatewayService, providersService } from '../devkit/services.ts';
