@@ -66,17 +66,8 @@ interface Flight {
 }
 
 /**
- * The shard router's calls, through the shard-fetch and entity caches, with single flight.
- *
- * A root fetch is cached whole per exchange; an `_entities` fetch per representation, so a batch with
- * some hits asks the exchange only for its misses. Keys carry the exchange's catalog version and epoch
- * (CatalogVersions): when either moves, old entries are never read again. Only answers that passed the
- * router's checks are stored.
- *
- * Single flight: identical concurrent fetches share one flight, which looks the key up, calls the exchange
- * on a miss and stores the answer; the flight ends only once the answer is stored, so a fetch that comes
- * later finds either the flight or the stored answer, and one exchange call means one write. Each waiter
- * gets its own copy, since the router merges answers in place.
+ * The shard router's calls through the shard-fetch and entity caches (an `_entities` fetch per
+ * representation), with single flight: see docs/caching.md#the-shard-and-entity-caches.
  */
 export class CachingFetcher implements ShardFetcher {
   private readonly inFlight = new Map<string, { flight: Promise<Flight>; waiters: number }>();
