@@ -80,7 +80,7 @@ export class GraphQLClient {
       redirect: 'manual',
     });
     const text = await response.text();
-    let json: unknown = null;
+    let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {

@@ -143,6 +143,8 @@ export function spawnService(options: ServiceOptions): Service {
   let readyRecord: Record<string, unknown> | undefined;
   let stopRequested = false;
   let settleReady: { resolve(s: Service): void; reject(e: Error): void } | undefined;
+  // Set once below, after the handlers that clear it are in place.
+  // eslint-disable-next-line prefer-const
   let timer: NodeJS.Timeout | undefined;
 
   const keep = (line: string) => {

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkPageArgs, cursorOf } from '../../subgraphs/exchange/connection.ts';
-import type { DatasetSort, StatsGroup } from '../../shared/domain.ts';
+import type { DatasetSort } from '../../shared/domain.ts';
 import type { ColumnStatsGroup } from '../../subgraphs/exchange/store/UnfilteredStats.ts';
 import type { DatasetFilterInput } from '../../subgraphs/exchange/store/filterSql.ts';
 import { ReadOnlyStore } from '../lib/sqlite.ts';

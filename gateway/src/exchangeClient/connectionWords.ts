@@ -33,6 +33,8 @@ export function connectionWords(err: unknown, host: string): string {
 }
 
 export function clean(text: string, maxChars: number): string {
+  // Control characters are exactly what must not reach a log line or a client message.
+  // eslint-disable-next-line no-control-regex
   const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   return flat.length > maxChars ? `${flat.slice(0, maxChars)}…` : flat;
 }
