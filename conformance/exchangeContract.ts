@@ -29,6 +29,12 @@ type Query {
   values (1 to 3 dimensions, no duplicates), e.g. [EXCHANGE, CATEGORY, PRICING_MODEL]. See docs/statistics.md.
   """
   priceStatistics(filter: DatasetFilter, groupBy: [StatsGroup!]!): PriceStatistics!
+  """
+  Per provider, the number of this exchange's listings that match the filter: one row per provider with at
+  least one, sorted by USCC. For the gateway only: it answers providers(filter: { exchanges, hasListings })
+  and Provider.listingsByExchange (see docs/providers.md).
+  """
+  providerListingCounts(filter: DatasetFilter): [ProviderListingCount!]! @inaccessible
 }
 
 type Dataset @key(fields: "id") {
@@ -91,6 +97,12 @@ type Provider @key(fields: "uscc") {
   uscc: ID!
   "This provider's listings on the exchanges."
   datasets(filter: DatasetFilter, sort: DatasetSort = UPDATED_DESC, first: Int = 20, after: String): DatasetConnection!
+}
+
+"How many listings one provider has on one exchange. For the gateway only."
+type ProviderListingCount @inaccessible {
+  uscc: ID!
+  count: Int!
 }
 
 type DatasetConnection @shareable {

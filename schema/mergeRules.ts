@@ -8,13 +8,16 @@
  *   answers merge bucket by bucket (same keys): sketches merge and provider sets unite.
  * - `byIdArgument` fields go to the one exchange named by the prefix of the id argument.
  * - `anyExchange` fields are the same on every exchange (federation's `_service`): one is asked.
+ * - `perExchange` fields are @inaccessible: clients cannot ask them, the gateway does (ShardRouter.perExchange)
+ *   and gets each exchange's answer apart, not merged (providers by exchange, see docs/providers.md).
  * - Entities route by the prefix of their key (`byKeyPrefix`), by their key itself (`byKey`), or go
  *   everywhere and merge their connection fields (`fanOut`).
  */
 export type FieldMerge =
   | { route: 'fanOut'; merge: 'connection' | 'priceStats' | 'priceStatistics'; filterArgument: string }
   | { route: 'byIdArgument'; argument: string }
-  | { route: 'anyExchange' };
+  | { route: 'anyExchange' }
+  | { route: 'perExchange'; filterArgument: string };
 
 export type EntityRoute =
   | { route: 'byKeyPrefix'; key: string }
@@ -27,7 +30,11 @@ export const ROOT_FIELDS: Record<string, FieldMerge> = {
   priceStatistics: { route: 'fanOut', merge: 'priceStatistics', filterArgument: 'filter' },
   dataset: { route: 'byIdArgument', argument: 'id' },
   _service: { route: 'anyExchange' },
+  providerListingCounts: { route: 'perExchange', filterArgument: 'filter' },
 };
+
+/** The gateway-only field that counts listings per provider, and the fields of its rows. */
+export const PROVIDER_LISTING_COUNTS = { field: 'providerListingCounts', uscc: 'uscc', count: 'count' } as const;
 
 /** The field of a fan-out field's filter argument that names the exchanges to ask. */
 export const FILTER_EXCHANGES = 'exchanges';

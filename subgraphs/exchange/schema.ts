@@ -56,6 +56,7 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
         (isLegacyStatsGroup(args.groupBy) ? foldStatsRows(session.stats(args.filter, args.groupBy)) : priceStatsByNewGroup(session, args.filter, args.groupBy)),
       priceStatistics: (_root, args: { filter?: DatasetFilterInput | null; groupBy: StatsGroup[] }, { session }) =>
         priceStatistics(session, args.filter, args.groupBy),
+      providerListingCounts: (_root, args: { filter?: DatasetFilterInput | null }, { session }) => session.providerListingCounts(args.filter),
     },
     DatasetConnection: {
       totalCount: (connection: { totalCount: () => number }) => connection.totalCount(),

@@ -185,9 +185,11 @@ describe('checkContract: compatible differences', () => {
       [/extend schema\s+@link\([^)]*\)/s, ''],
       [/"A data supplier[^\n]*\n/, ''],
       ['type Provider @key(fields: "uscc") {\n  uscc: ID!', 'extend type Provider @key(fields: "uscc") {\n  uscc: ID! @external'],
-    ).replaceAll('@shareable', '').replaceAll(' @inaccessible\n', '\n');
-    // Every gateway-only field of the contract (priceStats' and priceStatistics' sketches, the provider sets).
+    ).replaceAll('@shareable', '').replaceAll(' @inaccessible', '');
+    // Every gateway-only part of the contract (priceStats' and priceStatistics' sketches, the provider sets, the listing counts).
     expect(checkContract(fed1)).toEqual([
+      'Query.providerListingCounts: missing @inaccessible',
+      'ProviderListingCount: missing @inaccessible',
       'PriceStatsBucket.sketch: missing @inaccessible',
       'PriceStatisticsBucket.sketch: missing @inaccessible',
       'PriceStatisticsBucket.providers: missing @inaccessible',

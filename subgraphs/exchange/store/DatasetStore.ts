@@ -863,6 +863,21 @@ export class StoreSession {
   }
 
   /**
+   * Listings per provider (USCC order) among those that match the filter: a GROUP BY over the provider
+   * index (covering), a few thousand rows at most, cached per catalog version as the other aggregates.
+   */
+  providerListingCounts(filter: DatasetFilterInput | null | undefined): Array<{ uscc: string; count: number }> {
+    const parsed = filterSql(filter, this.store.exchangeId);
+    if (parsed.matchesNothing) return [];
+    // Word prefixes as whole words, as count() reads them, so the counts add up to datasets.totalCount.
+    const source = sourceSql(this.withWholeWords(parsed), 'UPDATED_DESC');
+    const sql = `SELECT d.provider_uscc AS uscc, count(*) AS count FROM ${source.from} ${whereSql(source.conditions)}
+      GROUP BY d.provider_uscc ORDER BY d.provider_uscc -- provider listing counts`;
+    const params = [...source.fromParams, ...source.whereParams];
+    return this.aggregate(sql, params, () => this.all<{ uscc: string; count: number }>(sql, params));
+  }
+
+  /**
    * priceStatistics: buckets by every dimension of `groupBy` at once, counted over the filter columns in
    * memory (FilterColumns.statistics), never by SQL GROUP BY over the rows. A filter the columns cannot
    * test (an equality on a provider or product code, which keeps few rows) first reads its rowids by SQL.
