@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { graphql, dataOf } from '../helpers/graphql.ts';
 import { startStack, type Stack } from '../../devkit/stack.ts';
@@ -228,6 +229,19 @@ describe('provider kinds per exchange by distinct providers', () => {
       const listed = [...distinct(listings)].filter((uscc) => kindOf.get(uscc) === kind).length;
       const total: any = dataOf(await graphql(stack.gatewayUrl, `query($kinds: [ProviderKind!]) { providers(filter: { hasListings: true, kinds: $kinds }, first: 0) { totalCount } }`, { kinds: [kind] }));
       expect(total.providers.totalCount).toBe(listed);
+    }
+  });
+});
+
+describe('docs/providers.md', () => {
+  it('has example queries that each run without an error and answer data', async () => {
+    const doc = readFileSync(new URL('../../docs/providers.md', import.meta.url), 'utf8');
+    const queries = [...doc.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(queries.length).toBeGreaterThanOrEqual(5);
+    for (const query of queries) {
+      const result = await graphql(stack.gatewayUrl, query);
+      expect(result.errors, query).toBeUndefined();
+      expect(Object.keys(result.data ?? {}).length, query).toBeGreaterThan(0);
     }
   });
 });
