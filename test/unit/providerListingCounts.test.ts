@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { DatasetStore } from '../../subgraphs/exchange/store/DatasetStore.ts';
 import type { DatasetFilterInput } from '../../subgraphs/exchange/store/filterSql.ts';
 import { generateDatasets } from '../../seed/generate.ts';
+import { listingCountsProblem } from '../../gateway/src/providers/ProviderListings.ts';
 
 /**
  * providerListingCounts (the exchange's gateway-only field) against the same counts written as plain SQL
@@ -45,5 +46,22 @@ describe('StoreSession.providerListingCounts', () => {
     const rows = session.providerListingCounts({ text: 'data' });
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.reduce((sum, r) => sum + r.count, 0)).toBe(session.count({ text: 'data' }));
+  });
+});
+
+describe('listingCountsProblem (the gateway\'s check of an exchange\'s answer)', () => {
+  const A = '11110101MB5RK99PXP';
+  const B = '91110108125010595J';
+  it('accepts rows of a USCC and a positive count in strictly ascending USCC order, and an empty list', () => {
+    expect(listingCountsProblem([{ uscc: A, count: 5 }, { uscc: B, count: 1 }])).toBeNull();
+    expect(listingCountsProblem([])).toBeNull();
+  });
+  it('refuses a non-list, a zero or fractional count, a missing USCC, and rows out of order or repeated', () => {
+    expect(listingCountsProblem(null)).toBe('is not a list');
+    expect(listingCountsProblem([{ uscc: A, count: 0 }])).toBe('holds a row without a USCC and a positive count');
+    expect(listingCountsProblem([{ uscc: A, count: 1.5 }])).toBe('holds a row without a USCC and a positive count');
+    expect(listingCountsProblem([{ count: 1 }])).toBe('holds a row without a USCC and a positive count');
+    expect(listingCountsProblem([{ uscc: B, count: 1 }, { uscc: A, count: 1 }])).toBe('is not in strictly ascending USCC order');
+    expect(listingCountsProblem([{ uscc: A, count: 1 }, { uscc: A, count: 1 }])).toBe('is not in strictly ascending USCC order');
   });
 });
