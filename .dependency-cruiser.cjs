@@ -14,11 +14,12 @@ const GATEWAY_LAYERS = [
   ['exchangeClient', []],
   ['directory', ['exchangeClient']],
   ['cache', ['exchangeClient', 'directory']],
-  ['supergraph', ['directory']],
+  ['supergraph', ['directory', 'providers']],
   ['shards', ['exchangeClient', 'directory', 'cache']],
   ['registry', ['exchangeClient', 'directory', 'cache', 'supergraph']],
   ['http', ['exchangeClient', 'directory', 'cache', 'registry']],
-  ['server', ['directory', 'cache', 'supergraph', 'shards', 'http']],
+  ['providers', ['exchangeClient', 'directory', 'shards']],
+  ['server', ['directory', 'cache', 'supergraph', 'shards', 'http', 'providers']],
 ];
 
 const layerRules = GATEWAY_LAYERS.map(([folder, allowed]) => ({

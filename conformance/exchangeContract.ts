@@ -39,6 +39,12 @@ type Query {
   each holding this exchange's listings of that code that match the filter. For the gateway only.
   """
   productGroups(filter: DatasetFilter, afterCode: String, codes: [String!], first: Int = 100, crossListedCodes: [String!]): ProductGroupPage! @inaccessible
+  """
+  Per provider, the number of this exchange's listings that match the filter: one row per provider with at
+  least one, sorted by USCC. For the gateway only: it answers providers(filter: { exchanges, hasListings })
+  and Provider.listingsByExchange (see docs/providers.md).
+  """
+  providerListingCounts(filter: DatasetFilter): [ProviderListingCount!]! @inaccessible
 }
 
 type Dataset @key(fields: "id") {
@@ -101,6 +107,12 @@ type Provider @key(fields: "uscc") {
   uscc: ID!
   "This provider's listings on the exchanges."
   datasets(filter: DatasetFilter, sort: DatasetSort = UPDATED_DESC, first: Int = 20, after: String, crossListedCodes: [String!] @inaccessible): DatasetConnection!
+}
+
+"How many listings one provider has on one exchange. For the gateway only."
+type ProviderListingCount @inaccessible {
+  uscc: ID!
+  count: Int!
 }
 
 type DatasetConnection @shareable {

@@ -7,6 +7,7 @@ import { checkVersionHeader, checkVersionMoves } from './checks/catalogVersionCh
 import { checkEntities } from './checks/entitiesCheck.ts';
 import { checkFilters, checkTextSearch } from './checks/filterChecks.ts';
 import { checkPriceStats } from './checks/priceStatsCheck.ts';
+import { checkProviderListingCounts } from './checks/providerListingCountsCheck.ts';
 import { checkIdPrefix, checkSdl } from './checks/sdlCheck.ts';
 import { checkPaging, checkSort, checkTotalCount } from './checks/sortChecks.ts';
 
@@ -35,6 +36,7 @@ export const CHECKS: Check[] = [
   { name: 'filters', profiles: ['full'], run: checkFilters },
   { name: 'text search', profiles: ['full'], run: checkTextSearch },
   { name: 'priceStats', profiles: ['full'], run: checkPriceStats },
+  { name: 'providerListingCounts', profiles: ['full'], run: checkProviderListingCounts },
   { name: '_entities', profiles: ['full'], run: checkEntities },
   { name: 'catalog version header', profiles: BOTH, run: checkVersionHeader },
   { name: 'catalog version moves', profiles: ['full'], run: checkVersionMoves },

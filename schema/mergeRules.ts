@@ -2,13 +2,15 @@
  * How the shard router spreads and merges each part of the exchange contract (schema/exchange.graphql): the
  * one place that says it; gateway/src/shards/ reads it and holds no field names of its own. The kinds of
  * route: docs/architecture.md#shard-routing-rules.
+ * `perExchange` fields are gateway-only and answered apart per exchange (docs/providers.md).
  */
 export type FieldMerge =
   | { route: 'fanOut'; merge: 'connection' | 'priceStats' | 'priceStatistics'; filterArgument: string }
   /** Grouped by productCode across exchanges over several calls of PRODUCTS.groupsField (docs/products.md). */
   | { route: 'fanOut'; merge: 'products'; filterArgument: string; datasetFilterField: string }
   | { route: 'byIdArgument'; argument: string }
-  | { route: 'anyExchange' };
+  | { route: 'anyExchange' }
+  | { route: 'perExchange'; filterArgument: string };
 
 export type EntityRoute =
   | { route: 'byKeyPrefix'; key: string }
@@ -22,7 +24,11 @@ export const ROOT_FIELDS: Record<string, FieldMerge> = {
   products: { route: 'fanOut', merge: 'products', filterArgument: 'filter', datasetFilterField: 'datasets' },
   dataset: { route: 'byIdArgument', argument: 'id' },
   _service: { route: 'anyExchange' },
+  providerListingCounts: { route: 'perExchange', filterArgument: 'filter' },
 };
+
+/** The gateway-only field that counts listings per provider, and the fields of its rows. */
+export const PROVIDER_LISTING_COUNTS = { field: 'providerListingCounts', uscc: 'uscc', count: 'count' } as const;
 
 /** The field of a fan-out field's filter argument that names the exchanges to ask. */
 export const FILTER_EXCHANGES = 'exchanges';

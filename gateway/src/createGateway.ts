@@ -11,6 +11,7 @@ import { startHealthProbe } from './directory/HealthProbe.ts';
 import { startRegistry } from './registry/startRegistry.ts';
 import type { ShardRouter } from './shards/ShardRouter.ts';
 import { buildShardRouter } from './shards/buildShardRouter.ts';
+import { ProviderListings } from './providers/ProviderListings.ts';
 import { startApolloServer } from './server/startApolloServer.ts';
 import { graphqlHandler } from './server/graphqlHandler.ts';
 import { gatewayRoutes } from './http/gatewayRoutes.ts';
@@ -45,7 +46,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const router = buildShardRouter(config, { directory, versions, cache, metrics, logger });
   const token = catalogToken(directory, versions);
   const isAnswering = (exchange: string) => directory.get(exchange)?.isAvailable() ?? false;
-  const apollo = await startApolloServer(config, { exchanges: router, directory, cache, metrics, catalogToken: token, isAnswering, logger });
+  const listings = new ProviderListings(router);
+  const apollo = await startApolloServer(config, { exchanges: router, listings, directory, cache, metrics, catalogToken: token, isAnswering, logger });
   const probe = startHealthProbe({ directory, intervalMs: config.healthIntervalMs, logger: logger.child({ component: 'health-probe' }) });
   const graphql = graphqlHandler(config, { apollo, cache, metrics, catalogToken: token, isAnswering, logger });
   const routes = gatewayRoutes({ graphql, adminToken: config.adminToken, directory, versions, registry, tokens, cache, metrics, logger });

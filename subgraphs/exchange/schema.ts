@@ -63,6 +63,7 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
         priceStatistics(session, filterOf(args), args.groupBy),
       productGroups: (_root, args: ProductGroupsArgs, { session }, info) => productGroups(session, args, info),
       products: (_root, args: ProductsArgs, { session }) => products(session, args),
+      providerListingCounts: (_root, args: { filter?: DatasetFilterInput | null }, { session }) => session.providerListingCounts(filterOf(args)),
     },
     DatasetConnection: {
       totalCount: (connection: { totalCount: () => number }) => connection.totalCount(),

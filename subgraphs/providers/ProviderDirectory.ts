@@ -14,6 +14,12 @@ export interface ProviderFilter {
   text?: string | null;
   kinds?: readonly ProviderKind[] | null;
   province?: string | null;
+  /** Answered by the gateway, which sends usccIn / usccNotIn instead: refused here. */
+  exchanges?: readonly string[] | null;
+  hasListings?: boolean | null;
+  /** Set by the gateway only (@inaccessible): the USCCs it found listed, or not, on the exchanges. */
+  usccIn?: readonly string[] | null;
+  usccNotIn?: readonly string[] | null;
 }
 
 export interface ProviderPageArgs {
@@ -111,6 +117,20 @@ export class ProviderDirectory {
       tests.push((p) => kinds.has(p.kind));
     }
     if (filter?.province?.trim()) tests.push(provinceMatcher(filter.province));
+    // This subgraph knows no listings: the gateway turns these into usccIn / usccNotIn before it asks.
+    for (const field of ['exchanges', 'hasListings'] as const) {
+      if (filter?.[field] !== null && filter?.[field] !== undefined) {
+        throw badUserInput(`filter.${field}`, 'is answered by the gateway, which sees the exchanges\' listings: ask the gateway, not the providers subgraph');
+      }
+    }
+    if (filter?.usccIn) {
+      const usccs = new Set(filter.usccIn);
+      tests.push((p) => usccs.has(p.uscc));
+    }
+    if (filter?.usccNotIn && filter.usccNotIn.length > 0) {
+      const usccs = new Set(filter.usccNotIn);
+      tests.push((p) => !usccs.has(p.uscc));
+    }
     return (p) => tests.every((test) => test(p));
   }
 }

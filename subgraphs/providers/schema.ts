@@ -68,6 +68,8 @@ export const resolvers: GraphQLResolverMap<ProvidersContext> = {
         nodes: page.providers,
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
         totalCount: page.totalCount,
+        // Only the gateway looks at listings, and fills this when it does.
+        missingExchanges: [],
       };
     },
   },

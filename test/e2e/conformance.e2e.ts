@@ -57,7 +57,7 @@ describe('conformance kit', () => {
     expect(report.ok).toBe(true);
     expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining([
       'sdl implements the contract', 'ids carry the exchange prefix', 'sort UPDATED_DESC', 'sort PRICE_ASC', 'sort PRICE_DESC', 'sort TITLE_ASC',
-      'sort RELEVANCE', 'totalCount', 'paging edges', 'filters', 'text search', 'priceStats', '_entities', 'catalog version header', 'catalog version moves', 'bad input',
+      'sort RELEVANCE', 'totalCount', 'paging edges', 'filters', 'text search', 'priceStats', 'providerListingCounts', '_entities', 'catalog version header', 'catalog version moves', 'bad input',
     ]));
     expect(report.requests).toBe(report.checks.reduce((sum, c) => sum + c.requests, 0));
     expect(report.requests).toBeLessThanOrEqual(2000);

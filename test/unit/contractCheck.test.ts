@@ -187,9 +187,11 @@ describe('checkContract: compatible differences', () => {
       ['type Provider @key(fields: "uscc") {\n  uscc: ID!', 'extend type Provider @key(fields: "uscc") {\n  uscc: ID! @external'],
     ).replaceAll('@shareable', '').replaceAll(' @inaccessible', '');
     // Every gateway-only part of the contract (priceStats' and priceStatistics' sketches, the provider sets,
-    // the product groups).
+    // the product groups, the listing counts).
     expect(checkContract(fed1)).toEqual([
       'Query.productGroups: missing @inaccessible',
+      'Query.providerListingCounts: missing @inaccessible',
+      'ProviderListingCount: missing @inaccessible',
       'PriceStatsBucket.sketch: missing @inaccessible',
       'PriceStatisticsBucket.sketch: missing @inaccessible',
       'PriceStatisticsBucket.providers: missing @inaccessible',

@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { scalarLiteralsRule } from '../../../shared/graphql/scalarLiteralsRule.ts';
 import { DateTimeScalar, DecimalScalar } from '../../../shared/graphql/scalars.ts';
@@ -11,6 +11,9 @@ import { responseCachePlugin } from '../cache/responseCachePlugin.ts';
 import type { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
 import { createDirectoryDataSource } from '../directory/directorySubgraph.ts';
 import { composeSupergraph, SUBGRAPH } from '../supergraph/composeSupergraph.ts';
+import type { ProviderListings } from '../providers/ProviderListings.ts';
+import { ListingsDataSource } from '../providers/listingsSubgraph.ts';
+import { ProvidersDataSource } from '../providers/ProvidersDataSource.ts';
 import { queryCostPlugin, queryDepthRule } from '../http/queryLimits.ts';
 import { errorLogPlugin } from './errorLogPlugin.ts';
 import { catalogExtensionPlugin } from './catalogExtensionPlugin.ts';
@@ -32,6 +35,8 @@ export interface ApolloServerSettings {
 export interface ApolloServerParts {
   /** The data source of the `exchanges` subgraph (the shard router). */
   exchanges: GraphQLDataSource;
+  /** Providers' listings per exchange, for the providers and listings subgraphs (docs/providers.md). */
+  listings: ProviderListings;
   directory: ExchangeDirectory;
   cache: Cache;
   metrics: GatewayMetrics;
@@ -72,15 +77,20 @@ export async function startApolloServer(settings: ApolloServerSettings, parts: A
   return apollo;
 }
 
-/** Each logical subgraph by name: exchanges to the shard router, directory in process, providers over HTTP. */
+/**
+ * Each logical subgraph by name: exchanges to the shard router, directory and listings in process,
+ * providers over HTTP (its listing filters answered on the way, see ProvidersDataSource).
+ */
 function buildApolloGateway(settings: ApolloServerSettings, parts: ApolloServerParts): ApolloGateway {
   const directorySource = createDirectoryDataSource(parts.directory);
+  const listingsSource = new ListingsDataSource(parts.listings);
   return new ApolloGateway({
     supergraphSdl: composeSupergraph(),
     buildService: ({ name }) => {
       if (name === SUBGRAPH.exchanges) return parts.exchanges;
       if (name === SUBGRAPH.directory) return directorySource;
-      return new RemoteGraphQLDataSource({ url: settings.providersUrl });
+      if (name === SUBGRAPH.listings) return listingsSource;
+      return new ProvidersDataSource({ url: settings.providersUrl, listings: parts.listings });
     },
     logger: parts.logger.child({ component: 'apollo-gateway' }) as never,
   });

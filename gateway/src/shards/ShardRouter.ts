@@ -1,10 +1,10 @@
-import { Kind, parse, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
+import { Kind, getNamedType, isObjectType, parse, type DocumentNode, type GraphQLOutputType, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values.js';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { LRUCache } from 'lru-cache';
 import type { DatasetSort } from '../../../shared/domain.ts';
-import { ENTITIES, ID_PREFIX_SEPARATOR, FILTER_EXCHANGES, PAGE_ARGUMENTS, STATS_BUCKET, STATISTICS } from '../../../schema/mergeRules.ts';
+import { ENTITIES, ROOT_FIELDS, ID_PREFIX_SEPARATOR, FILTER_EXCHANGES, PAGE_ARGUMENTS, STATS_BUCKET, STATISTICS } from '../../../schema/mergeRules.ts';
 import { planShardFetch, HIDDEN, LIFT_REPRESENTATIONS, ShardPlanError, type FieldPlan, type ShardPlan } from './shardPlan.ts';
 import { mergeConnections } from './keysetMerge.ts';
 import { mergePriceStats } from './statsMerge.ts';
@@ -62,7 +62,18 @@ export interface ShardRouterOptions {
   catalogScopeOf?: (exchange: string) => string | null;
 }
 
-type GraphQLErrorJson = { message: string; path?: ReadonlyArray<string | number>; extensions?: Record<string, unknown> };
+/** One gateway-only question to several exchanges (ShardRouter.perExchange). */
+export interface PerExchangeQuery {
+  fieldName: string;
+  args: Record<string, unknown>;
+  request: RequestScope;
+  /** Judges one exchange's value of the field: null when good, else what is wrong (the answer is then not used). */
+  check: (value: unknown) => string | null;
+  /** The exchanges to ask; default: those the filter argument names, or all. */
+  exchanges?: string[];
+}
+
+export type GraphQLErrorJson = { message: string; path?: ReadonlyArray<string | number>; extensions?: Record<string, unknown> };
 
 interface Outcome {
   data: Record<string, unknown> | null;
@@ -108,14 +119,22 @@ export class ShardRouter implements GraphQLDataSource {
     return failed;
   }
 
+  /**
+   * The scope of one client request, from the context every fetch of it shares: other data sources of the
+   * gateway (gateway/src/providers/) ask the exchanges in the same scope, so a failed exchange is reported
+   * once and the response is cached no longer than the answers allow.
+   */
+  requestScope(context: unknown): RequestScope {
+    const { requestId, cachePolicy, catalog } = (context ?? {}) as RequestScope;
+    return { requestId, cachePolicy, catalog, failed: this.failuresOf(context) };
+  }
+
   async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
     try {
       const query = options.request.query ?? '';
       const document = 'document' in options ? options.document : undefined;
       const plan = this.planFor(query, document);
-      const { requestId, cachePolicy, catalog } = (options.context ?? {}) as RequestScope;
-      const failed = this.failuresOf(options.context);
-      const outcome = await this.execute(plan, options.request.variables ?? {}, { requestId, cachePolicy, failed, catalog });
+      const outcome = await this.execute(plan, options.request.variables ?? {}, this.requestScope(options.context));
       return { data: outcome.data, ...(outcome.errors.length ? { errors: outcome.errors } : {}) } as GatewayGraphQLResponse;
     } catch (err) {
       if (err instanceof ShardPlanError) {
@@ -248,6 +267,42 @@ export class ShardRouter implements GraphQLDataSource {
       errors.push(error);
     }
     return errors;
+  }
+
+  /**
+   * A `perExchange` field (schema/mergeRules.ts), asked of `exchanges`, else those the filter names, else all, through
+   * the fetcher (so cached under each exchange's catalog version), and answered apart: exchange → its
+   * value. `check` judges each answer's value (null when good); a failed or bad exchange is in `missing`,
+   * with one error (no path: the caller knows which of its fields lack it) unless reported earlier in
+   * this request.
+   */
+  /** The id of every registered exchange, sorted. */
+  exchangeIds(): string[] {
+    return this.options.targets.all().map((t) => t.id).sort();
+  }
+
+  async perExchange({ fieldName, args, request, check, exchanges }: PerExchangeQuery): Promise<{ answers: Map<string, unknown>; missing: string[]; errors: GraphQLErrorJson[] }> {
+    const rule = ROOT_FIELDS[fieldName];
+    if (rule?.route !== 'perExchange') throw new Error(`${fieldName} is not a perExchange field of schema/mergeRules.ts`);
+    const definition = this.options.contractSchema.getQueryType()!.getFields()[fieldName];
+    const variableDefinitions = definition.args.map((a) => `$${a.name}: ${a.type}`).join(', ');
+    const argumentList = definition.args.map((a) => `${a.name}: $${a.name}`).join(', ');
+    const selection = shapeSelection(definition.type);
+    const query = `query GatewayPerExchange${variableDefinitions ? `(${variableDefinitions})` : ''} { ${fieldName}${argumentList ? `(${argumentList})` : ''} ${selection} }`;
+    const filter = args[rule.filterArgument] as Record<string, string[] | null | undefined> | null | undefined;
+    const named = filter?.[FILTER_EXCHANGES];
+    const targets = exchanges ? [...new Set(exchanges)] : named && named.length > 0 ? [...new Set(named)] : this.options.targets.all().map((t) => t.id);
+    if (targets.length > MAX_NAMED_EXCHANGES) throw new ShardPlanError(`filter.exchanges: at most ${MAX_NAMED_EXCHANGES} exchanges, got ${targets.length}`);
+    const answerCheck = checkedOnce((answer: ExchangeAnswer) => {
+      const problem = answer.data ? check(answer.data[fieldName]) : 'answered no data';
+      return problem ? `${fieldName}: ${problem}` : null;
+    });
+    const body = { query, variables: args, operationName: 'GatewayPerExchange' };
+    const results = await Promise.all(targets.map((exchange) => this.call(exchange, { body, check: answerCheck }, request)));
+    const { answers, failures, errors, userErrors } = this.triage(results, request, answerCheck, () => []);
+    if (userErrors.length > 0) throw new ShardPlanError(userErrors.map((e) => e.message).join('; '));
+    const values = new Map([...answers].map(([exchange, answer]) => [exchange, answer.data![fieldName]]));
+    return { answers: values, missing: failures.map((f) => f.exchange).filter((e, i, all) => all.indexOf(e) === i), errors };
   }
 
   async execute(plan: ShardPlan, clientVariables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
@@ -593,6 +648,13 @@ function checkedOnce(check: (answer: ExchangeAnswer) => string | null): (answer:
 /** A bad response: `reason` is safe to show to clients (no exchange text, no address); `detail` goes to the log. */
 function badResponse(exchange: string, reason: string, detail: string = reason): ExchangeFailure {
   return exchangeFailure(exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${exchange} gave a bad response: ${reason}`, detail);
+}
+
+/** Every field of an object type (or list of it), scalars only: what a perExchange query selects. */
+function shapeSelection(type: GraphQLOutputType): string {
+  const named = getNamedType(type);
+  if (!isObjectType(named)) return '';
+  return `{ ${Object.keys(named.getFields()).join(' ')} }`;
 }
 
 function describeCause(cause: unknown): string | undefined {

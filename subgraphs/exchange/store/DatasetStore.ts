@@ -893,6 +893,30 @@ export class StoreSession {
   }
 
   /**
+   * Listings per provider (USCC order) among those that match the filter, a few thousand rows at most:
+   * unfiltered, a GROUP BY over the provider index (covering, 40 ms at 250,000 listings); otherwise over
+   * the filter columns. Cached per catalog version as the other aggregates.
+   */
+  providerListingCounts(filter: DatasetFilterInput | null | undefined): Array<{ uscc: string; count: number }> {
+    const parsed = filterSql(filter, this.store.exchangeId);
+    if (parsed.matchesNothing) return [];
+    // Word prefixes as whole words, as count() reads them, so the counts add up to datasets.totalCount.
+    const where = this.withWholeWords(parsed);
+    const columnar = where.columnar;
+    // A filter of list, range or text conditions: counted over the filter columns in memory (a list filter
+    // read by SQL walks its index, then sorts every kept row by provider: 0.6 s at 250,000 listings).
+    if (columnar && where.conditions.length > 0) {
+      const key = `providerCounts\u0000${JSON.stringify([where.conditions, where.params, where.matches.map(matchKey)])}`;
+      return this.aggregate(key, [], () => this.store.filterColumns().providerCounts(columnar, this.textRowids(where)));
+    }
+    const source = sourceSql(where, 'UPDATED_DESC');
+    const sql = `SELECT d.provider_uscc AS uscc, count(*) AS count FROM ${source.from} ${whereSql(source.conditions)}
+      GROUP BY d.provider_uscc ORDER BY d.provider_uscc -- provider listing counts`;
+    const params = [...source.fromParams, ...source.whereParams];
+    return this.aggregate(sql, params, () => this.all<{ uscc: string; count: number }>(sql, params));
+  }
+
+  /**
    * priceStatistics: buckets by every dimension of `groupBy` at once, counted over the filter columns in
    * memory (FilterColumns.statistics), never by SQL GROUP BY over the rows. A filter the columns cannot
    * test (an equality on a provider or product code, which keeps few rows) first reads its rowids by SQL.

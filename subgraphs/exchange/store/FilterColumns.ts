@@ -151,6 +151,15 @@ export class FilterColumns {
     return n;
   }
 
+  /** Rows the filter keeps per provider, among `rowids` or among every row: only providers with one or more, by USCC. */
+  providerCounts(filter: ColumnarFilter, rowids: ArrayLike<number> | null): Array<{ uscc: string; count: number }> {
+    const counts = new Int32Array(this.usccs.length);
+    this.eachKept(filter, rowids, (rowid) => { counts[this.providers[rowid]]++; });
+    const out: Array<{ uscc: string; count: number }> = [];
+    counts.forEach((count, code) => { if (count > 0) out.push({ uscc: this.usccs[code], count }); });
+    return out.sort((a, b) => (a.uscc < b.uscc ? -1 : a.uscc > b.uscc ? 1 : 0));
+  }
+
   /** The rowids the filter keeps, ascending, among `rowids` or among every row. */
   kept(filter: ColumnarFilter, rowids: ArrayLike<number> | null): number[] {
     const out: number[] = [];
