@@ -13,6 +13,7 @@ import type { ShardRouter } from './shards/ShardRouter.ts';
 import { buildShardRouter } from './shards/buildShardRouter.ts';
 import { startApolloServer } from './server/startApolloServer.ts';
 import { graphqlHandler } from './server/graphqlHandler.ts';
+import { PublicSchema } from './server/PublicSchema.ts';
 import { gatewayRoutes } from './http/gatewayRoutes.ts';
 import { startHttpServer } from './http/startHttpServer.ts';
 
@@ -44,10 +45,11 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const watcher = await startVersionWatcher({ directory, versions, intervalMs: config.versionPollMs });
   const router = buildShardRouter(config, { directory, versions, cache, metrics, logger });
   const token = catalogToken(directory, versions);
-  const apollo = await startApolloServer(config, { exchanges: router, directory, cache, metrics, catalogToken: token, logger });
+  const publicSchema = new PublicSchema();
+  const apollo = await startApolloServer(config, { exchanges: router, directory, cache, metrics, catalogToken: token, logger, publicSchema });
   const probe = startHealthProbe({ directory, intervalMs: config.healthIntervalMs, logger: logger.child({ component: 'health-probe' }) });
   const graphql = graphqlHandler(config, { apollo, cache, metrics, catalogToken: token, logger });
-  const routes = gatewayRoutes({ graphql, adminToken: config.adminToken, directory, versions, registry, tokens, cache, metrics, logger });
+  const routes = gatewayRoutes({ graphql, schemaDocument: () => publicSchema.document(), corsOrigins: config.corsOrigins, adminToken: config.adminToken, directory, versions, registry, tokens, cache, metrics, logger });
   const { server, port, host } = await startHttpServer(config, { handle: routes, metrics, logger });
   return {
     url: `http://${host}:${port}/graphql`,

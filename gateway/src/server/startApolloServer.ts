@@ -14,6 +14,7 @@ import { composeSupergraph, SUBGRAPH } from '../supergraph/composeSupergraph.ts'
 import { queryCostPlugin, queryDepthRule } from '../http/queryLimits.ts';
 import { errorLogPlugin } from './errorLogPlugin.ts';
 import type { GatewayContext } from './GatewayContext.ts';
+import type { PublicSchema } from './PublicSchema.ts';
 
 /** What the Apollo server reads of the gateway's configuration. */
 export interface ApolloServerSettings {
@@ -36,6 +37,8 @@ export interface ApolloServerParts {
   metrics: GatewayMetrics;
   catalogToken: () => string;
   logger: Logger;
+  /** Follows the gateway's API schema, for GET /schema.graphql. */
+  publicSchema?: PublicSchema;
 }
 
 /** Apollo Gateway over the three logical subgraphs, served by Apollo Server with our limits and caches. */
@@ -70,7 +73,7 @@ export async function startApolloServer(settings: ApolloServerSettings, parts: A
 /** Each logical subgraph by name: exchanges to the shard router, directory in process, providers over HTTP. */
 function buildApolloGateway(settings: ApolloServerSettings, parts: ApolloServerParts): ApolloGateway {
   const directorySource = createDirectoryDataSource(parts.directory);
-  return new ApolloGateway({
+  const gateway = new ApolloGateway({
     supergraphSdl: composeSupergraph(),
     buildService: ({ name }) => {
       if (name === SUBGRAPH.exchanges) return parts.exchanges;
@@ -79,4 +82,6 @@ function buildApolloGateway(settings: ApolloServerSettings, parts: ApolloServerP
     },
     logger: parts.logger.child({ component: 'apollo-gateway' }) as never,
   });
+  parts.publicSchema?.follow(gateway);
+  return gateway;
 }
