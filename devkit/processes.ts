@@ -40,6 +40,13 @@ export interface ServiceOptions {
   urlWhenHealthy?: string;
   /** Called with every output line, echoed or not (a test can watch the logs). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Run the child in a process group of its own, so that a terminal's Ctrl-C (SIGINT to the foreground
+   * group) reaches only this process, which then stops the child once, with SIGTERM. The child is tied to
+   * this process by an IPC channel instead: a service run by shared/runService.ts stops when the channel
+   * closes, so it does not outlive a launcher killed with SIGKILL. Default false (`npm start` sets it).
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface ExitStatus {
@@ -126,7 +133,8 @@ export function spawnService(options: ServiceOptions): Service {
   const child = spawn(process.execPath, ['--import', 'tsx', file, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ownProcessGroup ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup ?? false,
   });
   track(child);
 

@@ -10,6 +10,17 @@ import type { ServiceOptions } from './processes.ts';
 /** Anything a caller adds to or overrides in a service's options (name, env, quiet, timeouts, health URL...). */
 export type ServiceExtras = Partial<Omit<ServiceOptions, 'file' | 'readyMsg'>>;
 
+/**
+ * The environment variables each service reads (its config module and shared/config/serviceSettings.ts),
+ * for the command that restarts it as it was (devkit/restartCommand.ts). Left out: those the launcher
+ * always overrides with a flag (`--id`, `--port`). test/unit/restartCommand.test.ts checks these lists
+ * against the config modules.
+ */
+export const PROVIDERS_VARIABLES = ['HOST', 'LOG_LEVEL', 'SERVICE_STOP_TIMEOUT_MS', 'NODE_ENV'] as const;
+export const EXCHANGE_VARIABLES = [
+  'DATA_DIR', 'SEED_PER_EXCHANGE', 'HOST', 'EXCHANGE_ADMIN_TOKEN', 'LOG_LEVEL', 'SERVICE_STOP_TIMEOUT_MS', 'NODE_ENV',
+] as const;
+
 export function providersService(extras: ServiceExtras = {}): ServiceOptions {
   return { name: 'providers', file: 'subgraphs/providers/main.ts', readyMsg: 'providers ready', ...extras };
 }

@@ -1,15 +1,7 @@
 /**
- * How the shard router spreads and merges each part of the exchange contract (schema/exchange.graphql).
- * This is the one place that says it; gateway/src/shards/ reads it and holds no field names of its own.
- * Argument defaults (e.g. `first: Int = 20`) are not repeated here: the router reads them from the contract.
- *
- * - `fanOut` fields go to every target exchange (all online ones, or those in `filter.exchanges`);
- *   `connection` answers merge by keyset, `priceStats` answers merge by sketch, `priceStatistics`
- *   answers merge bucket by bucket (same keys): sketches merge and provider sets unite.
- * - `byIdArgument` fields go to the one exchange named by the prefix of the id argument.
- * - `anyExchange` fields are the same on every exchange (federation's `_service`): one is asked.
- * - Entities route by the prefix of their key (`byKeyPrefix`), by their key itself (`byKey`), or go
- *   everywhere and merge their connection fields (`fanOut`).
+ * How the shard router spreads and merges each part of the exchange contract (schema/exchange.graphql): the
+ * one place that says it; gateway/src/shards/ reads it and holds no field names of its own. The kinds of
+ * route: docs/architecture.md#shard-routing-rules.
  */
 export type FieldMerge =
   | { route: 'fanOut'; merge: 'connection' | 'priceStats' | 'priceStatistics'; filterArgument: string }

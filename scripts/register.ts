@@ -1,13 +1,7 @@
 /**
- * `GATEWAY_TOKEN=<token> npm run --silent register -- --gateway <url> --id sz --url <exchange graphql url>
- *    [--name ...] [--name-zh ...] [--city ...] [--province ...] [--division-code ...] [--remove]`
- *
- * Registers (or updates, or with --remove removes) an exchange with a gateway and prints the verdict,
- * every problem included. Exits 0 when accepted, 1 when refused, 2 on bad arguments.
- *
- * The token comes from GATEWAY_TOKEN (recommended), or --token-file <path> (its first line), or
- * --token <token>, which is kept for compatibility but shows the token to anyone who can list processes
- * (and npm echoes it unless run with --silent). A flag wins over GATEWAY_TOKEN.
+ * `GATEWAY_TOKEN=<token> npm run --silent register -- --gateway <url> --id sz --url <exchange graphql url> ...`:
+ * registers (or updates, or with --remove removes) an exchange with a gateway and prints the verdict. Flags,
+ * token sources and exit codes: docs/registration.md#3-register.
  */
 import { ConfigError } from '../shared/config/configReader.ts';
 import { registerConfigFromArgs, type RegisterConfig } from './registerConfig.ts';

@@ -1,20 +1,19 @@
 /**
- * `npm start`: the whole stack as child processes on this machine: the providers subgraph and the four
- * exchanges (each seeds its own database on first start), then the gateway, given their URLs.
- * Ctrl-C or SIGTERM stops everything and exits 0. A service that dies while the stack starts, or the
- * gateway at any time, takes the stack down with exit 1. Once the stack is up, an exchange or the providers
- * subgraph that dies is reported and the gateway goes on without it, as it would in production: its part
- * of each answer is reported missing until it is started again (the message says how).
+ * `npm start`: the providers subgraph and the four exchanges, then the gateway, as child processes, each in a
+ * process group of its own (Ctrl-C reaches each once, through here). What it does when a service dies, and
+ * the restart command it prints: docs/operations.md#the-stack-on-one-machine.
  */
 import { spawnService, stopAll, describeExit, ServiceError, type Service, type ServiceOptions } from '../devkit/processes.ts';
-import { exchangeService, gatewayService, providersService } from '../devkit/services.ts';
+import { EXCHANGE_VARIABLES, PROVIDERS_VARIABLES, exchangeService, gatewayService, providersService } from '../devkit/services.ts';
+import { restartCommand } from '../devkit/restartCommand.ts';
 import { ConfigError } from '../shared/config/configReader.ts';
 import { startConfigFromEnv } from './startConfig.ts';
 
 /**
- * A child that dies in the same instant as a Ctrl-C (the terminal sends SIGINT to every process in the
- * group, and an exchange busy seeding dies at once) must not be reported as a crash; we wait this long
- * for our own signal handler to run before calling an exit a failure.
+ * A child that dies in the same instant as our own stop (something that signals a whole cgroup or session,
+ * such as systemd or a closed terminal, reaches the children too, and an exchange busy seeding dies at once)
+ * must not be reported as a crash; we wait this long for our own signal handler to run before calling an
+ * exit a failure.
  */
 const SIGNAL_RACE_MS = 300;
 
@@ -55,18 +54,24 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', () => shutDown('SIGINT'));
   process.on('SIGTERM', () => shutDown('SIGTERM'));
+  process.on('SIGHUP', () => shutDown('SIGHUP'));
 
   const launch = (options: ServiceOptions): Service => {
-    const service = spawnService({ timeoutMs, ...options });
+    // Each child in a process group of its own: a Ctrl-C reaches only us, and each child gets one SIGTERM.
+    const service = spawnService({ timeoutMs, ownProcessGroup: true, ...options });
     services.push(service);
     void service.exited.then(async (status) => {
       if (service.stopRequested || shuttingDown) return;
       await new Promise((resolve) => setTimeout(resolve, SIGNAL_RACE_MS));
       if (shuttingDown) return;
       if (stackReady && service.name !== 'gateway') {
-        const again = service.name === 'providers'
-          ? `npm run providers -- --port ${portOf(service.url, providersPort)}`
-          : `npm run exchange -- --id ${service.name} --port ${portOf(service.url, 0)}`;
+        const again = restartCommand({
+          npmScript: service.name === 'providers' ? 'providers' : 'exchange',
+          variables: service.name === 'providers' ? PROVIDERS_VARIABLES : EXCHANGE_VARIABLES,
+          args: options.args ?? [],
+          port: portOf(service.url, 0),
+          env: { ...process.env, ...options.env },
+        });
         console.warn(`start: ${service.name} ${describeExit(status)}; the gateway goes on without it (its part of each answer is reported missing). Start it again with: ${again}`);
         return;
       }
@@ -93,10 +98,7 @@ async function main(): Promise<number> {
   };
 
   // Providers and exchanges do not depend on each other, so they start (and seed) at the same time.
-  const providers = launch(providersService({
-    env: { PROVIDERS_PORT: String(providersPort) },
-    ...healthFallback(providersPort),
-  }));
+  const providers = launch(providersService({ args: ['--port', String(providersPort)], ...healthFallback(providersPort) }));
   const exchangeServices = exchanges.map((e) => launch(exchangeService(e.id, { port: e.port, ...healthFallback(e.port) })));
 
   if (await whenReady([providers, ...exchangeServices])) {
@@ -122,7 +124,13 @@ async function main(): Promise<number> {
   }
 
   await stopped;
+  // A service that was answering must stop cleanly (exit 0); one still starting may die of the SIGTERM.
+  const wereReady = services.filter((s) => s.state.phase === 'ready');
   await stopAll(services);
+  for (const service of wereReady) {
+    const status = service.state.phase === 'exited' ? service.state.status : undefined;
+    if (status && (status.code !== 0 || status.signal)) failure ??= `${service.name} ${describeExit(status)} while stopping`;
+  }
   if (failure) {
     console.error(`start: ${failure}; stopped the others`);
     return 1;

@@ -1,13 +1,7 @@
 /**
- * Cross-listing: about one product in ten on each default exchange is also listed, by the same
- * provider under the same product code, on one or two other default exchanges at another price.
- *
- * Each exchange is generated on its own, so they must agree without seeing each other. They share a
- * pool of products numbered j = 0..S-1. Everything about product j that must agree (its provider,
- * code, titles, and the set of exchanges that list it) comes from random streams seeded by j alone;
- * only its price on exchange X comes from a stream seeded by (j, X). Exchange X lists the pool
- * products whose set contains X. S depends only on the row count, and the demo and benchmarks seed
- * every default exchange with the same count, so for one count all four see the same pool.
+ * Cross-listing: about one product in ten on each default exchange is also listed, by the same provider
+ * under the same product code, on one or two other default exchanges at another price. How exchanges
+ * generated apart agree: docs/contract.md#seed-data.
  */
 import { DEFAULT_EXCHANGES } from '../shared/domain.ts';
 import { Rng } from './rng.ts';

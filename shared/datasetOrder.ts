@@ -1,16 +1,8 @@
 import type { DatasetSort } from './domain.ts';
 
 /**
- * The one total order of data products, shared by every exchange and the gateway.
- *
- * Each sort orders by one key, then by the global id in the same direction, so no two products tie.
- * Because the key and the id are global (not local to an exchange), a cursor taken anywhere continues
- * the same order everywhere: this is what lets the gateway merge the pages of many exchanges exactly.
- *
- * Keys: UPDATED_DESC the update time in ms; PRICE_ASC the amount in micro-yuan with NEGOTIABLE as
- * Number.MAX_SAFE_INTEGER (last); PRICE_DESC the amount with NEGOTIABLE as -1 (last again);
- * TITLE_ASC the English title compared byte by byte (as SQLite's BINARY collation does);
- * RELEVANCE the FTS5 bm25 score (lower is better).
+ * The one total order of data products, shared by every exchange and the gateway: each sort's key, then the
+ * global id. The keys, and why a global order makes pages mergeable: docs/contract.md#sorting-and-paging.
  */
 export type SortKey = number | string;
 

@@ -21,7 +21,8 @@ function isConfigError(err: unknown): err is Error {
  *
  * Stopping is bounded: when `stop()` has not resolved (or rejected) after SERVICE_STOP_TIMEOUT_MS
  * (default 5000), or a second signal arrives meanwhile, the process logs why and exits with code 1 anyway,
- * so an orchestrator's SIGTERM never waits for its SIGKILL.
+ * so an orchestrator's SIGTERM never waits for its SIGKILL. Started with an IPC channel (`npm start` does),
+ * it also stops when the channel closes: its launcher is gone.
  */
 export function runService<C extends ServiceSettings>(definition: ServiceDefinition<C>): void {
   const { name } = definition;
@@ -34,6 +35,13 @@ export function runService<C extends ServiceSettings>(definition: ServiceDefinit
   }
   const logger = createLogger({ service: name, level: config.logLevel });
   const lifecycle = lifecycleLogger(logger);
+  // A child of `npm start` runs in a process group of its own, tied to the launcher by an IPC channel
+  // (devkit/processes.ts, ownProcessGroup): the channel closing means the launcher is gone, so stop too.
+  let stopOnDisconnect = (): void => {
+    logger.warn('launcher exited before this service was ready; exiting');
+    process.exit(1);
+  };
+  if (process.connected) process.once('disconnect', () => stopOnDisconnect());
   definition.start(config, logger).then((running) => {
     let stopping = false;
     const stop = async (signal: string) => {
@@ -59,6 +67,7 @@ export function runService<C extends ServiceSettings>(definition: ServiceDefinit
     };
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
+    stopOnDisconnect = () => void stop('launcher exited');
   }).catch((err: unknown) => {
     // A setting that only fails once used (a Redis namespace, say) is still a configuration error.
     if (isConfigError(err)) console.error(`${name}: ${err.message}`);

@@ -1,14 +1,6 @@
 /**
  * A mergeable quantile sketch with bounded relative error, after DDSketch (Masson, Rim, Lee, VLDB 2019).
- *
- * A positive value x falls in bucket i = ceil(log_gamma(x)) with gamma = (1 + alpha) / (1 - alpha); every
- * value of bucket i lies in (gamma^(i-1), gamma^i], and reporting 2·gamma^i / (gamma + 1) is within
- * alpha of each of them. Zeros (FREE prices) have their own count. Two sketches merge by adding the
- * counts of equal buckets, so the gateway can combine exchanges without seeing a single row.
- *
- * Wire form (the `sketch` field of PriceStatsBucket, JSON):
- *   { "v": 1, "alpha": 0.005, "zero": <count of zeros>, "bins": [[bucketIndex, count], ...] }
- * Values are in CNY (not micro-yuan). Bins are sorted by index; an index appears once.
+ * The buckets and the wire form (the `sketch` field of PriceStatsBucket): docs/contract.md#price-statistics.
  */
 export const SKETCH_RELATIVE_ACCURACY = 0.005;
 const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);

@@ -1,13 +1,7 @@
 /**
- * The curated bilingual synonym table of text search: a text term that is a member of a group also finds
- * listings written with any other member (疫苗 finds 预防接种 and "immunization"). Exchanges expand
- * `DatasetFilter.text` with it unless `synonyms: false`; docs/vocabulary.md prints it (scripts/vocabularyDoc.ts),
- * so search and docs read the same table.
- *
- * Rules the table keeps (a test checks them): every Chinese member is one run of two or more Han
- * characters; every English member is one word of letters and digits (lower case), two characters or
- * more; a member belongs to one group only. Groups name the same thing in the words a catalog's
- * titles, descriptions and keywords use (seed/vocab.ts) and the words researchers search with.
+ * The curated bilingual synonym table of text search: a member of a group also finds every other member.
+ * Exchanges expand `DatasetFilter.text` with it unless `synonyms: false`, docs/vocabulary.md prints it, and
+ * the rules it keeps are in docs/text-search.md#what-a-term-matches.
  */
 export interface SynonymGroup {
   /** What the group stands for, in a few English words (for the docs). */

@@ -1,16 +1,8 @@
 import { GraphQLError, GraphQLScalarType, getNamedType, getNullableType, isListType, type ASTVisitor, type ValidationContext, type ValidationRule, type ValueNode } from 'graphql';
 
 /**
- * Checks literal values of our custom scalars (Decimal, DateTime) with the scalars' own rules.
- *
- * The gateway's schema comes from the supergraph, where a custom scalar accepts any literal: without this
- * rule, `filter: { minPrice: "abc" }` would reach every exchange and come back as one bad response per
- * exchange. With it, the request is refused once, at validation, naming the argument path and the rule.
- * (Variables are checked by the exchanges, which answer BAD_USER_INPUT, reported once by the router.)
- *
- * The exchange subgraph serves it too, with its scalars wrapped by `literalsCheckedByRule`, so a bad literal
- * sent straight to an exchange is refused the same way: GRAPHQL_VALIDATION_FAILED (HTTP 400) with the
- * message `filter.minPrice: Decimal must be ...`.
+ * Checks literal values of our custom scalars (Decimal, DateTime) with the scalars' own rules, so a bad
+ * literal is refused once at validation instead of once per exchange: docs/architecture.md#partial-results-and-error-codes.
  */
 export function scalarLiteralsRule(scalars: readonly GraphQLScalarType[]): ValidationRule {
   const byName = new Map(scalars.map((scalar) => [scalar.name, scalar]));

@@ -95,4 +95,113 @@ describe('service processes', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
+  it('npm start: the printed restart command brings back the same exchange, and a Ctrl-C to the process group stops each service once, all with exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'start-restart-'));
+    const ports = { PORT: await freePort(), PROVIDERS_PORT: await freePort(), BJ_PORT: await freePort(), SH_PORT: await freePort(), TY_PORT: await freePort(), GY_PORT: await freePort() };
+    const token = 'restart-test-token';
+    // The launcher in a process group of its own, as a terminal runs a foreground job. (Not through npm, whose
+    // own exit status on SIGINT is the signal's whatever the launcher returns.)
+    const start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+      env: {
+        ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+        DATA_DIR: dir, SEED_PER_EXCHANGE: '60', REDIS_URL: '', LOG_LEVEL: 'warn', HEALTH_INTERVAL_MS: '300', EXCHANGE_ADMIN_TOKEN: token, NODE_ENV: 'test',
+      },
+    });
+    let output = '';
+    start.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    start.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => start.once('exit', (code) => resolve(code)));
+    const waitFor = async (pattern: RegExp, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!pattern.test(output)) {
+        if (Date.now() > deadline || start.exitCode !== null) throw new Error(`no ${pattern} in:\n${output.slice(-3000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return pattern.exec(output)!;
+    };
+    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    const gateway = `http://127.0.0.1:${ports.PORT}/graphql`;
+    const gyNow = async () => dataOf(await graphql(gateway,
+      '{ exchange(id: "gy") { status } datasets(filter: { exchanges: ["gy"] }, sort: TITLE_ASC, first: 100) { totalCount nodes { id } } }')) as any;
+    let restarted: ReturnType<typeof spawn> | undefined;
+    try {
+      await waitFor(/Gateway ready at (\S+)/, 120_000);
+      const pids = Object.fromEntries([...output.matchAll(/^ {2}(\w+)\s+http\S+\s+\(pid (\d+)\)$/gm)].map((m) => [m[1], Number(m[2])]));
+      expect(Object.keys(pids).sort()).toEqual(['bj', 'gy', 'providers', 'sh', 'ty']);
+      const before = await gyNow();
+      expect(before.exchange.status).toBe('ONLINE');
+      expect(before.datasets.totalCount).toBe(60);
+
+      process.kill(pids.gy, 'SIGKILL');
+      const command = (await waitFor(/start: gy .*Start it again with: (.+)$/m, 10_000))[1];
+      expect(command).toBe(`DATA_DIR=${dir} SEED_PER_EXCHANGE=60 EXCHANGE_ADMIN_TOKEN="$EXCHANGE_ADMIN_TOKEN" LOG_LEVEL=warn NODE_ENV=test npm run exchange -- --id gy --port ${ports.GY_PORT}`);
+      // Run as pasted into a shell that has the token but none of the stack's other settings: the command alone
+      // must bring back the same database (without DATA_DIR the exchange would seed 2000 new listings in ./data).
+      const shellEnv: NodeJS.ProcessEnv = { ...process.env, EXCHANGE_ADMIN_TOKEN: token };
+      for (const name of ['DATA_DIR', 'SEED_PER_EXCHANGE', 'LOG_LEVEL', 'NODE_ENV', 'PORT']) delete shellEnv[name];
+      restarted = spawn('sh', ['-c', command], { cwd: REPO_ROOT, stdio: 'ignore', detached: true, env: shellEnv });
+      const deadline = Date.now() + 60_000;
+      let after = await gyNow().catch(() => undefined);
+      while (after?.exchange.status !== 'ONLINE' || after.datasets.totalCount !== 60) {
+        if (Date.now() > deadline) throw new Error(`gy not back: ${JSON.stringify(after)}`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        after = await gyNow().catch(() => undefined);
+      }
+      expect(after.datasets.nodes.map((n: { id: string }) => n.id)).toEqual(before.datasets.nodes.map((n: { id: string }) => n.id));
+      // The admin token reached it: the token is accepted and the empty change refused (400); an exchange
+      // without a token answers 404, one with another token 401.
+      const admin = await fetch(`http://127.0.0.1:${ports.GY_PORT}/admin/prices`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}',
+      });
+      expect(admin.status).toBe(400);
+
+      // Ctrl-C as a terminal sends it: SIGINT to every process of the foreground group.
+      process.kill(-start.pid!, 'SIGINT');
+      expect(await exited).toBe(0);
+      expect(output).not.toMatch(/second signal/);
+      expect(output).toMatch(/start: all services stopped/);
+      const stack = ['bj', 'sh', 'ty', 'providers', 'gateway'];
+      for (const name of stack) {
+        const stops = [...output.matchAll(new RegExp(`^\\[${name}\\] .*"msg":"stopping"`, 'gm'))].map((m) => m[0]);
+        expect(stops, name).toHaveLength(1);
+        expect(stops[0], name).toContain('"signal":"SIGTERM"');
+      }
+      for (const name of ['bj', 'sh', 'ty', 'providers']) expect(alive(pids[name]), name).toBe(false);
+    } finally {
+      if (start.exitCode === null) try { process.kill(-start.pid!, 'SIGKILL'); } catch { /* already gone */ }
+      if (restarted?.pid) try { process.kill(-restarted.pid, 'SIGTERM'); } catch { /* already gone */ }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+  it('a service in a process group of its own still stops when its launcher is killed with SIGKILL', async () => {
+    // A launcher of one service, as `npm start` starts each: ownProcessGroup, so only the IPC channel ties them.
+    const launcherCode = `
+      import { spawnService } from './devkit/processes.ts';
+      const s = spawnService({ name: 'providers', file: 'subgraphs/providers/main.ts', args: ['--port', '0'], readyMsg: 'providers ready', quiet: true, ownProcessGroup: true });
+      await s.ready;
+      console.log('child ' + s.child.pid);
+      setInterval(() => {}, 1000);`;
+    const launcher = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', launcherCode], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    launcher.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    let childPid = 0;
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!/child (\d+)/.test(output)) {
+        if (Date.now() > deadline || launcher.exitCode !== null) throw new Error(`launcher said: ${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      childPid = Number(/child (\d+)/.exec(output)![1]);
+      expect(alive(childPid)).toBe(true);
+      launcher.kill('SIGKILL');
+      const gone = Date.now() + 10_000;
+      while (alive(childPid) && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(alive(childPid)).toBe(false);
+    } finally {
+      if (launcher.exitCode === null) launcher.kill('SIGKILL');
+      if (childPid && alive(childPid)) process.kill(childPid, 'SIGKILL');
+    }
+  }, 90_000);
 });

@@ -4,6 +4,7 @@ export interface GraphQLResult<T = Record<string, any>> {
   headers: Headers;
   data?: T | null;
   errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+  extensions?: Record<string, any>;
 }
 
 export async function graphql<T = Record<string, any>>(url: string, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResult<T>> {
@@ -13,13 +14,13 @@ export async function graphql<T = Record<string, any>>(url: string, query: strin
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.text();
-  let body: { data?: T | null; errors?: GraphQLResult['errors'] };
+  let body: { data?: T | null; errors?: GraphQLResult['errors']; extensions?: Record<string, any> };
   try {
     body = JSON.parse(text);
   } catch {
     throw new Error(`not JSON (${response.status}): ${text.slice(0, 300)}`);
   }
-  return { status: response.status, headers: response.headers, data: body.data, errors: body.errors };
+  return { status: response.status, headers: response.headers, data: body.data, errors: body.errors, extensions: body.extensions };
 }
 
 /** Fails with the errors in the message when a result has any. */

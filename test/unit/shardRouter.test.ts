@@ -4,6 +4,7 @@ import { ShardRouter } from '../../gateway/src/shards/ShardRouter.ts';
 import { typeDefs as exchangeTypeDefs } from '../../subgraphs/exchange/schema.ts';
 import { startInProcessExchange, type InProcessExchange } from '../helpers/inProcessExchange.ts';
 import { compareListings } from '../helpers/reference.ts';
+import { CatalogReport } from '../../gateway/src/shards/CatalogReport.ts';
 
 // The router over three exchanges in process (real schema and store each, no HTTP): which exchanges it
 // calls, counted by the exchanges themselves, and what a client gets when some of them fail.
@@ -131,7 +132,7 @@ describe('shard router: partial results', () => {
     const { data, errors } = await run(PAGE, { first: 5 });
     expect(exchanges.bj.calls).toBe(0);
     expect(data.datasets.missingExchanges).toEqual(['bj']);
-    expect(errors).toEqual([{ message: 'exchange bj is offline', extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'bj' } }]);
+    expect(errors).toEqual([{ message: 'exchange bj is offline', path: ['datasets'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'bj' } }]);
   });
 
   it("drops all data of an exchange that returns another exchange's ids", async () => {
@@ -167,5 +168,57 @@ describe('shard router: partial results', () => {
     const { data, errors } = await run(`{ datasets(first: 500) { totalCount } }`);
     expect(data).toBeNull();
     expect(errors).toEqual([expect.objectContaining({ message: 'first: must be between 0 and 100, got 500', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+  });
+});
+
+describe('shard router: how complete an answer is', () => {
+  async function runReported(query: string, variables: Record<string, unknown> = {}) {
+    const catalog = new CatalogReport();
+    const outcome = (await router.process({ request: { query, variables }, context: { catalog } } as never)) as { data?: any; errors?: any[] };
+    return { ...outcome, catalog: catalog.toExtension() };
+  }
+
+  it('reports every exchange it drew from with the catalog version of its answer, and none missing', async () => {
+    const { catalog, errors } = await runReported(`{ datasets(first: 3) { totalCount } }`);
+    expect(errors).toBeUndefined();
+    // Each exchange's version read from its own store, not from the router.
+    expect(catalog).toEqual({ exchanges: Object.fromEntries(IDS.map((id) => [id, exchanges[id].store.catalogVersion])), missingExchanges: [] });
+  });
+
+  it('reports a failed exchange missing, and an unknown one named in filter.exchanges', async () => {
+    exchanges.gy.failWith = 'EXCHANGE_TIMEOUT';
+    const { catalog } = await runReported(`{ datasets(first: 3, filter: { exchanges: ["bj", "gy", "zz"] }) { missingExchanges } }`);
+    expect(catalog).toEqual({ exchanges: { bj: exchanges.bj.store.catalogVersion }, missingExchanges: ['gy', 'zz'] });
+  });
+
+  it('gives one error per failed exchange the path of the first root field it empties, and lists every one in extensions.paths', async () => {
+    exchanges.sh.available = false;
+    const { errors } = await runReported(`{ first: priceStats(groupBy: EXCHANGE) { key } one: dataset(id: "bj:ds-000001") { id } second: datasets(first: 2) { totalCount } }`);
+    expect(errors).toEqual([{ message: 'exchange sh is offline', path: ['first'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'sh', paths: [['first'], ['second']] } }]);
+  });
+
+  it('points the error of an entity fetch at the first representation the exchange owns, with the field asked', async () => {
+    exchanges.gy.available = false;
+    const representations = [{ __typename: 'Exchange', id: 'bj' }, { __typename: 'Exchange', id: 'gy' }, { __typename: 'Exchange', id: 'sh' }];
+    const { data, errors, catalog } = await runReported(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Exchange { count: datasetCount } } }`, { r: representations });
+    expect(data._entities.map((e: any) => e?.count ?? null)).toEqual([PER_EXCHANGE, null, PER_EXCHANGE]);
+    expect(errors).toEqual([expect.objectContaining({ path: ['_entities', 1, 'count'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' } })]);
+    expect(catalog.missingExchanges).toEqual(['gy']);
+  });
+
+  it('points the error of a nested fan-out field (run after the fetch) at the first object that holds it', async () => {
+    exchanges.gy.available = false;
+    const { data, errors } = await runReported(`{ datasets(first: 2, sort: TITLE_ASC, filter: { exchanges: ["bj"] }) { nodes { id provider { listed: datasets(first: 1) { missingExchanges } } } } }`);
+    expect(data.datasets.nodes).toHaveLength(2);
+    expect(data.datasets.nodes[0].provider.listed.missingExchanges).toEqual(['gy']);
+    expect(errors).toEqual([expect.objectContaining({ path: ['datasets', 'nodes', 0, 'provider', 'listed'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' } })]);
+  });
+
+  it('points the error of a fan-out entity field at its first entity', async () => {
+    exchanges.bj.failWith = 'EXCHANGE_UNAVAILABLE';
+    const representations = [{ __typename: 'Provider', uscc: '91110000000000000X' }, { __typename: 'Provider', uscc: '91110000000000001X' }];
+    const { data, errors } = await runReported(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Provider { listed: datasets(first: 1) { missingExchanges } } } }`, { r: representations });
+    expect(data._entities).toHaveLength(2);
+    expect(errors).toEqual([expect.objectContaining({ path: ['_entities', 0, 'listed'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'bj' } })]);
   });
 });

@@ -6,7 +6,7 @@ import { SYNONYM_GROUPS, synonymGroupOf } from '../../shared/synonyms.ts';
 
 const read = (path: URL | string) => readFileSync(path, 'utf8');
 const enumsOf = (sdl: string) => parse(sdl).definitions.filter((d): d is EnumTypeDefinitionNode => d.kind === Kind.ENUM_TYPE_DEFINITION);
-const SOURCES = ['../schema/exchange.graphql', '../schema/providers.graphql'].map((p) => new URL(p, import.meta.url));
+const SOURCES = ['../../schema/exchange.graphql', '../../schema/providers.graphql'].map((p) => new URL(p, import.meta.url));
 
 describe('docs/vocabulary.md', () => {
   it('is what `npm run docs:vocabulary` writes from the committed supergraph (run it after changing a description)', () => {

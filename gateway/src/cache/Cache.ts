@@ -1,13 +1,7 @@
 /**
- * The one interface the gateway caches through: Redis when configured, process memory otherwise.
- *
- * Failure semantics. A cache is an optimisation, so a failing cache must cost latency at most, never
- * answers: every method below resolves (it never rejects) except those whose caller must know:
- * `bumpVersion` (the admin endpoint reports an invalidation that did not happen) and the durable record
- * methods. A failed read is a miss, a failed write or delete is a no-op, and a version that cannot be read
- * is `null`, meaning "unknown: bypass the cache for this request" (neither read nor write entries keyed by
- * it). Returning a last known version instead could serve entries that another replica's bump has already
- * retired; a miss only costs a subgraph call.
+ * The one interface the gateway caches through: Redis when configured, process memory otherwise. A failing
+ * cache costs latency, never answers: which methods may reject, and why an unreadable version is null, in
+ * docs/caching.md#failure-semantics.
  */
 import { ConfigError } from '../../../shared/config/configReader.ts';
 

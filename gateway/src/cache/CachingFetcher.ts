@@ -36,9 +36,12 @@ export function decodeEntry(stored: string, now = Date.now()): { value: unknown;
   return { value: JSON.parse(stored.slice(bar + 1)), secondsLeft: Math.max(0, Math.floor((expiresAt - now) / 1000)) };
 }
 
-/** A cache hit: its Cache-Control says how long what is built from it may still be kept. */
-function fromCache(exchange: string, data: Record<string, unknown>, secondsLeft: number): ExchangeAnswer {
-  return { ok: true, exchange, data, catalogVersion: null, cacheControl: `max-age=${secondsLeft}`, latencyMs: 0, fromCache: true };
+/**
+ * A cache hit: its Cache-Control says how long what is built from it may still be kept; its catalog
+ * version is the one its key holds (an answer is stored only under the version it reported).
+ */
+function fromCache(exchange: string, data: Record<string, unknown>, secondsLeft: number, catalogVersion: string): ExchangeAnswer {
+  return { ok: true, exchange, data, catalogVersion, cacheControl: `max-age=${secondsLeft}`, latencyMs: 0, fromCache: true };
 }
 
 /** An answer fetched while the exchange's version was unknown: nothing built from it may be kept. */
@@ -63,17 +66,8 @@ interface Flight {
 }
 
 /**
- * The shard router's calls, through the shard-fetch and entity caches, with single flight.
- *
- * A root fetch is cached whole per exchange; an `_entities` fetch per representation, so a batch with
- * some hits asks the exchange only for its misses. Keys carry the exchange's catalog version and epoch
- * (CatalogVersions): when either moves, old entries are never read again. Only answers that passed the
- * router's checks are stored.
- *
- * Single flight: identical concurrent fetches share one flight, which looks the key up, calls the exchange
- * on a miss and stores the answer; the flight ends only once the answer is stored, so a fetch that comes
- * later finds either the flight or the stored answer, and one exchange call means one write. Each waiter
- * gets its own copy, since the router merges answers in place.
+ * The shard router's calls through the shard-fetch and entity caches (an `_entities` fetch per
+ * representation), with single flight: see docs/caching.md#the-shard-and-entity-caches.
  */
 export class CachingFetcher implements ShardFetcher {
   private readonly inFlight = new Map<string, { flight: Promise<Flight>; waiters: number }>();
@@ -99,7 +93,7 @@ export class CachingFetcher implements ShardFetcher {
       const stored = await this.options.cache.get(key);
       if (stored !== null) {
         const { value, secondsLeft } = decodeEntry(stored);
-        return { result: fromCache(target.id, value as Record<string, unknown>, secondsLeft), hit: true };
+        return { result: fromCache(target.id, value as Record<string, unknown>, secondsLeft, scope.catalogVersion), hit: true };
       }
       const fetched = await this.call(target, request.body);
       if (this.storable(fetched, request) && stillCurrent(scope, this.options.versions.scope(target.id), fetched)) {
@@ -144,7 +138,7 @@ export class CachingFetcher implements ShardFetcher {
     this.options.metrics.miss('entity', missing.length);
     const hits = cached.map((value) => (value === null ? null : decodeEntry(value)));
     const secondsLeft = Math.min(...hits.map((hit) => hit?.secondsLeft ?? Number.POSITIVE_INFINITY));
-    if (missing.length === 0) return fromCache(target.id, { _entities: hits.map((hit) => hit!.value) }, secondsLeft);
+    if (missing.length === 0) return fromCache(target.id, { _entities: hits.map((hit) => hit!.value) }, secondsLeft, scope.catalogVersion);
 
     const missRequest: ShardRequest = {
       ...request,

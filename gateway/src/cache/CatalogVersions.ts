@@ -2,17 +2,9 @@ import type { Cache } from './Cache.ts';
 import { exchangeEpochName, exchangeHashTag } from './cacheKeys.ts';
 
 /**
- * What every cache key of an exchange is scoped by: the catalog version the exchange reports and the
- * gateway's own epoch for it (bumped by POST /admin/exchanges/:id/invalidate).
- *
- * Each replica keeps both in memory so a request costs no extra round trip. They move:
- * - when an answer or a probe reports a new `x-catalog-version` (the version watcher probes every
- *   VERSION_POLL_MS, default 2000, which bounds staleness when nobody tells the gateway);
- * - when this replica bumps an epoch;
- * - when another replica publishes either on the `catalog-versions` channel (pub/sub), or, should a
- *   message be lost, at the next refresh from the shared store.
- * A scope is "unknown" (null) until both are known, and whenever the epoch cannot be read: then requests
- * bypass the cache instead of guessing.
+ * What every cache key of an exchange is scoped by: the catalog version it reports and the gateway's own
+ * epoch for it. How they move, and why an unknown scope bypasses the cache:
+ * docs/caching.md#invalidation-by-version-and-the-bound-on-staleness and docs/caching.md#failure-semantics.
  */
 export interface ExchangeScope {
   catalogVersion: string;

@@ -1,12 +1,6 @@
 /**
- * A circuit breaker in front of Redis, so that a Redis that hangs costs requests nothing.
- *
- * A dead Redis that refuses connections is cheap: with the offline queue off, ioredis fails a command at
- * once. A Redis that accepts connections but does not answer (stopped process, overloaded, a network
- * partition that drops packets) makes every command wait its full timeout. The breaker counts
- * consecutive failures; after `failureThreshold` of them it opens and every call is refused without
- * touching the network. After `cooldownMs` it lets one trial call through (half-open): if it succeeds
- * the breaker closes, if it fails it opens for another cool-down. A reconnect also closes it (`reset`).
+ * A circuit breaker in front of Redis, so that a Redis that hangs costs requests nothing (closed, open,
+ * half-open): see docs/caching.md#the-circuit-breaker.
  */
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the breaker. Default 5. */

@@ -41,15 +41,8 @@ export const DEFAULT_REDIS_CACHE_OPTIONS = {
 type Outcome<T> = { ok: true; value: T } | { ok: false };
 
 /**
- * The cache over Redis, single node or Cluster. Every call goes through `attempt`: refused at once when
- * the connection is not ready (the offline queue is off, so nothing waits for a dead Redis) or the
- * circuit breaker is open, bounded by a deadline otherwise, and a failure becomes a miss or a no-op
- * (see Cache for each method). ioredis reconnects with backoff by itself; its 'ready' closes the breaker.
- *
- * Multi-key commands in Cluster mode: ioredis cannot send MGET (or a pipeline) over keys of different
- * slots, so getMany, setMany and readVersions group keys by hash slot and send one MGET or pipeline per
- * slot, in parallel (auto-pipelining coalesces those bound for one node). Keys that share a hash tag,
- * as cacheKeys builds them per exchange (`{exchange:bj}`), share a slot, so one exchange's batch is one MGET.
+ * The cache over Redis, single node or Cluster: every call through `attempt` (docs/caching.md#the-circuit-breaker),
+ * and multi-key commands one per hash slot (docs/caching.md#keys-in-a-cluster).
  */
 export class RedisCache implements Cache {
   readonly kind = 'redis';

@@ -1,21 +1,9 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Cache keys, and why invalidation needs no deletes.
- *
- * A shard-fetch or entity key holds everything its answer depends on: the exchange, the catalog version
- * the exchange reports, the gateway's own epoch for that exchange (bumped by
- * `POST /admin/exchanges/:id/invalidate`), and a hash of the operation and its variables. When either
- * version moves, every new request builds new keys, so the old entries are never read again and expire
- * by their TTL; nothing scans or deletes (no KEYS). The epoch is read per request; when it cannot be read
- * (`readVersion` gives null) the caller must bypass the cache rather than guess, or it could read entries
- * that a bump on another replica has already retired.
- *
- * Every key of one exchange carries the hash tag `{exchange:<id>}`, epoch included. In a Redis Cluster
- * they all live in one slot, so a batch of one exchange's entities is one MGET, and the epoch and the
- * entries it guards are lost or kept together (a node that restarts empty cannot leave old entries that a
- * reset epoch would make reachable again). The price: one exchange's entries sit on one node; the cache
- * spreads across nodes by exchange, not by key.
+ * Cache keys: everything an answer depends on is in its key, so invalidation needs no deletes
+ * (docs/caching.md#invalidation-by-version-and-the-bound-on-staleness), and one exchange's keys share a hash
+ * tag (docs/caching.md#keys-in-a-cluster).
  */
 
 /** JSON with object keys sorted at every depth, so equal values give equal text whatever their key order. */

@@ -6,6 +6,7 @@ import { HeaderMap } from '@apollo/server';
 import type { Cache } from './Cache.ts';
 import type { ResponsePolicy } from './ResponsePolicy.ts';
 import { stableHash } from './cacheKeys.ts';
+import { decodeStoredResponse, encodeStoredResponse, isCatalogLike, stillComplete } from './cachedResponse.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 
 export interface ResponseCacheOptions {
@@ -19,6 +20,19 @@ export interface ResponseCacheOptions {
   catalogToken: () => string;
   /** CACHE_TTL_SECONDS, default 60. */
   ttlSeconds: number;
+  /**
+   * Whether an exchange answers now, as this replica sees it (registered and not OFFLINE): a stored
+   * response is served only while every exchange it drew from answers and every one it lacked does not.
+   */
+  isAnswering: (exchange: string) => boolean;
+}
+
+/** The stored response's JSON when it may be served now; null (a miss) when absent or no longer complete. */
+async function readServable(options: Pick<ResponseCacheOptions, 'cache' | 'isAnswering'>, key: string): Promise<string | null> {
+  const stored = await options.cache.get(key);
+  if (stored === null) return null;
+  const decoded = decodeStoredResponse(stored);
+  return decoded && stillComplete(decoded, options.isAnswering) ? decoded.body : null;
 }
 
 export const RESPONSE_CACHE_HEADER = 'x-response-cache';
@@ -58,7 +72,7 @@ export function responseKey(token: string, queryHash: string, variables: Record<
  * operation, no volatile field, no error), under the current catalog token. Anything else, misses included,
  * goes on to Apollo, where the plugin counts the miss.
  */
-export function responseCacheShortcut(options: Pick<ResponseCacheOptions, 'cache' | 'metrics' | 'catalogToken'> & {
+export function responseCacheShortcut(options: Pick<ResponseCacheOptions, 'cache' | 'metrics' | 'catalogToken' | 'isAnswering'> & {
   /** Where a key that missed is left for the request's context (`responseCacheMissed`), so the plugin does not ask again. */
   missed: WeakMap<object, string>;
 }) {
@@ -74,7 +88,7 @@ export function responseCacheShortcut(options: Pick<ResponseCacheOptions, 'cache
     if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
     const key = responseKey(options.catalogToken(), queryHash, variables ?? {}, operationName);
-    const hit = await options.cache.get(key);
+    const hit = await readServable(options, key);
     if (hit === null) {
       options.missed.set(req, key);
       return null;
@@ -94,6 +108,11 @@ export function responseCacheShortcut(options: Pick<ResponseCacheOptions, 'cache
  * `no-store`, what was left of a cached answer's life, an exchange of unknown version. It is not kept when
  * the catalog token moved while it was being built. Requests with an Authorization header, and answers
  * with errors (partial results included), are never cached.
+ *
+ * Each stored response keeps its `extensions.catalog` (the exchanges it drew from and lacked) and is
+ * served only while that is still true on this replica (`isAnswering`): an exchange going OFFLINE retires
+ * at once every response holding its data, and one coming back retires those that claim it missing
+ * (docs/caching.md, "Completeness").
  */
 export function responseCachePlugin<TContext extends BaseContext & { cachePolicy?: ResponsePolicy; responseCacheMissed?: string }>(options: ResponseCacheOptions): ApolloServerPlugin<TContext> {
   const volatile = new LRUCache<string, boolean>({ max: 1000 });
@@ -114,7 +133,7 @@ export function responseCachePlugin<TContext extends BaseContext & { cachePolicy
           tokenAtStart = token;
           key = responseKey(token, queryHash, context.request.variables ?? {}, context.request.operationName);
           // The shortcut has just asked for this very key and missed: no second round trip.
-          const hit = key === context.contextValue.responseCacheMissed ? null : await options.cache.get(key);
+          const hit = key === context.contextValue.responseCacheMissed ? null : await readServable(options, key);
           if (hit === null) {
             options.metrics.miss('response');
             return null;
@@ -128,10 +147,14 @@ export function responseCachePlugin<TContext extends BaseContext & { cachePolicy
           if (context.response.http.headers.get(RESPONSE_CACHE_HEADER) === 'hit') return;
           const result = context.response.body.singleResult;
           context.response.http.headers.set(RESPONSE_CACHE_HEADER, 'miss');
-          if (result.errors?.length || !result.data) return;
+          // A response whose completeness is not known (no extensions.catalog) is not kept either.
+          const catalog = result.extensions?.catalog;
+          if (result.errors?.length || !result.data || !isCatalogLike(catalog)) return;
           const ttl = context.contextValue.cachePolicy?.ttlSeconds(options.ttlSeconds) ?? options.ttlSeconds;
           if (ttl <= 0 || options.catalogToken() !== tokenAtStart) return;
-          await options.cache.set(key, JSON.stringify({ data: result.data }), ttl);
+          // Built while an exchange it drew from went OFFLINE: it would not be served; do not store it.
+          if (!stillComplete({ drewFrom: Object.keys(catalog.exchanges), missing: catalog.missingExchanges }, options.isAnswering)) return;
+          await options.cache.set(key, encodeStoredResponse({ data: result.data, extensions: { catalog } }), ttl);
         },
       };
     },

@@ -3,17 +3,8 @@ import { domainToASCII } from 'node:url';
 
 /**
  * Which hosts a registered exchange may live on (EXCHANGE_URL_ALLOWLIST), and the address rule applied to
- * what they resolve to. Problems start with "url:", the registration field they are about.
- *
- * The allowlist is by NAME: an entry allows a host name or IP literal as written in the URL, and the
- * operator who writes a name on it vouches for what that name resolves to. The default (no
- * EXCHANGE_URL_ALLOWLIST) is stricter, because nobody vouched for anything: only loopback names and
- * addresses are allowed, and every address the name resolves to must be loopback as well, checked when
- * the URL is registered (registry/urlGuard.ts) and again at every connect (guardedLookup.ts): by the
- * registration's calls when they are given the allowlist, and by every exchange's long-lived pool
- * (ExchangeClient), so a name that resolves to loopback at check time and elsewhere a moment
- * later (DNS rebinding) is refused too. `localhost` and `*.localhost` must resolve to loopback under any
- * allowlist (RFC 6761 reserves them for it).
+ * what they resolve to; problems start with "url:". Why by name, and when it is checked:
+ * docs/registration.md#the-allow-list-is-by-name.
  */
 export const EXCHANGE_URL_ALLOWLIST_ENV = 'EXCHANGE_URL_ALLOWLIST';
 

@@ -59,40 +59,9 @@ type StoredEntry =
   | { kind: 'tombstone'; removedAt: string };
 
 /**
- * Exchanges joining, changing and leaving while the gateway serves.
- *
- * Every change goes through `register` or `remove`, and an exchange goes live only after all checks pass:
- * its URL (scheme, allow-list, no redirects, size cap), its schema against the contract, the supergraph
- * composed with it, and a probe query. Then it is stored durably (Redis, or memory) and announced on
- * pub/sub; every replica applies it to its directory, which the shard router reads at each fetch, so the
- * very next query sees it and requests in flight finish on the exchange they started with.
- *
- * Ordering. Within a replica every change to the directory runs in one queue (a promise chain): a
- * registration, a removal, the restore at start, and every reload, whether it was triggered by a pub/sub
- * message from another replica or by the periodic re-read. A registration's checks (network calls of
- * up to seconds each, and the schema checks, which run in a worker thread) run BEFORE it enters the
- * queue, so a slow exchange never holds up another change nor a reload; in the queue it only checks
- * that its id's stored entry is still the one it saw when its checks began, then writes and applies.
- * If another registration or a removal of that id was stored meanwhile (on any replica), it is refused
- * (409) and nothing changes: it was checked against a state that is gone, and the later change stands.
- * One registration per id is checked at a time on a replica (another one for that id meanwhile is 409),
- * and at most MAX_CHECKS_IN_FLIGHT in all (429). Across replicas the store is the truth, and
- * no lock is needed to agree on it: each change is ONE write of the whole entry for its id (a
- * registration or a tombstone, a single HSET), so Redis puts concurrent changes in one order, the last
- * write wins, and every write is followed by a message on which every replica re-reads the whole set
- * inside its queue. Whatever the interleaving, the last reload of every replica reads the last write.
- * A lost message is made up for by the periodic reload (`reloadIntervalMs`).
- *
- * A store that forgets. Redis restarted without persistence (or flushed) holds no registry at all, and
- * reading "nothing registered" as the truth would remove every exchange from every replica. So the
- * registry's hash carries a marker field, written after the entries; a read without it is never applied
- * as removals: the replica writes back every entry it knows that the store lacks, each only if still
- * absent (HSETNX, so nothing written since the loss is overwritten, and replicas restoring at once agree),
- * then the marker, then applies what the store holds. Exchange tokens are not restored: see ExchangeTokens.
- *
- * Every replica applies its own allow-list to what it reads from the store (at start, on every message
- * and every periodic re-read): a stored registration whose URL is off it is not served by this replica,
- * is logged once, and is listed by `refused()` (GET /admin/exchanges shows it as REFUSED, with the reason).
+ * Exchanges joining, changing and leaving while the gateway serves: checked, stored, announced, applied in
+ * one queue per replica. Ordering across replicas: docs/registration.md#why-the-registry-needs-no-lock; a
+ * store that forgets: docs/caching.md#when-redis-fails; refusals: docs/registration.md#refusals.
  */
 export class ExchangeRegistry {
   private queue: Promise<unknown> = Promise.resolve();

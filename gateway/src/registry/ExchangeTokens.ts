@@ -14,15 +14,9 @@ function sameHash(a: string, b: string): boolean {
 }
 
 /**
- * Exchange tokens: an operator issues one per exchange id; the exchange then may register, update or
- * remove that id only. Only a SHA-256 of each token is stored (Redis, or memory), compared in constant time.
- *
- * When Redis loses its data, the tokens are gone and are deliberately not restored, unlike registrations
- * (see ExchangeRegistry): every exchange token then fails (401) until the operator issues new ones; the
- * admin token (GATEWAY_ADMIN_TOKEN) is configuration and keeps working. A replica could only restore
- * hashes it happened to remember, and it cannot know whether one of them was revoked on another replica
- * meanwhile (the revocation was lost with Redis too): restoring could bring a revoked credential back.
- * For credentials, failing closed is the right way to fail.
+ * Exchange tokens: an operator issues one per exchange id, which may then register, update or remove that
+ * id only. Only a SHA-256 of each token is stored, compared in constant time. Why they are not restored
+ * when Redis loses its data: docs/caching.md#when-redis-fails.
  */
 export class ExchangeTokens {
   constructor(private readonly store: Cache) {}

@@ -6,6 +6,7 @@ import type { GatewayMetrics } from '../metrics.ts';
 import type { Cache } from '../cache/Cache.ts';
 import { responseCacheShortcut } from '../cache/responseCachePlugin.ts';
 import { ResponsePolicy } from '../cache/ResponsePolicy.ts';
+import { CatalogReport } from '../shards/CatalogReport.ts';
 import type { GatewayContext } from './GatewayContext.ts';
 
 export interface GraphQLHandlerParts {
@@ -13,6 +14,8 @@ export interface GraphQLHandlerParts {
   cache: Cache;
   metrics: GatewayMetrics;
   catalogToken: () => string;
+  /** Whether an exchange answers now (registered, not OFFLINE): see ResponseCacheOptions.isAnswering. */
+  isAnswering: (exchange: string) => boolean;
   logger: Logger;
 }
 
@@ -21,13 +24,13 @@ export interface GraphQLHandlerParts {
  * get a context with the request id and a fresh ResponsePolicy.
  */
 export function graphqlHandler(settings: { cacheDisabled: boolean }, parts: GraphQLHandlerParts): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const { cache, metrics, catalogToken, logger } = parts;
+  const { cache, metrics, catalogToken, isAnswering, logger } = parts;
   const missedResponseKeys = new WeakMap<object, string>();
   return apolloHandler<GatewayContext>(parts.apollo, {
-    ...(settings.cacheDisabled ? {} : { answerBefore: responseCacheShortcut({ cache, metrics, catalogToken, missed: missedResponseKeys }) }),
+    ...(settings.cacheDisabled ? {} : { answerBefore: responseCacheShortcut({ cache, metrics, catalogToken, isAnswering, missed: missedResponseKeys }) }),
     context: async (req) => {
       const requestId = String(req.headers['x-request-id'] ?? '');
-      return { requestId, logger: logger.child({ requestId }), cachePolicy: new ResponsePolicy(), responseCacheMissed: missedResponseKeys.get(req) };
+      return { requestId, logger: logger.child({ requestId }), cachePolicy: new ResponsePolicy(), catalog: new CatalogReport(), responseCacheMissed: missedResponseKeys.get(req) };
     },
   });
 }

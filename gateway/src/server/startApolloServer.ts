@@ -13,6 +13,7 @@ import { createDirectoryDataSource } from '../directory/directorySubgraph.ts';
 import { composeSupergraph, SUBGRAPH } from '../supergraph/composeSupergraph.ts';
 import { queryCostPlugin, queryDepthRule } from '../http/queryLimits.ts';
 import { errorLogPlugin } from './errorLogPlugin.ts';
+import { catalogExtensionPlugin } from './catalogExtensionPlugin.ts';
 import type { GatewayContext } from './GatewayContext.ts';
 import type { PublicSchema } from './PublicSchema.ts';
 
@@ -36,6 +37,8 @@ export interface ApolloServerParts {
   cache: Cache;
   metrics: GatewayMetrics;
   catalogToken: () => string;
+  /** Whether an exchange answers now (registered, not OFFLINE): see ResponseCacheOptions.isAnswering. */
+  isAnswering: (exchange: string) => boolean;
   logger: Logger;
   /** Follows the gateway's API schema, for GET /schema.graphql. */
   publicSchema?: PublicSchema;
@@ -50,7 +53,9 @@ export async function startApolloServer(settings: ApolloServerSettings, parts: A
       ApolloServerPluginLandingPageDisabled(),
       errorLogPlugin(),
       queryCostPlugin(settings.maxQueryCost),
-      ...(settings.cacheDisabled ? [] : [responseCachePlugin({ cache, metrics, catalogToken: parts.catalogToken, ttlSeconds: settings.cacheTtlSeconds })]),
+      // Before the response cache: its willSendResponse stores the response with extensions.catalog.
+      catalogExtensionPlugin(),
+      ...(settings.cacheDisabled ? [] : [responseCachePlugin({ cache, metrics, catalogToken: parts.catalogToken, isAnswering: parts.isAnswering, ttlSeconds: settings.cacheTtlSeconds })]),
     ],
     validationRules: [queryDepthRule(settings.maxQueryDepth), scalarLiteralsRule([DecimalScalar, DateTimeScalar])],
     persistedQueries: { cache: apqCache(cache, metrics) as never },

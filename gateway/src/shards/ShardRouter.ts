@@ -1,4 +1,4 @@
-import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { Kind, parse, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values.js';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
@@ -15,6 +15,7 @@ import type { ExchangeResult, ExchangeAnswer } from '../exchangeClient/ExchangeC
 import { DirectFetcher, type ShardFetcher, type ShardRequest, type ShardTargets } from '../exchangeClient/ShardFetcher.ts';
 import { maxAgeOf, type ResponsePolicy } from '../cache/ResponsePolicy.ts';
 import { createLogger } from '../../../shared/logger.ts';
+import type { CatalogReport } from './CatalogReport.ts';
 
 // The router's options speak of these; they live with the client so that the caches can use them too.
 export { DirectFetcher, type ShardFetcher, type ShardRequest, type ShardTarget, type ShardTargets } from '../exchangeClient/ShardFetcher.ts';
@@ -29,7 +30,12 @@ export interface RequestScope {
    * at once (no call, no wait), still lists them in missingExchanges, and adds no second error.
    */
   failed?: Map<string, ExchangeFailure>;
+  /** Where the exchanges each answer drew from, and those it lacks, are recorded (`extensions.catalog`). */
+  catalog?: Pick<CatalogReport, 'drewFrom' | 'lacks'>;
 }
+
+/** Where a failed exchange's part would have been: the client paths it leaves empty, the first one first. */
+type AffectedPaths = (exchange: string) => Array<ReadonlyArray<string | number>>;
 
 export interface ShardLogger {
   warn(fields: Record<string, unknown>, message: string): void;
@@ -98,9 +104,9 @@ export class ShardRouter implements GraphQLDataSource {
       const query = options.request.query ?? '';
       const document = 'document' in options ? options.document : undefined;
       const plan = this.planFor(query, document);
-      const { requestId, cachePolicy } = (options.context ?? {}) as RequestScope;
+      const { requestId, cachePolicy, catalog } = (options.context ?? {}) as RequestScope;
       const failed = this.failuresOf(options.context);
-      const outcome = await this.execute(plan, options.request.variables ?? {}, { requestId, cachePolicy, failed });
+      const outcome = await this.execute(plan, options.request.variables ?? {}, { requestId, cachePolicy, failed, catalog });
       return { data: outcome.data, ...(outcome.errors.length ? { errors: outcome.errors } : {}) } as GatewayGraphQLResponse;
     } catch (err) {
       if (err instanceof ShardPlanError) {
@@ -175,7 +181,7 @@ export class ShardRouter implements GraphQLDataSource {
    * (the exchange's fault: none of its data is used). `errors` holds one EXCHANGE_* error per failed
    * exchange not already reported in this request (an earlier or a parallel fetch may have).
    */
-  private triage(results: ExchangeResult[], request: RequestScope, check: (answer: ExchangeAnswer) => string | null): { answers: Map<string, ExchangeAnswer>; failures: ExchangeFailure[]; errors: GraphQLErrorJson[]; userErrors: GraphQLErrorJson[] } {
+  private triage(results: ExchangeResult[], request: RequestScope, check: (answer: ExchangeAnswer) => string | null, affected: AffectedPaths): { answers: Map<string, ExchangeAnswer>; failures: ExchangeFailure[]; errors: GraphQLErrorJson[]; userErrors: GraphQLErrorJson[] } {
     const answers = new Map<string, ExchangeAnswer>();
     const failures: ExchangeFailure[] = [];
     const userErrors = new Map<string, GraphQLErrorJson>();
@@ -209,17 +215,27 @@ export class ShardRouter implements GraphQLDataSource {
     }
     const clientErrors = blamedAlone ? [] : [...userErrors.values()];
     // When the client is to blame, only its errors are returned: failures are neither reported nor remembered.
-    return { answers, failures, errors: clientErrors.length > 0 ? [] : this.report(failures, request), userErrors: clientErrors };
+    if (clientErrors.length > 0) return { answers, failures, errors: [], userErrors: clientErrors };
+    for (const [exchange, answer] of answers) request.catalog?.drewFrom(exchange, answer.catalogVersion);
+    for (const failure of failures) request.catalog?.lacks(failure.exchange);
+    return { answers, failures, errors: this.report(failures, request, affected), userErrors: clientErrors };
   }
 
-  /** One error (and one log line with the real cause) per failed exchange per request. */
-  private report(failures: ExchangeFailure[], request: RequestScope): GraphQLErrorJson[] {
+  /**
+   * One error (and one log line with the real cause) per failed exchange per request. Its `path` is the
+   * first field the failure leaves incomplete; when it leaves several root fields of the fetch incomplete,
+   * `extensions.paths` lists them all (see docs/architecture.md, "Partial results").
+   */
+  private report(failures: ExchangeFailure[], request: RequestScope, affected: AffectedPaths): GraphQLErrorJson[] {
     const errors: GraphQLErrorJson[] = [];
     for (const failure of failures) {
       if (request.failed?.has(failure.exchange)) continue;
       request.failed?.set(failure.exchange, failure);
       this.logger.warn({ requestId: request.requestId, exchange: failure.exchange, code: failure.code, cause: describeCause(failure.cause) }, failure.message);
-      errors.push(toGraphQLError(failure));
+      const paths = affected(failure.exchange);
+      const error = toGraphQLError(failure, paths[0]);
+      if (paths.length > 1) (error.extensions as Record<string, unknown>).paths = paths;
+      errors.push(error);
     }
     return errors;
   }
@@ -249,7 +265,10 @@ export class ShardRouter implements GraphQLDataSource {
     const check = checkedOnce((answer: ExchangeAnswer) => this.checkRootAnswer(plan, answer, variables));
     const body = { query: plan.query, variables, operationName: plan.operationName };
     const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, { body, check }, request)));
-    const { answers, failures, errors, userErrors } = this.triage(results, request, check);
+    const affected: AffectedPaths = (exchange) => plan.rootFields
+      .filter((field) => !fieldErrors.has(field) && targetsByField.get(field)?.includes(exchange))
+      .map((field) => [field.responseKey]);
+    const { answers, failures, errors, userErrors } = this.triage(results, request, check, affected);
     if (userErrors.length > 0) return { data: null, errors: [...fieldErrors.values(), ...userErrors] };
 
     const failed = new Map(failures.map((f) => [f.exchange, f]));
@@ -269,8 +288,6 @@ export class ShardRouter implements GraphQLDataSource {
         data[field.responseKey] = mergePriceStats(fieldAnswers.map((a) => a.data![field.responseKey] as Array<Record<string, any>>), field.shape!);
       } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'priceStatistics') {
         data[field.responseKey] = mergePriceStatistics({ parts: fieldAnswers.map((a) => a.data![field.responseKey] as Record<string, any>), shape: field.shape!, missingExchanges: missing });
-        // The error of an exchange missing from these statistics points at them.
-        for (const error of errors) if (!error.path && missing.includes(String(error.extensions?.exchange))) error.path = [field.responseKey];
       } else {
         data[field.responseKey] = fieldAnswers[0]?.data?.[field.responseKey] ?? null;
       }
@@ -374,11 +391,18 @@ export class ShardRouter implements GraphQLDataSource {
           : 'answered no _entities list'),
       }, request);
     }));
+    // Apollo Gateway turns ['_entities', i, ...] into the client's path of the i-th representation.
+    const affected: AffectedPaths = (exchange) => {
+      const first = indexesByExchange.get(exchange)?.[0];
+      if (first === undefined) return [];
+      const key = firstSelectedKey(plan, String(representations[first].__typename));
+      return [key ? ['_entities', first, key] : ['_entities', first]];
+    };
     const { answers, failures, errors, userErrors } = this.triage(results, request, (answer) => {
       const entities = answer.data?._entities;
       if (!Array.isArray(entities) || entities.length !== indexesByExchange.get(answer.exchange)!.length) return 'answered _entities out of line with the representations';
       return this.checkEntities(plan, answer, variables);
-    });
+    }, affected);
     if (userErrors.length > 0) return { data: null, errors: userErrors };
     const failed = new Map(failures.map((f) => [f.exchange, f]));
 
@@ -411,16 +435,22 @@ export class ShardRouter implements GraphQLDataSource {
   /** Runs the fields cut out of a fetch over the objects found at the lift's path, and puts them back. */
   private async executeLift(lift: ShardPlan['lifts'][number], data: Record<string, unknown>, variables: Record<string, unknown>, request: RequestScope = {}): Promise<GraphQLErrorJson[]> {
     const objects: Array<Record<string, unknown>> = [];
-    const walk = (value: unknown, depth: number) => {
-      if (Array.isArray(value)) return value.forEach((item) => walk(item, depth));
+    // Where each key is first found in this fetch's data: a lift's errors point there.
+    const firstPathOfKey = new Map<string, Array<string | number>>();
+    const walk = (value: unknown, depth: number, at: Array<string | number>) => {
+      if (Array.isArray(value)) return value.forEach((item, index) => walk(item, depth, [...at, index]));
       if (value === null || typeof value !== 'object') return;
       if (depth === lift.path.length) {
-        if (HIDDEN.entityKey in (value as object)) objects.push(value as Record<string, unknown>);
+        if (HIDDEN.entityKey in (value as object)) {
+          objects.push(value as Record<string, unknown>);
+          const key = String((value as Record<string, unknown>)[HIDDEN.entityKey]);
+          if (!firstPathOfKey.has(key)) firstPathOfKey.set(key, at);
+        }
         return;
       }
-      walk((value as Record<string, unknown>)[lift.path[depth]], depth + 1);
+      walk((value as Record<string, unknown>)[lift.path[depth]], depth + 1, [...at, lift.path[depth]]);
     };
-    walk(data, 0);
+    walk(data, 0, []);
     if (objects.length === 0) return [];
     const keys = [...new Set(objects.map((o) => String(o[HIDDEN.entityKey])))];
     const liftPlan = this.planFor(lift.operation, lift.document, true);
@@ -433,8 +463,35 @@ export class ShardRouter implements GraphQLDataSource {
       const entity = byKey.get(String(object[HIDDEN.entityKey]));
       for (const [key, value] of Object.entries(entity ?? {})) if (key !== '__typename') object[key] = value;
     }
+    // The lift's ['_entities', i, ...] becomes the path of the i-th key's first object in this fetch.
+    for (const error of outcome.errors) {
+      const [head, index, ...rest] = error.path ?? [];
+      const at = head === '_entities' && typeof index === 'number' ? firstPathOfKey.get(keys[index]) : undefined;
+      if (at) error.path = [...at, ...rest];
+    }
     return outcome.errors;
   }
+}
+
+/**
+ * The response key of the first field the fetch selects on an entity of `typeName`: its fan-out field
+ * when it has one (the part an exchange's failure leaves incomplete), else the first field asked.
+ */
+function firstSelectedKey(plan: ShardPlan, typeName: string): string | undefined {
+  const fanOut = plan.entityFields.get(typeName)?.[0];
+  if (fanOut) return fanOut.responseKey;
+  const entities = plan.rootFields.find((field) => field.fieldName === '_entities');
+  const find = (set: SelectionSetNode | undefined): string | undefined => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD && !selection.name.value.startsWith('__')) return selection.alias?.value ?? selection.name.value;
+      if (selection.kind === Kind.INLINE_FRAGMENT && (!selection.typeCondition || selection.typeCondition.name.value === typeName)) {
+        const found = find(selection.selectionSet);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return find(entities?.node.selectionSet);
 }
 
 /**

@@ -4,15 +4,8 @@ import { CONNECTION, PAGE_INFO } from '../../../schema/mergeRules.ts';
 import { HIDDEN, type Shape } from './shardPlan.ts';
 
 /**
- * Keyset merge of connection pages from several exchanges.
- *
- * Every exchange orders its products by the same global key (sort key, then global id) and answers
- * "the first N after cursor C". The true first N after C over all exchanges must be among the union of
- * those answers: any product in the true first N is, on its own exchange, preceded after C only by
- * products also in the true first N, so its exchange included it in its own first N. Sorting the union
- * by the key and keeping N is therefore exact, at any depth, with no state on the gateway; the cursors
- * are the exchanges' own, and they stay valid on every exchange because the key is global.
- *
+ * Keyset merge of connection pages from several exchanges: sorting the union of each exchange's first N
+ * after the same cursor and keeping N is exact at any depth (the proof: docs/architecture.md#keyset-merging).
  * hasNextPage is true when the merge dropped anything or any exchange had more.
  */
 export interface ConnectionPart {

@@ -1,14 +1,6 @@
 /**
- * Chinese text search by character bigrams.
- *
- * Chinese is written without spaces, so words must be found as substrings, and most Chinese words
- * are two characters long (疫苗, 税务, 水源). SQLite's trigram tokenizer cannot match a string shorter
- * than three characters except by scanning every row (0.5 s at 250,000 rows). So each run of Han
- * characters is indexed as its overlapping bigrams ("疫苗接种" → "疫苗 苗接 接种"), and a query of n ≥ 2
- * characters is the phrase of its bigrams: consecutive positions, so exactly a substring match. A
- * separator token between runs keeps a phrase from spanning two runs. Every distinct character is also
- * indexed as a token of its own, after the bigrams and a separator (chineseIndexText), so a query of one
- * character is one token: a unigram never equals a bigram, so no bigram phrase can reach into that part.
+ * Chinese text search by character bigrams (a query of n >= 2 characters is the phrase of its bigrams; one
+ * character is a token of its own). Why bigrams and not trigrams: docs/contract.md#the-exchange-subgraph.
  */
 // Han characters that are letters or numbers: the tokenizer (unicode61) keeps those in tokens and treats
 // the rest (the CJK and Kangxi radicals, U+2E80-U+2FDF, which are symbols) as separators, so they must
