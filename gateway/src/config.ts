@@ -8,6 +8,7 @@ import { DEFAULT_HEALTH_INTERVAL_MS } from './directory/HealthProbe.ts';
 import { DEFAULT_CACHE_TTL_SECONDS } from './cache/CachingFetcher.ts';
 import { DEFAULT_VERSION_POLL_MS } from './cache/VersionWatcher.ts';
 import { DEFAULT_MAX_QUERY_COST, DEFAULT_MAX_QUERY_DEPTH } from './http/queryLimits.ts';
+import { parseCorsOrigins, type CorsOrigins } from './http/cors.ts';
 import type { RedisTarget } from './cache/RedisCache.ts';
 import { parseAllowlist, type HostAllowlist } from './exchangeClient/hostAllowlist.ts';
 
@@ -51,6 +52,8 @@ export interface GatewayConfig extends ServiceSettings {
   maxQueryDepth: number;
   /** MAX_QUERY_COST, default 10,000: the objects a query may return (lists times their page size). */
   maxQueryCost: number;
+  /** CORS_ORIGINS, default `*`: which origins' pages may read the public API's answers (http/cors.ts). */
+  corsOrigins: CorsOrigins;
   cache: CacheTargetConfig;
 }
 
@@ -73,6 +76,7 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
     versionPollMs: read.durationMs('VERSION_POLL_MS', { default: DEFAULT_VERSION_POLL_MS, max: MAX_INTERVAL_MS }),
     maxQueryDepth: read.int('MAX_QUERY_DEPTH', { default: DEFAULT_MAX_QUERY_DEPTH, max: 10_000 }),
     maxQueryCost: read.int('MAX_QUERY_COST', { default: DEFAULT_MAX_QUERY_COST, max: 1_000_000_000 }),
+    corsOrigins: read.parsed('CORS_ORIGINS', 'be * or a comma-separated list of origins', parseCorsOrigins) ?? '*',
     allowlist: read.parsed('EXCHANGE_URL_ALLOWLIST', 'list allowed hosts', (text) => {
       try {
         return parseAllowlist(text);

@@ -14,6 +14,7 @@ import { buildShardRouter } from './shards/buildShardRouter.ts';
 import { ProviderListings } from './providers/ProviderListings.ts';
 import { startApolloServer } from './server/startApolloServer.ts';
 import { graphqlHandler } from './server/graphqlHandler.ts';
+import { PublicSchema } from './server/PublicSchema.ts';
 import { gatewayRoutes } from './http/gatewayRoutes.ts';
 import { startHttpServer } from './http/startHttpServer.ts';
 
@@ -47,10 +48,11 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const token = catalogToken(directory, versions);
   const isAnswering = (exchange: string) => directory.get(exchange)?.isAvailable() ?? false;
   const listings = new ProviderListings(router);
-  const apollo = await startApolloServer(config, { exchanges: router, listings, directory, cache, metrics, catalogToken: token, isAnswering, logger });
+  const publicSchema = new PublicSchema();
+  const apollo = await startApolloServer(config, { exchanges: router, listings, directory, cache, metrics, catalogToken: token, isAnswering, logger, publicSchema });
   const probe = startHealthProbe({ directory, intervalMs: config.healthIntervalMs, logger: logger.child({ component: 'health-probe' }) });
   const graphql = graphqlHandler(config, { apollo, cache, metrics, catalogToken: token, isAnswering, logger });
-  const routes = gatewayRoutes({ graphql, adminToken: config.adminToken, directory, versions, registry, tokens, cache, metrics, logger });
+  const routes = gatewayRoutes({ graphql, schemaDocument: () => publicSchema.document(), corsOrigins: config.corsOrigins, adminToken: config.adminToken, directory, versions, registry, tokens, cache, metrics, logger });
   const { server, port, host } = await startHttpServer(config, { handle: routes, metrics, logger });
   return {
     url: `http://${host}:${port}/graphql`,

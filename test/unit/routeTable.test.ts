@@ -23,6 +23,12 @@ const routes: Route[] = [
 beforeAll(async () => {
   const handle = routeTable(routes, {
     policies: {
+      public: [(req, res) => {
+        if (req.method !== 'OPTIONS') return true;
+        policyCalls.push(`OPTIONS ${req.url}`);
+        res.writeHead(204).end();
+        return false;
+      }],
       admin: [(req, res) => {
         policyCalls.push(req.url ?? '');
         if (req.headers.authorization === 'Bearer ok') return true;
@@ -64,5 +70,16 @@ describe('the route table', () => {
     expect((await fetch(`${base}/admin/things/x`, { method: 'DELETE' })).status).toBe(401);
     expect((await fetch(`${base}/health`)).status).toBe(200);
     expect(policyCalls).toEqual(['/admin/things/x']);
+  });
+
+  it('lets the policies of a path\'s access kind answer OPTIONS on it, though no route lists OPTIONS', async () => {
+    policyCalls.length = 0;
+    expect((await fetch(`${base}/health`, { method: 'OPTIONS' })).status).toBe(204);
+    expect((await fetch(`${base}/`, { method: 'OPTIONS' })).status).toBe(204);
+    const missing = await fetch(`${base}/nothing-here`, { method: 'OPTIONS' });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'no route for OPTIONS /nothing-here' });
+    expect((await fetch(`${base}/admin/things/x`, { method: 'OPTIONS' })).status).toBe(401);
+    expect(policyCalls).toEqual(['OPTIONS /health', 'OPTIONS /', '/admin/things/x']);
   });
 });

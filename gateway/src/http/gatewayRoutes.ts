@@ -11,10 +11,16 @@ import { adminApi } from './admin.ts';
 import { healthReport } from './health.ts';
 import { ASSET_PATH_PREFIX, isBrowserPageRequest, landingPageHtml, serveAsset } from './landingPage.ts';
 import { routeTable, sendNoRoute, type Route } from './routeTable.ts';
+import { corsPolicy, refusePreflight, type CorsOrigins } from './cors.ts';
+import { sendSchemaDocument, type SchemaDocument } from './schemaDocument.ts';
 
 export interface GatewayRouteParts {
   /** POST and GET /graphql (server/graphqlHandler.ts). */
   graphql: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** GET /schema.graphql: the public schema now served (server/PublicSchema.ts); null before the first load. */
+  schemaDocument: () => SchemaDocument | null;
+  /** CORS_ORIGINS, default `*`: the origins whose pages may read the public routes' answers. */
+  corsOrigins?: CorsOrigins;
   /** GATEWAY_ADMIN_TOKEN; without it every /admin path answers 404. */
   adminToken?: string;
   directory: ExchangeDirectory;
@@ -38,11 +44,12 @@ export function gatewayRoutes(parts: GatewayRouteParts): (req: IncomingMessage, 
     { method: 'GET', path: '/graphql', access: 'public', accepts: isBrowserPageRequest, handle: sendLandingPage },
     { method: '*', path: '/graphql', access: 'public', handle: (req, res) => parts.graphql(req, res) },
     { method: 'GET', path: `${ASSET_PATH_PREFIX}*`, access: 'public', handle: (req, res, { path }) => (serveAsset(path, res) ? undefined : sendNoRoute(req, res, path)) },
+    { method: 'GET', path: '/schema.graphql', access: 'public', handle: (req, res) => sendSchemaDocument(req, res, parts.schemaDocument()) },
     { method: 'GET', path: '/health', access: 'public', handle: (_req, res) => sendJson(res, 200, healthReport(directory, parts.cache)) },
     { method: 'GET', path: '/metrics', access: 'public', handle: (_req, res) => sendMetrics(res, parts.metrics) },
     ...admin.routes,
   ];
-  return routeTable(routes, { policies: { admin: [admin.authenticate] } });
+  return routeTable(routes, { policies: { public: [corsPolicy({ origins: parts.corsOrigins })], admin: [refusePreflight, admin.authenticate] } });
 }
 
 /** GraphiQL, for a browser that opens / or /graphql. */

@@ -83,6 +83,12 @@ export function routeTable(routes: readonly Route[], options: RouteTableOptions 
       }
       return route.handle(req, res, { path, params });
     }
+    // A browser's preflight (OPTIONS) on a path whose routes take other methods: the policies of the path's
+    // access kind answer it (CORS for public routes), so no route has to list OPTIONS.
+    const preflighted = method === 'OPTIONS' ? routes.find((route) => matchPath(route.path, path)) : undefined;
+    for (const policy of preflighted ? options.policies?.[preflighted.access] ?? [] : []) {
+      if (!(await policy(req, res))) return;
+    }
     sendNoRoute(req, res, path);
   };
 }

@@ -18,6 +18,7 @@ import { queryCostPlugin, queryDepthRule } from '../http/queryLimits.ts';
 import { errorLogPlugin } from './errorLogPlugin.ts';
 import { catalogExtensionPlugin } from './catalogExtensionPlugin.ts';
 import type { GatewayContext } from './GatewayContext.ts';
+import type { PublicSchema } from './PublicSchema.ts';
 
 /** What the Apollo server reads of the gateway's configuration. */
 export interface ApolloServerSettings {
@@ -44,6 +45,8 @@ export interface ApolloServerParts {
   /** Whether an exchange answers now (registered, not OFFLINE): see ResponseCacheOptions.isAnswering. */
   isAnswering: (exchange: string) => boolean;
   logger: Logger;
+  /** Follows the gateway's API schema, for GET /schema.graphql. */
+  publicSchema?: PublicSchema;
 }
 
 /** Apollo Gateway over the three logical subgraphs, served by Apollo Server with our limits and caches. */
@@ -84,7 +87,7 @@ export async function startApolloServer(settings: ApolloServerSettings, parts: A
 function buildApolloGateway(settings: ApolloServerSettings, parts: ApolloServerParts): ApolloGateway {
   const directorySource = createDirectoryDataSource(parts.directory);
   const listingsSource = new ListingsDataSource(parts.listings);
-  return new ApolloGateway({
+  const gateway = new ApolloGateway({
     supergraphSdl: composeSupergraph(),
     buildService: ({ name }) => {
       if (name === SUBGRAPH.exchanges) return parts.exchanges;
@@ -94,4 +97,6 @@ function buildApolloGateway(settings: ApolloServerSettings, parts: ApolloServerP
     },
     logger: parts.logger.child({ component: 'apollo-gateway' }) as never,
   });
+  parts.publicSchema?.follow(gateway);
+  return gateway;
 }

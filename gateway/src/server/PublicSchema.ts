@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import type { ApolloGateway } from '@apollo/gateway';
+import { printSchema, type GraphQLSchema } from 'graphql';
+import type { SchemaDocument } from '../http/schemaDocument.ts';
+
+/** The SDL of an API schema and its strong ETag: equal SDL, equal tag, whichever replica printed it. */
+export function schemaDocumentOf(apiSchema: GraphQLSchema): SchemaDocument {
+  const sdl = printSchema(apiSchema);
+  return { sdl, etag: `"${createHash('sha256').update(sdl).digest('base64url')}"` };
+}
+
+/**
+ * The schema clients can query, kept in step with the gateway: Apollo Gateway hands every supergraph it
+ * loads to its listeners as an API schema (no @inaccessible fields, no join__ or link__ internals), and
+ * the document is printed once per load, not per request.
+ */
+export class PublicSchema {
+  private current: SchemaDocument | null = null;
+
+  /** Called before the gateway loads, so the first supergraph is seen too. */
+  follow(gateway: ApolloGateway): void {
+    gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
+      this.current = schemaDocumentOf(apiSchema);
+    });
+  }
+
+  /** Null until the gateway has loaded its first supergraph. */
+  document(): SchemaDocument | null {
+    return this.current;
+  }
+}
