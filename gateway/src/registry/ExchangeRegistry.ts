@@ -404,7 +404,13 @@ export class ExchangeRegistry {
     const probe = await probeExchange(guarded.url, { timeoutMs, allowlist, exchange: registration.id });
     if (!probe.ok) return { ok: false, problems: [probe.problem], unreachable: true, rule: 'probe' };
     // The schema can be right and the behaviour wrong (tie order, cursors, counts): the kit's short subset
-    // catches what would spoil every merged answer, before the exchange joins the shard set.
+    // catches what would spoil every merged answer, before the exchange joins the shard set. An exchange
+    // with no listings yet has no behaviour to judge (and nothing to spoil): it is checked when it
+    // registers again with listings.
+    if (probe.totalCount === 0) {
+      this.options.logger.info({ exchange: registration.id }, 'exchange has no listings yet: the registration conformance subset is skipped');
+      return { ok: true, catalogVersion: probe.catalogVersion };
+    }
     const conformance = await checkRegistrationConformance(guarded.url, registration.id, { allowlist, timeBudgetMs: this.options.conformanceBudgetMs, requestTimeoutMs: timeoutMs });
     if (!conformance.ok) {
       this.options.logger.warn({ exchange: registration.id, url: registration.url, problems: conformance.problems }, 'exchange failed the registration conformance subset');

@@ -1,0 +1,93 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { graphql, dataOf } from '../helpers/graphql.ts';
+import { startStack, type Stack } from '../../devkit/stack.ts';
+import { startService, freePort, type Service } from '../../devkit/processes.ts';
+import { FlakyProxy } from '../../devkit/FlakyProxy.ts';
+
+// The conformance subset the gateway runs at registration (issue 15.4): a real exchange registers; the same
+// exchange behind a broken front (test/services/FaultyExchange.ts, its own process) passes the SDL check
+// and the probe, fails the subset, is refused with the kit's report, and gets no query.
+
+const ADMIN = 'operator-token';
+const SZ = { id: 'sz', name: 'Shenzhen Data Exchange', nameZh: '深圳数据交易所', city: 'Shenzhen', province: 'Guangdong', divisionCode: '440300' };
+let stack: Stack;
+let sz: Service;
+let faulty: Service;
+/** In front of the faulty exchange: counts the calls it gets. */
+let faultyProxy: FlakyProxy;
+/** In front of the good one. */
+let szProxy: FlakyProxy;
+
+function admin(path: string, init: { method?: string; body?: unknown } = {}) {
+  return fetch(`${stack.gatewayBase}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+}
+
+async function exchangeIds(): Promise<string[]> {
+  const data: any = dataOf(await graphql(stack.gatewayUrl, '{ exchanges { id } }'));
+  return data.exchanges.map((e: any) => e.id);
+}
+
+const QUERY = '{ datasets(first: 5) { totalCount edges { node { id } } } }';
+
+beforeAll(async () => {
+  stack = await startStack({ perExchange: 60, gatewayEnv: { GATEWAY_ADMIN_TOKEN: ADMIN } });
+  sz = await startService({
+    name: 'sz', file: 'subgraphs/exchange/main.ts', readyMsg: 'exchange ready', quiet: true,
+    args: ['--id', 'sz', '--port', String(await freePort()), '--province', SZ.province, '--division-code', SZ.divisionCode],
+    env: { DATA_DIR: stack.dataDir, SEED_PER_EXCHANGE: '150' },
+  });
+  szProxy = await new FlakyProxy(sz.url).start();
+  faulty = await startService({
+    name: 'faulty-sz', file: 'test/services/FaultyExchange.ts', args: ['--upstream', sz.url, '--fault', 'repeated-item'], readyMsg: 'faulty exchange ready', quiet: true,
+  });
+  faultyProxy = await new FlakyProxy(faulty.url).start();
+}, 240_000);
+
+afterAll(async () => {
+  await faulty?.stop();
+  await faultyProxy?.close();
+  await szProxy?.close();
+  await sz?.stop();
+  await stack?.stop();
+});
+
+describe('registration runs the conformance subset', () => {
+  it('refuses an exchange that passes the SDL check but repeats a listing across pages: 422, the report naming the check and the counterexample, and no query reaches it', async () => {
+    const response = await admin('/admin/exchanges', { method: 'POST', body: { ...SZ, url: faultyProxy.url } });
+    const body = await response.json();
+    expect(response.status, JSON.stringify(body)).toBe(422);
+    expect(body.error.code).toBe('CONFORMANCE_FAILED');
+    // The kit sent its requests through the proxy: the refusal is the subset's, not an earlier check's.
+    expect(faultyProxy.calls).toBeGreaterThan(3);
+    const report = body.error.report;
+    expect(report).toMatchObject({ ok: false, profile: 'registration', id: 'sz', url: faultyProxy.url });
+    const failed = report.checks.filter((c: any) => c.status === 'fail');
+    expect(failed.length).toBeGreaterThan(0);
+    const sort = failed.find((c: any) => c.name === 'sort UPDATED_DESC');
+    expect(sort?.counterexample).toMatch(/(sz:ds-\d+) appears twice, at positions \d+ \(page 1\) and \d+ \(page 2\)/);
+    expect(body.error.problems).toContainEqual({ field: 'url', rule: 'conformance', message: `url: the exchange fails the conformance check "sort UPDATED_DESC": ${sort.counterexample}` });
+    expect(body.problems).toContain(`url: the exchange fails the conformance check "sort UPDATED_DESC": ${sort.counterexample}`);
+
+    expect(await exchangeIds()).toEqual(['bj', 'gy', 'sh', 'ty']);
+    faultyProxy.reset();
+    const data: any = dataOf(await graphql(stack.gatewayUrl, QUERY));
+    expect(data.datasets.edges.length).toBe(5);
+    expect(faultyProxy.calls).toBe(0);
+  });
+
+  it('registers the same exchange without the fault, and queries reach it', async () => {
+    const response = await admin('/admin/exchanges', { method: 'POST', body: { ...SZ, url: szProxy.url } });
+    expect(response.status, await response.clone().text()).toBe(201);
+    // The subset's requests went to the exchange before it joined.
+    expect(szProxy.calls).toBeGreaterThan(3);
+    expect(await exchangeIds()).toEqual(['bj', 'gy', 'sh', 'sz', 'ty']);
+    szProxy.reset();
+    dataOf(await graphql(stack.gatewayUrl, QUERY));
+    expect(szProxy.calls).toBe(1);
+    expect((await admin('/admin/exchanges/sz', { method: 'DELETE' })).status).toBe(200);
+  });
+});
