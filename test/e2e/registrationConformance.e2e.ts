@@ -91,3 +91,43 @@ describe('registration runs the conformance subset', () => {
     expect((await admin('/admin/exchanges/sz', { method: 'DELETE' })).status).toBe(200);
   });
 });
+
+describe('admin refusals', () => {
+  /** The one documented shape (docs/registration.md, "Refusals"), and its problems' messages at the top level too. */
+  function expectRefusal(body: any, code: string, fields: string[]) {
+    expect(body).toEqual({
+      error: { code, message: expect.any(String), problems: expect.any(Array) },
+      problems: body.error.problems.map((p: any) => p.message),
+    });
+    expect(body.error.problems.length).toBeGreaterThan(0);
+    for (const p of body.error.problems) expect(p).toEqual({ field: expect.any(String), rule: expect.any(String), message: expect.stringMatching(new RegExp(`^${p.field}: `)) });
+    expect(body.error.problems.map((p: any) => p.field)).toEqual(fields);
+  }
+
+  it('come in one shape for 400, 401, 403 and 404, each problem naming its field and rule', async () => {
+    const base = stack.gatewayBase;
+    const noToken = await fetch(`${base}/admin/exchanges`);
+    expect(noToken.status).toBe(401);
+    expectRefusal(await noToken.json(), 'UNAUTHENTICATED', ['authorization']);
+
+    const issued = await admin('/admin/tokens', { method: 'POST', body: { exchange: 'bj' } });
+    const bjToken = (await issued.json()).token;
+    const forbidden = await fetch(`${base}/admin/exchanges/sh`, { method: 'DELETE', headers: { authorization: `Bearer ${bjToken}` } });
+    expect(forbidden.status).toBe(403);
+    expectRefusal(await forbidden.json(), 'FORBIDDEN', ['authorization']);
+
+    const atlantis = await admin('/admin/exchanges', { method: 'POST', body: { ...SZ, province: 'Atlantis', divisionCode: '4403', url: szProxy.url } });
+    expect(atlantis.status).toBe(400);
+    const body = await atlantis.json();
+    expectRefusal(body, 'INVALID_REGISTRATION', ['province', 'divisionCode']);
+    expect(body.error.problems.map((p: any) => p.rule)).toEqual(['province-known', 'division-code-format']);
+
+    const outside = await admin('/admin/exchanges', { method: 'POST', body: { ...SZ, divisionCode: '110105', url: szProxy.url } });
+    expect(outside.status).toBe(400);
+    expect((await outside.json()).problems).toEqual(['divisionCode: 110105 is not in province Guangdong (its codes start with 44)']);
+
+    const unknown = await admin('/admin/exchanges/zz', { method: 'DELETE' });
+    expect(unknown.status).toBe(404);
+    expectRefusal(await unknown.json(), 'NOT_FOUND', ['id']);
+  });
+});

@@ -30,7 +30,7 @@ const extra: Record<string, ExchangeFixture> = {};
 const servers: Server[] = [];
 const proxies: FlakyProxy[] = [];
 
-const info = (id: string) => ({ id, name: `${id.toUpperCase()} Data Exchange`, nameZh: `${id}数据交易所`, city: id, province: id, divisionCode: '440300' });
+const info = (id: string) => ({ id, name: `${id.toUpperCase()} Data Exchange`, nameZh: `${id}数据交易所`, city: id, province: 'Guangdong', divisionCode: '440300' });
 
 function admin(gatewayUrl: string, path: string, init: { method?: string; body?: unknown; token?: string | null } = {}) {
   const token = init.token === undefined ? ADMIN : init.token;
