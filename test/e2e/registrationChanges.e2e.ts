@@ -121,7 +121,9 @@ describe('registration changes: requests in flight all complete', () => {
   it('completes a query in flight to an exchange whose URL changes, and the next query uses the new URL', async () => {
     expect(await register(stack.gatewayUrl, 'sz', oldProxy.url)).toBe(201);
     expect(dataOf(await szTotal(stack.gatewayUrl)).datasets.totalCount).toBe(150);
-    oldProxy.delayMs = 1500;
+    // Held long enough to outlast the registration of the new URL, whose checks include the conformance
+    // subset (about 17 requests; a second or more on a loaded machine).
+    oldProxy.delayMs = 4000;
     try {
       const { held } = await queryHeldAt(oldProxy, stack.gatewayUrl, 3);
       expect(await register(stack.gatewayUrl, 'sz', newProxy.url)).toBe(200);
@@ -206,7 +208,7 @@ async function storm(gateways: string[], rounds: number, rng: Rng): Promise<numb
   for (const [i, body] of bodies.entries()) {
     if (statuses[i] === 404) expect(body.error.message).toMatch(/is not registered/);
     else if (statuses[i] === 409) expect(body.problems).toEqual([expect.stringMatching(/^[a-z]+: (a registration of this exchange is already being checked|(removed|registered again) \(on this or another gateway replica\) while this registration was being checked)/)]);
-    else expect(body.exchange).toBeDefined();
+    else expect(body.exchange, `HTTP ${statuses[i]} ${JSON.stringify(body).slice(0, 2000)}`).toBeDefined();
   }
   return statuses;
 }
