@@ -212,7 +212,7 @@ function operatorOnly(res: ServerResponse, what: string): void {
 }
 
 function storeUnavailable(message: string) {
-  return singleProblem('STORE_UNAVAILABLE', problemOf(message, 'store-available'));
+  return singleProblem('STORE_UNAVAILABLE', problemOf(message, 'store-available', 'registry'));
 }
 
 function countOf(n: number): string {

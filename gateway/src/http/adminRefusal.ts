@@ -16,7 +16,10 @@ export interface AdminProblem {
   field: string;
   /** A stable name of the rule it broke (`required`, `province-known`, `allowlist`, `conformance`, ...). */
   rule: string;
-  /** For a person, starting with the field: `province: must name a province-level division of China, ...`. */
+  /**
+   * For a person, most starting with the field (`province: must name a province-level division of China,
+   * ...`); a schema problem starts with what in the schema (`Dataset.price: ...`), a conflict with the id.
+   */
   message: string;
 }
 
@@ -47,13 +50,17 @@ export function sendRefusal(res: ServerResponse, status: number, refusal: AdminR
   sendJson(res, status, { error: report === undefined ? error : { ...error, report }, problems: refusal.problems.map((p) => p.message) }, headers);
 }
 
+/** What a problem's `field` may be: a field of an admin request, or the registry itself. */
+const REQUEST_FIELDS = new Set(['id', 'name', 'nameZh', 'city', 'province', 'divisionCode', 'url', 'body', 'exchange', 'authorization', 'path', 'registry']);
+
 /**
  * A problem from a message worded `field: rule text` (as the registry's checks word theirs): the field is
- * the part before the first colon when it looks like a field name, else `fallbackField`.
+ * the part before the first colon when it is a field of the request, else `fallbackField` (a schema
+ * problem such as `Dataset.price: expected Price!, found Float` is about the exchange at `url`).
  */
-export function problemOf(message: string, rule: string, fallbackField = 'registration'): AdminProblem {
-  const field = /^([A-Za-z_][\w.]*): /.exec(message)?.[1] ?? fallbackField;
-  return { field, rule, message };
+export function problemOf(message: string, rule: string, fallbackField: string): AdminProblem {
+  const prefix = /^(\w+): /.exec(message)?.[1];
+  return { field: prefix && REQUEST_FIELDS.has(prefix) ? prefix : fallbackField, rule, message };
 }
 
 /** A refusal with one problem, its message also the refusal's. */
