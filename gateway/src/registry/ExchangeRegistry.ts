@@ -76,7 +76,7 @@ type StoredEntry =
  *
  * Every change goes through `register` or `remove`, and an exchange goes live only after all checks pass:
  * its URL (scheme, allow-list, no redirects, size cap), its schema against the contract, the supergraph
- * composed with it, and a probe query. Then it is stored durably (Redis, or memory) and announced on
+ * composed with it, a probe query, and the conformance kit's registration subset (registrationConformance.ts). Then it is stored durably (Redis, or memory) and announced on
  * pub/sub; every replica applies it to its directory, which the shard router reads at each fetch, so the
  * very next query sees it and requests in flight finish on the exchange they started with.
  *
