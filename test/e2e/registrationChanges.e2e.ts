@@ -123,7 +123,7 @@ describe('registration changes: requests in flight all complete', () => {
     expect(dataOf(await szTotal(stack.gatewayUrl)).datasets.totalCount).toBe(150);
     // Held long enough to outlast the registration of the new URL, whose checks include the conformance
     // subset (about 17 requests; a second or more on a loaded machine).
-    oldProxy.delayMs = 4000;
+    oldProxy.delayMs = 5000;
     try {
       const { held } = await queryHeldAt(oldProxy, stack.gatewayUrl, 3);
       expect(await register(stack.gatewayUrl, 'sz', newProxy.url)).toBe(200);
@@ -168,7 +168,8 @@ describe('registration changes: requests in flight all complete', () => {
 
   it('completes a query in flight while another exchange registers, and the next query sees both', async () => {
     expect(await register(stack.gatewayUrl, 'sz', newProxy.url)).toBe(201);
-    newProxy.delayMs = 1500;
+    // Outlasts the registration of hz, conformance subset included (see the first test).
+    newProxy.delayMs = 5000;
     try {
       const { held } = await queryHeldAt(newProxy, stack.gatewayUrl, 5);
       expect(await register(stack.gatewayUrl, 'hz', extra.hz.url)).toBe(201);
