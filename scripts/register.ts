@@ -4,14 +4,10 @@
  * token sources and exit codes: docs/registration.md#3-register.
  */
 import { ConfigError } from '../shared/config/configReader.ts';
-import { registerConfigFromArgs, type RegisterConfig } from './registerConfig.ts';
-
-const USAGE = `usage: GATEWAY_TOKEN=<token> npm run --silent register -- --gateway <url> --id <code> --url <exchange graphql url>
-    [--name <English name>] [--name-zh <Chinese name>] [--city <city>] [--province <province>] [--division-code <6 digits>]
-    [--remove] [--token-file <path>] [--token <token> (visible in ps; prefer GATEWAY_TOKEN)]`;
+import { registerConfigFromArgs, REGISTER_SYNOPSIS, REGISTER_USAGE, type RegisterConfig } from './registerConfig.ts';
 
 function fail(message: string): number {
-  console.error(`register: ${message}\n${USAGE}`);
+  console.error(`register: ${message}\n${REGISTER_SYNOPSIS}\n(npm run register -- --help says each flag's rule)`);
   return 2;
 }
 
@@ -24,7 +20,7 @@ async function main(): Promise<number> {
     throw err;
   }
   if (config === 'help') {
-    console.log(USAGE);
+    console.log(REGISTER_USAGE);
     return 0;
   }
   const { values, admin, token } = config;
@@ -51,11 +47,12 @@ async function main(): Promise<number> {
     return 1;
   }
   const text = await response.text();
-  let verdict: { problems?: string[]; error?: string; created?: boolean; catalogVersion?: string | null };
+  // Every admin refusal has one shape (docs/registration.md, "Refusals"): `problems` holds their messages.
+  let verdict: { problems?: string[]; error?: { message?: string }; created?: boolean; catalogVersion?: string | null };
   try {
     verdict = JSON.parse(text);
   } catch {
-    verdict = { error: text.slice(0, 500) };
+    verdict = { error: { message: text.slice(0, 500) } };
   }
   if (response.ok) {
     const what = values.remove ? 'removed' : verdict.created ? 'registered' : 'updated';
@@ -63,7 +60,8 @@ async function main(): Promise<number> {
     return 0;
   }
   console.error(`refused: HTTP ${response.status}`);
-  for (const problem of verdict.problems ?? [verdict.error ?? 'no reason given']) console.error(`  - ${problem}`);
+  if (verdict.error?.message && verdict.problems?.length !== 1) console.error(verdict.error.message);
+  for (const problem of verdict.problems ?? [verdict.error?.message ?? 'no reason given']) console.error(`  - ${problem}`);
   return 1;
 }
 

@@ -3,6 +3,35 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, configReader, type ConfigSource } from '../shared/config/configReader.ts';
 
+/**
+ * What `--help` prints: the two forms, and the rules the gateway applies to a registration (the same the
+ * exchange applies to itself at start, shared/provinces.ts), so a command that follows them is accepted.
+ */
+export const REGISTER_SYNOPSIS = `usage:
+  register or update an exchange (every flag required):
+    GATEWAY_TOKEN=<token> npm run --silent register -- --gateway <url> --id <code> --url <exchange graphql url>
+      --name <English name> --name-zh <Chinese name> --city <city> --province <province> --division-code <6 digits>
+  remove an exchange:
+    GATEWAY_TOKEN=<token> npm run --silent register -- --gateway <url> --id <code> --remove`;
+
+export const REGISTER_USAGE = `${REGISTER_SYNOPSIS}
+
+  --gateway        the gateway's http(s) URL, e.g. http://localhost:4000 (a path prefix is kept)
+  --id             the exchange code: 2 to 8 lowercase letters (e.g. sz); every dataset id starts with <code>:
+  --url            the exchange's GraphQL endpoint, http or https, on the gateway's EXCHANGE_URL_ALLOWLIST
+                   (default: loopback only); no credentials, no redirects
+  --name           the English name, 1 to 200 characters
+  --name-zh        the Chinese name, 1 to 200 characters
+  --city           the city, 1 to 200 characters
+  --province       a province-level division of China in English, any case (Guangdong, inner mongolia, ...)
+  --division-code  the GB/T 2260 code, 6 digits, inside --province (440300 is in Guangdong: codes 44....)
+  --remove         remove the exchange instead (only --gateway and --id are needed)
+
+  token: GATEWAY_TOKEN (recommended), or --token-file <path> (its first line), or --token <token> (visible in ps)
+  Before the exchange joins, the gateway checks its schema against the contract and runs the conformance
+  subset (npm run conformance -- --profile registration); a refusal lists every problem. Exit codes: 0
+  accepted, 1 refused (or the gateway unreachable), 2 bad arguments.`;
+
 export interface RegisterConfig {
   /** The flags as given (the exchange's fields go to the gateway as they are: it names every problem). */
   values: Record<string, string | boolean | undefined>;

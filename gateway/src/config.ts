@@ -11,6 +11,7 @@ import { DEFAULT_MAX_QUERY_COST, DEFAULT_MAX_QUERY_DEPTH } from './http/queryLim
 import { parseCorsOrigins, type CorsOrigins } from './http/cors.ts';
 import type { RedisTarget } from './cache/RedisCache.ts';
 import { parseAllowlist, type HostAllowlist } from './exchangeClient/hostAllowlist.ts';
+import { DEFAULT_REGISTRATION_CONFORMANCE_BUDGET_MS } from './registry/registrationConformance.ts';
 
 export interface ExchangeEndpoint extends ExchangeInfo {
   url: string;
@@ -46,6 +47,8 @@ export interface GatewayConfig extends ServiceSettings {
   versionPollMs: number;
   /** EXCHANGE_URL_ALLOWLIST: hosts a registered exchange may live on. Default: loopback only. */
   allowlist: HostAllowlist;
+  /** REGISTRATION_CONFORMANCE_BUDGET_MS, default 15000: longest the conformance subset run at registration takes. */
+  registrationConformanceBudgetMs: number;
   /** GATEWAY_ADMIN_TOKEN; /admin answers 404 without it. */
   adminToken?: string;
   /** MAX_QUERY_DEPTH, default 15: fields nested deeper are refused. */
@@ -85,6 +88,7 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
         throw new ConfigError((err as Error).message);
       }
     }) ?? parseAllowlist(undefined),
+    registrationConformanceBudgetMs: read.durationMs('REGISTRATION_CONFORMANCE_BUDGET_MS', { default: DEFAULT_REGISTRATION_CONFORMANCE_BUDGET_MS, max: 600_000 }),
     adminToken: read.string('GATEWAY_ADMIN_TOKEN'),
     cache: readCacheTarget(read),
     ...readServiceSettings(read),

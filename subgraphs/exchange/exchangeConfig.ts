@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { DEFAULT_EXCHANGES, DEFAULT_PORTS, type ExchangeInfo } from '../../shared/domain.ts';
-import { PROVINCE_DIVISION_CODES, provinceOfDivision } from '../../shared/provinces.ts';
+import { placeProblems, provinceCodeOf, provinceOfDivision, unknownProvince } from '../../shared/provinces.ts';
 import { ConfigError, configReader, type ConfigReader, type ConfigSource } from '../../shared/config/configReader.ts';
 import { readServiceSettings, type ServiceSettings } from '../../shared/config/serviceSettings.ts';
 
@@ -34,10 +34,9 @@ export function readSeedCount(read: ConfigReader): number {
 
 /** The division code of a province-level name ("Guangdong", "inner mongolia"), or a ConfigError listing the names. */
 export function provinceDivisionCode(name: string): string {
-  const code = PROVINCE_DIVISION_CODES[name.trim().toLowerCase()];
+  const code = provinceCodeOf(name);
   if (code) return code;
-  const names = Object.keys(PROVINCE_DIVISION_CODES).map((n) => provinceOfDivision(PROVINCE_DIVISION_CODES[n])).join(', ');
-  throw new ConfigError(`--province must name a province-level division of China, in English, any case (listed in shared/provinces.ts), got ${JSON.stringify(name)}; one of: ${names}`);
+  throw new ConfigError(`--province ${unknownProvince(name).text}`);
 }
 
 /**
@@ -63,10 +62,9 @@ export function exchangeConfigFromArgs(argv: string[], env: ConfigSource): Excha
   // --division-code wins; else a known exchange's own code if it lies in --province, else the province's.
   const fromProvince = provinceCode && known?.divisionCode.startsWith(provinceCode.slice(0, 2)) ? known.divisionCode : provinceCode;
   const divisionCode = values['division-code'] ?? fromProvince ?? known?.divisionCode ?? '000000';
-  if (!/^\d{6}$/.test(divisionCode)) throw new ConfigError(`--division-code must be 6 digits, got ${JSON.stringify(divisionCode)}`);
-  if (provinceCode && divisionCode.slice(0, 2) !== provinceCode.slice(0, 2)) {
-    throw new ConfigError(`--division-code ${divisionCode} is not in --province ${values.province} (its codes start with ${provinceCode.slice(0, 2)})`);
-  }
+  // The gateway applies the same rules at registration (shared/provinces.ts): what starts here can register.
+  const [placeProblem] = placeProblems({ province: values.province, divisionCode }, { province: '--province', divisionCode: '--division-code' });
+  if (placeProblem) throw new ConfigError(`--division-code ${placeProblem.text}`);
   const port = read.port(['--port', 'PORT'], DEFAULT_PORTS[id]);
   if (port === undefined) throw new ConfigError(`--port must be a TCP port from 0 to 65535 (required for a new exchange code), got ""`);
   return {

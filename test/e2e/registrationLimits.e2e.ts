@@ -30,7 +30,7 @@ const extra: Record<string, ExchangeFixture> = {};
 const servers: Server[] = [];
 const proxies: FlakyProxy[] = [];
 
-const info = (id: string) => ({ id, name: `${id.toUpperCase()} Data Exchange`, nameZh: `${id}数据交易所`, city: id, province: id, divisionCode: '440300' });
+const info = (id: string) => ({ id, name: `${id.toUpperCase()} Data Exchange`, nameZh: `${id}数据交易所`, city: id, province: 'Guangdong', divisionCode: '440300' });
 
 function admin(gatewayUrl: string, path: string, init: { method?: string; body?: unknown; token?: string | null } = {}) {
   const token = init.token === undefined ? ADMIN : init.token;
@@ -139,7 +139,9 @@ describe('registration limits: a slow registration holds up nothing else', () =>
     const registered = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', body: { ...info('wh'), url: extra.wh.url } });
     const registeredAt = performance.now();
     expect(registered.status, await registered.clone().text()).toBe(201);
-    expect(registeredAt - started, 'the registration of wh did not wait for hz').toBeLessThan(1500);
+    // hz hangs for the 3 s check timeout; wh's own checks (its conformance subset included, about 17
+    // requests) take well under that even on a loaded machine.
+    expect(registeredAt - started, 'the registration of wh did not wait for hz').toBeLessThan(2500);
     expect(slowSettled, 'hz was still being checked').toBe(false);
     const onReplica = await until(() => queryIds(replica.url), (ids) => ids.includes('wh'), 3000);
     expect(onReplica.value).toContain('wh');

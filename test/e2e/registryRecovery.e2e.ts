@@ -21,7 +21,7 @@ let replica: Service;
 let sz: ExchangeFixture;
 let wh: ExchangeFixture;
 
-const info = (id: string) => ({ id, name: `${id.toUpperCase()} Data Exchange`, nameZh: `${id}数据交易所`, city: id, province: id, divisionCode: '440300' });
+const info = (id: string) => ({ id, name: `${id.toUpperCase()} Data Exchange`, nameZh: `${id}数据交易所`, city: id, province: 'Guangdong', divisionCode: '440300' });
 
 function admin(gatewayUrl: string, path: string, init: { method?: string; body?: unknown; token?: string } = {}) {
   return fetch(gatewayUrl.replace(/\/graphql$/, path), {

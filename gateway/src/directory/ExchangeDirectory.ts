@@ -48,6 +48,19 @@ export interface ExchangeDirectoryOptions {
   allowlist?: ExchangeClientOptions['allowlist'];
   /** Receives connections refused by the allow-list's address rule. Default: none. */
   logger?: ExchangeClientOptions['logger'];
+  /** Hears every change of an exchange's status (ONLINE, DEGRADED, OFFLINE), once per change. Default: none. */
+  onStatusChange?: (change: StatusChange) => void;
+}
+
+/** An exchange's status moved: from what, to what, and the observation that moved it. */
+export interface StatusChange {
+  exchange: string;
+  url: string;
+  from: ExchangeHealth['phase'];
+  to: ExchangeHealth['phase'];
+  /** What moved it, for a person: `exchange sz is unavailable (ECONNREFUSED)`, `probe answered in 1520 ms, over 1000 ms`. */
+  cause: string;
+  failuresInRow: number;
 }
 
 /**
@@ -83,7 +96,16 @@ export class ExchangeDirectory implements ShardTargets {
   /** An exchange registered while unreachable starts OFFLINE: skipped until a probe succeeds. */
   markOffline(id: string, now = new Date()): void {
     const entry = this.exchanges.get(id);
-    if (entry) entry.health = { phase: 'offline', latencyMs: null, lastSeenAt: null, since: now, failuresInRow: OFFLINE_AFTER_FAILURES };
+    if (!entry) return;
+    const from = entry.health.phase;
+    entry.health = { phase: 'offline', latencyMs: null, lastSeenAt: null, since: now, failuresInRow: OFFLINE_AFTER_FAILURES };
+    this.changed(entry, from, 'unreachable when it was registered');
+  }
+
+  private changed(entry: Registered, from: ExchangeHealth['phase'], cause: string): void {
+    const to = entry.health.phase;
+    if (from === to) return;
+    this.options.onStatusChange?.({ exchange: entry.id, url: entry.url, from, to, cause, failuresInRow: to === 'online' ? 0 : (entry.health as { failuresInRow: number }).failuresInRow });
   }
 
   remove(id: string): boolean {
@@ -110,15 +132,19 @@ export class ExchangeDirectory implements ShardTargets {
     }
     if (result.ok) {
       if (result.catalogVersion) entry.catalogVersion = result.catalogVersion;
-      entry.health = result.latencyMs > SLOW_PROBE_MS
-        ? { phase: 'degraded', latencyMs: Math.round(result.latencyMs), lastSeenAt: now, failuresInRow: 0 }
-        : { phase: 'online', latencyMs: Math.round(result.latencyMs), lastSeenAt: now };
+      const latencyMs = Math.round(result.latencyMs);
+      const slow = result.latencyMs > SLOW_PROBE_MS;
+      entry.health = slow
+        ? { phase: 'degraded', latencyMs, lastSeenAt: now, failuresInRow: 0 }
+        : { phase: 'online', latencyMs, lastSeenAt: now };
+      this.changed(entry, health.phase, slow ? `probe answered in ${latencyMs} ms, over ${SLOW_PROBE_MS} ms` : `probe answered in ${latencyMs} ms`);
       return;
     }
     const failuresInRow = (health.phase === 'online' ? 0 : health.failuresInRow) + 1;
     entry.health = failuresInRow >= OFFLINE_AFTER_FAILURES
       ? { phase: 'offline', latencyMs: health.latencyMs, lastSeenAt: health.lastSeenAt, since: health.phase === 'offline' ? health.since : now, failuresInRow }
       : { phase: 'degraded', latencyMs: health.latencyMs, lastSeenAt: health.lastSeenAt, failuresInRow };
+    this.changed(entry, health.phase, `${failuresInRow} failed probe${failuresInRow === 1 ? '' : 's'} in a row, the last: ${result.message} (${result.code})`);
   }
 
   async close(): Promise<void> {

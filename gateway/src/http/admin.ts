@@ -4,11 +4,12 @@ import { bearerToken, tokensMatch } from '../../../shared/http/auth.ts';
 import { CacheUnavailableError } from '../cache/Cache.ts';
 import type { CatalogVersions } from '../cache/CatalogVersions.ts';
 import type { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
-import type { ExchangeRegistry } from '../registry/ExchangeRegistry.ts';
+import type { ExchangeRegistry, RegistrationOutcome } from '../registry/ExchangeRegistry.ts';
 import type { ExchangeTokens } from '../registry/ExchangeTokens.ts';
 import { parseRegistration, EXCHANGE_ID_RULE } from '../registry/registrationInput.ts';
 import type { Logger } from '../logger.ts';
 import type { Route, RouteMatch, RoutePolicy } from './routeTable.ts';
+import { problemOf, sendRefusal, singleProblem, type RefusalCode } from './adminRefusal.ts';
 
 export interface AdminContext {
   /** GATEWAY_ADMIN_TOKEN; when unset every /admin path answers 404. */
@@ -41,8 +42,8 @@ async function jsonBody(req: IncomingMessage, res: ServerResponse): Promise<unkn
   try {
     return JSON.parse(await readBody(req, MAX_ADMIN_BODY_BYTES));
   } catch (err) {
-    if (err instanceof BodyTooLargeError) sendJson(res, 413, { problems: [`body: larger than ${MAX_ADMIN_BODY_BYTES} bytes`] });
-    else sendJson(res, 400, { problems: ['body: must be JSON'] });
+    if (err instanceof BodyTooLargeError) sendRefusal(res, 413, singleProblem('PAYLOAD_TOO_LARGE', { field: 'body', rule: 'max-bytes', message: `body: larger than ${MAX_ADMIN_BODY_BYTES} bytes` }));
+    else sendRefusal(res, 400, singleProblem('BAD_REQUEST', { field: 'body', rule: 'json', message: 'body: must be JSON' }));
     return undefined;
   }
 }
@@ -102,7 +103,7 @@ export function adminApi(context: AdminContext): AdminApi {
       try {
         await handle({ req, res, actor: actors.get(req)!, params: match.params, path: match.path, context });
       } catch (err) {
-        if (err instanceof CacheUnavailableError) return sendJson(res, 503, { error: `the registry store is unavailable, nothing changed: ${err.message}` });
+        if (err instanceof CacheUnavailableError) return sendRefusal(res, 503, storeUnavailable(`registry: the registry store is unavailable, nothing changed: ${err.message}`));
         throw err;
       }
     },
@@ -127,7 +128,7 @@ export function adminApi(context: AdminContext): AdminApi {
 /** The caller, or null when the answer (404, 401, 503) has been sent. */
 async function authenticated(req: IncomingMessage, res: ServerResponse, context: AdminContext): Promise<Actor | null> {
   if (!context.adminToken) {
-    sendJson(res, 404, { error: 'not found' });
+    sendRefusal(res, 404, singleProblem('NOT_FOUND', { field: 'path', rule: 'route', message: 'path: not found' }));
     return null;
   }
   let actor: Actor | null;
@@ -135,19 +136,20 @@ async function authenticated(req: IncomingMessage, res: ServerResponse, context:
     actor = await identify(req, context);
   } catch (err) {
     if (!(err instanceof CacheUnavailableError)) throw err;
-    sendJson(res, 503, { error: `tokens cannot be checked now: ${err.message}` });
+    sendRefusal(res, 503, storeUnavailable(`authorization: tokens cannot be checked now: ${err.message}`));
     return null;
   }
-  if (!actor) sendJson(res, 401, { error: 'missing or unknown bearer token' }, { 'www-authenticate': 'Bearer' });
+  if (!actor) sendRefusal(res, 401, singleProblem('UNAUTHENTICATED', { field: 'authorization', rule: 'bearer-token', message: 'authorization: missing or unknown bearer token' }), { 'www-authenticate': 'Bearer' });
   return actor;
 }
 
 function forbidden({ res, actor }: AdminCall, id: string): void {
-  sendJson(res, 403, { error: `this token may act on exchange ${(actor as { exchange: string }).exchange} only, not ${JSON.stringify(id)}` });
+  const message = `authorization: this token may act on exchange ${(actor as { exchange: string }).exchange} only, not ${JSON.stringify(id)}`;
+  sendRefusal(res, 403, singleProblem('FORBIDDEN', { field: 'authorization', rule: 'own-exchange', message }));
 }
 
 function noAdminRoute({ req, res, path }: AdminCall): void {
-  sendJson(res, 404, { error: `no admin route for ${req.method ?? 'GET'} ${path}` });
+  sendRefusal(res, 404, singleProblem('NOT_FOUND', { field: 'path', rule: 'route', message: `path: no admin route for ${req.method ?? 'GET'} ${path}` }));
 }
 
 function noRouteUnlessForbidden(call: AdminCall): void {
@@ -156,7 +158,7 @@ function noRouteUnlessForbidden(call: AdminCall): void {
 }
 
 function unknownExchange({ res }: AdminCall, id: string): void {
-  sendJson(res, 404, { error: `exchange ${JSON.stringify(id)} is not registered` });
+  sendRefusal(res, 404, singleProblem('NOT_FOUND', { field: 'id', rule: 'registered', message: `id: exchange ${JSON.stringify(id)} is not registered` }));
 }
 
 async function registerExchange(call: AdminCall): Promise<void> {
@@ -164,10 +166,10 @@ async function registerExchange(call: AdminCall): Promise<void> {
   const body = await jsonBody(req, res);
   if (body === undefined) return;
   const parsed = parseRegistration(body);
-  if (!parsed.ok) return sendJson(res, 400, { problems: parsed.problems });
+  if (!parsed.ok) return sendRefusal(res, 400, { code: 'INVALID_REGISTRATION', message: `registration refused: ${countOf(parsed.problems.length)} in the body`, problems: parsed.problems });
   if (!mayActOn(actor, parsed.registration.id)) return forbidden(call, parsed.registration.id);
   const outcome = await context.registry.register(parsed.registration);
-  if (!outcome.ok) return sendJson(res, outcome.status, { problems: outcome.problems });
+  if (!outcome.ok) return sendRefusal(res, outcome.status, registrationRefusal(outcome));
   sendJson(res, outcome.created ? 201 : 200, { exchange: outcome.registration, created: outcome.created, catalogVersion: outcome.catalogVersion });
 }
 
@@ -190,17 +192,49 @@ async function removeExchange(call: AdminCall): Promise<void> {
 }
 
 async function issueToken({ req, res, actor, context }: AdminCall): Promise<void> {
-  if (actor.role !== 'operator') return sendJson(res, 403, { error: 'only the operator (GATEWAY_ADMIN_TOKEN) may issue tokens' });
+  if (actor.role !== 'operator') return operatorOnly(res, 'issue tokens');
   const body = (await jsonBody(req, res)) as { exchange?: unknown } | undefined;
   if (body === undefined) return;
   if (typeof body?.exchange !== 'string' || !EXCHANGE_ID_RULE.test(body.exchange)) {
-    return sendJson(res, 400, { problems: [`exchange: must match ${EXCHANGE_ID_RULE}, got ${JSON.stringify(body?.exchange ?? null)}`] });
+    return sendRefusal(res, 400, singleProblem('BAD_REQUEST', { field: 'exchange', rule: 'exchange-code', message: `exchange: must match ${EXCHANGE_ID_RULE}, got ${JSON.stringify(body?.exchange ?? null)}` }));
   }
   sendJson(res, 201, { exchange: body.exchange, token: await context.tokens.issue(body.exchange) });
 }
 
 async function revokeToken({ res, actor, context, params }: AdminCall): Promise<void> {
-  if (actor.role !== 'operator') return sendJson(res, 403, { error: 'only the operator (GATEWAY_ADMIN_TOKEN) may revoke tokens' });
+  if (actor.role !== 'operator') return operatorOnly(res, 'revoke tokens');
   const revoked = await context.tokens.revoke(params.exchange);
   sendJson(res, revoked ? 200 : 404, { exchange: params.exchange, revoked });
+}
+
+function operatorOnly(res: ServerResponse, what: string): void {
+  sendRefusal(res, 403, singleProblem('FORBIDDEN', { field: 'authorization', rule: 'operator-only', message: `authorization: only the operator (GATEWAY_ADMIN_TOKEN) may ${what}` }));
+}
+
+function storeUnavailable(message: string) {
+  return singleProblem('STORE_UNAVAILABLE', problemOf(message, 'store-available', 'registry'));
+}
+
+function countOf(n: number): string {
+  return n === 1 ? '1 problem' : `${n} problems`;
+}
+
+/** The registry's refusal: its status says which kind, its problems are worded `field: ...`. */
+function registrationRefusal(outcome: Extract<RegistrationOutcome, { ok: false }>) {
+  const kinds: Record<number, { code: RefusalCode; rule: string; message: string }> = {
+    409: { code: 'CONFLICT', rule: 'one-change-at-a-time', message: 'registration refused: another change of this exchange came first' },
+    429: { code: 'TOO_MANY_CHECKS', rule: 'checks-in-flight', message: 'registration refused: too many registrations are being checked; try again in a few seconds' },
+    503: { code: 'STORE_UNAVAILABLE', rule: 'store-available', message: 'registration refused: the registry store is unavailable, nothing changed' },
+  };
+  const kind = outcome.report
+    ? { code: 'CONFORMANCE_FAILED' as const, rule: 'conformance', message: `registration refused: the exchange failed the registration conformance checks (${countOf(outcome.problems.length)}); run npm run conformance against it for the full report` }
+    : kinds[outcome.status] ?? { code: 'REGISTRATION_CHECK_FAILED' as const, rule: outcome.rule ?? 'registration-check', message: `registration refused: ${countOf(outcome.problems.length)} found checking the exchange` };
+  return {
+    code: kind.code,
+    message: kind.message,
+    // A conflict's message starts with the exchange's id; a check's with the field it found wrong, else the
+    // exchange's schema or behaviour at its url is what was wrong.
+    problems: outcome.problems.map((p) => (outcome.status === 409 ? { field: 'id', rule: kind.rule, message: p } : problemOf(p, outcome.rule ?? kind.rule, 'url'))),
+    ...(outcome.report ? { report: outcome.report } : {}),
+  };
 }

@@ -6,6 +6,8 @@ import { SdlChecker } from './SdlChecker.ts';
 import { checkExchangeUrl, guardExchangeUrl, fetchServiceSdl, probeExchange, DEFAULT_SDL_MAX_BYTES } from './urlGuard.ts';
 import type { HostAllowlist } from '../exchangeClient/hostAllowlist.ts';
 import type { ExchangeRegistration } from './registrationInput.ts';
+import { checkRegistrationConformance } from './registrationConformance.ts';
+import type { ConformanceReport } from '../../../conformance/index.ts';
 
 const REGISTRATIONS_KEY = 'registry:exchanges';
 /**
@@ -27,6 +29,11 @@ export interface ExchangeRegistryOptions {
   checkTimeoutMs?: number;
   /** Largest SDL answer accepted, in bytes. Default 64 KiB (the contract is about 8 KiB). */
   maxSdlBytes?: number;
+  /**
+   * The registration conformance subset's time budget (REGISTRATION_CONFORMANCE_BUDGET_MS). Default 15000
+   * (see registrationConformance.ts).
+   */
+  conformanceBudgetMs?: number;
   /** How often every replica re-reads the registrations, should a pub/sub message be lost. Default 5000. */
   reloadIntervalMs?: number;
   /**
@@ -36,13 +43,19 @@ export interface ExchangeRegistryOptions {
   checker?: (registration: ExchangeRegistration) => Promise<RegistrationCheck>;
 }
 
-/** What a registration's checks found; `unreachable` failures may still register a default, OFFLINE. */
-export type RegistrationCheck = { ok: true; catalogVersion: string | null } | { ok: false; problems: string[]; unreachable: boolean };
+/**
+ * What a registration's checks found; `unreachable` failures may still register a default, OFFLINE.
+ * `rule` names the check that refused (`url-allowed`, `reachable`, `contract`, `probe`, `conformance`),
+ * and `report` is the conformance kit's report when that subset refused.
+ */
+export type RegistrationCheck =
+  | { ok: true; catalogVersion: string | null }
+  | { ok: false; problems: string[]; unreachable: boolean; rule?: string; report?: ConformanceReport };
 type CheckResult = RegistrationCheck;
 
 export type RegistrationOutcome =
   | { ok: true; registration: ExchangeRegistration; created: boolean; catalogVersion: string | null }
-  | { ok: false; status: number; problems: string[] };
+  | { ok: false; status: number; problems: string[]; rule?: string; report?: ConformanceReport };
 
 /** A stored registration this replica does not serve: its URL is off this replica's allow-list. */
 export interface RefusedRegistration {
@@ -60,7 +73,8 @@ type StoredEntry =
 
 /**
  * Exchanges joining, changing and leaving while the gateway serves: checked, stored, announced, applied in
- * one queue per replica. Ordering across replicas: docs/registration.md#why-the-registry-needs-no-lock; a
+ * one queue per replica; the checks end with the conformance kit's registration subset
+ * (registrationConformance.ts). Ordering across replicas: docs/registration.md#why-the-registry-needs-no-lock; a
  * store that forgets: docs/caching.md#when-redis-fails; refusals: docs/registration.md#refusals.
  */
 export class ExchangeRegistry {
@@ -290,7 +304,9 @@ export class ExchangeRegistry {
     checked: CheckResult,
     options: { lenient?: boolean; unlessTombstoned?: boolean; unlessChangedFrom?: string | null },
   ): Promise<RegistrationOutcome> {
-    if (!checked.ok && !(options.lenient && checked.unreachable)) return { ok: false, status: 422, problems: checked.problems };
+    if (!checked.ok && !(options.lenient && checked.unreachable)) {
+      return { ok: false, status: 422, problems: checked.problems, ...(checked.rule ? { rule: checked.rule } : {}), ...(checked.report ? { report: checked.report } : {}) };
+    }
     const created = !this.options.directory.get(registration.id);
     try {
       const current = options.unlessTombstoned || options.unlessChangedFrom !== undefined
@@ -350,13 +366,26 @@ export class ExchangeRegistry {
     const timeoutMs = this.options.checkTimeoutMs ?? 3000;
     const { allowlist } = this.options;
     const guarded = await guardExchangeUrl(registration.url, allowlist);
-    if (!guarded.ok) return { ok: false, problems: [guarded.problem], unreachable: false };
+    if (!guarded.ok) return { ok: false, problems: [guarded.problem], unreachable: false, rule: 'url-allowed' };
     const sdl = await fetchServiceSdl(guarded.url, { timeoutMs, maxBytes: this.options.maxSdlBytes ?? DEFAULT_SDL_MAX_BYTES, allowlist });
-    if (!sdl.ok) return { ok: false, problems: [sdl.problem], unreachable: true };
+    if (!sdl.ok) return { ok: false, problems: [sdl.problem], unreachable: true, rule: 'reachable' };
     const problems = await this.sdlChecker.check(sdl.sdl);
-    if (problems.length > 0) return { ok: false, problems, unreachable: false };
+    if (problems.length > 0) return { ok: false, problems, unreachable: false, rule: 'contract' };
     const probe = await probeExchange(guarded.url, { timeoutMs, allowlist, exchange: registration.id });
-    if (!probe.ok) return { ok: false, problems: [probe.problem], unreachable: true };
+    if (!probe.ok) return { ok: false, problems: [probe.problem], unreachable: true, rule: 'probe' };
+    // The schema can be right and the behaviour wrong (tie order, cursors, counts): the kit's short subset
+    // catches what would spoil every merged answer, before the exchange joins the shard set. An exchange
+    // with no listings yet has no behaviour to judge (and nothing to spoil): it is checked when it
+    // registers again with listings.
+    if (probe.totalCount === 0) {
+      this.options.logger.info({ exchange: registration.id }, 'exchange has no listings yet: the registration conformance subset is skipped');
+      return { ok: true, catalogVersion: probe.catalogVersion };
+    }
+    const conformance = await checkRegistrationConformance(guarded.url, registration.id, { allowlist, timeBudgetMs: this.options.conformanceBudgetMs, requestTimeoutMs: timeoutMs });
+    if (!conformance.ok) {
+      this.options.logger.warn({ exchange: registration.id, url: registration.url, problems: conformance.problems }, 'exchange failed the registration conformance subset');
+      return { ok: false, problems: conformance.problems, unreachable: conformance.unreachable, rule: 'conformance', report: conformance.report };
+    }
     return { ok: true, catalogVersion: probe.catalogVersion };
   }
 

@@ -12,6 +12,8 @@ export interface RegistrySettings {
   exchanges: ExchangeRegistration[];
   exchangeTimeoutMs: number;
   allowlist: HostAllowlist;
+  /** REGISTRATION_CONFORMANCE_BUDGET_MS: the registration conformance subset's time budget. */
+  registrationConformanceBudgetMs?: number;
 }
 
 export interface RegistryLayer {
@@ -26,8 +28,20 @@ export interface RegistryLayer {
  */
 export async function startRegistry(settings: RegistrySettings, parts: { cacheLayer: CacheLayer; logger: Logger }): Promise<RegistryLayer> {
   const { cache, versions } = parts.cacheLayer;
-  const directory = new ExchangeDirectory({ timeoutMs: settings.exchangeTimeoutMs, allowlist: settings.allowlist, logger: parts.logger.child({ component: 'exchange-client' }) });
-  const registry = new ExchangeRegistry({ directory, store: cache, versions, allowlist: settings.allowlist, logger: parts.logger.child({ component: 'registry' }) });
+  const statusLogger = parts.logger.child({ component: 'exchange-status' });
+  const directory = new ExchangeDirectory({
+    timeoutMs: settings.exchangeTimeoutMs,
+    allowlist: settings.allowlist,
+    logger: parts.logger.child({ component: 'exchange-client' }),
+    // Once per change, never per probe: an operator reads when an exchange went away and why.
+    onStatusChange: ({ exchange, url, from, to, cause, failuresInRow }) => {
+      const fields = { exchange, url, from: from.toUpperCase(), status: to.toUpperCase(), cause, failuresInRow };
+      const message = `exchange ${exchange} is ${to.toUpperCase()} (was ${from.toUpperCase()}): ${cause}`;
+      if (to === 'online') statusLogger.info(fields, message);
+      else statusLogger.warn(fields, message);
+    },
+  });
+  const registry = new ExchangeRegistry({ directory, store: cache, versions, allowlist: settings.allowlist, conformanceBudgetMs: settings.registrationConformanceBudgetMs, logger: parts.logger.child({ component: 'registry' }) });
   parts.cacheLayer.onStatusChange((status) => {
     // Back from an outage: the shared epochs may have moved (or reset) meanwhile, and a Redis that
     // restarted empty needs the registry written back (see ExchangeRegistry) before the next interval.
