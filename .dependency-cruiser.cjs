@@ -45,7 +45,8 @@ module.exports = {
     },
     {
       name: 'gateway-not-to-subgraphs',
-      comment: 'The gateway loads subgraph schemas as data (schema/) and never runs subgraph code: that code brings its store (better-sqlite3) into the gateway process.',
+      comment:
+        'The gateway loads subgraph schemas as data (schema/) and never runs subgraph code: that code brings its store (better-sqlite3) into the gateway process.',
       severity: 'error',
       from: { path: '^gateway/' },
       to: { path: '^subgraphs/' },
@@ -59,7 +60,8 @@ module.exports = {
     },
     {
       name: 'shared-and-schema-stand-alone',
-      comment: 'shared/ and schema/ are what the gateway and the subgraphs have in common: they import neither side (nor the seed, the scripts, the tests or the benchmark).',
+      comment:
+        'shared/ and schema/ are what the gateway and the subgraphs have in common: they import neither side (nor the seed, the scripts, the tests or the benchmark).',
       severity: 'error',
       from: { path: '^(shared|schema)/' },
       to: { path: '^(gateway|subgraphs|seed|scripts|test|bench)/' },
@@ -80,7 +82,8 @@ module.exports = {
     },
     {
       name: 'exchange-http-only-in-exchange-client',
-      comment: 'Only gateway/src/exchangeClient speaks HTTP to exchanges (timeouts, size caps, the allow-list at every connect, errors as values). Elsewhere in the gateway, call it instead of undici or fetch.',
+      comment:
+        'Only gateway/src/exchangeClient speaks HTTP to exchanges (timeouts, size caps, the allow-list at every connect, errors as values). Elsewhere in the gateway, call it instead of undici or fetch.',
       severity: 'error',
       from: { path: '^gateway/src/', pathNot: '^gateway/src/exchangeClient/' },
       to: { path: '(^|/)node_modules/undici/' },

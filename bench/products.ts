@@ -21,12 +21,27 @@ async function time(label: string, query: string) {
 try {
   await time('crossListed count cold', '{ datasets(filter: { crossListed: true }, first: 0) { totalCount } }');
   await time('crossListed count warm(other filter)', '{ datasets(filter: { crossListed: false }, first: 0) { totalCount } }');
-  await time('products min2 code page 20 (no totalCount)', '{ products(filter: { minExchanges: 2 }, first: 20) { nodes { productCode listings { id price { model amount } } } } }');
+  await time(
+    'products min2 code page 20 (no totalCount)',
+    '{ products(filter: { minExchanges: 2 }, first: 20) { nodes { productCode listings { id price { model amount } } } } }',
+  );
   await time('products min1 code page 20 (no totalCount)', '{ products(first: 20) { nodes { productCode listings { id } } } }');
-  await time('products min2 totalCount cold', '{ products(filter: { minExchanges: 2, datasets: { types: [DATASET, DATA_SERVICE, DATA_REPORT, MODEL] } }, first: 20) { totalCount nodes { productCode } } }');
-  await time('products SPREAD_DESC min2 cold', '{ products(filter: { minExchanges: 2, datasets: { delivery: [API, FILE, PRIVACY_COMPUTING, SANDBOX, REPORT] } }, sort: SPREAD_DESC, first: 20) { totalCount nodes { productCode spread { ratio } } } }');
-  await time('products SPREAD_DESC min1 cold (every product)', '{ products(sort: SPREAD_DESC, first: 20) { totalCount nodes { productCode spread { ratio } } } }');
-  await time('products SPREAD_DESC min1 again (cached scans)', '{ products(sort: SPREAD_DESC, first: 20, filter: null) { totalCount nodes { productCode spread { ratio } } } }');
+  await time(
+    'products min2 totalCount cold',
+    '{ products(filter: { minExchanges: 2, datasets: { types: [DATASET, DATA_SERVICE, DATA_REPORT, MODEL] } }, first: 20) { totalCount nodes { productCode } } }',
+  );
+  await time(
+    'products SPREAD_DESC min2 cold',
+    '{ products(filter: { minExchanges: 2, datasets: { delivery: [API, FILE, PRIVACY_COMPUTING, SANDBOX, REPORT] } }, sort: SPREAD_DESC, first: 20) { totalCount nodes { productCode spread { ratio } } } }',
+  );
+  await time(
+    'products SPREAD_DESC min1 cold (every product)',
+    '{ products(sort: SPREAD_DESC, first: 20) { totalCount nodes { productCode spread { ratio } } } }',
+  );
+  await time(
+    'products SPREAD_DESC min1 again (cached scans)',
+    '{ products(sort: SPREAD_DESC, first: 20, filter: null) { totalCount nodes { productCode spread { ratio } } } }',
+  );
 } finally {
   await stack.stop();
 }

@@ -41,7 +41,8 @@ function allFlags(): Record<string, SuiteFlag> {
 
 function usage(flags: Record<string, SuiteFlag>): string {
   return `usage: npm run bench -- [flags]\n${Object.entries(flags)
-    .map(([name, f]) => `  --${name.padEnd(22)} ${f.description} (default: ${f.default || 'none'})`).join('\n')}`;
+    .map(([name, f]) => `  --${name.padEnd(22)} ${f.description} (default: ${f.default || 'none'})`)
+    .join('\n')}`;
 }
 
 interface SuiteOutcome {
@@ -63,10 +64,12 @@ function renderSuite(outcome: SuiteOutcome, heading = '##'): string {
     }
     if (report.targets.length) {
       parts.push(`${heading}# Targets`);
-      parts.push(markdownTable({
-        headers: ['what', 'measured', 'target', 'result'],
-        rows: report.targets.map((t) => [t.what, t.value, t.target, passFail(t.pass)]),
-      }));
+      parts.push(
+        markdownTable({
+          headers: ['what', 'measured', 'target', 'result'],
+          rows: report.targets.map((t) => [t.what, t.value, t.target, passFail(t.pass)]),
+        }),
+      );
     }
     if (report.details?.length) {
       parts.push(`${heading}# Details of misses`);
@@ -88,8 +91,13 @@ async function main(): Promise<number> {
     console.log(usage(declared));
     return 0;
   }
-  const flags = Object.fromEntries(Object.entries(declared).map(([name, f]) => [name, ((values as Record<string, unknown>)[name] as string | undefined) ?? f.default]));
-  const only = flags.only.split(',').map((s) => s.trim()).filter(Boolean);
+  const flags = Object.fromEntries(
+    Object.entries(declared).map(([name, f]) => [name, ((values as Record<string, unknown>)[name] as string | undefined) ?? f.default]),
+  );
+  const only = flags.only
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = only.filter((name) => !SUITES.some((s) => s.name === name));
   if (unknown.length || only.length === 0) {
     console.error(`bench: --only must name suites among ${SUITES.map((s) => s.name).join(', ')}, got ${JSON.stringify(flags.only)}\n${usage(declared)}`);
@@ -116,7 +124,7 @@ async function main(): Promise<number> {
         const report = await suite.run({ resources, flags, log: (m) => console.log(m) });
         outcomes.push({ suite, report, seconds: (performance.now() - suiteStarted) / 1000 });
       } catch (err) {
-        const error = err instanceof Error ? err.stack ?? err.message : String(err);
+        const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
         console.error(`bench: suite ${suite.name} failed: ${error}`);
         outcomes.push({ suite, error, seconds: (performance.now() - suiteStarted) / 1000 });
       }

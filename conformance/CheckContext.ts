@@ -18,7 +18,12 @@ export class CheckContext {
   private cachedSubset: Filter | null = null;
   private cachedTerm: string | null = null;
 
-  constructor(readonly client: GraphQLClient, readonly exchangeId: string, readonly profile: ConformanceProfile, readonly options: { url: string; adminToken?: string }) {}
+  constructor(
+    readonly client: GraphQLClient,
+    readonly exchangeId: string,
+    readonly profile: ConformanceProfile,
+    readonly options: { url: string; adminToken?: string },
+  ) {}
 
   fail(counterexample: string): never {
     throw new CheckFailure(counterexample);
@@ -72,7 +77,10 @@ export class CheckContext {
     if (this.cachedTerm) return this.cachedTerm;
     const { nodes } = await this.sample();
     for (const node of nodes) {
-      const word = node.title.split(/[^A-Za-z]+/).filter((w) => w.length >= 4).sort((a, b) => b.length - a.length)[0];
+      const word = node.title
+        .split(/[^A-Za-z]+/)
+        .filter((w) => w.length >= 4)
+        .sort((a, b) => b.length - a.length)[0];
       if (word) return (this.cachedTerm = word.toLowerCase());
     }
     return (this.cachedTerm = nodes[0].title.trim().split(/\s+/)[0].toLowerCase());

@@ -64,7 +64,9 @@ export class GraphQLClient {
   async data<T = any>(query: string, variables?: Record<string, unknown>): Promise<T> {
     const answer = await this.query<T>(query, variables);
     if (answer.errors?.length || !answer.data) {
-      throw new CheckFailure(`${describeCall(query, variables)} answered ${answer.errors?.length ? `errors: ${answer.errors.map((e) => e.message).join('; ')}` : `HTTP ${answer.status} without data`}`);
+      throw new CheckFailure(
+        `${describeCall(query, variables)} answered ${answer.errors?.length ? `errors: ${answer.errors.map((e) => e.message).join('; ')}` : `HTTP ${answer.status} without data`}`,
+      );
     }
     return answer.data;
   }

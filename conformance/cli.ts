@@ -9,7 +9,8 @@ import { printReport } from './printReport.ts';
 import { optionProblems, runConformance } from './runConformance.ts';
 import type { ConformanceOptions } from './report.ts';
 
-const USAGE = 'usage: exchange-conformance --url <exchange graphql url> --id <code> [--admin-token T] [--json] [--max-requests N] [--time-budget-ms N] [--profile full|registration]';
+const USAGE =
+  'usage: exchange-conformance --url <exchange graphql url> --id <code> [--admin-token T] [--json] [--max-requests N] [--time-budget-ms N] [--profile full|registration]';
 
 /** A positive integer flag; a bad one is added to `problems` (and left out of the options). */
 function integer(flag: string, text: string | undefined, problems: string[]): number | undefined {
@@ -25,8 +26,14 @@ async function main(): Promise<number> {
     ({ values } = parseArgs({
       args: process.argv.slice(2),
       options: {
-        url: { type: 'string' }, id: { type: 'string' }, 'admin-token': { type: 'string' }, json: { type: 'boolean' },
-        'max-requests': { type: 'string' }, 'time-budget-ms': { type: 'string' }, profile: { type: 'string' }, help: { type: 'boolean' },
+        url: { type: 'string' },
+        id: { type: 'string' },
+        'admin-token': { type: 'string' },
+        json: { type: 'boolean' },
+        'max-requests': { type: 'string' },
+        'time-budget-ms': { type: 'string' },
+        profile: { type: 'string' },
+        help: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -47,7 +54,9 @@ async function main(): Promise<number> {
     maxRequests: integer('max-requests', values['max-requests'] as string | undefined, problems),
     timeBudgetMs: integer('time-budget-ms', values['time-budget-ms'] as string | undefined, problems),
   };
-  problems.push(...optionProblems(options).map((p) => `--${p.replace(/^(\w+):/, (_, name: string) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}:`)}`));
+  problems.push(
+    ...optionProblems(options).map((p) => `--${p.replace(/^(\w+):/, (_, name: string) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}:`)}`),
+  );
   if (problems.length > 0) {
     console.error(`${problems.join('\n')}\n${USAGE}`);
     return 2;

@@ -277,7 +277,10 @@ class ContractComparison {
   /** Enums and unions that some contract output field returns: they may not grow. */
   private readonly returned = new Set<string>();
 
-  constructor(private readonly contract: LoadedSubgraph, private readonly exchange: LoadedSubgraph) {
+  constructor(
+    private readonly contract: LoadedSubgraph,
+    private readonly exchange: LoadedSubgraph,
+  ) {
     for (const type of Object.values(contract.schema.getTypeMap())) {
       if (!isObjectType(type) && !isInterfaceType(type)) continue;
       for (const field of Object.values(type.getFields())) this.returned.add(getNamedType(field.type).name);
@@ -366,7 +369,9 @@ class ContractComparison {
     for (const extra of found.args) {
       if (expected.args.some((a) => a.name === extra.name)) continue;
       if (isNonNullType(extra.type) && extra.defaultValue === undefined) {
-        this.found.push(`${coordinate}(${extra.name}:): unexpected required argument (${String(extra.type)}); the contract has no such argument, so make it nullable or give it a default`);
+        this.found.push(
+          `${coordinate}(${extra.name}:): unexpected required argument (${String(extra.type)}); the contract has no such argument, so make it nullable or give it a default`,
+        );
       }
     }
   }
@@ -382,7 +387,9 @@ class ContractComparison {
     for (const extra of Object.values(foundFields)) {
       if (expected.getFields()[extra.name]) continue;
       if (isNonNullType(extra.type) && extra.defaultValue === undefined) {
-        this.found.push(`${expected.name}.${extra.name}: unexpected required input field (${String(extra.type)}); the contract has no such field, so make it nullable or give it a default`);
+        this.found.push(
+          `${expected.name}.${extra.name}: unexpected required input field (${String(extra.type)}); the contract has no such field, so make it nullable or give it a default`,
+        );
       }
     }
   }
@@ -398,7 +405,9 @@ class ContractComparison {
     const expectedDefault = printedDefault(expected, expected.type);
     const foundDefault = printedDefault(found, expected.type);
     if (expectedDefault !== foundDefault) {
-      this.found.push(`${where}: expected ${expectedDefault === undefined ? 'no default' : `default ${expectedDefault}`}, found ${foundDefault === undefined ? 'no default' : `default ${foundDefault}`}`);
+      this.found.push(
+        `${where}: expected ${expectedDefault === undefined ? 'no default' : `default ${expectedDefault}`}, found ${foundDefault === undefined ? 'no default' : `default ${foundDefault}`}`,
+      );
     }
   }
 
@@ -450,7 +459,12 @@ class ContractComparison {
     const exchange = this.exchange.directives;
     const coordinate = `${expectedType.name}.${field}`;
     const typeShareable = exchange.onType(foundType.name, 'shareable').length > 0;
-    if (exchange.isFederation2 && contract.onField(expectedType.name, field, 'shareable') && !typeShareable && !exchange.onField(foundType.name, field, 'shareable')) {
+    if (
+      exchange.isFederation2 &&
+      contract.onField(expectedType.name, field, 'shareable') &&
+      !typeShareable &&
+      !exchange.onField(foundType.name, field, 'shareable')
+    ) {
       this.found.push(`${coordinate}: missing @shareable`);
     }
     const contractHides = contract.onField(expectedType.name, field, 'inaccessible');

@@ -49,7 +49,9 @@ export function microsOf(amount: string): number | null {
 
 export function formatMicros(micros: number): string {
   const whole = Math.floor(micros / 1_000_000);
-  const fraction = String(micros % 1_000_000).padStart(6, '0').replace(/0{1,4}$/, '');
+  const fraction = String(micros % 1_000_000)
+    .padStart(6, '0')
+    .replace(/0{1,4}$/, '');
   return `${whole}.${fraction.padEnd(2, '0')}`;
 }
 
@@ -102,7 +104,13 @@ export function decodeCursor(cursor: string): DecodedCursor | string {
   } catch {
     return `cursor ${cursor} is not base64url of JSON`;
   }
-  if (!Array.isArray(parsed) || parsed.length !== 3 || typeof parsed[0] !== 'string' || typeof parsed[2] !== 'string' || !['number', 'string'].includes(typeof parsed[1])) {
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 3 ||
+    typeof parsed[0] !== 'string' ||
+    typeof parsed[2] !== 'string' ||
+    !['number', 'string'].includes(typeof parsed[1])
+  ) {
     return `cursor ${cursor} decodes to ${JSON.stringify(parsed)}, not [sort, key, id]`;
   }
   return { sort: parsed[0], key: parsed[1] as number | string, id: parsed[2] };

@@ -18,12 +18,14 @@ export function parseSketch(text: string): PriceSketch | string {
     return `sketch is not JSON: ${text.slice(0, 80)}`;
   }
   if (wire?.v !== 1) return `sketch: expected "v": 1, got ${JSON.stringify(wire?.v)}`;
-  if (typeof wire.alpha !== 'number' || !(wire.alpha > 0 && wire.alpha < 1)) return `sketch: alpha must be a number between 0 and 1, got ${JSON.stringify(wire.alpha)}`;
+  if (typeof wire.alpha !== 'number' || !(wire.alpha > 0 && wire.alpha < 1))
+    return `sketch: alpha must be a number between 0 and 1, got ${JSON.stringify(wire.alpha)}`;
   if (!Number.isInteger(wire.zero) || wire.zero < 0) return `sketch: zero must be a non-negative integer, got ${JSON.stringify(wire.zero)}`;
   if (!Array.isArray(wire.bins)) return 'sketch: bins must be an array';
   const bins = new Map<number, number>();
   for (const bin of wire.bins) {
-    if (!Array.isArray(bin) || !Number.isInteger(bin[0]) || !Number.isInteger(bin[1]) || bin[1] < 0) return `sketch: bin ${JSON.stringify(bin)} is not [integer index, non-negative count]`;
+    if (!Array.isArray(bin) || !Number.isInteger(bin[0]) || !Number.isInteger(bin[1]) || bin[1] < 0)
+      return `sketch: bin ${JSON.stringify(bin)} is not [integer index, non-negative count]`;
     if (bins.has(bin[0])) return `sketch: bin index ${bin[0]} appears twice`;
     bins.set(bin[0], bin[1]);
   }

@@ -114,8 +114,10 @@ export function optionProblems(options: Partial<ConformanceOptions>): string[] {
     problems.push(`url: must be an http or https URL of the exchange's GraphQL endpoint, got ${JSON.stringify(options.url ?? '')}`);
   }
   if (url && url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`url: must be http or https, got ${JSON.stringify(options.url)}`);
-  if (typeof options.id !== 'string' || !/^[a-z]{2,8}$/.test(options.id)) problems.push(`id: must be the exchange code, 2 to 8 lowercase letters (e.g. "sh"), got ${JSON.stringify(options.id ?? '')}`);
-  if (options.profile !== 'full' && options.profile !== 'registration') problems.push(`profile: must be "full" or "registration", got ${JSON.stringify(options.profile)}`);
+  if (typeof options.id !== 'string' || !/^[a-z]{2,8}$/.test(options.id))
+    problems.push(`id: must be the exchange code, 2 to 8 lowercase letters (e.g. "sh"), got ${JSON.stringify(options.id ?? '')}`);
+  if (options.profile !== 'full' && options.profile !== 'registration')
+    problems.push(`profile: must be "full" or "registration", got ${JSON.stringify(options.profile)}`);
   for (const name of ['maxRequests', 'timeBudgetMs', 'requestTimeoutMs'] as const) {
     const value = options[name];
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) problems.push(`${name}: must be a positive integer, got ${JSON.stringify(value)}`);

@@ -26,18 +26,32 @@ export interface Page {
 }
 
 export async function fetchPage(client: GraphQLClient, args: { filter?: Filter; sort: Sort; first: number; after?: string | null }): Promise<Page> {
-  const data = await client.data<{ datasets: Page }>(DATASETS_QUERY, { filter: args.filter ?? null, sort: args.sort, first: args.first, after: args.after ?? null });
+  const data = await client.data<{ datasets: Page }>(DATASETS_QUERY, {
+    filter: args.filter ?? null,
+    sort: args.sort,
+    first: args.first,
+    after: args.after ?? null,
+  });
   return data.datasets;
 }
 
 /** Follows endCursor from the first page until hasNextPage is false or `maxPages` pages were read. */
-export async function walkPages(client: GraphQLClient, args: { sort: Sort; filter: Filter; pageSize: number; maxPages: number; onPage?: (page: Page) => void }): Promise<Walk> {
+export async function walkPages(
+  client: GraphQLClient,
+  args: { sort: Sort; filter: Filter; pageSize: number; maxPages: number; onPage?: (page: Page) => void },
+): Promise<Walk> {
   const walk: Walk = { sort: args.sort, filter: args.filter, pageSize: args.pageSize, edges: [], pages: [], complete: false };
   let after: string | null = null;
   for (let n = 0; n < args.maxPages; n++) {
     const page = await fetchPage(client, { filter: args.filter, sort: args.sort, first: args.pageSize, after });
     args.onPage?.(page);
-    walk.pages.push({ totalCount: page.totalCount, hasNextPage: page.pageInfo.hasNextPage, endCursor: page.pageInfo.endCursor, edgeCount: page.edges.length, after });
+    walk.pages.push({
+      totalCount: page.totalCount,
+      hasNextPage: page.pageInfo.hasNextPage,
+      endCursor: page.pageInfo.endCursor,
+      edgeCount: page.edges.length,
+      after,
+    });
     for (const edge of page.edges) {
       if (edge) walk.edges.push({ cursor: edge.cursor, node: edge.node, page: n + 1 });
     }

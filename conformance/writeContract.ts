@@ -10,8 +10,11 @@ const source = fileURLToPath(new URL('../schema/exchange.graphql', import.meta.u
 const target = fileURLToPath(new URL('./exchangeContract.ts', import.meta.url));
 const sdl = readFileSync(source, 'utf8');
 const literal = sdl.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${');
-writeFileSync(target, `// Generated from schema/exchange.graphql by conformance/writeContract.ts: do not edit.
+writeFileSync(
+  target,
+  `// Generated from schema/exchange.graphql by conformance/writeContract.ts: do not edit.
 /** The exchange contract, schema/exchange.graphql, as text. */
 export const CONTRACT_SDL: string = \`${literal}\`;
-`);
+`,
+);
 console.log(`wrote ${target}`);

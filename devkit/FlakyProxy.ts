@@ -62,27 +62,30 @@ export class FlakyProxy {
               return req.socket.destroy();
             default: {
               const upstream = new URL(this.upstreamUrl);
-              const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: req.method, headers: req.headers }, (up) => {
-                const transform = this.transform;
-                const upHeaders = { ...up.headers };
-                for (const [name, value] of Object.entries(this.headers ?? {})) {
-                  if (value === null) delete upHeaders[name];
-                  else upHeaders[name] = value;
-                }
-                if (!transform || body.includes('Probe')) {
-                  res.writeHead(up.statusCode ?? 502, upHeaders);
-                  up.pipe(res);
-                  return;
-                }
-                const parts: Buffer[] = [];
-                up.on('data', (c: Buffer) => parts.push(c));
-                up.on('end', () => {
-                  const text = transform(Buffer.concat(parts).toString('utf8'));
-                  const { 'content-length': _length, ...headers } = upHeaders;
-                  res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': Buffer.byteLength(text) });
-                  res.end(text);
-                });
-              });
+              const forward = httpRequest(
+                { host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: req.method, headers: req.headers },
+                (up) => {
+                  const transform = this.transform;
+                  const upHeaders = { ...up.headers };
+                  for (const [name, value] of Object.entries(this.headers ?? {})) {
+                    if (value === null) delete upHeaders[name];
+                    else upHeaders[name] = value;
+                  }
+                  if (!transform || body.includes('Probe')) {
+                    res.writeHead(up.statusCode ?? 502, upHeaders);
+                    up.pipe(res);
+                    return;
+                  }
+                  const parts: Buffer[] = [];
+                  up.on('data', (c: Buffer) => parts.push(c));
+                  up.on('end', () => {
+                    const text = transform(Buffer.concat(parts).toString('utf8'));
+                    const { 'content-length': _length, ...headers } = upHeaders;
+                    res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': Buffer.byteLength(text) });
+                    res.end(text);
+                  });
+                },
+              );
               forward.on('error', () => req.socket.destroy());
               forward.end(body);
             }

@@ -55,11 +55,7 @@ export interface ExitStatus {
 }
 
 /** Where a service is in its life; `exited` covers both a crash and a stop we asked for. */
-export type ServicePhase =
-  | { phase: 'starting' }
-  | { phase: 'ready'; url: string }
-  | { phase: 'stopping' }
-  | { phase: 'exited'; status: ExitStatus };
+export type ServicePhase = { phase: 'starting' } | { phase: 'ready'; url: string } | { phase: 'stopping' } | { phase: 'exited'; status: ExitStatus };
 
 export interface Service {
   readonly name: string;
@@ -168,9 +164,7 @@ export function spawnService(options: ServiceOptions): Service {
       clearTimeout(timer);
       state = { phase: 'exited', status };
       if (settleReady) {
-        const why = spawnError
-          ? `could not be started: ${spawnError.message}`
-          : `${stopRequested ? 'was stopped' : describeExit(status)} before it was ready`;
+        const why = spawnError ? `could not be started: ${spawnError.message}` : `${stopRequested ? 'was stopped' : describeExit(status)} before it was ready`;
         settleReady.reject(new ServiceError(`${name} ${why}${quietTail()}`, name, spawnError ? 'spawn' : 'exited', [...lines], status));
         settleReady = undefined;
       }
@@ -186,10 +180,14 @@ export function spawnService(options: ServiceOptions): Service {
 
   timer = setTimeout(() => {
     if (!settleReady) return;
-    settleReady.reject(new ServiceError(
-      `${name} did not log {"msg":"${readyMsg}"}${options.healthUrl ? ` nor answer ${options.healthUrl}` : ''} within ${timeoutMs} ms${quietTail()}`,
-      name, 'timeout', [...lines],
-    ));
+    settleReady.reject(
+      new ServiceError(
+        `${name} did not log {"msg":"${readyMsg}"}${options.healthUrl ? ` nor answer ${options.healthUrl}` : ''} within ${timeoutMs} ms${quietTail()}`,
+        name,
+        'timeout',
+        [...lines],
+      ),
+    );
     settleReady = undefined;
     void service.stop();
   }, timeoutMs);
@@ -219,9 +217,10 @@ export function spawnService(options: ServiceOptions): Service {
   watch(child.stdout!, 'stdout');
   watch(child.stderr!, 'stderr');
 
-  if (options.healthUrl) void pollHealth(options.healthUrl, () => settleReady !== undefined).then((healthy) => {
-    if (healthy) markReady({ msg: readyMsg, url: options.urlWhenHealthy ?? '', via: options.healthUrl });
-  });
+  if (options.healthUrl)
+    void pollHealth(options.healthUrl, () => settleReady !== undefined).then((healthy) => {
+      if (healthy) markReady({ msg: readyMsg, url: options.urlWhenHealthy ?? '', via: options.healthUrl });
+    });
 
   const service: Service = {
     name,

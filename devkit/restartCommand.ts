@@ -32,8 +32,7 @@ export function restartCommand(options: RestartCommandOptions): string {
   const assignments = options.variables
     .filter((name) => options.env[name] !== undefined && options.env[name] !== '')
     .map((name) => (isSecretVariable(name) ? `${name}="$${name}"` : `${name}=${shellWord(options.env[name]!)}`));
-  const args = options.args.map((arg, i) =>
-    options.port !== undefined && i > 0 && options.args[i - 1] === '--port' ? String(options.port) : arg);
+  const args = options.args.map((arg, i) => (options.port !== undefined && i > 0 && options.args[i - 1] === '--port' ? String(options.port) : arg));
   const flags = args.length ? ` -- ${args.map(shellWord).join(' ')}` : '';
   return [...assignments, `npm run ${options.npmScript}${flags}`].join(' ');
 }

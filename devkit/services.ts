@@ -18,7 +18,13 @@ export type ServiceExtras = Partial<Omit<ServiceOptions, 'file' | 'readyMsg'>>;
  */
 export const PROVIDERS_VARIABLES = ['HOST', 'LOG_LEVEL', 'SERVICE_STOP_TIMEOUT_MS', 'NODE_ENV'] as const;
 export const EXCHANGE_VARIABLES = [
-  'DATA_DIR', 'SEED_PER_EXCHANGE', 'HOST', 'EXCHANGE_ADMIN_TOKEN', 'LOG_LEVEL', 'SERVICE_STOP_TIMEOUT_MS', 'NODE_ENV',
+  'DATA_DIR',
+  'SEED_PER_EXCHANGE',
+  'HOST',
+  'EXCHANGE_ADMIN_TOKEN',
+  'LOG_LEVEL',
+  'SERVICE_STOP_TIMEOUT_MS',
+  'NODE_ENV',
 ] as const;
 
 export function providersService(extras: ServiceExtras = {}): ServiceOptions {

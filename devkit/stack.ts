@@ -60,16 +60,29 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const useProxies = options.proxies ?? true;
     for (const e of DEFAULT_EXCHANGES) if (useProxies) proxies[e.id] = await new FlakyProxy(exchangeUrls[e.id]).start();
     const exchangesFile = join(dataDir, 'exchanges.json');
-    writeExchangesFile(exchangesFile, DEFAULT_EXCHANGES.map((e) => ({ id: e.id, url: useProxies ? proxies[e.id].url : exchangeUrls[e.id] })));
+    writeExchangesFile(
+      exchangesFile,
+      DEFAULT_EXCHANGES.map((e) => ({ id: e.id, url: useProxies ? proxies[e.id].url : exchangeUrls[e.id] })),
+    );
     const startGateway = async (name: string, env: Record<string, string | undefined> = {}) => {
-      const service = await startService(gatewayService({
-        name, quiet: true,
-        env: {
-          ...common, PORT: '0', PROVIDERS_URL: services.providers.url, EXCHANGES_FILE: exchangesFile,
-          EXCHANGE_TIMEOUT_MS: String(options.exchangeTimeoutMs ?? 1000), HEALTH_INTERVAL_MS: String(options.healthIntervalMs ?? 600_000),
-          REDIS_URL: undefined, REDIS_CLUSTER_NODES: undefined, ...options.gatewayEnv, ...env,
-        },
-      }));
+      const service = await startService(
+        gatewayService({
+          name,
+          quiet: true,
+          env: {
+            ...common,
+            PORT: '0',
+            PROVIDERS_URL: services.providers.url,
+            EXCHANGES_FILE: exchangesFile,
+            EXCHANGE_TIMEOUT_MS: String(options.exchangeTimeoutMs ?? 1000),
+            HEALTH_INTERVAL_MS: String(options.healthIntervalMs ?? 600_000),
+            REDIS_URL: undefined,
+            REDIS_CLUSTER_NODES: undefined,
+            ...options.gatewayEnv,
+            ...env,
+          },
+        }),
+      );
       services[name] = service;
       return service;
     };

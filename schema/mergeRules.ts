@@ -12,10 +12,7 @@ export type FieldMerge =
   | { route: 'anyExchange' }
   | { route: 'perExchange'; filterArgument: string };
 
-export type EntityRoute =
-  | { route: 'byKeyPrefix'; key: string }
-  | { route: 'byKey'; key: string }
-  | { route: 'fanOut'; key: string };
+export type EntityRoute = { route: 'byKeyPrefix'; key: string } | { route: 'byKey'; key: string } | { route: 'fanOut'; key: string };
 
 export const ROOT_FIELDS: Record<string, FieldMerge> = {
   datasets: { route: 'fanOut', merge: 'connection', filterArgument: 'filter' },
@@ -48,7 +45,15 @@ export const FAN_OUT_ENTITY_FIELDS: Record<string, Record<string, FieldMerge>> =
 export const PREFIXED_ID_TYPES: Record<string, string> = { Dataset: 'id' };
 
 /** The connection type and the fields the keyset merge reads. */
-export const CONNECTION = { type: 'DatasetConnection', edges: 'edges', nodes: 'nodes', pageInfo: 'pageInfo', totalCount: 'totalCount', missing: 'missingExchanges', cursor: 'cursor' } as const;
+export const CONNECTION = {
+  type: 'DatasetConnection',
+  edges: 'edges',
+  nodes: 'nodes',
+  pageInfo: 'pageInfo',
+  totalCount: 'totalCount',
+  missing: 'missingExchanges',
+  cursor: 'cursor',
+} as const;
 
 /** The page arguments of a connection field (their defaults come from the contract). */
 export const PAGE_ARGUMENTS = { first: 'first', sort: 'sort' } as const;

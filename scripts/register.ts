@@ -26,15 +26,17 @@ async function main(): Promise<number> {
   const { values, admin, token } = config;
   const id = String(values.id);
   // Only what was given: the gateway names every missing or bad field, and nothing is made up here.
-  const body = values.remove ? undefined : JSON.stringify({
-    id,
-    url: values.url,
-    name: values.name,
-    nameZh: values['name-zh'],
-    city: values.city,
-    province: values.province,
-    divisionCode: values['division-code'],
-  });
+  const body = values.remove
+    ? undefined
+    : JSON.stringify({
+        id,
+        url: values.url,
+        name: values.name,
+        nameZh: values['name-zh'],
+        city: values.city,
+        province: values.province,
+        divisionCode: values['division-code'],
+      });
   let response: Response;
   try {
     response = await fetch(admin, {

@@ -45,9 +45,18 @@ export function registerConfigFromArgs(argv: string[], env: ConfigSource): Regis
   const { values: parsed } = parseArgs({
     args: argv,
     options: {
-      gateway: { type: 'string' }, token: { type: 'string' }, 'token-file': { type: 'string' }, id: { type: 'string' }, url: { type: 'string' },
-      name: { type: 'string' }, 'name-zh': { type: 'string' }, city: { type: 'string' }, province: { type: 'string' },
-      'division-code': { type: 'string' }, remove: { type: 'boolean' }, help: { type: 'boolean' },
+      gateway: { type: 'string' },
+      token: { type: 'string' },
+      'token-file': { type: 'string' },
+      id: { type: 'string' },
+      url: { type: 'string' },
+      name: { type: 'string' },
+      'name-zh': { type: 'string' },
+      city: { type: 'string' },
+      province: { type: 'string' },
+      'division-code': { type: 'string' },
+      remove: { type: 'boolean' },
+      help: { type: 'boolean' },
     },
     strict: true,
   });

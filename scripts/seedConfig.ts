@@ -25,8 +25,11 @@ export function planFromArgs(argv: string[], env: ConfigSource, cores: number): 
   const { values } = parseArgs({
     args: argv,
     options: {
-      'per-exchange': { type: 'string' }, exchange: { type: 'string' }, 'data-dir': { type: 'string' },
-      workers: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'per-exchange': { type: 'string' },
+      exchange: { type: 'string' },
+      'data-dir': { type: 'string' },
+      workers: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: false,
@@ -35,9 +38,7 @@ export function planFromArgs(argv: string[], env: ConfigSource, cores: number): 
 
   const read = configReader(env, values);
   const count = readSeedCount(read);
-  const ids = values.exchange !== undefined
-    ? [...new Set(read.list('--exchange'))]
-    : DEFAULT_EXCHANGES.map((e) => e.id);
+  const ids = values.exchange !== undefined ? [...new Set(read.list('--exchange'))] : DEFAULT_EXCHANGES.map((e) => e.id);
   if (ids.length === 0) throw new ConfigError(`--exchange must name at least one exchange code, got ${JSON.stringify(values.exchange)}`);
   for (const id of ids) {
     if (!EXCHANGE_ID_PATTERN.test(id)) throw new ConfigError(`--exchange codes must match ${EXCHANGE_ID_PATTERN} (e.g. "bj,sh"), got ${JSON.stringify(id)}`);

@@ -8,7 +8,10 @@ import { seedExchangeDatabase } from '../subgraphs/exchange/seedStore.ts';
 
 const { values } = parseArgs({
   options: {
-    id: { type: 'string' }, 'division-code': { type: 'string' }, count: { type: 'string' }, db: { type: 'string' },
+    id: { type: 'string' },
+    'division-code': { type: 'string' },
+    count: { type: 'string' },
+    db: { type: 'string' },
   },
   strict: true,
 });

@@ -72,7 +72,9 @@ async function main(): Promise<number> {
           port: portOf(service.url, 0),
           env: { ...process.env, ...options.env },
         });
-        console.warn(`start: ${service.name} ${describeExit(status)}; the gateway goes on without it (its part of each answer is reported missing). Start it again with: ${again}`);
+        console.warn(
+          `start: ${service.name} ${describeExit(status)}; the gateway goes on without it (its part of each answer is reported missing). Start it again with: ${again}`,
+        );
         return;
       }
       failure ??= `${service.name} ${describeExit(status)}${service.readyRecord ? '' : ' before it was ready'}`;
@@ -102,24 +104,28 @@ async function main(): Promise<number> {
   const exchangeServices = exchanges.map((e) => launch(exchangeService(e.id, { port: e.port, ...healthFallback(e.port) })));
 
   if (await whenReady([providers, ...exchangeServices])) {
-    const gateway = launch(gatewayService({
-      env: {
-        PORT: String(gatewayPort),
-        PROVIDERS_URL: providers.url,
-        EXCHANGE_URLS: exchangeServices.map((s) => `${s.name}=${s.url}`).join(','),
-      },
-      ...healthFallback(gatewayPort),
-    }));
+    const gateway = launch(
+      gatewayService({
+        env: {
+          PORT: String(gatewayPort),
+          PROVIDERS_URL: providers.url,
+          EXCHANGE_URLS: exchangeServices.map((s) => `${s.name}=${s.url}`).join(','),
+        },
+        ...healthFallback(gatewayPort),
+      }),
+    );
     if (await whenReady([gateway])) {
       stackReady = true;
       const width = Math.max(...services.map((s) => s.name.length));
-      console.log([
-        '',
-        `Gateway ready at http://localhost:${portOf(gateway.url, gatewayPort)}/graphql`,
-        ...[providers, ...exchangeServices].map((s) => `  ${s.name.padEnd(width)}  ${s.url}  (pid ${s.child.pid})`),
-        'Press Ctrl-C to stop.',
-        '',
-      ].join('\n'));
+      console.log(
+        [
+          '',
+          `Gateway ready at http://localhost:${portOf(gateway.url, gatewayPort)}/graphql`,
+          ...[providers, ...exchangeServices].map((s) => `  ${s.name.padEnd(width)}  ${s.url}  (pid ${s.child.pid})`),
+          'Press Ctrl-C to stop.',
+          '',
+        ].join('\n'),
+      );
     }
   }
 

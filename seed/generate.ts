@@ -4,9 +4,7 @@
  * so 250,000 of them never sit in memory at once unless the caller keeps them.
  */
 import { DEFAULT_EXCHANGES, type DatasetRecord } from '../shared/domain.ts';
-import {
-  crossListedPoolIndices, crossListingExchanges, exchangeCodeSlot, POOL_CODE_SLOT, productCode,
-} from './crossListing.ts';
+import { crossListedPoolIndices, crossListingExchanges, exchangeCodeSlot, POOL_CODE_SLOT, productCode } from './crossListing.ts';
 import { buildListingTerms, buildProduct, distinctAmounts, isPriced, type ListingTerms, type Product } from './listing.ts';
 import { Rng } from './rng.ts';
 
@@ -39,7 +37,11 @@ export function poolProduct(j: number): Product {
   const home = crossListingExchanges(j)[0];
   let product: Product | undefined;
   for (let attempt = 0; attempt < 20; attempt++) {
-    product = buildProduct(attempt === 0 ? Rng.from('pool', j) : Rng.from('pool', j, attempt), { homeDivisionCode: HOME_DIVISION.get(home)!, localShare: 0.9, preferPriced: true });
+    product = buildProduct(attempt === 0 ? Rng.from('pool', j) : Rng.from('pool', j, attempt), {
+      homeDivisionCode: HOME_DIVISION.get(home)!,
+      localShare: 0.9,
+      preferPriced: true,
+    });
     if (isPriced(product.priceOption.model) && product.priceOption.min < product.priceOption.max) break;
   }
   return product!;

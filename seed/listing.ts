@@ -4,15 +4,32 @@
  * which each exchange draws for itself.
  */
 import type {
-  Category, DataOrigin, DatasetType, Delivery, PersonalInfo, PricePointRecord, ProviderKind, ProviderRecord,
-  SecurityLevel, UpdateFrequency,
+  Category,
+  DataOrigin,
+  DatasetType,
+  Delivery,
+  PersonalInfo,
+  PricePointRecord,
+  ProviderKind,
+  ProviderRecord,
+  SecurityLevel,
+  UpdateFrequency,
 } from '../shared/domain.ts';
 import { divisionByCode, provinceOf, type Division } from './places.ts';
 import { providerCategories, providerRegistry } from './providers.ts';
 import { Rng, type Weighted } from './rng.ts';
 import {
-  CATEGORY_WEIGHTS, COMMON_QUALIFIERS, DELIVERY_BY_TYPE, DELIVERY_TEXT, FREQUENCY_BY_TYPE, FREQUENCY_TEXT,
-  SENSITIVE_DATASET_DELIVERY, VOCAB, type PriceOption, type Subject, type TextPair,
+  CATEGORY_WEIGHTS,
+  COMMON_QUALIFIERS,
+  DELIVERY_BY_TYPE,
+  DELIVERY_TEXT,
+  FREQUENCY_BY_TYPE,
+  FREQUENCY_TEXT,
+  SENSITIVE_DATASET_DELIVERY,
+  VOCAB,
+  type PriceOption,
+  type Subject,
+  type TextPair,
 } from './vocab.ts';
 
 export interface Product {
@@ -60,8 +77,12 @@ export interface ListingTerms {
  * most, as the press reports.
  */
 const KIND_PICK_WEIGHT: Readonly<Record<ProviderKind, number>> = {
-  GOVERNMENT_DEPARTMENT: 3, PUBLIC_INSTITUTION: 2, STATE_OWNED_ENTERPRISE: 2,
-  PRIVATE_ENTERPRISE: 1, FOREIGN_INVESTED_ENTERPRISE: 1, SOCIAL_ORGANIZATION: 1,
+  GOVERNMENT_DEPARTMENT: 3,
+  PUBLIC_INSTITUTION: 2,
+  STATE_OWNED_ENTERPRISE: 2,
+  PRIVATE_ENTERPRISE: 1,
+  FOREIGN_INVESTED_ENTERPRISE: 1,
+  SOCIAL_ORGANIZATION: 1,
 };
 
 interface ProviderIndex {
@@ -91,14 +112,19 @@ function getProviderIndex(): ProviderIndex {
   return (providerIndex = index);
 }
 
-const SUBJECTS_BY_CATEGORY = new Map(Object.entries(VOCAB).map(([category, vocab]) => [
-  category as Category, vocab.subjects.map((s): Weighted<Subject> => [s, s.weight ?? 1]),
-]));
+const SUBJECTS_BY_CATEGORY = new Map(
+  Object.entries(VOCAB).map(([category, vocab]) => [category as Category, vocab.subjects.map((s): Weighted<Subject> => [s, s.weight ?? 1])]),
+);
 const PRICE_OPTIONS = new Map<Subject, { all: Weighted<PriceOption>[]; priced: PriceOption[] }>(
-  Object.values(VOCAB).flatMap((v) => v.subjects).map((s) => [s, {
-    all: s.prices.map((o): Weighted<PriceOption> => [o, o.weight]),
-    priced: s.prices.filter((o) => isPriced(o.model)),
-  }]),
+  Object.values(VOCAB)
+    .flatMap((v) => v.subjects)
+    .map((s) => [
+      s,
+      {
+        all: s.prices.map((o): Weighted<PriceOption> => [o, o.weight]),
+        priced: s.prices.filter((o) => isPriced(o.model)),
+      },
+    ]),
 );
 
 export function isPriced(model: PriceOption['model']): boolean {
@@ -143,9 +169,7 @@ function coverageFor(rng: Rng, provider: ProviderRecord, options: ProductOptions
   const homePrefix = options.homeDivisionCode.slice(0, 2);
   // A region the seed has no names for cannot be titled, so its listings describe the provider's region.
   const homeIsNamed = divisionByCode(options.homeDivisionCode) !== undefined;
-  const primary = provider.divisionCode.startsWith(homePrefix) || !homeIsNamed || rng.chance(0.5)
-    ? provider.divisionCode
-    : options.homeDivisionCode;
+  const primary = provider.divisionCode.startsWith(homePrefix) || !homeIsNamed || rng.chance(0.5) ? provider.divisionCode : options.homeDivisionCode;
   const coverage = [primary];
   const siblings = provinceOf(primary)?.divisions;
   if (siblings && siblings.length > 1 && rng.chance(0.25)) {
@@ -166,12 +190,11 @@ export function buildProduct(rng: Rng, options: ProductOptions): Product {
 
   const containsMinorsData = subject.containsMinorsData ?? false;
   // PIPL counts data about children under 14 as sensitive.
-  const personalInfo = containsMinorsData ? 'SENSITIVE' : subject.personalInfo ?? rng.weightedPick(vocab.personalInfo);
+  const personalInfo = containsMinorsData ? 'SENSITIVE' : (subject.personalInfo ?? rng.weightedPick(vocab.personalInfo));
   const securityLevel: SecurityLevel = rng.chance(vocab.importantShare + (personalInfo === 'SENSITIVE' ? 0.1 : 0)) ? 'IMPORTANT' : 'GENERAL';
-  const delivery = subject.delivery
-    ?? rng.weightedPick(type === 'DATASET' && personalInfo === 'SENSITIVE' ? SENSITIVE_DATASET_DELIVERY : DELIVERY_BY_TYPE[type]);
-  const updateFrequency = subject.frequency
-    ?? rng.weightedPick(type === 'DATASET' && vocab.frequencies ? vocab.frequencies : FREQUENCY_BY_TYPE[type]);
+  const delivery =
+    subject.delivery ?? rng.weightedPick(type === 'DATASET' && personalInfo === 'SENSITIVE' ? SENSITIVE_DATASET_DELIVERY : DELIVERY_BY_TYPE[type]);
+  const updateFrequency = subject.frequency ?? rng.weightedPick(type === 'DATASET' && vocab.frequencies ? vocab.frequencies : FREQUENCY_BY_TYPE[type]);
 
   const { all: priceOptions, priced: pricedOptions } = PRICE_OPTIONS.get(subject)!;
   let priceOption = rng.weightedPick(priceOptions);
@@ -189,13 +212,24 @@ export function buildProduct(rng: Rng, options: ProductOptions): Product {
   const second = (first + rng.int(1, vocab.keywords.length - 1)) % vocab.keywords.length;
 
   return {
-    provider, category, type, title, titleZh,
+    provider,
+    category,
+    type,
+    title,
+    titleZh,
     description: `${subject.en} for ${place.en}. ${detailEn} ${providedByText(provider)} Update frequency: ${freqEn}. Delivery: ${deliveryEn}.`,
     descriptionZh: `${place.zh}${subject.zh}。${detailZh}数据提供方：${provider.nameZh}。更新频率：${freqZh}；交付方式：${deliveryZh}。`,
     keywords: [vocab.keywords[first][0], vocab.keywords[first][1], vocab.keywords[second][0], vocab.keywords[second][1], place.enShort, place.zhShort],
-    securityLevel, personalInfo, containsMinorsData,
+    securityLevel,
+    personalInfo,
+    containsMinorsData,
     dataOrigin: subject.origin ?? originFor(provider.kind, rng),
-    delivery, updateFrequency, spatialCoverage, priceOption, pricedOptions, vintageYear,
+    delivery,
+    updateFrequency,
+    spatialCoverage,
+    priceOption,
+    pricedOptions,
+    vintageYear,
   };
 }
 
@@ -203,7 +237,14 @@ const START_MS = Date.UTC(2015, 0, 1);
 /** The last date a price may take effect or a listing may be updated. */
 const END_MS = Date.UTC(2026, 9, 31, 23, 59);
 const DAY_MS = 86_400_000;
-const HISTORY_LENGTHS: readonly Weighted<number>[] = [[1, 30], [2, 25], [3, 20], [4, 12], [5, 8], [6, 5]];
+const HISTORY_LENGTHS: readonly Weighted<number>[] = [
+  [1, 30],
+  [2, 25],
+  [3, 20],
+  [4, 12],
+  [5, 8],
+  [6, 5],
+];
 
 const MINUTE_MS = 60_000;
 const toMinute = (ms: number) => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
@@ -213,8 +254,10 @@ const toMinute = (ms: number) => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
  * there are only about 4,300 days and 1,440 minutes a day, so both halves are cached.
  */
 const dayTexts = new Map<number, string>();
-const minuteTexts: string[] = Array.from({ length: 1440 }, (_, m) =>
-  `T${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00.000Z`);
+const minuteTexts: string[] = Array.from(
+  { length: 1440 },
+  (_, m) => `T${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00.000Z`,
+);
 function iso(ms: number): string {
   const day = Math.floor(ms / DAY_MS);
   let dayText = dayTexts.get(day);
@@ -237,9 +280,7 @@ function roundAmount(value: number, decimals: number): number {
 function drawAmount(rng: Rng, option: PriceOption): number {
   if (option.min === option.max) return option.min;
   // Wide ranges (tens to hundreds of thousands) are drawn on a log scale so small deals are as common as big ones.
-  const value = option.max / option.min > 20
-    ? option.min * (option.max / option.min) ** rng.next()
-    : rng.float(option.min, option.max);
+  const value = option.max / option.min > 20 ? option.min * (option.max / option.min) ** rng.next() : rng.float(option.min, option.max);
   return Math.min(option.max, Math.max(option.min, roundAmount(value, option.decimals)));
 }
 

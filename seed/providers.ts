@@ -16,7 +16,7 @@ import { Rng } from './rng.ts';
  */
 export const PROVIDER_KIND_MIX: Readonly<Record<ProviderKind, number>> = {
   GOVERNMENT_DEPARTMENT: 0.34,
-  PUBLIC_INSTITUTION: 0.30,
+  PUBLIC_INSTITUTION: 0.3,
   STATE_OWNED_ENTERPRISE: 0.17,
   PRIVATE_ENTERPRISE: 0.12,
   FOREIGN_INVESTED_ENTERPRISE: 0.025,
@@ -30,8 +30,12 @@ export const PROVIDER_KIND_MIX: Readonly<Record<ProviderKind, number>> = {
  * ones, whose templates never run out.
  */
 const FILL_ORDER: readonly ProviderKind[] = [
-  'SOCIAL_ORGANIZATION', 'FOREIGN_INVESTED_ENTERPRISE', 'GOVERNMENT_DEPARTMENT', 'PUBLIC_INSTITUTION',
-  'STATE_OWNED_ENTERPRISE', 'PRIVATE_ENTERPRISE',
+  'SOCIAL_ORGANIZATION',
+  'FOREIGN_INVESTED_ENTERPRISE',
+  'GOVERNMENT_DEPARTMENT',
+  'PUBLIC_INSTITUTION',
+  'STATE_OWNED_ENTERPRISE',
+  'PRIVATE_ENTERPRISE',
 ];
 const SHORTFALL_GOES_TO: Readonly<Record<ProviderKind, ProviderKind | null>> = {
   SOCIAL_ORGANIZATION: 'PRIVATE_ENTERPRISE',
@@ -57,10 +61,14 @@ const USCC_PREFIX: Readonly<Record<ProviderKind, string>> = {
  * registrar (MA enterprises, MB institutions, MJ social organisations); older ones are all digits.
  */
 function orgCodeBody(rng: Rng, kind: ProviderKind): string {
-  const [modernPrefix, legacyFirstDigits] = kind === 'GOVERNMENT_DEPARTMENT' ? ['MB', '0']
-    : kind === 'PUBLIC_INSTITUTION' ? ['MB', '4']
-      : kind === 'SOCIAL_ORGANIZATION' ? ['MJ', '5']
-        : ['MA', '1234567'];
+  const [modernPrefix, legacyFirstDigits] =
+    kind === 'GOVERNMENT_DEPARTMENT'
+      ? ['MB', '0']
+      : kind === 'PUBLIC_INSTITUTION'
+        ? ['MB', '4']
+        : kind === 'SOCIAL_ORGANIZATION'
+          ? ['MJ', '5']
+          : ['MA', '1234567'];
   if (rng.chance(0.6)) {
     let body = modernPrefix;
     // Digits dominate real codes; letters come from the USCC character set so position 9-16 stay valid.

@@ -20,7 +20,9 @@ export const AMOUNT_RULE = 'a non-negative decimal string with at most 9 integer
 
 export function formatMicros(micros: number): string {
   const units = Math.floor(micros / MICROS_PER_UNIT);
-  let fraction = String(micros % MICROS_PER_UNIT).padStart(6, '0').replace(/0+$/, '');
+  let fraction = String(micros % MICROS_PER_UNIT)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
   if (fraction.length < 2) fraction = fraction.padEnd(2, '0');
   return `${units}.${fraction}`;
 }

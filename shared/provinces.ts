@@ -1,11 +1,36 @@
 /** GB/T 2260 province-level division codes, for exchanges that register with a province name only. */
 export const PROVINCE_DIVISION_CODES: Record<string, string> = {
-  beijing: '110000', tianjin: '120000', hebei: '130000', shanxi: '140000', 'inner mongolia': '150000',
-  liaoning: '210000', jilin: '220000', heilongjiang: '230000', shanghai: '310000', jiangsu: '320000',
-  zhejiang: '330000', anhui: '340000', fujian: '350000', jiangxi: '360000', shandong: '370000', henan: '410000',
-  hubei: '420000', hunan: '430000', guangdong: '440000', guangxi: '450000', hainan: '460000', chongqing: '500000',
-  sichuan: '510000', guizhou: '520000', yunnan: '530000', tibet: '540000', shaanxi: '610000', gansu: '620000',
-  qinghai: '630000', ningxia: '640000', xinjiang: '650000',
+  beijing: '110000',
+  tianjin: '120000',
+  hebei: '130000',
+  shanxi: '140000',
+  'inner mongolia': '150000',
+  liaoning: '210000',
+  jilin: '220000',
+  heilongjiang: '230000',
+  shanghai: '310000',
+  jiangsu: '320000',
+  zhejiang: '330000',
+  anhui: '340000',
+  fujian: '350000',
+  jiangxi: '360000',
+  shandong: '370000',
+  henan: '410000',
+  hubei: '420000',
+  hunan: '430000',
+  guangdong: '440000',
+  guangxi: '450000',
+  hainan: '460000',
+  chongqing: '500000',
+  sichuan: '510000',
+  guizhou: '520000',
+  yunnan: '530000',
+  tibet: '540000',
+  shaanxi: '610000',
+  gansu: '620000',
+  qinghai: '630000',
+  ningxia: '640000',
+  xinjiang: '650000',
 };
 
 export function provinceOfDivision(divisionCode: string): string | undefined {
@@ -37,7 +62,9 @@ export function provinceCodeOf(name: string): string | undefined {
 
 /** Every province-level name as it is written in answers: "Beijing, Tianjin, ..., Inner Mongolia, ...". */
 export function provinceNames(): string {
-  return Object.values(PROVINCE_DIVISION_CODES).map((code) => provinceOfDivision(code)).join(', ');
+  return Object.values(PROVINCE_DIVISION_CODES)
+    .map((code) => provinceOfDivision(code))
+    .join(', ');
 }
 
 export function unknownProvince(name: string): PlaceProblem {
@@ -53,7 +80,10 @@ export function unknownProvince(name: string): PlaceProblem {
  * must be a known name, the code six digits (GB/T 2260), and the code inside the province (its first
  * two digits are the province's). Labels name the fields in the texts that mention both.
  */
-export function placeProblems(place: { province?: string; divisionCode?: string }, labels = { province: 'province', divisionCode: 'divisionCode' }): PlaceProblem[] {
+export function placeProblems(
+  place: { province?: string; divisionCode?: string },
+  labels = { province: 'province', divisionCode: 'divisionCode' },
+): PlaceProblem[] {
   const problems: PlaceProblem[] = [];
   const provinceCode = place.province === undefined ? undefined : provinceCodeOf(place.province);
   if (place.province !== undefined && !provinceCode) problems.push(unknownProvince(place.province));

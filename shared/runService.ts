@@ -42,36 +42,39 @@ export function runService<C extends ServiceSettings>(definition: ServiceDefinit
     process.exit(1);
   };
   if (process.connected) process.once('disconnect', () => stopOnDisconnect());
-  definition.start(config, logger).then((running) => {
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) {
-        logger.warn({ signal }, 'second signal while stopping; exiting now');
-        process.exit(1);
-      }
-      stopping = true;
-      lifecycle.info({ signal }, 'stopping');
-      const timer = setTimeout(() => {
-        logger.error({ signal }, `stop did not finish within ${config.stopTimeoutMs} ms; exiting anyway`);
-        process.exit(1);
-      }, config.stopTimeoutMs);
-      try {
-        await running.stop();
-      } catch (err) {
+  definition
+    .start(config, logger)
+    .then((running) => {
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) {
+          logger.warn({ signal }, 'second signal while stopping; exiting now');
+          process.exit(1);
+        }
+        stopping = true;
+        lifecycle.info({ signal }, 'stopping');
+        const timer = setTimeout(() => {
+          logger.error({ signal }, `stop did not finish within ${config.stopTimeoutMs} ms; exiting anyway`);
+          process.exit(1);
+        }, config.stopTimeoutMs);
+        try {
+          await running.stop();
+        } catch (err) {
+          clearTimeout(timer);
+          logger.error({ err: (err as Error)?.message ?? String(err) }, 'stop failed');
+          process.exit(1);
+        }
         clearTimeout(timer);
-        logger.error({ err: (err as Error)?.message ?? String(err) }, 'stop failed');
-        process.exit(1);
-      }
-      clearTimeout(timer);
-      process.exit(0);
-    };
-    process.on('SIGTERM', () => void stop('SIGTERM'));
-    process.on('SIGINT', () => void stop('SIGINT'));
-    stopOnDisconnect = () => void stop('launcher exited');
-  }).catch((err: unknown) => {
-    // A setting that only fails once used (a Redis namespace, say) is still a configuration error.
-    if (isConfigError(err)) console.error(`${name}: ${err.message}`);
-    else logger.fatal({ err }, 'failed to start');
-    process.exit(1);
-  });
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+      stopOnDisconnect = () => void stop('launcher exited');
+    })
+    .catch((err: unknown) => {
+      // A setting that only fails once used (a Redis namespace, say) is still a configuration error.
+      if (isConfigError(err)) console.error(`${name}: ${err.message}`);
+      else logger.fatal({ err }, 'failed to start');
+      process.exit(1);
+    });
 }

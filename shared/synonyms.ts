@@ -11,8 +11,16 @@ export interface SynonymGroup {
 }
 
 export const SYNONYM_GROUPS: readonly SynonymGroup[] = [
-  { concept: 'children, minors', zh: ['儿童', '未成年', '未成年人', '少儿'], en: ['children', 'child', 'childhood', 'minors', 'minor', 'kids', 'kid', 'juvenile'] },
-  { concept: 'vaccination', zh: ['疫苗', '预防接种', '免疫接种'], en: ['vaccine', 'vaccines', 'vaccination', 'vaccinations', 'immunization', 'immunisation', 'inoculation'] },
+  {
+    concept: 'children, minors',
+    zh: ['儿童', '未成年', '未成年人', '少儿'],
+    en: ['children', 'child', 'childhood', 'minors', 'minor', 'kids', 'kid', 'juvenile'],
+  },
+  {
+    concept: 'vaccination',
+    zh: ['疫苗', '预防接种', '免疫接种'],
+    en: ['vaccine', 'vaccines', 'vaccination', 'vaccinations', 'immunization', 'immunisation', 'inoculation'],
+  },
   { concept: 'medical care', zh: ['医疗', '医学', '医药'], en: ['medical', 'medicine', 'healthcare', 'clinical'] },
   { concept: 'hospitals and clinics', zh: ['医院', '医疗机构', '门诊', '诊所'], en: ['hospital', 'hospitals', 'clinic', 'clinics', 'outpatient'] },
   { concept: 'epidemics, infectious disease', zh: ['传染病', '疫情', '疫病', '流行病'], en: ['epidemic', 'epidemics', 'infectious', 'outbreak', 'outbreaks'] },

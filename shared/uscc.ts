@@ -92,9 +92,8 @@ export function validateUscc(s: string): UsccValidation {
   if (s.length !== 18) return { ok: false, rule: 'length', message: `uscc must be 18 characters, got ${s.length}` };
   for (let i = 0; i < 18; i++) {
     if (USCC_VALUES.has(s[i])) continue;
-    const hint = s[i] !== s[i].toUpperCase() && USCC_VALUES.has(s[i].toUpperCase())
-      ? '; letters must be uppercase'
-      : '; allowed are 0-9 and A-Z except I, O, S, V, Z';
+    const hint =
+      s[i] !== s[i].toUpperCase() && USCC_VALUES.has(s[i].toUpperCase()) ? '; letters must be uppercase' : '; allowed are 0-9 and A-Z except I, O, S, V, Z';
     return { ok: false, rule: 'charset', message: `uscc ${shown}: character "${s[i]}" at position ${i + 1} is not in the USCC character set${hint}` };
   }
   const orgCheck = orgCodeCheckChar(s.slice(8, 16));

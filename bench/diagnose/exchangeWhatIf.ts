@@ -94,7 +94,9 @@ function cursorAt(store: ReadOnlyStore, filter: DatasetFilterInput | null, sort:
 
 /** One ordered subquery per value of `column`, each LIMIT n, merged by the same order. */
 function mergedPerValue(column: string, values: string[], orderBy: string, where: string, whereParams: unknown[], limit: number): Statement {
-  const branches = values.map(() => `SELECT * FROM (SELECT d.* FROM datasets d WHERE d.${column} = ?${where ? ` AND ${where}` : ''} ORDER BY ${orderBy} LIMIT ?)`);
+  const branches = values.map(
+    () => `SELECT * FROM (SELECT d.* FROM datasets d WHERE d.${column} = ?${where ? ` AND ${where}` : ''} ORDER BY ${orderBy} LIMIT ?)`,
+  );
   return {
     sql: `SELECT * FROM (${branches.join(' UNION ALL ')}) d ORDER BY ${orderBy.replace(/d\./g, '')} LIMIT ?`,
     params: [...values.flatMap((v) => [v, ...whereParams, limit]), limit],
@@ -102,7 +104,8 @@ function mergedPerValue(column: string, values: string[], orderBy: string, where
 }
 
 function cases(store: ReadOnlyStore): Case[] {
-  const statsSql = (where: string) => `SELECT d.category AS "group", d.price_bucket AS bucket, count(*) AS n, min(d.price_micros) AS minMicros, max(d.price_micros) AS maxMicros FROM datasets d ${where} GROUP BY 1, 2`;
+  const statsSql = (where: string) =>
+    `SELECT d.category AS "group", d.price_bucket AS bucket, count(*) AS n, min(d.price_micros) AS minMicros, max(d.price_micros) AS maxMicros FROM datasets d ${where} GROUP BY 1, 2`;
   const kindsModelsWhere = `d.provider_kind IN (${marks(KINDS)}) AND d.price_model IN (${marks(MODELS)})`;
   const deepPriceAfter = cursorAt(store, KINDS_MODELS, 'PRICE_ASC', 499 * 20);
   const deepPriceCursor = checkPageArgs({ first: 20, after: deepPriceAfter, sort: 'PRICE_ASC' }).after!;
@@ -116,7 +119,10 @@ function cases(store: ReadOnlyStore): Case[] {
     {
       label: 'count: delivery [API] + personalInfo [NONE]',
       current: currentCount({ delivery: ['API'], personalInfo: ['NONE'] }),
-      proposed: { sql: 'SELECT count(*) AS n FROM datasets d INDEXED BY ix_filter_cover WHERE d.delivery IN (?) AND d.personal_info IN (?)', params: ['API', 'NONE'] },
+      proposed: {
+        sql: 'SELECT count(*) AS n FROM datasets d INDEXED BY ix_filter_cover WHERE d.delivery IN (?) AND d.personal_info IN (?)',
+        params: ['API', 'NONE'],
+      },
       compare: 'rows',
     },
     {
@@ -140,7 +146,14 @@ function cases(store: ReadOnlyStore): Case[] {
     {
       label: 'page 500: providerKinds + pricingModels, PRICE_ASC',
       current: currentPage(KINDS_MODELS, 'PRICE_ASC', deepPriceAfter),
-      proposed: mergedPerValue('price_model', MODELS, 'd.price_asc ASC, d.id ASC', `d.provider_kind IN (${marks(KINDS)}) AND (d.price_asc, d.id) > (?, ?)`, [...KINDS, deepPriceCursor.key, deepPriceCursor.id], 21),
+      proposed: mergedPerValue(
+        'price_model',
+        MODELS,
+        'd.price_asc ASC, d.id ASC',
+        `d.provider_kind IN (${marks(KINDS)}) AND (d.price_asc, d.id) > (?, ?)`,
+        [...KINDS, deepPriceCursor.key, deepPriceCursor.id],
+        21,
+      ),
       compare: 'ids',
     },
     {
@@ -149,7 +162,14 @@ function cases(store: ReadOnlyStore): Case[] {
       proposed: mergedPerValue('category', CATEGORIES, 'd.title ASC, d.id ASC', '', [], 21),
       compare: 'ids',
     },
-    ...([['疫苗', 'datasets_fts_zh', '"疫苗"'], ['数据', 'datasets_fts_zh', '"数据"'], ['vaccination', 'datasets_fts_en', '"vaccination"*'], ['data', 'datasets_fts_en', '"data"*']] as const).flatMap(([text, table, match]): Case[] => [
+    ...(
+      [
+        ['疫苗', 'datasets_fts_zh', '"疫苗"'],
+        ['数据', 'datasets_fts_zh', '"数据"'],
+        ['vaccination', 'datasets_fts_en', '"vaccination"*'],
+        ['data', 'datasets_fts_en', '"data"*'],
+      ] as const
+    ).flatMap(([text, table, match]): Case[] => [
       {
         label: `text "${text}": count`,
         current: currentCount({ text }),
@@ -187,7 +207,11 @@ function plan(db: Database.Database, statement: Statement): string {
 
 function same(a: unknown[], b: unknown[], compare: Case['compare']): boolean {
   if (compare === 'ids') return JSON.stringify(a.map((r) => (r as { id: string }).id)) === JSON.stringify(b.map((r) => (r as { id: string }).id));
-  const canon = (rows: unknown[]) => rows.map((r) => JSON.stringify(Object.values(r as object))).sort().join('\n');
+  const canon = (rows: unknown[]) =>
+    rows
+      .map((r) => JSON.stringify(Object.values(r as object)))
+      .sort()
+      .join('\n');
   return canon(a) === canon(b);
 }
 
@@ -205,7 +229,10 @@ async function main(): Promise<void> {
   try {
     const copy = join(dir, 'exchange.db');
     copyFileSync(source, copy);
-    const exchangeId = new Database(copy, { readonly: true }).prepare("SELECT substr(id, 1, instr(id, ':') - 1) AS e FROM datasets LIMIT 1").pluck().get() as string;
+    const exchangeId = new Database(copy, { readonly: true })
+      .prepare("SELECT substr(id, 1, instr(id, ':') - 1) AS e FROM datasets LIMIT 1")
+      .pluck()
+      .get() as string;
     const sizeBefore = statSync(copy).size;
 
     // Today's statements and timings, on the unchanged copy.
@@ -237,13 +264,17 @@ async function main(): Promise<void> {
     after.close();
 
     console.log(`# Exchange what-if (${exchangeId}, ${source})\n`);
-    console.log(`Proposed indexes built in ${(indexMs / 1000).toFixed(1)} s (with ANALYZE); file ${(sizeBefore / 2 ** 20).toFixed(0)} MiB -> ${(sizeAfter / 2 ** 20).toFixed(0)} MiB.\n`);
+    console.log(
+      `Proposed indexes built in ${(indexMs / 1000).toFixed(1)} s (with ANALYZE); file ${(sizeBefore / 2 ** 20).toFixed(0)} MiB -> ${(sizeAfter / 2 ** 20).toFixed(0)} MiB.\n`,
+    );
     console.log(codeBlock(PROPOSED_INDEXES_SQL.trim(), 'sql'));
     console.log();
-    console.log(markdownTable({
-      headers: ['case', 'today ms', 'today\'s SQL + new indexes ms', 'proposed ms', 'same rows', 'plan today', 'plan proposed'],
-      rows,
-    }));
+    console.log(
+      markdownTable({
+        headers: ['case', 'today ms', "today's SQL + new indexes ms", 'proposed ms', 'same rows', 'plan today', 'plan proposed'],
+        rows,
+      }),
+    );
     console.log(`\nMedians of ${runs} runs of the statement alone (in process), after 2 unmeasured runs.`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -88,12 +88,18 @@ try {
   ]);
   const slowUrls = slow.readyRecord!.urls as Record<string, string>;
   const fastUrls = fast.readyRecord!.urls as Record<string, string>;
-  const gateway = (name: string, urls: Record<string, string>, which: string[]) => startOurGateway(resources, {
-    name, dir: dataDir, providersUrl: providers.url, exchanges: which.map((id) => ({ id, url: urls[id] })),
-  });
+  const gateway = (name: string, urls: Record<string, string>, which: string[]) =>
+    startOurGateway(resources, {
+      name,
+      dir: dataDir,
+      providersUrl: providers.url,
+      exchanges: which.map((id) => ({ id, url: urls[id] })),
+    });
   const [g1slow, g4slow, g1fast, g4fast] = await Promise.all([
-    gateway('g1-delayed', slowUrls, [one]), gateway('g4-delayed', slowUrls, ids),
-    gateway('g1-0', fastUrls, [one]), gateway('g4-0', fastUrls, ids),
+    gateway('g1-delayed', slowUrls, [one]),
+    gateway('g4-delayed', slowUrls, ids),
+    gateway('g1-0', fastUrls, [one]),
+    gateway('g4-0', fastUrls, ids),
   ]);
 
   // The query the gateway sends each exchange: seen by an in-process proxy in front of bj.
@@ -109,24 +115,69 @@ try {
   const exchangePids = ids.map((id) => exchanges[id].child.pid);
   const rows: Row[] = [
     { label: `exchange ${one} alone, client query`, url: exchanges[one].url, pids: { exchanges: [exchanges[one].child.pid] } },
-    { label: `exchange ${one} alone, gateway's query`, url: exchanges[one].url, query: routed.query, variables: routedVariables, pids: { exchanges: [exchanges[one].child.pid] } },
-    { label: `proxy (0 ms) -> ${one}, gateway's query`, url: fastUrls[one], query: routed.query, variables: routedVariables, pids: { exchanges: [exchanges[one].child.pid], proxies: [fast.child.pid] } },
-    { label: `proxy (${delayMs} ms) -> ${one}, gateway's query`, url: slowUrls[one], query: routed.query, variables: routedVariables, pids: { exchanges: [exchanges[one].child.pid], proxies: [slow.child.pid] } },
-    { label: 'gateway -> proxy (0 ms) -> 1 exchange', url: g1fast.url, gateway: g1fast, pids: { gateway: [g1fast.child.pid], exchanges: [exchanges[one].child.pid], proxies: [fast.child.pid] } },
-    { label: 'gateway -> proxies (0 ms) -> 4 exchanges', url: g4fast.url, gateway: g4fast, pids: { gateway: [g4fast.child.pid], exchanges: exchangePids, proxies: [fast.child.pid] } },
-    { label: `gateway -> proxy (${delayMs} ms) -> 1 exchange`, url: g1slow.url, gateway: g1slow, pids: { gateway: [g1slow.child.pid], exchanges: [exchanges[one].child.pid], proxies: [slow.child.pid] } },
-    { label: `gateway -> proxies (${delayMs} ms) -> 4 exchanges`, url: g4slow.url, gateway: g4slow, pids: { gateway: [g4slow.child.pid], exchanges: exchangePids, proxies: [slow.child.pid] } },
+    {
+      label: `exchange ${one} alone, gateway's query`,
+      url: exchanges[one].url,
+      query: routed.query,
+      variables: routedVariables,
+      pids: { exchanges: [exchanges[one].child.pid] },
+    },
+    {
+      label: `proxy (0 ms) -> ${one}, gateway's query`,
+      url: fastUrls[one],
+      query: routed.query,
+      variables: routedVariables,
+      pids: { exchanges: [exchanges[one].child.pid], proxies: [fast.child.pid] },
+    },
+    {
+      label: `proxy (${delayMs} ms) -> ${one}, gateway's query`,
+      url: slowUrls[one],
+      query: routed.query,
+      variables: routedVariables,
+      pids: { exchanges: [exchanges[one].child.pid], proxies: [slow.child.pid] },
+    },
+    {
+      label: 'gateway -> proxy (0 ms) -> 1 exchange',
+      url: g1fast.url,
+      gateway: g1fast,
+      pids: { gateway: [g1fast.child.pid], exchanges: [exchanges[one].child.pid], proxies: [fast.child.pid] },
+    },
+    {
+      label: 'gateway -> proxies (0 ms) -> 4 exchanges',
+      url: g4fast.url,
+      gateway: g4fast,
+      pids: { gateway: [g4fast.child.pid], exchanges: exchangePids, proxies: [fast.child.pid] },
+    },
+    {
+      label: `gateway -> proxy (${delayMs} ms) -> 1 exchange`,
+      url: g1slow.url,
+      gateway: g1slow,
+      pids: { gateway: [g1slow.child.pid], exchanges: [exchanges[one].child.pid], proxies: [slow.child.pid] },
+    },
+    {
+      label: `gateway -> proxies (${delayMs} ms) -> 4 exchanges`,
+      url: g4slow.url,
+      gateway: g4slow,
+      pids: { gateway: [g4slow.child.pid], exchanges: exchangePids, proxies: [slow.child.pid] },
+    },
   ];
   const bench = process.pid;
 
   // Idle cost: CPU per second of each process with no requests (timers: version polls, health probes, metrics).
   const idle: Record<string, number | undefined> = {
-    [`exchange ${one}`]: exchanges[one].child.pid, 'proxies (delayed)': slow.child.pid, 'proxies (0 ms)': fast.child.pid,
-    'gateway, 1 exchange delayed': g1slow.child.pid, 'gateway, 4 exchanges delayed': g4slow.child.pid,
+    [`exchange ${one}`]: exchanges[one].child.pid,
+    'proxies (delayed)': slow.child.pid,
+    'proxies (0 ms)': fast.child.pid,
+    'gateway, 1 exchange delayed': g1slow.child.pid,
+    'gateway, 4 exchanges delayed': g4slow.child.pid,
   };
   const idleBefore = Object.fromEntries(Object.entries(idle).map(([k, pid]) => [k, processCpuMs(pid)]));
   await new Promise((resolve) => setTimeout(resolve, 5000));
-  console.log(`\nIdle CPU (ms per second, over 5 s): ${Object.entries(idle).map(([k, pid]) => `${k} ${((processCpuMs(pid) - idleBefore[k]) / 5).toFixed(1)}`).join(', ')}`);
+  console.log(
+    `\nIdle CPU (ms per second, over 5 s): ${Object.entries(idle)
+      .map(([k, pid]) => `${k} ${((processCpuMs(pid) - idleBefore[k]) / 5).toFixed(1)}`)
+      .join(', ')}`,
+  );
 
   if (values.only !== 'load') {
     const table: string[][] = [];
@@ -157,11 +208,38 @@ try {
         waiting = ((e1.sum - e0.sum) / (e1.count - e0.count)) * 1000;
       }
       client.close();
-      table.push([row.label, ms(median(times)), ms(percentile(times, 0.1)), ms(percentile(times, 0.9)), ms(inGateway), ms(waiting), ms(cpu.gateway ?? Number.NaN), ms(cpu.exchanges ?? Number.NaN), ms(cpu.proxies ?? Number.NaN), ms(benchCpu)]);
+      table.push([
+        row.label,
+        ms(median(times)),
+        ms(percentile(times, 0.1)),
+        ms(percentile(times, 0.9)),
+        ms(inGateway),
+        ms(waiting),
+        ms(cpu.gateway ?? Number.NaN),
+        ms(cpu.exchanges ?? Number.NaN),
+        ms(cpu.proxies ?? Number.NaN),
+        ms(benchCpu),
+      ]);
       console.error(`${row.label}: median ${ms(median(times))} ms`);
     }
     console.log(`\nOne request at a time, ${samples} samples after 10 (ms):\n`);
-    console.log(markdownTable({ headers: ['path', 'median', 'p10', 'p90', 'in gateway (its /metrics)', 'each exchange call as the gateway waits for it', 'gateway CPU/req', 'exchanges CPU/req', 'proxies CPU/req', 'client CPU/req'], rows: table }));
+    console.log(
+      markdownTable({
+        headers: [
+          'path',
+          'median',
+          'p10',
+          'p90',
+          'in gateway (its /metrics)',
+          'each exchange call as the gateway waits for it',
+          'gateway CPU/req',
+          'exchanges CPU/req',
+          'proxies CPU/req',
+          'client CPU/req',
+        ],
+        rows: table,
+      }),
+    );
   }
 
   const connectionsList = values.connections ? values.connections.split(',').map(Number) : [];
@@ -172,19 +250,40 @@ try {
         const cpuBefore: Record<string, number> = {};
         let benchBefore = 0;
         const result = await runLoad({
-          url: row.url, query: DISTINCT_QUERY, variablesFor: distinctVariables, connections, durationS: Number(values.seconds), warmupS: 1,
+          url: row.url,
+          query: DISTINCT_QUERY,
+          variablesFor: distinctVariables,
+          connections,
+          durationS: Number(values.seconds),
+          warmupS: 1,
           beforeMeasured: () => {
             for (const [k, pids] of Object.entries(row.pids)) cpuBefore[k] = cpuMsOf(pids);
             benchBefore = processCpuMs(bench);
           },
         });
         const per = (k: string) => (cpuMsOf(row.pids[k]) - cpuBefore[k]) / result.total;
-        table.push([String(connections), row.label, String(result.p50), ms(result.mean), String(result.p99), result.reqPerSec.toFixed(0), ms(per('gateway')), ms(per('exchanges')), ms(per('proxies')), ms((processCpuMs(bench) - benchBefore) / result.total)]);
+        table.push([
+          String(connections),
+          row.label,
+          String(result.p50),
+          ms(result.mean),
+          String(result.p99),
+          result.reqPerSec.toFixed(0),
+          ms(per('gateway')),
+          ms(per('exchanges')),
+          ms(per('proxies')),
+          ms((processCpuMs(bench) - benchBefore) / result.total),
+        ]);
         console.error(`${connections} connections, ${row.label}: p50 ${result.p50}`);
       }
     }
     console.log(`\nUnder autocannon, ${values.seconds} s after 1 s:\n`);
-    console.log(markdownTable({ headers: ['connections', 'path', 'p50', 'mean', 'p99', 'req/s', 'gateway CPU/req', 'exchanges CPU/req', 'proxies CPU/req', 'client CPU/req'], rows: table }));
+    console.log(
+      markdownTable({
+        headers: ['connections', 'path', 'p50', 'mean', 'p99', 'req/s', 'gateway CPU/req', 'exchanges CPU/req', 'proxies CPU/req', 'client CPU/req'],
+        rows: table,
+      }),
+    );
   }
 } finally {
   await resources.cleanup();

@@ -96,8 +96,10 @@ async function main(): Promise<void> {
   process.stdout.on('error', () => {});
   const { values } = parseArgs({
     options: {
-      seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '10' },
-      'per-exchange': { type: 'string', default: '20000' }, exchanges: { type: 'string', default: '1' },
+      seconds: { type: 'string', default: '8' },
+      connections: { type: 'string', default: '10' },
+      'per-exchange': { type: 'string', default: '20000' },
+      exchanges: { type: 'string', default: '1' },
       warm: { type: 'boolean', default: false },
     },
   });
@@ -117,46 +119,86 @@ async function main(): Promise<void> {
     ]);
     const exchanges = Object.fromEntries(exchangeList.map((s) => [s.name, s])) as Record<string, Service>;
     const contenders = [
-      { label: 'plain @apollo/gateway (1 exchange)', out: join(dir, 'plain.cpuprofile'), service: await startPlainGateway(resources, { name: 'plain', exchangeUrl: exchanges.bj.url, providersUrl: providers.url, profileOut: join(dir, 'plain.cpuprofile') }) },
-      { label: `our gateway (${ourExchanges.length} exchange${ourExchanges.length > 1 ? 's' : ''})`, out: join(dir, 'ours.cpuprofile'), service: await startOurGateway(resources, { name: 'ours', dir, providersUrl: providers.url, exchanges: ourExchanges.map((id) => ({ id, url: exchanges[id].url })), profileOut: join(dir, 'ours.cpuprofile') }) },
+      {
+        label: 'plain @apollo/gateway (1 exchange)',
+        out: join(dir, 'plain.cpuprofile'),
+        service: await startPlainGateway(resources, {
+          name: 'plain',
+          exchangeUrl: exchanges.bj.url,
+          providersUrl: providers.url,
+          profileOut: join(dir, 'plain.cpuprofile'),
+        }),
+      },
+      {
+        label: `our gateway (${ourExchanges.length} exchange${ourExchanges.length > 1 ? 's' : ''})`,
+        out: join(dir, 'ours.cpuprofile'),
+        service: await startOurGateway(resources, {
+          name: 'ours',
+          dir,
+          providersUrl: providers.url,
+          exchanges: ourExchanges.map((id) => ({ id, url: exchanges[id].url })),
+          profileOut: join(dir, 'ours.cpuprofile'),
+        }),
+      },
     ];
     const results: Array<{ label: string; requests: number; breakdown: Breakdown }> = [];
     for (const c of contenders) {
       const pid = c.service.child.pid!;
       const load = await runLoad({
         // --warm: the cache suite's identical anonymous query, answered by our response cache after the first.
-        url: c.service.url, query: values.warm ? CACHE_QUERY : DISTINCT_QUERY, variablesFor: values.warm ? undefined : distinctVariables, connections, durationS: seconds, warmupS: 3,
+        url: c.service.url,
+        query: values.warm ? CACHE_QUERY : DISTINCT_QUERY,
+        variablesFor: values.warm ? undefined : distinctVariables,
+        connections,
+        durationS: seconds,
+        warmupS: 3,
         beforeMeasured: () => void process.kill(pid, 'SIGUSR2'),
       });
       process.kill(pid, 'SIGUSR2');
       await waitForFile(c.out);
       const breakdown = analyse(JSON.parse(readFileSync(c.out, 'utf8')) as CpuProfile);
       results.push({ label: c.label, requests: load.total, breakdown });
-      console.error(`${c.label}: ${load.total} requests, ${(load.reqPerSec).toFixed(0)} req/s, ${(breakdown.busyMs / load.total).toFixed(2)} CPU ms/request (profiled)`);
+      console.error(
+        `${c.label}: ${load.total} requests, ${load.reqPerSec.toFixed(0)} req/s, ${(breakdown.busyMs / load.total).toFixed(2)} CPU ms/request (profiled)`,
+      );
     }
 
-    const names = [...new Set(results.flatMap((r) => [...r.breakdown.components.keys()]))]
-      .sort((a, b) => (results[1].breakdown.components.get(b) ?? 0) - (results[1].breakdown.components.get(a) ?? 0));
-    const perRequest = (r: (typeof results)[number], name: string) => ((r.breakdown.components.get(name) ?? 0) / r.requests);
+    const names = [...new Set(results.flatMap((r) => [...r.breakdown.components.keys()]))].sort(
+      (a, b) => (results[1].breakdown.components.get(b) ?? 0) - (results[1].breakdown.components.get(a) ?? 0),
+    );
+    const perRequest = (r: (typeof results)[number], name: string) => (r.breakdown.components.get(name) ?? 0) / r.requests;
     console.log(`# Gateway CPU per request, by component\n`);
-    console.log(`${connections} connections, ${seconds} s each, distinct variables (no cache hits); sampled time of the gateway process only (not idle; on a busy machine this includes time spent waiting for a core, so read the shares).\n`);
-    console.log(markdownTable({
-      headers: ['component', ...results.map((r) => `${r.label} ms/req (share)`), 'difference ms/req'],
-      rows: [
-        ...names.map((name) => [
-          name,
-          ...results.map((r) => `${perRequest(r, name).toFixed(3)} (${(((r.breakdown.components.get(name) ?? 0) / r.breakdown.busyMs) * 100).toFixed(0)}%)`),
-          (perRequest(results[1], name) - perRequest(results[0], name)).toFixed(3),
-        ]),
-        ['**total**', ...results.map((r) => (r.breakdown.busyMs / r.requests).toFixed(3)), ((results[1].breakdown.busyMs / results[1].requests) - (results[0].breakdown.busyMs / results[0].requests)).toFixed(3)],
-      ],
-    }));
+    console.log(
+      `${connections} connections, ${seconds} s each, distinct variables (no cache hits); sampled time of the gateway process only (not idle; on a busy machine this includes time spent waiting for a core, so read the shares).\n`,
+    );
+    console.log(
+      markdownTable({
+        headers: ['component', ...results.map((r) => `${r.label} ms/req (share)`), 'difference ms/req'],
+        rows: [
+          ...names.map((name) => [
+            name,
+            ...results.map((r) => `${perRequest(r, name).toFixed(3)} (${(((r.breakdown.components.get(name) ?? 0) / r.breakdown.busyMs) * 100).toFixed(0)}%)`),
+            (perRequest(results[1], name) - perRequest(results[0], name)).toFixed(3),
+          ]),
+          [
+            '**total**',
+            ...results.map((r) => (r.breakdown.busyMs / r.requests).toFixed(3)),
+            (results[1].breakdown.busyMs / results[1].requests - results[0].breakdown.busyMs / results[0].requests).toFixed(3),
+          ],
+        ],
+      }),
+    );
     for (const r of results) {
       console.log(`\n## Heaviest functions (self time): ${r.label}\n`);
-      console.log(markdownTable({
-        headers: ['function', 'ms/req'],
-        rows: [...r.breakdown.functions].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([name, msTotal]) => [name, (msTotal / r.requests).toFixed(3)]),
-      }));
+      console.log(
+        markdownTable({
+          headers: ['function', 'ms/req'],
+          rows: [...r.breakdown.functions]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 20)
+            .map(([name, msTotal]) => [name, (msTotal / r.requests).toFixed(3)]),
+        }),
+      );
     }
   } finally {
     await resources.cleanup();

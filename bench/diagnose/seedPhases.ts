@@ -66,7 +66,10 @@ async function main(): Promise<void> {
     db.exec = ((sql: string) => {
       // The index script runs one statement at a time here, to time each index (same statements, same order).
       if (sql.includes('CREATE INDEX')) {
-        for (const statement of sql.split(';').map((x) => x.trim()).filter(Boolean)) {
+        for (const statement of sql
+          .split(';')
+          .map((x) => x.trim())
+          .filter(Boolean)) {
           const t = performance.now();
           exec(statement);
           const took = performance.now() - t;
@@ -90,11 +93,19 @@ async function main(): Promise<void> {
     store.close();
     const measured = [...phases.values()].reduce((a, b) => a + b, 0);
     const rows = [...phases].sort((a, b) => b[1] - a[1]).map(([phase, ms]) => [phase, (ms / 1000).toFixed(1), `${((ms / ingestMs) * 100).toFixed(0)}%`]);
-    rows.push(['outside the statements: the generator, the loop\'s JavaScript, and COMMIT (writing every page to the file)', ((ingestMs - measured) / 1000).toFixed(1), `${(((ingestMs - measured) / ingestMs) * 100).toFixed(0)}%`]);
+    rows.push([
+      "outside the statements: the generator, the loop's JavaScript, and COMMIT (writing every page to the file)",
+      ((ingestMs - measured) / 1000).toFixed(1),
+      `${(((ingestMs - measured) / ingestMs) * 100).toFixed(0)}%`,
+    ]);
     console.log(`# Seeding ${ingested} datasets for ${info.id} (one process)\n`);
     console.log(markdownTable({ headers: ['phase', 's', 'share of ingest'], rows }));
-    console.log('\n' + markdownTable({ headers: ['index', 's'], rows: [...indexMs].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, (ms / 1000).toFixed(2)]) }));
-    console.log(`\ningest total ${(ingestMs / 1000).toFixed(1)} s; the generator alone (${generated} records, no database) ${(generatorMs / 1000).toFixed(1)} s; file ${(statSync(path).size / 2 ** 20).toFixed(0)} MiB.`);
+    console.log(
+      '\n' + markdownTable({ headers: ['index', 's'], rows: [...indexMs].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, (ms / 1000).toFixed(2)]) }),
+    );
+    console.log(
+      `\ningest total ${(ingestMs / 1000).toFixed(1)} s; the generator alone (${generated} records, no database) ${(generatorMs / 1000).toFixed(1)} s; file ${(statSync(path).size / 2 ** 20).toFixed(0)} MiB.`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

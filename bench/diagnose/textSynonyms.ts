@@ -50,8 +50,13 @@ try {
   };
 
   const texts: Array<{ text: string; extra?: DatasetFilterInput }> = [
-    { text: '疫苗' }, { text: 'minors' }, { text: 'children' }, { text: '企业' }, { text: 'company' },
-    { text: 'credit', extra: { categories: ['FINANCE', 'SOCIAL_CREDIT'] } }, { text: 'weather', extra: { textFields: ['TITLE'] } },
+    { text: '疫苗' },
+    { text: 'minors' },
+    { text: 'children' },
+    { text: '企业' },
+    { text: 'company' },
+    { text: 'credit', extra: { categories: ['FINANCE', 'SOCIAL_CREDIT'] } },
+    { text: 'weather', extra: { textFields: ['TITLE'] } },
   ];
   const rows: string[][] = [];
   const format = (t: { cold: number; warm: number }) => `${t.cold.toFixed(1)} / ${t.warm.toFixed(2)}`;
@@ -64,12 +69,25 @@ try {
       const price = time(() => session.page({ filter, sort: 'PRICE_ASC', limit: 20 }));
       const relevance = time(() => session.page({ filter, sort: 'RELEVANCE', limit: 20 }));
       const stats = time(() => session.stats(filter, 'CATEGORY'));
-      rows.push([`\`${JSON.stringify({ text, ...extra })}\``, synonyms ? 'on' : 'off', String(counted.result),
-        format(counted), format(updated), format(price), format(relevance), format(stats)]);
+      rows.push([
+        `\`${JSON.stringify({ text, ...extra })}\``,
+        synonyms ? 'on' : 'off',
+        String(counted.result),
+        format(counted),
+        format(updated),
+        format(price),
+        format(relevance),
+        format(stats),
+      ]);
     }
   }
   console.log(`Store, ${count.toLocaleString('en')} listings (one exchange), ms cold / warm (median of ${runs}):\n`);
-  console.log(markdownTable({ headers: ['filter', 'synonyms', 'matches', 'count', 'page UPDATED_DESC', 'page PRICE_ASC', 'page RELEVANCE', 'priceStats CATEGORY'], rows }));
+  console.log(
+    markdownTable({
+      headers: ['filter', 'synonyms', 'matches', 'count', 'page UPDATED_DESC', 'page PRICE_ASC', 'page RELEVANCE', 'priceStats CATEGORY'],
+      rows,
+    }),
+  );
 } finally {
   store.close();
   rmSync(dir, { recursive: true, force: true });

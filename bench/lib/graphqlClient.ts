@@ -24,24 +24,31 @@ export class GraphqlClient {
     const payload = JSON.stringify({ query, variables });
     return new Promise((resolve, reject) => {
       const started = performance.now();
-      const req = request({
-        host: this.target.hostname, port: this.target.port, path: this.target.pathname, method: 'POST', agent: this.agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-        timeout: timeoutMs,
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const ms = performance.now() - started;
-          const text = Buffer.concat(chunks).toString('utf8');
-          try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), headers: res.headers, ms });
-          } catch {
-            reject(new Error(`${this.url} answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`));
-          }
-        });
-        res.on('error', reject);
-      });
+      const req = request(
+        {
+          host: this.target.hostname,
+          port: this.target.port,
+          path: this.target.pathname,
+          method: 'POST',
+          agent: this.agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+          timeout: timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const ms = performance.now() - started;
+            const text = Buffer.concat(chunks).toString('utf8');
+            try {
+              resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), headers: res.headers, ms });
+            } catch {
+              reject(new Error(`${this.url} answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`));
+            }
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`${this.url} did not answer within ${timeoutMs} ms`)));
       req.on('error', reject);
       req.end(payload);

@@ -52,7 +52,8 @@ function checkTarget(url: string): void {
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   checkTarget(options.url);
-  if (!(options.durationS > 0 && options.durationS <= MAX_LOAD_SECONDS)) throw new Error(`durationS must be in (0, ${MAX_LOAD_SECONDS}], got ${options.durationS}`);
+  if (!(options.durationS > 0 && options.durationS <= MAX_LOAD_SECONDS))
+    throw new Error(`durationS must be in (0, ${MAX_LOAD_SECONDS}], got ${options.durationS}`);
   if (options.warmupS > MAX_LOAD_SECONDS) throw new Error(`warmupS must be at most ${MAX_LOAD_SECONDS}`);
   const body = JSON.stringify({ query: options.query, variables: options.variables ?? {} });
   const { variablesFor, query } = options;
@@ -61,11 +62,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...options.headers },
     body,
-    ...(variablesFor ? {
-      requests: [{
-        setupRequest: (request: Record<string, unknown>) => ({ ...request, body: JSON.stringify({ query, variables: variablesFor() }) }),
-      }],
-    } : {}),
+    ...(variablesFor
+      ? {
+          requests: [
+            {
+              setupRequest: (request: Record<string, unknown>) => ({ ...request, body: JSON.stringify({ query, variables: variablesFor() }) }),
+            },
+          ],
+        }
+      : {}),
     connections: options.connections,
     pipelining: 1,
     timeout: options.timeoutS ?? 10,

@@ -34,7 +34,10 @@ export class ReadOnlyStore {
   private facets: FacetCounts | undefined;
   private columns: FilterColumns | undefined;
 
-  constructor(readonly exchangeId: string, path: string) {
+  constructor(
+    readonly exchangeId: string,
+    path: string,
+  ) {
     this.db = new Database(path, { readonly: true, fileMustExist: true });
     // As DatasetStore sets them, so that in-process timings are comparable with the exchange's.
     this.db.pragma('cache_size = -65536');
@@ -90,11 +93,13 @@ export class ReadOnlyStore {
   explain(statement: RecordedStatement): string {
     const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...statement.params) as Array<{ id: number; parent: number; detail: string }>;
     const depth = new Map<number, number>([[0, -1]]);
-    return rows.map((row) => {
-      const d = (depth.get(row.parent) ?? -1) + 1;
-      depth.set(row.id, d);
-      return `${'  '.repeat(d)}${row.detail}`;
-    }).join('\n');
+    return rows
+      .map((row) => {
+        const d = (depth.get(row.parent) ?? -1) + 1;
+        depth.set(row.id, d);
+        return `${'  '.repeat(d)}${row.detail}`;
+      })
+      .join('\n');
   }
 
   /** Runs one statement as the store does (`all`), `times` times; durations in ms. */

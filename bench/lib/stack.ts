@@ -73,7 +73,10 @@ export interface SeedResult {
  * `npm run seed -- --per-exchange N --data-dir DIR [--exchange ...]`, timed from spawn to exit (wall
  * time as a user sees it, npm included). Killed with its process group after `timeoutMs`.
  */
-export async function seedCatalog(resources: BenchResources, options: { perExchange: number; dataDir: string; exchanges?: string[]; timeoutMs: number }): Promise<SeedResult> {
+export async function seedCatalog(
+  resources: BenchResources,
+  options: { perExchange: number; dataDir: string; exchanges?: string[]; timeoutMs: number },
+): Promise<SeedResult> {
   const args = ['run', '--silent', 'seed', '--', '--per-exchange', String(options.perExchange), '--data-dir', options.dataDir];
   if (options.exchanges) args.push('--exchange', options.exchanges.join(','));
   const started = performance.now();
@@ -93,9 +96,13 @@ export async function seedCatalog(resources: BenchResources, options: { perExcha
 
 /** One exchange subgraph over an existing database file, on a free port. */
 export function startExchange(resources: BenchResources, id: string, dbPath: string, env: Record<string, string> = {}): Promise<Service> {
-  return resources.start(exchangeService(id, {
-    dbPath, env: { LOG_LEVEL: 'warn', EXCHANGE_ADMIN_TOKEN: undefined, ...env }, timeoutMs: 300_000,
-  }));
+  return resources.start(
+    exchangeService(id, {
+      dbPath,
+      env: { LOG_LEVEL: 'warn', EXCHANGE_ADMIN_TOKEN: undefined, ...env },
+      timeoutMs: 300_000,
+    }),
+  );
 }
 
 export function startProviders(resources: BenchResources): Promise<Service> {
@@ -107,33 +114,54 @@ export function startProviders(resources: BenchResources): Promise<Service> {
  * toggled by SIGUSR2, written to that path).
  */
 function entry(file: string, profileOut: string | undefined): { file: string; env: Record<string, string> } {
-  return profileOut
-    ? { file: 'bench/diagnose/profiledEntry.ts', env: { PROFILE_ENTRY: file, PROFILE_OUT: profileOut } }
-    : { file, env: {} };
+  return profileOut ? { file: 'bench/diagnose/profiledEntry.ts', env: { PROFILE_ENTRY: file, PROFILE_OUT: profileOut } } : { file, env: {} };
 }
 
 /** Our gateway over the given exchanges (an EXCHANGES_FILE written into `dir`). */
-export function startOurGateway(resources: BenchResources, options: {
-  name: string; dir: string; providersUrl: string; exchanges: Array<{ id: string; url: string }>; env?: Record<string, string>; profileOut?: string;
-}): Promise<Service> {
+export function startOurGateway(
+  resources: BenchResources,
+  options: {
+    name: string;
+    dir: string;
+    providersUrl: string;
+    exchanges: Array<{ id: string; url: string }>;
+    env?: Record<string, string>;
+    profileOut?: string;
+  },
+): Promise<Service> {
   const file = join(options.dir, `${options.name}.exchanges.json`);
   writeExchangesFile(file, options.exchanges);
   const gateway = gatewayService();
   const run = entry(gateway.file, options.profileOut);
   return resources.start({
-    ...gateway, name: options.name, file: run.file,
+    ...gateway,
+    name: options.name,
+    file: run.file,
     env: {
-      PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', PROVIDERS_URL: options.providersUrl, EXCHANGES_FILE: file,
-      REDIS_URL: undefined, REDIS_CLUSTER_NODES: undefined, NODE_ENV: undefined, ...run.env, ...options.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      PROVIDERS_URL: options.providersUrl,
+      EXCHANGES_FILE: file,
+      REDIS_URL: undefined,
+      REDIS_CLUSTER_NODES: undefined,
+      NODE_ENV: undefined,
+      ...run.env,
+      ...options.env,
     },
   });
 }
 
 /** Plain @apollo/gateway (bench/plainGateway.ts): the exchange contract as an ordinary subgraph at one URL. */
-export function startPlainGateway(resources: BenchResources, options: { name: string; exchangeUrl: string; providersUrl: string; profileOut?: string }): Promise<Service> {
+export function startPlainGateway(
+  resources: BenchResources,
+  options: { name: string; exchangeUrl: string; providersUrl: string; profileOut?: string },
+): Promise<Service> {
   const run = entry('bench/plainGateway.ts', options.profileOut);
   return resources.start({
-    name: options.name, file: run.file, readyMsg: 'plain gateway ready',
+    name: options.name,
+    file: run.file,
+    readyMsg: 'plain gateway ready',
     env: { PORT: '0', EXCHANGE_URL: options.exchangeUrl, PROVIDERS_URL: options.providersUrl, NODE_ENV: undefined, ...run.env },
   });
 }
@@ -141,7 +169,9 @@ export function startPlainGateway(resources: BenchResources, options: { name: st
 /** FlakyProxy instances with a fixed delay in their own process (bench/delayProxies.ts), one per upstream; their URLs are in `readyRecord.urls`. */
 export function startDelayProxies(resources: BenchResources, options: { name: string; upstreams: Record<string, string>; delayMs: number }): Promise<Service> {
   return resources.start({
-    name: options.name, file: 'bench/delayProxies.ts', readyMsg: 'proxies ready',
+    name: options.name,
+    file: 'bench/delayProxies.ts',
+    readyMsg: 'proxies ready',
     env: { UPSTREAMS: JSON.stringify(options.upstreams), DELAY_MS: String(options.delayMs) },
   });
 }

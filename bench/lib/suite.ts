@@ -50,6 +50,7 @@ export interface Suite {
 
 export function intFlag(flags: Record<string, string>, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const value = Number(flags[name]);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(flags[name])}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(flags[name])}`);
   return value;
 }

@@ -35,7 +35,8 @@ import { intFlag, type Suite, type SuiteContext, type SuiteReport, type TargetCh
 export const CACHE_QUERY = '{ datasets(first: 20, filter: { categories: [PUBLIC_HEALTH] }) { totalCount nodes { id title price { amount } } } }';
 
 /** The same query with a no-op `updatedSince`, varied per request so that no cache answers it. */
-export const CACHE_MISS_QUERY = 'query CacheBench($since: DateTime) { datasets(first: 20, filter: { categories: [PUBLIC_HEALTH], updatedSince: $since }) { totalCount nodes { id title price { amount } } } }';
+export const CACHE_MISS_QUERY =
+  'query CacheBench($since: DateTime) { datasets(first: 20, filter: { categories: [PUBLIC_HEALTH], updatedSince: $since }) { totalCount nodes { id title price { amount } } } }';
 
 const SINCE_BASE_MS = Date.UTC(2000, 0, 1);
 let sinceCounter = 0;
@@ -110,8 +111,11 @@ function headersFor(mode: Mode): Record<string, string> {
 async function load(contender: Contender, options: { connections: number; durationS: number; warmupS: number; beforeMeasured: () => Promise<void> }) {
   const miss = contender.mode === 'miss';
   const result = await runLoad({
-    url: contender.url, query: miss ? CACHE_MISS_QUERY : CACHE_QUERY, variablesFor: miss ? missVariables : undefined,
-    headers: headersFor(contender.mode), ...options,
+    url: contender.url,
+    query: miss ? CACHE_MISS_QUERY : CACHE_QUERY,
+    variablesFor: miss ? missVariables : undefined,
+    headers: headersFor(contender.mode),
+    ...options,
   });
   return { ...result, failures: result.errors + result.timeouts + result.non2xx };
 }
@@ -134,7 +138,12 @@ async function readCounters(metricsUrl: string): Promise<Counters> {
   return counters;
 }
 
-async function sideBySide(contenders: Contender[], rounds: number, loadOptions: { connections: number; durationS: number; warmupS: number }, log: (m: string) => void): Promise<Map<string, Measured[]>> {
+async function sideBySide(
+  contenders: Contender[],
+  rounds: number,
+  loadOptions: { connections: number; durationS: number; warmupS: number },
+  log: (m: string) => void,
+): Promise<Map<string, Measured[]>> {
   const results = new Map<string, Measured[]>(contenders.map((c) => [c.key, []]));
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? contenders : [...contenders].reverse();
@@ -172,9 +181,13 @@ async function sideBySide(contenders: Contender[], rounds: number, loadOptions: 
         fetches: perRequest((k) => k.fetches),
       };
       measured.serverCpu = [measured.gatewayCpu, measured.backendCpu, measured.redisCpu].filter(Number.isFinite).reduce((a, b) => a + b, 0);
-      log(`  round ${round + 1}: ${c.label}: ${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, CPU ms/req gateway ${ms(measured.gatewayCpu)} backends ${ms(measured.backendCpu)}`
-        + (c.metricsUrl ? `, per request: response hits ${measured.responseHits.toFixed(2)}, shard hits ${measured.shardHits.toFixed(2)}, exchange fetches ${measured.fetches.toFixed(2)}` : '')
-        + (result.failures || result.graphqlErrors ? `, ${result.failures} failed, ${result.graphqlErrors} answers with GraphQL errors` : ''));
+      log(
+        `  round ${round + 1}: ${c.label}: ${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, CPU ms/req gateway ${ms(measured.gatewayCpu)} backends ${ms(measured.backendCpu)}` +
+          (c.metricsUrl
+            ? `, per request: response hits ${measured.responseHits.toFixed(2)}, shard hits ${measured.shardHits.toFixed(2)}, exchange fetches ${measured.fetches.toFixed(2)}`
+            : '') +
+          (result.failures || result.graphqlErrors ? `, ${result.failures} failed, ${result.graphqlErrors} answers with GraphQL errors` : ''),
+      );
       results.get(c.key)!.push(measured);
     }
   }
@@ -211,15 +224,22 @@ function combine(results: Measured[]) {
 async function startRedis(resources: BenchResources): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
-    stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   resources.trackChild(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`redis-server on port ${port} did not start within 10 s:\n${output}`)), 10_000);
-    child.once('error', (err) => { clearTimeout(timer); reject(new Error(`cannot start redis-server: ${err.message}`)); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`redis-server on port ${port} exited with ${code}:\n${output}`)); });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start redis-server: ${err.message}`));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server on port ${port} exited with ${code}:\n${output}`));
+    });
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) {
@@ -240,10 +260,21 @@ async function startRedis(resources: BenchResources): Promise<{ url: string; chi
   };
 }
 
-function startHiveGateway(resources: BenchResources, options: { name: string; exchangeUrl: string; providersUrl: string; responseCache: boolean }): Promise<Service> {
+function startHiveGateway(
+  resources: BenchResources,
+  options: { name: string; exchangeUrl: string; providersUrl: string; responseCache: boolean },
+): Promise<Service> {
   return resources.start({
-    name: options.name, file: 'bench/hiveGatewayServer.ts', readyMsg: 'hive gateway ready',
-    env: { PORT: '0', EXCHANGE_URL: options.exchangeUrl, PROVIDERS_URL: options.providersUrl, RESPONSE_CACHE: options.responseCache ? '1' : '0', NODE_ENV: undefined },
+    name: options.name,
+    file: 'bench/hiveGatewayServer.ts',
+    readyMsg: 'hive gateway ready',
+    env: {
+      PORT: '0',
+      EXCHANGE_URL: options.exchangeUrl,
+      PROVIDERS_URL: options.providersUrl,
+      RESPONSE_CACHE: options.responseCache ? '1' : '0',
+      NODE_ENV: undefined,
+    },
   });
 }
 
@@ -264,7 +295,9 @@ interface Answer {
 async function post(url: string, mode: Mode): Promise<Answer> {
   const query = mode === 'miss' ? CACHE_MISS_QUERY : CACHE_QUERY;
   const response = await fetch(url, {
-    method: 'POST', headers: headersFor(mode), body: JSON.stringify({ query, variables: mode === 'miss' ? missVariables() : {} }),
+    method: 'POST',
+    headers: headersFor(mode),
+    body: JSON.stringify({ query, variables: mode === 'miss' ? missVariables() : {} }),
     signal: AbortSignal.timeout(30_000),
   });
   return { status: response.status, body: await response.json(), cacheHeader: response.headers.get('x-response-cache') ?? '' };
@@ -280,7 +313,9 @@ async function checkContender(c: Contender, expected: unknown): Promise<string[]
       throw new Error(`${c.label}: expected 20 nodes and no errors, got ${answer.status} ${JSON.stringify(answer.body).slice(0, 400)}`);
     }
     if (JSON.stringify(answer.body.data) !== JSON.stringify(expected)) {
-      throw new Error(`${c.label} answers differently from the exchange alone:\n${JSON.stringify(answer.body.data).slice(0, 400)}\n${JSON.stringify(expected).slice(0, 400)}`);
+      throw new Error(
+        `${c.label} answers differently from the exchange alone:\n${JSON.stringify(answer.body.data).slice(0, 400)}\n${JSON.stringify(expected).slice(0, 400)}`,
+      );
     }
     headers.push(answer.cacheHeader || '-');
   }
@@ -329,21 +364,95 @@ async function runCacheThroughput({ resources, flags, log }: SuiteContext): Prom
     const metrics = (s: Service) => s.url.replace(/\/graphql$/, '/metrics');
     contenders.push(
       { key: 'exchange', label: `exchange ${id} alone, no gateway, distinct requests`, url: exchange.url, mode: 'miss', backendPids: backends },
-      { key: 'disabled', label: 'ours, caches off (CACHE_DISABLED=1), identical query', url: oursDisabled.url, mode: 'anonymous', metricsUrl: metrics(oursDisabled), gatewayPid: oursDisabled.child.pid, backendPids: backends },
-      { key: 'nocache', label: 'ours, cold: every layer misses (memory store; Authorization + distinct variables)', url: oursMemory.url, mode: 'miss', metricsUrl: metrics(oursMemory), gatewayPid: oursMemory.child.pid, backendPids: backends },
-      { key: 'warm-memory', label: 'ours, warm response cache, memory (anonymous)', url: oursMemory.url, mode: 'anonymous', metricsUrl: metrics(oursMemory), gatewayPid: oursMemory.child.pid, backendPids: backends },
-      { key: 'shard-memory', label: 'ours, shard cache only, memory (Authorization)', url: oursMemory.url, mode: 'authorized', metricsUrl: metrics(oursMemory), gatewayPid: oursMemory.child.pid, backendPids: backends },
-      { key: 'nocache-redis', label: 'ours, cold: every layer misses, Redis store (Authorization + distinct variables)', url: oursRedis.url, mode: 'miss', metricsUrl: metrics(oursRedis), gatewayPid: oursRedis.child.pid, backendPids: backends, redisPid: redis.child.pid },
-      { key: 'warm-redis', label: 'ours, warm response cache, Redis (anonymous)', url: oursRedis.url, mode: 'anonymous', metricsUrl: metrics(oursRedis), gatewayPid: oursRedis.child.pid, backendPids: backends, redisPid: redis.child.pid },
-      { key: 'shard-redis', label: 'ours, shard cache only, Redis (Authorization)', url: oursRedis.url, mode: 'authorized', metricsUrl: metrics(oursRedis), gatewayPid: oursRedis.child.pid, backendPids: backends, redisPid: redis.child.pid },
+      {
+        key: 'disabled',
+        label: 'ours, caches off (CACHE_DISABLED=1), identical query',
+        url: oursDisabled.url,
+        mode: 'anonymous',
+        metricsUrl: metrics(oursDisabled),
+        gatewayPid: oursDisabled.child.pid,
+        backendPids: backends,
+      },
+      {
+        key: 'nocache',
+        label: 'ours, cold: every layer misses (memory store; Authorization + distinct variables)',
+        url: oursMemory.url,
+        mode: 'miss',
+        metricsUrl: metrics(oursMemory),
+        gatewayPid: oursMemory.child.pid,
+        backendPids: backends,
+      },
+      {
+        key: 'warm-memory',
+        label: 'ours, warm response cache, memory (anonymous)',
+        url: oursMemory.url,
+        mode: 'anonymous',
+        metricsUrl: metrics(oursMemory),
+        gatewayPid: oursMemory.child.pid,
+        backendPids: backends,
+      },
+      {
+        key: 'shard-memory',
+        label: 'ours, shard cache only, memory (Authorization)',
+        url: oursMemory.url,
+        mode: 'authorized',
+        metricsUrl: metrics(oursMemory),
+        gatewayPid: oursMemory.child.pid,
+        backendPids: backends,
+      },
+      {
+        key: 'nocache-redis',
+        label: 'ours, cold: every layer misses, Redis store (Authorization + distinct variables)',
+        url: oursRedis.url,
+        mode: 'miss',
+        metricsUrl: metrics(oursRedis),
+        gatewayPid: oursRedis.child.pid,
+        backendPids: backends,
+        redisPid: redis.child.pid,
+      },
+      {
+        key: 'warm-redis',
+        label: 'ours, warm response cache, Redis (anonymous)',
+        url: oursRedis.url,
+        mode: 'anonymous',
+        metricsUrl: metrics(oursRedis),
+        gatewayPid: oursRedis.child.pid,
+        backendPids: backends,
+        redisPid: redis.child.pid,
+      },
+      {
+        key: 'shard-redis',
+        label: 'ours, shard cache only, Redis (Authorization)',
+        url: oursRedis.url,
+        mode: 'authorized',
+        metricsUrl: metrics(oursRedis),
+        gatewayPid: oursRedis.child.pid,
+        backendPids: backends,
+        redisPid: redis.child.pid,
+      },
       { key: 'hive', label: 'Hive Gateway, no response cache', url: hive.url, mode: 'anonymous', gatewayPid: hive.child.pid, backendPids: backends },
-      { key: 'hive-distinct', label: 'Hive Gateway, no response cache, distinct requests', url: hive.url, mode: 'miss', gatewayPid: hive.child.pid, backendPids: backends },
-      { key: 'hive-cached', label: 'Hive Gateway, response cache plugin', url: hiveCached.url, mode: 'anonymous', gatewayPid: hiveCached.child.pid, backendPids: backends },
+      {
+        key: 'hive-distinct',
+        label: 'Hive Gateway, no response cache, distinct requests',
+        url: hive.url,
+        mode: 'miss',
+        gatewayPid: hive.child.pid,
+        backendPids: backends,
+      },
+      {
+        key: 'hive-cached',
+        label: 'Hive Gateway, response cache plugin',
+        url: hiveCached.url,
+        mode: 'anonymous',
+        gatewayPid: hiveCached.child.pid,
+        backendPids: backends,
+      },
     );
 
     // Every contender returns the exchange's own answer (the no-op updatedSince changes nothing).
     const expected = (await post(exchange.url, 'anonymous')).body.data;
-    if (!expected?.datasets?.nodes || expected.datasets.nodes.length !== 20) throw new Error(`exchange ${id} did not return 20 nodes: ${JSON.stringify(expected).slice(0, 300)}`);
+    if (!expected?.datasets?.nodes || expected.datasets.nodes.length !== 20)
+      throw new Error(`exchange ${id} did not return 20 nodes: ${JSON.stringify(expected).slice(0, 300)}`);
     for (const c of contenders) cacheHeaders[c.key] = await checkContender(c, expected);
     memoryHealth = await healthCache(oursMemory.url);
     redisHealth = await healthCache(oursRedis.url);
@@ -362,8 +471,18 @@ async function runCacheThroughput({ resources, flags, log }: SuiteContext): Prom
     const r = combined[c.key];
     const perReq = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
     return [
-      c.label, r.reqPerSec.toFixed(0), r.perRound, String(r.p50), String(r.p99), ratio(r.reqPerSec / base.reqPerSec),
-      ms(r.gatewayCpu), ms(r.backendCpu), ms(r.redisCpu), ms(r.serverCpu), ms(r.loaderCpu), `${perReq(r.responseHits)} / ${perReq(r.shardHits)} / ${perReq(r.fetches)}`,
+      c.label,
+      r.reqPerSec.toFixed(0),
+      r.perRound,
+      String(r.p50),
+      String(r.p99),
+      ratio(r.reqPerSec / base.reqPerSec),
+      ms(r.gatewayCpu),
+      ms(r.backendCpu),
+      ms(r.redisCpu),
+      ms(r.serverCpu),
+      ms(r.loaderCpu),
+      `${perReq(r.responseHits)} / ${perReq(r.shardHits)} / ${perReq(r.fetches)}`,
       `${r.failures} / ${r.graphqlErrors}`,
     ];
   });
@@ -393,8 +512,10 @@ async function runCacheThroughput({ resources, flags, log }: SuiteContext): Prom
     const pass = r.target === undefined ? null : r.target === HIVE_TARGET ? p.median > r.target : p.median >= r.target;
     if (r.target !== undefined) {
       targets.push({
-        what: `throughput ${r.what} (median of per-round ratios)`, value: ratio(p.median),
-        target: r.target === HIVE_TARGET ? `> ${r.target}× (faster)` : `≥ ${r.target}×`, pass,
+        what: `throughput ${r.what} (median of per-round ratios)`,
+        value: ratio(p.median),
+        target: r.target === HIVE_TARGET ? `> ${r.target}× (faster)` : `≥ ${r.target}×`,
+        pass,
       });
     }
     return [r.what, ratio(p.median), p.each.map(ratio).join(', '), ratio(cpuSaving(r.a, r.b)), r.target === undefined ? 'info' : passFail(pass)];
@@ -405,20 +526,40 @@ async function runCacheThroughput({ resources, flags, log }: SuiteContext): Prom
       {
         title: `Throughput, one exchange (${perExchange.toLocaleString('en')} datasets), ${connections} connections, median of ${rounds} rounds`,
         table: {
-          headers: ['contender', 'req/s', 'req/s per round', 'p50 ms', 'p99 ms', '× caches off', 'gateway CPU ms/req', 'exchange+providers CPU ms/req', 'redis CPU ms/req', 'all servers CPU ms/req', 'autocannon CPU ms/req', 'per request: response hits / shard hits / exchange fetches', 'failed / GraphQL errors'],
+          headers: [
+            'contender',
+            'req/s',
+            'req/s per round',
+            'p50 ms',
+            'p99 ms',
+            '× caches off',
+            'gateway CPU ms/req',
+            'exchange+providers CPU ms/req',
+            'redis CPU ms/req',
+            'all servers CPU ms/req',
+            'autocannon CPU ms/req',
+            'per request: response hits / shard hits / exchange fetches',
+            'failed / GraphQL errors',
+          ],
           rows,
         },
         text: [
           `Query: \`${CACHE_QUERY}\`, repeated identically by every contender but the "cold" and "distinct requests" rows, which send \`${CACHE_MISS_QUERY}\` with a different \`$since\` on every request (one millisecond apart from 2000-01-01, before every listing: the same rows and work, no repeated cache key) and, for our gateway, \`Authorization: ${AUTHORIZATION}\` (no response cache): every layer misses and pays its lookups and writes (shard fetch, response; the exchange's own per-version totalCount cache misses too). The baseline of the targets is "caches off": a gateway started with \`CACHE_DISABLED=1\` (no response, shard, entity cache) asked the identical query, as is Hive Gateway without its response cache; with the identical query the exchange's own cache answers \`totalCount\` for both (see the exchange CPU column). "Shard cache only" sends the identical query with \`Authorization\`: the response cache is skipped, the gateway plans and executes, and the shard cache answers the exchange fetch.`,
           `Our gateways: \`gateway/src/main.ts\` over the one exchange, one with the in-process store (health: cache \`${memoryHealth}\`), one with \`REDIS_URL\` on a redis-server of the suite's own (health: cache \`${redisHealth}\`), default \`CACHE_TTL_SECONDS\`. Hive Gateway ${hiveVersion()}: \`bench/hiveGatewayServer.ts\`, \`createGatewayRuntime\` on node:http over a supergraph composed by @apollo/composition from the exchange contract at the exchange's URL and the providers subgraph; "response cache plugin" is \`responseCaching: { session: () => null }\` (its in-memory store).`,
           `Columns: req/s and latency from autocannon (${durationS} s measured after ${warmupS} s unmeasured, ${connections} connections, in the benchmark process); *CPU ms/req*: user + system CPU of the processes (from /proc) during the measured seconds over the requests answered (*autocannon*: the benchmark process itself, which shares the cores); *per request*: deltas of our gateway's /metrics counters (\`gateway_cache_hits_total{layer}\`, \`gateway_shard_fetches_total\`) over the measured seconds, divided by the requests answered (n/a for Hive and the exchange; slightly above 1 when requests still in flight at the end of a run are not counted by autocannon); *failed*: non-2xx, socket errors and timeouts; *GraphQL errors*: 200 answers that carry \`errors\`.`,
-          `Checked before loading: each contender answered three times, each time 200 with 20 nodes and exactly the exchange's data. x-response-cache seen on those three answers: ${contenders.filter((c) => c.metricsUrl).map((c) => `${c.key} ${cacheHeaders[c.key].join(', ')}`).join('; ')}.`,
+          `Checked before loading: each contender answered three times, each time 200 with 20 nodes and exactly the exchange's data. x-response-cache seen on those three answers: ${contenders
+            .filter((c) => c.metricsUrl)
+            .map((c) => `${c.key} ${cacheHeaders[c.key].join(', ')}`)
+            .join('; ')}.`,
           `All processes (exchange, providers, four gateways, all idle but the one loaded, redis-server, autocannon) share ${availableParallelism()} cores of a machine shared with other work: compare the ratios, paired per round, not the absolute figures.`,
         ].join('\n\n'),
       },
       {
         title: 'Ratios of throughput (req/s), median of the per-round ratios',
-        table: { headers: ['ratio', 'req/s ratio, median', 'req/s ratio per round', 'server CPU per request, inverse ratio (median)', 'target'], rows: ratioRows },
+        table: {
+          headers: ['ratio', 'req/s ratio, median', 'req/s ratio per round', 'server CPU per request, inverse ratio (median)', 'target'],
+          rows: ratioRows,
+        },
         text: `Targets (on req/s): warm response cache ≥ ${WARM_TARGET}× the no-cache baseline (memory and Redis); our warm path (in-process store, as Hive's response cache is in-process) faster than Hive Gateway with and without its response cache. The other ratios are information. *Server CPU per request, inverse ratio*: the CPU all server processes (gateway, exchange, providers, redis-server) spent per request of the second contender over that of the first, paired per round: how many times cheaper the first one's request is, a figure the machine's noise disturbs less than req/s (autocannon, in the benchmark process, not counted).`,
       },
     ],

@@ -92,7 +92,12 @@ function pageCases(deepPage: number): PageCase[] {
     // Researchers' lists whose columns lead no index for the sort (and whose prices go with the column).
     ...both('types [MODEL], PRICE_ASC', { types: ['MODEL'] }, 'PRICE_ASC'),
     // 674 listings at 250,000: 34 pages, so its deep page is page 30.
-    ...both('securityLevels [IMPORTANT] + dataOrigins [PERSONAL], PRICE_ASC', { securityLevels: ['IMPORTANT'], dataOrigins: ['PERSONAL'] }, 'PRICE_ASC', Math.min(deepPage, 30)),
+    ...both(
+      'securityLevels [IMPORTANT] + dataOrigins [PERSONAL], PRICE_ASC',
+      { securityLevels: ['IMPORTANT'], dataOrigins: ['PERSONAL'] },
+      'PRICE_ASC',
+      Math.min(deepPage, 30),
+    ),
     ...both('delivery [API] + personalInfo [NONE], UPDATED_DESC', { delivery: ['API'], personalInfo: ['NONE'] }, 'UPDATED_DESC'),
     // A flag in most listings, and a price floor: conditions no list index leads.
     ...both('containsMinorsData false, PRICE_DESC', { containsMinorsData: false }, 'PRICE_DESC'),
@@ -101,8 +106,15 @@ function pageCases(deepPage: number): PageCase[] {
 }
 
 function searchCases(): PageCase[] {
-  const searchWith = (label: string, filter: DatasetFilterInput, sort: DatasetSort = 'UPDATED_DESC'): PageCase =>
-    ({ kind: 'page', label, filter, sort, page: 1, targetMs: SEARCH_TARGET, group: 'search' });
+  const searchWith = (label: string, filter: DatasetFilterInput, sort: DatasetSort = 'UPDATED_DESC'): PageCase => ({
+    kind: 'page',
+    label,
+    filter,
+    sort,
+    page: 1,
+    targetMs: SEARCH_TARGET,
+    group: 'search',
+  });
   const search = (label: string, text: string, sort: DatasetSort = 'UPDATED_DESC'): PageCase => searchWith(label, { text }, sort);
   return [
     search('text "vaccination" (English word), UPDATED_DESC', 'vaccination'),
@@ -128,8 +140,14 @@ function searchCases(): PageCase[] {
 }
 
 function statsCases(): StatsCase[] {
-  const stats = (label: string, filter: DatasetFilterInput | null): StatsCase =>
-    ({ kind: 'stats', label, filter, groupBy: 'CATEGORY', targetMs: STATS_TARGET, group: 'stats' });
+  const stats = (label: string, filter: DatasetFilterInput | null): StatsCase => ({
+    kind: 'stats',
+    label,
+    filter,
+    groupBy: 'CATEGORY',
+    targetMs: STATS_TARGET,
+    group: 'stats',
+  });
   return [
     stats('priceStats(groupBy: CATEGORY), no filter', null),
     stats('priceStats(groupBy: CATEGORY), categories [PUBLIC_HEALTH, TELECOM]', CATEGORIES),
@@ -141,8 +159,22 @@ function statsCases(): StatsCase[] {
     stats('priceStats(groupBy: CATEGORY), text "数据" (every listing)', { text: '数据' }),
     stats('priceStats(groupBy: CATEGORY), text "data" + delivery [API]', { text: 'data', delivery: ['API'] }),
     // A researcher's cross-tabulation: three dimensions, distinct providers per bucket.
-    { kind: 'stats', label: 'priceStatistics(groupBy: [EXCHANGE, CATEGORY, PRICING_MODEL]), no filter', filter: null, groupBy: ['EXCHANGE', 'CATEGORY', 'PRICING_MODEL'], targetMs: STATS_TARGET, group: 'stats' },
-    { kind: 'stats', label: 'priceStatistics(groupBy: [CATEGORY, PRICING_MODEL, PROVIDER_KIND]), containsMinorsData true', filter: { containsMinorsData: true }, groupBy: ['CATEGORY', 'PRICING_MODEL', 'PROVIDER_KIND'], targetMs: STATS_TARGET, group: 'stats' },
+    {
+      kind: 'stats',
+      label: 'priceStatistics(groupBy: [EXCHANGE, CATEGORY, PRICING_MODEL]), no filter',
+      filter: null,
+      groupBy: ['EXCHANGE', 'CATEGORY', 'PRICING_MODEL'],
+      targetMs: STATS_TARGET,
+      group: 'stats',
+    },
+    {
+      kind: 'stats',
+      label: 'priceStatistics(groupBy: [CATEGORY, PRICING_MODEL, PROVIDER_KIND]), containsMinorsData true',
+      filter: { containsMinorsData: true },
+      groupBy: ['CATEGORY', 'PRICING_MODEL', 'PROVIDER_KIND'],
+      targetMs: STATS_TARGET,
+      group: 'stats',
+    },
   ];
 }
 
@@ -199,12 +231,19 @@ async function runExchangeSpeed({ resources, flags, log }: SuiteContext): Promis
     const seeded = await seedCatalog(resources, { perExchange, dataDir, timeoutMs: 20 * 60_000 });
     log(`seeded in ${(seeded.wallMs / 1000).toFixed(1)} s`);
     const pass = fullSize ? seeded.wallMs < SEED_TARGET_MS : null;
-    targets.push({ what: `seed 4 × ${perExchange.toLocaleString('en')} (npm run seed, wall time)`, value: `${(seeded.wallMs / 1000).toFixed(1)} s`, target: '< 120 s', pass });
+    targets.push({
+      what: `seed 4 × ${perExchange.toLocaleString('en')} (npm run seed, wall time)`,
+      value: `${(seeded.wallMs / 1000).toFixed(1)} s`,
+      target: '< 120 s',
+      pass,
+    });
     sections.push({
       title: 'Seeding',
       table: {
         headers: ['what', 'wall time', 'target', 'result'],
-        rows: [[`npm run seed -- --per-exchange ${perExchange} --data-dir <tmp> (4 exchanges)`, `${(seeded.wallMs / 1000).toFixed(1)} s`, '< 120 s', passFail(pass)]],
+        rows: [
+          [`npm run seed -- --per-exchange ${perExchange} --data-dir <tmp> (4 exchanges)`, `${(seeded.wallMs / 1000).toFixed(1)} s`, '< 120 s', passFail(pass)],
+        ],
       },
       text: `Output of the seed script:\n\n${codeBlock(seeded.lines.join('\n'))}`,
     });
@@ -246,26 +285,45 @@ async function runExchangeSpeed({ resources, flags, log }: SuiteContext): Promis
     { group: 'stats', title: `Price statistics (target ≤ ${STATS_TARGET} ms median)`, target: STATS_TARGET },
   ];
   for (const { group, title, target } of groups) {
-    const rows = measured.filter((m) => m.testCase.group === group).map((m) => {
-      const coldMedian = median(m.cold);
-      const pass = fullSize ? coldMedian <= target : null;
-      targets.push({ what: m.testCase.label, value: `${ms(coldMedian)} ms (repeated: ${ms(median(m.http))} ms)`, target: `≤ ${target} ms`, pass });
-      return [
-        m.testCase.label,
-        ms(coldMedian),
-        ms(percentile(m.cold, 0.9)),
-        ms(median(m.http)),
-        ms(median(m.inProcess)),
-        m.statements.map((s) => ms(s.medianMs)).join(' + '),
-        m.totalCount === undefined ? '' : m.totalCount.toLocaleString('en'),
-        String(m.rows),
-        passFail(pass),
-      ];
-    });
+    const rows = measured
+      .filter((m) => m.testCase.group === group)
+      .map((m) => {
+        const coldMedian = median(m.cold);
+        const pass = fullSize ? coldMedian <= target : null;
+        targets.push({ what: m.testCase.label, value: `${ms(coldMedian)} ms (repeated: ${ms(median(m.http))} ms)`, target: `≤ ${target} ms`, pass });
+        return [
+          m.testCase.label,
+          ms(coldMedian),
+          ms(percentile(m.cold, 0.9)),
+          ms(median(m.http)),
+          ms(median(m.inProcess)),
+          m.statements.map((s) => ms(s.medianMs)).join(' + '),
+          m.totalCount === undefined ? '' : m.totalCount.toLocaleString('en'),
+          String(m.rows),
+          passFail(pass),
+        ];
+      });
     sections.push({
       title,
-      table: { headers: ['case', 'HTTP cold median ms', 'cold p90 ms', 'HTTP repeated median ms', 'in-process uncached median ms', 'SQL statements ms', 'totalCount', 'rows', 'result (cold)'], rows },
-      text: measured.filter((m) => m.testCase.group === group && m.note).map((m) => `- ${m.testCase.label}: ${m.note}`).join('\n') || undefined,
+      table: {
+        headers: [
+          'case',
+          'HTTP cold median ms',
+          'cold p90 ms',
+          'HTTP repeated median ms',
+          'in-process uncached median ms',
+          'SQL statements ms',
+          'totalCount',
+          'rows',
+          'result (cold)',
+        ],
+        rows,
+      },
+      text:
+        measured
+          .filter((m) => m.testCase.group === group && m.note)
+          .map((m) => `- ${m.testCase.label}: ${m.note}`)
+          .join('\n') || undefined,
     });
   }
   sections.push({
@@ -286,17 +344,23 @@ async function runExchangeSpeed({ resources, flags, log }: SuiteContext): Promis
   for (const m of measured) {
     const coldMedian = median(m.cold);
     if (coldMedian <= m.testCase.targetMs) continue;
-    const parts = m.statements.map((s, i) => [
-      `statement ${i + 1} (median ${ms(s.medianMs)} ms):`,
-      codeBlock(oneLine(s.statement.sql), 'sql'),
-      `params: \`${JSON.stringify(s.statement.params).slice(0, 300)}\``,
-      '',
-      codeBlock(s.plan),
-    ].join('\n'));
-    details.push(`#### Over target: ${m.testCase.label} (HTTP cold median ${ms(coldMedian)} ms, repeated ${ms(median(m.http))} ms, in-process uncached ${ms(median(m.inProcess))} ms, target ≤ ${m.testCase.targetMs} ms)\n\n${parts.join('\n\n')}`);
+    const parts = m.statements.map((s, i) =>
+      [
+        `statement ${i + 1} (median ${ms(s.medianMs)} ms):`,
+        codeBlock(oneLine(s.statement.sql), 'sql'),
+        `params: \`${JSON.stringify(s.statement.params).slice(0, 300)}\``,
+        '',
+        codeBlock(s.plan),
+      ].join('\n'),
+    );
+    details.push(
+      `#### Over target: ${m.testCase.label} (HTTP cold median ${ms(coldMedian)} ms, repeated ${ms(median(m.http))} ms, in-process uncached ${ms(median(m.inProcess))} ms, target ≤ ${m.testCase.targetMs} ms)\n\n${parts.join('\n\n')}`,
+    );
   }
   if (details.length) {
-    details.unshift('Plans and per-statement times of every case over its target. `bench/diagnose/exchangeWhatIf.ts <exchange .db>` times these statements against the proposed indexes and rewrites on a copy of a database (seed one with `npm run seed -- --per-exchange 250000 --exchange bj --data-dir <dir>`).');
+    details.unshift(
+      'Plans and per-statement times of every case over its target. `bench/diagnose/exchangeWhatIf.ts <exchange .db>` times these statements against the proposed indexes and rewrites on a copy of a database (seed one with `npm run seed -- --per-exchange 250000 --exchange bj --data-dir <dir>`).',
+    );
   }
   return { sections, targets, details };
 }
@@ -313,7 +377,8 @@ interface Bumper {
  */
 async function versionBumper(graphqlUrl: string, adminToken: string, client: GraphqlClient): Promise<Bumper> {
   const data = await client.data<{ datasets: { nodes: Array<{ id: string; price: { model: string; amount: string | null } }> } }>(
-    '{ datasets(first: 1, sort: TITLE_ASC, filter: { pricingModels: [PER_CALL, PER_THOUSAND_RECORDS, MONTHLY, ANNUAL, ONE_TIME] }) { nodes { id price { model amount } } } }');
+    '{ datasets(first: 1, sort: TITLE_ASC, filter: { pricingModels: [PER_CALL, PER_THOUSAND_RECORDS, MONTHLY, ANNUAL, ONE_TIME] }) { nodes { id price { model amount } } } }',
+  );
   const listing = data.datasets.nodes[0];
   const url = new URL('/admin/prices', graphqlUrl);
   const micros = parseAmountMicros(listing.price.amount!)!;
@@ -322,9 +387,15 @@ async function versionBumper(graphqlUrl: string, adminToken: string, client: Gra
   let turn = 0;
   const bump = async () => {
     const body = bodies[turn++ % 2];
-    const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
     const answer = (await response.json()) as { catalogVersion?: string; error?: string };
-    if (!response.ok || !answer.catalogVersion || answer.catalogVersion === last) throw new Error(`version bump failed: ${response.status} ${JSON.stringify(answer)}`);
+    if (!response.ok || !answer.catalogVersion || answer.catalogVersion === last)
+      throw new Error(`version bump failed: ${response.status} ${JSON.stringify(answer)}`);
     last = answer.catalogVersion;
   };
   return Object.assign(bump, { datasetId: listing.id });
@@ -342,7 +413,10 @@ async function timeCold(send: () => Promise<unknown>, bump: Bumper, samples: num
   return durations;
 }
 
-async function measureCase(testCase: Case, env: { client: GraphqlClient; store: ReadOnlyStore; samples: number; warmup: number; coldSamples: number; bump: Bumper }): Promise<Measured> {
+async function measureCase(
+  testCase: Case,
+  env: { client: GraphqlClient; store: ReadOnlyStore; samples: number; warmup: number; coldSamples: number; bump: Bumper },
+): Promise<Measured> {
   const { client, store, samples, warmup, coldSamples, bump } = env;
   const statementRuns = Math.min(samples, 20);
   if (testCase.kind === 'stats') {
@@ -355,8 +429,16 @@ async function measureCase(testCase: Case, env: { client: GraphqlClient; store: 
     const session = store.session();
     request.inProcess(session);
     return {
-      testCase, cold, http, inProcess, rows: request.rowsOf(first),
-      statements: session.statements.map((statement) => ({ statement, medianMs: median(store.timeStatement(statement, statementRuns)), plan: store.explain(statement) })),
+      testCase,
+      cold,
+      http,
+      inProcess,
+      rows: request.rowsOf(first),
+      statements: session.statements.map((statement) => ({
+        statement,
+        medianMs: median(store.timeStatement(statement, statementRuns)),
+        plan: store.explain(statement),
+      })),
     };
   }
 
@@ -380,7 +462,8 @@ async function measureCase(testCase: Case, env: { client: GraphqlClient; store: 
     // Page N must hold items (N-1)*20+1 .. N*20 of the order: check with the store, in pages of 100.
     const expected = expectedIds(store, testCase, (testCase.page - 1) * 20, 20);
     const got = (first.datasets.edges as Array<{ node: { id: string } }>).map((e) => e.node.id);
-    if (JSON.stringify(expected) !== JSON.stringify(got)) throw new Error(`${testCase.label}: page ${testCase.page} is not items ${(testCase.page - 1) * 20 + 1}-${testCase.page * 20} of the order`);
+    if (JSON.stringify(expected) !== JSON.stringify(got))
+      throw new Error(`${testCase.label}: page ${testCase.page} is not items ${(testCase.page - 1) * 20 + 1}-${testCase.page * 20} of the order`);
   }
   const cold = await timeCold(() => client.data(PAGE_QUERY, variables), bump, coldSamples);
   const http = await timeSequential(() => client.data(PAGE_QUERY, variables), { warmup, samples });
@@ -388,23 +471,44 @@ async function measureCase(testCase: Case, env: { client: GraphqlClient; store: 
   const page = checkPageArgs({ first: 20, after, sort: testCase.sort });
   const resolve = () => {
     const session = store.session();
-    const connection = toConnection(session.page({ filter: testCase.filter, sort: page.sort, limit: page.first, after: page.after }), page, () => session.count(testCase.filter));
+    const connection = toConnection(session.page({ filter: testCase.filter, sort: page.sort, limit: page.first, after: page.after }), page, () =>
+      session.count(testCase.filter),
+    );
     return { session, totalCount: connection.totalCount() };
   };
   const inProcess = await timeSequential(resolve, { warmup, samples });
   const { session, totalCount } = resolve();
-  if (totalCount !== first.datasets.totalCount) throw new Error(`${testCase.label}: in-process totalCount ${totalCount} differs from the exchange's ${first.datasets.totalCount}`);
+  if (totalCount !== first.datasets.totalCount)
+    throw new Error(`${testCase.label}: in-process totalCount ${totalCount} differs from the exchange's ${first.datasets.totalCount}`);
   return {
-    testCase, cold, http, inProcess, totalCount, rows: first.datasets.edges.length, note,
-    statements: session.statements.map((statement) => ({ statement, medianMs: median(store.timeStatement(statement, statementRuns)), plan: store.explain(statement) })),
+    testCase,
+    cold,
+    http,
+    inProcess,
+    totalCount,
+    rows: first.datasets.edges.length,
+    note,
+    statements: session.statements.map((statement) => ({
+      statement,
+      medianMs: median(store.timeStatement(statement, statementRuns)),
+      plan: store.explain(statement),
+    })),
   };
 }
 
 /** The query of a statistics case (priceStats or priceStatistics), its in-process equivalent, and its rows. */
-function statsRequest(testCase: StatsCase): { query: string; inProcess: (session: ReturnType<ReadOnlyStore['session']>) => unknown; rowsOf: (data: any) => number } {
+function statsRequest(testCase: StatsCase): {
+  query: string;
+  inProcess: (session: ReturnType<ReadOnlyStore['session']>) => unknown;
+  rowsOf: (data: any) => number;
+} {
   const groupBy = testCase.groupBy;
   if (Array.isArray(groupBy)) {
-    return { query: STATISTICS_QUERY, inProcess: (session) => session.statistics(testCase.filter, groupBy), rowsOf: (data) => data.priceStatistics.buckets.length };
+    return {
+      query: STATISTICS_QUERY,
+      inProcess: (session) => session.statistics(testCase.filter, groupBy),
+      rowsOf: (data) => data.priceStatistics.buckets.length,
+    };
   }
   return { query: STATS_QUERY, inProcess: (session) => foldStatsRows(session.stats(testCase.filter, groupBy)), rowsOf: (data) => data.priceStats.length };
 }

@@ -19,9 +19,7 @@ import { GraphqlClient } from '../lib/graphqlClient.ts';
 import { runLoad, type LoadResult } from '../lib/load.ts';
 import { processCpuMs, cpuMsOf } from '../lib/cpu.ts';
 import { passFail } from '../lib/markdown.ts';
-import {
-  seedCatalog, startExchange, startProviders, startOurGateway, startPlainGateway, startDelayProxies,
-} from '../lib/stack.ts';
+import { seedCatalog, startExchange, startProviders, startOurGateway, startPlainGateway, startDelayProxies } from '../lib/stack.ts';
 import { median, timeSequential, ms, ratio } from '../lib/stats.ts';
 import { intFlag, type Suite, type SuiteContext, type SuiteReport, type TargetCheck } from '../lib/suite.ts';
 
@@ -29,7 +27,8 @@ import { intFlag, type Suite, type SuiteContext, type SuiteReport, type TargetCh
 export const FIXED_QUERY = '{ datasets(first: 20, filter: { categories: [PUBLIC_HEALTH] }) { totalCount nodes { id title price { amount } } } }';
 
 /** The same query with a no-op `updatedSince` (before every listing), varied per request so no cache answers it. */
-export const DISTINCT_QUERY = 'query Bench($since: DateTime) { datasets(first: 20, filter: { categories: [PUBLIC_HEALTH], updatedSince: $since }) { totalCount nodes { id title price { amount } } } }';
+export const DISTINCT_QUERY =
+  'query Bench($since: DateTime) { datasets(first: 20, filter: { categories: [PUBLIC_HEALTH], updatedSince: $since }) { totalCount nodes { id title price { amount } } } }';
 
 const SINCE_BASE_MS = Date.UTC(2000, 0, 1);
 let sinceCounter = 0;
@@ -77,7 +76,12 @@ interface Measured extends LoadResult {
 }
 
 /** Runs every contender once per round, alternating the order, so drifts of a noisy machine spread evenly. */
-async function sideBySide(contenders: Contender[], rounds: number, load: { connections: number; durationS: number; warmupS: number }, log: (m: string) => void): Promise<Map<string, Measured[]>> {
+async function sideBySide(
+  contenders: Contender[],
+  rounds: number,
+  load: { connections: number; durationS: number; warmupS: number },
+  log: (m: string) => void,
+): Promise<Map<string, Measured[]>> {
   const results = new Map<string, Measured[]>(contenders.map((c) => [c.key, []]));
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? contenders : [...contenders].reverse();
@@ -86,7 +90,8 @@ async function sideBySide(contenders: Contender[], rounds: number, load: { conne
       let backendCpu = 0;
       let proxyCpu = 0;
       const result = await runLoad({
-        url: contender.url, ...load,
+        url: contender.url,
+        ...load,
         ...(contender.distinct ? { query: DISTINCT_QUERY, variablesFor: distinctVariables } : { query: FIXED_QUERY }),
         beforeMeasured: () => {
           gatewayCpu = contender.gatewayPid === undefined ? 0 : processCpuMs(contender.gatewayPid);
@@ -100,7 +105,9 @@ async function sideBySide(contenders: Contender[], rounds: number, load: { conne
         backendCpuMsPerRequest: (cpuMsOf(contender.backendPids) - backendCpu) / result.total,
         proxyCpuMsPerRequest: (cpuMsOf(contender.proxyPids ?? []) - proxyCpu) / result.total,
       };
-      log(`  round ${round + 1}: ${contender.label}: ${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, CPU ms/req gateway ${ms(measured.gatewayCpuMsPerRequest)} backends ${ms(measured.backendCpuMsPerRequest)}${result.non2xx || result.errors || result.graphqlErrors ? `, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.graphqlErrors} answers with GraphQL errors` : ''}`);
+      log(
+        `  round ${round + 1}: ${contender.label}: ${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, CPU ms/req gateway ${ms(measured.gatewayCpuMsPerRequest)} backends ${ms(measured.backendCpuMsPerRequest)}${result.non2xx || result.errors || result.graphqlErrors ? `, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.graphqlErrors} answers with GraphQL errors` : ''}`,
+      );
       results.get(contender.key)!.push(measured);
     }
   }
@@ -223,31 +230,75 @@ async function runGatewayThroughput({ resources, flags, log }: SuiteContext): Pr
       startPlainGateway(resources, { name: 'plain-1', exchangeUrl: exchanges[one].url, providersUrl: providers.url }),
       startOurGateway(resources, { name: 'ours-1', dir: dataDir, providersUrl: providers.url, exchanges: [{ id: one, url: exchanges[one].url }] }),
       startOurGateway(resources, { name: 'ours-4', dir: dataDir, providersUrl: providers.url, exchanges: ids.map((id) => ({ id, url: exchanges[id].url })) }),
-      startOurGateway(resources, { name: 'ours-1-off', dir: dataDir, providersUrl: providers.url, exchanges: [{ id: one, url: exchanges[one].url }], env: { CACHE_DISABLED: '1' } }),
+      startOurGateway(resources, {
+        name: 'ours-1-off',
+        dir: dataDir,
+        providersUrl: providers.url,
+        exchanges: [{ id: one, url: exchanges[one].url }],
+        env: { CACHE_DISABLED: '1' },
+      }),
     ]);
     started.push(plain, ours1, ours4, ours1Off);
     const backends1 = [exchanges[one].child.pid, providers.child.pid];
     const backends4 = [...ids.map((id) => exchanges[id].child.pid), providers.child.pid];
     contenders.push(
       { key: 'direct', label: `exchange ${one} alone, no gateway (ceiling)`, url: exchanges[one].url, distinct: true, backendPids: backends1 },
-      { key: 'plain-1', label: `(a) plain @apollo/gateway, 1 exchange (${one})`, url: plain.url, distinct: true, gatewayPid: plain.child.pid, backendPids: backends1 },
-      { key: 'ours-1-off', label: `(b) our gateway, 1 exchange (${one}), caches off: the routing path`, url: ours1Off.url, distinct: true, gatewayPid: ours1Off.child.pid, backendPids: backends1 },
-      { key: 'ours-1', label: `(b') our gateway, 1 exchange (${one}), caches on, every request a miss`, url: ours1.url, distinct: true, gatewayPid: ours1.child.pid, backendPids: backends1 },
+      {
+        key: 'plain-1',
+        label: `(a) plain @apollo/gateway, 1 exchange (${one})`,
+        url: plain.url,
+        distinct: true,
+        gatewayPid: plain.child.pid,
+        backendPids: backends1,
+      },
+      {
+        key: 'ours-1-off',
+        label: `(b) our gateway, 1 exchange (${one}), caches off: the routing path`,
+        url: ours1Off.url,
+        distinct: true,
+        gatewayPid: ours1Off.child.pid,
+        backendPids: backends1,
+      },
+      {
+        key: 'ours-1',
+        label: `(b') our gateway, 1 exchange (${one}), caches on, every request a miss`,
+        url: ours1.url,
+        distinct: true,
+        gatewayPid: ours1.child.pid,
+        backendPids: backends1,
+      },
       { key: 'ours-4', label: '(c) our gateway, 4 exchanges', url: ours4.url, distinct: true, gatewayPid: ours4.child.pid, backendPids: backends4 },
-      { key: 'plain-1-fixed', label: '(a) plain, identical query repeated', url: plain.url, distinct: false, gatewayPid: plain.child.pid, backendPids: backends1 },
-      { key: 'ours-1-fixed', label: '(b) ours(1), identical query repeated (its cache answers)', url: ours1.url, distinct: false, gatewayPid: ours1.child.pid, backendPids: backends1 },
+      {
+        key: 'plain-1-fixed',
+        label: '(a) plain, identical query repeated',
+        url: plain.url,
+        distinct: false,
+        gatewayPid: plain.child.pid,
+        backendPids: backends1,
+      },
+      {
+        key: 'ours-1-fixed',
+        label: '(b) ours(1), identical query repeated (its cache answers)',
+        url: ours1.url,
+        distinct: false,
+        gatewayPid: ours1.child.pid,
+        backendPids: backends1,
+      },
     );
 
     // Same data through (a) and (b) and the exchange; (c) counts the four catalogs.
     for (const c of contenders.filter((c) => c.distinct)) checks[c.key] = await checkAnswer(c.url, c.label);
     for (const key of ['plain-1', 'ours-1', 'ours-1-off']) {
       if (JSON.stringify(checks[key].data) !== JSON.stringify(checks.direct.data)) {
-        throw new Error(`${key} answers differently from exchange ${one}:\n${JSON.stringify(checks[key].data).slice(0, 400)}\n${JSON.stringify(checks.direct.data).slice(0, 400)}`);
+        throw new Error(
+          `${key} answers differently from exchange ${one}:\n${JSON.stringify(checks[key].data).slice(0, 400)}\n${JSON.stringify(checks.direct.data).slice(0, 400)}`,
+        );
       }
     }
     let sum = 0;
     for (const id of ids) sum += (await checkAnswer(exchanges[id].url, id)).data.datasets.totalCount;
-    if (checks['ours-4'].data.datasets.totalCount !== sum) throw new Error(`our gateway over 4 exchanges counts ${checks['ours-4'].data.datasets.totalCount}, the exchanges ${sum}`);
+    if (checks['ours-4'].data.datasets.totalCount !== sum)
+      throw new Error(`our gateway over 4 exchanges counts ${checks['ours-4'].data.datasets.totalCount}, the exchanges ${sum}`);
 
     log(`throughput: ${rounds} rounds x ${contenders.length} runs x (${warmupS} s warm-up + ${durationS} s), ${connections} connections`);
     throughput = await sideBySide(contenders, rounds, { connections, durationS, warmupS }, log);
@@ -261,7 +312,18 @@ async function runGatewayThroughput({ resources, flags, log }: SuiteContext): Pr
   const plain1 = combine(throughput.get('plain-1')!);
   const rows = contenders.map((c) => {
     const r = combine(throughput.get(c.key)!);
-    return [c.label, r.reqPerSec.toFixed(0), r.perRound, String(r.p50), String(r.p99), ratio(r.reqPerSec / plain1.reqPerSec), ms(throughputSequential[c.key]), ms(r.gatewayCpu), ms(r.backendCpu), `${r.failures} / ${r.graphqlErrors}`];
+    return [
+      c.label,
+      r.reqPerSec.toFixed(0),
+      r.perRound,
+      String(r.p50),
+      String(r.p99),
+      ratio(r.reqPerSec / plain1.reqPerSec),
+      ms(throughputSequential[c.key]),
+      ms(r.gatewayCpu),
+      ms(r.backendCpu),
+      `${r.failures} / ${r.graphqlErrors}`,
+    ];
   });
   // The target compares routing paths: plain @apollo/gateway has no cache, so ours runs with its caches off.
   // With them on, every request here is a miss that also writes its answers (response and shard entries):
@@ -269,15 +331,39 @@ async function runGatewayThroughput({ resources, flags, log }: SuiteContext): Pr
   const paired = pairedRatio(throughput.get('ours-1-off')!, throughput.get('plain-1')!, (m) => m.reqPerSec);
   const throughputRatio = paired.median;
   const throughputPass = throughputRatio >= THROUGHPUT_TARGET;
-  targets.push({ what: 'throughput ours(1) / plain(1), routing path (caches off), distinct requests, median of per-round ratios', value: ratio(throughputRatio), target: `≥ ${THROUGHPUT_TARGET}×`, pass: throughputPass });
+  targets.push({
+    what: 'throughput ours(1) / plain(1), routing path (caches off), distinct requests, median of per-round ratios',
+    value: ratio(throughputRatio),
+    target: `≥ ${THROUGHPUT_TARGET}×`,
+    pass: throughputPass,
+  });
   const missPaired = pairedRatio(throughput.get('ours-1')!, throughput.get('plain-1')!, (m) => m.reqPerSec);
-  targets.push({ what: 'throughput ours(1) with caches on, every request a miss / plain(1) (information)', value: ratio(missPaired.median), target: '', pass: null });
+  targets.push({
+    what: 'throughput ours(1) with caches on, every request a miss / plain(1) (information)',
+    value: ratio(missPaired.median),
+    target: '',
+    pass: null,
+  });
   const fixedRatio = pairedRatio(throughput.get('ours-1-fixed')!, throughput.get('plain-1-fixed')!, (m) => m.reqPerSec).median;
   const cpuRatio = pairedRatio(throughput.get('ours-1')!, throughput.get('plain-1')!, (m) => m.gatewayCpuMsPerRequest).median;
   const ours4Ratio = pairedRatio(throughput.get('ours-4')!, throughput.get('ours-1')!, (m) => m.reqPerSec).median;
   sections.push({
     title: `Throughput, ${connections} connections, ${durationS} s per run (after ${warmupS} s warm-up), median of ${rounds} rounds`,
-    table: { headers: ['gateway', 'req/s', 'req/s per round', 'p50 ms', 'p99 ms', 'req/s vs (a)', 'sequential median ms', 'gateway CPU ms/req', 'exchanges + providers CPU ms/req', 'failed / GraphQL errors'], rows },
+    table: {
+      headers: [
+        'gateway',
+        'req/s',
+        'req/s per round',
+        'p50 ms',
+        'p99 ms',
+        'req/s vs (a)',
+        'sequential median ms',
+        'gateway CPU ms/req',
+        'exchanges + providers CPU ms/req',
+        'failed / GraphQL errors',
+      ],
+      rows,
+    },
     text: [
       `**ours(1) / plain(1) = ${ratio(throughputRatio)}**, the routing path with caches off (median of the per-round ratios ${paired.each.map(ratio).join(', ')}; target ≥ ${THROUGHPUT_TARGET}×): ${passFail(throughputPass)}. With caches on and every request a miss (each writes a response entry and a shard entry that nothing reads again): ${ratio(missPaired.median)} (per round ${missPaired.each.map(ratio).join(', ')}). Gateway CPU per request, ours(1) caches on / plain(1): ${ratio(cpuRatio)}. With the identical query repeated, where our response cache answers: ${ratio(fixedRatio)}. ours(4) / ours(1): ${ratio(ours4Ratio)}.`,
       `Columns: req/s and latency from autocannon (${connections} connections); *sequential*: one request at a time, median of 40 after 5; *CPU ms/req*: user + system CPU of the processes (from /proc) during the measured seconds, divided by the requests answered; *failed*: non-2xx, socket errors and timeouts; *GraphQL errors*: 200 answers that carry \`errors\` (e.g. an exchange timeout).`,
@@ -294,17 +380,42 @@ async function runGatewayThroughput({ resources, flags, log }: SuiteContext): Pr
   let sequential: Record<string, number> = {};
   const fanContenders: Contender[] = [];
   try {
-    const proxies = await startDelayProxies(resources, { name: 'delay-proxies', upstreams: Object.fromEntries(ids.map((id) => [id, exchanges[id].url])), delayMs });
+    const proxies = await startDelayProxies(resources, {
+      name: 'delay-proxies',
+      upstreams: Object.fromEntries(ids.map((id) => [id, exchanges[id].url])),
+      delayMs,
+    });
     fanStarted.push(proxies);
     const proxyUrls = (proxies.readyRecord?.urls ?? {}) as Record<string, string>;
     const [delayed1, delayed4] = await Promise.all([
       startOurGateway(resources, { name: 'ours-delayed-1', dir: dataDir, providersUrl: providers.url, exchanges: [{ id: one, url: proxyUrls[one] }] }),
-      startOurGateway(resources, { name: 'ours-delayed-4', dir: dataDir, providersUrl: providers.url, exchanges: ids.map((id) => ({ id, url: proxyUrls[id] })) }),
+      startOurGateway(resources, {
+        name: 'ours-delayed-4',
+        dir: dataDir,
+        providersUrl: providers.url,
+        exchanges: ids.map((id) => ({ id, url: proxyUrls[id] })),
+      }),
     ]);
     fanStarted.push(delayed1, delayed4);
     fanContenders.push(
-      { key: 'd1', label: `our gateway, 1 exchange delayed ${delayMs} ms`, url: delayed1.url, distinct: true, gatewayPid: delayed1.child.pid, backendPids: [exchanges[one].child.pid], proxyPids: [proxies.child.pid] },
-      { key: 'd4', label: `our gateway, 4 exchanges each delayed ${delayMs} ms`, url: delayed4.url, distinct: true, gatewayPid: delayed4.child.pid, backendPids: ids.map((id) => exchanges[id].child.pid), proxyPids: [proxies.child.pid] },
+      {
+        key: 'd1',
+        label: `our gateway, 1 exchange delayed ${delayMs} ms`,
+        url: delayed1.url,
+        distinct: true,
+        gatewayPid: delayed1.child.pid,
+        backendPids: [exchanges[one].child.pid],
+        proxyPids: [proxies.child.pid],
+      },
+      {
+        key: 'd4',
+        label: `our gateway, 4 exchanges each delayed ${delayMs} ms`,
+        url: delayed4.url,
+        distinct: true,
+        gatewayPid: delayed4.child.pid,
+        backendPids: ids.map((id) => exchanges[id].child.pid),
+        proxyPids: [proxies.child.pid],
+      },
     );
     for (const c of fanContenders) await checkAnswer(c.url, c.label);
     log(`fan-out: ${rounds} rounds x 2 gateways x (${warmupS} s warm-up + ${durationS} s), ${fanoutConnections} connections`);
@@ -324,19 +435,58 @@ async function runGatewayThroughput({ resources, flags, log }: SuiteContext): Pr
   const seqRatio = sequential.d4 / sequential.d1;
   const fanPass = fanRatio <= FANOUT_TARGET;
   const lowPaired = fanoutLow ? pairedRatio(fanoutLow.get('d4')!, fanoutLow.get('d1')!, (m) => m.p50) : null;
-  targets.push({ what: `fan-out p50 latency, 4 delayed / 1 delayed (${fanoutConnections} connections, distinct requests, median of per-round ratios)`, value: ratio(fanRatio), target: `≤ ${FANOUT_TARGET}×`, pass: fanPass });
+  targets.push({
+    what: `fan-out p50 latency, 4 delayed / 1 delayed (${fanoutConnections} connections, distinct requests, median of per-round ratios)`,
+    value: ratio(fanRatio),
+    target: `≤ ${FANOUT_TARGET}×`,
+    pass: fanPass,
+  });
   if (lowPaired) {
-    targets.push({ what: `fan-out p50 latency, 4 delayed / 1 delayed at ${fanoutConnectionsLow} connection(s) (information: the target is checked at ${fanoutConnections})`, value: ratio(lowPaired.median), target: `(≤ ${FANOUT_TARGET}×)`, pass: null });
+    targets.push({
+      what: `fan-out p50 latency, 4 delayed / 1 delayed at ${fanoutConnectionsLow} connection(s) (information: the target is checked at ${fanoutConnections})`,
+      value: ratio(lowPaired.median),
+      target: `(≤ ${FANOUT_TARGET}×)`,
+      pass: null,
+    });
   }
   const fanRow = (c: Contender, results: Map<string, Measured[]>, connections: number, withSequential: boolean) => {
     const r = combine(results.get(c.key)!);
-    const perRound = results.get(c.key)!.map((m) => String(m.p50)).join(' / ');
-    return [c.label, String(connections), String(r.p50), perRound, ms(r.mean), String(r.p99), r.reqPerSec.toFixed(0), withSequential ? ms(sequential[c.key]) : '', ms(r.gatewayCpu), ms(r.backendCpu), ms(r.proxyCpu), `${r.failures} / ${r.graphqlErrors}`];
+    const perRound = results
+      .get(c.key)!
+      .map((m) => String(m.p50))
+      .join(' / ');
+    return [
+      c.label,
+      String(connections),
+      String(r.p50),
+      perRound,
+      ms(r.mean),
+      String(r.p99),
+      r.reqPerSec.toFixed(0),
+      withSequential ? ms(sequential[c.key]) : '',
+      ms(r.gatewayCpu),
+      ms(r.backendCpu),
+      ms(r.proxyCpu),
+      `${r.failures} / ${r.graphqlErrors}`,
+    ];
   };
   sections.push({
     title: `Fan-out latency: exchanges behind FlakyProxy with delayMs = ${delayMs}, ${fanoutConnections} connections`,
     table: {
-      headers: ['gateway', 'connections', 'p50 ms', 'p50 per round', 'mean ms', 'p99 ms', 'req/s', 'sequential median ms', 'gateway CPU ms/req', 'exchanges CPU ms/req', 'proxies CPU ms/req', 'failed / GraphQL errors'],
+      headers: [
+        'gateway',
+        'connections',
+        'p50 ms',
+        'p50 per round',
+        'mean ms',
+        'p99 ms',
+        'req/s',
+        'sequential median ms',
+        'gateway CPU ms/req',
+        'exchanges CPU ms/req',
+        'proxies CPU ms/req',
+        'failed / GraphQL errors',
+      ],
       rows: [
         ...fanContenders.map((c) => fanRow(c, fanout, fanoutConnections, true)),
         ...(fanoutLow ? fanContenders.map((c) => fanRow(c, fanoutLow!, fanoutConnectionsLow, false)) : []),

@@ -18,7 +18,12 @@ export async function checkEntities(ctx: CheckContext): Promise<void> {
     const item = got[i];
     const expected = id === unknown ? null : id;
     if ((item?.id ?? null) !== expected) {
-      ctx.fail(`_entities: item ${i + 1} is ${item ? item.id : 'null'}, expected ${expected ?? 'null (unknown id)'}; asked [${asked.slice(0, 5).join(', ')}${asked.length > 5 ? ', ...' : ''}], got [${got.slice(0, 5).map((g) => g?.id ?? 'null').join(', ')}${got.length > 5 ? ', ...' : ''}]`);
+      ctx.fail(
+        `_entities: item ${i + 1} is ${item ? item.id : 'null'}, expected ${expected ?? 'null (unknown id)'}; asked [${asked.slice(0, 5).join(', ')}${asked.length > 5 ? ', ...' : ''}], got [${got
+          .slice(0, 5)
+          .map((g) => g?.id ?? 'null')
+          .join(', ')}${got.length > 5 ? ', ...' : ''}]`,
+      );
     }
   }
 }

@@ -12,7 +12,11 @@ export function contractEnum(name: string): string[] {
   if (!enums) {
     enums = new Map();
     for (const d of parse(CONTRACT_SDL).definitions) {
-      if (d.kind === Kind.ENUM_TYPE_DEFINITION) enums.set(d.name.value, (d.values ?? []).map((v) => v.name.value));
+      if (d.kind === Kind.ENUM_TYPE_DEFINITION)
+        enums.set(
+          d.name.value,
+          (d.values ?? []).map((v) => v.name.value),
+        );
     }
   }
   return enums.get(name) ?? [];
@@ -39,8 +43,10 @@ async function narrowed(ctx: CheckContext, filter: Filter, satisfies: (n: Listin
   const outside = nodes.find((n) => !satisfies(n));
   if (outside) ctx.fail(`filter ${JSON.stringify(filter)} returned ${outside.id}, which does not match (${rule})`);
   const expected = Math.min(page.totalCount, PAGE);
-  if (nodes.length !== expected) ctx.fail(`filter ${JSON.stringify(filter)}: totalCount ${page.totalCount}, yet the first page of ${PAGE} has ${nodes.length} listings`);
-  if (page.pageInfo.hasNextPage !== page.totalCount > PAGE) ctx.fail(`filter ${JSON.stringify(filter)}: totalCount ${page.totalCount}, first: ${PAGE}, hasNextPage ${page.pageInfo.hasNextPage}`);
+  if (nodes.length !== expected)
+    ctx.fail(`filter ${JSON.stringify(filter)}: totalCount ${page.totalCount}, yet the first page of ${PAGE} has ${nodes.length} listings`);
+  if (page.pageInfo.hasNextPage !== page.totalCount > PAGE)
+    ctx.fail(`filter ${JSON.stringify(filter)}: totalCount ${page.totalCount}, first: ${PAGE}, hasNextPage ${page.pageInfo.hasNextPage}`);
   return page;
 }
 
@@ -60,11 +66,13 @@ export async function checkFilters(ctx: CheckContext): Promise<void> {
       counts[value] = (await narrowed(ctx, { [field]: [value] }, (n) => valueOf(n) === value, `${field} ${value}`)).totalCount;
     }
     const sum = Object.values(counts).reduce((a, b) => a + b, 0);
-    if (sum !== total) ctx.fail(`${field}: the totalCounts of its ${values.length} values add up to ${sum}, the catalog's totalCount is ${total} (${JSON.stringify(counts)})`);
+    if (sum !== total)
+      ctx.fail(`${field}: the totalCounts of its ${values.length} values add up to ${sum}, the catalog's totalCount is ${total} (${JSON.stringify(counts)})`);
     const two = values.filter((v) => counts[v] > 0).slice(0, 2);
     if (two.length === 2) {
       const both = await narrowed(ctx, { [field]: two }, (n) => two.includes(valueOf(n)), `${field} any of ${two.join(', ')}`);
-      if (both.totalCount !== counts[two[0]] + counts[two[1]]) ctx.fail(`filter {"${field}": ${JSON.stringify(two)}}: totalCount ${both.totalCount}, expected ${counts[two[0]]} + ${counts[two[1]]}`);
+      if (both.totalCount !== counts[two[0]] + counts[two[1]])
+        ctx.fail(`filter {"${field}": ${JSON.stringify(two)}}: totalCount ${both.totalCount}, expected ${counts[two[0]]} + ${counts[two[1]]}`);
     }
   }
   const emptyList = await countOf(ctx, { categories: [] });
@@ -76,7 +84,8 @@ export async function checkFilters(ctx: CheckContext): Promise<void> {
   if (kinds !== total) ctx.fail(`providerKinds: the totalCounts of its values add up to ${kinds}, the catalog's totalCount is ${total}`);
 
   let minors = 0;
-  for (const value of [true, false]) minors += (await narrowed(ctx, { containsMinorsData: value }, (n) => n.containsMinorsData === value, `containsMinorsData ${value}`)).totalCount;
+  for (const value of [true, false])
+    minors += (await narrowed(ctx, { containsMinorsData: value }, (n) => n.containsMinorsData === value, `containsMinorsData ${value}`)).totalCount;
   if (minors !== total) ctx.fail(`containsMinorsData: true and false add up to ${minors}, the catalog's totalCount is ${total}`);
 
   const both = { categories: [newest.category], pricingModels: [newest.price.model] };
@@ -84,12 +93,17 @@ export async function checkFilters(ctx: CheckContext): Promise<void> {
   if (combined.totalCount < 1) ctx.fail(`filter ${JSON.stringify(both)}: totalCount 0, yet ${newest.id} matches it`);
 
   const sampleIds = (keep: (n: ListingNode) => boolean) => sample.filter(keep).map((n) => n.id);
-  const exact: Array<[Filter, (n: ListingNode) => boolean, string]> = [[{ productCode: newest.productCode }, (n) => n.productCode === newest.productCode, 'productCode']];
+  const exact: Array<[Filter, (n: ListingNode) => boolean, string]> = [
+    [{ productCode: newest.productCode }, (n) => n.productCode === newest.productCode, 'productCode'],
+  ];
   if (newest.provider) exact.push([{ providerUscc: newest.provider.uscc }, (n) => n.provider?.uscc === newest.provider!.uscc, 'providerUscc']);
   for (const [filter, keep, rule] of exact) {
     const page = await narrowed(ctx, filter, keep, rule);
     const expected = sampleIds(keep);
-    if (page.totalCount < expected.length) ctx.fail(`filter ${JSON.stringify(filter)}: totalCount ${page.totalCount}, yet ${expected.length} of the newest ${sample.length} listings match (${expected.slice(0, 3).join(', ')})`);
+    if (page.totalCount < expected.length)
+      ctx.fail(
+        `filter ${JSON.stringify(filter)}: totalCount ${page.totalCount}, yet ${expected.length} of the newest ${sample.length} listings match (${expected.slice(0, 3).join(', ')})`,
+      );
   }
   const nothing = await countOf(ctx, { productCode: '' });
   if (nothing !== 0) ctx.fail(`filter {"productCode": ""}: totalCount ${nothing}, expected 0 (exact match)`);
@@ -106,7 +120,11 @@ export async function checkFilters(ctx: CheckContext): Promise<void> {
 
 /** minPrice and maxPrice are inclusive, NEGOTIABLE never matches, and the two sides of a price add up. */
 async function checkPriceBounds(ctx: CheckContext, total: number, sample: ListingNode[]): Promise<void> {
-  const priced = sample.map((n) => n.price.amount).filter((a): a is string => a !== null).map((a) => microsOf(a)!).sort((a, b) => a - b);
+  const priced = sample
+    .map((n) => n.price.amount)
+    .filter((a): a is string => a !== null)
+    .map((a) => microsOf(a)!)
+    .sort((a, b) => a - b);
   if (priced.length === 0) return;
   const pivot = priced[Math.floor(priced.length / 2)];
   const amount = formatMicros(pivot);
@@ -117,10 +135,15 @@ async function checkPriceBounds(ctx: CheckContext, total: number, sample: Listin
   const atMost = await narrowed(ctx, { maxPrice: below }, (n) => amountOf(n) !== null && amountOf(n)! <= pivot - 1, `amount <= ${below}, NEGOTIABLE never`);
   const negotiable = await countOf(ctx, { pricingModels: ['NEGOTIABLE'] });
   if (atLeast.totalCount + atMost.totalCount + negotiable !== total) {
-    ctx.fail(`minPrice ${amount} (${atLeast.totalCount}) + maxPrice ${below} (${atMost.totalCount}) + NEGOTIABLE (${negotiable}) = ${atLeast.totalCount + atMost.totalCount + negotiable}, the catalog's totalCount is ${total}`);
+    ctx.fail(
+      `minPrice ${amount} (${atLeast.totalCount}) + maxPrice ${below} (${atMost.totalCount}) + NEGOTIABLE (${negotiable}) = ${atLeast.totalCount + atMost.totalCount + negotiable}, the catalog's totalCount is ${total}`,
+    );
   }
   const exactly = await narrowed(ctx, { minPrice: amount, maxPrice: amount }, (n) => amountOf(n) === pivot, `amount exactly ${amount} (bounds are inclusive)`);
-  if (exactly.totalCount < priced.filter((p) => p === pivot).length) ctx.fail(`filter {"minPrice": "${amount}", "maxPrice": "${amount}"}: totalCount ${exactly.totalCount}, yet more of the newest listings cost exactly ${amount}`);
+  if (exactly.totalCount < priced.filter((p) => p === pivot).length)
+    ctx.fail(
+      `filter {"minPrice": "${amount}", "maxPrice": "${amount}"}: totalCount ${exactly.totalCount}, yet more of the newest listings cost exactly ${amount}`,
+    );
 }
 
 /**
@@ -134,7 +157,10 @@ async function checkUpdatedSince(ctx: CheckContext, total: number, sample: Listi
   const page = await narrowed(ctx, { updatedSince: since }, (n) => Date.parse(n.updatedAt) >= sinceMs, `updatedAt >= ${since}`);
   const expected = sample.filter((n) => Date.parse(n.updatedAt) >= sinceMs).length;
   const olderFollows = sample.some((n) => Date.parse(n.updatedAt) < sinceMs);
-  if (olderFollows && page.totalCount !== expected) ctx.fail(`filter {"updatedSince": "${since}"}: totalCount ${page.totalCount}, yet exactly ${expected} listings of the newest were updated since (of ${total})`);
+  if (olderFollows && page.totalCount !== expected)
+    ctx.fail(
+      `filter {"updatedSince": "${since}"}: totalCount ${page.totalCount}, yet exactly ${expected} listings of the newest were updated since (of ${total})`,
+    );
 }
 
 function textOf(n: ListingNode): string {
@@ -153,10 +179,13 @@ export async function checkTextSearch(ctx: CheckContext): Promise<void> {
     const page = await narrowed(ctx, { text: t }, (n) => textOf(n).includes(t.toLowerCase()), `title, description or keywords contain "${t}"`);
     if (page.totalCount < 1) ctx.fail(`filter {"text": "${t}"}: totalCount 0, yet ${source.id} contains it`);
     const own = await ctx.page({ sort: 'UPDATED_DESC', filter: { text: t, productCode: source.productCode }, first: PAGE });
-    if (!own.edges.some((e) => e?.node?.id === source.id)) ctx.fail(`filter {"text": "${t}", "productCode": "${source.productCode}"} does not return ${source.id}, whose title contains "${t}"`);
+    if (!own.edges.some((e) => e?.node?.id === source.id))
+      ctx.fail(`filter {"text": "${t}", "productCode": "${source.productCode}"} does not return ${source.id}, whose title contains "${t}"`);
   }
   const bad = await ctx.client.query(`query($f: DatasetFilter) { datasets(filter: $f, first: 1) { totalCount } }`, { f: { text: '%' } });
   if (bad.errors?.[0]?.extensions?.code !== 'BAD_USER_INPUT') {
-    ctx.fail(`filter {"text": "%"} (no letter, digit or Chinese character): expected BAD_USER_INPUT, got ${bad.errors?.length ? bad.errors[0].message : 'data'}`);
+    ctx.fail(
+      `filter {"text": "%"} (no letter, digit or Chinese character): expected BAD_USER_INPUT, got ${bad.errors?.length ? bad.errors[0].message : 'data'}`,
+    );
   }
 }

@@ -19,7 +19,11 @@ const STATS_QUERY = `query($f: DatasetFilter, $g: StatsGroup!) { priceStats(filt
 
 /** The filter that selects one bucket of a group. */
 const GROUP_FILTER: Record<string, string> = {
-  EXCHANGE: 'exchanges', CATEGORY: 'categories', PROVIDER_KIND: 'providerKinds', PRICING_MODEL: 'pricingModels', SECURITY_LEVEL: 'securityLevels',
+  EXCHANGE: 'exchanges',
+  CATEGORY: 'categories',
+  PROVIDER_KIND: 'providerKinds',
+  PRICING_MODEL: 'pricingModels',
+  SECURITY_LEVEL: 'securityLevels',
 };
 
 /**
@@ -31,9 +35,14 @@ export async function checkPriceStats(ctx: CheckContext): Promise<void> {
   const { total } = await ctx.sample();
   let whole: { bucket: Bucket; sketch: PriceSketch } | null = null;
   for (const group of contractEnum('StatsGroup')) {
-    const buckets = ((await ctx.client.data<{ priceStats: Array<Bucket | null> }>(STATS_QUERY, { f: null, g: group })).priceStats ?? []).filter((b): b is Bucket => b !== null);
+    const buckets = ((await ctx.client.data<{ priceStats: Array<Bucket | null> }>(STATS_QUERY, { f: null, g: group })).priceStats ?? []).filter(
+      (b): b is Bucket => b !== null,
+    );
     const sum = buckets.reduce((s, b) => s + b.count, 0);
-    if (sum !== total) ctx.fail(`priceStats(groupBy: ${group}): counts add up to ${sum} (${buckets.map((b) => `${b.key} ${b.count}`).join(', ')}), datasets totalCount is ${total}`);
+    if (sum !== total)
+      ctx.fail(
+        `priceStats(groupBy: ${group}): counts add up to ${sum} (${buckets.map((b) => `${b.key} ${b.count}`).join(', ')}), datasets totalCount is ${total}`,
+      );
     const sketches: PriceSketch[] = [];
     for (const bucket of buckets) {
       const where = `priceStats(groupBy: ${group}) bucket ${bucket.key}`;
@@ -45,18 +54,26 @@ export async function checkPriceStats(ctx: CheckContext): Promise<void> {
       }
     }
     if (group === 'EXCHANGE') {
-      if (buckets.length !== 1 || buckets[0].key !== ctx.exchangeId) ctx.fail(`priceStats(groupBy: EXCHANGE): expected one bucket "${ctx.exchangeId}", got ${JSON.stringify(buckets.map((b) => b.key))}`);
+      if (buckets.length !== 1 || buckets[0].key !== ctx.exchangeId)
+        ctx.fail(`priceStats(groupBy: EXCHANGE): expected one bucket "${ctx.exchangeId}", got ${JSON.stringify(buckets.map((b) => b.key))}`);
       whole = { bucket: buckets[0], sketch: sketches[0] };
     } else if (whole && buckets.length > 0) {
       const merged = mergeSketches(sketches);
       const difference = sameSketch(merged, whole.sketch);
       if (difference) ctx.fail(`priceStats(groupBy: ${group}): the buckets' sketches merged differ from the EXCHANGE bucket's sketch (${difference})`);
-      const mins = buckets.map((b) => b.min).filter((m): m is string => m !== null).map((m) => microsOf(m)!);
-      if (mins.length && whole.bucket.min !== null && Math.min(...mins) !== microsOf(whole.bucket.min)) ctx.fail(`priceStats(groupBy: ${group}): the least bucket min is not the catalog's min ${whole.bucket.min}`);
+      const mins = buckets
+        .map((b) => b.min)
+        .filter((m): m is string => m !== null)
+        .map((m) => microsOf(m)!);
+      if (mins.length && whole.bucket.min !== null && Math.min(...mins) !== microsOf(whole.bucket.min))
+        ctx.fail(`priceStats(groupBy: ${group}): the least bucket min is not the catalog's min ${whole.bucket.min}`);
     }
   }
   if (whole && whole.bucket.pricedCount > 0) {
-    for (const [sort, field] of [['PRICE_ASC', 'min'], ['PRICE_DESC', 'max']] as const) {
+    for (const [sort, field] of [
+      ['PRICE_ASC', 'min'],
+      ['PRICE_DESC', 'max'],
+    ] as const) {
       const first = (await ctx.page({ sort, first: 1, filter: { minPrice: '0' } })).edges[0]?.node;
       const reported = whole.bucket[field];
       if (first && (first.price.amount === null || reported === null || microsOf(first.price.amount) !== microsOf(reported))) {
@@ -79,13 +96,17 @@ function bucketProblems(ctx: CheckContext, where: string, bucket: Bucket): Price
       return m;
     });
     for (let i = 1; i < micros.length; i++) {
-      if (micros[i]! < micros[i - 1]!) ctx.fail(`${where}: ${values[i - 1][0]} ${values[i - 1][1]} > ${values[i][0]} ${values[i][1]}; expected min <= p50 <= p90 <= max`);
+      if (micros[i]! < micros[i - 1]!)
+        ctx.fail(`${where}: ${values[i - 1][0]} ${values[i - 1][1]} > ${values[i][0]} ${values[i][1]}; expected min <= p50 <= p90 <= max`);
     }
   }
   const sketch = parseSketch(bucket.sketch);
   if (typeof sketch === 'string') ctx.fail(`${where}: ${sketch}`);
   if (sketchCount(sketch) !== bucket.pricedCount) ctx.fail(`${where}: the sketch holds ${sketchCount(sketch)} amounts, pricedCount is ${bucket.pricedCount}`);
-  for (const [q, field] of [[0.5, 'p50'], [0.9, 'p90']] as const) {
+  for (const [q, field] of [
+    [0.5, 'p50'],
+    [0.9, 'p90'],
+  ] as const) {
     const reported = bucket[field] === null ? null : microsOf(bucket[field]!)! / 1e6;
     if (reported === null) continue;
     const candidates = quantileCandidates(sketch, q);

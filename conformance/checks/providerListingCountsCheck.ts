@@ -13,8 +13,10 @@ export async function checkProviderListingCounts(ctx: CheckContext): Promise<voi
   let previous = '';
   let sum = 0;
   for (const row of rows) {
-    if (row.uscc <= previous) ctx.fail(`providerListingCounts: ${JSON.stringify(row.uscc)} follows ${JSON.stringify(previous)}; rows must be in strictly ascending USCC order`);
-    if (!Number.isInteger(row.count) || row.count < 1) ctx.fail(`providerListingCounts: ${row.uscc} has count ${row.count}; every row counts at least 1 listing`);
+    if (row.uscc <= previous)
+      ctx.fail(`providerListingCounts: ${JSON.stringify(row.uscc)} follows ${JSON.stringify(previous)}; rows must be in strictly ascending USCC order`);
+    if (!Number.isInteger(row.count) || row.count < 1)
+      ctx.fail(`providerListingCounts: ${row.uscc} has count ${row.count}; every row counts at least 1 listing`);
     previous = row.uscc;
     sum += row.count;
   }
@@ -23,8 +25,13 @@ export async function checkProviderListingCounts(ctx: CheckContext): Promise<voi
   const usccs = [...new Set(nodes.map((n) => n.provider?.uscc).filter((u): u is string => typeof u === 'string'))].slice(0, 3);
   for (const uscc of usccs) {
     const count = (await ctx.page({ sort: 'UPDATED_DESC', filter: { providerUscc: uscc }, first: 0 })).totalCount;
-    if (byUscc.get(uscc) !== count) ctx.fail(`providerListingCounts: ${uscc} has count ${byUscc.get(uscc) ?? 'none'}, datasets(filter: { providerUscc: "${uscc}" }) totalCount ${count}`);
-    const alone = (await ctx.client.data<{ providerListingCounts: Array<{ uscc: string; count: number }> }>(COUNTS_QUERY, { f: { providerUscc: uscc } })).providerListingCounts;
-    if (alone.length !== 1 || alone[0].uscc !== uscc || alone[0].count !== count) ctx.fail(`providerListingCounts(filter: { providerUscc: "${uscc}" }): expected [{ uscc: "${uscc}", count: ${count} }], got ${JSON.stringify(alone).slice(0, 200)}`);
+    if (byUscc.get(uscc) !== count)
+      ctx.fail(`providerListingCounts: ${uscc} has count ${byUscc.get(uscc) ?? 'none'}, datasets(filter: { providerUscc: "${uscc}" }) totalCount ${count}`);
+    const alone = (await ctx.client.data<{ providerListingCounts: Array<{ uscc: string; count: number }> }>(COUNTS_QUERY, { f: { providerUscc: uscc } }))
+      .providerListingCounts;
+    if (alone.length !== 1 || alone[0].uscc !== uscc || alone[0].count !== count)
+      ctx.fail(
+        `providerListingCounts(filter: { providerUscc: "${uscc}" }): expected [{ uscc: "${uscc}", count: ${count} }], got ${JSON.stringify(alone).slice(0, 200)}`,
+      );
   }
 }

@@ -7,7 +7,10 @@ export async function checkSdl(ctx: CheckContext): Promise<void> {
   const sdl = data._service?.sdl;
   if (typeof sdl !== 'string' || sdl.trim() === '') ctx.fail('_service.sdl is empty');
   const problems = checkContract(sdl);
-  if (problems.length > 0) ctx.fail(`${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more: ${problems.slice(1, 4).join('; ')}${problems.length > 4 ? '; ...' : ''})` : ''}`);
+  if (problems.length > 0)
+    ctx.fail(
+      `${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more: ${problems.slice(1, 4).join('; ')}${problems.length > 4 ? '; ...' : ''})` : ''}`,
+    );
 }
 
 /** Every dataset id seen in the run (pages, walks, entities) starts with `<code>:`. */

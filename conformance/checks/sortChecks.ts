@@ -76,7 +76,8 @@ export async function checkTotalCount(ctx: CheckContext): Promise<void> {
     const differing = counts.findIndex((c) => c !== counts[0]);
     if (differing > 0) ctx.fail(`${where}: totalCount ${counts[0]} on page 1, ${counts[differing]} on page ${differing + 1}`);
     if (w.complete && counts[0] !== w.edges.length) ctx.fail(`${where}: totalCount ${counts[0]}, the walk returned ${w.edges.length} listings`);
-    if (!w.complete && counts[0] <= w.edges.length) ctx.fail(`${where}: totalCount ${counts[0]}, yet ${w.edges.length} listings were read and hasNextPage is still true`);
+    if (!w.complete && counts[0] <= w.edges.length)
+      ctx.fail(`${where}: totalCount ${counts[0]}, yet ${w.edges.length} listings were read and hasNextPage is still true`);
     const key = JSON.stringify([w.sort, w.filter]);
     if (!firstZero.has(key)) {
       const page = await ctx.page({ sort: w.sort, filter: w.filter, first: 0 });
@@ -92,7 +93,8 @@ export async function checkPaging(ctx: CheckContext): Promise<void> {
   const subset = await ctx.subsetFilter();
   for (const [index, sort] of SORTS.entries()) {
     const filter = { ...subset, ...sortFilter(sort, term) };
-    const whole = ctx.walks.find((w) => w.sort === sort && w.complete && w.edges.length > 0) ?? (await walk(ctx, sort, filter, 100, Math.ceil(WALK_LIMIT / 100) + 2));
+    const whole =
+      ctx.walks.find((w) => w.sort === sort && w.complete && w.edges.length > 0) ?? (await walk(ctx, sort, filter, 100, Math.ceil(WALK_LIMIT / 100) + 2));
     const where = `sort ${whole.sort}${Object.keys(whole.filter).length ? ` filter ${JSON.stringify(whole.filter)}` : ''}`;
     const total = whole.pages[0].totalCount;
     const zero = await ctx.page({ sort, filter: whole.filter, first: 0 });
@@ -103,22 +105,33 @@ export async function checkPaging(ctx: CheckContext): Promise<void> {
     const lastCursor = whole.edges[whole.edges.length - 1].cursor;
     const afterLast = await ctx.page({ sort, filter: whole.filter, first: 5, after: lastCursor });
     if (afterLast.edges.length !== 0 || afterLast.pageInfo.hasNextPage) {
-      ctx.fail(`${where}: after the last cursor (of ${whole.edges[whole.edges.length - 1].node.id}) answered ${afterLast.edges.length} edges, hasNextPage ${afterLast.pageInfo.hasNextPage}; expected none and false`);
+      ctx.fail(
+        `${where}: after the last cursor (of ${whole.edges[whole.edges.length - 1].node.id}) answered ${afterLast.edges.length} edges, hasNextPage ${afterLast.pageInfo.hasNextPage}; expected none and false`,
+      );
     }
     if (whole.edges.length >= 2) {
       const middle = whole.edges[Math.floor((whole.edges.length - 1) / 2)];
       const zeroAfter = await ctx.page({ sort, filter: whole.filter, first: 0, after: middle.cursor });
       if (zeroAfter.edges.length !== 0 || zeroAfter.pageInfo.hasNextPage !== true || zeroAfter.pageInfo.endCursor !== null) {
-        ctx.fail(`${where}, first: 0 after the cursor of ${middle.node.id}: ${zeroAfter.edges.length} edges, hasNextPage ${zeroAfter.pageInfo.hasNextPage}, endCursor ${JSON.stringify(zeroAfter.pageInfo.endCursor)}; expected none, true (listings follow), null`);
+        ctx.fail(
+          `${where}, first: 0 after the cursor of ${middle.node.id}: ${zeroAfter.edges.length} edges, hasNextPage ${zeroAfter.pageInfo.hasNextPage}, endCursor ${JSON.stringify(zeroAfter.pageInfo.endCursor)}; expected none, true (listings follow), null`,
+        );
       }
     }
     const otherSort = SORTS[(index + 1) % SORTS.length];
-    const answer = await ctx.client.query(`query($f: DatasetFilter, $s: DatasetSort, $a: String) { datasets(filter: $f, sort: $s, first: 5, after: $a) { totalCount } }`, {
-      f: { ...subset, ...sortFilter(otherSort, term) }, s: otherSort, a: whole.edges[0].cursor,
-    });
+    const answer = await ctx.client.query(
+      `query($f: DatasetFilter, $s: DatasetSort, $a: String) { datasets(filter: $f, sort: $s, first: 5, after: $a) { totalCount } }`,
+      {
+        f: { ...subset, ...sortFilter(otherSort, term) },
+        s: otherSort,
+        a: whole.edges[0].cursor,
+      },
+    );
     const code = answer.errors?.[0]?.extensions?.code;
     if (code !== 'BAD_USER_INPUT') {
-      ctx.fail(`sort ${otherSort} after a cursor of sort ${sort}: expected a BAD_USER_INPUT error, got ${answer.errors?.length ? `${code ?? 'no code'}: ${answer.errors[0].message}` : 'data'}`);
+      ctx.fail(
+        `sort ${otherSort} after a cursor of sort ${sort}: expected a BAD_USER_INPUT error, got ${answer.errors?.length ? `${code ?? 'no code'}: ${answer.errors[0].message}` : 'data'}`,
+      );
     }
   }
 }

@@ -29,7 +29,9 @@ export function orderProblem(walk: Walk): string | null {
     const position = { key: cursor.key, id: node.id, label };
     if (previous && comparePositions(walk.sort, previous, position) >= 0) {
       const tie = previous.key === position.key;
-      const rule = tie ? `equal keys are ordered by id, ${DESCENDING[walk.sort] ? 'descending' : 'ascending'}` : `${walk.sort} orders by key ${DESCENDING[walk.sort] ? 'descending' : 'ascending'}`;
+      const rule = tie
+        ? `equal keys are ordered by id, ${DESCENDING[walk.sort] ? 'descending' : 'ascending'}`
+        : `${walk.sort} orders by key ${DESCENDING[walk.sort] ? 'descending' : 'ascending'}`;
       return `${where}: ${previous.label} comes before ${label} at position ${index + 1} (page ${edge.page}); ${rule}`;
     }
     previous = position;
@@ -41,7 +43,8 @@ export function orderProblem(walk: Walk): string | null {
     if (page.edgeCount > walk.pageSize) return `${where}: page ${n + 1} has ${page.edgeCount} edges for first: ${walk.pageSize}`;
     if (page.edgeCount > 0 && page.endCursor !== last?.cursor) return `${where}: page ${n + 1}: endCursor is not the cursor of its last edge`;
     const isLast = n === walk.pages.length - 1;
-    if (!isLast && page.edgeCount < walk.pageSize) return `${where}: page ${n + 1} has ${page.edgeCount} edges for first: ${walk.pageSize}, yet hasNextPage is true`;
+    if (!isLast && page.edgeCount < walk.pageSize)
+      return `${where}: page ${n + 1} has ${page.edgeCount} edges for first: ${walk.pageSize}, yet hasNextPage is true`;
     if (page.hasNextPage && page.edgeCount === 0) return `${where}: page ${n + 1} has no edges, yet hasNextPage is true`;
   }
   return null;

@@ -80,15 +80,19 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
     maxQueryDepth: read.int('MAX_QUERY_DEPTH', { default: DEFAULT_MAX_QUERY_DEPTH, max: 10_000 }),
     maxQueryCost: read.int('MAX_QUERY_COST', { default: DEFAULT_MAX_QUERY_COST, max: 1_000_000_000 }),
     corsOrigins: read.parsed('CORS_ORIGINS', 'be * or a comma-separated list of origins', parseCorsOrigins) ?? '*',
-    allowlist: read.parsed('EXCHANGE_URL_ALLOWLIST', 'list allowed hosts', (text) => {
-      try {
-        return parseAllowlist(text);
-      } catch (err) {
-        // parseAllowlist names the variable, the rule and the entry.
-        throw new ConfigError((err as Error).message);
-      }
-    }) ?? parseAllowlist(undefined),
-    registrationConformanceBudgetMs: read.durationMs('REGISTRATION_CONFORMANCE_BUDGET_MS', { default: DEFAULT_REGISTRATION_CONFORMANCE_BUDGET_MS, max: 600_000 }),
+    allowlist:
+      read.parsed('EXCHANGE_URL_ALLOWLIST', 'list allowed hosts', (text) => {
+        try {
+          return parseAllowlist(text);
+        } catch (err) {
+          // parseAllowlist names the variable, the rule and the entry.
+          throw new ConfigError((err as Error).message);
+        }
+      }) ?? parseAllowlist(undefined),
+    registrationConformanceBudgetMs: read.durationMs('REGISTRATION_CONFORMANCE_BUDGET_MS', {
+      default: DEFAULT_REGISTRATION_CONFORMANCE_BUDGET_MS,
+      max: 600_000,
+    }),
     adminToken: read.string('GATEWAY_ADMIN_TOKEN'),
     cache: readCacheTarget(read),
     ...readServiceSettings(read),
@@ -115,7 +119,10 @@ function readExchanges(read: ConfigReader): ExchangeEndpoint[] {
 /** Reads `bj=http://...,sh=http://...` into a map. */
 export function parseExchangeUrls(text: string): Map<string, string> {
   const urls = new Map<string, string>();
-  for (const pair of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const at = pair.indexOf('=');
     if (at <= 0) throw invalid('EXCHANGE_URLS', 'be a list of id=url pairs', pair);
     const id = pair.slice(0, at);
@@ -136,7 +143,9 @@ export function readCacheTarget(read: ConfigReader): CacheTargetConfig {
   });
   const nodes = read.parsed('REDIS_CLUSTER_NODES', 'list host:port pairs separated by commas', parseClusterNodes);
   if (url && nodes) {
-    throw new ConfigError(`set REDIS_URL (one node) or REDIS_CLUSTER_NODES (a cluster), not both; got REDIS_URL=${JSON.stringify(read.string('REDIS_URL'))} and REDIS_CLUSTER_NODES=${JSON.stringify(read.string('REDIS_CLUSTER_NODES'))}`);
+    throw new ConfigError(
+      `set REDIS_URL (one node) or REDIS_CLUSTER_NODES (a cluster), not both; got REDIS_URL=${JSON.stringify(read.string('REDIS_URL'))} and REDIS_CLUSTER_NODES=${JSON.stringify(read.string('REDIS_CLUSTER_NODES'))}`,
+    );
   }
   const target: RedisTarget | null = url ? { mode: 'single', url } : nodes ? { mode: 'cluster', nodes } : null;
   return { target, commandTimeoutMs: read.durationMs('REDIS_COMMAND_TIMEOUT_MS') };
@@ -144,13 +153,18 @@ export function readCacheTarget(read: ConfigReader): CacheTargetConfig {
 
 /** Parses `host:port,host:port` (whitespace around entries allowed; IPv6 hosts in brackets). */
 export function parseClusterNodes(text: string): Array<{ host: string; port: number }> {
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw invalid('REDIS_CLUSTER_NODES', 'list host:port pairs separated by commas', text);
   return entries.map((entry) => {
     const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:/[\]]+)):(\d{1,5})$/.exec(entry);
     const port = match ? Number(match[3]) : NaN;
     if (!match || port < 1 || port > 65535) {
-      throw new ConfigError(`REDIS_CLUSTER_NODES must list host:port pairs (port 1-65535) separated by commas, got ${JSON.stringify(entry)} in ${JSON.stringify(text)}`);
+      throw new ConfigError(
+        `REDIS_CLUSTER_NODES must list host:port pairs (port 1-65535) separated by commas, got ${JSON.stringify(entry)} in ${JSON.stringify(text)}`,
+      );
     }
     return { host: match[1] ?? match[2], port };
   });

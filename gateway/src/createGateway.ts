@@ -49,10 +49,32 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const isAnswering = (exchange: string) => directory.get(exchange)?.isAvailable() ?? false;
   const listings = new ProviderListings(router);
   const publicSchema = new PublicSchema();
-  const apollo = await startApolloServer(config, { exchanges: router, listings, directory, cache, metrics, catalogToken: token, isAnswering, logger, publicSchema });
+  const apollo = await startApolloServer(config, {
+    exchanges: router,
+    listings,
+    directory,
+    cache,
+    metrics,
+    catalogToken: token,
+    isAnswering,
+    logger,
+    publicSchema,
+  });
   const probe = startHealthProbe({ directory, intervalMs: config.healthIntervalMs, logger: logger.child({ component: 'health-probe' }) });
   const graphql = graphqlHandler(config, { apollo, cache, metrics, catalogToken: token, isAnswering, logger });
-  const routes = gatewayRoutes({ graphql, schemaDocument: () => publicSchema.document(), corsOrigins: config.corsOrigins, adminToken: config.adminToken, directory, versions, registry, tokens, cache, metrics, logger });
+  const routes = gatewayRoutes({
+    graphql,
+    schemaDocument: () => publicSchema.document(),
+    corsOrigins: config.corsOrigins,
+    adminToken: config.adminToken,
+    directory,
+    versions,
+    registry,
+    tokens,
+    cache,
+    metrics,
+    logger,
+  });
   const { server, port, host } = await startHttpServer(config, { handle: routes, metrics, logger });
   return {
     url: `http://${host}:${port}/graphql`,

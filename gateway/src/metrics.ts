@@ -9,16 +9,37 @@ export type CacheLayer = 'response' | 'shard' | 'entity' | 'apq';
 export class GatewayMetrics {
   readonly registry = new Registry();
   /** Query calls actually sent to an exchange (probes are not counted). */
-  readonly shardFetches = new Counter({ name: 'gateway_shard_fetches_total', help: 'Query calls sent to an exchange', labelNames: ['exchange'] as const, registers: [this.registry] });
-  readonly cacheHits = new Counter({ name: 'gateway_cache_hits_total', help: 'Cache hits by layer', labelNames: ['layer'] as const, registers: [this.registry] });
-  readonly cacheMisses = new Counter({ name: 'gateway_cache_misses_total', help: 'Cache misses by layer', labelNames: ['layer'] as const, registers: [this.registry] });
+  readonly shardFetches = new Counter({
+    name: 'gateway_shard_fetches_total',
+    help: 'Query calls sent to an exchange',
+    labelNames: ['exchange'] as const,
+    registers: [this.registry],
+  });
+  readonly cacheHits = new Counter({
+    name: 'gateway_cache_hits_total',
+    help: 'Cache hits by layer',
+    labelNames: ['layer'] as const,
+    registers: [this.registry],
+  });
+  readonly cacheMisses = new Counter({
+    name: 'gateway_cache_misses_total',
+    help: 'Cache misses by layer',
+    labelNames: ['layer'] as const,
+    registers: [this.registry],
+  });
   readonly requestDuration = new Histogram({
-    name: 'gateway_request_duration_seconds', help: 'GraphQL request latency', labelNames: ['status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry],
+    name: 'gateway_request_duration_seconds',
+    help: 'GraphQL request latency',
+    labelNames: ['status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
   });
   readonly exchangeDuration = new Histogram({
-    name: 'gateway_exchange_duration_seconds', help: 'Latency of calls to exchanges', labelNames: ['exchange', 'outcome'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry],
+    name: 'gateway_exchange_duration_seconds',
+    help: 'Latency of calls to exchanges',
+    labelNames: ['exchange', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

@@ -3,9 +3,7 @@
  * of schema/*.graphql) and the synonym table (shared/synonyms.ts), so the docs cannot drift from either.
  * `npm run docs:vocabulary` writes it; a test checks the committed file equals this output.
  */
-import {
-  Kind, parse, type ConstDirectiveNode, type DocumentNode, type EnumTypeDefinitionNode, type TypeNode,
-} from 'graphql';
+import { Kind, parse, type ConstDirectiveNode, type DocumentNode, type EnumTypeDefinitionNode, type TypeNode } from 'graphql';
 import { SYNONYM_GROUPS } from '../../shared/synonyms.ts';
 
 export const VOCABULARY_DOC_PATH = new URL('../../docs/vocabulary.md', import.meta.url);
@@ -57,9 +55,9 @@ export function vocabularyMarkdown(supergraphSdl: string): string {
   const enums = document.definitions
     .filter((d): d is EnumTypeDefinitionNode => d.kind === Kind.ENUM_TYPE_DEFINITION && isPublicEnum(d))
     .sort((a, b) => a.name.value.localeCompare(b.name.value));
-  const undocumented = enums.flatMap((e) => (e.values ?? [])
-    .filter((v) => !isInaccessible(v.directives) && !v.description?.value.trim())
-    .map((v) => `${e.name.value}.${v.name.value}`));
+  const undocumented = enums.flatMap((e) =>
+    (e.values ?? []).filter((v) => !isInaccessible(v.directives) && !v.description?.value.trim()).map((v) => `${e.name.value}.${v.name.value}`),
+  );
   if (undocumented.length > 0) {
     throw new UndocumentedValueError(`every enum value of the public schema needs a description in schema/*.graphql; missing: ${undocumented.join(', ')}`);
   }
@@ -99,7 +97,14 @@ export function vocabularyMarkdown(supergraphSdl: string): string {
     lines.push(`### ${node.name.value}`, '');
     if (node.description?.value.trim()) lines.push(cell(node.description.value), '');
     const used = uses.get(node.name.value) ?? [];
-    if (used.length > 0) lines.push(`Used by ${[...new Set(used)].sort().map((u) => `\`${u}\``).join(', ')}.`, '');
+    if (used.length > 0)
+      lines.push(
+        `Used by ${[...new Set(used)]
+          .sort()
+          .map((u) => `\`${u}\``)
+          .join(', ')}.`,
+        '',
+      );
     lines.push('| value | meaning |', '| --- | --- |');
     for (const value of node.values ?? []) {
       if (isInaccessible(value.directives)) continue;
@@ -115,7 +120,7 @@ export function vocabularyMarkdown(supergraphSdl: string): string {
     'a group below into every member of the group: `疫苗` also finds listings written `预防接种` or',
     '"immunization", and `minors` finds children\'s data. The term as typed keeps its own meaning (a Chinese',
     'substring, or an English word prefix); the other members match as Chinese substrings or as whole English',
-    'words. Terms are still all required. Write a group\'s word on its own (`疫苗 北京`, not `疫苗北京`: a longer',
+    "words. Terms are still all required. Write a group's word on its own (`疫苗 北京`, not `疫苗北京`: a longer",
     'run is searched as written). `synonyms: false` turns the expansion off and matches terms only as written;',
     '`textFields: [TITLE]` (or `DESCRIPTION`, `KEYWORDS`) limits where any of them may match.',
     '',

@@ -108,7 +108,10 @@ export function configReader(env: ConfigSource, flags: FlagSource = {}) {
     },
     bool(names: SettingNames, fallback: boolean): boolean {
       const rule = `be one of ${[...TRUE_WORDS, ...FALSE_WORDS].join(', ')}`;
-      return parsed(names, rule, (text) => (TRUE_WORDS.includes(text.toLowerCase()) ? true : FALSE_WORDS.includes(text.toLowerCase()) ? false : undefined)) ?? fallback;
+      return (
+        parsed(names, rule, (text) => (TRUE_WORDS.includes(text.toLowerCase()) ? true : FALSE_WORDS.includes(text.toLowerCase()) ? false : undefined)) ??
+        fallback
+      );
     },
     /** One of `values`, in any case (`WARN` reads as `warn`). */
     oneOf<T extends string>(names: SettingNames, values: readonly T[], fallback: T): T {
@@ -120,7 +123,14 @@ export function configReader(env: ConfigSource, flags: FlagSource = {}) {
     },
     /** Comma-separated entries, trimmed, empty ones dropped. */
     list(names: SettingNames, fallback: readonly string[] = []): string[] {
-      return parsed(names, 'be a comma-separated list', (text) => text.split(',').map((s) => s.trim()).filter(Boolean)) ?? [...fallback];
+      return (
+        parsed(names, 'be a comma-separated list', (text) =>
+          text
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ) ?? [...fallback]
+      );
     },
   };
 }

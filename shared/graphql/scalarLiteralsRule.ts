@@ -1,4 +1,14 @@
-import { GraphQLError, GraphQLScalarType, getNamedType, getNullableType, isListType, type ASTVisitor, type ValidationContext, type ValidationRule, type ValueNode } from 'graphql';
+import {
+  GraphQLError,
+  GraphQLScalarType,
+  getNamedType,
+  getNullableType,
+  isListType,
+  type ASTVisitor,
+  type ValidationContext,
+  type ValidationRule,
+  type ValueNode,
+} from 'graphql';
 
 /**
  * Checks literal values of our custom scalars (Decimal, DateTime) with the scalars' own rules, so a bad

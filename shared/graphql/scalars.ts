@@ -9,8 +9,14 @@ function parseDecimal(value: unknown): string {
 }
 
 function parseDateTime(value: unknown): string {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new GraphQLError(`DateTime must be an ISO 8601 date or date-time such as "2024-05-01T08:00:00Z", got ${JSON.stringify(value)}`, { extensions: { code: 'BAD_USER_INPUT' } });
+  if (
+    typeof value !== 'string' ||
+    !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value) ||
+    Number.isNaN(Date.parse(value))
+  ) {
+    throw new GraphQLError(`DateTime must be an ISO 8601 date or date-time such as "2024-05-01T08:00:00Z", got ${JSON.stringify(value)}`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   }
   return new Date(value).toISOString();
 }
@@ -20,7 +26,7 @@ export const DecimalScalar = new GraphQLScalarType({
   name: 'Decimal',
   serialize: (value) => String(value),
   parseValue: parseDecimal,
-  parseLiteral: (ast) => parseDecimal(ast.kind === Kind.STRING ? ast.value : (ast as { value?: unknown }).value ?? ast.kind),
+  parseLiteral: (ast) => parseDecimal(ast.kind === Kind.STRING ? ast.value : ((ast as { value?: unknown }).value ?? ast.kind)),
 });
 
 export const DateTimeScalar = new GraphQLScalarType({

@@ -18,7 +18,11 @@ const MAX_ADMIN_BODY_BYTES = 16 * 1024;
  * `amount` is a JSON string written exactly by the amount rule (no number, no spaces), or null (or omitted)
  * for NEGOTIABLE.
  */
-export async function handleAdminPrices(req: IncomingMessage, res: ServerResponse, ctx: { store: DatasetStore; adminToken?: string; path: string }): Promise<void> {
+export async function handleAdminPrices(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: { store: DatasetStore; adminToken?: string; path: string },
+): Promise<void> {
   if (!ctx.adminToken) return sendJson(res, 404, { error: 'admin endpoints are disabled: EXCHANGE_ADMIN_TOKEN is not set' });
   const token = bearerToken(req);
   if (!token || !tokensMatch(token, ctx.adminToken)) {
@@ -69,12 +73,24 @@ export async function handleAdminPrices(req: IncomingMessage, res: ServerRespons
     const micros = priceMicrosOf(datasetId, model, amount as string | null);
     if (current.price_model === model && (current.price_micros ?? null) === micros) {
       res.setHeader(CATALOG_VERSION_HEADER, ctx.store.catalogVersion);
-      return sendJson(res, 200, { changed: false, datasetId, model, catalogVersion: ctx.store.catalogVersion, priceHistory: JSON.parse(current.price_history as string) });
+      return sendJson(res, 200, {
+        changed: false,
+        datasetId,
+        model,
+        catalogVersion: ctx.store.catalogVersion,
+        priceHistory: JSON.parse(current.price_history as string),
+      });
     }
     const row = ctx.store.updatePrice(datasetId, model, amount as string | null);
     if (!row) return sendJson(res, 404, { error: `datasetId: no dataset ${datasetId} on this exchange` });
     res.setHeader(CATALOG_VERSION_HEADER, ctx.store.catalogVersion);
-    sendJson(res, 200, { changed: true, datasetId: row.id, model: row.price_model, catalogVersion: ctx.store.catalogVersion, priceHistory: JSON.parse(row.price_history as string) });
+    sendJson(res, 200, {
+      changed: true,
+      datasetId: row.id,
+      model: row.price_model,
+      catalogVersion: ctx.store.catalogVersion,
+      priceHistory: JSON.parse(row.price_history as string),
+    });
   } catch (err) {
     if (err instanceof IngestError) return sendJson(res, 400, { error: err.message.replace(`${datasetId}: `, ''), problems: [err.message] });
     throw err;

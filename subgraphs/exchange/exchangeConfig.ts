@@ -47,9 +47,16 @@ export function exchangeConfigFromArgs(argv: string[], env: ConfigSource): Excha
   const { values } = parseArgs({
     args: argv,
     options: {
-      id: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
-      name: { type: 'string' }, 'name-zh': { type: 'string' }, city: { type: 'string' }, province: { type: 'string' },
-      'division-code': { type: 'string' }, db: { type: 'string' }, 'per-exchange': { type: 'string' },
+      id: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      name: { type: 'string' },
+      'name-zh': { type: 'string' },
+      city: { type: 'string' },
+      province: { type: 'string' },
+      'division-code': { type: 'string' },
+      db: { type: 'string' },
+      'per-exchange': { type: 'string' },
     },
     strict: true,
   });
@@ -73,7 +80,7 @@ export function exchangeConfigFromArgs(argv: string[], env: ConfigSource): Excha
       name: values.name ?? known?.name ?? `${id.toUpperCase()} Data Exchange`,
       nameZh: values['name-zh'] ?? known?.nameZh ?? `${id.toUpperCase()}数据交易所`,
       city: values.city ?? known?.city ?? id.toUpperCase(),
-      province: provinceCode ? provinceOfDivision(provinceCode)! : known?.province ?? provinceOfDivision(divisionCode) ?? 'Unknown',
+      province: provinceCode ? provinceOfDivision(provinceCode)! : (known?.province ?? provinceOfDivision(divisionCode) ?? 'Unknown'),
       divisionCode,
     },
     port,

@@ -39,21 +39,31 @@ export function createLoaders(session: StoreSession) {
       return ids.map((id) => rows.get(id) ?? null);
     }),
     providerPage: new DataLoader<ProviderPageKey, DatasetRow[], string>(
-      async (keys) => groupBy(
-        keys,
-        (k) => JSON.stringify([k.filter ?? null, k.page]),
-        (group) => session.pagesByProvider(group.map((k) => k.uscc), { filter: group[0].filter, sort: group[0].page.sort, limit: group[0].page.first, after: group[0].page.after }),
-        (k, result) => result.get(k.uscc) ?? [],
-      ),
+      async (keys) =>
+        groupBy(
+          keys,
+          (k) => JSON.stringify([k.filter ?? null, k.page]),
+          (group) =>
+            session.pagesByProvider(
+              group.map((k) => k.uscc),
+              { filter: group[0].filter, sort: group[0].page.sort, limit: group[0].page.first, after: group[0].page.after },
+            ),
+          (k, result) => result.get(k.uscc) ?? [],
+        ),
       { cacheKeyFn: (k) => JSON.stringify([k.uscc, k.filter ?? null, k.page]) },
     ),
     providerCount: new DataLoader<ProviderCountKey, number, string>(
-      async (keys) => groupBy(
-        keys,
-        (k) => JSON.stringify(k.filter ?? null),
-        (group) => session.countsByProvider(group.map((k) => k.uscc), group[0].filter),
-        (k, result) => result.get(k.uscc) ?? 0,
-      ),
+      async (keys) =>
+        groupBy(
+          keys,
+          (k) => JSON.stringify(k.filter ?? null),
+          (group) =>
+            session.countsByProvider(
+              group.map((k) => k.uscc),
+              group[0].filter,
+            ),
+          (k, result) => result.get(k.uscc) ?? 0,
+        ),
       { cacheKeyFn: (k) => JSON.stringify([k.uscc, k.filter ?? null]) },
     ),
   };

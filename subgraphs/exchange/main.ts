@@ -21,11 +21,22 @@ runService({
     store.filterColumns();
     store.facets();
     const running = await startExchangeServer({
-      store, port: config.port, host: config.host, adminToken: config.adminToken, info: config.info, development: config.development, logger,
+      store,
+      port: config.port,
+      host: config.host,
+      adminToken: config.adminToken,
+      info: config.info,
+      development: config.development,
+      logger,
     });
     // Printed at any LOG_LEVEL: `npm start` and the tests wait for it.
     lifecycleLogger(logger).info({ url: running.url, catalogVersion: store.catalogVersion }, 'exchange ready');
     // SIGTERM closes the server (requests in flight finish), then the database.
-    return { stop: async () => { await running.close(); store.close(); } };
+    return {
+      stop: async () => {
+        await running.close();
+        store.close();
+      },
+    };
   },
 });

@@ -20,6 +20,7 @@ export function isLegacyStatsGroup(group: StatsGroup): group is ColumnStatsGroup
 
 /** priceStats by a grouping added with priceStatistics: its one-dimension buckets, with `key` for `keys`. */
 export function priceStatsByNewGroup(session: StoreSession, filter: DatasetFilterInput | null | undefined, group: StatsGroup): PriceStatsBucket[] {
-  return session.statistics(filter, [group]).map(({ keys, count, pricedCount, min, p50, p90, max, currency, sketch }) => (
-    { key: keys[0], count, pricedCount, min, p50, p90, max, currency, sketch }));
+  return session
+    .statistics(filter, [group])
+    .map(({ keys, count, pricedCount, min, p50, p90, max, currency, sketch }) => ({ key: keys[0], count, pricedCount, min, p50, p90, max, currency, sketch }));
 }

@@ -1,7 +1,14 @@
 import { badUserInput } from '../../shared/errors.ts';
 import {
-  spreadOf, positionOf, compareProducts, encodeProductCursor, decodeProductCursor,
-  MAX_PRODUCTS_PAGE, MAX_MIN_EXCHANGES, type ProductSort, type ProductPosition,
+  spreadOf,
+  positionOf,
+  compareProducts,
+  encodeProductCursor,
+  decodeProductCursor,
+  MAX_PRODUCTS_PAGE,
+  MAX_MIN_EXCHANGES,
+  type ProductSort,
+  type ProductPosition,
 } from '../../shared/productOrder.ts';
 import type { StoreSession, DatasetRow } from './store/DatasetStore.ts';
 import type { DatasetFilterInput } from './store/filterSql.ts';
@@ -40,11 +47,16 @@ export function withCrossListedCodes(filter: DatasetFilterInput | null | undefin
 function listingColumns(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'> | undefined): string[] | null {
   if (!info) return null;
   const under = (set: SelectionSetNode | undefined, name: string): SelectionSetNode[] =>
-    (set?.selections ?? []).flatMap((s) => (s.kind === Kind.FIELD && s.name.value === name && s.selectionSet ? [s.selectionSet] : s.kind === Kind.INLINE_FRAGMENT ? under(s.selectionSet, name) : []));
+    (set?.selections ?? []).flatMap((s) =>
+      s.kind === Kind.FIELD && s.name.value === name && s.selectionSet ? [s.selectionSet] : s.kind === Kind.INLINE_FRAGMENT ? under(s.selectionSet, name) : [],
+    );
   const listings = info.fieldNodes.flatMap((f) => under(f.selectionSet, 'groups')).flatMap((g) => under(g, 'listings'));
   if (listings.length === 0) return [];
   const nodes: FieldNode[] = listings.map((selectionSet) => ({ kind: Kind.FIELD, name: { kind: Kind.NAME, value: 'nodes' }, selectionSet }));
-  return datasetColumns({ fieldNodes: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: 'productGroups' }, selectionSet: { kind: Kind.SELECTION_SET, selections: nodes } }], fragments: info.fragments });
+  return datasetColumns({
+    fieldNodes: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: 'productGroups' }, selectionSet: { kind: Kind.SELECTION_SET, selections: nodes } }],
+    fragments: info.fragments,
+  });
 }
 
 /**
@@ -71,7 +83,12 @@ export function productGroups(session: StoreSession, args: ProductGroupsArgs, in
   };
   return {
     hasMore: codes.length > first,
-    groups: kept.map((code) => ({ productCode: code, get listings() { return rowsOf(code).map(toDataset); } })),
+    groups: kept.map((code) => ({
+      productCode: code,
+      get listings() {
+        return rowsOf(code).map(toDataset);
+      },
+    })),
   };
 }
 
@@ -79,7 +96,8 @@ export function productGroups(session: StoreSession, args: ProductGroupsArgs, in
 export function products(session: StoreSession, args: ProductsArgs) {
   const sort = args.sort ?? 'PRODUCT_CODE';
   const first = args.first ?? 20;
-  if (!Number.isInteger(first) || first < 0 || first > MAX_PRODUCTS_PAGE) throw badUserInput('first', `must be between 0 and ${MAX_PRODUCTS_PAGE}, got ${first}`);
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PRODUCTS_PAGE)
+    throw badUserInput('first', `must be between 0 and ${MAX_PRODUCTS_PAGE}, got ${first}`);
   const minExchanges = args.filter?.minExchanges ?? 1;
   if (!Number.isInteger(minExchanges) || minExchanges < 1 || minExchanges > MAX_MIN_EXCHANGES) {
     throw badUserInput('filter.minExchanges', `must be between 1 and ${MAX_MIN_EXCHANGES}, got ${minExchanges}`);

@@ -58,7 +58,9 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
         return row ? toDataset(row) : null;
       },
       priceStats: (_root, args: { filter?: DatasetFilterInput | null; groupBy: StatsGroup; crossListedCodes?: string[] | null }, { session }) =>
-        (isLegacyStatsGroup(args.groupBy) ? foldStatsRows(session.stats(filterOf(args), args.groupBy)) : priceStatsByNewGroup(session, filterOf(args), args.groupBy)),
+        isLegacyStatsGroup(args.groupBy)
+          ? foldStatsRows(session.stats(filterOf(args), args.groupBy))
+          : priceStatsByNewGroup(session, filterOf(args), args.groupBy),
       priceStatistics: (_root, args: { filter?: DatasetFilterInput | null; groupBy: StatsGroup[]; crossListedCodes?: string[] | null }, { session }) =>
         priceStatistics(session, filterOf(args), args.groupBy),
       productGroups: (_root, args: ProductGroupsArgs, { session }, info) => productGroups(session, args, info),

@@ -1,6 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginCacheControlDisabled,
+} from '@apollo/server/plugin/disabled';
 import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
 import { listen, type RunningServer } from '../../shared/http/listen.ts';
 import type { DatasetStore } from './store/DatasetStore.ts';
@@ -9,7 +13,6 @@ import { createExchangeSchema, createContext, literalRule, type ExchangeContext 
 import { handleAdminPrices } from './adminPrices.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
 import { CATALOG_VERSION_HEADER, SQL_STATEMENTS_HEADER } from '../../shared/headers.ts';
-
 
 /**
  * How long a gateway may keep an answer (Cache-Control max-age). Safe to be generous: gateways key every

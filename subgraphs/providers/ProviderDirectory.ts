@@ -47,7 +47,14 @@ export function decodeProviderCursor(cursor: string): string | null {
 
 /** Chinese province names also select their province: "山西" or "山西省". */
 const PROVINCE_PREFIX_BY_NAME = new Map<string, string>(
-  PROVINCES.flatMap((p) => [[p.en.toLowerCase(), p.prefix], [p.zh, p.prefix], [p.zhShort, p.prefix]] as const),
+  PROVINCES.flatMap(
+    (p) =>
+      [
+        [p.en.toLowerCase(), p.prefix],
+        [p.zh, p.prefix],
+        [p.zhShort, p.prefix],
+      ] as const,
+  ),
 );
 
 /** The 2-digit division prefix a province filter selects, or the lowercased English name to compare with. */
@@ -120,7 +127,7 @@ export class ProviderDirectory {
     // This subgraph knows no listings: the gateway turns these into usccIn / usccNotIn before it asks.
     for (const field of ['exchanges', 'hasListings'] as const) {
       if (filter?.[field] !== null && filter?.[field] !== undefined) {
-        throw badUserInput(`filter.${field}`, 'is answered by the gateway, which sees the exchanges\' listings: ask the gateway, not the providers subgraph');
+        throw badUserInput(`filter.${field}`, "is answered by the gateway, which sees the exchanges' listings: ask the gateway, not the providers subgraph");
       }
     }
     if (filter?.usccIn) {

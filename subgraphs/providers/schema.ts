@@ -75,8 +75,7 @@ export const resolvers: GraphQLResolverMap<ProvidersContext> = {
   },
   Provider: {
     // A representation with a malformed USCC resolves to null rather than failing the whole batch.
-    __resolveReference: (ref: { uscc: string }, { providerByUscc }: ProvidersContext) =>
-      validateUscc(ref.uscc).ok ? providerByUscc.load(ref.uscc) : null,
+    __resolveReference: (ref: { uscc: string }, { providerByUscc }: ProvidersContext) => (validateUscc(ref.uscc).ok ? providerByUscc.load(ref.uscc) : null),
   },
 };
 

@@ -20,7 +20,9 @@ let redis: RedisServer | undefined;
 /** Each exchange's catalog version as it reports it itself, asked directly (not through the gateway). */
 async function ownVersion(exchange: string): Promise<string> {
   const response = await fetch(stack.exchangeUrls[exchange], {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ __typename }' }),
   });
   const version = response.headers.get(CATALOG_VERSION_HEADER);
   expect(version).toBeTruthy();
@@ -36,7 +38,17 @@ const responseHits = (gatewayUrl?: string) => metric('gateway_cache_hits_total',
 const responseMisses = (gatewayUrl?: string) => metric('gateway_cache_misses_total', 'layer="response"', gatewayUrl);
 
 async function statusOf(exchange: string, gatewayUrl = stack.gatewayUrl): Promise<string> {
-  const result = await graphql(gatewayUrl, `{ exchanges { id status } }`);
+  const result = await graphql(
+    gatewayUrl,
+    `
+      {
+        exchanges {
+          id
+          status
+        }
+      }
+    `,
+  );
   return (result.data as any).exchanges.find((e: any) => e.id === exchange).status;
 }
 
@@ -52,7 +64,8 @@ const LISTINGS = `{ datasets(first: 100, sort: TITLE_ASC) { totalCount missingEx
 // Slightly different: another page size and a second connection.
 const OTHER_LISTINGS = `{ datasets(first: 99, sort: TITLE_ASC) { totalCount missingExchanges } recent: datasets(first: 3) { missingExchanges } }`;
 
-const exchangesIn = (result: GraphQLResult) => [...new Set(((result.data as any).datasets.nodes as Array<{ id: string }>).map((n) => n.id.split(':')[0]))].sort();
+const exchangesIn = (result: GraphQLResult) =>
+  [...new Set(((result.data as any).datasets.nodes as Array<{ id: string }>).map((n) => n.id.split(':')[0]))].sort();
 
 beforeAll(async () => {
   stack = await startStack({ perExchange: PER_EXCHANGE, healthIntervalMs: 200, proxies: false });
@@ -67,9 +80,13 @@ afterAll(async () => {
 
 /** Starts gy again on its port, over the database it had (the same catalog). */
 async function restartGuiyang(port: number): Promise<void> {
-  stack.services.gy = await startService(exchangeService('gy', {
-    port, quiet: true, env: { DATA_DIR: stack.dataDir, SEED_PER_EXCHANGE: String(PER_EXCHANGE), LOG_LEVEL: 'warn', NODE_ENV: undefined },
-  }));
+  stack.services.gy = await startService(
+    exchangeService('gy', {
+      port,
+      quiet: true,
+      env: { DATA_DIR: stack.dataDir, SEED_PER_EXCHANGE: String(PER_EXCHANGE), LOG_LEVEL: 'warn', NODE_ENV: undefined },
+    }),
+  );
 }
 
 describe('extensions.catalog', () => {
@@ -87,17 +104,45 @@ describe('extensions.catalog', () => {
   });
 
   it('is empty for an answer that touched no exchange', async () => {
-    const result = await graphql(stack.gatewayUrl, `{ exchanges { id name } }`);
+    const result = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          exchanges {
+            id
+            name
+          }
+        }
+      `,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.extensions?.catalog).toEqual({ exchanges: {}, missingExchanges: [] });
     // A query refused by validation touched none either.
-    const refused = await graphql(stack.gatewayUrl, `{ datasets(first: 1) { noSuchField } }`);
+    const refused = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          datasets(first: 1) {
+            noSuchField
+          }
+        }
+      `,
+    );
     expect(refused.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(refused.extensions?.catalog).toEqual({ exchanges: {}, missingExchanges: [] });
   });
 
   it('names an unknown exchange of filter.exchanges missing', async () => {
-    const result = await graphql(stack.gatewayUrl, `{ datasets(first: 2, filter: { exchanges: ["bj", "zz"] }) { missingExchanges } }`);
+    const result = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          datasets(first: 2, filter: { exchanges: ["bj", "zz"] }) {
+            missingExchanges
+          }
+        }
+      `,
+    );
     expect((result.data as any).datasets.missingExchanges).toEqual(['zz']);
     expect(result.extensions?.catalog).toEqual({ exchanges: { bj: await ownVersion('bj') }, missingExchanges: ['zz'] });
     expect(result.errors).toEqual([expect.objectContaining({ path: ['datasets'], extensions: expect.objectContaining({ exchange: 'zz' }) })]);
@@ -106,7 +151,24 @@ describe('extensions.catalog', () => {
 
 describe('an exchange stopped, then started again', () => {
   it('reports it missing everywhere at once, with paths on its errors, and the response cache never claims otherwise', async () => {
-    const uscc = ((await graphql(stack.gatewayUrl, `{ datasets(first: 1, filter: { exchanges: ["gy"] }) { nodes { provider { uscc } } } }`)).data as any).datasets.nodes[0].provider.uscc as string;
+    const uscc = (
+      (
+        await graphql(
+          stack.gatewayUrl,
+          `
+            {
+              datasets(first: 1, filter: { exchanges: ["gy"] }) {
+                nodes {
+                  provider {
+                    uscc
+                  }
+                }
+              }
+            }
+          `,
+        )
+      ).data as any
+    ).datasets.nodes[0].provider.uscc as string;
     const gyVersion = await ownVersion('gy');
 
     // Cached while all four answer: the second ask is a hit.
@@ -137,23 +199,66 @@ describe('an exchange stopped, then started again', () => {
       }
       expect((other.data as any).recent.missingExchanges).toEqual(['gy']);
       expect(exchangesIn(same)).toEqual(['bj', 'sh', 'ty']);
-      expect(same.errors).toEqual([expect.objectContaining({ path: ['datasets'], extensions: expect.objectContaining({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' }) })]);
+      expect(same.errors).toEqual([
+        expect.objectContaining({ path: ['datasets'], extensions: expect.objectContaining({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' }) }),
+      ]);
       // One error for the exchange, at the first field it empties, listing both.
-      expect(other.errors).toEqual([expect.objectContaining({ path: ['datasets'], extensions: expect.objectContaining({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy', paths: [['datasets'], ['recent']] }) })]);
+      expect(other.errors).toEqual([
+        expect.objectContaining({
+          path: ['datasets'],
+          extensions: expect.objectContaining({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy', paths: [['datasets'], ['recent']] }),
+        }),
+      ]);
 
       // The deprecated list has no missingExchanges of its own: its error's path and extensions.catalog say it.
-      const stats = await graphql(stack.gatewayUrl, `{ priceStats(groupBy: EXCHANGE) { key count } }`);
+      const stats = await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            priceStats(groupBy: EXCHANGE) {
+              key
+              count
+            }
+          }
+        `,
+      );
       expect((stats.data as any).priceStats.map((b: any) => b.key).sort()).toEqual(['bj', 'sh', 'ty']);
-      expect(stats.errors).toEqual([expect.objectContaining({ path: ['priceStats'], extensions: expect.objectContaining({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' }) })]);
+      expect(stats.errors).toEqual([
+        expect.objectContaining({ path: ['priceStats'], extensions: expect.objectContaining({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' }) }),
+      ]);
       expect(stats.extensions?.catalog.missingExchanges).toEqual(['gy']);
 
       // Entity fetches: Apollo Gateway maps the router's ['_entities', i, field] to the client's path.
-      const counts = await graphql(stack.gatewayUrl, `{ exchanges { id datasetCount } }`);
+      const counts = await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            exchanges {
+              id
+              datasetCount
+            }
+          }
+        `,
+      );
       const gyIndex = (counts.data as any).exchanges.findIndex((e: any) => e.id === 'gy');
       expect(gyIndex).toBeGreaterThanOrEqual(0);
       expect((counts.data as any).exchanges[gyIndex].datasetCount).toBeNull();
-      expect(counts.errors).toEqual([expect.objectContaining({ path: ['exchanges', gyIndex, 'datasetCount'], extensions: expect.objectContaining({ exchange: 'gy' }) })]);
-      const provider = await graphql(stack.gatewayUrl, `query($uscc: ID!) { provider(uscc: $uscc) { listings: datasets(first: 5) { missingExchanges } } }`, { uscc });
+      expect(counts.errors).toEqual([
+        expect.objectContaining({ path: ['exchanges', gyIndex, 'datasetCount'], extensions: expect.objectContaining({ exchange: 'gy' }) }),
+      ]);
+      const provider = await graphql(
+        stack.gatewayUrl,
+        `
+          query ($uscc: ID!) {
+            provider(uscc: $uscc) {
+              listings: datasets(first: 5) {
+                missingExchanges
+              }
+            }
+          }
+        `,
+        { uscc },
+      );
       expect((provider.data as any).provider.listings.missingExchanges).toEqual(['gy']);
       expect(provider.errors).toEqual([expect.objectContaining({ path: ['provider', 'listings'], extensions: expect.objectContaining({ exchange: 'gy' }) })]);
 

@@ -29,15 +29,27 @@ describe('conformance kit', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'conformance-'));
     const exchange = await startService({
-      name: 'sh', file: 'subgraphs/exchange/main.ts', args: ['--id', 'sh', '--port', String(await freePort())], readyMsg: 'exchange ready', quiet: true,
+      name: 'sh',
+      file: 'subgraphs/exchange/main.ts',
+      args: ['--id', 'sh', '--port', String(await freePort())],
+      readyMsg: 'exchange ready',
+      quiet: true,
       env: { DATA_DIR: dataDir, SEED_PER_EXCHANGE: String(SEEDED), EXCHANGE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn' },
     });
     services.push(exchange);
     exchangeUrl = exchange.url;
     // Each broken exchange is its own process in front of the real one.
-    const started = await Promise.all(FAULTS.map((fault) => startService({
-      name: `faulty-${fault}`, file: 'test/services/FaultyExchange.ts', args: ['--upstream', exchangeUrl, '--fault', fault], readyMsg: 'faulty exchange ready', quiet: true,
-    })));
+    const started = await Promise.all(
+      FAULTS.map((fault) =>
+        startService({
+          name: `faulty-${fault}`,
+          file: 'test/services/FaultyExchange.ts',
+          args: ['--upstream', exchangeUrl, '--fault', fault],
+          readyMsg: 'faulty exchange ready',
+          quiet: true,
+        }),
+      ),
+    );
     for (const [i, service] of started.entries()) {
       services.push(service);
       faulty.set(FAULTS[i], service.url);
@@ -50,18 +62,46 @@ describe('conformance kit', () => {
   });
 
   it('passes every check against our exchange, and puts back the price it changed', async () => {
-    const before = dataOf(await graphql<{ datasets: { nodes: Array<{ id: string; price: unknown }> } }>(exchangeUrl, '{ datasets(first: 100) { nodes { id price { model amount } } } }')).datasets.nodes;
+    const before = dataOf(
+      await graphql<{ datasets: { nodes: Array<{ id: string; price: unknown }> } }>(
+        exchangeUrl,
+        '{ datasets(first: 100) { nodes { id price { model amount } } } }',
+      ),
+    ).datasets.nodes;
     const report = await runConformance({ url: exchangeUrl, id: 'sh', profile: 'full', adminToken: ADMIN_TOKEN });
     expect(report.checks.length).toBeGreaterThan(0);
-    for (const c of report.checks) expect({ name: c.name, status: c.status, counterexample: c.counterexample }).toEqual({ name: c.name, status: 'pass', counterexample: undefined });
+    for (const c of report.checks)
+      expect({ name: c.name, status: c.status, counterexample: c.counterexample }).toEqual({ name: c.name, status: 'pass', counterexample: undefined });
     expect(report.ok).toBe(true);
-    expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining([
-      'sdl implements the contract', 'ids carry the exchange prefix', 'sort UPDATED_DESC', 'sort PRICE_ASC', 'sort PRICE_DESC', 'sort TITLE_ASC',
-      'sort RELEVANCE', 'totalCount', 'paging edges', 'filters', 'text search', 'priceStats', 'providerListingCounts', '_entities', 'catalog version header', 'catalog version moves', 'bad input',
-    ]));
+    expect(report.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining([
+        'sdl implements the contract',
+        'ids carry the exchange prefix',
+        'sort UPDATED_DESC',
+        'sort PRICE_ASC',
+        'sort PRICE_DESC',
+        'sort TITLE_ASC',
+        'sort RELEVANCE',
+        'totalCount',
+        'paging edges',
+        'filters',
+        'text search',
+        'priceStats',
+        'providerListingCounts',
+        '_entities',
+        'catalog version header',
+        'catalog version moves',
+        'bad input',
+      ]),
+    );
     expect(report.requests).toBe(report.checks.reduce((sum, c) => sum + c.requests, 0));
     expect(report.requests).toBeLessThanOrEqual(2000);
-    const after = dataOf(await graphql<{ datasets: { nodes: Array<{ id: string; price: unknown }> } }>(exchangeUrl, '{ datasets(first: 100) { nodes { id price { model amount } } } }')).datasets.nodes;
+    const after = dataOf(
+      await graphql<{ datasets: { nodes: Array<{ id: string; price: unknown }> } }>(
+        exchangeUrl,
+        '{ datasets(first: 100) { nodes { id price { model amount } } } }',
+      ),
+    ).datasets.nodes;
     const prices = (nodes: typeof before) => Object.fromEntries(nodes.map((n) => [n.id, n.price]));
     expect(prices(after)).toEqual(prices(before));
   });
@@ -79,8 +119,14 @@ describe('conformance kit', () => {
   it('runs the short registration subset: ids, two pages per sort, totalCount, the version header', async () => {
     const report = await runConformance({ url: exchangeUrl, id: 'sh', profile: 'registration' });
     expect(report.checks.map((c) => [c.name, c.status])).toEqual([
-      ['ids carry the exchange prefix', 'pass'], ['sort UPDATED_DESC', 'pass'], ['sort PRICE_ASC', 'pass'], ['sort PRICE_DESC', 'pass'],
-      ['sort TITLE_ASC', 'pass'], ['sort RELEVANCE', 'pass'], ['totalCount', 'pass'], ['catalog version header', 'pass'],
+      ['ids carry the exchange prefix', 'pass'],
+      ['sort UPDATED_DESC', 'pass'],
+      ['sort PRICE_ASC', 'pass'],
+      ['sort PRICE_DESC', 'pass'],
+      ['sort TITLE_ASC', 'pass'],
+      ['sort RELEVANCE', 'pass'],
+      ['totalCount', 'pass'],
+      ['catalog version header', 'pass'],
     ]);
     // A sample page, two pages per sort, and first: 0 per walked (sort, filter): a couple of dozen requests.
     expect(report.requests).toBeLessThanOrEqual(25);
@@ -93,7 +139,11 @@ describe('conformance kit', () => {
   });
 
   const caughtBy: Array<{ fault: Fault; check: string; counterexample: RegExp }> = [
-    { fault: 'tie-order', check: 'sort PRICE_ASC', counterexample: /(sh:ds-\d+) \(.+\) comes before (sh:ds-\d+) \(.+\) at position \d+ \(page \d+\); equal keys are ordered by id, ascending/ },
+    {
+      fault: 'tie-order',
+      check: 'sort PRICE_ASC',
+      counterexample: /(sh:ds-\d+) \(.+\) comes before (sh:ds-\d+) \(.+\) at position \d+ \(page \d+\); equal keys are ordered by id, ascending/,
+    },
     { fault: 'repeated-item', check: 'sort UPDATED_DESC', counterexample: /(sh:ds-\d+) appears twice, at positions (\d+) \(page 1\) and (\d+) \(page 2\)/ },
     { fault: 'skipped-item', check: 'sort UPDATED_DESC', counterexample: /at position (\d+), pages of 100 give (sh:ds-\d+), pages of 7 give (sh:ds-\d+)/ },
     { fault: 'unprefixed-id', check: 'ids carry the exchange prefix', counterexample: /^"ds-\d+" \(in datasets\(.*\)\) does not start with "sh:"$/ },
@@ -147,10 +197,11 @@ describe('conformance kit', () => {
   });
 
   describe('the command line (npm run conformance)', () => {
-    const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'conformance/cli.ts', ...args], { cwd: REPO_ROOT }).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
-    );
+    const cli = (args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', 'conformance/cli.ts', ...args], { cwd: REPO_ROOT }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+      );
 
     it('prints a table and exits 0 for a conforming exchange', async () => {
       const { code, stdout } = await cli(['--url', exchangeUrl, '--id', 'sh', '--profile', 'registration']);
@@ -161,7 +212,17 @@ describe('conformance kit', () => {
     });
 
     it('prints the JSON report and exits 1 when a check fails', async () => {
-      const { code, stdout } = await cli(['--url', faulty.get('entities-out-of-order')!, '--id', 'sh', '--json', '--max-requests', '1500', '--time-budget-ms', '50000']);
+      const { code, stdout } = await cli([
+        '--url',
+        faulty.get('entities-out-of-order')!,
+        '--id',
+        'sh',
+        '--json',
+        '--max-requests',
+        '1500',
+        '--time-budget-ms',
+        '50000',
+      ]);
       expect(code).toBe(1);
       const report = JSON.parse(stdout) as ConformanceReport;
       expect(report.ok).toBe(false);

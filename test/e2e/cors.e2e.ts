@@ -79,10 +79,12 @@ async function openDashboard(gatewayUrl: string): Promise<{ page: Page; state: s
 
 /** What the dashboard should show, asked of every exchange directly (no gateway, no browser). */
 async function expectedDashboard(): Promise<{ items: string[]; total: number }> {
-  const counts = await Promise.all(DEFAULT_EXCHANGES.map(async (e) => {
-    const data = dataOf(await graphql<{ datasets: { totalCount: number } }>(stack.exchangeUrls[e.id], '{ datasets(first: 1) { totalCount } }'));
-    return { id: e.id, line: `${e.id} ${e.nameZh}: ${data.datasets.totalCount}`, count: data.datasets.totalCount };
-  }));
+  const counts = await Promise.all(
+    DEFAULT_EXCHANGES.map(async (e) => {
+      const data = dataOf(await graphql<{ datasets: { totalCount: number } }>(stack.exchangeUrls[e.id], '{ datasets(first: 1) { totalCount } }'));
+      return { id: e.id, line: `${e.id} ${e.nameZh}: ${data.datasets.totalCount}`, count: data.datasets.totalCount };
+    }),
+  );
   counts.sort((a, b) => (a.id < b.id ? -1 : 1));
   return { items: counts.map((c) => c.line), total: counts.reduce((sum, c) => sum + c.count, 0) };
 }
@@ -118,7 +120,7 @@ describe('CORS in a browser: a dashboard on another origin', () => {
     await page.close();
   });
 
-  it('renders the catalog from a gateway whose CORS_ORIGINS lists the page\'s origin among others', async () => {
+  it("renders the catalog from a gateway whose CORS_ORIGINS lists the page's origin among others", async () => {
     const expected = await expectedDashboard();
     const { page, state, items } = await openDashboard(gateways.listed);
     expect(state).toBe('answered');
@@ -135,7 +137,7 @@ describe('CORS in a browser: a dashboard on another origin', () => {
     await page.close();
   });
 
-  it('still refuses a cross-site form post (text/plain, no preflight): Apollo\'s CSRF prevention stays on', async () => {
+  it("still refuses a cross-site form post (text/plain, no preflight): Apollo's CSRF prevention stays on", async () => {
     const page = await browser.context.newPage();
     await page.goto(`${pageOrigin}/form.html?gateway=${encodeURIComponent(gateways.open)}`);
     const [response] = await Promise.all([page.waitForNavigation(), page.click('button')]);
@@ -146,10 +148,11 @@ describe('CORS in a browser: a dashboard on another origin', () => {
 });
 
 describe('CORS headers, asked as a browser would ask', () => {
-  const preflight = (url: string, origin: string) => fetch(url, {
-    method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-api-key, traceparent' },
-  });
+  const preflight = (url: string, origin: string) =>
+    fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-api-key, traceparent' },
+    });
 
   it('answers a preflight for /graphql with 204, the methods, the request headers clients send and a max age', async () => {
     const response = await preflight(gateways.open, pageOrigin);
@@ -157,7 +160,16 @@ describe('CORS headers, asked as a browser would ask', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     expect(response.headers.get('access-control-allow-methods')?.split(', ')).toEqual(['GET', 'POST', 'OPTIONS']);
     const allowedHeaders = response.headers.get('access-control-allow-headers')?.split(', ') ?? [];
-    for (const header of ['content-type', 'x-api-key', 'apollo-require-preflight', 'x-apollo-operation-name', 'traceparent', 'tracestate', 'x-request-id', 'authorization']) {
+    for (const header of [
+      'content-type',
+      'x-api-key',
+      'apollo-require-preflight',
+      'x-apollo-operation-name',
+      'traceparent',
+      'tracestate',
+      'x-request-id',
+      'authorization',
+    ]) {
       expect(allowedHeaders).toContain(header);
     }
     expect(Number(response.headers.get('access-control-max-age'))).toBeGreaterThanOrEqual(60);
@@ -208,7 +220,11 @@ describe('CORS headers, asked as a browser would ask', () => {
       { method: 'GET', url: `${gateways.open}?query=${encodeURIComponent('{ exchanges { id } }')}` },
     ];
     for (const request of simple) {
-      const response = await fetch(request.url ?? gateways.open, { method: request.method, headers: { origin: 'http://attacker.example', ...request.headers }, body: request.body });
+      const response = await fetch(request.url ?? gateways.open, {
+        method: request.method,
+        headers: { origin: 'http://attacker.example', ...request.headers },
+        body: request.body,
+      });
       expect(response.status, `${request.method} ${request.headers?.['content-type'] ?? ''}`).toBe(400);
       expect(await response.text()).toContain('Cross-Site Request Forgery');
     }

@@ -12,16 +12,34 @@ const PAGE = `query Page($filter: DatasetFilter, $sort: DatasetSort, $first: Int
     edges { cursor node { ${FIELDS} } } pageInfo { hasNextPage endCursor } totalCount missingExchanges } }`;
 
 interface Item {
-  id: string; productCode: string; title: string; titleZh: string; description: string; descriptionZh: string; keywords: string[];
-  type: string; category: string; securityLevel: string; personalInfo: string; containsMinorsData: boolean; dataOrigin: string;
-  delivery: string; updatedAt: string; provider: { uscc: string }; price: { model: string; amount: string | null; currency: string };
+  id: string;
+  productCode: string;
+  title: string;
+  titleZh: string;
+  description: string;
+  descriptionZh: string;
+  keywords: string[];
+  type: string;
+  category: string;
+  securityLevel: string;
+  personalInfo: string;
+  containsMinorsData: boolean;
+  dataOrigin: string;
+  delivery: string;
+  updatedAt: string;
+  provider: { uscc: string };
+  price: { model: string; amount: string | null; currency: string };
 }
 
 let exchange: ExchangeFixture;
 let catalog: Item[];
 const TOKEN = 'test-exchange-admin-token';
 
-async function walk(filter: Record<string, unknown> | null, sort: DatasetSort = 'UPDATED_DESC', first = 100): Promise<{ items: Item[]; cursors: string[]; totalCount: number }> {
+async function walk(
+  filter: Record<string, unknown> | null,
+  sort: DatasetSort = 'UPDATED_DESC',
+  first = 100,
+): Promise<{ items: Item[]; cursors: string[]; totalCount: number }> {
   const items: Item[] = [];
   const cursors: string[] = [];
   let after: string | null = null;
@@ -108,8 +126,11 @@ describe('exchange subgraph: filters', () => {
     ['containsMinorsData', () => ({ containsMinorsData: true }), (i) => i.containsMinorsData],
     ['exchanges (own)', () => ({ exchanges: ['ty', 'bj'] }), () => true],
     ['exchanges (other)', () => ({ exchanges: ['bj'] }), () => false],
-    ['combined', () => ({ categories: [sample().category], pricingModels: [sample().price.model], updatedSince: '2018-01-01T00:00:00Z' }),
-      (i, f) => i.category === f.categories[0] && i.price.model === f.pricingModels[0] && Date.parse(i.updatedAt) >= Date.parse(f.updatedSince)],
+    [
+      'combined',
+      () => ({ categories: [sample().category], pricingModels: [sample().price.model], updatedSince: '2018-01-01T00:00:00Z' }),
+      (i, f) => i.category === f.categories[0] && i.price.model === f.pricingModels[0] && Date.parse(i.updatedAt) >= Date.parse(f.updatedSince),
+    ],
   ];
 
   for (const [name, makeFilter, predicate] of cases) {
@@ -125,7 +146,9 @@ describe('exchange subgraph: filters', () => {
 
   it('filters by providerKinds', async () => {
     const walked = await walk({ providerKinds: ['GOVERNMENT_DEPARTMENT'] });
-    const others = await walk({ providerKinds: ['PUBLIC_INSTITUTION', 'STATE_OWNED_ENTERPRISE', 'PRIVATE_ENTERPRISE', 'FOREIGN_INVESTED_ENTERPRISE', 'SOCIAL_ORGANIZATION'] });
+    const others = await walk({
+      providerKinds: ['PUBLIC_INSTITUTION', 'STATE_OWNED_ENTERPRISE', 'PRIVATE_ENTERPRISE', 'FOREIGN_INVESTED_ENTERPRISE', 'SOCIAL_ORGANIZATION'],
+    });
     expect(walked.items.length).toBeGreaterThan(0);
     expect(walked.items.length + others.items.length).toBe(2000);
     expect(new Set([...ids(walked.items), ...ids(others.items)]).size).toBe(2000);
@@ -135,8 +158,8 @@ describe('exchange subgraph: filters', () => {
 describe('exchange subgraph: text search', () => {
   const chinese = (i: Item) => [i.titleZh, i.descriptionZh, JSON.stringify(i.keywords)].join('\n');
   /** English terms match word prefixes (case-insensitive) in the English title, description or keywords. */
-  const hasWordPrefix = (i: Item, word: string) => new RegExp(`(^|[^\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'iu')
-    .test([i.title, i.description, JSON.stringify(i.keywords)].join('\n'));
+  const hasWordPrefix = (i: Item, word: string) =>
+    new RegExp(`(^|[^\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'iu').test([i.title, i.description, JSON.stringify(i.keywords)].join('\n'));
 
   function termFrom(pick: (item: Item) => string): string {
     return pick(catalog.find((i) => pick(i).length > 0)!);
@@ -188,17 +211,39 @@ describe('exchange subgraph: text search', () => {
   function matchesText(item: Item, text: string): boolean {
     const tokens = (s: string) => s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
     const columns = [item.title, item.description, JSON.stringify(item.keywords)].map(tokens);
-    const phraseIn = (words: string[], t: string[]) => t.some((_, at) => words.every((w, k) => (k === words.length - 1 ? t[at + k]?.startsWith(w) : t[at + k] === w)));
-    return text.trim().split(/\s+/u).filter(Boolean).every((term) => {
-      const runs = term.match(/\p{Script=Han}+/gu) ?? [];
-      const words = tokens(term.replace(/\p{Script=Han}+/gu, ' '));
-      return runs.every((run) => chinese(item).includes(run)) && (words.length === 0 || columns.some((t) => phraseIn(words, t)));
-    });
+    const phraseIn = (words: string[], t: string[]) =>
+      t.some((_, at) => words.every((w, k) => (k === words.length - 1 ? t[at + k]?.startsWith(w) : t[at + k] === w)));
+    return text
+      .trim()
+      .split(/\s+/u)
+      .filter(Boolean)
+      .every((term) => {
+        const runs = term.match(/\p{Script=Han}+/gu) ?? [];
+        const words = tokens(term.replace(/\p{Script=Han}+/gu, ' '));
+        return runs.every((run) => chinese(item).includes(run)) && (words.length === 0 || columns.some((t) => phraseIn(words, t)));
+      });
   }
 
   it('treats quotes and FTS operators in the text as plain characters, matching exactly what the text says', async () => {
-    const texts = ['data"', 'NEAR(data', 'data*', 'title:data', 'data OR', '-data', 'data AND NOT', "'; DROP TABLE datasets; --",
-      'da%ta', 'data_', 'data\\', '(data)', '{data}', '"疫苗', '疫%', '接种"点', '"数据" OR 疫苗'];
+    const texts = [
+      'data"',
+      'NEAR(data',
+      'data*',
+      'title:data',
+      'data OR',
+      '-data',
+      'data AND NOT',
+      "'; DROP TABLE datasets; --",
+      'da%ta',
+      'data_',
+      'data\\',
+      '(data)',
+      '{data}',
+      '"疫苗',
+      '疫%',
+      '接种"点',
+      '"数据" OR 疫苗',
+    ];
     const counts: Record<string, number> = {};
     for (const text of texts) {
       const expected = catalog.filter((item) => matchesText(item, text));
@@ -299,7 +344,10 @@ describe('exchange subgraph: bad input', () => {
     expect((await walk({ productCode: '', categories: [catalog[0].category] })).totalCount).toBe(0);
     for (const [providerUscc, message] of [
       ['', 'filter.providerUscc: must be 18 characters, got 0 (fails the length rule)'],
-      ['9111000060003734IL', 'filter.providerUscc: "9111000060003734IL": character "I" at position 17 is not in the USCC character set; allowed are 0-9 and A-Z except I, O, S, V, Z (fails the character set rule)'],
+      [
+        '9111000060003734IL',
+        'filter.providerUscc: "9111000060003734IL": character "I" at position 17 is not in the USCC character set; allowed are 0-9 and A-Z except I, O, S, V, Z (fails the character set rule)',
+      ],
       ['91110000600037341X', 'filter.providerUscc: "91110000600037341X": check character (position 18) should be L (fails the USCC check rule)'],
     ]) {
       const result = await graphql(exchange.url, PAGE, { filter: { providerUscc } });

@@ -13,8 +13,33 @@ beforeAll(async () => {
   all = [];
   let after: string | null = null;
   do {
-    const data: any = dataOf(await graphql(exchange.url, `query($after: String) { datasets(first: 100, after: $after) {
-      nodes { id category provider { uscc } price { model amount } } pageInfo { hasNextPage endCursor } } }`, { after }));
+    const data: any = dataOf(
+      await graphql(
+        exchange.url,
+        `
+          query ($after: String) {
+            datasets(first: 100, after: $after) {
+              nodes {
+                id
+                category
+                provider {
+                  uscc
+                }
+                price {
+                  model
+                  amount
+                }
+              }
+              pageInfo {
+                hasNextPage
+                endCursor
+              }
+            }
+          }
+        `,
+        { after },
+      ),
+    );
     all.push(...data.datasets.nodes);
     after = data.datasets.pageInfo.hasNextPage ? data.datasets.pageInfo.endCursor : null;
   } while (after);
@@ -58,7 +83,11 @@ describe('exchange subgraph: batching', () => {
   });
 
   it('returns null for an entity of another exchange and for an unknown id, keeping the batch aligned', async () => {
-    const result = await statementsFor([{ __typename: 'Dataset', id: 'bj:ds-000001' }, { __typename: 'Dataset', id: all[0].id }, { __typename: 'Dataset', id: 'gy:ds-999999' }]);
+    const result = await statementsFor([
+      { __typename: 'Dataset', id: 'bj:ds-000001' },
+      { __typename: 'Dataset', id: all[0].id },
+      { __typename: 'Dataset', id: 'gy:ds-999999' },
+    ]);
     expect(result.data._entities.map((e: any) => e?.id ?? null)).toEqual([null, all[0].id, null]);
   });
 
@@ -71,13 +100,35 @@ describe('exchange subgraph: batching', () => {
 
 describe('exchange subgraph: priceStats', () => {
   it('groups by category with exact counts, min and max, and quantiles within 1%', async () => {
-    const data: any = dataOf(await graphql(exchange.url, `{ priceStats(groupBy: CATEGORY) { key count pricedCount min p50 p90 max currency sketch } }`));
+    const data: any = dataOf(
+      await graphql(
+        exchange.url,
+        `
+          {
+            priceStats(groupBy: CATEGORY) {
+              key
+              count
+              pricedCount
+              min
+              p50
+              p90
+              max
+              currency
+              sketch
+            }
+          }
+        `,
+      ),
+    );
     const categories = [...new Set(all.map((d) => d.category))].sort();
     expect(data.priceStats.map((b: any) => b.key)).toEqual(categories);
     expect(categories.length).toBeGreaterThan(1);
     for (const bucket of data.priceStats) {
       const rows = all.filter((d) => d.category === bucket.key);
-      const amounts = rows.filter((d) => d.price.amount !== null).map((d) => parseAmountMicros(d.price.amount!)!).sort((a, b) => a - b);
+      const amounts = rows
+        .filter((d) => d.price.amount !== null)
+        .map((d) => parseAmountMicros(d.price.amount!)!)
+        .sort((a, b) => a - b);
       expect(bucket.count).toBe(rows.length);
       expect(bucket.pricedCount).toBe(amounts.length);
       expect(bucket.currency).toBe('CNY');
@@ -87,7 +138,10 @@ describe('exchange subgraph: priceStats', () => {
       }
       expect(parseAmountMicros(bucket.min)).toBe(amounts[0]);
       expect(parseAmountMicros(bucket.max)).toBe(amounts.at(-1));
-      for (const [field, q] of [['p50', 0.5], ['p90', 0.9]] as const) {
+      for (const [field, q] of [
+        ['p50', 0.5],
+        ['p90', 0.9],
+      ] as const) {
         const exact = amounts[Math.floor(q * (amounts.length - 1))];
         const estimate = parseAmountMicros(bucket[field])!;
         expect(Math.abs(estimate - exact)).toBeLessThanOrEqual(exact * 0.01 + 1);
@@ -98,9 +152,33 @@ describe('exchange subgraph: priceStats', () => {
 
   it('groups by every StatsGroup, and the counts add up to the filtered total', async () => {
     for (const groupBy of ['EXCHANGE', 'PROVIDER_KIND', 'PRICING_MODEL', 'SECURITY_LEVEL']) {
-      const data: any = dataOf(await graphql(exchange.url, `query($g: StatsGroup!) { priceStats(groupBy: $g, filter: { types: [DATASET, DATA_SERVICE] }) { key count } }`, { g: groupBy }));
+      const data: any = dataOf(
+        await graphql(
+          exchange.url,
+          `
+            query ($g: StatsGroup!) {
+              priceStats(groupBy: $g, filter: { types: [DATASET, DATA_SERVICE] }) {
+                key
+                count
+              }
+            }
+          `,
+          { g: groupBy },
+        ),
+      );
       const total = data.priceStats.reduce((sum: number, b: any) => sum + b.count, 0);
-      const count: any = dataOf(await graphql(exchange.url, `{ datasets(filter: { types: [DATASET, DATA_SERVICE] }, first: 0) { totalCount } }`));
+      const count: any = dataOf(
+        await graphql(
+          exchange.url,
+          `
+            {
+              datasets(filter: { types: [DATASET, DATA_SERVICE] }, first: 0) {
+                totalCount
+              }
+            }
+          `,
+        ),
+      );
       expect(total).toBe(count.datasets.totalCount);
       if (groupBy === 'EXCHANGE') expect(data.priceStats.map((b: any) => b.key)).toEqual(['gy']);
     }
@@ -119,11 +197,12 @@ describe('exchange subgraph: Cache-Control', () => {
 });
 
 describe('exchange subgraph: price changes', () => {
-  const post = (body: unknown, token?: string) => fetch(`${exchange.baseUrl}/admin/prices`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  const post = (body: unknown, token?: string) =>
+    fetch(`${exchange.baseUrl}/admin/prices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   it('refuses a price change without the token, and with bad input, changing nothing', async () => {
     const before = exchange.store.catalogVersion;
@@ -213,10 +292,22 @@ const ALL_DATASET_FIELDS = `id exchange { id } productCode title titleZh descrip
 describe('exchange subgraph: page columns', () => {
   it('answers every Dataset field of a page exactly as the entity lookup (which reads whole rows) does', async () => {
     for (const sort of ['UPDATED_DESC', 'PRICE_ASC', 'TITLE_ASC']) {
-      const page = dataOf(await graphql(exchange.url, `query($sort: DatasetSort) { datasets(first: 15, sort: $sort) {
-        nodes { ${ALL_DATASET_FIELDS} } edges { cursor node { id title } } } }`, { sort })) as any;
-      const entities = dataOf(await graphql(exchange.url, `query($representations: [_Any!]!) { _entities(representations: $representations) {
-        ... on Dataset { ${ALL_DATASET_FIELDS} } } }`, { representations: page.datasets.nodes.map((d: any) => ({ __typename: 'Dataset', id: d.id })) })) as any;
+      const page = dataOf(
+        await graphql(
+          exchange.url,
+          `query($sort: DatasetSort) { datasets(first: 15, sort: $sort) {
+        nodes { ${ALL_DATASET_FIELDS} } edges { cursor node { id title } } } }`,
+          { sort },
+        ),
+      ) as any;
+      const entities = dataOf(
+        await graphql(
+          exchange.url,
+          `query($representations: [_Any!]!) { _entities(representations: $representations) {
+        ... on Dataset { ${ALL_DATASET_FIELDS} } } }`,
+          { representations: page.datasets.nodes.map((d: any) => ({ __typename: 'Dataset', id: d.id })) },
+        ),
+      ) as any;
       expect(page.datasets.nodes).toHaveLength(15);
       expect(page.datasets.nodes).toEqual(entities._entities);
       expect(page.datasets.edges.map((e: any) => e.node.id)).toEqual(page.datasets.nodes.map((d: any) => d.id));
@@ -225,12 +316,70 @@ describe('exchange subgraph: page columns', () => {
 
   it('reads the fields asked through fragments, and the same cursors whatever fields are asked', async () => {
     const narrow = dataOf(await graphql(exchange.url, '{ datasets(first: 10, sort: PRICE_DESC) { edges { cursor } nodes { id } } }')) as any;
-    const wide = dataOf(await graphql(exchange.url, `query { datasets(first: 10, sort: PRICE_DESC) { edges { cursor node { ...Listing } } nodes { ... on Dataset { keywords priceHistory { amount } } } } }
-      fragment Listing on Dataset { id price { amount } provider { uscc } spatialCoverage containsMinorsData }`)) as any;
+    const wide = dataOf(
+      await graphql(
+        exchange.url,
+        `
+          query {
+            datasets(first: 10, sort: PRICE_DESC) {
+              edges {
+                cursor
+                node {
+                  ...Listing
+                }
+              }
+              nodes {
+                ... on Dataset {
+                  keywords
+                  priceHistory {
+                    amount
+                  }
+                }
+              }
+            }
+          }
+          fragment Listing on Dataset {
+            id
+            price {
+              amount
+            }
+            provider {
+              uscc
+            }
+            spatialCoverage
+            containsMinorsData
+          }
+        `,
+      ),
+    ) as any;
     expect(wide.datasets.edges.map((e: any) => e.cursor)).toEqual(narrow.datasets.edges.map((e: any) => e.cursor));
-    const entities = dataOf(await graphql(exchange.url, `query($representations: [_Any!]!) { _entities(representations: $representations) {
-      ... on Dataset { id price { amount } provider { uscc } spatialCoverage containsMinorsData keywords priceHistory { amount } } } }`,
-    { representations: narrow.datasets.nodes.map((d: any) => ({ __typename: 'Dataset', id: d.id })) })) as any;
+    const entities = dataOf(
+      await graphql(
+        exchange.url,
+        `
+          query ($representations: [_Any!]!) {
+            _entities(representations: $representations) {
+              ... on Dataset {
+                id
+                price {
+                  amount
+                }
+                provider {
+                  uscc
+                }
+                spatialCoverage
+                containsMinorsData
+                keywords
+                priceHistory {
+                  amount
+                }
+              }
+            }
+          }
+        `,
+        { representations: narrow.datasets.nodes.map((d: any) => ({ __typename: 'Dataset', id: d.id })) },
+      ),
+    ) as any;
     expect(entities._entities).toHaveLength(10);
     for (const [index, entity] of entities._entities.entries()) {
       const { keywords, priceHistory, ...listing } = entity;

@@ -39,11 +39,22 @@ beforeAll(async () => {
   ]);
   const exchangesFile = join(dataDir, 'exchanges.json');
   writeExchangesFile(exchangesFile, [{ id: 'sh', url: exchange.url }]);
-  gateway = await startService(gatewayService({
-    quiet: true,
-    onLine: (line) => lines.push(line),
-    env: { PORT: '0', PROVIDERS_URL: providers.url, EXCHANGES_FILE: exchangesFile, HEALTH_INTERVAL_MS: String(HEALTH_INTERVAL_MS), EXCHANGE_TIMEOUT_MS: '1000', LOG_LEVEL: 'info', REDIS_URL: undefined, REDIS_CLUSTER_NODES: undefined },
-  }));
+  gateway = await startService(
+    gatewayService({
+      quiet: true,
+      onLine: (line) => lines.push(line),
+      env: {
+        PORT: '0',
+        PROVIDERS_URL: providers.url,
+        EXCHANGES_FILE: exchangesFile,
+        HEALTH_INTERVAL_MS: String(HEALTH_INTERVAL_MS),
+        EXCHANGE_TIMEOUT_MS: '1000',
+        LOG_LEVEL: 'info',
+        REDIS_URL: undefined,
+        REDIS_CLUSTER_NODES: undefined,
+      },
+    }),
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -65,9 +76,21 @@ describe('exchange status changes in the gateway log', () => {
     // Several more probe rounds fail: none of them is a change.
     await new Promise((r) => setTimeout(r, HEALTH_INTERVAL_MS * 5));
     const down = statusLines();
-    expect(down.map((l) => [l.exchange, l.from, l.status])).toEqual([['sh', 'ONLINE', 'DEGRADED'], ['sh', 'DEGRADED', 'OFFLINE']]);
-    expect(down[0]).toMatchObject({ level: 40, failuresInRow: 1, url: exchange.url, cause: expect.stringMatching(/^1 failed probe in a row, the last: exchange sh is unavailable \(ECONNREFUSED\) \(EXCHANGE_UNAVAILABLE\)$/) });
-    expect(down[1]).toMatchObject({ level: 40, failuresInRow: 3, cause: expect.stringMatching(/^3 failed probes in a row, the last: exchange sh is unavailable/) });
+    expect(down.map((l) => [l.exchange, l.from, l.status])).toEqual([
+      ['sh', 'ONLINE', 'DEGRADED'],
+      ['sh', 'DEGRADED', 'OFFLINE'],
+    ]);
+    expect(down[0]).toMatchObject({
+      level: 40,
+      failuresInRow: 1,
+      url: exchange.url,
+      cause: expect.stringMatching(/^1 failed probe in a row, the last: exchange sh is unavailable \(ECONNREFUSED\) \(EXCHANGE_UNAVAILABLE\)$/),
+    });
+    expect(down[1]).toMatchObject({
+      level: 40,
+      failuresInRow: 3,
+      cause: expect.stringMatching(/^3 failed probes in a row, the last: exchange sh is unavailable/),
+    });
     expect(down[1].msg).toMatch(/^exchange sh is OFFLINE \(was DEGRADED\): 3 failed probes in a row/);
 
     exchange = await startExchange();

@@ -18,9 +18,17 @@ const PAGE = `query Page($filter: DatasetFilter, $sort: DatasetSort, $first: Int
     pageInfo { hasNextPage endCursor } totalCount missingExchanges } }`;
 const ADMIN_TOKEN = 'gateway-test-exchange-admin';
 
-interface Edge { cursor: string; node: { id: string; title: string; updatedAt: string; price: { model: string; amount: string | null } } }
+interface Edge {
+  cursor: string;
+  node: { id: string; title: string; updatedAt: string; price: { model: string; amount: string | null } };
+}
 
-async function walk(url: string, filter: Record<string, unknown> | null, sort: DatasetSort, first: number): Promise<{ edges: Edge[]; totalCount: number; pages: number }> {
+async function walk(
+  url: string,
+  filter: Record<string, unknown> | null,
+  sort: DatasetSort,
+  first: number,
+): Promise<{ edges: Edge[]; totalCount: number; pages: number }> {
   const edges: Edge[] = [];
   let after: string | null = null;
   let totalCount: number;
@@ -53,7 +61,9 @@ async function unionOfExchanges(filter: Record<string, unknown> | null, sort: Da
 function crossExchangeTies(edges: Edge[], sort: Exclude<DatasetSort, 'RELEVANCE'>): Array<[string, string]> {
   return edges.slice(1).flatMap((edge, i) => {
     const before = edges[i].node;
-    return orderKeyOf(sort, before) === orderKeyOf(sort, edge.node) && before.id.split(':')[0] !== edge.node.id.split(':')[0] ? [[before.id, edge.node.id] as [string, string]] : [];
+    return orderKeyOf(sort, before) === orderKeyOf(sort, edge.node) && before.id.split(':')[0] !== edge.node.id.split(':')[0]
+      ? [[before.id, edge.node.id] as [string, string]]
+      : [];
   });
 }
 
@@ -61,7 +71,9 @@ function crossExchangeTies(edges: Edge[], sort: Exclude<DatasetSort, 'RELEVANCE'
 async function setPrice(datasetId: string, model: string, amount: string | null): Promise<void> {
   const exchange = datasetId.split(':')[0];
   const response = await fetch(stack.exchangeUrls[exchange].replace(/\/graphql$/, '/admin/prices'), {
-    method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ datasetId, model, amount }),
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ datasetId, model, amount }),
   });
   expect(response.status, await response.clone().text()).toBe(200);
   await response.body?.cancel();
@@ -105,7 +117,27 @@ describe('gateway: merged catalog', () => {
     expect((await walk(stack.gatewayUrl, null, 'TITLE_ASC', 41)).edges.map((e) => e.node.id)).toEqual(byTitle.map((e) => e.node.id));
 
     // Equal prices on three exchanges, set for this test: one listing each on bj, gy and sh.
-    const picks = await Promise.all(['sh', 'bj', 'gy'].map(async (id) => (dataOf(await graphql(stack.exchangeUrls[id], `{ datasets(first: 1, sort: TITLE_ASC) { nodes { id } } }`)) as any).datasets.nodes[0].id as string));
+    const picks = await Promise.all(
+      ['sh', 'bj', 'gy'].map(
+        async (id) =>
+          (
+            dataOf(
+              await graphql(
+                stack.exchangeUrls[id],
+                `
+                  {
+                    datasets(first: 1, sort: TITLE_ASC) {
+                      nodes {
+                        id
+                      }
+                    }
+                  }
+                `,
+              ),
+            ) as any
+          ).datasets.nodes[0].id as string,
+      ),
+    );
     for (const id of picks) await setPrice(id, 'PER_CALL', '77.77');
     const tied = { minPrice: '77.77', maxPrice: '77.77' };
     // The gateway learns each exchange's new catalog version within VERSION_POLL_MS (2 s): until then it may answer from its cache.
@@ -120,7 +152,10 @@ describe('gateway: merged catalog', () => {
       const merged = await walk(stack.gatewayUrl, null, sort, 37);
       expect(merged.edges.map((e) => e.node.id)).toEqual(expected.map((e) => e.node.id));
       // The three set prices sit together, by id, ascending in PRICE_ASC and descending in PRICE_DESC.
-      const together = merged.edges.filter((e) => e.node.price.amount === '77.77').map((e) => e.node.id).filter((id) => picks.includes(id));
+      const together = merged.edges
+        .filter((e) => e.node.price.amount === '77.77')
+        .map((e) => e.node.id)
+        .filter((id) => picks.includes(id));
       const byId = [...picks].sort(compareBytes);
       expect(together).toEqual(sort === 'PRICE_ASC' ? byId : byId.reverse());
     }
@@ -148,7 +183,20 @@ describe('gateway: merged catalog', () => {
   });
 
   it('adds the cursor to the shard query when the client asks only for nodes, and strips it', async () => {
-    const nodesOnly: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(sort: TITLE_ASC, first: 30) { nodes { title } } }`));
+    const nodesOnly: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            datasets(sort: TITLE_ASC, first: 30) {
+              nodes {
+                title
+              }
+            }
+          }
+        `,
+      ),
+    );
     const expected = (await unionOfExchanges(null, 'TITLE_ASC')).slice(0, 30).map((e) => e.node.title);
     expect(nodesOnly.datasets.nodes.map((n: any) => n.title)).toEqual(expected);
     expect(Object.keys(nodesOnly.datasets)).toEqual(['nodes']);
@@ -156,13 +204,52 @@ describe('gateway: merged catalog', () => {
   });
 
   it('merges priceStats from sketches: exact counts, min and max, quantiles within 1%', async () => {
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ priceStats(groupBy: CATEGORY) { key count pricedCount min p50 p90 max currency } }`));
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            priceStats(groupBy: CATEGORY) {
+              key
+              count
+              pricedCount
+              min
+              p50
+              p90
+              max
+              currency
+            }
+          }
+        `,
+      ),
+    );
     const rows = await unionOfExchanges(null, 'UPDATED_DESC');
     const full: any[] = [];
     for (const id of EXCHANGES) {
       let after: string | null = null;
       do {
-        const page: any = dataOf(await graphql(stack.exchangeUrls[id], `query($after: String) { datasets(first: 100, after: $after) { nodes { category price { amount } } pageInfo { hasNextPage endCursor } } }`, { after }));
+        const page: any = dataOf(
+          await graphql(
+            stack.exchangeUrls[id],
+            `
+              query ($after: String) {
+                datasets(first: 100, after: $after) {
+                  nodes {
+                    category
+                    price {
+                      amount
+                    }
+                  }
+                  pageInfo {
+                    hasNextPage
+                    endCursor
+                  }
+                }
+              }
+            `,
+            { after },
+          ),
+        );
         full.push(...page.datasets.nodes);
         after = page.datasets.pageInfo.hasNextPage ? page.datasets.pageInfo.endCursor : null;
       } while (after);
@@ -170,13 +257,19 @@ describe('gateway: merged catalog', () => {
     expect(full.length).toBe(rows.length);
     expect(data.priceStats.reduce((sum: number, b: any) => sum + b.count, 0)).toBe(full.length);
     for (const bucket of data.priceStats) {
-      const amounts = full.filter((d) => d.category === bucket.key && d.price.amount !== null).map((d) => amountMicros(d.price.amount)!).sort((a, b) => a - b);
+      const amounts = full
+        .filter((d) => d.category === bucket.key && d.price.amount !== null)
+        .map((d) => amountMicros(d.price.amount)!)
+        .sort((a, b) => a - b);
       expect(bucket.count).toBe(full.filter((d) => d.category === bucket.key).length);
       expect(bucket.pricedCount).toBe(amounts.length);
       if (!amounts.length) continue;
       expect(amountMicros(bucket.min)).toBe(amounts[0]);
       expect(amountMicros(bucket.max)).toBe(amounts.at(-1));
-      for (const [field, q] of [['p50', 0.5], ['p90', 0.9]] as const) {
+      for (const [field, q] of [
+        ['p50', 0.5],
+        ['p90', 0.9],
+      ] as const) {
         const exact = amounts[Math.floor(q * (amounts.length - 1))];
         expect(Math.abs(amountMicros(bucket[field])! - exact)).toBeLessThanOrEqual(exact * 0.01 + 1);
       }
@@ -184,7 +277,19 @@ describe('gateway: merged catalog', () => {
   });
 
   it('groups priceStats by EXCHANGE with one bucket per exchange', async () => {
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ priceStats(groupBy: EXCHANGE) { key count } }`));
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            priceStats(groupBy: EXCHANGE) {
+              key
+              count
+            }
+          }
+        `,
+      ),
+    );
     expect(data.priceStats.map((b: any) => b.key)).toEqual(EXCHANGES);
     expect(data.priceStats.every((b: any) => b.count === 400)).toBe(true);
   });
@@ -192,7 +297,21 @@ describe('gateway: merged catalog', () => {
 
 describe('gateway: routing', () => {
   it('calls only the exchanges named in filter.exchanges', async () => {
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(filter: { exchanges: ["sh", "gy"] }, first: 50) { totalCount nodes { id } } }`));
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            datasets(filter: { exchanges: ["sh", "gy"] }, first: 50) {
+              totalCount
+              nodes {
+                id
+              }
+            }
+          }
+        `,
+      ),
+    );
     expect(data.datasets.totalCount).toBe(800);
     expect(new Set(data.datasets.nodes.map((n: any) => n.id.split(':')[0]))).toEqual(new Set(['sh', 'gy']));
     expect(Object.fromEntries(EXCHANGES.map((id) => [id, stack.proxies[id].calls]))).toEqual({ bj: 0, gy: 1, sh: 1, ty: 0 });
@@ -211,13 +330,41 @@ describe('gateway: routing', () => {
   });
 
   it('limits priceStats and Provider.datasets to the exchanges in filter.exchanges (count the calls)', async () => {
-    const stats: any = dataOf(await graphql(stack.gatewayUrl, `{ priceStats(filter: { exchanges: ["bj", "ty"] }, groupBy: EXCHANGE) { key count } }`));
-    expect(stats.priceStats).toEqual([{ key: 'bj', count: 400 }, { key: 'ty', count: 400 }]);
+    const stats: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            priceStats(filter: { exchanges: ["bj", "ty"] }, groupBy: EXCHANGE) {
+              key
+              count
+            }
+          }
+        `,
+      ),
+    );
+    expect(stats.priceStats).toEqual([
+      { key: 'bj', count: 400 },
+      { key: 'ty', count: 400 },
+    ]);
     expect(Object.fromEntries(EXCHANGES.map((id) => [id, stack.proxies[id].calls]))).toEqual({ bj: 1, gy: 0, sh: 0, ty: 1 });
     for (const proxy of Object.values(stack.proxies)) proxy.reset();
 
     // dataset(id) goes to bj alone; its provider's datasets, filtered to sh, to sh alone.
-    const own: any = dataOf(await graphql(stack.exchangeUrls.bj, `{ datasets(first: 1) { nodes { id } } }`));
+    const own: any = dataOf(
+      await graphql(
+        stack.exchangeUrls.bj,
+        `
+          {
+            datasets(first: 1) {
+              nodes {
+                id
+              }
+            }
+          }
+        `,
+      ),
+    );
     const query = `query($id: ID!) { dataset(id: $id) { id provider { datasets(filter: { exchanges: ["sh"] }, first: 7) { totalCount missingExchanges nodes { id } } } } }`;
     const nested: any = dataOf(await graphql(stack.gatewayUrl, query, { id: own.datasets.nodes[0].id }));
     const inner = nested.dataset.provider.datasets;
@@ -230,7 +377,23 @@ describe('gateway: routing', () => {
     // No subgraph but the exchanges references Dataset, so Apollo never plans such a fetch: the router is
     // driven in process, against the real exchange processes (through the counting proxies).
     const ids: Record<string, string[]> = {};
-    for (const id of EXCHANGES) ids[id] = (dataOf(await graphql(stack.exchangeUrls[id], `{ datasets(first: 2) { nodes { id } } }`)) as any).datasets.nodes.map((n: any) => n.id);
+    for (const id of EXCHANGES)
+      ids[id] = (
+        dataOf(
+          await graphql(
+            stack.exchangeUrls[id],
+            `
+              {
+                datasets(first: 2) {
+                  nodes {
+                    id
+                  }
+                }
+              }
+            `,
+          ),
+        ) as any
+      ).datasets.nodes.map((n: any) => n.id);
     for (const proxy of Object.values(stack.proxies)) proxy.reset();
     const clients = EXCHANGES.map((id) => new ExchangeClient({ exchange: id, url: stack.proxies[id].url, timeoutMs: 2000 }));
     const targets: ShardTarget[] = clients.map((client) => ({ id: client.exchange, isAvailable: () => true, send: (body) => client.send(body) }));
@@ -243,7 +406,10 @@ describe('gateway: routing', () => {
       const wanted = [ids.ty[0], ids.bj[0], ids.sh[1], 'bj:ds-999999', ids.ty[1], ids.gy[0], ids.bj[1], ids.sh[0]];
       const representations = wanted.map((id) => ({ __typename: 'Dataset', id }));
       const response: any = await router.process({
-        request: { query: `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Dataset { id title } } }`, variables: { representations } },
+        request: {
+          query: `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Dataset { id title } } }`,
+          variables: { representations },
+        },
         context: {},
       } as never);
       expect(response.errors).toBeUndefined();
@@ -260,16 +426,66 @@ describe('gateway: routing', () => {
   });
 
   it('sends dataset(id) to its one exchange and _entities only to the owners', async () => {
-    const page: any = dataOf(await graphql(stack.exchangeUrls.ty, `{ datasets(first: 1) { nodes { id title } } }`));
+    const page: any = dataOf(
+      await graphql(
+        stack.exchangeUrls.ty,
+        `
+          {
+            datasets(first: 1) {
+              nodes {
+                id
+                title
+              }
+            }
+          }
+        `,
+      ),
+    );
     const target = page.datasets.nodes[0];
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `query($id: ID!) { dataset(id: $id) { id title exchange { id name city datasetCount catalogVersion } } }`, { id: target.id }));
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          query ($id: ID!) {
+            dataset(id: $id) {
+              id
+              title
+              exchange {
+                id
+                name
+                city
+                datasetCount
+                catalogVersion
+              }
+            }
+          }
+        `,
+        { id: target.id },
+      ),
+    );
     expect(data.dataset).toMatchObject({ id: target.id, title: target.title, exchange: { id: 'ty', city: 'Taiyuan', datasetCount: 400 } });
     expect(stack.proxies.ty.calls).toBeGreaterThanOrEqual(1);
     expect(stack.proxies.bj.calls + stack.proxies.sh.calls + stack.proxies.gy.calls).toBe(0);
   });
 
   it('joins Dataset → Provider (providers subgraph) → datasets fanned out over every exchange', async () => {
-    const crossListed: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(filter: { exchanges: ["bj"] }, first: 100) { nodes { productCode provider { uscc } } } }`));
+    const crossListed: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            datasets(filter: { exchanges: ["bj"] }, first: 100) {
+              nodes {
+                productCode
+                provider {
+                  uscc
+                }
+              }
+            }
+          }
+        `,
+      ),
+    );
     const query = `query($code: String) { datasets(filter: { productCode: $code }, first: 10) {
       nodes { id provider { uscc name kind datasets(first: 100) { totalCount missingExchanges nodes { id productCode } } } } } }`;
     let checked = 0;
@@ -279,7 +495,28 @@ describe('gateway: routing', () => {
       if (owners.size < 2) continue;
       const provider = result.datasets.nodes[0].provider;
       expect(provider.name.length).toBeGreaterThan(0);
-      const direct = await Promise.all(EXCHANGES.map((id) => graphql(stack.exchangeUrls[id], `query($r: [_Any!]!) { _entities(representations: $r) { ... on Provider { datasets(first: 100) { totalCount nodes { id } } } } }`, { r: [{ __typename: 'Provider', uscc: provider.uscc }] })));
+      const direct = await Promise.all(
+        EXCHANGES.map((id) =>
+          graphql(
+            stack.exchangeUrls[id],
+            `
+              query ($r: [_Any!]!) {
+                _entities(representations: $r) {
+                  ... on Provider {
+                    datasets(first: 100) {
+                      totalCount
+                      nodes {
+                        id
+                      }
+                    }
+                  }
+                }
+              }
+            `,
+            { r: [{ __typename: 'Provider', uscc: provider.uscc }] },
+          ),
+        ),
+      );
       const expectedTotal = direct.reduce((sum, r: any) => sum + r.data._entities[0].datasets.totalCount, 0);
       expect(provider.datasets.totalCount).toBe(expectedTotal);
       expect(new Set(provider.datasets.nodes.map((n: any) => n.id.split(':')[0])).size).toBeGreaterThanOrEqual(2);
@@ -290,15 +527,51 @@ describe('gateway: routing', () => {
   });
 
   it('serves aliases, fragments, variables and several root fields in one request', async () => {
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `
-      fragment Bits on Dataset { id exchange { id } }
-      query Many($n: Int!, $cat: [Category!]) {
-        cheap: datasets(sort: PRICE_ASC, first: $n, filter: { categories: $cat }) { total: totalCount list: edges { c: cursor node { ...Bits } } }
-        dear: datasets(sort: PRICE_DESC, first: 2) { nodes { ... on Dataset { id } } info: pageInfo { more: hasNextPage } }
-        stats: priceStats(groupBy: PRICING_MODEL) { key n: count }
-        exchanges { id name status }
-        __typename
-      }`, { n: 3, cat: ['TELECOM', 'IDENTITY_VERIFICATION'] }));
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          fragment Bits on Dataset {
+            id
+            exchange {
+              id
+            }
+          }
+          query Many($n: Int!, $cat: [Category!]) {
+            cheap: datasets(sort: PRICE_ASC, first: $n, filter: { categories: $cat }) {
+              total: totalCount
+              list: edges {
+                c: cursor
+                node {
+                  ...Bits
+                }
+              }
+            }
+            dear: datasets(sort: PRICE_DESC, first: 2) {
+              nodes {
+                ... on Dataset {
+                  id
+                }
+              }
+              info: pageInfo {
+                more: hasNextPage
+              }
+            }
+            stats: priceStats(groupBy: PRICING_MODEL) {
+              key
+              n: count
+            }
+            exchanges {
+              id
+              name
+              status
+            }
+            __typename
+          }
+        `,
+        { n: 3, cat: ['TELECOM', 'IDENTITY_VERIFICATION'] },
+      ),
+    );
     expect(data.cheap.list).toHaveLength(3);
     expect(typeof data.cheap.list[0].c).toBe('string');
     expect(data.cheap.list[0].node.exchange.id).toBe(data.cheap.list[0].node.id.split(':')[0]);
@@ -310,21 +583,59 @@ describe('gateway: routing', () => {
   });
 
   it('keeps router-only fields (the sketch) out of the public API', async () => {
-    const result = await graphql(stack.gatewayUrl, `{ priceStats(groupBy: CATEGORY) { key sketch } }`);
+    const result = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          priceStats(groupBy: CATEGORY) {
+            key
+            sketch
+          }
+        }
+      `,
+    );
     expect(result.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(result.errors?.[0].message).toMatch(/sketch/);
   });
 
   it('applies the contract defaults when first and sort are sent as null, and honours @skip on edges', async () => {
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `query($f: Int, $s: DatasetSort, $skip: Boolean!) {
-      datasets(first: $f, sort: $s) { edges @skip(if: $skip) { cursor } nodes { id } totalCount } }`, { f: null, s: null, skip: true }));
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          query ($f: Int, $s: DatasetSort, $skip: Boolean!) {
+            datasets(first: $f, sort: $s) {
+              edges @skip(if: $skip) {
+                cursor
+              }
+              nodes {
+                id
+              }
+              totalCount
+            }
+          }
+        `,
+        { f: null, s: null, skip: true },
+      ),
+    );
     expect(data.datasets.nodes).toHaveLength(20);
     expect(data.datasets.edges).toBeUndefined();
     expect(data.datasets.totalCount).toBe(1600);
   });
 
-  it('refuses client names that take the router\'s hidden prefix', async () => {
-    const result = await graphql(stack.gatewayUrl, `{ datasets(first: 1) { nodes { _sr0_id: title } } }`);
+  it("refuses client names that take the router's hidden prefix", async () => {
+    const result = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          datasets(first: 1) {
+            nodes {
+              _sr0_id: title
+            }
+          }
+        }
+      `,
+    );
     expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(result.errors?.[0].message).toMatch(/_sr0_id: names starting with _sr0_ are reserved/);
   });
@@ -338,7 +649,16 @@ describe('gateway: routing', () => {
 
   it('refuses a bad Decimal or DateTime written in the query once, naming its path, without asking any exchange', async () => {
     for (const proxy of Object.values(stack.proxies)) proxy.reset();
-    const literal = await graphql(stack.gatewayUrl, `{ datasets(filter: { minPrice: "abc", updatedSince: "yesterday" }) { totalCount } }`);
+    const literal = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          datasets(filter: { minPrice: "abc", updatedSince: "yesterday" }) {
+            totalCount
+          }
+        }
+      `,
+    );
     expect(literal.status).toBe(400);
     expect(literal.errors?.map((e) => e.message)).toEqual([
       `filter.minPrice: Decimal must be ${AMOUNT_RULE}, got "abc"`,
@@ -346,18 +666,47 @@ describe('gateway: routing', () => {
     ]);
     expect(Object.values(stack.proxies).reduce((n, p) => n + p.calls, 0)).toBe(0);
     // The same values as variables: checked by the exchanges, reported once.
-    const variables = await graphql(stack.gatewayUrl, `query($f: DatasetFilter) { datasets(filter: $f) { totalCount } }`, { f: { minPrice: 'abc' } });
+    const variables = await graphql(
+      stack.gatewayUrl,
+      `
+        query ($f: DatasetFilter) {
+          datasets(filter: $f) {
+            totalCount
+          }
+        }
+      `,
+      { f: { minPrice: 'abc' } },
+    );
     expect(variables.errors).toHaveLength(1);
     expect(variables.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(variables.errors?.[0].message).toContain('Decimal must be');
     // An id without its exchange prefix cannot name a dataset.
-    const noPrefix = await graphql(stack.gatewayUrl, `{ dataset(id: "nocolon") { id } }`);
+    const noPrefix = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          dataset(id: "nocolon") {
+            id
+          }
+        }
+      `,
+    );
     expect(noPrefix.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(noPrefix.errors?.[0].message).toBe('id: must be a global id "<exchange>:<local id>", e.g. "sh:ds-000123", got "nocolon"');
     // A well-formed id of no registered exchange is the client's mistake, not an outage.
     for (const proxy of Object.values(stack.proxies)) proxy.reset();
     for (const id of ['zz:1', 'SH:ds-000001']) {
-      const unknown = await graphql(stack.gatewayUrl, `query($id: ID!) { dataset(id: $id) { id } }`, { id });
+      const unknown = await graphql(
+        stack.gatewayUrl,
+        `
+          query ($id: ID!) {
+            dataset(id: $id) {
+              id
+            }
+          }
+        `,
+        { id },
+      );
       expect(unknown.data).toEqual({ dataset: null });
       expect(unknown.errors).toHaveLength(1);
       expect(unknown.errors?.[0]).toMatchObject({
@@ -368,22 +717,70 @@ describe('gateway: routing', () => {
     }
     expect(Object.values(stack.proxies).reduce((n, p) => n + p.calls, 0)).toBe(0);
     // Good literals pass.
-    dataOf(await graphql(stack.gatewayUrl, `{ datasets(filter: { minPrice: "10.50", updatedSince: "2020-01-01" }) { totalCount } }`));
+    dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            datasets(filter: { minPrice: "10.50", updatedSince: "2020-01-01" }) {
+              totalCount
+            }
+          }
+        `,
+      ),
+    );
   });
 });
 
 describe('gateway: a bad id costs only its own field', () => {
   it('nulls only the root field with the malformed id; the other root fields keep their data', async () => {
-    const own: any = dataOf(await graphql(stack.exchangeUrls.sh, `{ datasets(first: 1) { nodes { id title } } }`));
+    const own: any = dataOf(
+      await graphql(
+        stack.exchangeUrls.sh,
+        `
+          {
+            datasets(first: 1) {
+              nodes {
+                id
+                title
+              }
+            }
+          }
+        `,
+      ),
+    );
     const good = own.datasets.nodes[0];
-    const result: any = await graphql(stack.gatewayUrl, `query($good: ID!) {
-      dataset(id: "bad") { id }
-      wrong: dataset(id: "zz:ds-1") { id }
-      right: dataset(id: $good) { id title }
-      datasets(first: 3, sort: TITLE_ASC) { totalCount nodes { id } }
-      priceStats(groupBy: EXCHANGE) { key count }
-      exchanges { id }
-    }`, { good: good.id });
+    const result: any = await graphql(
+      stack.gatewayUrl,
+      `
+        query ($good: ID!) {
+          dataset(id: "bad") {
+            id
+          }
+          wrong: dataset(id: "zz:ds-1") {
+            id
+          }
+          right: dataset(id: $good) {
+            id
+            title
+          }
+          datasets(first: 3, sort: TITLE_ASC) {
+            totalCount
+            nodes {
+              id
+            }
+          }
+          priceStats(groupBy: EXCHANGE) {
+            key
+            count
+          }
+          exchanges {
+            id
+          }
+        }
+      `,
+      { good: good.id },
+    );
     expect(result.data.dataset).toBeNull();
     expect(result.data.wrong).toBeNull();
     expect(result.data.right).toEqual({ id: good.id, title: good.title });
@@ -391,7 +788,10 @@ describe('gateway: a bad id costs only its own field', () => {
     expect(result.data.datasets.nodes).toHaveLength(3);
     expect(result.data.priceStats.map((b: any) => b.key)).toEqual(EXCHANGES);
     expect(result.data.exchanges.map((e: any) => e.id)).toEqual(EXCHANGES);
-    expect(result.errors.map((e: any) => [e.path, e.extensions.code])).toEqual([[['dataset'], 'BAD_USER_INPUT'], [['wrong'], 'BAD_USER_INPUT']]);
+    expect(result.errors.map((e: any) => [e.path, e.extensions.code])).toEqual([
+      [['dataset'], 'BAD_USER_INPUT'],
+      [['wrong'], 'BAD_USER_INPUT'],
+    ]);
     expect(result.errors[0].message).toBe('id: must be a global id "<exchange>:<local id>", e.g. "sh:ds-000123", got "bad"');
   });
 });
@@ -451,14 +851,51 @@ describe('gateway: HTTP surface', () => {
     expect(result.status).toBe(400);
     expect(result.errors?.[0].message).toMatch(/^query depth \d+ is over the limit of 15 \(MAX_QUERY_DEPTH\)/);
     // GraphiQL's introspection query is deep, but introspection is not counted.
-    const introspection = await graphql(stack.gatewayUrl, `{ __schema { types { name fields { name type { name ofType { name ofType { name ofType { name ofType { name } } } } } } } } }`);
+    const introspection = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          __schema {
+            types {
+              name
+              fields {
+                name
+                type {
+                  name
+                  ofType {
+                    name
+                    ofType {
+                      name
+                      ofType {
+                        name
+                        ofType {
+                          name
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      `,
+    );
     expect(introspection.errors).toBeUndefined();
   });
 
   it('answers every request with a request id, and takes the one the caller sent', async () => {
-    const response = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'trace-123' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const response = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'trace-123' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expect(response.headers.get('x-request-id')).toBe('trace-123');
-    const fresh = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const fresh = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -485,7 +922,24 @@ describe('gateway: partial results', () => {
   async function faulty(mode: 'hang' | 'http500' | 'garbage' | 'reset') {
     stack.proxies.gy.mode = mode;
     const started = performance.now();
-    const result = await graphql(stack.gatewayUrl, `{ datasets(first: 100) { totalCount missingExchanges nodes { id } } stats: priceStats(groupBy: EXCHANGE) { key count } }`);
+    const result = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          datasets(first: 100) {
+            totalCount
+            missingExchanges
+            nodes {
+              id
+            }
+          }
+          stats: priceStats(groupBy: EXCHANGE) {
+            key
+            count
+          }
+        }
+      `,
+    );
     return { result: result as any, ms: performance.now() - started };
   }
 
@@ -532,7 +986,21 @@ describe('gateway: partial results', () => {
       expect(stack.proxies.gy.calls).toBe(1);
     }
     stack.proxies.gy.calls = 0;
-    const twice: any = await graphql(stack.gatewayUrl, `{ exchanges { id n1: datasetCount } exchange(id: "gy") { id n2: datasetCount } }`);
+    const twice: any = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          exchanges {
+            id
+            n1: datasetCount
+          }
+          exchange(id: "gy") {
+            id
+            n2: datasetCount
+          }
+        }
+      `,
+    );
     expect(twice.errors).toHaveLength(1);
     expect(twice.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' });
     expect(Object.fromEntries(twice.data.exchanges.map((e: any) => [e.id, e.n1]))).toEqual({ bj: 400, gy: null, sh: 400, ty: 400 });
@@ -566,7 +1034,20 @@ describe('gateway: partial results', () => {
   it("drops all data of an exchange that returns another exchange's ids", async () => {
     stack.proxies.gy.upstreamUrl = stack.exchangeUrls.ty;
     try {
-      const result: any = await graphql(stack.gatewayUrl, `{ datasets(first: 100) { totalCount missingExchanges nodes { id } } }`);
+      const result: any = await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            datasets(first: 100) {
+              totalCount
+              missingExchanges
+              nodes {
+                id
+              }
+            }
+          }
+        `,
+      );
       expect(result.data.datasets.missingExchanges).toEqual(['gy']);
       expect(result.data.datasets.totalCount).toBe(1200);
       expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_BAD_RESPONSE', exchange: 'gy' });
@@ -578,12 +1059,31 @@ describe('gateway: partial results', () => {
     }
   });
 
-  for (const [index, [lie, transform, reason]] of ([
-    ['a count that is not a number', (body: string) => body.replace(/"totalCount":(\d+)/g, '"totalCount":"$1"'), 'datasets: returned a totalCount that is not a count'],
-    ['a cursor of another sort', (body: string) => body.replace(/"cursor":"([^"]+)"/g, (_m: string, c: string) => `"cursor":"${Buffer.from(JSON.stringify(['TITLE_ASC', 'x', JSON.parse(Buffer.from(c, 'base64url').toString())[2]])).toString('base64url')}"`), 'datasets: returned a cursor of another sort'],
-    ['an error that blames the client alone', () => JSON.stringify({ errors: [{ message: 'visit http://evil.example', extensions: { code: 'BAD_USER_INPUT' } }], data: null }), 'refused input the other exchanges accepted'],
-    ['an error of its own', () => JSON.stringify({ errors: [{ message: 'db at 10.0.0.7:5432 is down' }], data: null }), 'answered errors'],
-  ] as Array<[string, (body: string) => string, string]>).entries()) {
+  for (const [index, [lie, transform, reason]] of (
+    [
+      [
+        'a count that is not a number',
+        (body: string) => body.replace(/"totalCount":(\d+)/g, '"totalCount":"$1"'),
+        'datasets: returned a totalCount that is not a count',
+      ],
+      [
+        'a cursor of another sort',
+        (body: string) =>
+          body.replace(
+            /"cursor":"([^"]+)"/g,
+            (_m: string, c: string) =>
+              `"cursor":"${Buffer.from(JSON.stringify(['TITLE_ASC', 'x', JSON.parse(Buffer.from(c, 'base64url').toString())[2]])).toString('base64url')}"`,
+          ),
+        'datasets: returned a cursor of another sort',
+      ],
+      [
+        'an error that blames the client alone',
+        () => JSON.stringify({ errors: [{ message: 'visit http://evil.example', extensions: { code: 'BAD_USER_INPUT' } }], data: null }),
+        'refused input the other exchanges accepted',
+      ],
+      ['an error of its own', () => JSON.stringify({ errors: [{ message: 'db at 10.0.0.7:5432 is down' }], data: null }), 'answered errors'],
+    ] as Array<[string, (body: string) => string, string]>
+  ).entries()) {
     it(`drops an exchange that answers ${lie}, keeps the others, and does not cache the lie`, async () => {
       stack.proxies.gy.transform = transform;
       // A query of this case's own, so no earlier answer is in the caches.
@@ -603,7 +1103,17 @@ describe('gateway: partial results', () => {
 
   it('keeps the rest of an entity batch when one exchange fails', async () => {
     stack.proxies.gy.mode = 'http500';
-    const result: any = await graphql(stack.gatewayUrl, `{ exchanges { id datasetCount } }`);
+    const result: any = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          exchanges {
+            id
+            datasetCount
+          }
+        }
+      `,
+    );
     const counts = Object.fromEntries(result.data.exchanges.map((e: any) => [e.id, e.datasetCount]));
     expect(counts).toEqual({ bj: 400, gy: null, sh: 400, ty: 400 });
     expect(result.errors.some((e: any) => e.extensions.code === 'EXCHANGE_UNAVAILABLE' && e.extensions.exchange === 'gy')).toBe(true);
@@ -614,16 +1124,42 @@ describe('gateway: partial results', () => {
     const port = proxy.port;
     await proxy.close();
     try {
-      const result: any = await graphql(stack.gatewayUrl, `{ datasets(first: 41) { totalCount missingExchanges nodes { id } } }`, {}, { 'x-request-id': 'refused-1' });
+      const result: any = await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            datasets(first: 41) {
+              totalCount
+              missingExchanges
+              nodes {
+                id
+              }
+            }
+          }
+        `,
+        {},
+        { 'x-request-id': 'refused-1' },
+      );
       expect(result.data.datasets.missingExchanges).toEqual(['gy']);
       expect(result.errors).toHaveLength(1);
-      expect(result.errors[0]).toMatchObject({ message: 'exchange gy is unavailable (ECONNREFUSED)', extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' } });
+      expect(result.errors[0]).toMatchObject({
+        message: 'exchange gy is unavailable (ECONNREFUSED)',
+        extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' },
+      });
       expect(JSON.stringify(result.errors)).not.toContain('127.0.0.1');
       // The log line, with the request id and the socket error (its address included: the log is not public).
       const deadline = performance.now() + 5000;
       let line: any;
       while (!line && performance.now() < deadline) {
-        line = stack.services.gateway.tail().map((l) => { try { return JSON.parse(l); } catch { return null; } })
+        line = stack.services.gateway
+          .tail()
+          .map((l) => {
+            try {
+              return JSON.parse(l);
+            } catch {
+              return null;
+            }
+          })
           .find((l) => l?.requestId === 'refused-1' && l?.exchange === 'gy');
         if (!line) await new Promise((r) => setTimeout(r, 50));
       }
@@ -636,8 +1172,24 @@ describe('gateway: partial results', () => {
 
   it('answers with the others when an exchange process is killed', async () => {
     await stack.services.gy.stop();
-    const result: any = await graphql(stack.gatewayUrl, `{ datasets(first: 100) { totalCount missingExchanges nodes { id } } stats: priceStats(groupBy: EXCHANGE) { key count } }`);
+    const result: any = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          datasets(first: 100) {
+            totalCount
+            missingExchanges
+            nodes {
+              id
+            }
+          }
+          stats: priceStats(groupBy: EXCHANGE) {
+            key
+            count
+          }
+        }
+      `,
+    );
     expectPartial(result, 'EXCHANGE_UNAVAILABLE');
   });
 });
-

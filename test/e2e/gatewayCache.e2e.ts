@@ -29,7 +29,22 @@ const exchangeCalls = () => Object.values(stack.proxies).reduce((sum, p) => sum 
 const asUser = { authorization: 'Bearer some-user' };
 
 async function priceOf(url: string, id: string, headers: Record<string, string> = {}): Promise<string | null> {
-  const data: any = dataOf(await graphql(url, `query($id: ID!) { dataset(id: $id) { price { amount } } }`, { id }, headers));
+  const data: any = dataOf(
+    await graphql(
+      url,
+      `
+        query ($id: ID!) {
+          dataset(id: $id) {
+            price {
+              amount
+            }
+          }
+        }
+      `,
+      { id },
+      headers,
+    ),
+  );
   return data.dataset.price.amount;
 }
 
@@ -43,7 +58,20 @@ async function changePrice(exchange: string, id: string, amount: string): Promis
 }
 
 async function firstId(exchange: string, skip = 0): Promise<string> {
-  const data: any = dataOf(await graphql(stack.exchangeUrls[exchange], `{ datasets(first: 10, sort: TITLE_ASC) { nodes { id } } }`));
+  const data: any = dataOf(
+    await graphql(
+      stack.exchangeUrls[exchange],
+      `
+        {
+          datasets(first: 10, sort: TITLE_ASC) {
+            nodes {
+              id
+            }
+          }
+        }
+      `,
+    ),
+  );
   return data.datasets.nodes[skip].id;
 }
 
@@ -86,7 +114,8 @@ describe('gateway caches on Redis', () => {
 
   it('answers a hit byte for byte the same whether asked by query text or by its persisted-query hash', async () => {
     const query = `query Cheap($first: Int) { datasets(first: $first, sort: TITLE_ASC, filter: { exchanges: ["ty"] }) { nodes { id title } } }`;
-    const post = (body: unknown, headers: Record<string, string> = {}) => fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const post = (body: unknown, headers: Record<string, string> = {}) =>
+      fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     const first = await post({ query, variables: { first: 3 }, operationName: 'Cheap' });
     expect(first.headers.get('x-response-cache')).toBe('miss');
     const firstText = await first.text();
@@ -183,7 +212,10 @@ describe('gateway caches on Redis', () => {
     await changePrice('ty', id, next);
     // The replica never polls: without invalidation it keeps its cached answer.
     expect(await priceOf(replica.url, id, asUser)).toBe(before);
-    const response = await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/admin/exchanges/ty/invalidate'), { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    const response = await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/admin/exchanges/ty/invalidate'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
     expect(response.status).toBe(200);
     const deadline = performance.now() + 1000;
     let seen = before;
@@ -238,11 +270,12 @@ describe('gateway caches on Redis', () => {
     const cached = await graphql(stack.gatewayUrl, query);
     expect(cached.headers.get('x-response-cache')).toBe('hit');
     const bj = DEFAULT_EXCHANGES.find((e) => e.id === 'bj')!;
-    const register = (name: string) => fetch(stack.gatewayUrl.replace(/\/graphql$/, '/admin/exchanges'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
-      body: JSON.stringify({ ...bj, name, url: stack.proxies.bj.url }),
-    });
+    const register = (name: string) =>
+      fetch(stack.gatewayUrl.replace(/\/graphql$/, '/admin/exchanges'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+        body: JSON.stringify({ ...bj, name, url: stack.proxies.bj.url }),
+      });
     try {
       expect((await register('Beijing International Big Data Exchange (renamed)')).status).toBeLessThan(300);
       for (const url of [stack.gatewayUrl, replica.url]) {
@@ -291,10 +324,15 @@ describe('gateway caches on Redis', () => {
   it('still caches the responses of the other exchanges while one exchange has never answered', async () => {
     const exchangesFile = join(stack.dataDir, 'with-dead-exchange.json');
     const deadPort = await freePort();
-    writeFileSync(exchangesFile, JSON.stringify({ exchanges: [
-      { ...DEFAULT_EXCHANGES.find((e) => e.id === 'bj'), url: stack.proxies.bj.url },
-      { ...DEFAULT_EXCHANGES.find((e) => e.id === 'gy'), url: `http://127.0.0.1:${deadPort}/graphql` },
-    ] }));
+    writeFileSync(
+      exchangesFile,
+      JSON.stringify({
+        exchanges: [
+          { ...DEFAULT_EXCHANGES.find((e) => e.id === 'bj'), url: stack.proxies.bj.url },
+          { ...DEFAULT_EXCHANGES.find((e) => e.id === 'gy'), url: `http://127.0.0.1:${deadPort}/graphql` },
+        ],
+      }),
+    );
     const gateway = await stack.startGateway('with-dead-exchange', { EXCHANGES_FILE: exchangesFile, REDIS_URL: undefined });
     try {
       stack.proxies.bj.reset(); // the registration's own calls at start
@@ -328,7 +366,21 @@ describe('gateway caches on Redis', () => {
         const url = worker % 2 === 0 ? stack.gatewayUrl : replica.url;
         const headers: Record<string, string> = worker < 2 ? asUser : {};
         try {
-          const result = await graphql(url, `query($n: Int) { datasets(first: $n) { totalCount nodes { id } } }`, { n: 1 + (i % 5) }, headers);
+          const result = await graphql(
+            url,
+            `
+              query ($n: Int) {
+                datasets(first: $n) {
+                  totalCount
+                  nodes {
+                    id
+                  }
+                }
+              }
+            `,
+            { n: 1 + (i % 5) },
+            headers,
+          );
           const ok = result.errors === undefined && (result.data as any)?.datasets.totalCount === 1200;
           outcomes.push({ ok, ms: performance.now() - started, detail: ok ? undefined : JSON.stringify(result).slice(0, 300) });
         } catch (err) {

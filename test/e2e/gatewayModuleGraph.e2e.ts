@@ -24,7 +24,7 @@ describe('the gateway process', () => {
     expect(packages.has('better-sqlite3')).toBe(false);
   }, 90_000);
 
-  it('would see better-sqlite3 if gateway code imported the exchange\'s price statistics', async () => {
+  it("would see better-sqlite3 if gateway code imported the exchange's price statistics", async () => {
     // What gateway/src/shards/statsMerge.ts once imported: the same probe must catch it.
     const packages = await packagesLoadedBy('subgraphs/exchange/priceStats.ts');
     expect(packages.has('better-sqlite3')).toBe(true);

@@ -22,9 +22,12 @@ beforeAll(async () => {
   exchange = await startSeededExchange({ id: 'bj', count: 5 });
   dir = mkdtempSync(join(tmpdir(), 'gateway-shutdown-'));
   exchangesFile = join(dir, 'exchanges.json');
-  writeFileSync(exchangesFile, JSON.stringify({
-    exchanges: [{ id: 'bj', name: 'Beijing', nameZh: '北京', city: 'Beijing', province: 'Beijing', divisionCode: '110000', url: exchange.url }],
-  }));
+  writeFileSync(
+    exchangesFile,
+    JSON.stringify({
+      exchanges: [{ id: 'bj', name: 'Beijing', nameZh: '北京', city: 'Beijing', province: 'Beijing', divisionCode: '110000', url: exchange.url }],
+    }),
+  );
 }, 60_000);
 afterAll(async () => {
   await exchange?.close();
@@ -34,10 +37,19 @@ afterAll(async () => {
 
 async function startGateway(): Promise<Service> {
   const gateway = await startService({
-    name: 'gateway', file: 'gateway/src/main.ts', readyMsg: 'gateway ready', quiet: true,
+    name: 'gateway',
+    file: 'gateway/src/main.ts',
+    readyMsg: 'gateway ready',
+    quiet: true,
     env: {
-      PORT: String(await freePort()), EXCHANGES_FILE: exchangesFile, REDIS_URL: redis.url, REDIS_CLUSTER_NODES: undefined,
-      PROVIDERS_URL: 'http://127.0.0.1:9/graphql', LOG_LEVEL: 'warn', HEALTH_INTERVAL_MS: '200', VERSION_POLL_MS: '200',
+      PORT: String(await freePort()),
+      EXCHANGES_FILE: exchangesFile,
+      REDIS_URL: redis.url,
+      REDIS_CLUSTER_NODES: undefined,
+      PROVIDERS_URL: 'http://127.0.0.1:9/graphql',
+      LOG_LEVEL: 'warn',
+      HEALTH_INTERVAL_MS: '200',
+      VERSION_POLL_MS: '200',
       // As deployed: vitest sets NODE_ENV=test, under which Apollo Server installs no signal handlers of its
       // own, and those were what kept the process alive.
       NODE_ENV: undefined,

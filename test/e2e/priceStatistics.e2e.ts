@@ -13,7 +13,16 @@ import { startStack, type Stack } from '../../devkit/stack.ts';
 let stack: Stack;
 const EXCHANGES = ['bj', 'gy', 'sh', 'ty'];
 
-interface RawRow { exchange: string; category: string; price_model: string; provider_kind: string; delivery: string; contains_minors: number; provider_uscc: string; price_micros: number | null }
+interface RawRow {
+  exchange: string;
+  category: string;
+  price_model: string;
+  provider_kind: string;
+  delivery: string;
+  contains_minors: number;
+  provider_uscc: string;
+  price_micros: number | null;
+}
 
 const FIELD_OF: Record<string, (row: RawRow) => string> = {
   EXCHANGE: (row) => row.exchange,
@@ -28,14 +37,23 @@ let rows: RawRow[] = [];
 function readListings(exchange: string): RawRow[] {
   const db = new Database(join(stack.dataDir, `${exchange}.db`), { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare('SELECT category, price_model, provider_kind, delivery, contains_minors, provider_uscc, price_micros FROM datasets').all() as RawRow[])
-      .map((row) => ({ ...row, exchange }));
+    return (
+      db.prepare('SELECT category, price_model, provider_kind, delivery, contains_minors, provider_uscc, price_micros FROM datasets').all() as RawRow[]
+    ).map((row) => ({ ...row, exchange }));
   } finally {
     db.close();
   }
 }
 
-interface Reference { keys: string[]; count: number; pricedCount: number; min: number | null; max: number | null; providers: Set<string>; amounts: number[] }
+interface Reference {
+  keys: string[];
+  count: number;
+  pricedCount: number;
+  min: number | null;
+  max: number | null;
+  providers: Set<string>;
+  amounts: number[];
+}
 
 function reference(listings: RawRow[], groupBy: string[]): Reference[] {
   const groups = new Map<string, Reference>();
@@ -73,10 +91,19 @@ function expectBuckets(buckets: any[], expected: Reference[]) {
   expect(buckets.map((b) => b.keys)).toEqual(expected.map((e) => e.keys));
   buckets.forEach((bucket, i) => {
     const want = expected[i];
-    expect({ count: bucket.count, pricedCount: bucket.pricedCount, min: micros(bucket.min), max: micros(bucket.max), distinctProviders: bucket.distinctProviders, currency: bucket.currency })
-      .toEqual({ count: want.count, pricedCount: want.pricedCount, min: want.min, max: want.max, distinctProviders: want.providers.size, currency: 'CNY' });
+    expect({
+      count: bucket.count,
+      pricedCount: bucket.pricedCount,
+      min: micros(bucket.min),
+      max: micros(bucket.max),
+      distinctProviders: bucket.distinctProviders,
+      currency: bucket.currency,
+    }).toEqual({ count: want.count, pricedCount: want.pricedCount, min: want.min, max: want.max, distinctProviders: want.providers.size, currency: 'CNY' });
     const sorted = [...want.amounts].sort((a, b) => a - b);
-    for (const [field, q] of [['p50', 0.5], ['p90', 0.9]] as const) {
+    for (const [field, q] of [
+      ['p50', 0.5],
+      ['p90', 0.9],
+    ] as const) {
       if (sorted.length === 0) continue;
       const exact = sorted[Math.floor(q * (sorted.length - 1))];
       // Merged sketches keep one sketch's bound: 0.5% relative (docs/statistics.md), plus a micro-yuan of rounding.
@@ -100,15 +127,20 @@ beforeEach(() => {
 });
 
 describe('gateway priceStatistics', () => {
-  it('groups by exchange x category x pricing model in one request, equal to every exchange\'s listings combined', async () => {
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ priceStatistics(groupBy: [EXCHANGE, CATEGORY, PRICING_MODEL]) {
-      buckets { ${BUCKET_FIELDS} } missingExchanges } }`));
+  it("groups by exchange x category x pricing model in one request, equal to every exchange's listings combined", async () => {
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `{ priceStatistics(groupBy: [EXCHANGE, CATEGORY, PRICING_MODEL]) {
+      buckets { ${BUCKET_FIELDS} } missingExchanges } }`,
+      ),
+    );
     expect(data.priceStatistics.missingExchanges).toEqual([]);
     expectBuckets(data.priceStatistics.buckets, reference(rows, ['EXCHANGE', 'CATEGORY', 'PRICING_MODEL']));
     expect(new Set(data.priceStatistics.buckets.map((b: any) => b.keys[0]))).toEqual(new Set(EXCHANGES));
   });
 
-  it('equals the exchanges\' own answers combined: counts summed, min and max of the parts', async () => {
+  it("equals the exchanges' own answers combined: counts summed, min and max of the parts", async () => {
     const query = `{ priceStatistics(groupBy: [CATEGORY, PRICING_MODEL]) { buckets { keys count pricedCount min max } } }`;
     const merged: any = dataOf(await graphql(stack.gatewayUrl, query));
     const parts: any[] = await Promise.all(EXCHANGES.map(async (id) => dataOf(await graphql(stack.exchangeUrls[id], query))));
@@ -128,7 +160,9 @@ describe('gateway priceStatistics', () => {
     expect(merged.priceStatistics.buckets.length).toBe(combined.size);
     expect(combined.size).toBeGreaterThan(0);
     for (const bucket of merged.priceStatistics.buckets) {
-      expect({ count: bucket.count, pricedCount: bucket.pricedCount, min: micros(bucket.min), max: micros(bucket.max) }).toEqual(combined.get(JSON.stringify(bucket.keys)));
+      expect({ count: bucket.count, pricedCount: bucket.pricedCount, min: micros(bucket.min), max: micros(bucket.max) }).toEqual(
+        combined.get(JSON.stringify(bucket.keys)),
+      );
     }
   });
 
@@ -145,26 +179,80 @@ describe('gateway priceStatistics', () => {
     expect(crossListed.length).toBeGreaterThan(0);
   });
 
-  it('answers minors\' data by exchange and provider kind with distinct providers (docs/statistics.md)', async () => {
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ priceStatistics(filter: { containsMinorsData: true }, groupBy: [EXCHANGE, PROVIDER_KIND]) {
-      buckets { ${BUCKET_FIELDS} } missingExchanges } }`));
-    expectBuckets(data.priceStatistics.buckets, reference(rows.filter((r) => r.contains_minors === 1), ['EXCHANGE', 'PROVIDER_KIND']));
+  it("answers minors' data by exchange and provider kind with distinct providers (docs/statistics.md)", async () => {
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `{ priceStatistics(filter: { containsMinorsData: true }, groupBy: [EXCHANGE, PROVIDER_KIND]) {
+      buckets { ${BUCKET_FIELDS} } missingExchanges } }`,
+      ),
+    );
+    expectBuckets(
+      data.priceStatistics.buckets,
+      reference(
+        rows.filter((r) => r.contains_minors === 1),
+        ['EXCHANGE', 'PROVIDER_KIND'],
+      ),
+    );
   });
 
   it('keeps priceStats working, deprecated, and by the new dimensions too', async () => {
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ priceStats(groupBy: DELIVERY) { key count pricedCount min max } }`));
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            priceStats(groupBy: DELIVERY) {
+              key
+              count
+              pricedCount
+              min
+              max
+            }
+          }
+        `,
+      ),
+    );
     const expected = reference(rows, ['DELIVERY']);
     expect(expected.length).toBeGreaterThan(0);
-    expect(data.priceStats.map((b: any) => [b.key, b.count, b.pricedCount, micros(b.min), micros(b.max)]))
-      .toEqual(expected.map((e) => [e.keys[0], e.count, e.pricedCount, e.min, e.max]));
-    const schema: any = dataOf(await graphql(stack.gatewayUrl, `{ __type(name: "Query") { fields(includeDeprecated: true) { name isDeprecated deprecationReason } } }`));
+    expect(data.priceStats.map((b: any) => [b.key, b.count, b.pricedCount, micros(b.min), micros(b.max)])).toEqual(
+      expected.map((e) => [e.keys[0], e.count, e.pricedCount, e.min, e.max]),
+    );
+    const schema: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            __type(name: "Query") {
+              fields(includeDeprecated: true) {
+                name
+                isDeprecated
+                deprecationReason
+              }
+            }
+          }
+        `,
+      ),
+    );
     const fields = new Map(schema.__type.fields.map((f: any) => [f.name, f]));
     expect(fields.get('priceStats')).toMatchObject({ isDeprecated: true, deprecationReason: 'use priceStatistics' });
     expect(fields.get('priceStatistics')).toMatchObject({ isDeprecated: false });
   });
 
   it('hides the sketch and the provider sets from clients', async () => {
-    const result = await graphql(stack.gatewayUrl, `{ priceStatistics(groupBy: [CATEGORY]) { buckets { keys providers } } }`);
+    const result = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          priceStatistics(groupBy: [CATEGORY]) {
+            buckets {
+              keys
+              providers
+            }
+          }
+        }
+      `,
+    );
     expect(result.errors?.[0].message).toMatch(/Cannot query field "providers" on type "PriceStatisticsBucket"/);
   });
 
@@ -184,14 +272,31 @@ describe('gateway priceStatistics', () => {
   it("drops an exchange that answers statistics of another exchange, naming it missing, with the error's path", async () => {
     stack.proxies.gy.upstreamUrl = stack.exchangeUrls.ty;
     try {
-      const result: any = await graphql(stack.gatewayUrl, `{ lie: priceStatistics(groupBy: [EXCHANGE, DELIVERY]) { buckets { keys count } missingExchanges } }`);
+      const result: any = await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            lie: priceStatistics(groupBy: [EXCHANGE, DELIVERY]) {
+              buckets {
+                keys
+                count
+              }
+              missingExchanges
+            }
+          }
+        `,
+      );
       expect(result.data.lie.missingExchanges).toEqual(['gy']);
       expect(result.errors).toHaveLength(1);
       expect(result.errors[0]).toMatchObject({
         message: 'exchange gy gave a bad response: lie: returned statistics of another exchange (ty)',
-        path: ['lie'], extensions: { code: 'EXCHANGE_BAD_RESPONSE', exchange: 'gy' },
+        path: ['lie'],
+        extensions: { code: 'EXCHANGE_BAD_RESPONSE', exchange: 'gy' },
       });
-      const expected = reference(rows.filter((r) => r.exchange !== 'gy'), ['EXCHANGE', 'DELIVERY']);
+      const expected = reference(
+        rows.filter((r) => r.exchange !== 'gy'),
+        ['EXCHANGE', 'DELIVERY'],
+      );
       expect(result.data.lie.buckets).toEqual(expected.map((e) => ({ keys: e.keys, count: e.count })));
     } finally {
       stack.proxies.gy.upstreamUrl = stack.exchangeUrls.gy;
@@ -200,9 +305,25 @@ describe('gateway priceStatistics', () => {
 
   it('drops an exchange that answers a count that is not a count', async () => {
     stack.proxies.gy.transform = (body) => body.replace(/"_sr0_st_count":(\d+)/g, '"_sr0_st_count":-$1');
-    const result: any = await graphql(stack.gatewayUrl, `{ priceStatistics(groupBy: [TYPE]) { buckets { keys count } missingExchanges } }`);
+    const result: any = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          priceStatistics(groupBy: [TYPE]) {
+            buckets {
+              keys
+              count
+            }
+            missingExchanges
+          }
+        }
+      `,
+    );
     expect(result.data.priceStatistics.missingExchanges).toEqual(['gy']);
-    expect(result.errors[0]).toMatchObject({ message: 'exchange gy gave a bad response: priceStatistics: returned a count that is not a count', path: ['priceStatistics'] });
+    expect(result.errors[0]).toMatchObject({
+      message: 'exchange gy gave a bad response: priceStatistics: returned a count that is not a count',
+      path: ['priceStatistics'],
+    });
   });
 
   it('runs every example query of docs/statistics.md without errors, each with buckets', async () => {
@@ -219,11 +340,20 @@ describe('gateway priceStatistics', () => {
   // Last: it stops an exchange process for good.
   it('names a stopped exchange in missingExchanges, with an error that has the path of the statistics', async () => {
     await stack.services.gy.stop();
-    const result: any = await graphql(stack.gatewayUrl, `{ down: priceStatistics(filter: { pricingModels: [ANNUAL, PER_CALL] }, groupBy: [EXCHANGE, PRICING_MODEL]) {
-      buckets { ${BUCKET_FIELDS} } missingExchanges } }`);
+    const result: any = await graphql(
+      stack.gatewayUrl,
+      `{ down: priceStatistics(filter: { pricingModels: [ANNUAL, PER_CALL] }, groupBy: [EXCHANGE, PRICING_MODEL]) {
+      buckets { ${BUCKET_FIELDS} } missingExchanges } }`,
+    );
     expect(result.data.down.missingExchanges).toEqual(['gy']);
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]).toMatchObject({ path: ['down'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' } });
-    expectBuckets(result.data.down.buckets, reference(rows.filter((r) => r.exchange !== 'gy' && ['ANNUAL', 'PER_CALL'].includes(r.price_model)), ['EXCHANGE', 'PRICING_MODEL']));
+    expectBuckets(
+      result.data.down.buckets,
+      reference(
+        rows.filter((r) => r.exchange !== 'gy' && ['ANNUAL', 'PER_CALL'].includes(r.price_model)),
+        ['EXCHANGE', 'PRICING_MODEL'],
+      ),
+    );
   });
 });

@@ -12,15 +12,38 @@ describe('service processes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'exchange-process-'));
     try {
       const exchange = await startService({
-        name: 'sz', file: 'subgraphs/exchange/main.ts', readyMsg: 'exchange ready', quiet: true,
-        args: ['--id', 'sz', '--port', String(await freePort()), '--province', 'Guangdong', '--per-exchange', '50',
-          '--name', 'Shenzhen Data Exchange', '--name-zh', '深圳数据交易所', '--city', 'Shenzhen'],
+        name: 'sz',
+        file: 'subgraphs/exchange/main.ts',
+        readyMsg: 'exchange ready',
+        quiet: true,
+        args: [
+          '--id',
+          'sz',
+          '--port',
+          String(await freePort()),
+          '--province',
+          'Guangdong',
+          '--per-exchange',
+          '50',
+          '--name',
+          'Shenzhen Data Exchange',
+          '--name-zh',
+          '深圳数据交易所',
+          '--city',
+          'Shenzhen',
+        ],
         env: { DATA_DIR: dir },
       });
       // Who the exchange is, as its operator gave it, in /health.
       const health = await (await fetch(exchange.url.replace(/\/graphql$/, '/health'))).json();
       expect(health).toMatchObject({
-        status: 'ok', exchange: 'sz', name: 'Shenzhen Data Exchange', nameZh: '深圳数据交易所', city: 'Shenzhen', province: 'Guangdong', divisionCode: '440000',
+        status: 'ok',
+        exchange: 'sz',
+        name: 'Shenzhen Data Exchange',
+        nameZh: '深圳数据交易所',
+        city: 'Shenzhen',
+        province: 'Guangdong',
+        divisionCode: '440000',
       });
       const data: any = dataOf(await graphql(exchange.url, '{ datasets(first: 1) { totalCount nodes { id } } }'));
       expect(data.datasets.totalCount).toBe(50);
@@ -38,33 +61,65 @@ describe('service processes', () => {
   });
 
   it('refuses a bad exchange id at start with the rule and the value, and exits 1', async () => {
-    await expect(startService({
-      name: 'bad', file: 'subgraphs/exchange/main.ts', readyMsg: 'exchange ready', quiet: true,
-      args: ['--id', 'Shenzhen1', '--port', '0'],
-    })).rejects.toThrow(/--id must match .* got "Shenzhen1"/);
+    await expect(
+      startService({
+        name: 'bad',
+        file: 'subgraphs/exchange/main.ts',
+        readyMsg: 'exchange ready',
+        quiet: true,
+        args: ['--id', 'Shenzhen1', '--port', '0'],
+      }),
+    ).rejects.toThrow(/--id must match .* got "Shenzhen1"/);
   });
 
   it('refuses an unknown province at start in one line, naming the valid ones, with no stack trace, and exits 1', async () => {
     const refused = await startService({
-      name: 'atlantis', file: 'subgraphs/exchange/main.ts', readyMsg: 'exchange ready', quiet: true,
+      name: 'atlantis',
+      file: 'subgraphs/exchange/main.ts',
+      readyMsg: 'exchange ready',
+      quiet: true,
       args: ['--id', 'at', '--port', '0', '--province', 'Atlantis'],
-    }).then(() => null, (err: ServiceError) => err);
+    }).then(
+      () => null,
+      (err: ServiceError) => err,
+    );
     expect(refused?.status).toEqual({ code: 1, signal: null });
     expect(refused?.outputTail.map((l) => l.replace(/^!\s*/, ''))).toEqual([
-      expect.stringMatching(/^exchange: --province must name a province-level division of China, .*\(listed in shared\/provinces\.ts\), got "Atlantis"; one of: Beijing, .*Xinjiang$/),
+      expect.stringMatching(
+        /^exchange: --province must name a province-level division of China, .*\(listed in shared\/provinces\.ts\), got "Atlantis"; one of: Beijing, .*Xinjiang$/,
+      ),
     ]);
   });
 
   it('npm start: the stack goes on without an exchange that dies, and SIGTERM stops every process', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'start-'));
-    const ports = { PORT: await freePort(), PROVIDERS_PORT: await freePort(), BJ_PORT: await freePort(), SH_PORT: await freePort(), TY_PORT: await freePort(), GY_PORT: await freePort() };
+    const ports = {
+      PORT: await freePort(),
+      PROVIDERS_PORT: await freePort(),
+      BJ_PORT: await freePort(),
+      SH_PORT: await freePort(),
+      TY_PORT: await freePort(),
+      GY_PORT: await freePort(),
+    };
     const start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-      cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), DATA_DIR: dir, SEED_PER_EXCHANGE: '60', REDIS_URL: '', LOG_LEVEL: 'warn' },
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+        DATA_DIR: dir,
+        SEED_PER_EXCHANGE: '60',
+        REDIS_URL: '',
+        LOG_LEVEL: 'warn',
+      },
     });
     let output = '';
-    start.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    start.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    start.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    start.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     const exited = new Promise<number | null>((resolve) => start.once('exit', (code) => resolve(code)));
     const waitFor = async (pattern: RegExp, ms: number) => {
       const deadline = Date.now() + ms;
@@ -74,7 +129,14 @@ describe('service processes', () => {
       }
       return pattern.exec(output)!;
     };
-    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     try {
       await waitFor(/Gateway ready at (\S+)/, 120_000);
       const gateway = `http://127.0.0.1:${ports.PORT}/graphql`;
@@ -97,20 +159,40 @@ describe('service processes', () => {
   }, 180_000);
   it('npm start: the printed restart command brings back the same exchange, and a Ctrl-C to the process group stops each service once, all with exit 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'start-restart-'));
-    const ports = { PORT: await freePort(), PROVIDERS_PORT: await freePort(), BJ_PORT: await freePort(), SH_PORT: await freePort(), TY_PORT: await freePort(), GY_PORT: await freePort() };
+    const ports = {
+      PORT: await freePort(),
+      PROVIDERS_PORT: await freePort(),
+      BJ_PORT: await freePort(),
+      SH_PORT: await freePort(),
+      TY_PORT: await freePort(),
+      GY_PORT: await freePort(),
+    };
     const token = 'restart-test-token';
     // The launcher in a process group of its own, as a terminal runs a foreground job. (Not through npm, whose
     // own exit status on SIGINT is the signal's whatever the launcher returns.)
     const start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-      cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
       env: {
-        ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-        DATA_DIR: dir, SEED_PER_EXCHANGE: '60', REDIS_URL: '', LOG_LEVEL: 'warn', HEALTH_INTERVAL_MS: '300', EXCHANGE_ADMIN_TOKEN: token, NODE_ENV: 'test',
+        ...process.env,
+        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+        DATA_DIR: dir,
+        SEED_PER_EXCHANGE: '60',
+        REDIS_URL: '',
+        LOG_LEVEL: 'warn',
+        HEALTH_INTERVAL_MS: '300',
+        EXCHANGE_ADMIN_TOKEN: token,
+        NODE_ENV: 'test',
       },
     });
     let output = '';
-    start.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    start.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    start.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    start.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     const exited = new Promise<number | null>((resolve) => start.once('exit', (code) => resolve(code)));
     const waitFor = async (pattern: RegExp, ms: number) => {
       const deadline = Date.now() + ms;
@@ -120,10 +202,22 @@ describe('service processes', () => {
       }
       return pattern.exec(output)!;
     };
-    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const gateway = `http://127.0.0.1:${ports.PORT}/graphql`;
-    const gyNow = async () => dataOf(await graphql(gateway,
-      '{ exchange(id: "gy") { status } datasets(filter: { exchanges: ["gy"] }, sort: TITLE_ASC, first: 100) { totalCount nodes { id } } }')) as any;
+    const gyNow = async () =>
+      dataOf(
+        await graphql(
+          gateway,
+          '{ exchange(id: "gy") { status } datasets(filter: { exchanges: ["gy"] }, sort: TITLE_ASC, first: 100) { totalCount nodes { id } } }',
+        ),
+      ) as any;
     let restarted: ReturnType<typeof spawn> | undefined;
     try {
       await waitFor(/Gateway ready at (\S+)/, 120_000);
@@ -135,7 +229,9 @@ describe('service processes', () => {
 
       process.kill(pids.gy, 'SIGKILL');
       const command = (await waitFor(/start: gy .*Start it again with: (.+)$/m, 10_000))[1];
-      expect(command).toBe(`DATA_DIR=${dir} SEED_PER_EXCHANGE=60 EXCHANGE_ADMIN_TOKEN="$EXCHANGE_ADMIN_TOKEN" LOG_LEVEL=warn NODE_ENV=test npm run exchange -- --id gy --port ${ports.GY_PORT}`);
+      expect(command).toBe(
+        `DATA_DIR=${dir} SEED_PER_EXCHANGE=60 EXCHANGE_ADMIN_TOKEN="$EXCHANGE_ADMIN_TOKEN" LOG_LEVEL=warn NODE_ENV=test npm run exchange -- --id gy --port ${ports.GY_PORT}`,
+      );
       // Run as pasted into a shell that has the token but none of the stack's other settings: the command alone
       // must bring back the same database (without DATA_DIR the exchange would seed 2000 new listings in ./data).
       const shellEnv: NodeJS.ProcessEnv = { ...process.env, EXCHANGE_ADMIN_TOKEN: token };
@@ -152,7 +248,9 @@ describe('service processes', () => {
       // The admin token reached it: the token is accepted and the empty change refused (400); an exchange
       // without a token answers 404, one with another token 401.
       const admin = await fetch(`http://127.0.0.1:${ports.GY_PORT}/admin/prices`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: '{}',
       });
       expect(admin.status).toBe(400);
 
@@ -169,8 +267,18 @@ describe('service processes', () => {
       }
       for (const name of ['bj', 'sh', 'ty', 'providers']) expect(alive(pids[name]), name).toBe(false);
     } finally {
-      if (start.exitCode === null) try { process.kill(-start.pid!, 'SIGKILL'); } catch { /* already gone */ }
-      if (restarted?.pid) try { process.kill(-restarted.pid, 'SIGTERM'); } catch { /* already gone */ }
+      if (start.exitCode === null)
+        try {
+          process.kill(-start.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      if (restarted?.pid)
+        try {
+          process.kill(-restarted.pid, 'SIGTERM');
+        } catch {
+          /* already gone */
+        }
       rmSync(dir, { recursive: true, force: true });
     }
   }, 240_000);
@@ -182,10 +290,22 @@ describe('service processes', () => {
       await s.ready;
       console.log('child ' + s.child.pid);
       setInterval(() => {}, 1000);`;
-    const launcher = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', launcherCode], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const launcher = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', launcherCode], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
-    launcher.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    launcher.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     let childPid = 0;
     try {
       const deadline = Date.now() + 60_000;

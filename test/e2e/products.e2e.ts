@@ -9,9 +9,26 @@ import { startStack, type Stack } from '../../devkit/stack.ts';
 let stack: Stack;
 const EXCHANGES = ['bj', 'gy', 'sh', 'ty'];
 
-interface Listing { id: string; productCode: string; title: string; price: { model: string; amount: string | null; currency: string } }
-interface Spread { model: string; currency: string; min: string; max: string; ratio: number | null }
-interface Product { productCode: string; title: string; exchangeCount: number; listings: Listing[]; spread: Spread | null }
+interface Listing {
+  id: string;
+  productCode: string;
+  title: string;
+  price: { model: string; amount: string | null; currency: string };
+}
+interface Spread {
+  model: string;
+  currency: string;
+  min: string;
+  max: string;
+  ratio: number | null;
+}
+interface Product {
+  productCode: string;
+  title: string;
+  exchangeCount: number;
+  listings: Listing[];
+  spread: Spread | null;
+}
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -20,8 +37,32 @@ async function listingsOf(exchange: string): Promise<Listing[]> {
   const out: Listing[] = [];
   let after: string | null = null;
   for (;;) {
-    const data: any = dataOf(await graphql(stack.exchangeUrls[exchange], `query($after: String) {
-      datasets(first: 100, after: $after, sort: TITLE_ASC) { nodes { id productCode title price { model amount currency } } pageInfo { hasNextPage endCursor } } }`, { after }));
+    const data: any = dataOf(
+      await graphql(
+        stack.exchangeUrls[exchange],
+        `
+          query ($after: String) {
+            datasets(first: 100, after: $after, sort: TITLE_ASC) {
+              nodes {
+                id
+                productCode
+                title
+                price {
+                  model
+                  amount
+                  currency
+                }
+              }
+              pageInfo {
+                hasNextPage
+                endCursor
+              }
+            }
+          }
+        `,
+        { after },
+      ),
+    );
     out.push(...data.datasets.nodes);
     if (!data.datasets.pageInfo.hasNextPage) return out;
     after = data.datasets.pageInfo.endCursor;
@@ -38,7 +79,9 @@ function expectedSpread(listings: Listing[]): Spread | null {
   const models = new Set(listings.map((l) => l.price.model));
   const currencies = new Set(listings.map((l) => l.price.currency));
   if (models.size !== 1 || currencies.size !== 1 || listings.some((l) => l.price.amount === null)) return null;
-  const sorted = [...listings].sort((a, b) => (micros(a.price.amount!) < micros(b.price.amount!) ? -1 : micros(a.price.amount!) > micros(b.price.amount!) ? 1 : 0));
+  const sorted = [...listings].sort((a, b) =>
+    micros(a.price.amount!) < micros(b.price.amount!) ? -1 : micros(a.price.amount!) > micros(b.price.amount!) ? 1 : 0,
+  );
   const min = sorted[0].price.amount!;
   const max = sorted.at(-1)!.price.amount!;
   return { model: [...models][0], currency: [...currencies][0], min, max, ratio: micros(min) === 0n ? null : Number(micros(max)) / Number(micros(min)) };
@@ -54,7 +97,8 @@ function group(listings: Listing[], minExchanges: number): Product[] {
   for (const [code, ls] of byCode) {
     const sorted = [...ls].sort((a, b) => byText(a.id.split(':')[0], b.id.split(':')[0]) || byText(a.id, b.id));
     const exchangeCount = new Set(sorted.map((l) => l.id.split(':')[0])).size;
-    if (exchangeCount >= minExchanges) products.push({ productCode: code, title: sorted[0].title, exchangeCount, listings: sorted, spread: expectedSpread(sorted) });
+    if (exchangeCount >= minExchanges)
+      products.push({ productCode: code, title: sorted[0].title, exchangeCount, listings: sorted, spread: expectedSpread(sorted) });
   }
   return products.sort((a, b) => byText(a.productCode, b.productCode));
 }
@@ -116,7 +160,20 @@ describe('products', () => {
   }, 120_000);
 
   it('pages one product-code page with a few calls per exchange, not by paging every listing', async () => {
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ products(filter: { minExchanges: 2, datasets: { categories: [FINANCE, TELECOM, ENERGY] } }, first: 20) { nodes { productCode } } }`));
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            products(filter: { minExchanges: 2, datasets: { categories: [FINANCE, TELECOM, ENERGY] } }, first: 20) {
+              nodes {
+                productCode
+              }
+            }
+          }
+        `,
+      ),
+    );
     expect(data.products.nodes.length).toBeGreaterThan(0);
     for (const exchange of EXCHANGES) expect(stack.proxies[exchange].calls).toBeLessThanOrEqual(10);
   });
@@ -169,7 +226,10 @@ describe('products', () => {
     expect(exchangeErrors).toHaveLength(1);
     expect(exchangeErrors[0].extensions?.code).toMatch(/^EXCHANGE_/);
     expect(exchangeErrors[0].path).toEqual(['products']);
-    const expected = group(all.filter((l) => !l.id.startsWith('gy:')), 2);
+    const expected = group(
+      all.filter((l) => !l.id.startsWith('gy:')),
+      2,
+    );
     expect(data.products.edges.length).toBeGreaterThan(0);
     expect(data.products.edges.map((e: any) => e.node.productCode)).toEqual(expected.slice(0, 100).map((p) => p.productCode));
   });
@@ -183,7 +243,8 @@ describe('DatasetFilter.crossListed', () => {
     for (const l of all) exchangesOf.set(l.productCode, (exchangesOf.get(l.productCode) ?? new Set()).add(l.id.split(':')[0]));
     const crossListed = all.filter((l) => exchangesOf.get(l.productCode)!.size >= 2);
     expect(crossListed.length).toBeGreaterThan(0);
-    const count = async (filter: Record<string, unknown> | null) => (dataOf(await graphql(stack.gatewayUrl, COUNT, { filter })) as any).datasets.totalCount as number;
+    const count = async (filter: Record<string, unknown> | null) =>
+      (dataOf(await graphql(stack.gatewayUrl, COUNT, { filter })) as any).datasets.totalCount as number;
     const [total, yes, no] = await Promise.all([count(null), count({ crossListed: true }), count({ crossListed: false })]);
     expect(total).toBe(all.length);
     expect(yes).toBe(crossListed.length);
@@ -191,12 +252,35 @@ describe('DatasetFilter.crossListed', () => {
     const ids: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const data: any = dataOf(await graphql(stack.gatewayUrl, `query($after: String) { datasets(filter: { crossListed: true, exchanges: ["sh"] }, first: 100, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }`, { after }));
+      const data: any = dataOf(
+        await graphql(
+          stack.gatewayUrl,
+          `
+            query ($after: String) {
+              datasets(filter: { crossListed: true, exchanges: ["sh"] }, first: 100, after: $after) {
+                nodes {
+                  id
+                }
+                pageInfo {
+                  hasNextPage
+                  endCursor
+                }
+              }
+            }
+          `,
+          { after },
+        ),
+      );
       ids.push(...data.datasets.nodes.map((n: any) => n.id));
       if (!data.datasets.pageInfo.hasNextPage) break;
       after = data.datasets.pageInfo.endCursor;
     }
-    expect(ids.sort()).toEqual(crossListed.filter((l) => l.id.startsWith('sh:')).map((l) => l.id).sort());
+    expect(ids.sort()).toEqual(
+      crossListed
+        .filter((l) => l.id.startsWith('sh:'))
+        .map((l) => l.id)
+        .sort(),
+    );
   }, 60_000);
 
   it('counts crossListed price statistics (priceStats and priceStatistics) over the cross-listed listings only', async () => {
@@ -205,8 +289,12 @@ describe('DatasetFilter.crossListed', () => {
     for (const l of all) exchangesOf.set(l.productCode, (exchangesOf.get(l.productCode) ?? new Set()).add(l.id.split(':')[0]));
     const expected = EXCHANGES.map((e) => ({ key: e, count: all.filter((l) => l.id.startsWith(`${e}:`) && exchangesOf.get(l.productCode)!.size >= 2).length }));
     expect([...data.priceStats].sort((a: any, b: any) => byText(a.key, b.key))).toEqual(expected);
-    const grouped: any = dataOf(await graphql(stack.gatewayUrl, '{ priceStatistics(filter: { crossListed: true }, groupBy: [EXCHANGE]) { buckets { keys count } missingExchanges } }'));
+    const grouped: any = dataOf(
+      await graphql(stack.gatewayUrl, '{ priceStatistics(filter: { crossListed: true }, groupBy: [EXCHANGE]) { buckets { keys count } missingExchanges } }'),
+    );
     expect(grouped.priceStatistics.missingExchanges).toEqual([]);
-    expect(grouped.priceStatistics.buckets.map((b: any) => ({ key: b.keys[0], count: b.count })).sort((a: any, b: any) => byText(a.key, b.key))).toEqual(expected);
+    expect(grouped.priceStatistics.buckets.map((b: any) => ({ key: b.keys[0], count: b.count })).sort((a: any, b: any) => byText(a.key, b.key))).toEqual(
+      expected,
+    );
   });
 });

@@ -76,8 +76,12 @@ describe('providers subgraph over HTTP', () => {
     const { data, errors } = await query(PROVIDER, { uscc: bureau.uscc });
     expect(errors).toBeUndefined();
     expect(data.provider).toEqual({
-      uscc: bureau.uscc, name: 'Shanghai Municipal Administration for Market Regulation', nameZh: '上海市市场监督管理局',
-      kind: 'GOVERNMENT_DEPARTMENT', divisionCode: '310000', province: 'Shanghai',
+      uscc: bureau.uscc,
+      name: 'Shanghai Municipal Administration for Market Regulation',
+      nameZh: '上海市市场监督管理局',
+      kind: 'GOVERNMENT_DEPARTMENT',
+      divisionCode: '310000',
+      province: 'Shanghai',
     });
   });
 
@@ -104,7 +108,9 @@ describe('providers subgraph over HTTP', () => {
   });
 
   it('filters by a Chinese or English name substring, ignoring case', async () => {
-    const mobile = registry().filter((p) => p.nameZh.includes('中国移动')).map((p) => p.uscc);
+    const mobile = registry()
+      .filter((p) => p.nameZh.includes('中国移动'))
+      .map((p) => p.uscc);
     expect(mobile.length).toBe(8);
     expect((await walk({ text: '中国移动' }, 100)).usccs).toEqual(mobile);
     expect((await walk({ text: 'cHiNa MoBiLe' }, 100)).usccs).toEqual(mobile);
@@ -114,14 +120,18 @@ describe('providers subgraph over HTTP', () => {
   });
 
   it('filters by kinds', async () => {
-    const expected = registry().filter((p) => p.kind === 'FOREIGN_INVESTED_ENTERPRISE' || p.kind === 'SOCIAL_ORGANIZATION').map((p) => p.uscc);
+    const expected = registry()
+      .filter((p) => p.kind === 'FOREIGN_INVESTED_ENTERPRISE' || p.kind === 'SOCIAL_ORGANIZATION')
+      .map((p) => p.uscc);
     const { usccs, totalCount } = await walk({ kinds: ['FOREIGN_INVESTED_ENTERPRISE', 'SOCIAL_ORGANIZATION'] }, 100);
     expect(usccs).toEqual(expected);
     expect(totalCount).toBe(expected.length);
   });
 
   it('filters by province name in any case or by a 2- or 6-digit division code', async () => {
-    const shanxi = registry().filter((p) => p.province === 'Shanxi').map((p) => p.uscc);
+    const shanxi = registry()
+      .filter((p) => p.province === 'Shanxi')
+      .map((p) => p.uscc);
     expect(shanxi).toHaveLength(300);
     for (const province of ['Shanxi', 'shanxi', '14', '140100', '山西']) {
       expect((await walk({ province }, 100)).usccs, province).toEqual(shanxi);
@@ -143,7 +153,11 @@ describe('providers subgraph over HTTP', () => {
     expect(totalCount).toBe(all.length);
     expect(usccs).toEqual(all);
     // An odd page size crosses page boundaries at other places.
-    expect((await walk({ province: 'Beijing' }, 37)).usccs).toEqual(registry().filter((p) => p.province === 'Beijing').map((p) => p.uscc));
+    expect((await walk({ province: 'Beijing' }, 37)).usccs).toEqual(
+      registry()
+        .filter((p) => p.province === 'Beijing')
+        .map((p) => p.uscc),
+    );
   });
 
   it('serves an empty page for first: 0 that still counts and continues', async () => {
@@ -190,10 +204,9 @@ describe('providers subgraph over HTTP', () => {
       { __typename: 'Provider', uscc: picks[0].uscc },
     ];
     batches.length = 0;
-    const { data, errors } = await query(
-      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Provider { uscc nameZh kind } } }',
-      { r: representations },
-    );
+    const { data, errors } = await query('query($r: [_Any!]!) { _entities(representations: $r) { ... on Provider { uscc nameZh kind } } }', {
+      r: representations,
+    });
     expect(errors).toBeUndefined();
     expect(data._entities).toEqual([
       ...picks.map((p) => ({ uscc: p.uscc, nameZh: p.nameZh, kind: p.kind })),

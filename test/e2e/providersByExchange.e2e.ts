@@ -14,8 +14,15 @@ import { startStack, type Stack } from '../../devkit/stack.ts';
 let stack: Stack;
 const EXCHANGES = ['bj', 'gy', 'sh', 'ty'];
 
-interface Listing { exchange: string; uscc: string; kind: string }
-interface DirectoryEntry { uscc: string; kind: string }
+interface Listing {
+  exchange: string;
+  uscc: string;
+  kind: string;
+}
+interface DirectoryEntry {
+  uscc: string;
+  kind: string;
+}
 
 let listings: Listing[] = [];
 let directory: DirectoryEntry[] = [];
@@ -23,8 +30,10 @@ let directory: DirectoryEntry[] = [];
 function readListings(exchange: string): Listing[] {
   const db = new Database(join(stack.dataDir, `${exchange}.db`), { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare('SELECT provider_uscc AS uscc, provider_kind AS kind FROM datasets').all() as Array<{ uscc: string; kind: string }>)
-      .map((row) => ({ ...row, exchange }));
+    return (db.prepare('SELECT provider_uscc AS uscc, provider_kind AS kind FROM datasets').all() as Array<{ uscc: string; kind: string }>).map((row) => ({
+      ...row,
+      exchange,
+    }));
   } finally {
     db.close();
   }
@@ -35,8 +44,26 @@ async function readDirectory(): Promise<DirectoryEntry[]> {
   const all: DirectoryEntry[] = [];
   let after: string | null = null;
   for (let guard = 0; guard < 1000; guard++) {
-    const data: any = dataOf(await graphql(stack.providersUrl, `query($after: String) { providers(first: 100, after: $after) {
-      nodes { uscc kind } pageInfo { hasNextPage endCursor } } }`, { after }));
+    const data: any = dataOf(
+      await graphql(
+        stack.providersUrl,
+        `
+          query ($after: String) {
+            providers(first: 100, after: $after) {
+              nodes {
+                uscc
+                kind
+              }
+              pageInfo {
+                hasNextPage
+                endCursor
+              }
+            }
+          }
+        `,
+        { after },
+      ),
+    );
     all.push(...data.providers.nodes);
     if (!data.providers.pageInfo.hasNextPage) return all;
     after = data.providers.pageInfo.endCursor;
@@ -93,10 +120,20 @@ beforeEach(() => {
 
 describe('providers by exchange, with an exchange down', () => {
   // First in the file: no answer of gy is cached yet, so the gateway has to ask it.
-  it('names the exchange that did not answer in missingExchanges and in one error with the field\'s path', async () => {
+  it("names the exchange that did not answer in missingExchanges and in one error with the field's path", async () => {
     stack.proxies.gy.mode = 'http500';
     try {
-      const result: any = await graphql(stack.gatewayUrl, `{ listed: providers(filter: { hasListings: true }, first: 1) { totalCount missingExchanges } }`);
+      const result: any = await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            listed: providers(filter: { hasListings: true }, first: 1) {
+              totalCount
+              missingExchanges
+            }
+          }
+        `,
+      );
       expect(result.data.listed.missingExchanges).toEqual(['gy']);
       // What the other exchanges list is still counted, exactly.
       expect(result.data.listed.totalCount).toBe(distinct(listings.filter((l) => l.exchange !== 'gy')).size);
@@ -104,7 +141,23 @@ describe('providers by exchange, with an exchange down', () => {
       expect(result.errors[0]).toMatchObject({ path: ['listed'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' } });
 
       const onGy = listings.find((l) => l.exchange === 'gy')!;
-      const provider: any = await graphql(stack.gatewayUrl, `query($uscc: ID!) { provider(uscc: $uscc) { uscc listingsByExchange { exchange { id } count } } }`, { uscc: onGy.uscc });
+      const provider: any = await graphql(
+        stack.gatewayUrl,
+        `
+          query ($uscc: ID!) {
+            provider(uscc: $uscc) {
+              uscc
+              listingsByExchange {
+                exchange {
+                  id
+                }
+                count
+              }
+            }
+          }
+        `,
+        { uscc: onGy.uscc },
+      );
       expect(provider.data.provider.listingsByExchange.map((e: any) => e.exchange.id)).not.toContain('gy');
       expect(provider.errors).toHaveLength(1);
       expect(provider.errors[0]).toMatchObject({ path: ['provider', 'listingsByExchange'], extensions: { exchange: 'gy' } });
@@ -119,7 +172,7 @@ describe('providers(filter: { exchanges, kinds, hasListings })', () => {
     expectExactly(await walk({ hasListings: true }), distinct(listings));
   });
 
-  it('hasListings: false pages exactly the directory\'s providers that list nothing', async () => {
+  it("hasListings: false pages exactly the directory's providers that list nothing", async () => {
     const listed = distinct(listings);
     const unlisted = new Set(directory.map((p) => p.uscc).filter((uscc) => !listed.has(uscc)));
     expect(listed.size + unlisted.size).toBe(directory.length);
@@ -136,7 +189,9 @@ describe('providers(filter: { exchanges, kinds, hasListings })', () => {
   it('exchanges with kinds keeps the providers of those kinds listed on either exchange', async () => {
     const kinds = ['GOVERNMENT_DEPARTMENT', 'PUBLIC_INSTITUTION'];
     const kindOf = new Map(directory.map((p) => [p.uscc, p.kind]));
-    const expected = new Set([...distinct(listings.filter((l) => l.exchange === 'sh' || l.exchange === 'bj'))].filter((uscc) => kinds.includes(kindOf.get(uscc)!)));
+    const expected = new Set(
+      [...distinct(listings.filter((l) => l.exchange === 'sh' || l.exchange === 'bj'))].filter((uscc) => kinds.includes(kindOf.get(uscc)!)),
+    );
     const walked = await walk({ exchanges: ['sh', 'bj'], kinds });
     expectExactly(walked, expected);
     for (const kind of walked.kinds.values()) expect(kinds).toContain(kind);
@@ -145,37 +200,93 @@ describe('providers(filter: { exchanges, kinds, hasListings })', () => {
   it('exchanges with hasListings: false keeps the providers listed on none of them', async () => {
     const onTy = distinct(listings.filter((l) => l.exchange === 'ty'));
     const expected = new Set(directory.map((p) => p.uscc).filter((uscc) => !onTy.has(uscc)));
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ providers(filter: { exchanges: ["ty"], hasListings: false }, first: 0) { totalCount missingExchanges } }`));
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            providers(filter: { exchanges: ["ty"], hasListings: false }, first: 0) {
+              totalCount
+              missingExchanges
+            }
+          }
+        `,
+      ),
+    );
     expect(data.providers).toEqual({ totalCount: expected.size, missingExchanges: [] });
   });
 
   it('reads the filter from inline values and variables alike, with other root fields beside it', async () => {
     const onGy = distinct(listings.filter((l) => l.exchange === 'gy'));
-    const result: any = dataOf(await graphql(stack.gatewayUrl, `query($ex: ID!, $kinds: [ProviderKind!]) {
-      a: providers(filter: { exchanges: [$ex], kinds: $kinds }, first: 1) { totalCount }
-      b: providers(first: 1) { totalCount missingExchanges }
-      c: providers(filter: { hasListings: true }, first: 1) { totalCount } }`, { ex: 'gy', kinds: null }));
+    const result: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          query ($ex: ID!, $kinds: [ProviderKind!]) {
+            a: providers(filter: { exchanges: [$ex], kinds: $kinds }, first: 1) {
+              totalCount
+            }
+            b: providers(first: 1) {
+              totalCount
+              missingExchanges
+            }
+            c: providers(filter: { hasListings: true }, first: 1) {
+              totalCount
+            }
+          }
+        `,
+        { ex: 'gy', kinds: null },
+      ),
+    );
     expect(result.a.totalCount).toBe(onGy.size);
     expect(result.b).toEqual({ totalCount: directory.length, missingExchanges: [] });
     expect(result.c.totalCount).toBe(distinct(listings).size);
   });
 
   it('names an unknown exchange as missing, like datasets does', async () => {
-    const result: any = await graphql(stack.gatewayUrl, `{ providers(filter: { exchanges: ["zz"] }, first: 1) { totalCount missingExchanges } }`);
+    const result: any = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          providers(filter: { exchanges: ["zz"] }, first: 1) {
+            totalCount
+            missingExchanges
+          }
+        }
+      `,
+    );
     expect(result.data.providers).toEqual({ totalCount: 0, missingExchanges: ['zz'] });
     expect(result.errors[0]).toMatchObject({ path: ['providers'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'zz' } });
   });
 
   it('keeps usccIn private: the gateway refuses it, and the providers subgraph refuses the listing filters it cannot answer', async () => {
-    const hidden: any = await graphql(stack.gatewayUrl, `{ providers(filter: { usccIn: ["x"] }) { totalCount } }`);
+    const hidden: any = await graphql(
+      stack.gatewayUrl,
+      `
+        {
+          providers(filter: { usccIn: ["x"] }) {
+            totalCount
+          }
+        }
+      `,
+    );
     expect(hidden.errors[0].message).toMatch(/usccIn/);
-    const direct: any = await graphql(stack.providersUrl, `{ providers(filter: { exchanges: ["gy"] }) { totalCount } }`);
+    const direct: any = await graphql(
+      stack.providersUrl,
+      `
+        {
+          providers(filter: { exchanges: ["gy"] }) {
+            totalCount
+          }
+        }
+      `,
+    );
     expect(direct.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'filter.exchanges' } });
   });
 });
 
 describe('Provider.listingsByExchange', () => {
-  it('equals each exchange\'s own listings of the provider, sorted by exchange, for providers on one or several exchanges', async () => {
+  it("equals each exchange's own listings of the provider, sorted by exchange, for providers on one or several exchanges", async () => {
     const perExchange = new Map<string, Map<string, number>>();
     for (const l of listings) {
       const counts = perExchange.get(l.uscc) ?? new Map<string, number>();
@@ -184,13 +295,37 @@ describe('Provider.listingsByExchange', () => {
     }
     const several = [...perExchange.keys()].filter((uscc) => perExchange.get(uscc)!.size > 1).slice(0, 15);
     const one = [...perExchange.keys()].filter((uscc) => perExchange.get(uscc)!.size === 1).slice(0, 15);
-    const none = directory.map((p) => p.uscc).filter((uscc) => !perExchange.has(uscc)).slice(0, 5);
+    const none = directory
+      .map((p) => p.uscc)
+      .filter((uscc) => !perExchange.has(uscc))
+      .slice(0, 5);
     expect(several.length).toBeGreaterThan(0);
     expect(one.length).toBeGreaterThan(0);
     expect(none.length).toBeGreaterThan(0);
     for (const uscc of [...several, ...one, ...none]) {
-      const data: any = dataOf(await graphql(stack.gatewayUrl, `query($uscc: ID!) { provider(uscc: $uscc) {
-        exchangeCount listingsByExchange { exchange { id name } count } datasets(first: 0) { totalCount } } }`, { uscc }));
+      const data: any = dataOf(
+        await graphql(
+          stack.gatewayUrl,
+          `
+            query ($uscc: ID!) {
+              provider(uscc: $uscc) {
+                exchangeCount
+                listingsByExchange {
+                  exchange {
+                    id
+                    name
+                  }
+                  count
+                }
+                datasets(first: 0) {
+                  totalCount
+                }
+              }
+            }
+          `,
+          { uscc },
+        ),
+      );
       const expected = [...(perExchange.get(uscc) ?? new Map()).entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, count]) => ({ id, count }));
       expect(data.provider.listingsByExchange.map((e: any) => ({ id: e.exchange.id, count: e.count }))).toEqual(expected);
       expect(data.provider.exchangeCount).toBe(expected.length);
@@ -200,8 +335,26 @@ describe('Provider.listingsByExchange', () => {
   });
 
   it('is there for every provider of a page, in one request', async () => {
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ providers(filter: { exchanges: ["gy"] }, first: 20) {
-      nodes { uscc listingsByExchange { exchange { id } count } } } }`));
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            providers(filter: { exchanges: ["gy"] }, first: 20) {
+              nodes {
+                uscc
+                listingsByExchange {
+                  exchange {
+                    id
+                  }
+                  count
+                }
+              }
+            }
+          }
+        `,
+      ),
+    );
     expect(data.providers.nodes.length).toBe(20);
     for (const node of data.providers.nodes) {
       const onGy = listings.filter((l) => l.exchange === 'gy' && l.uscc === node.uscc).length;
@@ -211,8 +364,23 @@ describe('Provider.listingsByExchange', () => {
 });
 
 describe('provider kinds per exchange by distinct providers', () => {
-  it('priceStatistics(groupBy: [EXCHANGE, PROVIDER_KIND]) counts each exchange\'s distinct providers of each kind', async () => {
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ priceStatistics(groupBy: [EXCHANGE, PROVIDER_KIND]) { buckets { keys distinctProviders } missingExchanges } }`));
+  it("priceStatistics(groupBy: [EXCHANGE, PROVIDER_KIND]) counts each exchange's distinct providers of each kind", async () => {
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            priceStatistics(groupBy: [EXCHANGE, PROVIDER_KIND]) {
+              buckets {
+                keys
+                distinctProviders
+              }
+              missingExchanges
+            }
+          }
+        `,
+      ),
+    );
     const expected = new Map<string, Set<string>>();
     for (const l of listings) {
       const key = JSON.stringify([l.exchange, l.kind]);
@@ -227,7 +395,19 @@ describe('provider kinds per exchange by distinct providers', () => {
     for (const kind of kinds) {
       const kindOf = new Map(directory.map((p) => [p.uscc, p.kind]));
       const listed = [...distinct(listings)].filter((uscc) => kindOf.get(uscc) === kind).length;
-      const total: any = dataOf(await graphql(stack.gatewayUrl, `query($kinds: [ProviderKind!]) { providers(filter: { hasListings: true, kinds: $kinds }, first: 0) { totalCount } }`, { kinds: [kind] }));
+      const total: any = dataOf(
+        await graphql(
+          stack.gatewayUrl,
+          `
+            query ($kinds: [ProviderKind!]) {
+              providers(filter: { hasListings: true, kinds: $kinds }, first: 0) {
+                totalCount
+              }
+            }
+          `,
+          { kinds: [kind] },
+        ),
+      );
       expect(total.providers.totalCount).toBe(listed);
     }
   });

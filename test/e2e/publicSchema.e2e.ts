@@ -86,7 +86,11 @@ describe('GraphQL Code Generator on /schema.graphql (docs/codegen.md)', () => {
     const names = document.definitions.map((d) => (d as OperationDefinitionNode).name!.value);
     expect(names).toEqual(['CatalogPage', 'Exchanges']);
     for (const operationName of names) {
-      const response = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: readFileSync(EXAMPLE_OPERATIONS, 'utf8'), operationName, variables: { first: 2 } }) });
+      const response = await fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: readFileSync(EXAMPLE_OPERATIONS, 'utf8'), operationName, variables: { first: 2 } }),
+      });
       const body = (await response.json()) as { data?: unknown; errors?: unknown[] };
       expect(body.errors, operationName).toBeUndefined();
       expect(body.data, operationName).toBeTruthy();
@@ -107,7 +111,9 @@ describe('GraphQL Code Generator on /schema.graphql (docs/codegen.md)', () => {
     expect(generated).toContain('export type CatalogPageQuery = {');
     expect(generated).toContain('export type CatalogPageQueryVariables = Exact<{');
     expect(generated).toMatch(/export const CatalogPageDocument = .* as unknown as DocumentNode<CatalogPageQuery, CatalogPageQueryVariables>;/);
-    expect(generated).toMatch(/export type ExchangesQuery = \{ exchanges: Array<\{ id: string, name: string, nameZh: string, city: string, status: ExchangeStatus, datasetCount: number \| null \} \| null> \};/);
+    expect(generated).toMatch(
+      /export type ExchangesQuery = \{ exchanges: Array<\{ id: string, name: string, nameZh: string, city: string, status: ExchangeStatus, datasetCount: number \| null \} \| null> \};/,
+    );
     const sortType = /export type DatasetSort =([\s\S]*?');\n/.exec(generated)?.[1] ?? '';
     expect([...sortType.matchAll(/\| '([A-Z_]+)'/g)].map((m) => m[1])).toEqual(['UPDATED_DESC', 'PRICE_ASC', 'PRICE_DESC', 'TITLE_ASC', 'RELEVANCE']);
     expect(generated).not.toContain('sketch');
@@ -149,14 +155,27 @@ ${misuse.map((line) => `  ${line}`).join('\n')}
       writeFileSync(join(dir, 'misuse.ts'), misuseFile);
       const diagnosticsOf = (file: string) => {
         const program = ts.createProgram([join(dir, file)], {
-          strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
-          allowImportingTsExtensions: true, skipLibCheck: true, types: [],
+          strict: true,
+          noEmit: true,
+          target: ts.ScriptTarget.ES2022,
+          module: ts.ModuleKind.NodeNext,
+          moduleResolution: ts.ModuleResolutionKind.NodeNext,
+          allowImportingTsExtensions: true,
+          skipLibCheck: true,
+          types: [],
         });
-        return ts.getPreEmitDiagnostics(program).map((d) => ({ file: d.file?.fileName.slice(dir.length + 1), line: d.file ? d.file.getLineAndCharacterOfPosition(d.start!).line + 1 : 0, text: ts.flattenDiagnosticMessageText(d.messageText, '\n') }));
+        return ts.getPreEmitDiagnostics(program).map((d) => ({
+          file: d.file?.fileName.slice(dir.length + 1),
+          line: d.file ? d.file.getLineAndCharacterOfPosition(d.start!).line + 1 : 0,
+          text: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+        }));
       };
       expect(diagnosticsOf('client.ts')).toEqual([]);
       const caught = diagnosticsOf('misuse.ts');
-      expect(caught.every((d) => d.file === 'misuse.ts'), JSON.stringify(caught)).toBe(true);
+      expect(
+        caught.every((d) => d.file === 'misuse.ts'),
+        JSON.stringify(caught),
+      ).toBe(true);
       // One error on each line of misuse, and none elsewhere (the first misuse line is line 5).
       expect([...new Set(caught.map((d) => d.line))], JSON.stringify(caught)).toEqual(misuse.map((_, i) => i + 5));
     } finally {

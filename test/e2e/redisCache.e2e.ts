@@ -81,7 +81,9 @@ beforeAll(async () => {
 afterAll(async () => {
   if (ownRedis) return ownRedis.stop();
   // Versions have no TTL: remove what this run wrote to the shared Redis (SCAN, never KEYS).
-  const keys = execFileSync('redis-cli', ['-u', REDIS_URL, '--scan', '--pattern', `${RUN}:*`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const keys = execFileSync('redis-cli', ['-u', REDIS_URL, '--scan', '--pattern', `${RUN}:*`], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
   for (let i = 0; i < keys.length; i += 500) execFileSync('redis-cli', ['-u', REDIS_URL, 'DEL', ...keys.slice(i, i + 500)]);
 });
 
@@ -145,7 +147,9 @@ describe('RedisCache when its Redis dies, hangs and comes back', () => {
     // The command timeout stays at 1000 ms: calls to a dead Redis must return at once because the
     // connection is known to be down, not because a timeout ends them.
     const cache = await connectedCache({
-      url: `redis://127.0.0.1:${port}`, reconnectFirstDelayMs: 20, reconnectMaxDelayMs: 200,
+      url: `redis://127.0.0.1:${port}`,
+      reconnectFirstDelayMs: 20,
+      reconnectMaxDelayMs: 200,
       onStatusChange: (status) => statuses.push(status),
     });
     try {
@@ -180,7 +184,11 @@ describe('RedisCache when its Redis dies, hangs and comes back', () => {
       expect(await cache.get('k')).toBe('after');
       expect(await cache.bumpVersion('v')).toBe(1); // the restarted server kept nothing
       // The subscription made before the outage was renewed on the new connection.
-      await until(async () => (await cache.publish('events', 'after restart')) && messages.includes('after restart'), 5000, 'a message on the renewed subscription');
+      await until(
+        async () => (await cache.publish('events', 'after restart')) && messages.includes('after restart'),
+        5000,
+        'a message on the renewed subscription',
+      );
       expect(statuses).toEqual(['redis', 'degraded', 'redis']);
     } finally {
       await cache.close();
@@ -191,8 +199,12 @@ describe('RedisCache when its Redis dies, hangs and comes back', () => {
     if (!server) ({ port, child: server } = await startRedisServer());
     let failures = 0;
     const cache = await connectedCache({
-      url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 50, breaker: { failureThreshold: 3, cooldownMs: 2000 },
-      onError: (_error, operation) => { if (operation === 'get') failures++; },
+      url: `redis://127.0.0.1:${port}`,
+      commandTimeoutMs: 50,
+      breaker: { failureThreshold: 3, cooldownMs: 2000 },
+      onError: (_error, operation) => {
+        if (operation === 'get') failures++;
+      },
     });
     try {
       await cache.set('k', 'v', 60);

@@ -30,7 +30,10 @@ function redisCli(port: number, ...args: string[]): Promise<string> {
 
 /** A cluster node on a free port (tried again on another if taken meanwhile); its bus is port + 10000. */
 async function startClusterNode(): Promise<number> {
-  const { port, child } = await launchRedisOnFreePort((p) => ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${p}.conf`), '--dir', dir], 65535 - 10000);
+  const { port, child } = await launchRedisOnFreePort(
+    (p) => ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${p}.conf`), '--dir', dir],
+    65535 - 10000,
+  );
   servers.push(child);
   return port;
 }
@@ -67,11 +70,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(servers.map((child) => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  })));
+  await Promise.all(
+    servers.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -103,9 +111,14 @@ describe('RedisCache on a Redis Cluster', () => {
       const untagged = Array.from({ length: 30 }, (_, i) => `untagged:${i}`);
       await cache.setMany([...bjKeys, ...untagged].map((key) => ({ key, value: `v:${key}`, ttlSeconds: 60 })));
       // SCAN (never KEYS) each master for this test's keys.
-      const perNode = await Promise.all(ports.map(async (port) => (await redisCli(port, '--scan', '--pattern', `${namespace}*`)).split('\n').filter(Boolean).length));
+      const perNode = await Promise.all(
+        ports.map(async (port) => (await redisCli(port, '--scan', '--pattern', `${namespace}*`)).split('\n').filter(Boolean).length),
+      );
       expect(perNode.reduce((a, b) => a + b)).toBe(50);
-      expect(perNode.every((count) => count > 0), `keys per master: ${perNode}`).toBe(true);
+      expect(
+        perNode.every((count) => count > 0),
+        `keys per master: ${perNode}`,
+      ).toBe(true);
 
       let before = await mgetCalls();
       expect(await cache.getMany([...bjKeys, 'missing:{exchange:bj}'])).toEqual([...bjKeys.map((key) => `v:${key}`), null]);

@@ -94,8 +94,24 @@ beforeAll(async () => {
   });
   replica = await stack.startGateway('replica');
   sz = await startService({
-    name: 'sz', file: 'subgraphs/exchange/main.ts', readyMsg: 'exchange ready', quiet: true,
-    args: ['--id', 'sz', '--port', String(await freePort()), '--name', SZ.name, '--city', SZ.city, '--province', SZ.province, '--division-code', SZ.divisionCode],
+    name: 'sz',
+    file: 'subgraphs/exchange/main.ts',
+    readyMsg: 'exchange ready',
+    quiet: true,
+    args: [
+      '--id',
+      'sz',
+      '--port',
+      String(await freePort()),
+      '--name',
+      SZ.name,
+      '--city',
+      SZ.city,
+      '--province',
+      SZ.province,
+      '--division-code',
+      SZ.divisionCode,
+    ],
     env: { DATA_DIR: stack.dataDir, SEED_PER_EXCHANGE: '150' },
   });
   szProxy = await new FlakyProxy(sz.url).start();
@@ -132,7 +148,11 @@ describe('registration: authentication', () => {
 
 describe('registration: checks before going live', () => {
   it('refuses bad input, naming every field', async () => {
-    const response = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token: ADMIN, body: { id: 'SZ1', name: '', divisionCode: '4403', url: 'ftp://127.0.0.1/x' } });
+    const response = await admin(stack.gatewayUrl, '/admin/exchanges', {
+      method: 'POST',
+      token: ADMIN,
+      body: { id: 'SZ1', name: '', divisionCode: '4403', url: 'ftp://127.0.0.1/x' },
+    });
     expect(response.status).toBe(400);
     const { problems } = await response.json();
     expect(problems.join('\n')).toMatch(/id: must match/);
@@ -143,14 +163,18 @@ describe('registration: checks before going live', () => {
   });
 
   it('refuses a schema that does not implement the contract, naming each problem', async () => {
-    const url = await serveEditedContract((sdl) => sdl
-      .replace('  titleZh: String!\n', '')
-      .replace('  price: Price!\n', '  price: Float\n')
-      .replace(/ {2}"[^"\n]*"\n {2}AUDIO_SAMPLES\n/, ''));
+    const url = await serveEditedContract((sdl) =>
+      sdl
+        .replace('  titleZh: String!\n', '')
+        .replace('  price: Price!\n', '  price: Float\n')
+        .replace(/ {2}"[^"\n]*"\n {2}AUDIO_SAMPLES\n/, ''),
+    );
     const response = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token: ADMIN, body: { ...SZ, id: 'bad', url } });
     expect(response.status).toBe(422);
     const { problems } = await response.json();
-    expect(problems).toEqual(expect.arrayContaining(['Dataset.titleZh: missing', 'Dataset.price: expected Price!, found Float', 'enum Category: missing value AUDIO_SAMPLES']));
+    expect(problems).toEqual(
+      expect.arrayContaining(['Dataset.titleZh: missing', 'Dataset.price: expected Price!, found Float', 'enum Category: missing value AUDIO_SAMPLES']),
+    );
     expect(await exchangeIds(stack.gatewayUrl)).not.toContain('bad');
   });
 
@@ -165,7 +189,11 @@ describe('registration: checks before going live', () => {
     });
     await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
     servers.push(redirector);
-    const redirect = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token: ADMIN, body: { ...SZ, url: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/graphql` } });
+    const redirect = await admin(stack.gatewayUrl, '/admin/exchanges', {
+      method: 'POST',
+      token: ADMIN,
+      body: { ...SZ, url: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/graphql` },
+    });
     expect(redirect.status).toBe(422);
     expect((await redirect.json()).problems[0]).toMatch(/redirect/);
 
@@ -177,9 +205,32 @@ describe('registration: checks before going live', () => {
   it("refuses an endpoint that serves another exchange's ids, naming whose (npm run register)", async () => {
     const token = await issueToken('sz');
     const bjUrl = stack.exchangeUrls.bj;
-    const refused = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/register.ts', '--gateway', stack.gatewayBase, '--token', token, '--id', 'sz', '--url', bjUrl,
-      '--name', SZ.name, '--name-zh', SZ.nameZh, '--city', SZ.city, '--province', SZ.province, '--division-code', SZ.divisionCode])
-      .then(() => null, (err: { code: number; stderr: string }) => err);
+    const refused = await promisify(execFile)(process.execPath, [
+      '--import',
+      'tsx',
+      'scripts/register.ts',
+      '--gateway',
+      stack.gatewayBase,
+      '--token',
+      token,
+      '--id',
+      'sz',
+      '--url',
+      bjUrl,
+      '--name',
+      SZ.name,
+      '--name-zh',
+      SZ.nameZh,
+      '--city',
+      SZ.city,
+      '--province',
+      SZ.province,
+      '--division-code',
+      SZ.divisionCode,
+    ]).then(
+      () => null,
+      (err: { code: number; stderr: string }) => err,
+    );
     expect(refused?.code).toBe(1);
     expect(refused?.stderr).toContain('refused: HTTP 422');
     expect(refused?.stderr).toMatch(new RegExp(`- url: the exchange at ${bjUrl} serves ids of exchange bj \\(bj:ds-\\d+\\), not sz:…`));
@@ -192,7 +243,19 @@ describe('registration: checks before going live', () => {
     try {
       const response = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', token: ADMIN, body: { ...SZ, id: 'wh', url: empty.url } });
       expect(response.status, await response.clone().text()).toBe(201);
-      const data: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(filter: { exchanges: ["wh"] }, first: 1) { totalCount missingExchanges } }`));
+      const data: any = dataOf(
+        await graphql(
+          stack.gatewayUrl,
+          `
+            {
+              datasets(filter: { exchanges: ["wh"] }, first: 1) {
+                totalCount
+                missingExchanges
+              }
+            }
+          `,
+        ),
+      );
       expect(data.datasets).toEqual({ totalCount: 0, missingExchanges: [] });
     } finally {
       expect((await admin(stack.gatewayUrl, '/admin/exchanges/wh', { method: 'DELETE', token: ADMIN })).status).toBe(200);
@@ -209,7 +272,22 @@ describe('registration: going live', () => {
     let queries = 0;
     const stream = (async () => {
       while (!stop) {
-        const result = await graphql(stack.gatewayUrl, `{ datasets(first: 5, sort: PRICE_ASC) { totalCount missingExchanges nodes { id } } }`, {}, { authorization: 'Bearer reader' });
+        const result = await graphql(
+          stack.gatewayUrl,
+          `
+            {
+              datasets(first: 5, sort: PRICE_ASC) {
+                totalCount
+                missingExchanges
+                nodes {
+                  id
+                }
+              }
+            }
+          `,
+          {},
+          { authorization: 'Bearer reader' },
+        );
         queries++;
         if (result.errors || (result.data as any).datasets.missingExchanges.length) failures.push(result.errors ?? result.data);
         await new Promise((r) => setTimeout(r, 10));
@@ -227,7 +305,26 @@ describe('registration: going live', () => {
     }
     expect(onReplica).toBe(true);
 
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(filter: { exchanges: ["sz"] }, first: 3) { totalCount nodes { id exchange { id name city } } } }`));
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            datasets(filter: { exchanges: ["sz"] }, first: 3) {
+              totalCount
+              nodes {
+                id
+                exchange {
+                  id
+                  name
+                  city
+                }
+              }
+            }
+          }
+        `,
+      ),
+    );
     expect(data.datasets.totalCount).toBe(150);
     expect(data.datasets.nodes[0].exchange).toEqual({ id: 'sz', name: SZ.name, city: SZ.city });
     await new Promise((r) => setTimeout(r, 300));
@@ -235,7 +332,18 @@ describe('registration: going live', () => {
     await stream;
     expect(queries).toBeGreaterThan(10);
     expect(failures).toEqual([]);
-    const all: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(first: 1) { totalCount } }`));
+    const all: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            datasets(first: 1) {
+              totalCount
+            }
+          }
+        `,
+      ),
+    );
     expect(all.datasets.totalCount).toBe(4 * 200 + 150);
   });
 
@@ -249,14 +357,46 @@ describe('registration: going live', () => {
       expect(response.status, await response.clone().text()).toBe(200);
       expect(await response.json()).toMatchObject({ created: false });
       for (const gateway of [stack.gatewayUrl, replica.url]) {
-        const name = async () => (dataOf(await graphql(gateway, `{ exchange(id: "sz") { name } }`)) as any).exchange.name;
+        const name = async () =>
+          (
+            dataOf(
+              await graphql(
+                gateway,
+                `
+                  {
+                    exchange(id: "sz") {
+                      name
+                    }
+                  }
+                `,
+              ),
+            ) as any
+          ).exchange.name;
         expect(await until(name, (n) => n === newName)).toBe(newName);
       }
       szProxy.reset();
       moved.reset();
       // Two queries no one asked before (the shared cache would answer a repeat without calling anyone).
-      for (const [gateway, first] of [[stack.gatewayUrl, 3], [replica.url, 4]] as const) {
-        const data: any = dataOf(await graphql(gateway, `query($first: Int) { datasets(filter: { exchanges: ["sz"] }, first: $first, sort: TITLE_ASC) { totalCount nodes { id } } }`, { first }));
+      for (const [gateway, first] of [
+        [stack.gatewayUrl, 3],
+        [replica.url, 4],
+      ] as const) {
+        const data: any = dataOf(
+          await graphql(
+            gateway,
+            `
+              query ($first: Int) {
+                datasets(filter: { exchanges: ["sz"] }, first: $first, sort: TITLE_ASC) {
+                  totalCount
+                  nodes {
+                    id
+                  }
+                }
+              }
+            `,
+            { first },
+          ),
+        );
         expect(data.datasets.totalCount).toBe(150);
         expect(data.datasets.nodes).toHaveLength(first);
       }
@@ -271,32 +411,77 @@ describe('registration: going live', () => {
   it('npm run register prints the verdict: every problem and exit 1 when refused, exit 0 when accepted', async () => {
     await registerSz();
     const token = await issueToken('sz');
-    const run = (args: string[]) => new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/register.ts', '--gateway', stack.gatewayBase, '--token', token, '--id', 'sz', ...args], { cwd: REPO_ROOT });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-      child.stderr.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-      child.once('exit', (code) => resolve({ code, out }));
-    });
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', 'scripts/register.ts', '--gateway', stack.gatewayBase, '--token', token, '--id', 'sz', ...args],
+          { cwd: REPO_ROOT },
+        );
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+        });
+        child.stderr.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+        });
+        child.once('exit', (code) => resolve({ code, out }));
+      });
     const refused = await run(['--url', szProxy.url, '--name', SZ.name, '--division-code', '44030']);
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/^refused: HTTP 400/m);
     for (const field of ['nameZh', 'city', 'province', 'divisionCode']) expect(refused.out).toMatch(new RegExp(`^  - ${field}: `, 'm'));
-    const accepted = await run(['--url', szProxy.url, '--name', SZ.name, '--name-zh', SZ.nameZh, '--city', SZ.city, '--province', SZ.province, '--division-code', SZ.divisionCode]);
+    const accepted = await run([
+      '--url',
+      szProxy.url,
+      '--name',
+      SZ.name,
+      '--name-zh',
+      SZ.nameZh,
+      '--city',
+      SZ.city,
+      '--province',
+      SZ.province,
+      '--division-code',
+      SZ.divisionCode,
+    ]);
     expect(accepted.out).toMatch(/^updated: exchange sz \(catalog version \S+\) — HTTP 200$/m);
     expect(accepted.code).toBe(0);
   });
 
-  it('npm run register takes the token from GATEWAY_TOKEN or --token-file, keeps the gateway URL\'s path, and refuses a bad --gateway clearly', async () => {
+  it("npm run register takes the token from GATEWAY_TOKEN or --token-file, keeps the gateway URL's path, and refuses a bad --gateway clearly", async () => {
     const token = await issueToken('sz');
-    const run = (args: string[], env: Record<string, string> = {}) => new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/register.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, GATEWAY_TOKEN: '', ...env } });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-      child.stderr.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-      child.once('exit', (code) => resolve({ code, out }));
-    });
-    const fields = ['--id', 'sz', '--url', szProxy.url, '--name', SZ.name, '--name-zh', SZ.nameZh, '--city', SZ.city, '--province', SZ.province, '--division-code', SZ.divisionCode];
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/register.ts', ...args], {
+          cwd: REPO_ROOT,
+          env: { ...process.env, GATEWAY_TOKEN: '', ...env },
+        });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+        });
+        child.stderr.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+        });
+        child.once('exit', (code) => resolve({ code, out }));
+      });
+    const fields = [
+      '--id',
+      'sz',
+      '--url',
+      szProxy.url,
+      '--name',
+      SZ.name,
+      '--name-zh',
+      SZ.nameZh,
+      '--city',
+      SZ.city,
+      '--province',
+      SZ.province,
+      '--division-code',
+      SZ.divisionCode,
+    ];
 
     const fromEnv = await run(['--gateway', stack.gatewayBase, ...fields], { GATEWAY_TOKEN: token });
     expect(fromEnv.out).toMatch(/^updated: exchange sz/m);
@@ -342,22 +527,46 @@ describe('registration: going live', () => {
 
   it('takes an exchange that dies OFFLINE, skips it at once, and brings it back ONLINE', async () => {
     await registerSz();
-    const status = async () => ((await graphql(stack.gatewayUrl, `{ exchange(id: "sz") { status } }`)).data as any).exchange.status;
+    const status = async () =>
+      (
+        (
+          await graphql(
+            stack.gatewayUrl,
+            `
+              {
+                exchange(id: "sz") {
+                  status
+                }
+              }
+            `,
+          )
+        ).data as any
+      ).exchange.status;
     szProxy.mode = 'reset';
     try {
-    const deadline = performance.now() + 5000;
-    while ((await status()) !== 'OFFLINE' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(await status()).toBe('OFFLINE');
-    const health = await (await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/health'))).json();
-    expect(health.exchanges.find((e: any) => e.id === 'sz').status).toBe('OFFLINE');
+      const deadline = performance.now() + 5000;
+      while ((await status()) !== 'OFFLINE' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await status()).toBe('OFFLINE');
+      const health = await (await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/health'))).json();
+      expect(health.exchanges.find((e: any) => e.id === 'sz').status).toBe('OFFLINE');
 
-    szProxy.mode = 'hang';
-    const started = performance.now();
-    const result: any = await graphql(stack.gatewayUrl, `{ datasets(first: 2, filter: { exchanges: ["sz", "bj"] }) { missingExchanges } }`, {}, { authorization: 'Bearer reader' });
-    expect(performance.now() - started).toBeLessThan(500);
-    expect(result.data.datasets.missingExchanges).toEqual(['sz']);
-    expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'sz' });
-
+      szProxy.mode = 'hang';
+      const started = performance.now();
+      const result: any = await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            datasets(first: 2, filter: { exchanges: ["sz", "bj"] }) {
+              missingExchanges
+            }
+          }
+        `,
+        {},
+        { authorization: 'Bearer reader' },
+      );
+      expect(performance.now() - started).toBeLessThan(500);
+      expect(result.data.datasets.missingExchanges).toEqual(['sz']);
+      expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'sz' });
     } finally {
       szProxy.mode = 'forward';
     }
@@ -368,7 +577,21 @@ describe('registration: going live', () => {
 
   it("takes an exchange that starts serving another exchange's catalog OFFLINE, and back ONLINE when it stops", async () => {
     await registerSz();
-    const status = async () => ((await graphql(stack.gatewayUrl, `{ exchange(id: "sz") { status } }`)).data as any).exchange.status;
+    const status = async () =>
+      (
+        (
+          await graphql(
+            stack.gatewayUrl,
+            `
+              {
+                exchange(id: "sz") {
+                  status
+                }
+              }
+            `,
+          )
+        ).data as any
+      ).exchange.status;
     expect(await until(status, (s) => s === 'ONLINE', 5000)).toBe('ONLINE');
     szProxy.upstreamUrl = stack.exchangeUrls.bj;
     try {
@@ -376,7 +599,21 @@ describe('registration: going live', () => {
       while ((await status()) !== 'OFFLINE' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(await status()).toBe('OFFLINE');
       // Skipped at once, as unavailable: no query carries the lie any more.
-      const result: any = await graphql(stack.gatewayUrl, `{ datasets(first: 2, filter: { exchanges: ["sz", "bj"] }) { missingExchanges nodes { id } } }`, {}, { authorization: 'Bearer reader' });
+      const result: any = await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            datasets(first: 2, filter: { exchanges: ["sz", "bj"] }) {
+              missingExchanges
+              nodes {
+                id
+              }
+            }
+          }
+        `,
+        {},
+        { authorization: 'Bearer reader' },
+      );
       expect(result.data.datasets.missingExchanges).toEqual(['sz']);
       expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'sz' });
       expect(result.data.datasets.nodes.every((n: any) => n.id.startsWith('bj:'))).toBe(true);
@@ -393,7 +630,18 @@ describe('registration: going live', () => {
     await stack.services.gateway.stop();
     const restarted = await stack.startGateway('gateway');
     expect(await exchangeIds(restarted.url)).toEqual(['bj', 'gy', 'sh', 'sz', 'ty']);
-    const data: any = dataOf(await graphql(restarted.url, `{ datasets(filter: { exchanges: ["sz"] }, first: 1) { totalCount } }`));
+    const data: any = dataOf(
+      await graphql(
+        restarted.url,
+        `
+          {
+            datasets(filter: { exchanges: ["sz"] }, first: 1) {
+              totalCount
+            }
+          }
+        `,
+      ),
+    );
     expect(data.datasets.totalCount).toBe(150);
   });
 

@@ -29,7 +29,14 @@ let newProxy: FlakyProxy;
 const extra: Record<string, ExchangeFixture> = {};
 const EXTRA_IDS = ['hz', 'wh', 'cq'];
 
-const info = (id: string) => ({ id, name: `${id.toUpperCase()} Data Exchange`, nameZh: `${id}数据交易所`, city: id, province: 'Guangdong', divisionCode: '440300' });
+const info = (id: string) => ({
+  id,
+  name: `${id.toUpperCase()} Data Exchange`,
+  nameZh: `${id}数据交易所`,
+  city: id,
+  province: 'Guangdong',
+  divisionCode: '440300',
+});
 
 function admin(gatewayUrl: string, path: string, init: { method?: string; body?: unknown } = {}) {
   return fetch(gatewayUrl.replace(/\/graphql$/, path), {
@@ -63,7 +70,10 @@ async function adminUrlOf(url: string, id: string): Promise<string | undefined> 
 /** Ids with a registration in Redis (tombstones left by removals, and the registry's marker field, aside). */
 async function redisIds(): Promise<string[]> {
   const all = await redisClient.hgetall(REGISTRY_KEY);
-  return Object.entries(all).filter(([id, json]) => id !== '~registry' && !JSON.parse(json).removed).map(([id]) => id).sort();
+  return Object.entries(all)
+    .filter(([id, json]) => id !== '~registry' && !JSON.parse(json).removed)
+    .map(([id]) => id)
+    .sort();
 }
 
 /** Polls until `read` returns the same value twice in a row as `expected`, or the deadline passes. */
@@ -90,7 +100,19 @@ async function queryHeldAt(proxy: FlakyProxy, gatewayUrl: string, first: number)
 }
 
 async function szTotal(url: string) {
-  return graphql(url, `{ datasets(filter: { exchanges: ["sz"] }, first: 1) { totalCount missingExchanges } }`, {}, READER);
+  return graphql(
+    url,
+    `
+      {
+        datasets(filter: { exchanges: ["sz"] }, first: 1) {
+          totalCount
+          missingExchanges
+        }
+      }
+    `,
+    {},
+    READER,
+  );
 }
 
 beforeAll(async () => {
@@ -153,7 +175,21 @@ describe('registration changes: requests in flight all complete', () => {
       expect(response.status).toBe(200);
       const removedAt = performance.now();
       expect(await queryIds(stack.gatewayUrl)).toEqual(['bj', 'gy', 'sh', 'ty']);
-      const all: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(first: 1) { totalCount missingExchanges } }`, {}, READER));
+      const all: any = dataOf(
+        await graphql(
+          stack.gatewayUrl,
+          `
+            {
+              datasets(first: 1) {
+                totalCount
+                missingExchanges
+              }
+            }
+          `,
+          {},
+          READER,
+        ),
+      );
       expect(all.datasets).toEqual({ totalCount: 4 * PER_EXCHANGE, missingExchanges: [] });
 
       const { result, at } = await held;
@@ -174,7 +210,21 @@ describe('registration changes: requests in flight all complete', () => {
       const { held } = await queryHeldAt(newProxy, stack.gatewayUrl, 5);
       expect(await register(stack.gatewayUrl, 'hz', extra.hz.url)).toBe(201);
       const registeredAt = performance.now();
-      const next: any = dataOf(await graphql(stack.gatewayUrl, `{ datasets(filter: { exchanges: ["hz"] }, first: 1) { totalCount missingExchanges } }`, {}, READER));
+      const next: any = dataOf(
+        await graphql(
+          stack.gatewayUrl,
+          `
+            {
+              datasets(filter: { exchanges: ["hz"] }, first: 1) {
+                totalCount
+                missingExchanges
+              }
+            }
+          `,
+          {},
+          READER,
+        ),
+      );
       expect(next.datasets).toEqual({ totalCount: 10, missingExchanges: [] });
 
       const { result, at } = await held;
@@ -208,7 +258,12 @@ async function storm(gateways: string[], rounds: number, rng: Rng): Promise<numb
   // registration of an id that is being checked already, or that changed while it was checked.
   for (const [i, body] of bodies.entries()) {
     if (statuses[i] === 404) expect(body.error.message).toMatch(/is not registered/);
-    else if (statuses[i] === 409) expect(body.problems).toEqual([expect.stringMatching(/^[a-z]+: (a registration of this exchange is already being checked|(removed|registered again) \(on this or another gateway replica\) while this registration was being checked)/)]);
+    else if (statuses[i] === 409)
+      expect(body.problems).toEqual([
+        expect.stringMatching(
+          /^[a-z]+: (a registration of this exchange is already being checked|(removed|registered again) \(on this or another gateway replica\) while this registration was being checked)/,
+        ),
+      ]);
     else expect(body.exchange, `HTTP ${statuses[i]} ${JSON.stringify(body).slice(0, 2000)}`).toBeDefined();
   }
   return statuses;
@@ -224,7 +279,21 @@ async function expectAgreement(gateways: string[]) {
     expect(await eventually(() => queryIds(gateway), expected), `Query.exchanges at ${gateway}`).toEqual(expected);
     // The shard router fans out to exactly that set: every registered extra exchange answers its part.
     const registeredExtra = expected.filter((id) => EXTRA_IDS.includes(id));
-    const all: any = dataOf(await graphql(gateway, `{ datasets(first: 1) { totalCount missingExchanges } }`, {}, READER));
+    const all: any = dataOf(
+      await graphql(
+        gateway,
+        `
+          {
+            datasets(first: 1) {
+              totalCount
+              missingExchanges
+            }
+          }
+        `,
+        {},
+        READER,
+      ),
+    );
     expect(all.datasets).toEqual({ totalCount: 4 * PER_EXCHANGE + 10 * registeredExtra.length, missingExchanges: [] });
   }
   return expected;
@@ -264,7 +333,21 @@ describe('registration changes: a store written by something else', () => {
       await new Promise((r) => setTimeout(r, 300));
       for (const gateway of [stack.gatewayUrl, replica.url]) {
         expect(await queryIds(gateway)).toEqual(before);
-        const all: any = dataOf(await graphql(gateway, `{ datasets(first: 1) { totalCount missingExchanges } }`, {}, READER));
+        const all: any = dataOf(
+          await graphql(
+            gateway,
+            `
+              {
+                datasets(first: 1) {
+                  totalCount
+                  missingExchanges
+                }
+              }
+            `,
+            {},
+            READER,
+          ),
+        );
         expect(all.datasets.missingExchanges).toEqual([]);
       }
     } finally {
@@ -284,7 +367,21 @@ describe('registration changes: removing a configured exchange lasts', () => {
     let gateway = await stack.startGateway('gateway');
     expect(await queryIds(gateway.url)).toEqual(['bj', 'sh', 'ty']);
     expect(await eventually(() => queryIds(replica.url), ['bj', 'sh', 'ty'])).toEqual(['bj', 'sh', 'ty']);
-    const all: any = dataOf(await graphql(gateway.url, `{ datasets(first: 1) { totalCount missingExchanges } }`, {}, READER));
+    const all: any = dataOf(
+      await graphql(
+        gateway.url,
+        `
+          {
+            datasets(first: 1) {
+              totalCount
+              missingExchanges
+            }
+          }
+        `,
+        {},
+        READER,
+      ),
+    );
     expect(all.datasets).toEqual({ totalCount: 3 * PER_EXCHANGE, missingExchanges: [] });
 
     expect(await register(gateway.url, 'gy', configuredUrl!)).toBe(201);

@@ -36,13 +36,20 @@ const QUERY = '{ datasets(first: 5) { totalCount edges { node { id } } } }';
 beforeAll(async () => {
   stack = await startStack({ perExchange: 60, gatewayEnv: { GATEWAY_ADMIN_TOKEN: ADMIN } });
   sz = await startService({
-    name: 'sz', file: 'subgraphs/exchange/main.ts', readyMsg: 'exchange ready', quiet: true,
+    name: 'sz',
+    file: 'subgraphs/exchange/main.ts',
+    readyMsg: 'exchange ready',
+    quiet: true,
     args: ['--id', 'sz', '--port', String(await freePort()), '--province', SZ.province, '--division-code', SZ.divisionCode],
     env: { DATA_DIR: stack.dataDir, SEED_PER_EXCHANGE: '150' },
   });
   szProxy = await new FlakyProxy(sz.url).start();
   faulty = await startService({
-    name: 'faulty-sz', file: 'test/services/FaultyExchange.ts', args: ['--upstream', sz.url, '--fault', 'repeated-item'], readyMsg: 'faulty exchange ready', quiet: true,
+    name: 'faulty-sz',
+    file: 'test/services/FaultyExchange.ts',
+    args: ['--upstream', sz.url, '--fault', 'repeated-item'],
+    readyMsg: 'faulty exchange ready',
+    quiet: true,
   });
   faultyProxy = await new FlakyProxy(faulty.url).start();
 }, 240_000);
@@ -69,7 +76,11 @@ describe('registration runs the conformance subset', () => {
     expect(failed.length).toBeGreaterThan(0);
     const sort = failed.find((c: any) => c.name === 'sort UPDATED_DESC');
     expect(sort?.counterexample).toMatch(/(sz:ds-\d+) appears twice, at positions \d+ \(page 1\) and \d+ \(page 2\)/);
-    expect(body.error.problems).toContainEqual({ field: 'url', rule: 'conformance', message: `url: the exchange fails the conformance check "sort UPDATED_DESC": ${sort.counterexample}` });
+    expect(body.error.problems).toContainEqual({
+      field: 'url',
+      rule: 'conformance',
+      message: `url: the exchange fails the conformance check "sort UPDATED_DESC": ${sort.counterexample}`,
+    });
     expect(body.problems).toContain(`url: the exchange fails the conformance check "sort UPDATED_DESC": ${sort.counterexample}`);
 
     expect(await exchangeIds()).toEqual(['bj', 'gy', 'sh', 'ty']);
@@ -100,7 +111,8 @@ describe('admin refusals', () => {
       problems: body.error.problems.map((p: any) => p.message),
     });
     expect(body.error.problems.length).toBeGreaterThan(0);
-    for (const p of body.error.problems) expect(p).toEqual({ field: expect.any(String), rule: expect.any(String), message: expect.stringMatching(new RegExp(`^${p.field}: `)) });
+    for (const p of body.error.problems)
+      expect(p).toEqual({ field: expect.any(String), rule: expect.any(String), message: expect.stringMatching(new RegExp(`^${p.field}: `)) });
     expect(body.error.problems.map((p: any) => p.field)).toEqual(fields);
   }
 

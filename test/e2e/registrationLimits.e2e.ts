@@ -30,7 +30,14 @@ const extra: Record<string, ExchangeFixture> = {};
 const servers: Server[] = [];
 const proxies: FlakyProxy[] = [];
 
-const info = (id: string) => ({ id, name: `${id.toUpperCase()} Data Exchange`, nameZh: `${id}数据交易所`, city: id, province: 'Guangdong', divisionCode: '440300' });
+const info = (id: string) => ({
+  id,
+  name: `${id.toUpperCase()} Data Exchange`,
+  nameZh: `${id}数据交易所`,
+  city: id,
+  province: 'Guangdong',
+  divisionCode: '440300',
+});
 
 function admin(gatewayUrl: string, path: string, init: { method?: string; body?: unknown; token?: string | null } = {}) {
   const token = init.token === undefined ? ADMIN : init.token;
@@ -102,7 +109,16 @@ afterEach(async () => {
     const removed = await admin(stack.gatewayUrl, `/admin/exchanges/${id}`, { method: 'DELETE' });
     expect([200, 404]).toContain(removed.status);
   }
-  for (const url of [stack.gatewayUrl, replica.url]) expect((await until(() => queryIds(url), (ids) => ids.join() === DEFAULTS.join(), 3000)).value).toEqual(DEFAULTS);
+  for (const url of [stack.gatewayUrl, replica.url])
+    expect(
+      (
+        await until(
+          () => queryIds(url),
+          (ids) => ids.join() === DEFAULTS.join(),
+          3000,
+        )
+      ).value,
+    ).toEqual(DEFAULTS);
 });
 afterAll(async () => {
   for (const server of servers) server.closeAllConnections();
@@ -123,8 +139,14 @@ describe('registration limits: a slow registration holds up nothing else', () =>
     let slowSettled = false;
     const slow = admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', body: { ...info('hz'), url: hanging.url } })
       .then(async (r) => ({ status: r.status, body: await r.json(), at: performance.now() }))
-      .finally(() => { slowSettled = true; });
-    await until(async () => hanging.calls, (calls) => calls > 0, 2000);
+      .finally(() => {
+        slowSettled = true;
+      });
+    await until(
+      async () => hanging.calls,
+      (calls) => calls > 0,
+      2000,
+    );
     expect(hanging.calls, 'the hanging registration reached its exchange').toBeGreaterThan(0);
 
     // Only one registration per id at a time: a second one for hz is refused at once, with a reason.
@@ -143,7 +165,11 @@ describe('registration limits: a slow registration holds up nothing else', () =>
     // requests) take well under that even on a loaded machine.
     expect(registeredAt - started, 'the registration of wh did not wait for hz').toBeLessThan(2500);
     expect(slowSettled, 'hz was still being checked').toBe(false);
-    const onReplica = await until(() => queryIds(replica.url), (ids) => ids.includes('wh'), 3000);
+    const onReplica = await until(
+      () => queryIds(replica.url),
+      (ids) => ids.includes('wh'),
+      3000,
+    );
     expect(onReplica.value).toContain('wh');
     expect(onReplica.at - registeredAt, 'the replica applied it within a second').toBeLessThan(1000);
 
@@ -152,7 +178,11 @@ describe('registration limits: a slow registration holds up nothing else', () =>
     const removedAt = performance.now();
     expect(removed.status).toBe(200);
     expect(removedAt - removeStarted).toBeLessThan(1000);
-    const gone = await until(() => queryIds(stack.gatewayUrl), (ids) => !ids.includes('wh'), 3000);
+    const gone = await until(
+      () => queryIds(stack.gatewayUrl),
+      (ids) => !ids.includes('wh'),
+      3000,
+    );
     expect(gone.value).toEqual(DEFAULTS);
     expect(gone.at - removedAt, 'the first gateway applied the removal within a second').toBeLessThan(1000);
     expect(slowSettled, 'hz was still being checked').toBe(false);
@@ -171,7 +201,11 @@ describe('registration limits: a slow registration holds up nothing else', () =>
     proxies.push(slowly);
     const first = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', body: { ...info('hz'), url: slowly.url } });
     expect(first.status, await first.clone().text()).toBe(201);
-    await until(() => queryIds(replica.url), (ids) => ids.includes('hz'), 2000);
+    await until(
+      () => queryIds(replica.url),
+      (ids) => ids.includes('hz'),
+      2000,
+    );
 
     slowly.delayMs = 1000;
     const update = admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', body: { ...info('hz'), name: 'Renamed', url: slowly.url } });
@@ -179,9 +213,20 @@ describe('registration limits: a slow registration holds up nothing else', () =>
     expect((await admin(replica.url, '/admin/exchanges/hz', { method: 'DELETE' })).status).toBe(200);
     const refused = await update;
     expect(refused.status).toBe(409);
-    expect((await refused.json()).problems).toEqual([expect.stringMatching(/^hz: removed \(on this or another gateway replica\) while this registration was being checked; nothing changed/)]);
+    expect((await refused.json()).problems).toEqual([
+      expect.stringMatching(/^hz: removed \(on this or another gateway replica\) while this registration was being checked; nothing changed/),
+    ]);
     expect(JSON.parse((await redisClient.hget(REGISTRY_KEY, 'hz'))!)).toMatchObject({ id: 'hz', removed: true });
-    for (const url of [stack.gatewayUrl, replica.url]) expect((await until(() => queryIds(url), (ids) => !ids.includes('hz'), 2000)).value).toEqual(DEFAULTS);
+    for (const url of [stack.gatewayUrl, replica.url])
+      expect(
+        (
+          await until(
+            () => queryIds(url),
+            (ids) => !ids.includes('hz'),
+            2000,
+          )
+        ).value,
+      ).toEqual(DEFAULTS);
   });
 });
 
@@ -234,16 +279,45 @@ describe("registration limits: each replica's allow-list", () => {
       expect(listed.map((e: any) => [e.id, e.status])).toEqual(DEFAULTS.map((id) => [id, 'REFUSED']));
       expect(listed[0].reason).toBe('url: host "127.0.0.1" is not on EXCHANGE_URL_ALLOWLIST (allowed: localhost)');
       expect(strict.tail().join('\n')).toMatch(/stored registration refused by this replica's EXCHANGE_URL_ALLOWLIST; not served here/);
-      const all: any = dataOf(await graphql(strict.url, `{ datasets(first: 1) { totalCount } }`, {}, { authorization: 'Bearer reader' }));
+      const all: any = dataOf(
+        await graphql(
+          strict.url,
+          `
+            {
+              datasets(first: 1) {
+                totalCount
+              }
+            }
+          `,
+          {},
+          { authorization: 'Bearer reader' },
+        ),
+      );
       expect(all.datasets.totalCount).toBe(0);
 
       // Registered at a localhost URL on another replica: this one serves it after the pub/sub reload;
       // moved to 127.0.0.1, it stops serving it.
       const localhostUrl = `http://localhost:${new URL(extra.wh.url).port}/graphql`;
       expect((await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', body: { ...info('wh'), url: localhostUrl } })).status).toBe(201);
-      expect((await until(() => queryIds(strict.url), (ids) => ids.includes('wh'), 1000)).value).toEqual(['wh']);
+      expect(
+        (
+          await until(
+            () => queryIds(strict.url),
+            (ids) => ids.includes('wh'),
+            1000,
+          )
+        ).value,
+      ).toEqual(['wh']);
       expect((await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', body: { ...info('wh'), url: extra.wh.url } })).status).toBe(200);
-      expect((await until(() => queryIds(strict.url), (ids) => !ids.includes('wh'), 1000)).value).toEqual([]);
+      expect(
+        (
+          await until(
+            () => queryIds(strict.url),
+            (ids) => !ids.includes('wh'),
+            1000,
+          )
+        ).value,
+      ).toEqual([]);
       const wh = (await (await admin(strict.url, '/admin/exchanges')).json()).exchanges.find((e: any) => e.id === 'wh');
       expect(wh).toMatchObject({ id: 'wh', url: extra.wh.url, status: 'REFUSED', reason: expect.stringMatching(/is not on EXCHANGE_URL_ALLOWLIST/) });
     } finally {
@@ -279,7 +353,13 @@ describe('registration limits: the admin API and its tokens', () => {
   it('answers 404 on every /admin path when GATEWAY_ADMIN_TOKEN is unset', async () => {
     const open = await stack.startGateway('no-admin', { GATEWAY_ADMIN_TOKEN: undefined });
     try {
-      for (const [path, method, token] of [['/admin/exchanges', 'GET', null], ['/admin/exchanges', 'GET', ADMIN], ['/admin/tokens', 'POST', ADMIN], ['/admin/exchanges/bj', 'DELETE', ADMIN], ['/admin', 'GET', null]] as const) {
+      for (const [path, method, token] of [
+        ['/admin/exchanges', 'GET', null],
+        ['/admin/exchanges', 'GET', ADMIN],
+        ['/admin/tokens', 'POST', ADMIN],
+        ['/admin/exchanges/bj', 'DELETE', ADMIN],
+        ['/admin', 'GET', null],
+      ] as const) {
         const response = await admin(open.url, path, { method, token, body: method === 'POST' ? { exchange: 'hz' } : undefined });
         expect(response.status, `${method} ${path}`).toBe(404);
       }
@@ -323,11 +403,19 @@ describe('registration limits: health', () => {
     const seen = await statusesWhile('ty', async () => {
       proxy.delayMs = 1300;
       try {
-        await until(() => status('ty'), (s) => s === 'DEGRADED', 6000);
+        await until(
+          () => status('ty'),
+          (s) => s === 'DEGRADED',
+          6000,
+        );
       } finally {
         proxy.delayMs = 0;
       }
-      await until(() => status('ty'), (s) => s === 'ONLINE', 6000);
+      await until(
+        () => status('ty'),
+        (s) => s === 'ONLINE',
+        6000,
+      );
     });
     expect(seen).toEqual(['ONLINE', 'DEGRADED', 'ONLINE']);
     const listed = (await (await admin(stack.gatewayUrl, '/admin/exchanges')).json()).exchanges.find((e: any) => e.id === 'ty');
@@ -339,11 +427,19 @@ describe('registration limits: health', () => {
     const seen = await statusesWhile('gy', async () => {
       proxy.mode = 'http500';
       try {
-        await until(() => status('gy'), (s) => s === 'OFFLINE', 6000);
+        await until(
+          () => status('gy'),
+          (s) => s === 'OFFLINE',
+          6000,
+        );
       } finally {
         proxy.mode = 'forward';
       }
-      await until(() => status('gy'), (s) => s === 'ONLINE', 6000);
+      await until(
+        () => status('gy'),
+        (s) => s === 'ONLINE',
+        6000,
+      );
     });
     expect(seen).toEqual(['ONLINE', 'DEGRADED', 'OFFLINE', 'ONLINE']);
   });

@@ -21,7 +21,14 @@ let replica: Service;
 let sz: ExchangeFixture;
 let wh: ExchangeFixture;
 
-const info = (id: string) => ({ id, name: `${id.toUpperCase()} Data Exchange`, nameZh: `${id}数据交易所`, city: id, province: 'Guangdong', divisionCode: '440300' });
+const info = (id: string) => ({
+  id,
+  name: `${id.toUpperCase()} Data Exchange`,
+  nameZh: `${id}数据交易所`,
+  city: id,
+  province: 'Guangdong',
+  divisionCode: '440300',
+});
 
 function admin(gatewayUrl: string, path: string, init: { method?: string; body?: unknown; token?: string } = {}) {
   return fetch(gatewayUrl.replace(/\/graphql$/, path), {
@@ -33,7 +40,12 @@ function admin(gatewayUrl: string, path: string, init: { method?: string; body?:
 
 async function catalog(url: string) {
   const result: any = await graphql(url, CATALOG, {}, { authorization: 'Bearer reader' });
-  return { errors: result.errors ?? null, totalCount: result.data?.datasets?.totalCount, missing: result.data?.datasets?.missingExchanges, ids: (result.data?.exchanges ?? []).map((e: any) => e.id).sort() };
+  return {
+    errors: result.errors ?? null,
+    totalCount: result.data?.datasets?.totalCount,
+    missing: result.data?.datasets?.missingExchanges,
+    ids: (result.data?.exchanges ?? []).map((e: any) => e.id).sort(),
+  };
 }
 
 async function healthIds(url: string): Promise<string[]> {
@@ -47,7 +59,10 @@ async function redisIds(): Promise<string[]> {
   try {
     await client.connect();
     const all = await client.hgetall(REGISTRY_KEY);
-    return Object.entries(all).filter(([id, json]) => /^[a-z]+$/.test(id) && !JSON.parse(json).removed).map(([id]) => id).sort();
+    return Object.entries(all)
+      .filter(([id, json]) => /^[a-z]+$/.test(id) && !JSON.parse(json).removed)
+      .map(([id]) => id)
+      .sort();
   } finally {
     client.disconnect();
   }
@@ -82,7 +97,13 @@ describe('registry: a Redis that restarts empty', () => {
     expect(registered.status).toBe(201);
     const full = { errors: null, totalCount: 4 * PER_EXCHANGE + 15, missing: [], ids: ALL };
     for (const gateway of [stack.gatewayUrl, replica.url]) {
-      expect(await eventually(() => catalog(gateway), (c) => c.ids.length === 5, 2000)).toEqual(full);
+      expect(
+        await eventually(
+          () => catalog(gateway),
+          (c) => c.ids.length === 5,
+          2000,
+        ),
+      ).toEqual(full);
     }
     const issued = await admin(stack.gatewayUrl, '/admin/tokens', { method: 'POST', body: { exchange: 'wh' } });
     const whToken: string = (await issued.json()).token;
@@ -106,7 +127,9 @@ describe('registry: a Redis that restarts empty', () => {
     }
     expect(seen).toEqual([]);
     expect(await redisIds()).toEqual(ALL);
-    const restoredBy = [stack.services.gateway, replica].filter((g) => g.tail().some((line) => /Redis lost the registry; restored \d+ entries from this replica/.test(line)));
+    const restoredBy = [stack.services.gateway, replica].filter((g) =>
+      g.tail().some((line) => /Redis lost the registry; restored \d+ entries from this replica/.test(line)),
+    );
     expect(restoredBy.length).toBeGreaterThan(0);
 
     // Exchange tokens are credentials: lost with Redis, not restored (fail closed); a new one works.
@@ -120,7 +143,13 @@ describe('registry: a Redis that restarts empty', () => {
     expect(later.status).toBe(201);
     const withWh = { errors: null, totalCount: 4 * PER_EXCHANGE + 15 + 5, missing: [], ids: [...ALL, 'wh'].sort() };
     for (const gateway of [stack.gatewayUrl, replica.url]) {
-      expect(await eventually(() => catalog(gateway), (c) => c.ids.length === 6, 2000)).toEqual(withWh);
+      expect(
+        await eventually(
+          () => catalog(gateway),
+          (c) => c.ids.length === 6,
+          2000,
+        ),
+      ).toEqual(withWh);
     }
     expect(await redisIds()).toEqual([...ALL, 'wh'].sort());
   });

@@ -16,9 +16,21 @@ const PAGE = `query Page($filter: DatasetFilter, $sort: DatasetSort, $first: Int
     nodes { id title titleZh description descriptionZh keywords }
     pageInfo { hasNextPage endCursor } totalCount missingExchanges } }`;
 
-interface Node { id: string; title: string; titleZh: string; description: string; descriptionZh: string; keywords: string[] }
+interface Node {
+  id: string;
+  title: string;
+  titleZh: string;
+  description: string;
+  descriptionZh: string;
+  keywords: string[];
+}
 
-async function walk(url: string, filter: Record<string, unknown>, sort: DatasetSort = 'UPDATED_DESC', first = 100): Promise<{ nodes: Node[]; totalCount: number; pages: number }> {
+async function walk(
+  url: string,
+  filter: Record<string, unknown>,
+  sort: DatasetSort = 'UPDATED_DESC',
+  first = 100,
+): Promise<{ nodes: Node[]; totalCount: number; pages: number }> {
   const nodes: Node[] = [];
   let after: string | null = null;
   let totalCount = -1;
@@ -53,8 +65,32 @@ afterAll(async () => {
 
 describe('gateway: text search researchers can steer', () => {
   it('accepts every exchange of the new contract and serves the arguments in its public schema', async () => {
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ exchanges { id status }
-      __type(name: "DatasetFilter") { inputFields { name defaultValue type { name kind ofType { name } } } } }`));
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            exchanges {
+              id
+              status
+            }
+            __type(name: "DatasetFilter") {
+              inputFields {
+                name
+                defaultValue
+                type {
+                  name
+                  kind
+                  ofType {
+                    name
+                  }
+                }
+              }
+            }
+          }
+        `,
+      ),
+    );
     expect(data.exchanges.map((e: any) => e.id).sort()).toEqual(EXCHANGES);
     for (const exchange of data.exchanges) expect(exchange.status).not.toBe('OFFLINE');
     const fields = new Map(data.__type.inputFields.map((f: any) => [f.name, f]));
@@ -106,9 +142,23 @@ describe('gateway: text search researchers can steer', () => {
 
   it('gives statistics over the same listings as the search: bucket counts add up to totalCount', async () => {
     for (const filter of [{ text: '疫苗' }, { text: '疫苗', synonyms: false }, { text: 'weather', textFields: ['TITLE', 'KEYWORDS'] }]) {
-      const data: any = dataOf(await graphql(stack.gatewayUrl, `query($filter: DatasetFilter) {
-        datasets(filter: $filter, first: 0) { totalCount }
-        priceStats(filter: $filter, groupBy: EXCHANGE) { key count } }`, { filter }));
+      const data: any = dataOf(
+        await graphql(
+          stack.gatewayUrl,
+          `
+            query ($filter: DatasetFilter) {
+              datasets(filter: $filter, first: 0) {
+                totalCount
+              }
+              priceStats(filter: $filter, groupBy: EXCHANGE) {
+                key
+                count
+              }
+            }
+          `,
+          { filter },
+        ),
+      );
       expect(data.datasets.totalCount, JSON.stringify(filter)).toBeGreaterThan(0);
       expect(data.priceStats.reduce((sum: number, b: any) => sum + b.count, 0)).toBe(data.datasets.totalCount);
     }

@@ -150,7 +150,10 @@ describe('parseAllowlist', () => {
 });
 
 describe('checkResolvedAddresses', () => {
-  const resolvingTo = (...addresses: string[]): ResolveHost => async () => addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  const resolvingTo =
+    (...addresses: string[]): ResolveHost =>
+    async () =>
+      addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 
   it('accepts localhost as the system resolves it', async () => {
     const resolved = await guardExchangeUrl('http://localhost:4011/graphql', DEFAULT_ALLOWLIST);
@@ -162,9 +165,13 @@ describe('checkResolvedAddresses', () => {
     const url = new URL('http://localhost:4011/graphql');
     expect(await checkResolvedAddresses(url, DEFAULT_ALLOWLIST, { resolve: resolvingTo('127.0.0.1', '10.0.0.5') })).toEqual({
       ok: false,
-      problem: 'url: host "localhost" resolves to 10.0.0.5, which is not a loopback address; with EXCHANGE_URL_ALLOWLIST unset only loopback exchanges are allowed',
+      problem:
+        'url: host "localhost" resolves to 10.0.0.5, which is not a loopback address; with EXCHANGE_URL_ALLOWLIST unset only loopback exchanges are allowed',
     });
-    expect(await checkResolvedAddresses(url, DEFAULT_ALLOWLIST, { resolve: resolvingTo('::ffff:127.0.0.1', '::1') })).toEqual({ ok: true, addresses: ['::ffff:127.0.0.1', '::1'] });
+    expect(await checkResolvedAddresses(url, DEFAULT_ALLOWLIST, { resolve: resolvingTo('::ffff:127.0.0.1', '::1') })).toEqual({
+      ok: true,
+      addresses: ['::ffff:127.0.0.1', '::1'],
+    });
   });
 
   it('trusts a configured name to resolve where its operator says, except localhost names', async () => {
@@ -177,8 +184,10 @@ describe('checkResolvedAddresses', () => {
     const notFound: ResolveHost = async () => {
       throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
     };
-    expect(await checkResolvedAddresses(new URL('http://exchange.example.cn/graphql'), parseAllowlist('exchange.example.cn'), { resolve: notFound }))
-      .toEqual({ ok: false, problem: 'url: host not found: "exchange.example.cn" (ENOTFOUND)' });
+    expect(await checkResolvedAddresses(new URL('http://exchange.example.cn/graphql'), parseAllowlist('exchange.example.cn'), { resolve: notFound })).toEqual({
+      ok: false,
+      problem: 'url: host not found: "exchange.example.cn" (ENOTFOUND)',
+    });
   });
 });
 
@@ -208,15 +217,17 @@ describe('fetchServiceSdl', () => {
       const fetched = await fetchServiceSdl(new URL(server.url), LIMITS);
       expect(fetched).toMatchObject({ ok: true });
       const problems = fetched.ok ? checkContract(fetched.sdl) : [];
-      expect(problems).toEqual(expect.arrayContaining([
-        'Query.datasets: expected DatasetConnection!, found [Dataset]',
-        'Query.datasets(sort:): missing argument',
-        'Query.dataset: missing',
-        'Dataset.title: expected String!, found String',
-        'Dataset.price: expected Price!, found Float',
-        'type DatasetConnection: missing',
-        'enum Category: missing',
-      ]));
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          'Query.datasets: expected DatasetConnection!, found [Dataset]',
+          'Query.datasets(sort:): missing argument',
+          'Query.dataset: missing',
+          'Dataset.title: expected String!, found String',
+          'Dataset.price: expected Price!, found Float',
+          'type DatasetConnection: missing',
+          'enum Category: missing',
+        ]),
+      );
     } finally {
       await server.close();
       await apollo.stop();
@@ -260,14 +271,20 @@ describe('fetchServiceSdl', () => {
       res.end();
     });
     for (const server of [declared, streamed]) {
-      expect(await fetchServiceSdl(new URL(server.url), LIMITS)).toEqual({ ok: false, problem: expect.stringMatching(/^url: the answer to \{ _service \{ sdl \} \} is larger than 1048576 bytes, the gateway's cap on an exchange's schema/) });
+      expect(await fetchServiceSdl(new URL(server.url), LIMITS)).toEqual({
+        ok: false,
+        problem: expect.stringMatching(/^url: the answer to \{ _service \{ sdl \} \} is larger than 1048576 bytes, the gateway's cap on an exchange's schema/),
+      });
     }
   });
 
   it('gives up on a server that never answers, at the timeout', async () => {
     const hang = await serve(() => undefined);
     const started = performance.now();
-    expect(await fetchServiceSdl(new URL(hang.url), { timeoutMs: 300, maxBytes: LIMITS.maxBytes })).toEqual({ ok: false, problem: 'url: no answer within 300 ms' });
+    expect(await fetchServiceSdl(new URL(hang.url), { timeoutMs: 300, maxBytes: LIMITS.maxBytes })).toEqual({
+      ok: false,
+      problem: 'url: no answer within 300 ms',
+    });
     const elapsedMs = performance.now() - started;
     expect(elapsedMs).toBeGreaterThanOrEqual(280);
     expect(elapsedMs).toBeLessThan(2000);
@@ -278,7 +295,10 @@ describe('fetchServiceSdl', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': 1000 });
       res.write('{"data":{"_service":');
     });
-    expect(await fetchServiceSdl(new URL(stall.url), { timeoutMs: 300, maxBytes: LIMITS.maxBytes })).toEqual({ ok: false, problem: 'url: no answer within 300 ms' });
+    expect(await fetchServiceSdl(new URL(stall.url), { timeoutMs: 300, maxBytes: LIMITS.maxBytes })).toEqual({
+      ok: false,
+      problem: 'url: no answer within 300 ms',
+    });
   });
 
   it('names a refused connection with its code', async () => {
@@ -298,7 +318,10 @@ describe('fetchServiceSdl', () => {
       res.writeHead(400, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ errors: [{ message: 'Cannot query field "_service" on type "Query".' }] }));
     });
-    expect(await fetchServiceSdl(new URL(errors.url), LIMITS)).toEqual({ ok: false, problem: 'url: answered GraphQL errors: Cannot query field "_service" on type "Query".' });
+    expect(await fetchServiceSdl(new URL(errors.url), LIMITS)).toEqual({
+      ok: false,
+      problem: 'url: answered GraphQL errors: Cannot query field "_service" on type "Query".',
+    });
 
     const noSdl = await serve(json({ data: { _service: null } }));
     expect(await fetchServiceSdl(new URL(noSdl.url), LIMITS)).toEqual({
@@ -318,7 +341,8 @@ describe('fetchServiceSdl', () => {
     const rebound: ResolveHost = async () => [{ address: '10.0.0.5', family: 4 }];
     expect(await fetchServiceSdl(url, { ...LIMITS, allowlist: DEFAULT_ALLOWLIST, resolve: rebound })).toEqual({
       ok: false,
-      problem: 'url: host "localhost" resolves to 10.0.0.5, which is not a loopback address; with EXCHANGE_URL_ALLOWLIST unset only loopback exchanges are allowed',
+      problem:
+        'url: host "localhost" resolves to 10.0.0.5, which is not a loopback address; with EXCHANGE_URL_ALLOWLIST unset only loopback exchanges are allowed',
     });
     const loopback: ResolveHost = async () => [{ address: '127.0.0.1', family: 4 }];
     expect((await fetchServiceSdl(url, { ...LIMITS, allowlist: DEFAULT_ALLOWLIST, resolve: loopback })).ok).toBe(true);
@@ -335,7 +359,9 @@ describe('probeExchange', () => {
   it('refuses a real exchange probed under another id: its ids and its Exchange entity are not that id', async () => {
     const probed = await probeExchange(new URL(exchange.url), { timeoutMs: 3000, exchange: 'bj' });
     expect(probed.ok).toBe(false);
-    expect((probed as { problem: string }).problem).toMatch(new RegExp(`^url: the exchange at ${exchange.url} serves ids of exchange sz \\(sz:ds-\\d+\\), not bj:…$`));
+    expect((probed as { problem: string }).problem).toMatch(
+      new RegExp(`^url: the exchange at ${exchange.url} serves ids of exchange sz \\(sz:ds-\\d+\\), not bj:…$`),
+    );
   });
 
   it('accepts an exchange with no datasets by its Exchange entity, and refuses one whose entity is another id', async () => {
@@ -355,7 +381,10 @@ describe('probeExchange', () => {
     const garbage = await new FlakyProxy(exchange.url).start();
     garbage.mode = 'garbage';
     try {
-      expect(await probeExchange(new URL(garbage.url), { timeoutMs: 3000, exchange: 'sz' })).toEqual({ ok: false, problem: 'url: answer is not JSON (content-type "application/json")' });
+      expect(await probeExchange(new URL(garbage.url), { timeoutMs: 3000, exchange: 'sz' })).toEqual({
+        ok: false,
+        problem: 'url: answer is not JSON (content-type "application/json")',
+      });
       expect(garbage.calls).toBe(1);
     } finally {
       await garbage.close();
@@ -371,9 +400,18 @@ describe('probeExchange', () => {
       [{ data: { datasets: { totalCount: 3, edges: [{ cursor: 'a' }, { cursor: 'b' }] } } }, 'url: probe answer: asked for first: 1, got 2 edges'],
       [{ data: { datasets: { totalCount: 3, edges: [{ cursor: '' }] } } }, 'url: probe answer: datasets.edges[0].cursor must be a non-empty string, got ""'],
       [{ data: null, errors: [{ message: 'boom' }] }, 'url: answered GraphQL errors: boom'],
-      [{ data: { datasets: { totalCount: 0, edges: [] } } }, 'url: probe answer: the Exchange entity "sz" must come back as a list from _entities, got nothing'],
-      [{ data: { datasets: { totalCount: 9, edges: [{ cursor: 'c', node: { id: 'ds-1' } }] }, self: [{ id: 'sz' }] } }, 'url: the exchange at URL serves ids without an exchange prefix (ds-1), not sz:…'],
-      [{ data: { datasets: { totalCount: 9, edges: [{ cursor: 'c', node: { id: 7 } }] }, self: [{ id: 'sz' }] } }, 'url: the exchange at URL answers a dataset id that is not a non-empty string: 7'],
+      [
+        { data: { datasets: { totalCount: 0, edges: [] } } },
+        'url: probe answer: the Exchange entity "sz" must come back as a list from _entities, got nothing',
+      ],
+      [
+        { data: { datasets: { totalCount: 9, edges: [{ cursor: 'c', node: { id: 'ds-1' } }] }, self: [{ id: 'sz' }] } },
+        'url: the exchange at URL serves ids without an exchange prefix (ds-1), not sz:…',
+      ],
+      [
+        { data: { datasets: { totalCount: 9, edges: [{ cursor: 'c', node: { id: 7 } }] }, self: [{ id: 'sz' }] } },
+        'url: the exchange at URL answers a dataset id that is not a non-empty string: 7',
+      ],
     ];
     for (const [body, problem] of cases) {
       const server = await serve(json(body));
@@ -418,18 +456,26 @@ describe('ExchangeClient: the allow-list at connect time', () => {
 
       address = '10.0.0.5';
       const refused = await client.send(QUERY);
-      expect(refused).toMatchObject({ ok: false, exchange: 'sz', code: 'EXCHANGE_UNAVAILABLE', message: 'exchange sz is unavailable (its address is not allowed)' });
+      expect(refused).toMatchObject({
+        ok: false,
+        exchange: 'sz',
+        code: 'EXCHANGE_UNAVAILABLE',
+        message: 'exchange sz is unavailable (its address is not allowed)',
+      });
       // The client's message names no address; the log line does, with the rule.
       expect(JSON.stringify(refused.ok ? null : refused.message)).not.toContain('10.0.0.5');
       expect(server.hits).toBe(1);
-      expect(warnings).toEqual([{
-        message: 'exchange connection refused: its host resolved to an address the allow-list does not allow',
-        fields: {
-          exchange: 'sz',
-          host: 'localhost',
-          problem: 'url: host "localhost" resolves to 10.0.0.5, which is not a loopback address; with EXCHANGE_URL_ALLOWLIST unset only loopback exchanges are allowed',
+      expect(warnings).toEqual([
+        {
+          message: 'exchange connection refused: its host resolved to an address the allow-list does not allow',
+          fields: {
+            exchange: 'sz',
+            host: 'localhost',
+            problem:
+              'url: host "localhost" resolves to 10.0.0.5, which is not a loopback address; with EXCHANGE_URL_ALLOWLIST unset only loopback exchanges are allowed',
+          },
         },
-      }]);
+      ]);
 
       address = '127.0.0.1';
       expect(await client.send(QUERY)).toMatchObject({ ok: true });

@@ -8,8 +8,14 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 /** What a throwaway browser needs and nothing that reaches out: no sync, no updates, no QUIC probes. */
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 export interface HeadlessBrowser {

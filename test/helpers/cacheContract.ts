@@ -14,12 +14,20 @@ export interface CacheContractCase {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves with the messages received on `channel` once `count` arrived, or rejects after `timeoutMs`. */
-export async function collectMessages(cache: Cache, channel: string, count: number, timeoutMs = 2000): Promise<{ messages: string[]; done: Promise<string[]>; stop: () => Promise<void> }> {
+export async function collectMessages(
+  cache: Cache,
+  channel: string,
+  count: number,
+  timeoutMs = 2000,
+): Promise<{ messages: string[]; done: Promise<string[]>; stop: () => Promise<void> }> {
   const messages: string[] = [];
   let resolveDone!: (messages: string[]) => void;
   const done = new Promise<string[]>((resolve, reject) => {
     resolveDone = resolve;
-    setTimeout(() => reject(new Error(`received ${messages.length} of ${count} messages on ${channel} within ${timeoutMs} ms: ${JSON.stringify(messages)}`)), timeoutMs).unref();
+    setTimeout(
+      () => reject(new Error(`received ${messages.length} of ${count} messages on ${channel} within ${timeoutMs} ms: ${JSON.stringify(messages)}`)),
+      timeoutMs,
+    ).unref();
   });
   const stop = await cache.subscribe(channel, (message) => {
     messages.push(message);
@@ -83,7 +91,10 @@ export const CACHE_CONTRACT: CacheContractCase[] = [
     async run(cache) {
       const keys = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? `plain-${i}` : `shard:{exchange:x${i % 7}}:${i}`));
       await cache.setMany(keys.filter((_, i) => i % 2 === 0).map((key) => ({ key, value: `value of ${key}`, ttlSeconds: 60 })));
-      assert.deepEqual(await cache.getMany(keys), keys.map((key, i) => (i % 2 === 0 ? `value of ${key}` : null)));
+      assert.deepEqual(
+        await cache.getMany(keys),
+        keys.map((key, i) => (i % 2 === 0 ? `value of ${key}` : null)),
+      );
     },
   },
   {
@@ -113,7 +124,10 @@ export const CACHE_CONTRACT: CacheContractCase[] = [
     name: 'concurrent bumps each get a distinct new value',
     async run(cache) {
       const values = await Promise.all(Array.from({ length: 25 }, () => cache.bumpVersion('contended')));
-      assert.deepEqual([...values].sort((a, b) => a - b), Array.from({ length: 25 }, (_, i) => i + 1));
+      assert.deepEqual(
+        [...values].sort((a, b) => a - b),
+        Array.from({ length: 25 }, (_, i) => i + 1),
+      );
       assert.equal(await cache.readVersion('contended'), 25);
     },
   },

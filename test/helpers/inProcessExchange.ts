@@ -61,13 +61,25 @@ export function startInProcessExchange(options: { id: string; count: number }): 
       for (const waiter of arrivals.filter((a) => a.n <= exchange.calls)) waiter.resolve();
       if (gate) await gate;
       if (exchange.failWith) return exchangeFailure(options.id, exchange.failWith, `exchange ${options.id}: ${exchange.failWith} (made by the test)`);
-      const result = await graphql({ schema, source: body.query, variableValues: body.variables, operationName: body.operationName, contextValue: createContext(store) });
+      const result = await graphql({
+        schema,
+        source: body.query,
+        variableValues: body.variables,
+        operationName: body.operationName,
+        contextValue: createContext(store),
+      });
       // Through JSON, as an answer off the wire: plain objects, no undefined.
       const wire = JSON.parse(JSON.stringify(result)) as { data?: Record<string, any> | null; errors?: any[] };
       if (wire.data && exchange.rewrite) exchange.rewrite(wire.data);
       return {
-        ok: true, exchange: options.id, data: wire.data ?? null, ...(wire.errors ? { errors: wire.errors } : {}),
-        catalogVersion: store.catalogVersion, latencyMs: 0, cacheControl: 'max-age=60', sentAt: Date.now(),
+        ok: true,
+        exchange: options.id,
+        data: wire.data ?? null,
+        ...(wire.errors ? { errors: wire.errors } : {}),
+        catalogVersion: store.catalogVersion,
+        latencyMs: 0,
+        cacheControl: 'max-age=60',
+        sentAt: Date.now(),
       };
     },
     hold() {

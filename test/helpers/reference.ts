@@ -61,9 +61,12 @@ export function compareListings(sort: Exclude<DatasetSort, 'RELEVANCE'>, a: List
 /** The key a listing is ordered by (the tie test: two listings tie when their keys are equal). */
 export function orderKeyOf(sort: Exclude<DatasetSort, 'RELEVANCE'>, item: ListingFields): string {
   switch (sort) {
-    case 'UPDATED_DESC': return String(Date.parse(item.updatedAt));
-    case 'TITLE_ASC': return item.title;
-    default: return item.price.amount === null ? 'NEGOTIABLE' : String(amountMicros(item.price.amount));
+    case 'UPDATED_DESC':
+      return String(Date.parse(item.updatedAt));
+    case 'TITLE_ASC':
+      return item.title;
+    default:
+      return item.price.amount === null ? 'NEGOTIABLE' : String(amountMicros(item.price.amount));
   }
 }
 

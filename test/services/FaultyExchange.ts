@@ -41,7 +41,8 @@ function rewriteRequest(fault: Fault, body: Json): Json {
   if (!body?.variables) return body;
   const hasCursor = Object.values(body.variables as Record<string, unknown>).some((v) => decodeCursor(v) !== null);
   // skipped-item: one more listing asked for after a cursor, and the first one dropped from the answer.
-  if (fault === 'skipped-item' && hasCursor && typeof body.variables.first === 'number' && body.variables.first > 0) body.variables.first = Math.min(body.variables.first + 1, 100);
+  if (fault === 'skipped-item' && hasCursor && typeof body.variables.first === 'number' && body.variables.first > 0)
+    body.variables.first = Math.min(body.variables.first + 1, 100);
   if (fault !== 'repeated-item') return body;
   for (const [name, value] of Object.entries(body.variables as Record<string, unknown>)) {
     const cursor = decodeCursor(value);
@@ -66,7 +67,10 @@ function rewriteAnswer(fault: Fault, answer: Json, request: Json): Json {
         const edges = connection.edges as Array<{ cursor: string }>;
         const out: typeof edges = [];
         let run: typeof edges = [];
-        const flush = () => { out.push(...run.reverse()); run = []; };
+        const flush = () => {
+          out.push(...run.reverse());
+          run = [];
+        };
         for (const edge of edges) {
           if (run.length > 0 && decodeCursor(run[0]?.cursor)?.[1] !== decodeCursor(edge?.cursor)?.[1]) flush();
           run.push(edge);
@@ -78,7 +82,8 @@ function rewriteAnswer(fault: Fault, answer: Json, request: Json): Json {
       break;
     case 'skipped-item':
       // A page after a cursor loses its first listing (an exchange that skips one past the cursor).
-      if (connection?.edges?.length > 0 && request?.variables?.first > 0 && Object.values(request.variables).some((v) => decodeCursor(v) !== null)) connection.edges.shift();
+      if (connection?.edges?.length > 0 && request?.variables?.first > 0 && Object.values(request.variables).some((v) => decodeCursor(v) !== null))
+        connection.edges.shift();
       break;
     case 'unprefixed-id': {
       const node = connection?.edges?.[0]?.node;
@@ -126,7 +131,12 @@ export async function startFaultyExchange(options: { upstreamUrl: string; fault:
         }
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(req.headers)) if (!HOP_HEADERS.has(name) && typeof value === 'string') headers[name] = value;
-        const answer = await fetch(new URL(req.url ?? '/', upstream), { method: req.method, headers, body: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : new Uint8Array(body), redirect: 'manual' });
+        const answer = await fetch(new URL(req.url ?? '/', upstream), {
+          method: req.method,
+          headers,
+          body: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : new Uint8Array(body),
+          redirect: 'manual',
+        });
         let text = await answer.text();
         if (isGraphQL) {
           try {
@@ -136,7 +146,9 @@ export async function startFaultyExchange(options: { upstreamUrl: string; fault:
           }
         }
         const out: Record<string, string> = {};
-        answer.headers.forEach((value, name) => { if (!HOP_HEADERS.has(name)) out[name] = value; });
+        answer.headers.forEach((value, name) => {
+          if (!HOP_HEADERS.has(name)) out[name] = value;
+        });
         res.writeHead(answer.status, { ...out, 'content-length': String(Buffer.byteLength(text)) });
         res.end(text);
       } catch (err) {
@@ -149,7 +161,11 @@ export async function startFaultyExchange(options: { upstreamUrl: string; fault:
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${upstream.pathname}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

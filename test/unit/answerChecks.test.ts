@@ -9,7 +9,12 @@ import { cursorText, sketchJson } from '../helpers/reference.ts';
 const SHAPE: Shape = new Map([['totalCount', { field: 'totalCount' }]]);
 const page = { first: 3, sort: 'PRICE_ASC' as const };
 const edge = (key: number, id: string, sort: string = 'PRICE_ASC') => ({ cursor: cursorText(sort as 'PRICE_ASC', key, id) });
-const connection = (edges: unknown[], extra: Record<string, unknown> = {}) => ({ [HIDDEN.edges]: edges, [HIDDEN.info]: { hasNextPage: false }, totalCount: 3, ...extra });
+const connection = (edges: unknown[], extra: Record<string, unknown> = {}) => ({
+  [HIDDEN.edges]: edges,
+  [HIDDEN.info]: { hasNextPage: false },
+  totalCount: 3,
+  ...extra,
+});
 
 describe('answer checks: a connection', () => {
   it('accepts edges of the exchange, in order, no more than asked', () => {
@@ -22,7 +27,7 @@ describe('answer checks: a connection', () => {
     ['more edges than asked', connection([edge(1, 'sh:a'), edge(2, 'sh:b'), edge(3, 'sh:c'), edge(4, 'sh:d')]), 'returned 4 edges for first: 3'],
     ['edges out of order', connection([edge(200, 'sh:a'), edge(100, 'sh:b')]), 'returned edges out of order'],
     ['the same edge twice', connection([edge(100, 'sh:a'), edge(100, 'sh:a')]), 'returned edges out of order'],
-    ['another exchange\'s ids', connection([edge(1, 'gy:ds-9')]), 'returned ids of another exchange (gy)'],
+    ["another exchange's ids", connection([edge(1, 'gy:ds-9')]), 'returned ids of another exchange (gy)'],
     ['ids without a prefix', connection([edge(1, 'ds-9')]), 'returned ids without its prefix "sh:"'],
     ['a cursor of another sort', connection([edge(1, 'sh:a', 'PRICE_DESC')]), 'returned a cursor of another sort'],
     ['a cursor that is not one', connection([{ cursor: 'not base64 json' }]), 'returned a cursor that is not a cursor'],
@@ -35,7 +40,7 @@ describe('answer checks: a connection', () => {
     });
   }
 
-  it('does not repeat the exchange\'s own text: a foreign id of no exchange code is not echoed', () => {
+  it("does not repeat the exchange's own text: a foreign id of no exchange code is not echoed", () => {
     const problem = connectionProblem(connection([edge(1, '<script>:x')]), page, SHAPE, 'sh');
     expect(problem).toBe('returned ids without its prefix "sh:"');
   });
@@ -43,7 +48,12 @@ describe('answer checks: a connection', () => {
 
 describe('answer checks: statistics', () => {
   const bucket = (extra: Record<string, unknown> = {}) => ({
-    [HIDDEN.stats.key]: 'sh', [HIDDEN.stats.count]: 2, [HIDDEN.stats.pricedCount]: 1, [HIDDEN.stats.min]: '1.00', [HIDDEN.stats.max]: '1.00', ...extra,
+    [HIDDEN.stats.key]: 'sh',
+    [HIDDEN.stats.count]: 2,
+    [HIDDEN.stats.pricedCount]: 1,
+    [HIDDEN.stats.min]: '1.00',
+    [HIDDEN.stats.max]: '1.00',
+    ...extra,
   });
 
   it('accepts buckets with counts and decimal amounts, and a null bucket', () => {
@@ -57,7 +67,7 @@ describe('answer checks: statistics', () => {
     ['a pricedCount that is text', [bucket({ [HIDDEN.stats.pricedCount]: '1' })], 'CATEGORY', 'returned a pricedCount that is not a count'],
     ['a min that is a number', [bucket({ [HIDDEN.stats.min]: 1 })], 'CATEGORY', 'returned a min that is not a decimal string'],
     ['a max with an exponent', [bucket({ [HIDDEN.stats.max]: '1e3' })], 'CATEGORY', 'returned a max that is not a decimal string'],
-    ['another exchange\'s bucket by EXCHANGE', [bucket({ [HIDDEN.stats.key]: 'gy' })], 'EXCHANGE', 'returned statistics of another exchange (gy)'],
+    ["another exchange's bucket by EXCHANGE", [bucket({ [HIDDEN.stats.key]: 'gy' })], 'EXCHANGE', 'returned statistics of another exchange (gy)'],
     ['a bucket keyed by no exchange code', [bucket({ [HIDDEN.stats.key]: 'NOT AN ID' })], 'EXCHANGE', 'returned statistics of another exchange'],
   ];
   for (const [what, value, groupBy, problem] of lies) {
@@ -74,17 +84,17 @@ describe('answer checks: a whole answer', () => {
     priceStats: [{ [HIDDEN.stats.key]: 'TELECOM', [HIDDEN.stats.count]: 1, [HIDDEN.stats.sketch]: sketchJson([1_000_000]) }],
   });
 
-  it('accepts an answer whose every id and cursor bears the exchange\'s prefix', () => {
+  it("accepts an answer whose every id and cursor bears the exchange's prefix", () => {
     expect(findAnswerProblem(good(), 'sh', new Set(['edges']))).toBeNull();
   });
 
-  it('finds another exchange\'s id anywhere, however deep', () => {
+  it("finds another exchange's id anywhere, however deep", () => {
     const answer: any = good();
     answer.dataset.provider.datasets = [{ [HIDDEN.id]: 'gy:z' }];
     expect(findAnswerProblem(answer, 'sh', new Set())).toBe('returned ids of another exchange (gy)');
   });
 
-  it('finds another exchange\'s cursor', () => {
+  it("finds another exchange's cursor", () => {
     const answer: any = good();
     answer.datasets[HIDDEN.edges] = [edge(1, 'bj:a')];
     expect(findAnswerProblem(answer, 'sh', new Set())).toBe('returned cursors of another exchange (bj)');

@@ -53,7 +53,11 @@ describe('MemoryCache bounds', () => {
 
 describe('CircuitBreaker', () => {
   function breakerAt(clock: { now: number }, phases: string[] = []) {
-    return new CircuitBreaker({ failureThreshold: 3, cooldownMs: 1000 }, () => clock.now, (phase) => phases.push(phase));
+    return new CircuitBreaker(
+      { failureThreshold: 3, cooldownMs: 1000 },
+      () => clock.now,
+      (phase) => phases.push(phase),
+    );
   }
 
   it('opens after the threshold of consecutive failures and refuses calls without running them', () => {
@@ -122,11 +126,23 @@ describe('cache keys', () => {
   });
 
   it('change with the catalog version, the epoch, the operation and the variables', () => {
-    const base = { exchangeId: 'bj', catalogVersion: '2024-05-01T00:00:00Z', epoch: 3, operation: 'query Q($f: F) { datasets(filter: $f) { totalCount } }', variables: { f: { types: ['API'], text: '交通' } } };
+    const base = {
+      exchangeId: 'bj',
+      catalogVersion: '2024-05-01T00:00:00Z',
+      epoch: 3,
+      operation: 'query Q($f: F) { datasets(filter: $f) { totalCount } }',
+      variables: { f: { types: ['API'], text: '交通' } },
+    };
     const key = shardFetchKey(base);
     expect(key).toMatch(/^shard:\{exchange:bj\}:c2024-05-01T00%3A00%3A00Z:e3:[A-Za-z0-9_-]{22}$/);
     expect(shardFetchKey({ ...base, variables: { f: { text: '交通', types: ['API'] } } })).toBe(key);
-    for (const changed of [{ catalogVersion: '2024-05-02' }, { epoch: 4 }, { operation: base.operation + ' ' }, { variables: { f: { types: ['FILE'] } } }, { exchangeId: 'sh' }]) {
+    for (const changed of [
+      { catalogVersion: '2024-05-02' },
+      { epoch: 4 },
+      { operation: base.operation + ' ' },
+      { variables: { f: { types: ['FILE'] } } },
+      { exchangeId: 'sh' },
+    ]) {
       expect(shardFetchKey({ ...base, ...changed })).not.toBe(key);
     }
   });
@@ -181,13 +197,19 @@ describe('createCache', () => {
   });
 
   it('names the variable, the rule and the bad value when the configuration is malformed', () => {
-    expect(() => cacheFromEnv({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow('REDIS_URL must be a redis:// or rediss:// URL with a host, like redis://127.0.0.1:6379, got "http://127.0.0.1:6379"');
+    expect(() => cacheFromEnv({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(
+      'REDIS_URL must be a redis:// or rediss:// URL with a host, like redis://127.0.0.1:6379, got "http://127.0.0.1:6379"',
+    );
     expect(() => cacheFromEnv({ REDIS_URL: 'not a url' })).toThrow(/REDIS_URL must be .* got "not a url"/);
-    expect(() => cacheFromEnv({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1' })).toThrow(/REDIS_CLUSTER_NODES must list host:port pairs .* got "127.0.0.1" in "127.0.0.1:7000,127.0.0.1"/);
+    expect(() => cacheFromEnv({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1' })).toThrow(
+      /REDIS_CLUSTER_NODES must list host:port pairs .* got "127.0.0.1" in "127.0.0.1:7000,127.0.0.1"/,
+    );
     expect(() => cacheFromEnv({ REDIS_CLUSTER_NODES: 'h:70000' })).toThrow(/port 1-65535.*"h:70000"/);
     expect(() => cacheFromEnv({ REDIS_CLUSTER_NODES: ' , ' })).toThrow(/REDIS_CLUSTER_NODES must list host:port pairs/);
     expect(() => cacheFromEnv({ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: 'b:2' })).toThrow(/not both/);
-    expect(() => cacheFromEnv({ REDIS_URL: 'redis://a:1', REDIS_COMMAND_TIMEOUT_MS: '0' })).toThrow('REDIS_COMMAND_TIMEOUT_MS must be a positive integer (milliseconds), got "0"');
+    expect(() => cacheFromEnv({ REDIS_URL: 'redis://a:1', REDIS_COMMAND_TIMEOUT_MS: '0' })).toThrow(
+      'REDIS_COMMAND_TIMEOUT_MS must be a positive integer (milliseconds), got "0"',
+    );
     expect(() => cacheFromEnv({ REDIS_URL: 'redis://a:1' }, { redis: { namespace: 'ecg{x}:' } })).toThrow(/namespace must not contain/);
   });
 

@@ -20,7 +20,8 @@ let metrics: GatewayMetrics;
 let fetcher: CachingFetcher;
 
 const request = (variables: Record<string, unknown>, check: ShardRequest['check'] = () => null): ShardRequest => ({ body: { query: PAGE, variables }, check });
-const counter = async (name: 'cacheHits' | 'cacheMisses', layer: string) => (await metrics[name].get()).values.find((v) => v.labels.layer === layer)?.value ?? 0;
+const counter = async (name: 'cacheHits' | 'cacheMisses', layer: string) =>
+  (await metrics[name].get()).values.find((v) => v.labels.layer === layer)?.value ?? 0;
 
 beforeAll(() => {
   exchange = startInProcessExchange({ id: 'sh', count: 60 });
@@ -74,7 +75,11 @@ describe('caching fetcher: single flight', () => {
 
   it('flies different variables apart: one call each', async () => {
     exchange.hold();
-    const fetches = [fetcher.fetch(exchange, request({ first: 5 })), fetcher.fetch(exchange, request({ first: 6 })), fetcher.fetch(exchange, request({ first: 5 }))];
+    const fetches = [
+      fetcher.fetch(exchange, request({ first: 5 })),
+      fetcher.fetch(exchange, request({ first: 6 })),
+      fetcher.fetch(exchange, request({ first: 5 })),
+    ];
     await exchange.arrived(2);
     exchange.release();
     const results = (await Promise.all(fetches)) as ExchangeAnswer[];
@@ -96,12 +101,15 @@ describe('caching fetcher: single flight', () => {
     expect(exchange.calls).toBe(2);
   });
 
-  it('stores neither a failure nor an answer the router\'s checks refused', async () => {
+  it("stores neither a failure nor an answer the router's checks refused", async () => {
     exchange.failWith = 'EXCHANGE_TIMEOUT';
     const failed = await fetcher.fetch(exchange, request({ first: 4 }));
     expect(failed).toMatchObject({ ok: false, code: 'EXCHANGE_TIMEOUT' });
     exchange.failWith = null;
-    await fetcher.fetch(exchange, request({ first: 4 }, () => 'returned edges out of order'));
+    await fetcher.fetch(
+      exchange,
+      request({ first: 4 }, () => 'returned edges out of order'),
+    );
     const good = (await fetcher.fetch(exchange, request({ first: 4 }))) as ExchangeAnswer;
     expect(good.fromCache).toBeUndefined();
     expect(exchange.calls).toBe(3);

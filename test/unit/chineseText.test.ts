@@ -13,11 +13,28 @@ describe('chineseBigramText', () => {
 
   it('agrees with the run-by-run definition on edge cases and on every seeded text', () => {
     const edges = [
-      '', 'a', '疫', '疫苗', 'A疫B苗C', '疫 苗接', '疫苗a疫b疫苗接', 'x疫x', '数据,疫苗。接种',
-      '𠀀𠀁疫', '𪜀𪜁a𪜂', '\ud800疫苗', '疫苗\udc00接种', '疫\ud83d\ude00苗', '\u3007\u3005々〆', '疫'.repeat(3000),
+      '',
+      'a',
+      '疫',
+      '疫苗',
+      'A疫B苗C',
+      '疫 苗接',
+      '疫苗a疫b疫苗接',
+      'x疫x',
+      '数据,疫苗。接种',
+      '𠀀𠀁疫',
+      '𪜀𪜁a𪜂',
+      '\ud800疫苗',
+      '疫苗\udc00接种',
+      '疫\ud83d\ude00苗',
+      '\u3007\u3005々〆',
+      '疫'.repeat(3000),
     ];
-    const texts = [...generateDatasets({ exchange: 'sh', divisionCode: '310000', count: 1500 })]
-      .flatMap((r) => [r.titleZh, r.descriptionZh, JSON.stringify(r.keywords)]);
+    const texts = [...generateDatasets({ exchange: 'sh', divisionCode: '310000', count: 1500 })].flatMap((r) => [
+      r.titleZh,
+      r.descriptionZh,
+      JSON.stringify(r.keywords),
+    ]);
     for (const text of [...edges, ...texts]) expect(chineseBigramText(text)).toBe(chineseBigramTextByRuns(text));
   });
 });
@@ -60,4 +77,3 @@ describe('the Chinese index and its queries agree with the tokenizer', () => {
     db.close();
   });
 });
-

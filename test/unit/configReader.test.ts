@@ -63,23 +63,43 @@ describe('configReader', () => {
 
 describe('service configuration', () => {
   it('refuses a bad value of each service in one line naming it', () => {
-    expect(errorOf(() => loadGatewayConfig({ EXCHANGE_TIMEOUT_MS: 'abc' }))).toBe('EXCHANGE_TIMEOUT_MS must be an integer from 1 to 600000 (milliseconds), got "abc"');
+    expect(errorOf(() => loadGatewayConfig({ EXCHANGE_TIMEOUT_MS: 'abc' }))).toBe(
+      'EXCHANGE_TIMEOUT_MS must be an integer from 1 to 600000 (milliseconds), got "abc"',
+    );
     expect(errorOf(() => loadGatewayConfig({ CACHE_DISABLED: 'sometimes' }))).toMatch(/^CACHE_DISABLED must be one of 1, true, .* got "sometimes"$/);
     expect(errorOf(() => loadGatewayConfig({ EXCHANGE_URLS: 'bj=ftp://x' }))).toBe('EXCHANGE_URLS (bj) must be an absolute http or https URL, got "ftp://x"');
-    expect(errorOf(() => loadGatewayConfig({ EXCHANGES_FILE: '/nonexistent/exchanges.json' }))).toMatch(/^EXCHANGES_FILE must name a JSON file .* got "\/nonexistent\/exchanges\.json"/);
-    expect(errorOf(() => loadGatewayConfig({ LOG_LEVEL: 'verbose' }))).toBe('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"');
+    expect(errorOf(() => loadGatewayConfig({ EXCHANGES_FILE: '/nonexistent/exchanges.json' }))).toMatch(
+      /^EXCHANGES_FILE must name a JSON file .* got "\/nonexistent\/exchanges\.json"/,
+    );
+    expect(errorOf(() => loadGatewayConfig({ LOG_LEVEL: 'verbose' }))).toBe(
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
+    );
     expect(errorOf(() => providersConfigFromArgs([], { PROVIDERS_PORT: '99999' }))).toBe('PROVIDERS_PORT must be a TCP port from 0 to 65535, got "99999"');
     expect(errorOf(() => exchangeConfigFromArgs([], { EXCHANGE_ID: 'Shenzhen' }))).toBe('EXCHANGE_ID must match /^[a-z]{2,8}$/ (e.g. "sz"), got "Shenzhen"');
-    expect(errorOf(() => exchangeConfigFromArgs(['--id', 'bj'], { SERVICE_STOP_TIMEOUT_MS: '-5' }))).toBe('SERVICE_STOP_TIMEOUT_MS must be an integer from 1 to 600000 (milliseconds), got "-5"');
+    expect(errorOf(() => exchangeConfigFromArgs(['--id', 'bj'], { SERVICE_STOP_TIMEOUT_MS: '-5' }))).toBe(
+      'SERVICE_STOP_TIMEOUT_MS must be an integer from 1 to 600000 (milliseconds), got "-5"',
+    );
     expect(errorOf(() => startConfigFromEnv({ GY_PORT: 'four' }))).toBe('GY_PORT must be a TCP port from 0 to 65535, got "four"');
   });
 
   it('reads the gateway defaults from an empty environment, Redis off', () => {
     const config = loadGatewayConfig({});
     expect(config).toMatchObject({
-      port: 4000, host: '127.0.0.1', providersUrl: 'http://127.0.0.1:4010/graphql', exchangeTimeoutMs: 2000, healthIntervalMs: 5000,
-      cacheDisabled: false, cacheTtlSeconds: 60, versionPollMs: 2000, maxQueryDepth: 15, maxQueryCost: 10000, logLevel: 'info',
-      stopTimeoutMs: 5000, development: false, production: false, cache: { target: null },
+      port: 4000,
+      host: '127.0.0.1',
+      providersUrl: 'http://127.0.0.1:4010/graphql',
+      exchangeTimeoutMs: 2000,
+      healthIntervalMs: 5000,
+      cacheDisabled: false,
+      cacheTtlSeconds: 60,
+      versionPollMs: 2000,
+      maxQueryDepth: 15,
+      maxQueryCost: 10000,
+      logLevel: 'info',
+      stopTimeoutMs: 5000,
+      development: false,
+      production: false,
+      cache: { target: null },
     });
     expect(config.exchanges.map((e) => e.id)).toEqual(['bj', 'sh', 'ty', 'gy']);
   });

@@ -19,8 +19,10 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const files = SERVICE_DIRS.flatMap((dir) => sourceFiles(join(REPO_ROOT, dir)))
-  .map((path) => ({ path: relative(REPO_ROOT, path), text: readFileSync(path, 'utf8') }));
+const files = SERVICE_DIRS.flatMap((dir) => sourceFiles(join(REPO_ROOT, dir))).map((path) => ({
+  path: relative(REPO_ROOT, path),
+  text: readFileSync(path, 'utf8'),
+}));
 
 /** Every `<reader>.<method>('NAME' | ['--flag', 'NAME'], ...)` call, with the file it is in. */
 function readerCalls() {
@@ -39,8 +41,8 @@ function readerCalls() {
 /** `process.env.NAME`, `process.env['NAME']` and `env.NAME`: reads that bypass the reader. */
 function directReads(): Array<{ path: string; name: string }> {
   return files.flatMap(({ path, text }) =>
-    [...text.matchAll(/\b(?:process\.env|env)(?:\.([A-Z][A-Z0-9_]*)|\[\s*['"`]([A-Z][A-Z0-9_]*)['"`]\s*\])/g)]
-      .map((m) => ({ path, name: m[1] ?? m[2] })));
+    [...text.matchAll(/\b(?:process\.env|env)(?:\.([A-Z][A-Z0-9_]*)|\[\s*['"`]([A-Z][A-Z0-9_]*)['"`]\s*\])/g)].map((m) => ({ path, name: m[1] ?? m[2] })),
+  );
 }
 
 function documentedVariables(): string[] {
@@ -50,7 +52,8 @@ function documentedVariables(): string[] {
   const rest = doc.slice(start + 1);
   const next = rest.indexOf('\n## ', 1);
   const section = next < 0 ? rest : rest.slice(0, next);
-  return section.split('\n')
+  return section
+    .split('\n')
     .filter((line) => line.startsWith('| `'))
     .flatMap((line) => [...line.split('|')[1].matchAll(/`([^`]+)`/g)].map((m) => m[1]));
 }
@@ -77,13 +80,20 @@ describe('the environment reference (docs/operations.md)', () => {
   });
 
   it('is read in config modules only', () => {
-    const readers = new Set(readerCalls().filter((c) => c.names.length > 0).map((c) => c.path));
+    const readers = new Set(
+      readerCalls()
+        .filter((c) => c.names.length > 0)
+        .map((c) => c.path),
+    );
     expect(readers.size).toBeGreaterThan(0);
     for (const path of readers) expect(path).toMatch(/(^|\/)([a-z]+Config|config|serviceSettings)\.ts$/);
   });
 
   it('passes process.env whole only from entry points and the process launcher', () => {
-    const users = files.filter(({ text }) => /\bprocess\.env\b/.test(text)).map(({ path }) => path).sort();
+    const users = files
+      .filter(({ text }) => /\bprocess\.env\b/.test(text))
+      .map(({ path }) => path)
+      .sort();
     expect(users).toEqual([
       'devkit/processes.ts',
       'gateway/src/main.ts',

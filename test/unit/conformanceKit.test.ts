@@ -36,14 +36,23 @@ describe('conformance kit: its own reading of the contract', () => {
 
   it('finds the first listing out of order in a walk, naming both', () => {
     const node = (id: string, amount: string | null) => ({ id, price: { model: amount === null ? 'NEGOTIABLE' : 'PER_CALL', amount, currency: 'CNY' } }) as any;
-    const edge = (id: string, amount: string | null, key: number) => ({ cursor: Buffer.from(JSON.stringify(['PRICE_ASC', key, id])).toString('base64url'), node: node(id, amount), page: 1 });
+    const edge = (id: string, amount: string | null, key: number) => ({
+      cursor: Buffer.from(JSON.stringify(['PRICE_ASC', key, id])).toString('base64url'),
+      node: node(id, amount),
+      page: 1,
+    });
     const walk = (edges: Walk['edges']): Walk => ({
-      sort: 'PRICE_ASC', filter: {}, pageSize: 10, edges, complete: true,
+      sort: 'PRICE_ASC',
+      filter: {},
+      pageSize: 10,
+      edges,
+      complete: true,
       pages: [{ totalCount: edges.length, hasNextPage: false, endCursor: edges.at(-1)!.cursor, edgeCount: edges.length, after: null }],
     });
     expect(orderProblem(walk([edge('sh:1', '1.00', 1_000_000), edge('sh:2', '1.00', 1_000_000), edge('sh:0', null, 9007199254740991)]))).toBeNull();
-    expect(orderProblem(walk([edge('sh:2', '1.00', 1_000_000), edge('sh:1', '1.00', 1_000_000)])))
-      .toBe('sort PRICE_ASC, pages of 10: sh:2 (amount 1.00) comes before sh:1 (amount 1.00) at position 2 (page 1); equal keys are ordered by id, ascending');
+    expect(orderProblem(walk([edge('sh:2', '1.00', 1_000_000), edge('sh:1', '1.00', 1_000_000)]))).toBe(
+      'sort PRICE_ASC, pages of 10: sh:2 (amount 1.00) comes before sh:1 (amount 1.00) at position 2 (page 1); equal keys are ordered by id, ascending',
+    );
     expect(orderProblem(walk([edge('sh:1', '1.00', 1)]))).toBe('sort PRICE_ASC, pages of 10: the cursor of sh:1 holds key 1, expected 1000000 (amount 1.00)');
   });
 
@@ -53,7 +62,10 @@ describe('conformance kit: its own reading of the contract', () => {
     if (typeof a === 'string' || typeof b === 'string') throw new Error('did not parse');
     const merged = mergeSketches([a, b]);
     expect(merged.zero).toBe(2);
-    expect([...merged.bins.entries()]).toEqual([[10, 3], [20, 5]]);
+    expect([...merged.bins.entries()]).toEqual([
+      [10, 3],
+      [20, 5],
+    ]);
     expect(sameSketch(merged, a)).toBe('bin 20: 5 vs 1');
     // 10 amounts: ranks 0-1 zero, 2-4 bin 10, 5-9 bin 20; q = 0.5 sits between ranks 4 and 5.
     const gamma = 1.005 / 0.995;

@@ -51,13 +51,13 @@ describe('checkContract: each problem named', () => {
   });
 
   it('names a missing argument', () => {
-    expect(checkContract(contractWith(['datasets(filter: DatasetFilter, sort: DatasetSort = UPDATED_DESC, first', 'datasets(filter: DatasetFilter, first'])))
-      .toEqual(['Query.datasets(sort:): missing argument']);
+    expect(
+      checkContract(contractWith(['datasets(filter: DatasetFilter, sort: DatasetSort = UPDATED_DESC, first', 'datasets(filter: DatasetFilter, first'])),
+    ).toEqual(['Query.datasets(sort:): missing argument']);
   });
 
   it('names an argument of the wrong type', () => {
-    expect(checkContract(contractWith(['first: Int = 20', 'first: String = "20"'])))
-      .toEqual(['Query.datasets(first:): expected Int, found String']);
+    expect(checkContract(contractWith(['first: Int = 20', 'first: String = "20"']))).toEqual(['Query.datasets(first:): expected Int, found String']);
   });
 
   it('names a missing type (and the field that needs it)', () => {
@@ -65,10 +65,7 @@ describe('checkContract: each problem named', () => {
       [/type PriceStatsBucket @shareable \{[^}]*\}/, ''],
       ['groupBy: StatsGroup!): [PriceStatsBucket]!', 'groupBy: StatsGroup!): [String]!'],
     );
-    expect(checkContract(sdl)).toEqual([
-      'Query.priceStats: expected [PriceStatsBucket]!, found [String]!',
-      'type PriceStatsBucket: missing',
-    ]);
+    expect(checkContract(sdl)).toEqual(['Query.priceStats: expected [PriceStatsBucket]!, found [String]!', 'type PriceStatsBucket: missing']);
   });
 
   it('names a missing scalar', () => {
@@ -78,37 +75,41 @@ describe('checkContract: each problem named', () => {
 
   it('names a missing entity key, and a key on the wrong field', () => {
     expect(checkContract(contractWith(['type Dataset @key(fields: "id")', 'type Dataset']))).toEqual(['Dataset: missing @key(fields: "id")']);
-    expect(checkContract(contractWith(['type Exchange @key(fields: "id")', 'type Exchange @key(fields: "datasetCount")'])))
-      .toEqual(['Exchange: missing @key(fields: "id")']);
+    expect(checkContract(contractWith(['type Exchange @key(fields: "id")', 'type Exchange @key(fields: "datasetCount")']))).toEqual([
+      'Exchange: missing @key(fields: "id")',
+    ]);
   });
 
   it('names a key that the exchange cannot resolve', () => {
-    expect(checkContract(contractWith(['type Provider @key(fields: "uscc")', 'type Provider @key(fields: "uscc", resolvable: false)'])))
-      .toEqual(['Provider: @key(fields: "uscc") must be resolvable, found resolvable: false']);
+    expect(checkContract(contractWith(['type Provider @key(fields: "uscc")', 'type Provider @key(fields: "uscc", resolvable: false)']))).toEqual([
+      'Provider: @key(fields: "uscc") must be resolvable, found resolvable: false',
+    ]);
   });
 
   it('names a kind that differs', () => {
-    expect(checkContract(contractWith([/enum DatasetSort \{[^}]*\}/, 'scalar DatasetSort'])))
-      .toEqual(['enum DatasetSort: expected an enum, found a scalar']);
+    expect(checkContract(contractWith([/enum DatasetSort \{[^}]*\}/, 'scalar DatasetSort']))).toEqual(['enum DatasetSort: expected an enum, found a scalar']);
   });
 
   it('names a contract input field the exchange does not accept', () => {
     expect(checkContract(contractWith(['  minPrice: Decimal\n', '']))).toEqual(['DatasetFilter.minPrice: missing']);
-    expect(checkContract(contractWith(['  minPrice: Decimal\n', '  minPrice: Decimal!\n'])))
-      .toEqual(['DatasetFilter.minPrice: expected Decimal, found Decimal!']);
+    expect(checkContract(contractWith(['  minPrice: Decimal\n', '  minPrice: Decimal!\n']))).toEqual([
+      'DatasetFilter.minPrice: expected Decimal, found Decimal!',
+    ]);
   });
 
   it('names a default that differs from the contract', () => {
     expect(checkContract(contractWith(['first: Int = 20', 'first: Int = 50']))).toEqual(['Query.datasets(first:): expected default 20, found default 50']);
-    expect(checkContract(contractWith(['sort: DatasetSort = UPDATED_DESC', 'sort: DatasetSort'])))
-      .toEqual(['Query.datasets(sort:): expected default UPDATED_DESC, found no default']);
+    expect(checkContract(contractWith(['sort: DatasetSort = UPDATED_DESC', 'sort: DatasetSort']))).toEqual([
+      'Query.datasets(sort:): expected default UPDATED_DESC, found no default',
+    ]);
   });
 
   it('names the federation directives the contract needs kept', () => {
     expect(checkContract(contractWith(['sketch: String! @inaccessible', 'sketch: String!']))).toEqual(['PriceStatsBucket.sketch: missing @inaccessible']);
     expect(checkContract(contractWith(['type PageInfo @shareable {', 'type PageInfo {']))).toEqual(['PageInfo: missing @shareable']);
-    expect(checkContract(contractWith(['  titleZh: String!\n', '  titleZh: String! @inaccessible\n'])))
-      .toEqual(['Dataset.titleZh: marked @inaccessible, but the contract exposes it']);
+    expect(checkContract(contractWith(['  titleZh: String!\n', '  titleZh: String! @inaccessible\n']))).toEqual([
+      'Dataset.titleZh: marked @inaccessible, but the contract exposes it',
+    ]);
   });
 
   it('reports every problem at once, in the order of the contract', () => {
@@ -140,8 +141,12 @@ describe('checkContract: compatible differences', () => {
 
   it('refuses looser output types, and a list where the contract has a single value', () => {
     expect(checkContract(contractWith(['  title: String!\n', '  title: String\n']))).toEqual(['Dataset.title: expected String!, found String']);
-    expect(checkContract(contractWith(['  keywords: [String!]!', '  keywords: [String]!']))).toEqual(['Dataset.keywords: expected [String!]!, found [String]!']);
-    expect(checkContract(contractWith(['  productCode: String!', '  productCode: [String!]!']))).toEqual(['Dataset.productCode: expected String!, found [String!]!']);
+    expect(checkContract(contractWith(['  keywords: [String!]!', '  keywords: [String]!']))).toEqual([
+      'Dataset.keywords: expected [String!]!, found [String]!',
+    ]);
+    expect(checkContract(contractWith(['  productCode: String!', '  productCode: [String!]!']))).toEqual([
+      'Dataset.productCode: expected String!, found [String!]!',
+    ]);
   });
 
   it('accepts looser arguments and refuses stricter ones', () => {
@@ -150,19 +155,22 @@ describe('checkContract: compatible differences', () => {
   });
 
   it('accepts extra types, fields, optional arguments and optional input fields', () => {
-    const sdl = contractWith(
-      ['  titleZh: String!\n', '  titleZh: String!\n  titleEn(locale: String = "en"): String\n  region: Region\n'],
-      ['  dataset(id: ID!): Dataset\n', '  dataset(id: ID!, preview: Boolean): Dataset\n  regions: [Region!]!\n'],
-      ['  containsMinorsData: Boolean\n}', '  containsMinorsData: Boolean\n  regionCode: String\n  strict: Boolean! = false\n}'],
-    ) + '\ntype Region { code: String! }\n';
+    const sdl =
+      contractWith(
+        ['  titleZh: String!\n', '  titleZh: String!\n  titleEn(locale: String = "en"): String\n  region: Region\n'],
+        ['  dataset(id: ID!): Dataset\n', '  dataset(id: ID!, preview: Boolean): Dataset\n  regions: [Region!]!\n'],
+        ['  containsMinorsData: Boolean\n}', '  containsMinorsData: Boolean\n  regionCode: String\n  strict: Boolean! = false\n}'],
+      ) + '\ntype Region { code: String! }\n';
     expect(checkContract(sdl)).toEqual([]);
   });
 
   it('refuses extra required arguments and input fields, which the gateway never sends', () => {
-    expect(checkContract(contractWith(['dataset(id: ID!)', 'dataset(id: ID!, region: String!)'])))
-      .toEqual(['Query.dataset(region:): unexpected required argument (String!); the contract has no such argument, so make it nullable or give it a default']);
-    expect(checkContract(contractWith(['  containsMinorsData: Boolean\n}', '  containsMinorsData: Boolean\n  regionCode: String!\n}'])))
-      .toEqual(['DatasetFilter.regionCode: unexpected required input field (String!); the contract has no such field, so make it nullable or give it a default']);
+    expect(checkContract(contractWith(['dataset(id: ID!)', 'dataset(id: ID!, region: String!)']))).toEqual([
+      'Query.dataset(region:): unexpected required argument (String!); the contract has no such argument, so make it nullable or give it a default',
+    ]);
+    expect(checkContract(contractWith(['  containsMinorsData: Boolean\n}', '  containsMinorsData: Boolean\n  regionCode: String!\n}']))).toEqual([
+      'DatasetFilter.regionCode: unexpected required input field (String!); the contract has no such field, so make it nullable or give it a default',
+    ]);
   });
 
   it('refuses extra values in an enum the contract returns, and allows them in an input-only enum', () => {
@@ -172,11 +180,15 @@ describe('checkContract: compatible differences', () => {
   });
 
   it('reads federation directives through the @link imports, renames and namespaces', () => {
-    const renamed = contractWith(['import: ["@key", "@shareable", "@inaccessible"]', 'import: [{ name: "@key", as: "@primaryKey" }, "@shareable", "@inaccessible"]'])
-      .replaceAll('@key(', '@primaryKey(');
+    const renamed = contractWith([
+      'import: ["@key", "@shareable", "@inaccessible"]',
+      'import: [{ name: "@key", as: "@primaryKey" }, "@shareable", "@inaccessible"]',
+    ]).replaceAll('@key(', '@primaryKey(');
     expect(checkContract(renamed)).toEqual([]);
-    const namespaced = contractWith(['import: ["@key", "@shareable", "@inaccessible"]', 'import: ["@shareable", "@inaccessible"]'])
-      .replaceAll('@key(', '@federation__key(');
+    const namespaced = contractWith(['import: ["@key", "@shareable", "@inaccessible"]', 'import: ["@shareable", "@inaccessible"]']).replaceAll(
+      '@key(',
+      '@federation__key(',
+    );
     expect(checkContract(namespaced)).toEqual([]);
   });
 
@@ -185,7 +197,9 @@ describe('checkContract: compatible differences', () => {
       [/extend schema\s+@link\([^)]*\)/s, ''],
       [/"A data supplier[^\n]*\n/, ''],
       ['type Provider @key(fields: "uscc") {\n  uscc: ID!', 'extend type Provider @key(fields: "uscc") {\n  uscc: ID! @external'],
-    ).replaceAll('@shareable', '').replaceAll(' @inaccessible', '');
+    )
+      .replaceAll('@shareable', '')
+      .replaceAll(' @inaccessible', '');
     // Every gateway-only part of the contract (priceStats' and priceStatistics' sketches, the provider sets,
     // the product groups, the listing counts).
     expect(checkContract(fed1)).toEqual([
@@ -210,7 +224,9 @@ describe('checkContract: a schema that does not build', () => {
   it('is one problem, naming every cause, when it parses but is not a valid schema', () => {
     const problems = checkContract('type Query { a: Int @nonsense }\ninput X { a: Query }');
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toBe('schema: Unknown directive "@nonsense". (line 1, column 21); The type of "X.a" must be Input Type but got "Query", a ObjectType. (line 2, column 11)');
+    expect(problems[0]).toBe(
+      'schema: Unknown directive "@nonsense". (line 1, column 21); The type of "X.a" must be Input Type but got "Query", a ObjectType. (line 2, column 11)',
+    );
     expect(checkContract('type Query { a: Foo }')).toEqual(['schema: Unknown type Foo (line 1, column 17)']);
   });
 });

@@ -11,10 +11,12 @@ let answer = { body: '{"data":{"ok":true}}', delayMs: 0 };
 beforeAll(async () => {
   server = createServer((req, res) => {
     req.resume();
-    req.on('end', () => setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'application/json', 'x-catalog-version': 'v1' });
-      res.end(answer.body);
-    }, answer.delayMs));
+    req.on('end', () =>
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-catalog-version': 'v1' });
+        res.end(answer.body);
+      }, answer.delayMs),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

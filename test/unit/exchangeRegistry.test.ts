@@ -13,7 +13,15 @@ import { DEFAULT_ALLOWLIST, parseAllowlist, type HostAllowlist } from '../../gat
 const STORE_KEY = 'registry:exchanges';
 
 function registration(id: string, port = 4100): ExchangeRegistration {
-  return { id, name: `Exchange ${id}`, nameZh: '数据交易所', city: 'Shenzhen', province: 'Guangdong', divisionCode: '440300', url: `http://127.0.0.1:${port}/graphql` };
+  return {
+    id,
+    name: `Exchange ${id}`,
+    nameZh: '数据交易所',
+    city: 'Shenzhen',
+    province: 'Guangdong',
+    divisionCode: '440300',
+    url: `http://127.0.0.1:${port}/graphql`,
+  };
 }
 
 /** A checker whose every answer the test decides, and can hold back to keep a check in flight. */
@@ -62,7 +70,12 @@ function replica(store: MemoryCache, allowlist: HostAllowlist = DEFAULT_ALLOWLIS
   const versions = new CatalogVersions(store);
   const checker = new FakeChecker();
   const registry = new ExchangeRegistry({
-    directory, store, versions, allowlist, checker: checker.check, reloadIntervalMs: 60_000,
+    directory,
+    store,
+    versions,
+    allowlist,
+    checker: checker.check,
+    reloadIntervalMs: 60_000,
     logger: { info: log('info'), warn: log('warn'), error: log('error') } as never,
   });
   const made = { registry, directory, versions, checker, logs };
@@ -95,7 +108,11 @@ describe('exchange registry', () => {
     const { registry, directory, checker } = replica(store);
     await registry.start([]);
     checker.answers.set('sz', { ok: false, problems: ['type Dataset: field price missing', 'enum DatasetSort: RELEVANCE missing'], unreachable: false });
-    expect(await registry.register(registration('sz'))).toEqual({ ok: false, status: 422, problems: ['type Dataset: field price missing', 'enum DatasetSort: RELEVANCE missing'] });
+    expect(await registry.register(registration('sz'))).toEqual({
+      ok: false,
+      status: 422,
+      problems: ['type Dataset: field price missing', 'enum DatasetSort: RELEVANCE missing'],
+    });
     expect(directory.get('sz')).toBeUndefined();
     expect(await store.recordGet(STORE_KEY, 'sz')).toBeNull();
     expect(checker.checked).toEqual(['sz']);
@@ -147,7 +164,9 @@ describe('exchange registry', () => {
     checker.release('sz');
     const outcome = await pending;
     expect(outcome).toMatchObject({ ok: false, status: 409 });
-    expect((outcome as { problems: string[] }).problems[0]).toMatch(/^sz: removed \(on this or another gateway replica\) while this registration was being checked/);
+    expect((outcome as { problems: string[] }).problems[0]).toMatch(
+      /^sz: removed \(on this or another gateway replica\) while this registration was being checked/,
+    );
     expect(directory.get('sz')).toBeUndefined();
     expect(JSON.parse((await store.recordGet(STORE_KEY, 'sz'))!)).toMatchObject({ id: 'sz', removed: true });
   });
@@ -167,7 +186,7 @@ describe('exchange registry', () => {
     expect(restarted.logs.some((l) => l.msg.startsWith('configured exchange stays removed'))).toBe(true);
   });
 
-  it('applies another replica\'s registration on reload, and restores a registry the store lost', async () => {
+  it("applies another replica's registration on reload, and restores a registry the store lost", async () => {
     const store = new MemoryCache();
     const a = replica(store);
     const b = replica(store);
@@ -185,7 +204,7 @@ describe('exchange registry', () => {
     expect(b.logs.some((l) => l.level === 'warn' && l.msg === 'Redis lost the registry; restored 1 entries from this replica')).toBe(true);
   });
 
-  it('does not serve a stored registration off this replica\'s allow-list, and lists it as refused', async () => {
+  it("does not serve a stored registration off this replica's allow-list, and lists it as refused", async () => {
     const store = new MemoryCache();
     const open = replica(store, parseAllowlist('127.0.0.1,exchange.example.cn'));
     await open.registry.start([]);

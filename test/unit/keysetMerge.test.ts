@@ -14,10 +14,14 @@ const EXCHANGES = ['bj', 'gy', 'sh'];
 /** The key an exchange writes into its cursors (README: the cursor holds the sort, the key and the id). */
 function exchangeCursor(sort: Sort, item: ListingFields): string {
   const micros = item.price.amount === null ? null : amountMicros(item.price.amount);
-  const key = sort === 'UPDATED_DESC' ? Date.parse(item.updatedAt)
-    : sort === 'TITLE_ASC' ? item.title
-      : sort === 'PRICE_ASC' ? micros ?? Number.MAX_SAFE_INTEGER
-        : micros ?? -1;
+  const key =
+    sort === 'UPDATED_DESC'
+      ? Date.parse(item.updatedAt)
+      : sort === 'TITLE_ASC'
+        ? item.title
+        : sort === 'PRICE_ASC'
+          ? (micros ?? Number.MAX_SAFE_INTEGER)
+          : (micros ?? -1);
   return cursorText(sort, key, item.id);
 }
 
@@ -48,9 +52,27 @@ function catalog(seed: string): ListingFields[] {
 
 const NODE_SHAPE: Shape = new Map([['id', { field: 'id' }]]);
 const SHAPE: Shape = new Map([
-  ['edges', { field: 'edges', shape: new Map([['cursor', { field: 'cursor' }], ['node', { field: 'node', shape: NODE_SHAPE }]]) }],
+  [
+    'edges',
+    {
+      field: 'edges',
+      shape: new Map([
+        ['cursor', { field: 'cursor' }],
+        ['node', { field: 'node', shape: NODE_SHAPE }],
+      ]),
+    },
+  ],
   ['list', { field: 'nodes', shape: NODE_SHAPE }],
-  ['pageInfo', { field: 'pageInfo', shape: new Map([['hasNextPage', { field: 'hasNextPage' }], ['endCursor', { field: 'endCursor' }]]) }],
+  [
+    'pageInfo',
+    {
+      field: 'pageInfo',
+      shape: new Map([
+        ['hasNextPage', { field: 'hasNextPage' }],
+        ['endCursor', { field: 'endCursor' }],
+      ]),
+    },
+  ],
   ['totalCount', { field: 'totalCount' }],
   ['missingExchanges', { field: 'missingExchanges' }],
   ['__typename', { field: '__typename' }],
@@ -86,7 +108,13 @@ function walkMerged(all: ListingFields[], sort: Sort, first: number): { ids: str
   const totalCounts: number[] = [];
   let afterId: string | null = null;
   for (let pages = 1; pages < 1000; pages++) {
-    const merged = mergeConnections({ parts: EXCHANGES.map((e) => answer(all, e, sort, first, afterId)), first, sort, shape: SHAPE, missingExchanges: [] }) as any;
+    const merged = mergeConnections({
+      parts: EXCHANGES.map((e) => answer(all, e, sort, first, afterId)),
+      first,
+      sort,
+      shape: SHAPE,
+      missingExchanges: [],
+    }) as any;
     const pageIds = merged.edges.map((e: any) => e.node.id);
     expect(merged.list.map((n: any) => n.id)).toEqual(pageIds);
     ids.push(...pageIds);
@@ -159,7 +187,12 @@ describe('keyset merge', () => {
     const parts = EXCHANGES.map((e) => answer(all, e, 'PRICE_DESC', 10, last.id));
     const merged = mergeConnections({ parts, first: 10, sort: 'PRICE_DESC', shape: SHAPE, missingExchanges: ['ty'] }) as any;
     expect(merged).toEqual({
-      edges: [], list: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: all.length, missingExchanges: ['ty'], __typename: 'DatasetConnection',
+      edges: [],
+      list: [],
+      pageInfo: { hasNextPage: false, endCursor: null },
+      totalCount: all.length,
+      missingExchanges: ['ty'],
+      __typename: 'DatasetConnection',
     });
   });
 
@@ -173,6 +206,8 @@ describe('keyset merge', () => {
 
   it('refuses a cursor of another sort, naming the exchange', () => {
     const parts = EXCHANGES.map((e) => answer(all, e, 'TITLE_ASC', 3, null));
-    expect(() => mergeConnections({ parts, first: 3, sort: 'PRICE_ASC', shape: SHAPE, missingExchanges: [] })).toThrow(/^exchange bj: cursor belongs to sort TITLE_ASC, not PRICE_ASC$/);
+    expect(() => mergeConnections({ parts, first: 3, sort: 'PRICE_ASC', shape: SHAPE, missingExchanges: [] })).toThrow(
+      /^exchange bj: cursor belongs to sort TITLE_ASC, not PRICE_ASC$/,
+    );
   });
 });

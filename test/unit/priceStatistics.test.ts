@@ -18,9 +18,20 @@ import { statisticsProblem } from '../../gateway/src/shards/answerChecks.ts';
  */
 
 interface RawRow {
-  id: string; type: string; category: string; provider_uscc: string; provider_kind: string; security_level: string;
-  personal_info: string; contains_minors: number; data_origin: string; delivery: string; price_model: string;
-  price_micros: number | null; compliance_assessed: number; product_code: string;
+  id: string;
+  type: string;
+  category: string;
+  provider_uscc: string;
+  provider_kind: string;
+  security_level: string;
+  personal_info: string;
+  contains_minors: number;
+  data_origin: string;
+  delivery: string;
+  price_model: string;
+  price_micros: number | null;
+  compliance_assessed: number;
+  product_code: string;
 }
 
 const COLUMN_OF: Record<StatsGroup, (row: RawRow, exchange: string) => string> = {
@@ -37,7 +48,15 @@ const COLUMN_OF: Record<StatsGroup, (row: RawRow, exchange: string) => string> =
   DELIVERY: (row) => row.delivery,
 };
 
-interface Reference { keys: string[]; count: number; pricedCount: number; min: number | null; max: number | null; providers: Set<string>; amounts: number[] }
+interface Reference {
+  keys: string[];
+  count: number;
+  pricedCount: number;
+  min: number | null;
+  max: number | null;
+  providers: Set<string>;
+  amounts: number[];
+}
 
 function reference(rows: RawRow[], groupBy: StatsGroup[], exchange: string): Reference[] {
   const groups = new Map<string, Reference>();
@@ -90,11 +109,19 @@ function expectMatches(groupBy: StatsGroup[], filter: DatasetFilterInput | null,
   buckets.forEach((bucket, i) => {
     const want = expected[i];
     expect(bucket.keys).toHaveLength(groupBy.length);
-    expect({ count: bucket.count, pricedCount: bucket.pricedCount, min: micros(bucket.min), max: micros(bucket.max), distinctProviders: bucket.distinctProviders })
-      .toEqual({ count: want.count, pricedCount: want.pricedCount, min: want.min, max: want.max, distinctProviders: want.providers.size });
+    expect({
+      count: bucket.count,
+      pricedCount: bucket.pricedCount,
+      min: micros(bucket.min),
+      max: micros(bucket.max),
+      distinctProviders: bucket.distinctProviders,
+    }).toEqual({ count: want.count, pricedCount: want.pricedCount, min: want.min, max: want.max, distinctProviders: want.providers.size });
     expect(bucket.providers).toEqual([...want.providers].sort());
     const sorted = [...want.amounts].sort((a, b) => a - b);
-    for (const [field, q] of [['p50', 0.5], ['p90', 0.9]] as const) {
+    for (const [field, q] of [
+      ['p50', 0.5],
+      ['p90', 0.9],
+    ] as const) {
       if (sorted.length === 0) {
         expect(bucket[field]).toBeNull();
         continue;
@@ -113,7 +140,10 @@ describe('exchange priceStatistics (store)', () => {
 
   it('groups by three dimensions in the order of groupBy, with the flags keyed "true" and "false"', () => {
     expectMatches(['CONTAINS_MINORS_DATA', 'PROVIDER_KIND', 'COMPLIANCE_ASSESSED'], null, () => true);
-    const keys = store.session().statistics(null, ['CONTAINS_MINORS_DATA', 'PROVIDER_KIND', 'COMPLIANCE_ASSESSED']).map((b) => b.keys);
+    const keys = store
+      .session()
+      .statistics(null, ['CONTAINS_MINORS_DATA', 'PROVIDER_KIND', 'COMPLIANCE_ASSESSED'])
+      .map((b) => b.keys);
     expect(new Set(keys.map((k) => k[0]))).toEqual(new Set(['true', 'false']));
     expect(new Set(keys.map((k) => k[2]))).toEqual(new Set(['true', 'false']));
   });
@@ -123,11 +153,14 @@ describe('exchange priceStatistics (store)', () => {
   });
 
   it('counts only what a list and price filter keeps', () => {
-    expectMatches(['CATEGORY', 'DELIVERY'], { categories: ['PUBLIC_HEALTH', 'FINANCE'], minPrice: '10' },
-      (r) => ['PUBLIC_HEALTH', 'FINANCE'].includes(r.category) && r.price_micros !== null && r.price_micros >= 10_000_000);
+    expectMatches(
+      ['CATEGORY', 'DELIVERY'],
+      { categories: ['PUBLIC_HEALTH', 'FINANCE'], minPrice: '10' },
+      (r) => ['PUBLIC_HEALTH', 'FINANCE'].includes(r.category) && r.price_micros !== null && r.price_micros >= 10_000_000,
+    );
   });
 
-  it('counts only the minors\' data when filtered by containsMinorsData', () => {
+  it("counts only the minors' data when filtered by containsMinorsData", () => {
     expectMatches(['EXCHANGE', 'PROVIDER_KIND'], { containsMinorsData: true }, (r) => r.contains_minors === 1);
   });
 
@@ -137,7 +170,9 @@ describe('exchange priceStatistics (store)', () => {
   });
 
   it('counts only the listings whose text matches', () => {
-    const words = store.db.prepare("SELECT id FROM datasets WHERE title LIKE '%data%' OR description LIKE '%data%' OR keywords LIKE '%data%'").all() as Array<{ id: string }>;
+    const words = store.db.prepare("SELECT id FROM datasets WHERE title LIKE '%data%' OR description LIKE '%data%' OR keywords LIKE '%data%'").all() as Array<{
+      id: string;
+    }>;
     const ids = new Set(words.map((w) => w.id));
     // The text index matches word prefixes; rows with "data" inside another word are not the point here,
     // so the check is that every listing counted is one the LIKE finds and the counts agree with a page total.
@@ -187,8 +222,12 @@ describe('gateway priceStatistics merge and answer checks (unit)', () => {
   // Answers as an exchange sends them under the router's hidden aliases; the sketch is built by hand (wire form).
   const sketchOf = (bins: Array<[number, number]>) => JSON.stringify({ v: 1, alpha: 0.005, zero: 0, bins });
   const bucket = (keys: string[], count: number, min: string, max: string, providers: string[]) => ({
-    [HIDDEN.statistics.keys]: keys, [HIDDEN.statistics.count]: count, [HIDDEN.statistics.pricedCount]: count,
-    [HIDDEN.statistics.min]: min, [HIDDEN.statistics.max]: max, [HIDDEN.statistics.sketch]: sketchOf([[461, count]]),
+    [HIDDEN.statistics.keys]: keys,
+    [HIDDEN.statistics.count]: count,
+    [HIDDEN.statistics.pricedCount]: count,
+    [HIDDEN.statistics.min]: min,
+    [HIDDEN.statistics.max]: max,
+    [HIDDEN.statistics.sketch]: sketchOf([[461, count]]),
     [HIDDEN.statistics.providers]: providers,
   });
   const shape = shapeOf((parse('{ buckets { keys count min max distinctProviders } missingExchanges }').definitions[0] as any).selectionSet)!;
@@ -215,9 +254,13 @@ describe('gateway priceStatistics merge and answer checks (unit)', () => {
     const check = (buckets: unknown[], groupBy = ['EXCHANGE', 'CATEGORY']) => statisticsProblem({ buckets }, groupBy, 'gy', shape);
     expect(check([bucket(['gy', 'FINANCE'], 1, '1.00', '1.00', ['A'])])).toBeNull();
     expect(check([bucket(['ty', 'FINANCE'], 1, '1.00', '1.00', ['A'])])).toBe('returned statistics of another exchange (ty)');
-    expect(check([bucket(['gy', 'FINANCE'], 1, '1.00', '1.00', ['A']), bucket(['gy', 'FINANCE'], 1, '1.00', '1.00', ['A'])])).toBe('returned the same bucket twice');
+    expect(check([bucket(['gy', 'FINANCE'], 1, '1.00', '1.00', ['A']), bucket(['gy', 'FINANCE'], 1, '1.00', '1.00', ['A'])])).toBe(
+      'returned the same bucket twice',
+    );
     expect(check([bucket(['gy'], 1, '1.00', '1.00', ['A'])])).toBe('returned a bucket without one key per groupBy dimension (2)');
     expect(check([bucket(['gy', 'FINANCE'], -1, '1.00', '1.00', ['A'])])).toBe('returned a count that is not a count');
-    expect(check([{ ...bucket(['gy', 'FINANCE'], 1, '1.00', '1.00', ['A']), [HIDDEN.statistics.sketch]: '{}' }])).toBe('returned a statistics bucket with a bad sketch');
+    expect(check([{ ...bucket(['gy', 'FINANCE'], 1, '1.00', '1.00', ['A']), [HIDDEN.statistics.sketch]: '{}' }])).toBe(
+      'returned a statistics bucket with a bad sketch',
+    );
   });
 });

@@ -12,14 +12,19 @@ import { spreadOf } from '../../shared/productOrder.ts';
  * contract says (groups in code order after afterCode, at most `first`, hasMore). No HTTP: the merge's
  * rounds, boundaries and cursors are what is tested here; test/products.e2e.ts runs real exchanges.
  */
-interface FakeListing { id: string; code: string; model: string; amount: string | null }
+interface FakeListing {
+  id: string;
+  code: string;
+  model: string;
+  amount: string | null;
+}
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A small deterministic generator (no Math.random: failures must reproduce). */
 function fakeCatalog(seed: number, exchanges: string[], codes: number): FakeListing[] {
   let state = seed;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
   const listings: FakeListing[] = [];
   for (let c = 0; c < codes; c++) {
     const code = `P-${String(c).padStart(4, '0')}`;
@@ -40,7 +45,13 @@ function fakeCall(catalog: FakeListing[], options: { down?: Set<string>; calls?:
   const byExchange = new Map<string, FakeListing[]>();
   for (const l of catalog) byExchange.set(l.id.split(':')[0], [...(byExchange.get(l.id.split(':')[0]) ?? []), l]);
   return async (_query, variablesByExchange, check) => {
-    const result = { pages: new Map<string, Record<string, any>>(), failed: [] as string[], errors: [] as any[], userErrors: [], versions: new Map<string, string | null>() };
+    const result = {
+      pages: new Map<string, Record<string, any>>(),
+      failed: [] as string[],
+      errors: [] as any[],
+      userErrors: [],
+      versions: new Map<string, string | null>(),
+    };
     for (const [exchange, variables] of variablesByExchange) {
       options.calls?.set(exchange, (options.calls.get(exchange) ?? 0) + 1);
       if (options.down?.has(exchange)) {
@@ -50,8 +61,9 @@ function fakeCall(catalog: FakeListing[], options: { down?: Set<string>; calls?:
       }
       const filter = variables[GROUPS_VARIABLES.filter] as { crossListed?: boolean } | null;
       const crossListedCodes = new Set((variables[crossListedVariable()] as string[] | undefined) ?? []);
-      const own = (byExchange.get(exchange) ?? [])
-        .filter((l) => filter?.crossListed === undefined || filter.crossListed === null || crossListedCodes.has(l.code) === filter.crossListed);
+      const own = (byExchange.get(exchange) ?? []).filter(
+        (l) => filter?.crossListed === undefined || filter.crossListed === null || crossListedCodes.has(l.code) === filter.crossListed,
+      );
       const after = variables[GROUPS_VARIABLES.after] as string | null;
       const only = variables[GROUPS_VARIABLES.codes] as string[] | null;
       const first = variables[GROUPS_VARIABLES.first] as number;
@@ -63,7 +75,10 @@ function fakeCall(catalog: FakeListing[], options: { down?: Set<string>; calls?:
         groups: codes.slice(0, first).map((code) => ({
           productCode: code,
           listings: ownByCode.get(code)!.map((l) => ({
-            id: l.id, [HIDDEN.id]: l.id, [HIDDEN_LISTING.title]: `title ${l.code}`, [HIDDEN_LISTING.titleZh]: `标题 ${l.code}`,
+            id: l.id,
+            [HIDDEN.id]: l.id,
+            [HIDDEN_LISTING.title]: `title ${l.code}`,
+            [HIDDEN_LISTING.titleZh]: `标题 ${l.code}`,
             [HIDDEN_LISTING.price]: { model: l.model, amount: l.amount, currency: 'CNY' },
           })),
         })),
@@ -85,25 +100,44 @@ const shape = shapeOf(field.selectionSet)!;
 function expectedProducts(catalog: FakeListing[], minExchanges: number, exchanges?: string[]) {
   const byCode = new Map<string, FakeListing[]>();
   for (const l of catalog) if (!exchanges || exchanges.includes(l.id.split(':')[0])) byCode.set(l.code, [...(byCode.get(l.code) ?? []), l]);
-  return [...byCode].map(([code, ls]) => ({ code, exchanges: new Set(ls.map((l) => l.id.split(':')[0])).size, ids: ls.map((l) => l.id).sort(byText) }))
-    .filter((p) => p.exchanges >= minExchanges).sort((a, b) => byText(a.code, b.code));
+  return [...byCode]
+    .map(([code, ls]) => ({ code, exchanges: new Set(ls.map((l) => l.id.split(':')[0])).size, ids: ls.map((l) => l.id).sort(byText) }))
+    .filter((p) => p.exchanges >= minExchanges)
+    .sort((a, b) => byText(a.code, b.code));
 }
 
-async function walk(resolver: ProductsResolver, args: { minExchanges?: number; sort?: string; first: number }, targets: string[], crossListed: () => Promise<any>) {
+async function walk(
+  resolver: ProductsResolver,
+  args: { minExchanges?: number; sort?: string; first: number },
+  targets: string[],
+  crossListed: () => Promise<any>,
+) {
   const seen: Array<{ code: string; exchanges: number; ids: string[]; ratio: number | null }> = [];
   let after: string | null = null;
   let pages = 0;
   let shortPages = 0;
   for (;;) {
     const { value, errors } = await resolver.resolve({
-      responseKey: 'products', node: field, shape,
+      responseKey: 'products',
+      node: field,
+      shape,
       args: { filter: { minExchanges: args.minExchanges ?? null }, sort: (args.sort ?? 'PRODUCT_CODE') as never, first: args.first, after },
-      targets, variableDefinitions: [], variables: {}, crossListedCodes: crossListed,
+      targets,
+      variableDefinitions: [],
+      variables: {},
+      crossListedCodes: crossListed,
     });
     expect(errors).toEqual([]);
     const connection = value as any;
     pages++;
-    seen.push(...connection.edges.map((e: any) => ({ code: e.node.productCode, exchanges: e.node.exchangeCount, ids: e.node.listings.map((l: any) => l.id), ratio: e.node.spread?.ratio ?? null })));
+    seen.push(
+      ...connection.edges.map((e: any) => ({
+        code: e.node.productCode,
+        exchanges: e.node.exchangeCount,
+        ids: e.node.listings.map((l: any) => l.id),
+        ratio: e.node.spread?.ratio ?? null,
+      })),
+    );
     if (!connection.pageInfo.hasNextPage) return { seen, pages, shortPages };
     if (connection.edges.length < args.first) shortPages++;
     after = connection.pageInfo.endCursor;
@@ -150,7 +184,9 @@ describe('products merge over fake exchanges', () => {
       const ls = catalog.filter((l) => l.code === p.code);
       return { ...p, ratio: spreadOf(ls.map((l) => ({ model: l.model, amount: l.amount, currency: 'CNY' })))?.ratio ?? null };
     });
-    const bySpread = [...expected].sort((a, b) => (a.ratio === b.ratio ? byText(a.code, b.code) : a.ratio === null ? 1 : b.ratio === null ? -1 : b.ratio - a.ratio));
+    const bySpread = [...expected].sort((a, b) =>
+      a.ratio === b.ratio ? byText(a.code, b.code) : a.ratio === null ? 1 : b.ratio === null ? -1 : b.ratio - a.ratio,
+    );
     expect(bySpread.some((p) => p.ratio === null)).toBe(true);
     const { resolver, crossListed } = resolverFor(catalog);
     const spread = await walk(resolver, { minExchanges: 2, sort: 'SPREAD_DESC', first: 7 }, EXCHANGES, crossListed);
@@ -165,7 +201,10 @@ describe('products merge over fake exchanges', () => {
     const calls = new Map<string, number>();
     const { resolver, crossListed } = resolverFor(catalog, {}, calls);
     let asked = 0;
-    const counting = async () => { asked++; return crossListed(); };
+    const counting = async () => {
+      asked++;
+      return crossListed();
+    };
     await walk(resolver, { minExchanges: 1, first: 20 }, EXCHANGES, counting);
     expect(asked).toBe(0);
     await walk(resolver, { minExchanges: 2, first: 20 }, EXCHANGES, counting);
@@ -176,8 +215,14 @@ describe('products merge over fake exchanges', () => {
     const call = fakeCall(catalog, { down: new Set(['gy']) });
     const crossListings = new CrossListings();
     const { value, errors } = await new ProductsResolver(call).resolve({
-      responseKey: 'cross', node: field, shape, args: { filter: { minExchanges: 2 }, first: 100 },
-      targets: EXCHANGES, variableDefinitions: [], variables: {}, crossListedCodes: () => crossListings.codes(EXCHANGES, call),
+      responseKey: 'cross',
+      node: field,
+      shape,
+      args: { filter: { minExchanges: 2 }, first: 100 },
+      targets: EXCHANGES,
+      variableDefinitions: [],
+      variables: {},
+      crossListedCodes: () => crossListings.codes(EXCHANGES, call),
     });
     const connection = value as any;
     expect(connection.missingExchanges).toEqual(['gy']);
@@ -190,20 +235,37 @@ describe('products merge over fake exchanges', () => {
   it('refuses a scan larger than the gateway may hold, saying how to narrow it', async () => {
     const call = fakeCall(catalog);
     const { value, errors } = await new ProductsResolver(call, { maxScanGroups: 100, scanPageSize: 40 }).resolve({
-      responseKey: 'products', node: field, shape, args: { sort: 'SPREAD_DESC', first: 5 }, targets: EXCHANGES, variableDefinitions: [], variables: {},
+      responseKey: 'products',
+      node: field,
+      shape,
+      args: { sort: 'SPREAD_DESC', first: 5 },
+      targets: EXCHANGES,
+      variableDefinitions: [],
+      variables: {},
       crossListedCodes: () => new CrossListings().codes(EXCHANGES, call),
     });
     expect(value).toBeNull();
-    expect(errors).toEqual([{
-      message: 'products: this sort or totalCount needs every matching product, more than 100 here; narrow filter.datasets or set filter.minExchanges to 2 or more',
-      path: ['products'], extensions: { code: 'BAD_USER_INPUT', argument: 'filter' },
-    }]);
+    expect(errors).toEqual([
+      {
+        message:
+          'products: this sort or totalCount needs every matching product, more than 100 here; narrow filter.datasets or set filter.minExchanges to 2 or more',
+        path: ['products'],
+        extensions: { code: 'BAD_USER_INPUT', argument: 'filter' },
+      },
+    ]);
   });
 
   it('refuses a cursor that is not a products cursor, naming the argument', async () => {
     const { resolver, crossListed } = resolverFor(catalog);
     const { value, errors } = await resolver.resolve({
-      responseKey: 'products', node: field, shape, args: { first: 5, after: 'not-a-cursor' }, targets: EXCHANGES, variableDefinitions: [], variables: {}, crossListedCodes: crossListed,
+      responseKey: 'products',
+      node: field,
+      shape,
+      args: { first: 5, after: 'not-a-cursor' },
+      targets: EXCHANGES,
+      variableDefinitions: [],
+      variables: {},
+      crossListedCodes: crossListed,
     });
     expect(value).toBeNull();
     expect(errors).toEqual([{ message: 'after: is not a products cursor', path: ['products'], extensions: { code: 'BAD_USER_INPUT', argument: 'after' } }]);
@@ -226,13 +288,34 @@ describe('product groups', () => {
   });
 
   it('has no spread across pricing models or with a negotiable price, and no ratio from zero', () => {
-    expect(spreadOf([{ model: 'ANNUAL', amount: '1.00', currency: 'CNY' }, { model: 'MONTHLY', amount: '1.00', currency: 'CNY' }])).toBeNull();
-    expect(spreadOf([{ model: 'ANNUAL', amount: '1.00', currency: 'CNY' }, { model: 'NEGOTIABLE', amount: null, currency: 'CNY' }])).toBeNull();
-    expect(spreadOf([{ model: 'FREE', amount: '0.00', currency: 'CNY' }, { model: 'FREE', amount: '0.00', currency: 'CNY' }])?.ratio).toBeNull();
+    expect(
+      spreadOf([
+        { model: 'ANNUAL', amount: '1.00', currency: 'CNY' },
+        { model: 'MONTHLY', amount: '1.00', currency: 'CNY' },
+      ]),
+    ).toBeNull();
+    expect(
+      spreadOf([
+        { model: 'ANNUAL', amount: '1.00', currency: 'CNY' },
+        { model: 'NEGOTIABLE', amount: null, currency: 'CNY' },
+      ]),
+    ).toBeNull();
+    expect(
+      spreadOf([
+        { model: 'FREE', amount: '0.00', currency: 'CNY' },
+        { model: 'FREE', amount: '0.00', currency: 'CNY' },
+      ])?.ratio,
+    ).toBeNull();
   });
 
   it('puts the boundary at the smallest last code of the exchanges that have more', () => {
-    expect(boundaryOf([{ lastCode: 'M', hasMore: true }, { lastCode: 'C', hasMore: true }, { lastCode: 'A', hasMore: false }])).toBe('C');
+    expect(
+      boundaryOf([
+        { lastCode: 'M', hasMore: true },
+        { lastCode: 'C', hasMore: true },
+        { lastCode: 'A', hasMore: false },
+      ]),
+    ).toBe('C');
     expect(boundaryOf([{ lastCode: 'M', hasMore: false }])).toBeNull();
   });
 

@@ -17,13 +17,20 @@ beforeAll(() => {
 afterAll(() => store.db.close());
 
 function plain(where: string, params: unknown[] = []): Array<{ uscc: string; count: number }> {
-  return store.db.prepare(`SELECT provider_uscc AS uscc, count(*) AS count FROM datasets ${where} GROUP BY provider_uscc ORDER BY provider_uscc`).all(...params) as never;
+  return store.db
+    .prepare(`SELECT provider_uscc AS uscc, count(*) AS count FROM datasets ${where} GROUP BY provider_uscc ORDER BY provider_uscc`)
+    .all(...params) as never;
 }
 
 describe('StoreSession.providerListingCounts', () => {
   const cases: Array<[string, DatasetFilterInput | null, string, unknown[]]> = [
     ['no filter', null, '', []],
-    ['provider kinds', { providerKinds: ['PUBLIC_INSTITUTION', 'GOVERNMENT_DEPARTMENT'] }, "WHERE provider_kind IN ('PUBLIC_INSTITUTION', 'GOVERNMENT_DEPARTMENT')", []],
+    [
+      'provider kinds',
+      { providerKinds: ['PUBLIC_INSTITUTION', 'GOVERNMENT_DEPARTMENT'] },
+      "WHERE provider_kind IN ('PUBLIC_INSTITUTION', 'GOVERNMENT_DEPARTMENT')",
+      [],
+    ],
     ['a category and minors', { categories: ['PUBLIC_HEALTH'], containsMinorsData: true }, "WHERE category = 'PUBLIC_HEALTH' AND contains_minors = 1", []],
     ['a price bound', { minPrice: '1000' }, 'WHERE price_micros >= 1000000000', []],
   ];
@@ -49,11 +56,16 @@ describe('StoreSession.providerListingCounts', () => {
   });
 });
 
-describe('listingCountsProblem (the gateway\'s check of an exchange\'s answer)', () => {
+describe("listingCountsProblem (the gateway's check of an exchange's answer)", () => {
   const A = '11110101MB5RK99PXP';
   const B = '91110108125010595J';
   it('accepts rows of a USCC and a positive count in strictly ascending USCC order, and an empty list', () => {
-    expect(listingCountsProblem([{ uscc: A, count: 5 }, { uscc: B, count: 1 }])).toBeNull();
+    expect(
+      listingCountsProblem([
+        { uscc: A, count: 5 },
+        { uscc: B, count: 1 },
+      ]),
+    ).toBeNull();
     expect(listingCountsProblem([])).toBeNull();
   });
   it('refuses a non-list, a zero or fractional count, a missing USCC, and rows out of order or repeated', () => {
@@ -61,7 +73,17 @@ describe('listingCountsProblem (the gateway\'s check of an exchange\'s answer)',
     expect(listingCountsProblem([{ uscc: A, count: 0 }])).toBe('holds a row without a USCC and a positive count');
     expect(listingCountsProblem([{ uscc: A, count: 1.5 }])).toBe('holds a row without a USCC and a positive count');
     expect(listingCountsProblem([{ count: 1 }])).toBe('holds a row without a USCC and a positive count');
-    expect(listingCountsProblem([{ uscc: B, count: 1 }, { uscc: A, count: 1 }])).toBe('is not in strictly ascending USCC order');
-    expect(listingCountsProblem([{ uscc: A, count: 1 }, { uscc: A, count: 1 }])).toBe('is not in strictly ascending USCC order');
+    expect(
+      listingCountsProblem([
+        { uscc: B, count: 1 },
+        { uscc: A, count: 1 },
+      ]),
+    ).toBe('is not in strictly ascending USCC order');
+    expect(
+      listingCountsProblem([
+        { uscc: A, count: 1 },
+        { uscc: A, count: 1 },
+      ]),
+    ).toBe('is not in strictly ascending USCC order');
   });
 });

@@ -12,7 +12,7 @@ function contractWithExtraField(): DocumentNode {
 }
 
 describe('the public schema (GET /schema.graphql)', () => {
-  it('follows the gateway\'s supergraph: a new supergraph gives a new document and a new ETag', async () => {
+  it("follows the gateway's supergraph: a new supergraph gives a new document and a new ETag", async () => {
     let update: ((supergraphSdl: string) => void) | undefined;
     // A supergraph manager that hands over today's supergraph, then a changed one (as a hot swap would).
     const gateway = new ApolloGateway({

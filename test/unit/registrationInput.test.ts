@@ -3,7 +3,15 @@ import { parseRegistration } from '../../gateway/src/registry/registrationInput.
 import { exchangeConfigFromArgs } from '../../subgraphs/exchange/exchangeConfig.ts';
 import { REGISTER_SYNOPSIS, REGISTER_USAGE } from '../../scripts/registerConfig.ts';
 
-const BODY = { id: 'sz', name: 'Shenzhen Data Exchange', nameZh: '深圳数据交易所', city: 'Shenzhen', province: 'Guangdong', divisionCode: '440300', url: 'http://127.0.0.1:4015/graphql' };
+const BODY = {
+  id: 'sz',
+  name: 'Shenzhen Data Exchange',
+  nameZh: '深圳数据交易所',
+  city: 'Shenzhen',
+  province: 'Guangdong',
+  divisionCode: '440300',
+  url: 'http://127.0.0.1:4015/graphql',
+};
 
 /** What the gateway says of these place fields: accepted, or the problems. */
 function atGateway(place: { province: string; divisionCode: string }) {
@@ -23,11 +31,15 @@ function atExchange(place: { province: string; divisionCode: string }) {
 
 describe('registration place rules', () => {
   it('refuses an unknown province, naming the field, the rule and the valid names', () => {
-    expect(atGateway({ province: 'Atlantis', divisionCode: '440300' })).toEqual([{
-      field: 'province',
-      rule: 'province-known',
-      message: expect.stringMatching(/^province: must name a province-level division of China, in English, any case \(listed in shared\/provinces\.ts\), got "Atlantis"; one of: Beijing, .*Guangdong, .*Xinjiang$/),
-    }]);
+    expect(atGateway({ province: 'Atlantis', divisionCode: '440300' })).toEqual([
+      {
+        field: 'province',
+        rule: 'province-known',
+        message: expect.stringMatching(
+          /^province: must name a province-level division of China, in English, any case \(listed in shared\/provinces\.ts\), got "Atlantis"; one of: Beijing, .*Guangdong, .*Xinjiang$/,
+        ),
+      },
+    ]);
   });
 
   it('refuses a division code outside the province, saying which codes the province has', () => {
@@ -66,7 +78,7 @@ describe('registration place rules', () => {
 
 describe('npm run register -- --help', () => {
   it('marks every field of a registration required, and asks only --gateway and --id for a removal', () => {
-    const [, registerForm, removeForm] = REGISTER_SYNOPSIS.split(/\n  (?:register or update|remove) an exchange[^\n]*\n/);
+    const [, registerForm, removeForm] = REGISTER_SYNOPSIS.split(/\n {2}(?:register or update|remove) an exchange[^\n]*\n/);
     expect(registerForm).toBeDefined();
     for (const flag of ['--gateway', '--id', '--url', '--name', '--name-zh', '--city', '--province', '--division-code']) {
       expect(registerForm).toMatch(new RegExp(`(^|\\s)${flag} <`));

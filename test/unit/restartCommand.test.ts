@@ -35,12 +35,13 @@ describe('the restart command npm start prints', () => {
       variables: EXCHANGE_VARIABLES,
       env: { DATA_DIR: '/tmp/my data', SEED_PER_EXCHANGE: '60', EXCHANGE_ADMIN_TOKEN: 's3cret', LOG_LEVEL: 'warn', HOST: '', PATH: '/usr/bin' },
     });
-    expect(command).toBe(`DATA_DIR='/tmp/my data' SEED_PER_EXCHANGE=60 EXCHANGE_ADMIN_TOKEN="$EXCHANGE_ADMIN_TOKEN" LOG_LEVEL=warn npm run exchange -- --id gy --port 41234`);
+    expect(command).toBe(
+      `DATA_DIR='/tmp/my data' SEED_PER_EXCHANGE=60 EXCHANGE_ADMIN_TOKEN="$EXCHANGE_ADMIN_TOKEN" LOG_LEVEL=warn npm run exchange -- --id gy --port 41234`,
+    );
     expect(command).not.toContain('s3cret');
   });
 
   it('quotes a value with a single quote so the shell reads it back unchanged', () => {
-    expect(restartCommand({ npmScript: 'providers', args: [], variables: ['HOST'], env: { HOST: "it's" } }))
-      .toBe(`HOST='it'\\''s' npm run providers`);
+    expect(restartCommand({ npmScript: 'providers', args: [], variables: ['HOST'], env: { HOST: "it's" } })).toBe(`HOST='it'\\''s' npm run providers`);
   });
 });

@@ -8,10 +8,12 @@ let server: Server;
 let base = '';
 const policyCalls: string[] = [];
 
-const said = (name: string): Route['handle'] => (_req, res, match) => {
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ name, ...match }));
-};
+const said =
+  (name: string): Route['handle'] =>
+  (_req, res, match) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ name, ...match }));
+  };
 
 const routes: Route[] = [
   { method: 'GET', path: '/', access: 'public', accepts: (req) => (req.headers.accept ?? '').includes('text/html'), handle: said('page') },
@@ -23,18 +25,22 @@ const routes: Route[] = [
 beforeAll(async () => {
   const handle = routeTable(routes, {
     policies: {
-      public: [(req, res) => {
-        if (req.method !== 'OPTIONS') return true;
-        policyCalls.push(`OPTIONS ${req.url}`);
-        res.writeHead(204).end();
-        return false;
-      }],
-      admin: [(req, res) => {
-        policyCalls.push(req.url ?? '');
-        if (req.headers.authorization === 'Bearer ok') return true;
-        res.writeHead(401).end();
-        return false;
-      }],
+      public: [
+        (req, res) => {
+          if (req.method !== 'OPTIONS') return true;
+          policyCalls.push(`OPTIONS ${req.url}`);
+          res.writeHead(204).end();
+          return false;
+        },
+      ],
+      admin: [
+        (req, res) => {
+          policyCalls.push(req.url ?? '');
+          if (req.headers.authorization === 'Bearer ok') return true;
+          res.writeHead(401).end();
+          return false;
+        },
+      ],
     },
   });
   server = createServer((req, res) => void handle(req, res, new URL(req.url ?? '/', 'http://localhost').pathname));
@@ -59,20 +65,24 @@ describe('the route table', () => {
 
   it('decodes :name segments and matches a subtree with /*, the first matching route winning', async () => {
     const auth = { authorization: 'Bearer ok' };
-    expect(await (await fetch(`${base}/admin/things/a%20b`, { method: 'DELETE', headers: auth })).json()).toEqual({ name: 'delete thing', path: '/admin/things/a%20b', params: { id: 'a b' } });
+    expect(await (await fetch(`${base}/admin/things/a%20b`, { method: 'DELETE', headers: auth })).json()).toEqual({
+      name: 'delete thing',
+      path: '/admin/things/a%20b',
+      params: { id: 'a b' },
+    });
     expect((await (await fetch(`${base}/admin/things/a`, { method: 'POST', headers: auth })).json()).name).toBe('admin fallback');
     expect((await (await fetch(`${base}/admin`, { headers: auth })).json()).name).toBe('admin fallback');
     expect((await fetch(`${base}/administrator`, { headers: auth })).status).toBe(404);
   });
 
-  it('runs the policies of a route\'s access kind first, and a policy that answered stops the handler', async () => {
+  it("runs the policies of a route's access kind first, and a policy that answered stops the handler", async () => {
     policyCalls.length = 0;
     expect((await fetch(`${base}/admin/things/x`, { method: 'DELETE' })).status).toBe(401);
     expect((await fetch(`${base}/health`)).status).toBe(200);
     expect(policyCalls).toEqual(['/admin/things/x']);
   });
 
-  it('lets the policies of a path\'s access kind answer OPTIONS on it, though no route lists OPTIONS', async () => {
+  it("lets the policies of a path's access kind answer OPTIONS on it, though no route lists OPTIONS", async () => {
     policyCalls.length = 0;
     expect((await fetch(`${base}/health`, { method: 'OPTIONS' })).status).toBe(204);
     expect((await fetch(`${base}/`, { method: 'OPTIONS' })).status).toBe(204);

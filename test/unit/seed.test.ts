@@ -2,9 +2,7 @@ import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CATEGORIES, DEFAULT_EXCHANGES, type DatasetRecord, type ProviderKind } from '../../shared/domain.ts';
 import { validateUscc } from '../../shared/uscc.ts';
-import {
-  CROSS_LISTED_SHARE, crossListedPoolIndices, crossListingExchanges, crossListingPoolSize, generateDatasets,
-} from '../../seed/generate.ts';
+import { CROSS_LISTED_SHARE, crossListedPoolIndices, crossListingExchanges, crossListingPoolSize, generateDatasets } from '../../seed/generate.ts';
 import { PROVIDER_KIND_MIX, providerRegistry, providersByUscc, providersForDivision } from '../../seed/providers.ts';
 
 const COUNT = 2000;
@@ -32,8 +30,12 @@ describe('provider registry', () => {
     const providers = providerRegistry();
     expect(new Set(providers.map((p) => p.uscc)).size).toBe(providers.length);
     const authority: Record<ProviderKind, string> = {
-      GOVERNMENT_DEPARTMENT: '1', PUBLIC_INSTITUTION: '1', SOCIAL_ORGANIZATION: '5',
-      STATE_OWNED_ENTERPRISE: '9', PRIVATE_ENTERPRISE: '9', FOREIGN_INVESTED_ENTERPRISE: '9',
+      GOVERNMENT_DEPARTMENT: '1',
+      PUBLIC_INSTITUTION: '1',
+      SOCIAL_ORGANIZATION: '5',
+      STATE_OWNED_ENTERPRISE: '9',
+      PRIVATE_ENTERPRISE: '9',
+      FOREIGN_INVESTED_ENTERPRISE: '9',
     };
     for (const p of providers) {
       expect(validateUscc(p.uscc), p.uscc).toEqual({ ok: true });
@@ -138,12 +140,25 @@ describe('generateDatasets', () => {
 
   it('titles the products the press names', () => {
     const named = [
-      'Business Registration', 'Corporate Tax', 'Social Credit', 'Vaccination Clinic Locations', 'Water Collection Points',
-      'Judicial Penalties', 'Traffic Penalties', 'Foreign Investment', 'AI Training Images',
-      "Audio Samples Including Children's Voices Gathered from Smartphones", 'ID Verification', 'Phone Network Status',
+      'Business Registration',
+      'Corporate Tax',
+      'Social Credit',
+      'Vaccination Clinic Locations',
+      'Water Collection Points',
+      'Judicial Penalties',
+      'Traffic Penalties',
+      'Foreign Investment',
+      'AI Training Images',
+      "Audio Samples Including Children's Voices Gathered from Smartphones",
+      'ID Verification',
+      'Phone Network Status',
     ];
     for (const rows of byExchange.values()) {
-      for (const phrase of named) expect(rows.some((r) => r.title.includes(phrase)), phrase).toBe(true);
+      for (const phrase of named)
+        expect(
+          rows.some((r) => r.title.includes(phrase)),
+          phrase,
+        ).toBe(true);
     }
   });
 
@@ -169,7 +184,9 @@ describe('generateDatasets', () => {
 
   it('prices the press examples within their published ranges', () => {
     const amounts = (phrase: string) => {
-      const found = allRows().filter((r) => r.title.includes(phrase)).map(current);
+      const found = allRows()
+        .filter((r) => r.title.includes(phrase))
+        .map(current);
       expect(found.length, phrase).toBeGreaterThan(0);
       return found;
     };
@@ -245,7 +262,10 @@ describe('cross-listing', () => {
       let shared = 0;
       let pricedDifferently = 0;
       for (const row of rows) {
-        const twins = [...onExchange].filter(([other]) => other !== id).map(([, map]) => map.get(keyOf(row))).filter((r) => r !== undefined);
+        const twins = [...onExchange]
+          .filter(([other]) => other !== id)
+          .map(([, map]) => map.get(keyOf(row)))
+          .filter((r) => r !== undefined);
         if (twins.length === 0) continue;
         shared++;
         for (const twin of twins) {

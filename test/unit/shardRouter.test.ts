@@ -87,10 +87,13 @@ describe('shard router: routing by id', () => {
     const { data, errors } = await run(`{ dataset(id: "zz:ds-000001") { id } }`);
     expect(calls()).toEqual({ bj: 0, gy: 0, sh: 0 });
     expect(data).toEqual({ dataset: null });
-    expect(errors).toEqual([expect.objectContaining({
-      message: 'id: no exchange "zz" is registered; ids start with a registered exchange\'s code, e.g. "sh:ds-000123"',
-      path: ['dataset'], extensions: { code: 'BAD_USER_INPUT' },
-    })]);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        message: 'id: no exchange "zz" is registered; ids start with a registered exchange\'s code, e.g. "sh:ds-000123"',
+        path: ['dataset'],
+        extensions: { code: 'BAD_USER_INPUT' },
+      }),
+    ]);
   });
 
   it('refuses an id without a prefix, naming the rule and the value', async () => {
@@ -101,7 +104,9 @@ describe('shard router: routing by id', () => {
 
   it('splits _entities by prefix, sends each exchange only its own, and keeps the order asked', async () => {
     const wanted = ['sh:ds-000003', 'bj:ds-000001', 'sh:ds-000001', 'bj:ds-999999'];
-    const { data } = await run(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Dataset { id } } }`, { r: wanted.map((id) => ({ __typename: 'Dataset', id })) });
+    const { data } = await run(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Dataset { id } } }`, {
+      r: wanted.map((id) => ({ __typename: 'Dataset', id })),
+    });
     expect(data._entities.map((e: any) => e?.id ?? null)).toEqual(['sh:ds-000003', 'bj:ds-000001', 'sh:ds-000001', null]);
     expect(calls()).toEqual({ bj: 1, gy: 0, sh: 1 });
     expect((exchanges.sh.bodies[0].variables!.r as any[]).map((r) => r.id)).toEqual(['sh:ds-000003', 'sh:ds-000001']);
@@ -148,7 +153,12 @@ describe('shard router: partial results', () => {
     const { data, errors } = await run(`{ datasets(first: 100) { nodes { id } totalCount missingExchanges } }`);
     expect(data.datasets.missingExchanges).toEqual(['sh']);
     expect(data.datasets.totalCount).toBe(2 * PER_EXCHANGE);
-    expect(errors).toEqual([expect.objectContaining({ message: 'exchange sh gave a bad response: returned ids of another exchange (bj)', extensions: { code: 'EXCHANGE_BAD_RESPONSE', exchange: 'sh' } })]);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        message: 'exchange sh gave a bad response: returned ids of another exchange (bj)',
+        extensions: { code: 'EXCHANGE_BAD_RESPONSE', exchange: 'sh' },
+      }),
+    ]);
     // Every bj id comes from bj itself: as many as bj lists, none twice.
     const bjIds = data.datasets.nodes.map((n: any) => n.id).filter((id: string) => id.startsWith('bj:'));
     expect(bjIds).toHaveLength(PER_EXCHANGE);
@@ -167,7 +177,9 @@ describe('shard router: partial results', () => {
   it('passes a mistake of the client through once, as BAD_USER_INPUT naming the argument', async () => {
     const { data, errors } = await run(`{ datasets(first: 500) { totalCount } }`);
     expect(data).toBeNull();
-    expect(errors).toEqual([expect.objectContaining({ message: 'first: must be between 0 and 100, got 500', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ message: 'first: must be between 0 and 100, got 500', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
+    ]);
   });
 });
 
@@ -193,14 +205,24 @@ describe('shard router: how complete an answer is', () => {
 
   it('gives one error per failed exchange the path of the first root field it empties, and lists every one in extensions.paths', async () => {
     exchanges.sh.available = false;
-    const { errors } = await runReported(`{ first: priceStats(groupBy: EXCHANGE) { key } one: dataset(id: "bj:ds-000001") { id } second: datasets(first: 2) { totalCount } }`);
-    expect(errors).toEqual([{ message: 'exchange sh is offline', path: ['first'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'sh', paths: [['first'], ['second']] } }]);
+    const { errors } = await runReported(
+      `{ first: priceStats(groupBy: EXCHANGE) { key } one: dataset(id: "bj:ds-000001") { id } second: datasets(first: 2) { totalCount } }`,
+    );
+    expect(errors).toEqual([
+      { message: 'exchange sh is offline', path: ['first'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'sh', paths: [['first'], ['second']] } },
+    ]);
   });
 
   it('points the error of an entity fetch at the first representation the exchange owns, with the field asked', async () => {
     exchanges.gy.available = false;
-    const representations = [{ __typename: 'Exchange', id: 'bj' }, { __typename: 'Exchange', id: 'gy' }, { __typename: 'Exchange', id: 'sh' }];
-    const { data, errors, catalog } = await runReported(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Exchange { count: datasetCount } } }`, { r: representations });
+    const representations = [
+      { __typename: 'Exchange', id: 'bj' },
+      { __typename: 'Exchange', id: 'gy' },
+      { __typename: 'Exchange', id: 'sh' },
+    ];
+    const { data, errors, catalog } = await runReported(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Exchange { count: datasetCount } } }`, {
+      r: representations,
+    });
     expect(data._entities.map((e: any) => e?.count ?? null)).toEqual([PER_EXCHANGE, null, PER_EXCHANGE]);
     expect(errors).toEqual([expect.objectContaining({ path: ['_entities', 1, 'count'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' } })]);
     expect(catalog.missingExchanges).toEqual(['gy']);
@@ -208,16 +230,26 @@ describe('shard router: how complete an answer is', () => {
 
   it('points the error of a nested fan-out field (run after the fetch) at the first object that holds it', async () => {
     exchanges.gy.available = false;
-    const { data, errors } = await runReported(`{ datasets(first: 2, sort: TITLE_ASC, filter: { exchanges: ["bj"] }) { nodes { id provider { listed: datasets(first: 1) { missingExchanges } } } } }`);
+    const { data, errors } = await runReported(
+      `{ datasets(first: 2, sort: TITLE_ASC, filter: { exchanges: ["bj"] }) { nodes { id provider { listed: datasets(first: 1) { missingExchanges } } } } }`,
+    );
     expect(data.datasets.nodes).toHaveLength(2);
     expect(data.datasets.nodes[0].provider.listed.missingExchanges).toEqual(['gy']);
-    expect(errors).toEqual([expect.objectContaining({ path: ['datasets', 'nodes', 0, 'provider', 'listed'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' } })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ path: ['datasets', 'nodes', 0, 'provider', 'listed'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'gy' } }),
+    ]);
   });
 
   it('points the error of a fan-out entity field at its first entity', async () => {
     exchanges.bj.failWith = 'EXCHANGE_UNAVAILABLE';
-    const representations = [{ __typename: 'Provider', uscc: '91110000000000000X' }, { __typename: 'Provider', uscc: '91110000000000001X' }];
-    const { data, errors } = await runReported(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Provider { listed: datasets(first: 1) { missingExchanges } } } }`, { r: representations });
+    const representations = [
+      { __typename: 'Provider', uscc: '91110000000000000X' },
+      { __typename: 'Provider', uscc: '91110000000000001X' },
+    ];
+    const { data, errors } = await runReported(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Provider { listed: datasets(first: 1) { missingExchanges } } } }`,
+      { r: representations },
+    );
     expect(data._entities).toHaveLength(2);
     expect(errors).toEqual([expect.objectContaining({ path: ['_entities', 0, 'listed'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'bj' } })]);
   });

@@ -67,11 +67,17 @@ describe('statistics merge', () => {
     }
   });
 
-  it('gives p50 and p90 within 1% of the pooled amounts\' exact quantiles, inside [min, max]', () => {
+  it("gives p50 and p90 within 1% of the pooled amounts' exact quantiles, inside [min, max]", () => {
     expect(merged).toHaveLength(3);
     for (const bucket of merged) {
-      const micros = pooled.filter((l) => l.group === bucket.key && l.amount !== null).map((l) => amountMicros(l.amount!)).sort((a, b) => a - b);
-      for (const [field, q] of [['p50', 0.5], ['p90', 0.9]] as const) {
+      const micros = pooled
+        .filter((l) => l.group === bucket.key && l.amount !== null)
+        .map((l) => amountMicros(l.amount!))
+        .sort((a, b) => a - b);
+      for (const [field, q] of [
+        ['p50', 0.5],
+        ['p90', 0.9],
+      ] as const) {
         const exact = exactQuantile(micros, q);
         const got = amountMicros(bucket[field] as string);
         expect(Math.abs(got - exact)).toBeLessThanOrEqual(exact * 0.01 + 1);
@@ -81,7 +87,7 @@ describe('statistics merge', () => {
     }
   });
 
-  it('differs from any one exchange\'s quantiles when the exchanges differ (the sketches are really merged)', () => {
+  it("differs from any one exchange's quantiles when the exchanges differ (the sketches are really merged)", () => {
     const cheap = [...Array(200)].map(() => ({ group: 'G', amount: '1.00' }));
     const dear = [...Array(300)].map(() => ({ group: 'G', amount: '500.00' }));
     const [bucket] = mergePriceStats([bucketsOf(cheap), bucketsOf(dear)], SHAPE);
@@ -93,12 +99,30 @@ describe('statistics merge', () => {
   });
 
   it('answers null amounts for a group of NEGOTIABLE listings only, with its counts', () => {
-    const [bucket] = mergePriceStats([bucketsOf([{ group: 'G', amount: null }]), bucketsOf([{ group: 'G', amount: null }, { group: 'G', amount: null }])], SHAPE);
+    const [bucket] = mergePriceStats(
+      [
+        bucketsOf([{ group: 'G', amount: null }]),
+        bucketsOf([
+          { group: 'G', amount: null },
+          { group: 'G', amount: null },
+        ]),
+      ],
+      SHAPE,
+    );
     expect(bucket).toEqual({ key: 'G', count: 3, pricedCount: 0, min: null, p50: null, p90: null, max: null, currency: 'CNY', __typename: 'PriceStatsBucket' });
   });
 
   it('counts free listings (0.00) as priced, at the bottom', () => {
-    const [bucket] = mergePriceStats([bucketsOf([{ group: 'G', amount: '0.00' }, { group: 'G', amount: '0.00' }]), bucketsOf([{ group: 'G', amount: '8.00' }])], SHAPE);
+    const [bucket] = mergePriceStats(
+      [
+        bucketsOf([
+          { group: 'G', amount: '0.00' },
+          { group: 'G', amount: '0.00' },
+        ]),
+        bucketsOf([{ group: 'G', amount: '8.00' }]),
+      ],
+      SHAPE,
+    );
     expect(bucket).toMatchObject({ count: 3, pricedCount: 3, min: '0.00', p50: '0.00', max: '8.00' });
   });
 

@@ -4,13 +4,28 @@ import type { DatasetRecord } from '../../shared/domain.ts';
 
 function record(localId: string, overrides: Partial<DatasetRecord> = {}): DatasetRecord {
   return {
-    localId, productCode: `P-${localId}`, title: 'Vaccination clinic locations', titleZh: '疫苗接种点位置数据',
-    description: 'Locations of clinics', descriptionZh: '接种门诊位置', type: 'DATASET', category: 'PUBLIC_HEALTH',
-    keywords: ['vaccination', '疫苗'], providerUscc: '91110000600037341L', providerKind: 'GOVERNMENT_DEPARTMENT',
-    securityLevel: 'GENERAL', personalInfo: 'NONE', containsMinorsData: false, dataOrigin: 'PUBLIC', delivery: 'FILE',
-    updateFrequency: 'MONTHLY', spatialCoverage: ['140100'],
+    localId,
+    productCode: `P-${localId}`,
+    title: 'Vaccination clinic locations',
+    titleZh: '疫苗接种点位置数据',
+    description: 'Locations of clinics',
+    descriptionZh: '接种门诊位置',
+    type: 'DATASET',
+    category: 'PUBLIC_HEALTH',
+    keywords: ['vaccination', '疫苗'],
+    providerUscc: '91110000600037341L',
+    providerKind: 'GOVERNMENT_DEPARTMENT',
+    securityLevel: 'GENERAL',
+    personalInfo: 'NONE',
+    containsMinorsData: false,
+    dataOrigin: 'PUBLIC',
+    delivery: 'FILE',
+    updateFrequency: 'MONTHLY',
+    spatialCoverage: ['140100'],
     priceHistory: [{ model: 'FREE', amount: '0.00', effectiveAt: '2020-01-01T00:00:00.000Z' }],
-    complianceAssessed: true, listedAt: '2020-01-01T00:00:00.000Z', updatedAt: '2021-01-01T00:00:00.000Z',
+    complianceAssessed: true,
+    listedAt: '2020-01-01T00:00:00.000Z',
+    updatedAt: '2021-01-01T00:00:00.000Z',
     ...overrides,
   };
 }
@@ -30,7 +45,9 @@ describe('DatasetStore ingest', () => {
 
   it('refuses a price that breaks the model rules', () => {
     const store = new DatasetStore('ty', ':memory:');
-    expect(() => store.ingest([record('ds-1', { priceHistory: [{ model: 'NEGOTIABLE', amount: '5.00', effectiveAt: '2020-01-01T00:00:00Z' }] })])).toThrow(/NEGOTIABLE/);
+    expect(() => store.ingest([record('ds-1', { priceHistory: [{ model: 'NEGOTIABLE', amount: '5.00', effectiveAt: '2020-01-01T00:00:00Z' }] })])).toThrow(
+      /NEGOTIABLE/,
+    );
     expect(() => store.ingest([record('ds-1', { priceHistory: [] })])).toThrow(/at least one point/);
     store.close();
   });

@@ -7,7 +7,13 @@ import { generateDatasets } from '../../seed/generate.ts';
 import { comparePositions, SORT_SPECS, type CursorPosition } from '../../shared/datasetOrder.ts';
 import { DATASET_TYPES, PRICING_MODELS, type DatasetSort } from '../../shared/domain.ts';
 import {
-  COMMON_TEXT_MATCHES, DatasetStore, MAX_PREFIX_WORDS, StoreSession, VERY_COMMON_TEXT_SHARE, type DatasetRow, type StatsRow,
+  COMMON_TEXT_MATCHES,
+  DatasetStore,
+  MAX_PREFIX_WORDS,
+  StoreSession,
+  VERY_COMMON_TEXT_SHARE,
+  type DatasetRow,
+  type StatsRow,
 } from '../../subgraphs/exchange/store/DatasetStore.ts';
 import { FacetCounts } from '../../subgraphs/exchange/store/FacetCounts.ts';
 import { FilterColumns } from '../../subgraphs/exchange/store/FilterColumns.ts';
@@ -44,7 +50,8 @@ const keyOf = (row: DatasetRow, sort: DatasetSort) => row[SORT_SPECS[sort].colum
 
 /** The definition, in JavaScript: filter every row, sort by (key, id) in the sort's direction. */
 function expected(predicate: (row: DatasetRow) => boolean, sort: DatasetSort): string[] {
-  return all.filter(predicate)
+  return all
+    .filter(predicate)
     .sort((a, b) => comparePositions(sort, { key: keyOf(a, sort), id: a.id }, { key: keyOf(b, sort), id: b.id }))
     .map((r) => r.id);
 }
@@ -79,7 +86,8 @@ describe('pages filtered by lists, read one ordered index range per value', () =
     {
       name: 'providerKinds + pricingModels',
       filter: { providerKinds: ['PRIVATE_ENTERPRISE', 'STATE_OWNED_ENTERPRISE'], pricingModels: ['PER_CALL', 'ANNUAL', 'MONTHLY'] },
-      test: (r) => ['PRIVATE_ENTERPRISE', 'STATE_OWNED_ENTERPRISE'].includes(r.provider_kind as string) && ['PER_CALL', 'ANNUAL', 'MONTHLY'].includes(r.price_model),
+      test: (r) =>
+        ['PRIVATE_ENTERPRISE', 'STATE_OWNED_ENTERPRISE'].includes(r.provider_kind as string) && ['PER_CALL', 'ANNUAL', 'MONTHLY'].includes(r.price_model),
     },
     {
       name: 'pricingModels with NEGOTIABLE and FREE (the two ends of a price order)',
@@ -89,8 +97,11 @@ describe('pages filtered by lists, read one ordered index range per value', () =
     {
       name: 'categories + delivery + a price bound',
       filter: { categories: ['PUBLIC_HEALTH', 'TELECOM', 'TRANSPORT'], delivery: ['API', 'FILE'], minPrice: '10.00' },
-      test: (r) => ['PUBLIC_HEALTH', 'TELECOM', 'TRANSPORT'].includes(r.category as string) && ['API', 'FILE'].includes(r.delivery as string)
-        && r.price_micros !== null && r.price_micros >= 10_000_000,
+      test: (r) =>
+        ['PUBLIC_HEALTH', 'TELECOM', 'TRANSPORT'].includes(r.category as string) &&
+        ['API', 'FILE'].includes(r.delivery as string) &&
+        r.price_micros !== null &&
+        r.price_micros >= 10_000_000,
     },
     {
       name: 'one provider kind, repeated values, and securityLevels',
@@ -116,9 +127,13 @@ describe('pages filtered by lists, read one ordered index range per value', () =
     const after: CursorPosition = { sort: 'PRICE_ASC', key: 5_000_000, id: 'bj:ds-000100' };
     session.page({ filter, sort: 'PRICE_ASC', limit: 20, after });
     expect(session.sql).toHaveLength(1);
-    const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${session.sql[0]}`)
-      .all(...['PER_CALL', 'ANNUAL', 'MONTHLY'].flatMap((m) => [m, JSON.stringify(filter.providerKinds), 5_000_000, 'bj:ds-000100', 21]), 21) as Array<{ detail: string }>)
-      .map((r) => r.detail);
+    const plan = (
+      store.db
+        .prepare(`EXPLAIN QUERY PLAN ${session.sql[0]}`)
+        .all(...['PER_CALL', 'ANNUAL', 'MONTHLY'].flatMap((m) => [m, JSON.stringify(filter.providerKinds), 5_000_000, 'bj:ds-000100', 21]), 21) as Array<{
+        detail: string;
+      }>
+    ).map((r) => r.detail);
     const searches = plan.filter((d) => d.startsWith('SEARCH d') || d.startsWith('SCAN d'));
     expect(searches).toEqual(Array(3).fill('SEARCH d USING INDEX ix_model_price_asc_facets (price_model=? AND (price_asc,id)>(?,?))'));
   });
@@ -208,10 +223,17 @@ describe('a word prefix read as the whole words it stands for', () => {
     };
     const params: unknown[][] = [];
     const spy = new (class extends Recording {
-      override all<T>(sql: string, p: unknown[]): T[] { if (sql.startsWith('SELECT d.*')) params.push(p); return super.all<T>(sql, p); }
+      override all<T>(sql: string, p: unknown[]): T[] {
+        if (sql.startsWith('SELECT d.*')) params.push(p);
+        return super.all<T>(sql, p);
+      }
     })(store);
     spy.page({ filter: { text: 'data' }, sort: 'UPDATED_DESC', limit: 20 });
-    expect(params[0][0]).toBe(`(${vocabulary('data').map((w) => `"${w}"`).join(' OR ')})`);
+    expect(params[0][0]).toBe(
+      `(${vocabulary('data')
+        .map((w) => `"${w}"`)
+        .join(' OR ')})`,
+    );
     expect(read('data')[0]).toContain('EXISTS (SELECT 1 FROM datasets_fts_en');
     expect(read('co')[0]).toContain('+d.rowid IN (SELECT rowid FROM datasets_fts_en');
   });
@@ -219,8 +241,14 @@ describe('a word prefix read as the whole words it stands for', () => {
   it('keeps the prefix for relevance, whose scores treat a prefix as one phrase', () => {
     const params: unknown[][] = [];
     const spy = new (class extends Recording {
-      override all<T>(sql: string, p: unknown[]): T[] { params.push(p); return super.all<T>(sql, p); }
-      override rawAll<T extends unknown[]>(sql: string, p: unknown[]): T[] { params.push(p); return super.rawAll<T>(sql, p); }
+      override all<T>(sql: string, p: unknown[]): T[] {
+        params.push(p);
+        return super.all<T>(sql, p);
+      }
+      override rawAll<T extends unknown[]>(sql: string, p: unknown[]): T[] {
+        params.push(p);
+        return super.rawAll<T>(sql, p);
+      }
     })(store);
     store.rankings.clear();
     spy.page({ filter: { text: 'data' }, sort: 'RELEVANCE', limit: 20 });
@@ -232,12 +260,28 @@ describe('a word prefix read as the whole words it stands for', () => {
 describe('relevance pages of common text, from the relevance order kept per load', () => {
   /** The definition in SQL: every match the predicate keeps, by (bm25, id). */
   const definition = (table: string, match: string, where: string): string[] =>
-    (store.db.prepare(`SELECT d.id FROM datasets d JOIN (SELECT rowid AS r, bm25(${table}, 10.0, 1.0, 5.0) AS s FROM ${table} WHERE ${table} MATCH ?) f
-      ON f.r = d.rowid ${where ? `WHERE ${where}` : ''} ORDER BY f.s, d.id`).all(match) as Array<{ id: string }>).map((r) => r.id);
+    (
+      store.db
+        .prepare(
+          `SELECT d.id FROM datasets d JOIN (SELECT rowid AS r, bm25(${table}, 10.0, 1.0, 5.0) AS s FROM ${table} WHERE ${table} MATCH ?) f
+      ON f.r = d.rowid ${where ? `WHERE ${where}` : ''} ORDER BY f.s, d.id`,
+        )
+        .all(match) as Array<{ id: string }>
+    ).map((r) => r.id);
   const cases = [
     { filter: { text: '数据' }, table: 'datasets_fts_zh', match: '"数据"', where: '' },
-    { filter: { text: '数据', categories: ['PUBLIC_HEALTH', 'FINANCE'] }, table: 'datasets_fts_zh', match: '"数据"', where: "d.category IN ('PUBLIC_HEALTH', 'FINANCE')" },
-    { filter: { text: '数据', containsMinorsData: false, minPrice: '1' }, table: 'datasets_fts_zh', match: '"数据"', where: 'd.contains_minors = 0 AND d.price_micros >= 1000000' },
+    {
+      filter: { text: '数据', categories: ['PUBLIC_HEALTH', 'FINANCE'] },
+      table: 'datasets_fts_zh',
+      match: '"数据"',
+      where: "d.category IN ('PUBLIC_HEALTH', 'FINANCE')",
+    },
+    {
+      filter: { text: '数据', containsMinorsData: false, minPrice: '1' },
+      table: 'datasets_fts_zh',
+      match: '"数据"',
+      where: 'd.contains_minors = 0 AND d.price_micros >= 1000000',
+    },
     { filter: { text: 'data' }, table: 'datasets_fts_en', match: '"data"*', where: '' },
   ];
   for (const c of cases) {
@@ -284,7 +328,8 @@ describe('pages and counts of lists without an index for their sort', () => {
     {
       name: 'dataOrigins [PERSONAL, ENTERPRISE] + delivery [SANDBOX] + a price bound',
       filter: { dataOrigins: ['PERSONAL', 'ENTERPRISE'], delivery: ['SANDBOX'], maxPrice: '5000.00' },
-      test: (r) => ['PERSONAL', 'ENTERPRISE'].includes(r.data_origin as string) && r.delivery === 'SANDBOX' && r.price_micros !== null && r.price_micros <= 5_000_000_000,
+      test: (r) =>
+        ['PERSONAL', 'ENTERPRISE'].includes(r.data_origin as string) && r.delivery === 'SANDBOX' && r.price_micros !== null && r.price_micros <= 5_000_000_000,
     },
   ];
   for (const c of cases) {
@@ -301,14 +346,22 @@ describe('pages and counts of lists without an index for their sort', () => {
   it('answers a page whose lists keep no row with no statement, and counts lists alone without SQL', () => {
     // Lists whose every value has rows, but no row has them all: found in the data, so the case is never skipped.
     const combinations = DATASET_TYPES.flatMap((type) => PRICING_MODELS.flatMap((model) => ['GENERAL', 'IMPORTANT'].map((level) => ({ type, model, level }))));
-    const empty = combinations.find(({ type, model, level }) => all.some((r) => r.type === type) && all.some((r) => r.price_model === model)
-      && all.some((r) => r.security_level === level) && !all.some((r) => r.type === type && r.price_model === model && r.security_level === level));
+    const empty = combinations.find(
+      ({ type, model, level }) =>
+        all.some((r) => r.type === type) &&
+        all.some((r) => r.price_model === model) &&
+        all.some((r) => r.security_level === level) &&
+        !all.some((r) => r.type === type && r.price_model === model && r.security_level === level),
+    );
     expect(empty, 'a combination of type, pricing model and security level that keeps no row').not.toBeUndefined();
     const session = new Recording(store);
-    expect(session.count({ delivery: ['API'], personalInfo: ['NONE'], categories: ['TELECOM'] }))
-      .toBe(all.filter((r) => r.delivery === 'API' && r.personal_info === 'NONE' && r.category === 'TELECOM').length);
+    expect(session.count({ delivery: ['API'], personalInfo: ['NONE'], categories: ['TELECOM'] })).toBe(
+      all.filter((r) => r.delivery === 'API' && r.personal_info === 'NONE' && r.category === 'TELECOM').length,
+    );
     expect(session.sql).toEqual([]);
-    expect(session.page({ filter: { types: [empty!.type], pricingModels: [empty!.model], securityLevels: [empty!.level] }, sort: 'TITLE_ASC', limit: 5 })).toEqual([]);
+    expect(
+      session.page({ filter: { types: [empty!.type], pricingModels: [empty!.model], securityLevels: [empty!.level] }, sort: 'TITLE_ASC', limit: 5 }),
+    ).toEqual([]);
     expect(session.sql).toEqual([]);
   });
 
@@ -349,29 +402,65 @@ describe('text with other filters: counts, statistics and pages from the filter 
   const sortedStats = (rows: StatsRow[]) => [...rows].sort((a, b) => `${a.group}/${a.bucket}`.localeCompare(`${b.group}/${b.bucket}`));
 
   // Read once (the store's rows do not change in this block).
-  const once = <T>(read: () => T) => { let value: T | undefined; return () => (value ??= read()); };
+  const once = <T>(read: () => T) => {
+    let value: T | undefined;
+    return () => (value ??= read());
+  };
   const zh = once(() => matchesOf('datasets_fts_zh', '"数据"'));
   const en = once(() => matchesOf('datasets_fts_en', '"data"*'));
   const bigCategories = once(() => {
     const counts = new Map<string, number>();
     for (const row of all) counts.set(row.category as string, (counts.get(row.category as string) ?? 0) + 1);
-    return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 7).map(([c]) => c);
+    return [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 7)
+      .map(([c]) => c);
   });
   const since = Date.parse('2022-01-01T00:00:00Z');
   // Each case is read one way (the SQL it must contain), chosen from the rows the whole filter keeps.
   const cases = () => [
-    { label: 'very common text + the biggest categories: ordered ranges of the category', filter: { text: '数据', categories: bigCategories() },
-      keep: (r: DatasetRow) => zh().has(r.rowid) && bigCategories().includes(r.category as string), way: 'INDEXED BY ix_category_', sorts: ['UPDATED_DESC', 'PRICE_DESC', 'TITLE_ASC'] as DatasetSort[] },
-    { label: 'very common text + containsMinorsData false: the sort\'s own index', filter: { text: '数据', containsMinorsData: false },
-      keep: (r: DatasetRow) => zh().has(r.rowid) && r.contains_minors === 0, way: 'INDEXED BY ix_', sorts: SORTS },
-    { label: 'very common text + a rare list: the kept rows read by rowid', filter: { text: '数据', securityLevels: ['IMPORTANT'] },
-      keep: (r: DatasetRow) => zh().has(r.rowid) && r.security_level === 'IMPORTANT', way: 'd.rowid IN (SELECT value FROM json_each(?))', sorts: SORTS },
-    { label: 'common prefix + price floor + updatedSince', filter: { text: 'data', minPrice: '100', updatedSince: '2022-01-01T00:00:00Z' },
-      keep: (r: DatasetRow) => en().has(r.rowid) && r.price_micros !== null && r.price_micros >= 100_000_000 && (r.updated_ms as number) >= since, way: '', sorts: SORTS },
-    { label: 'two texts (both indexes) + a list', filter: { text: '数据 data', types: ['DATASET', 'API', 'MODEL'] },
-      keep: (r: DatasetRow) => zh().has(r.rowid) && en().has(r.rowid) && ['DATASET', 'API', 'MODEL'].includes(r.type as string), way: '', sorts: SORTS },
-    { label: 'a filter that keeps nothing', filter: { text: '数据', categories: ['PUBLIC_HEALTH'], minPrice: '99999999' },
-      keep: () => false, way: '', sorts: ['PRICE_ASC'] as DatasetSort[] },
+    {
+      label: 'very common text + the biggest categories: ordered ranges of the category',
+      filter: { text: '数据', categories: bigCategories() },
+      keep: (r: DatasetRow) => zh().has(r.rowid) && bigCategories().includes(r.category as string),
+      way: 'INDEXED BY ix_category_',
+      sorts: ['UPDATED_DESC', 'PRICE_DESC', 'TITLE_ASC'] as DatasetSort[],
+    },
+    {
+      label: "very common text + containsMinorsData false: the sort's own index",
+      filter: { text: '数据', containsMinorsData: false },
+      keep: (r: DatasetRow) => zh().has(r.rowid) && r.contains_minors === 0,
+      way: 'INDEXED BY ix_',
+      sorts: SORTS,
+    },
+    {
+      label: 'very common text + a rare list: the kept rows read by rowid',
+      filter: { text: '数据', securityLevels: ['IMPORTANT'] },
+      keep: (r: DatasetRow) => zh().has(r.rowid) && r.security_level === 'IMPORTANT',
+      way: 'd.rowid IN (SELECT value FROM json_each(?))',
+      sorts: SORTS,
+    },
+    {
+      label: 'common prefix + price floor + updatedSince',
+      filter: { text: 'data', minPrice: '100', updatedSince: '2022-01-01T00:00:00Z' },
+      keep: (r: DatasetRow) => en().has(r.rowid) && r.price_micros !== null && r.price_micros >= 100_000_000 && (r.updated_ms as number) >= since,
+      way: '',
+      sorts: SORTS,
+    },
+    {
+      label: 'two texts (both indexes) + a list',
+      filter: { text: '数据 data', types: ['DATASET', 'API', 'MODEL'] },
+      keep: (r: DatasetRow) => zh().has(r.rowid) && en().has(r.rowid) && ['DATASET', 'API', 'MODEL'].includes(r.type as string),
+      way: '',
+      sorts: SORTS,
+    },
+    {
+      label: 'a filter that keeps nothing',
+      filter: { text: '数据', categories: ['PUBLIC_HEALTH'], minPrice: '99999999' },
+      keep: () => false,
+      way: '',
+      sorts: ['PRICE_ASC'] as DatasetSort[],
+    },
   ];
 
   it('covers each way with these cases', () => {
@@ -403,9 +492,14 @@ describe('aggregates kept through price changes', () => {
   const GROUPS = ['CATEGORY', 'PROVIDER_KIND', 'PRICING_MODEL', 'SECURITY_LEVEL', 'EXCHANGE'] as const;
   const COLUMNS = { CATEGORY: 'category', PROVIDER_KIND: 'provider_kind', PRICING_MODEL: 'price_model', SECURITY_LEVEL: 'security_level', EXCHANGE: "'bj'" };
   const scan = (db: DatasetStore['db'], groupBy: (typeof GROUPS)[number]) =>
-    (db.prepare(`SELECT ${COLUMNS[groupBy]} AS "group", price_bucket AS bucket, count(*) AS n, min(price_micros) AS minMicros,
-      max(price_micros) AS maxMicros FROM datasets GROUP BY 1, 2`).all() as StatsRow[])
-      .sort((a, b) => `${a.group}/${a.bucket}`.localeCompare(`${b.group}/${b.bucket}`));
+    (
+      db
+        .prepare(
+          `SELECT ${COLUMNS[groupBy]} AS "group", price_bucket AS bucket, count(*) AS n, min(price_micros) AS minMicros,
+      max(price_micros) AS maxMicros FROM datasets GROUP BY 1, 2`,
+        )
+        .all() as StatsRow[]
+    ).sort((a, b) => `${a.group}/${a.bucket}`.localeCompare(`${b.group}/${b.bucket}`));
   const sorted = (rows: StatsRow[]) => [...rows].sort((a, b) => `${a.group}/${a.bucket}`.localeCompare(`${b.group}/${b.bucket}`));
 
   it('keeps the unfiltered statistics and the facet counts exact through hundreds of price changes', () => {
@@ -419,7 +513,10 @@ describe('aggregates kept through price changes', () => {
       // A deterministic walk of changes: to a cell's min or max (removing a bound), to FREE and NEGOTIABLE and
       // back, to prices in the same bucket, and to the price a listing already has.
       let seed = 7;
-      const next = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+      const next = (n: number) => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed % n;
+      };
       const prices = [...new Set(rows.map((r) => r.price_micros).filter((m): m is number => m !== null && m > 0))];
       for (let i = 0; i < 400; i++) {
         const row = rows[next(40)]; // few listings, changed many times: bounds of the same cells move again and again
@@ -428,19 +525,35 @@ describe('aggregates kept through price changes', () => {
         else if (kind === 1) changing.updatePrice(row.id, 'NEGOTIABLE', null);
         else {
           const micros = prices[next(prices.length)] + (kind === 2 ? 0 : next(3));
-          changing.updatePrice(row.id, (['PER_CALL', 'ANNUAL', 'ONE_TIME'] as const)[next(3)], (micros / 1e6).toFixed(6).replace(/0+$/, '').replace(/\.$/, '.00'));
+          changing.updatePrice(
+            row.id,
+            (['PER_CALL', 'ANNUAL', 'ONE_TIME'] as const)[next(3)],
+            (micros / 1e6).toFixed(6).replace(/0+$/, '').replace(/\.$/, '.00'),
+          );
         }
         if (i % 50 === 49) {
           for (const g of GROUPS) expect(sorted(changing.session().stats(null, g))).toEqual(scan(changing.db, g));
           expect(changing.facets()).toEqual(FacetCounts.read(changing.db));
           // Filtered statistics and counts come from the filter columns, which follow every change too.
           const fresh = FilterColumns.read(changing.db);
-          for (const filter of [{ lists: [{ column: 'price_model', values: ['FREE', 'NEGOTIABLE'] }], minMicros: null, maxMicros: null, updatedSinceMs: null, containsMinors: null },
-            { lists: [], minMicros: 1, maxMicros: 5_000_000_000, updatedSinceMs: Date.parse('2026-01-01'), containsMinors: 0 as const }]) {
+          for (const filter of [
+            {
+              lists: [{ column: 'price_model', values: ['FREE', 'NEGOTIABLE'] }],
+              minMicros: null,
+              maxMicros: null,
+              updatedSinceMs: null,
+              containsMinors: null,
+            },
+            { lists: [], minMicros: 1, maxMicros: 5_000_000_000, updatedSinceMs: Date.parse('2026-01-01'), containsMinors: 0 as const },
+          ]) {
             expect(changing.filterColumns().kept(filter, null)).toEqual(fresh.kept(filter, null));
           }
-          const filtered = changing.db.prepare(`SELECT category AS "group", price_bucket AS bucket, count(*) AS n, min(price_micros) AS minMicros,
-            max(price_micros) AS maxMicros FROM datasets WHERE price_model IN ('FREE', 'PER_CALL') AND contains_minors = 0 GROUP BY 1, 2`).all() as StatsRow[];
+          const filtered = changing.db
+            .prepare(
+              `SELECT category AS "group", price_bucket AS bucket, count(*) AS n, min(price_micros) AS minMicros,
+            max(price_micros) AS maxMicros FROM datasets WHERE price_model IN ('FREE', 'PER_CALL') AND contains_minors = 0 GROUP BY 1, 2`,
+            )
+            .all() as StatsRow[];
           expect(sorted(changing.session().stats({ pricingModels: ['FREE', 'PER_CALL'], containsMinorsData: false }, 'CATEGORY'))).toEqual(sorted(filtered));
         }
       }
@@ -470,7 +583,9 @@ describe('text index after loads', () => {
       const more = [...generateDatasets({ exchange: 'bj', divisionCode: '110000', count: 600 })].slice(300);
       second.ingest(more.map((r) => ({ ...r, localId: `${r.localId}-b` })));
       for (const table of ['datasets_fts_zh', 'datasets_fts_en']) {
-        const config = Object.fromEntries((second.db.prepare(`SELECT k, v FROM ${table}_config`).all() as Array<{ k: string; v: number }>).map((r) => [r.k, r.v]));
+        const config = Object.fromEntries(
+          (second.db.prepare(`SELECT k, v FROM ${table}_config`).all() as Array<{ k: string; v: number }>).map((r) => [r.k, r.v]),
+        );
         expect(config.hashsize).toBe(1024 * 1024);
         expect(config.automerge).toBe(4);
         // The structure record (id 10) of an index of one segment, as `optimize` leaves it, is short.
@@ -487,8 +602,14 @@ describe('text index after loads', () => {
 });
 
 describe('single Chinese characters', () => {
-  const like = (character: string) => new Set((store.db.prepare('SELECT id FROM datasets WHERE title_zh LIKE ? OR description_zh LIKE ? OR keywords LIKE ?')
-    .all(`%${character}%`, `%${character}%`, `%${character}%`) as Array<{ id: string }>).map((r) => r.id));
+  const like = (character: string) =>
+    new Set(
+      (
+        store.db
+          .prepare('SELECT id FROM datasets WHERE title_zh LIKE ? OR description_zh LIKE ? OR keywords LIKE ?')
+          .all(`%${character}%`, `%${character}%`, `%${character}%`) as Array<{ id: string }>
+      ).map((r) => r.id),
+    );
 
   it('finds exactly the rows whose Chinese text holds the character, from its own token', () => {
     for (const character of ['疫', '数', '税', '车']) {
@@ -510,18 +631,32 @@ describe('single Chinese characters', () => {
       // As an earlier version left it: bigrams only, and no format mark.
       old.db.prepare("INSERT INTO datasets_fts_zh(datasets_fts_zh) VALUES ('delete-all')").run();
       old.db.function('old_bigrams', (text: unknown) => chineseBigramText(String(text ?? '')));
-      old.db.prepare(`INSERT INTO datasets_fts_zh (rowid, title_zh, description_zh, keywords)
-        SELECT rowid, old_bigrams(title_zh), old_bigrams(description_zh), old_bigrams(keywords) FROM datasets`).run();
+      old.db
+        .prepare(
+          `INSERT INTO datasets_fts_zh (rowid, title_zh, description_zh, keywords)
+        SELECT rowid, old_bigrams(title_zh), old_bigrams(description_zh), old_bigrams(keywords) FROM datasets`,
+        )
+        .run();
       old.db.prepare("DELETE FROM meta WHERE key = 'zh_index'").run();
       expect(old.session().count({ text: '疫' })).toBe(0);
       const version = old.catalogVersion;
       old.close();
       const reopened = new DatasetStore('bj', path);
       try {
-        const want = (reopened.db.prepare("SELECT count(*) AS n FROM datasets WHERE title_zh LIKE '%疫%' OR description_zh LIKE '%疫%' OR keywords LIKE '%疫%'").get() as { n: number }).n;
+        const want = (
+          reopened.db.prepare("SELECT count(*) AS n FROM datasets WHERE title_zh LIKE '%疫%' OR description_zh LIKE '%疫%' OR keywords LIKE '%疫%'").get() as {
+            n: number;
+          }
+        ).n;
         expect(want).toBeGreaterThan(0);
         expect(reopened.session().count({ text: '疫' })).toBe(want);
-        expect(reopened.session().count({ text: '疫苗', synonyms: false })).toBe((reopened.db.prepare("SELECT count(*) AS n FROM datasets WHERE title_zh LIKE '%疫苗%' OR description_zh LIKE '%疫苗%' OR keywords LIKE '%疫苗%'").get() as { n: number }).n);
+        expect(reopened.session().count({ text: '疫苗', synonyms: false })).toBe(
+          (
+            reopened.db
+              .prepare("SELECT count(*) AS n FROM datasets WHERE title_zh LIKE '%疫苗%' OR description_zh LIKE '%疫苗%' OR keywords LIKE '%疫苗%'")
+              .get() as { n: number }
+          ).n,
+        );
         expect(reopened.catalogVersion).toBe(version);
       } finally {
         reopened.close();
@@ -531,4 +666,3 @@ describe('single Chinese characters', () => {
     }
   });
 });
-

@@ -15,7 +15,9 @@ describe('the contract of text steering', () => {
   });
 
   it('refuses an exchange whose synonyms default differs: the gateway forwards an omitted field as omitted', () => {
-    expect(checkContract(edited(/synonyms: Boolean = true/, 'synonyms: Boolean = false'))).toEqual(['DatasetFilter.synonyms: expected default true, found default false']);
+    expect(checkContract(edited(/synonyms: Boolean = true/, 'synonyms: Boolean = false'))).toEqual([
+      'DatasetFilter.synonyms: expected default true, found default false',
+    ]);
     expect(checkContract(edited(/synonyms: Boolean = true/, 'synonyms: Boolean'))).toEqual(['DatasetFilter.synonyms: expected default true, found no default']);
   });
 });

@@ -33,26 +33,30 @@ function definition(row: DatasetRow, text: string, options: { fields?: TextField
   const fields = options.fields?.length ? options.fields : EVERY_FIELD;
   const zh = fields.map((f) => String(row[ZH_COLUMN[f]]));
   const en = fields.map((f) => tokens(String(row[EN_COLUMN[f]])));
-  const phraseIn = (words: string[], prefix: boolean) => en.some((t) => t.some((_, at) => words.every((w, k) =>
-    (k === words.length - 1 && prefix ? t[at + k]?.startsWith(w) : t[at + k] === w))));
-  return text.trim().split(/\s+/u).filter(Boolean).every((term) => {
-    const runs = term.match(/\p{Script=Han}+/gu) ?? [];
-    const words = tokens(term.replace(/\p{Script=Han}+/gu, ' '));
-    const asWritten = runs.every((run) => zh.some((z) => z.includes(run)))
-      && (words.length === 0 || phraseIn(words, words[words.length - 1].length >= 2));
-    if (asWritten) return true;
-    if (options.synonyms === false) return false;
-    const member = runs.length === 1 && words.length === 0 ? runs[0] : runs.length === 0 && words.length === 1 ? words[0] : null;
-    const group = SYNONYM_GROUPS.find((g) => g.zh.includes(member ?? '') || g.en.includes(member ?? ''));
-    if (!group) return false;
-    return group.zh.some((m) => zh.some((z) => z.includes(m))) || group.en.some((m) => phraseIn([m], false));
-  });
+  const phraseIn = (words: string[], prefix: boolean) =>
+    en.some((t) => t.some((_, at) => words.every((w, k) => (k === words.length - 1 && prefix ? t[at + k]?.startsWith(w) : t[at + k] === w))));
+  return text
+    .trim()
+    .split(/\s+/u)
+    .filter(Boolean)
+    .every((term) => {
+      const runs = term.match(/\p{Script=Han}+/gu) ?? [];
+      const words = tokens(term.replace(/\p{Script=Han}+/gu, ' '));
+      const asWritten = runs.every((run) => zh.some((z) => z.includes(run))) && (words.length === 0 || phraseIn(words, words[words.length - 1].length >= 2));
+      if (asWritten) return true;
+      if (options.synonyms === false) return false;
+      const member = runs.length === 1 && words.length === 0 ? runs[0] : runs.length === 0 && words.length === 1 ? words[0] : null;
+      const group = SYNONYM_GROUPS.find((g) => g.zh.includes(member ?? '') || g.en.includes(member ?? ''));
+      if (!group) return false;
+      return group.zh.some((m) => zh.some((z) => z.includes(m))) || group.en.some((m) => phraseIn([m], false));
+    });
 }
 
 const keyOf = (row: DatasetRow, sort: DatasetSort) => row[SORT_SPECS[sort].column] as number | string;
 
 function expected(predicate: (row: DatasetRow) => boolean, sort: Exclude<DatasetSort, 'RELEVANCE'>): string[] {
-  return all.filter(predicate)
+  return all
+    .filter(predicate)
     .sort((a, b) => comparePositions(sort, { key: keyOf(a, sort), id: a.id }, { key: keyOf(b, sort), id: b.id }))
     .map((r) => r.id);
 }
@@ -191,16 +195,21 @@ describe('text with textFields and synonyms, exactly as defined, across pages, c
     { filter: { text: 'immunization' } },
     { filter: { text: 'weather', textFields: ['TITLE'] }, fields: ['TITLE'] },
     { filter: { text: '未成年 北京' } },
-    { filter: { text: 'children 疫苗' }, },
+    { filter: { text: 'children 疫苗' } },
     { filter: { text: 'Vaccine', textFields: ['KEYWORDS', 'DESCRIPTION'] }, fields: ['KEYWORDS', 'DESCRIPTION'] },
     { filter: { text: '交通 data', synonyms: false }, synonyms: false },
     // Common: 企业 and its group match thousands of rows (the store then probes or walks the sort's index).
     { filter: { text: '企业' } },
     { filter: { text: 'company' } },
     { filter: { text: 'enterprise', textFields: ['TITLE'] }, fields: ['TITLE'] },
-    { filter: { text: '企业', categories: ['BUSINESS_REGISTRATION', 'CORPORATE_TAX'], pricingModels: ['FREE', 'PER_CALL', 'ANNUAL'] },
-      more: (r) => ['BUSINESS_REGISTRATION', 'CORPORATE_TAX'].includes(r.category as string) && ['FREE', 'PER_CALL', 'ANNUAL'].includes(r.price_model) },
-    { filter: { text: 'credit', minPrice: '1', containsMinorsData: false }, more: (r) => r.price_micros !== null && r.price_micros >= 1_000_000 && r.contains_minors === 0 },
+    {
+      filter: { text: '企业', categories: ['BUSINESS_REGISTRATION', 'CORPORATE_TAX'], pricingModels: ['FREE', 'PER_CALL', 'ANNUAL'] },
+      more: (r) => ['BUSINESS_REGISTRATION', 'CORPORATE_TAX'].includes(r.category as string) && ['FREE', 'PER_CALL', 'ANNUAL'].includes(r.price_model),
+    },
+    {
+      filter: { text: 'credit', minPrice: '1', containsMinorsData: false },
+      more: (r) => r.price_micros !== null && r.price_micros >= 1_000_000 && r.contains_minors === 0,
+    },
     { filter: { text: 'electricity', securityLevels: ['IMPORTANT'] }, more: (r) => r.security_level === 'IMPORTANT' },
   ];
   const sorts: Array<Exclude<DatasetSort, 'RELEVANCE'>> = ['UPDATED_DESC', 'PRICE_ASC', 'PRICE_DESC', 'TITLE_ASC'];
@@ -212,7 +221,10 @@ describe('text with textFields and synonyms, exactly as defined, across pages, c
       expect(want.length).toBeGreaterThan(0);
       for (const sort of sorts) {
         const { rows } = walk(c.filter, sort, 97);
-        expect(rows.map((r) => r.id), sort).toEqual(expected(matches, sort));
+        expect(
+          rows.map((r) => r.id),
+          sort,
+        ).toEqual(expected(matches, sort));
       }
       expect(store.session().count(c.filter)).toBe(want.length);
     });
@@ -254,10 +266,12 @@ describe('text with textFields and synonyms, exactly as defined, across pages, c
     const { sql } = walk({ text: '疫苗' }, 'UPDATED_DESC', 50);
     const pages = sql.filter((s) => s.startsWith('SELECT d.*'));
     expect(pages.length).toBeGreaterThan(0);
-    expect(pages.every((s) => s.includes('d.rowid IN (SELECT rowid FROM datasets_fts_zh WHERE datasets_fts_zh MATCH ? UNION SELECT rowid FROM datasets_fts_en'))).toBe(true);
+    expect(
+      pages.every((s) => s.includes('d.rowid IN (SELECT rowid FROM datasets_fts_zh WHERE datasets_fts_zh MATCH ? UNION SELECT rowid FROM datasets_fts_en')),
+    ).toBe(true);
   });
 
-  it('matches a provider\'s listings with synonyms, through the SQL of a filter the filter columns do not know', () => {
+  it("matches a provider's listings with synonyms, through the SQL of a filter the filter columns do not know", () => {
     const uscc = all.find((r) => definition(r, 'minors'))!.provider_uscc;
     const want = expected((r) => r.provider_uscc === uscc && definition(r, 'minors'), 'PRICE_DESC');
     expect(want.length).toBeGreaterThan(0);
@@ -281,14 +295,34 @@ describe('common text in both languages (30,000 listings): every way of reading 
     ({ store, all } = saved);
   });
 
-  const cases: Array<{ label: string; filter: DatasetFilterInput; more?: (r: DatasetRow) => boolean; sort: Exclude<DatasetSort, 'RELEVANCE'>; access: string }> = [
-    { label: 'a group over 5% of the catalog: the sort\'s index walked, each row tested by its marks in memory', filter: { text: '企业' }, sort: 'PRICE_ASC',
-      access: 'text_kept(?, d.rowid) = 1' },
+  const cases: Array<{
+    label: string;
+    filter: DatasetFilterInput;
+    more?: (r: DatasetRow) => boolean;
+    sort: Exclude<DatasetSort, 'RELEVANCE'>;
+    access: string;
+  }> = [
+    {
+      label: "a group over 5% of the catalog: the sort's index walked, each row tested by its marks in memory",
+      filter: { text: '企业' },
+      sort: 'PRICE_ASC',
+      access: 'text_kept(?, d.rowid) = 1',
+    },
     { label: 'a group of common English words, typed as a prefix', filter: { text: 'company' }, sort: 'UPDATED_DESC', access: 'text_kept(?, d.rowid) = 1' },
-    { label: 'the same with lists: ordered ranges of the category', filter: { text: '企业', categories: ['BUSINESS_REGISTRATION', 'FOREIGN_INVESTMENT'] },
-      more: (r) => ['BUSINESS_REGISTRATION', 'FOREIGN_INVESTMENT'].includes(r.category as string), sort: 'UPDATED_DESC', access: 'INDEXED BY ix_category_updated' },
-    { label: 'the same with a rare list: the kept rows by rowid', filter: { text: 'company', securityLevels: ['IMPORTANT'], types: ['MODEL'] },
-      more: (r) => r.security_level === 'IMPORTANT' && r.type === 'MODEL', sort: 'TITLE_ASC', access: 'd.rowid IN (SELECT value FROM json_each(?))' },
+    {
+      label: 'the same with lists: ordered ranges of the category',
+      filter: { text: '企业', categories: ['BUSINESS_REGISTRATION', 'FOREIGN_INVESTMENT'] },
+      more: (r) => ['BUSINESS_REGISTRATION', 'FOREIGN_INVESTMENT'].includes(r.category as string),
+      sort: 'UPDATED_DESC',
+      access: 'INDEXED BY ix_category_updated',
+    },
+    {
+      label: 'the same with a rare list: the kept rows by rowid',
+      filter: { text: 'company', securityLevels: ['IMPORTANT'], types: ['MODEL'] },
+      more: (r) => r.security_level === 'IMPORTANT' && r.type === 'MODEL',
+      sort: 'TITLE_ASC',
+      access: 'd.rowid IN (SELECT value FROM json_each(?))',
+    },
   ];
   for (const c of cases) {
     it(`returns exactly the definition's rows and order: ${c.label}`, () => {
@@ -310,10 +344,16 @@ describe('common text in both languages (30,000 listings): every way of reading 
     // The definition: a row scores the bm25 of each index its group matches in, added; then the id.
     const zh = '("企业" OR "市场 场主 主体")';
     const en = '("enterprise" OR "enterprises" OR "company" OR "companies" OR "firm" OR "firms")';
-    const want = (store.db.prepare(`SELECT d.id FROM datasets d JOIN (SELECT r, sum(s) AS s FROM (
+    const want = (
+      store.db
+        .prepare(
+          `SELECT d.id FROM datasets d JOIN (SELECT r, sum(s) AS s FROM (
         SELECT rowid AS r, bm25(datasets_fts_zh, 10.0, 1.0, 5.0) AS s FROM datasets_fts_zh WHERE datasets_fts_zh MATCH ?
         UNION ALL SELECT rowid AS r, bm25(datasets_fts_en, 10.0, 1.0, 5.0) AS s FROM datasets_fts_en WHERE datasets_fts_en MATCH ?) GROUP BY r) f
-      ON f.r = d.rowid WHERE d.price_model IN ('FREE', 'ANNUAL') ORDER BY f.s, d.id`).all(zh, en) as Array<{ id: string }>).map((r) => r.id);
+      ON f.r = d.rowid WHERE d.price_model IN ('FREE', 'ANNUAL') ORDER BY f.s, d.id`,
+        )
+        .all(zh, en) as Array<{ id: string }>
+    ).map((r) => r.id);
     expect(want.length).toBeGreaterThan(0);
     const { rows, sql } = walk(filter, 'RELEVANCE', 97);
     expect(rows.map((r) => r.id)).toEqual(want);

@@ -110,15 +110,19 @@ describe('page columns', () => {
   const columnsOf = (query: string) => {
     const document = parse(query);
     const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
-    const fragments = Object.fromEntries(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+    const fragments = Object.fromEntries(
+      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    );
     return datasetColumns({ fieldNodes: [operation.selectionSet.selections[0] as FieldNode], fragments });
   };
 
   it('reads the id, the sort keys and the columns of the fields asked, through fragments', () => {
-    expect(columnsOf('{ datasets { totalCount nodes { id title price { amount } } edges { cursor } } }')!.sort())
-      .toEqual(['id', 'price_asc', 'price_desc', 'price_micros', 'price_model', 'title', 'updated_ms'].sort());
-    expect(columnsOf('{ datasets { edges { node { ...F } } nodes { ... on Dataset { keywords } } } } fragment F on Dataset { provider { uscc } descriptionZh }'))
-      .toEqual(expect.arrayContaining(['provider_uscc', 'description_zh', 'keywords', 'id', 'updated_ms']));
+    expect(columnsOf('{ datasets { totalCount nodes { id title price { amount } } edges { cursor } } }')!.sort()).toEqual(
+      ['id', 'price_asc', 'price_desc', 'price_micros', 'price_model', 'title', 'updated_ms'].sort(),
+    );
+    expect(
+      columnsOf('{ datasets { edges { node { ...F } } nodes { ... on Dataset { keywords } } } } fragment F on Dataset { provider { uscc } descriptionZh }'),
+    ).toEqual(expect.arrayContaining(['provider_uscc', 'description_zh', 'keywords', 'id', 'updated_ms']));
   });
 
   it('reads every column when a field is unknown to it or a fragment is missing', () => {
@@ -132,7 +136,12 @@ describe('exchange options', () => {
 
   it('keeps --name, --name-zh, --city and --province (its canonical name and division code) for a new code', () => {
     expect(args('--name', 'Shenzhen Data Exchange', '--name-zh', '深圳数据交易所', '--city', 'Shenzhen', '--province', 'guangdong').info).toEqual({
-      id: 'sz', name: 'Shenzhen Data Exchange', nameZh: '深圳数据交易所', city: 'Shenzhen', province: 'Guangdong', divisionCode: '440000',
+      id: 'sz',
+      name: 'Shenzhen Data Exchange',
+      nameZh: '深圳数据交易所',
+      city: 'Shenzhen',
+      province: 'Guangdong',
+      divisionCode: '440000',
     });
     expect(args('--province', 'INNER MONGOLIA').info).toMatchObject({ province: 'Inner Mongolia', divisionCode: '150000' });
     expect(args('--division-code', '440300').info).toMatchObject({ province: 'Guangdong', divisionCode: '440300' });
@@ -142,10 +151,13 @@ describe('exchange options', () => {
   it('refuses an unknown province, listing the valid names and where they are kept', () => {
     expect(() => args('--province', 'Atlantis')).toThrow(ConfigError);
     expect(() => args('--province', 'Atlantis')).toThrow(
-      /^--province must name a province-level division of China, in English, any case \(listed in shared\/provinces\.ts\), got "Atlantis"; one of: Beijing, Tianjin, .*Inner Mongolia, .*Xinjiang$/);
+      /^--province must name a province-level division of China, in English, any case \(listed in shared\/provinces\.ts\), got "Atlantis"; one of: Beijing, Tianjin, .*Inner Mongolia, .*Xinjiang$/,
+    );
   });
 
   it('refuses a division code outside the province', () => {
-    expect(() => args('--province', 'Guangdong', '--division-code', '110105')).toThrow('--division-code 110105 is not in --province Guangdong (its codes start with 44)');
+    expect(() => args('--province', 'Guangdong', '--division-code', '110105')).toThrow(
+      '--division-code 110105 is not in --province Guangdong (its codes start with 44)',
+    );
   });
 });

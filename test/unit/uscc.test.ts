@@ -51,7 +51,15 @@ describe('USCC (GB 32100-2015)', () => {
 
   it('makes codes that always validate, over many random inputs', () => {
     const rng = new Rng('uscc-test');
-    const authorities = [['1', '1'], ['1', '2'], ['5', '1'], ['5', '3'], ['9', '1'], ['9', '2'], ['Y', '1']] as const;
+    const authorities = [
+      ['1', '1'],
+      ['1', '2'],
+      ['5', '1'],
+      ['5', '3'],
+      ['9', '1'],
+      ['9', '2'],
+      ['Y', '1'],
+    ] as const;
     for (let n = 0; n < 5000; n++) {
       const [authority, category] = rng.pick(authorities);
       const divisionCode = String(rng.int(110000, 659999));

@@ -46,7 +46,9 @@ describe('docs/vocabulary.md', () => {
 
 describe('the schema sources', () => {
   it('describe every enum value in schema/*.graphql', () => {
-    const values = SOURCES.flatMap((path) => enumsOf(read(path)).flatMap((e) => (e.values ?? []).map((v) => ({ name: `${e.name.value}.${v.name.value}`, described: !!v.description?.value.trim() }))));
+    const values = SOURCES.flatMap((path) =>
+      enumsOf(read(path)).flatMap((e) => (e.values ?? []).map((v) => ({ name: `${e.name.value}.${v.name.value}`, described: !!v.description?.value.trim() }))),
+    );
     expect(values.length).toBeGreaterThan(60);
     expect(values.filter((v) => !v.described).map((v) => v.name)).toEqual([]);
   });

@@ -54,9 +54,17 @@ function uncacheable(result: ExchangeResult): ExchangeResult {
  * scope is unchanged (no invalidation, no new version adopted) and the answer reports that same version.
  * Otherwise an old answer could land under a newer key and outlive the invalidation.
  */
-function stillCurrent(sentWith: { catalogVersion: string; epoch: number }, now: { catalogVersion: string; epoch: number } | null, answer: ExchangeAnswer): boolean {
-  return now !== null && now.epoch === sentWith.epoch && now.catalogVersion === sentWith.catalogVersion
-    && (answer.catalogVersion === null || answer.catalogVersion === sentWith.catalogVersion);
+function stillCurrent(
+  sentWith: { catalogVersion: string; epoch: number },
+  now: { catalogVersion: string; epoch: number } | null,
+  answer: ExchangeAnswer,
+): boolean {
+  return (
+    now !== null &&
+    now.epoch === sentWith.epoch &&
+    now.catalogVersion === sentWith.catalogVersion &&
+    (answer.catalogVersion === null || answer.catalogVersion === sentWith.catalogVersion)
+  );
 }
 
 /** What one flight brought: the result, and whether it came from the cache. */
@@ -83,12 +91,21 @@ export class CachingFetcher implements ShardFetcher {
   async fetch(target: ShardTarget, request: ShardRequest): Promise<ExchangeResult> {
     const scope = this.options.versions.scope(target.id);
     if (!scope) {
-      const { result } = await this.shared(target, `nocache:${target.id}:${canonicalJson(request.body)}`, async () => ({ result: await this.call(target, request.body), hit: false }));
+      const { result } = await this.shared(target, `nocache:${target.id}:${canonicalJson(request.body)}`, async () => ({
+        result: await this.call(target, request.body),
+        hit: false,
+      }));
       return uncacheable(result);
     }
     if (request.representations) return this.fetchEntities(target, request, scope);
 
-    const key = shardFetchKey({ exchangeId: target.id, ...scope, operation: request.body.query, variables: request.body.variables, operationHash: this.hashOf(request.body) });
+    const key = shardFetchKey({
+      exchangeId: target.id,
+      ...scope,
+      operation: request.body.query,
+      variables: request.body.variables,
+      operationHash: this.hashOf(request.body),
+    });
     const { result, hit } = await this.shared(target, key, async () => {
       const stored = await this.options.cache.get(key);
       if (stored !== null) {
@@ -147,8 +164,12 @@ export class CachingFetcher implements ShardFetcher {
     };
     const { result } = await this.shared(target, missing.map((i) => keys[i]).join('|'), async () => {
       const fetched = await this.call(target, missRequest.body);
-      if (this.storable(fetched, missRequest) && stillCurrent(scope, this.options.versions.scope(target.id), fetched)
-        && Array.isArray(fetched.data?._entities) && fetched.data!._entities.length === missing.length) {
+      if (
+        this.storable(fetched, missRequest) &&
+        stillCurrent(scope, this.options.versions.scope(target.id), fetched) &&
+        Array.isArray(fetched.data?._entities) &&
+        fetched.data!._entities.length === missing.length
+      ) {
         const ttl = ttlFor(fetched.cacheControl, this.ttlSeconds);
         const fresh = fetched.data!._entities as unknown[];
         const entries: CacheEntry[] = missing.map((index, position) => ({ key: keys[index], value: encodeEntry(fresh[position], ttl), ttlSeconds: ttl }));
@@ -161,7 +182,9 @@ export class CachingFetcher implements ShardFetcher {
     }
     const fresh = result.data!._entities as unknown[];
     const entities = hits.map((hit) => hit?.value);
-    missing.forEach((index, position) => { entities[index] = fresh[position]; });
+    missing.forEach((index, position) => {
+      entities[index] = fresh[position];
+    });
     // What the response may keep: the fresh part's own Cache-Control, and what is left of the hits' lives.
     const cacheControl = Number.isFinite(secondsLeft) ? `max-age=${Math.min(secondsLeft, maxAgeOf(result.cacheControl))}` : result.cacheControl;
     return { ...result, cacheControl, data: { ...result.data, _entities: entities } };

@@ -111,10 +111,7 @@ export class CatalogVersions {
    */
   async refresh(exchanges: string[]): Promise<void> {
     if (exchanges.length === 0) return;
-    const [epochs, versions] = await Promise.all([
-      this.cache.readVersions(exchanges.map(exchangeEpochName)),
-      this.cache.getMany(exchanges.map(versionKey)),
-    ]);
+    const [epochs, versions] = await Promise.all([this.cache.readVersions(exchanges.map(exchangeEpochName)), this.cache.getMany(exchanges.map(versionKey))]);
     exchanges.forEach((exchange, i) => {
       const entry = this.entry(exchange);
       const epoch = epochs[i];

@@ -12,9 +12,7 @@ export interface CircuitBreakerOptions {
 export const DEFAULT_CIRCUIT_BREAKER_OPTIONS: Readonly<CircuitBreakerOptions> = { failureThreshold: 5, cooldownMs: 1000 };
 
 export type BreakerState =
-  | { phase: 'closed'; consecutiveFailures: number }
-  | { phase: 'open'; reopensAt: number }
-  | { phase: 'half-open'; trialInFlight: boolean };
+  { phase: 'closed'; consecutiveFailures: number } | { phase: 'open'; reopensAt: number } | { phase: 'half-open'; trialInFlight: boolean };
 
 export type BreakerPhase = BreakerState['phase'];
 

@@ -5,9 +5,7 @@ import { hashSlot } from './hashSlot.ts';
 
 // The only file that imports ioredis: everything else sees the `Cache` interface.
 
-export type RedisTarget =
-  | { mode: 'single'; url: string }
-  | { mode: 'cluster'; nodes: Array<{ host: string; port: number }> };
+export type RedisTarget = { mode: 'single'; url: string } | { mode: 'cluster'; nodes: Array<{ host: string; port: number }> };
 
 export interface RedisCacheOptions extends CacheEvents {
   target: RedisTarget;
@@ -80,7 +78,8 @@ export class RedisCache implements Cache {
     this.breaker = new CircuitBreaker(options.breaker, Date.now, () => this.noticeStatus());
 
     const retryStrategy = (times: number) =>
-      Math.min(settings.reconnectMaxDelayMs, settings.reconnectFirstDelayMs * 2 ** Math.min(times - 1, 20)) + Math.floor(Math.random() * settings.reconnectFirstDelayMs);
+      Math.min(settings.reconnectMaxDelayMs, settings.reconnectFirstDelayMs * 2 ** Math.min(times - 1, 20)) +
+      Math.floor(Math.random() * settings.reconnectFirstDelayMs);
     const connection: RedisOptions = {
       commandTimeout: Math.max(settings.connectTimeoutMs, settings.commandTimeoutMs),
       connectTimeout: settings.connectTimeoutMs,
@@ -113,7 +112,10 @@ export class RedisCache implements Cache {
   }
 
   async getMany(keys: string[]): Promise<Array<string | null>> {
-    const values = await this.mgetBySlot('getMany', keys.map((key) => this.dataKey(key)));
+    const values = await this.mgetBySlot(
+      'getMany',
+      keys.map((key) => this.dataKey(key)),
+    );
     return values.map((value) => (value === UNREAD ? null : value));
   }
 
@@ -125,13 +127,17 @@ export class RedisCache implements Cache {
   async setMany(entries: CacheEntry[]): Promise<void> {
     const storable = entries.filter((entry) => isStorableTtl(entry.ttlSeconds));
     const keys = storable.map((entry) => this.dataKey(entry.key));
-    await Promise.all(this.slotGroups(keys).map((group) => this.attempt('setMany', async () => {
-      const pipeline = this.client.pipeline();
-      for (const i of group) pipeline.set(keys[i], storable[i].value, 'PX', ttlMs(storable[i].ttlSeconds));
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([error]) => error);
-      if (failed) throw failed[0];
-    })));
+    await Promise.all(
+      this.slotGroups(keys).map((group) =>
+        this.attempt('setMany', async () => {
+          const pipeline = this.client.pipeline();
+          for (const i of group) pipeline.set(keys[i], storable[i].value, 'PX', ttlMs(storable[i].ttlSeconds));
+          const results = (await pipeline.exec()) ?? [];
+          const failed = results.find(([error]) => error);
+          if (failed) throw failed[0];
+        }),
+      ),
+    );
   }
 
   async delete(key: string): Promise<void> {
@@ -143,7 +149,10 @@ export class RedisCache implements Cache {
   }
 
   async readVersions(names: string[]): Promise<Array<number | null>> {
-    const texts = await this.mgetBySlot('readVersions', names.map((name) => this.versionKey(name)));
+    const texts = await this.mgetBySlot(
+      'readVersions',
+      names.map((name) => this.versionKey(name)),
+    );
     return texts.map((text, i) => {
       if (text === UNREAD) return null;
       if (text === null) return 0;
@@ -213,11 +222,13 @@ export class RedisCache implements Cache {
     if (this.closed) return;
     this.closed = true;
     const connections = this.subscriber === this.client ? [this.client] : [this.client, this.subscriber];
-    await Promise.all(connections.map(async (connection) => {
-      // QUIT lets replies in flight arrive; a connection that is down or slow is simply dropped.
-      if (connection.status === 'ready') await this.bounded('close', connection.quit(), this.connectTimeoutMs);
-      connection.disconnect();
-    }));
+    await Promise.all(
+      connections.map(async (connection) => {
+        // QUIT lets replies in flight arrive; a connection that is down or slow is simply dropped.
+        if (connection.status === 'ready') await this.bounded('close', connection.quit(), this.connectTimeoutMs);
+        connection.disconnect();
+      }),
+    );
     this.noticeStatus();
   }
 
@@ -236,7 +247,9 @@ export class RedisCache implements Cache {
   /** `attempt` for the calls whose caller must know: the failure becomes a CacheUnavailableError. */
   private async required<T>(operation: string, name: string, run: () => Promise<T>): Promise<T> {
     let failure: Error | undefined;
-    const outcome = await this.attempt(operation, run, (error) => { failure = error; });
+    const outcome = await this.attempt(operation, run, (error) => {
+      failure = error;
+    });
     if (outcome.ok) return outcome.value;
     throw new CacheUnavailableError(`${operation} ${JSON.stringify(name)} failed: ${failure?.message ?? this.unavailableReason()}`, { cause: failure });
   }
@@ -265,10 +278,15 @@ export class RedisCache implements Cache {
   /** MGET per slot group, aligned with `keys`: null for a missing key, UNREAD for each key of a group that failed. */
   private async mgetBySlot(operation: string, keys: string[]): Promise<Array<string | null | typeof UNREAD>> {
     const values: Array<string | null | typeof UNREAD> = new Array(keys.length).fill(UNREAD);
-    await Promise.all(this.slotGroups(keys).map(async (group) => {
-      const outcome = await this.attempt(operation, () => this.client.mget(group.map((i) => keys[i])));
-      if (outcome.ok) group.forEach((i, j) => { values[i] = outcome.value[j] ?? null; });
-    }));
+    await Promise.all(
+      this.slotGroups(keys).map(async (group) => {
+        const outcome = await this.attempt(operation, () => this.client.mget(group.map((i) => keys[i])));
+        if (outcome.ok)
+          group.forEach((i, j) => {
+            values[i] = outcome.value[j] ?? null;
+          });
+      }),
+    );
     return values;
   }
 

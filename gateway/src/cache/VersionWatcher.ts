@@ -41,14 +41,19 @@ export class VersionWatcher {
       if (!exchange.isAvailable()) continue;
       let probe = this.probes.get(exchange);
       if (!probe) {
-        probe = exchange.send(PROBE).then((result) => {
-          if (result.ok) versions.observe(exchange.id, result.catalogVersion, result.sentAt);
-        }).finally(() => this.probes.delete(exchange));
+        probe = exchange
+          .send(PROBE)
+          .then((result) => {
+            if (result.ok) versions.observe(exchange.id, result.catalogVersion, result.sentAt);
+          })
+          .finally(() => this.probes.delete(exchange));
         this.probes.set(exchange, probe);
       }
       turn.push(probe);
     }
-    this.epochs ??= versions.refresh(directory.all().map((e) => e.id)).finally(() => { this.epochs = null; });
+    this.epochs ??= versions.refresh(directory.all().map((e) => e.id)).finally(() => {
+      this.epochs = null;
+    });
     turn.push(this.epochs);
     return Promise.all(turn).then(() => undefined);
   }

@@ -18,10 +18,13 @@ export function catalogToken(directory: ExchangeDirectory, versions: CatalogVers
     return stamp;
   };
   return () => {
-    const scopes = directory.all().map((exchange) => {
-      const scope = versions.scope(exchange.id);
-      return `${exchange.id}=${scope ? `${scope.catalogVersion}.${scope.epoch}` : '?'}.${registrationStamp(exchange)}`;
-    }).join(',');
+    const scopes = directory
+      .all()
+      .map((exchange) => {
+        const scope = versions.scope(exchange.id);
+        return `${exchange.id}=${scope ? `${scope.catalogVersion}.${scope.epoch}` : '?'}.${registrationStamp(exchange)}`;
+      })
+      .join(',');
     // Hashed again only when a version, an epoch, a registration or the set of exchanges moved.
     if (scopes !== lastScopes) [lastScopes, lastToken] = [scopes, stableHash(scopes)];
     return lastToken;

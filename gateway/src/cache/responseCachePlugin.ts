@@ -46,12 +46,15 @@ export const VOLATILE_FIELDS: Record<string, readonly string[]> = { Exchange: ['
 function selectsVolatileField(document: DocumentNode, schema: GraphQLSchema): boolean {
   const typeInfo = new TypeInfo(schema);
   let found = false;
-  visit(document, visitWithTypeInfo(typeInfo, {
-    Field(node) {
-      const parent = typeInfo.getParentType();
-      if (parent && VOLATILE_FIELDS[getNamedType(parent).name]?.includes(node.name.value)) found = true;
-    },
-  }));
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        if (parent && VOLATILE_FIELDS[getNamedType(parent).name]?.includes(node.name.value)) found = true;
+      },
+    }),
+  );
   return found;
 }
 
@@ -72,16 +75,20 @@ export function responseKey(token: string, queryHash: string, variables: Record<
  * operation, no volatile field, no error), under the current catalog token. Anything else, misses included,
  * goes on to Apollo, where the plugin counts the miss.
  */
-export function responseCacheShortcut(options: Pick<ResponseCacheOptions, 'cache' | 'metrics' | 'catalogToken' | 'isAnswering'> & {
-  /** Where a key that missed is left for the request's context (`responseCacheMissed`), so the plugin does not ask again. */
-  missed: WeakMap<object, string>;
-}) {
-  return async (req: { headers: Record<string, string | string[] | undefined> }, body: unknown): Promise<{ body: string; headers: Record<string, string> } | null> => {
+export function responseCacheShortcut(
+  options: Pick<ResponseCacheOptions, 'cache' | 'metrics' | 'catalogToken' | 'isAnswering'> & {
+    /** Where a key that missed is left for the request's context (`responseCacheMissed`), so the plugin does not ask again. */
+    missed: WeakMap<object, string>;
+  },
+) {
+  return async (
+    req: { headers: Record<string, string | string[] | undefined> },
+    body: unknown,
+  ): Promise<{ body: string; headers: Record<string, string> } | null> => {
     if (req.headers.authorization || typeof body !== 'object' || body === null || Array.isArray(body)) return null;
     const { query, variables, operationName, extensions } = body as Record<string, any>;
     const persistedHash: unknown = extensions?.persistedQuery?.sha256Hash;
-    const queryHash = typeof query === 'string' ? createHash('sha256').update(query).digest('hex')
-      : typeof persistedHash === 'string' ? persistedHash : null;
+    const queryHash = typeof query === 'string' ? createHash('sha256').update(query).digest('hex') : typeof persistedHash === 'string' ? persistedHash : null;
     if (!queryHash) return null;
     // A persisted-query hash that is not the query's own: Apollo refuses it ("provided sha does not match query").
     if (typeof query === 'string' && persistedHash !== undefined && persistedHash !== queryHash) return null;
@@ -114,7 +121,9 @@ export function responseCacheShortcut(options: Pick<ResponseCacheOptions, 'cache
  * at once every response holding its data, and one coming back retires those that claim it missing
  * (docs/caching.md, "Completeness").
  */
-export function responseCachePlugin<TContext extends BaseContext & { cachePolicy?: ResponsePolicy; responseCacheMissed?: string }>(options: ResponseCacheOptions): ApolloServerPlugin<TContext> {
+export function responseCachePlugin<TContext extends BaseContext & { cachePolicy?: ResponsePolicy; responseCacheMissed?: string }>(
+  options: ResponseCacheOptions,
+): ApolloServerPlugin<TContext> {
   const volatile = new LRUCache<string, boolean>({ max: 1000 });
   return {
     async requestDidStart(start) {
@@ -139,7 +148,10 @@ export function responseCachePlugin<TContext extends BaseContext & { cachePolicy
             return null;
           }
           options.metrics.hit('response');
-          const headers = new HeaderMap([['content-type', 'application/json; charset=utf-8'], [RESPONSE_CACHE_HEADER, 'hit']]);
+          const headers = new HeaderMap([
+            ['content-type', 'application/json; charset=utf-8'],
+            [RESPONSE_CACHE_HEADER, 'hit'],
+          ]);
           return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: JSON.parse(hit) } };
         },
         async willSendResponse(context) {

@@ -22,18 +22,24 @@ const CONNECT_WAIT_MS = 2000;
  * The store every cache, the registry and the tokens use (Redis, or process memory without REDIS_URL),
  * and the exchanges' catalog versions kept in it. A cache passed in (tests) is used as it is.
  */
-export async function startCacheLayer(options: { logger: Logger; cache?: Cache; settings: Omit<CreateCacheOptions, 'onError' | 'onStatusChange'> }): Promise<CacheLayer> {
+export async function startCacheLayer(options: {
+  logger: Logger;
+  cache?: Cache;
+  settings: Omit<CreateCacheOptions, 'onError' | 'onStatusChange'>;
+}): Promise<CacheLayer> {
   const logger = options.logger.child({ component: 'cache' });
   const listeners: Array<(status: CacheStatus) => void> = [];
-  const cache = options.cache ?? createCache({
-    ...options.settings,
-    onError: (err, operation) => logger.debug({ err: err.message, operation }, 'cache operation failed'),
-    onStatusChange: (status) => {
-      if (status === 'degraded') logger.warn({ status }, 'cache status changed');
-      else logger.info({ status }, 'cache status changed');
-      for (const listener of listeners) listener(status);
-    },
-  });
+  const cache =
+    options.cache ??
+    createCache({
+      ...options.settings,
+      onError: (err, operation) => logger.debug({ err: err.message, operation }, 'cache operation failed'),
+      onStatusChange: (status) => {
+        if (status === 'degraded') logger.warn({ status }, 'cache status changed');
+        else logger.info({ status }, 'cache status changed');
+        for (const listener of listeners) listener(status);
+      },
+    });
   await cache.whenConnected(CONNECT_WAIT_MS);
   const versions = new CatalogVersions(cache);
   await versions.start([]);

@@ -24,7 +24,11 @@ class Registered implements RegisteredExchange {
   catalogVersion: string | null = null;
   readonly id: string;
 
-  constructor(readonly info: ExchangeInfo, readonly url: string, private readonly client: ExchangeClient) {
+  constructor(
+    readonly info: ExchangeInfo,
+    readonly url: string,
+    private readonly client: ExchangeClient,
+  ) {
     this.id = info.id;
   }
 
@@ -105,7 +109,14 @@ export class ExchangeDirectory implements ShardTargets {
   private changed(entry: Registered, from: ExchangeHealth['phase'], cause: string): void {
     const to = entry.health.phase;
     if (from === to) return;
-    this.options.onStatusChange?.({ exchange: entry.id, url: entry.url, from, to, cause, failuresInRow: to === 'online' ? 0 : (entry.health as { failuresInRow: number }).failuresInRow });
+    this.options.onStatusChange?.({
+      exchange: entry.id,
+      url: entry.url,
+      from,
+      to,
+      cause,
+      failuresInRow: to === 'online' ? 0 : (entry.health as { failuresInRow: number }).failuresInRow,
+    });
   }
 
   remove(id: string): boolean {
@@ -134,16 +145,21 @@ export class ExchangeDirectory implements ShardTargets {
       if (result.catalogVersion) entry.catalogVersion = result.catalogVersion;
       const latencyMs = Math.round(result.latencyMs);
       const slow = result.latencyMs > SLOW_PROBE_MS;
-      entry.health = slow
-        ? { phase: 'degraded', latencyMs, lastSeenAt: now, failuresInRow: 0 }
-        : { phase: 'online', latencyMs, lastSeenAt: now };
+      entry.health = slow ? { phase: 'degraded', latencyMs, lastSeenAt: now, failuresInRow: 0 } : { phase: 'online', latencyMs, lastSeenAt: now };
       this.changed(entry, health.phase, slow ? `probe answered in ${latencyMs} ms, over ${SLOW_PROBE_MS} ms` : `probe answered in ${latencyMs} ms`);
       return;
     }
     const failuresInRow = (health.phase === 'online' ? 0 : health.failuresInRow) + 1;
-    entry.health = failuresInRow >= OFFLINE_AFTER_FAILURES
-      ? { phase: 'offline', latencyMs: health.latencyMs, lastSeenAt: health.lastSeenAt, since: health.phase === 'offline' ? health.since : now, failuresInRow }
-      : { phase: 'degraded', latencyMs: health.latencyMs, lastSeenAt: health.lastSeenAt, failuresInRow };
+    entry.health =
+      failuresInRow >= OFFLINE_AFTER_FAILURES
+        ? {
+            phase: 'offline',
+            latencyMs: health.latencyMs,
+            lastSeenAt: health.lastSeenAt,
+            since: health.phase === 'offline' ? health.since : now,
+            failuresInRow,
+          }
+        : { phase: 'degraded', latencyMs: health.latencyMs, lastSeenAt: health.lastSeenAt, failuresInRow };
     this.changed(entry, health.phase, `${failuresInRow} failed probe${failuresInRow === 1 ? '' : 's'} in a row, the last: ${result.message} (${result.code})`);
   }
 

@@ -37,10 +37,16 @@ export class HealthProbe {
 
   /** Probes all exchanges once (concurrent calls share one round). */
   probeAll(): Promise<void> {
-    this.running ??= Promise.all(this.options.directory.all().map(async (exchange) => {
-      const sent = await exchange.send({ query: PROBE_QUERY, operationName: 'HealthProbe', variables: identityVariables(exchange.id) });
-      this.options.directory.observe(this.checked(sent, exchange.url), 'probe', new Date(), exchange);
-    })).then(() => undefined).finally(() => { this.running = null; });
+    this.running ??= Promise.all(
+      this.options.directory.all().map(async (exchange) => {
+        const sent = await exchange.send({ query: PROBE_QUERY, operationName: 'HealthProbe', variables: identityVariables(exchange.id) });
+        this.options.directory.observe(this.checked(sent, exchange.url), 'probe', new Date(), exchange);
+      }),
+    )
+      .then(() => undefined)
+      .finally(() => {
+        this.running = null;
+      });
     return this.running;
   }
 
@@ -54,7 +60,10 @@ export class HealthProbe {
     }
     if (!this.strangers.has(result.exchange)) {
       this.strangers.add(result.exchange);
-      this.options.logger?.warn({ exchange: result.exchange, url, problem }, 'exchange serves another exchange\'s catalog; probes count it as failing until it stops');
+      this.options.logger?.warn(
+        { exchange: result.exchange, url, problem },
+        "exchange serves another exchange's catalog; probes count it as failing until it stops",
+      );
     }
     return exchangeFailure(result.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${result.exchange} gave a bad response`, problem);
   }

@@ -50,24 +50,26 @@ function toExchange(entry: RegisteredExchange) {
 }
 
 export function createDirectoryDataSource(directory: ExchangeDirectory): LocalGraphQLDataSource {
-  const schema = buildSubgraphSchema([{
-    typeDefs: directoryTypeDefs,
-    resolvers: {
-      DateTime: DateTimeScalar,
-      Query: {
-        exchanges: () => directory.all().map(toExchange),
-        exchange: (_root: unknown, { id }: { id: string }) => {
-          const entry = directory.get(id);
-          return entry ? toExchange(entry) : null;
+  const schema = buildSubgraphSchema([
+    {
+      typeDefs: directoryTypeDefs,
+      resolvers: {
+        DateTime: DateTimeScalar,
+        Query: {
+          exchanges: () => directory.all().map(toExchange),
+          exchange: (_root: unknown, { id }: { id: string }) => {
+            const entry = directory.get(id);
+            return entry ? toExchange(entry) : null;
+          },
         },
-      },
-      Exchange: {
-        __resolveReference: (ref: { id: string }) => {
-          const entry = directory.get(ref.id);
-          return entry ? toExchange(entry) : null;
+        Exchange: {
+          __resolveReference: (ref: { id: string }) => {
+            const entry = directory.get(ref.id);
+            return entry ? toExchange(entry) : null;
+          },
         },
-      },
-    } as never,
-  }]);
+      } as never,
+    },
+  ]);
   return new LocalGraphQLDataSource(schema);
 }

@@ -9,8 +9,8 @@ import { ID_PREFIX_SEPARATOR } from '../../../schema/mergeRules.ts';
  * answer with `identityProblem`. An exchange with no datasets yet has no ids to show: the entity answers
  * for it.
  */
-export const IDENTITY_FIELDS = 'datasets(first: 1, sort: UPDATED_DESC) { totalCount edges { cursor node { id } } } '
-  + 'self: _entities(representations: $self) { ... on Exchange { id } }';
+export const IDENTITY_FIELDS =
+  'datasets(first: 1, sort: UPDATED_DESC) { totalCount edges { cursor node { id } } } ' + 'self: _entities(representations: $self) { ... on Exchange { id } }';
 export const IDENTITY_VARIABLES_DECLARATION = '$self: [_Any!]!';
 
 export function identityVariables(exchange: string): { self: Array<{ __typename: 'Exchange'; id: string }> } {

@@ -87,9 +87,10 @@ export class ExchangeClient {
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.logger = options.logger;
     // An IP literal is not resolved (and was checked as written); a name is resolved at every connect.
-    const lookup = (options.allowlist || options.resolve) && isIP(this.url.hostname.replace(/^\[|\]$/g, '')) === 0
-      ? connectLookup(options.allowlist, options.resolve)
-      : undefined;
+    const lookup =
+      (options.allowlist || options.resolve) && isIP(this.url.hostname.replace(/^\[|\]$/g, '')) === 0
+        ? connectLookup(options.allowlist, options.resolve)
+        : undefined;
     this.pool = new Pool(this.url.origin, {
       connections: options.connections ?? 32,
       pipelining: 1,
@@ -111,17 +112,21 @@ export class ExchangeClient {
     // A timer cleared when the call ends: AbortSignal.timeout would still fire (and build an abort error)
     // timeoutMs after every call, answered or not.
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException(`exchange ${this.exchange} did not answer within ${this.timeoutMs} ms`, 'TimeoutError')), this.timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new DOMException(`exchange ${this.exchange} did not answer within ${this.timeoutMs} ms`, 'TimeoutError')),
+      this.timeoutMs,
+    );
     timer.unref();
     const { signal } = controller;
     const payload = payloadOf(body);
-    const request = () => this.pool.request({
-      path: this.url.pathname + this.url.search,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-      body: payload,
-      signal,
-    });
+    const request = () =>
+      this.pool.request({
+        path: this.url.pathname + this.url.search,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: payload,
+        signal,
+      });
     try {
       let response;
       try {
@@ -143,7 +148,11 @@ export class ExchangeClient {
   }
 
   /** The answer read in full (null: past the size cap) as a result: a GraphQL response, or why it is not one. */
-  private answerOf(response: { statusCode: number; headers: Record<string, string | string[] | undefined> }, text: string | null, timing: { latencyMs: number; sentAt: number }): ExchangeResult {
+  private answerOf(
+    response: { statusCode: number; headers: Record<string, string | string[] | undefined> },
+    text: string | null,
+    timing: { latencyMs: number; sentAt: number },
+  ): ExchangeResult {
     if (text === null) {
       return exchangeFailure(this.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${this.exchange} answered more than ${this.maxResponseBytes} bytes`);
     }
@@ -183,7 +192,10 @@ export class ExchangeClient {
     const cause = rootCause(err);
     if (cause.code === ADDRESS_REFUSED) {
       // The message names addresses: it goes to the log, not to clients.
-      this.logger?.warn({ exchange: this.exchange, host: this.url.hostname, problem: cause.message }, 'exchange connection refused: its host resolved to an address the allow-list does not allow');
+      this.logger?.warn(
+        { exchange: this.exchange, host: this.url.hostname, problem: cause.message },
+        'exchange connection refused: its host resolved to an address the allow-list does not allow',
+      );
       return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} is unavailable (its address is not allowed)`, err);
     }
     return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} is unavailable (${cause.code ?? 'connection failed'})`, err);

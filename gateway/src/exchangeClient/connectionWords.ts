@@ -41,5 +41,5 @@ export function clean(text: string, maxChars: number): string {
 
 /** A value in a message: JSON, flattened and cut to 100 characters. */
 export function shortJson(value: unknown): string {
-  return clean(value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value), 100);
+  return clean(value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value)), 100);
 }

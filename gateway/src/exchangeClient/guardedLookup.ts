@@ -18,18 +18,27 @@ export const ADDRESS_REFUSED = 'ERR_EXCHANGE_ADDRESS_REFUSED';
  */
 export function connectLookup(allowlist: HostAllowlist | undefined, resolve: ResolveHost = systemResolve): LookupFunction {
   return (hostname, options, callback) => {
-    resolve(hostname).then((all) => {
-      const addresses = options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
-      const problem = allowlist ? addressProblem(hostname, addresses.map((a) => a.address), allowlist) : null;
-      if (problem || addresses.length === 0) {
-        const err: NodeJS.ErrnoException = new Error(problem ?? `host ${JSON.stringify(hostname)} has no address`);
-        err.code = problem ? ADDRESS_REFUSED : 'ENOTFOUND';
-        callback(err, '', 0);
-      } else if (options.all) {
-        callback(null, addresses);
-      } else {
-        callback(null, addresses[0].address, addresses[0].family);
-      }
-    }, (err: NodeJS.ErrnoException) => callback(err, '', 0));
+    resolve(hostname).then(
+      (all) => {
+        const addresses = options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
+        const problem = allowlist
+          ? addressProblem(
+              hostname,
+              addresses.map((a) => a.address),
+              allowlist,
+            )
+          : null;
+        if (problem || addresses.length === 0) {
+          const err: NodeJS.ErrnoException = new Error(problem ?? `host ${JSON.stringify(hostname)} has no address`);
+          err.code = problem ? ADDRESS_REFUSED : 'ENOTFOUND';
+          callback(err, '', 0);
+        } else if (options.all) {
+          callback(null, addresses);
+        } else {
+          callback(null, addresses[0].address, addresses[0].family);
+        }
+      },
+      (err: NodeJS.ErrnoException) => callback(err, '', 0),
+    );
   };
 }

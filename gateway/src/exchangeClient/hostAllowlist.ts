@@ -36,7 +36,10 @@ const HOST_NAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
  * Throws on an entry that is not one of those, naming the variable, the rule and the entry.
  */
 export function parseAllowlist(text: string | undefined): HostAllowlist {
-  const entries = (text ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const entries = (text ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   if (entries.length === 0) return DEFAULT_ALLOWLIST;
   const hosts = new Set<string>();
   const suffixes: string[] = [];
@@ -55,7 +58,10 @@ function parseEntry(entry: string): { kind: 'host' | 'suffix'; value: string } {
   if (entry.includes('*')) {
     const domain = entry.startsWith('*.') ? asciiHostName(entry.slice(2)) : null;
     if (!domain || domain.includes('*') || domain.split('.').length < 2 || isNumericLabel(domain)) {
-      throw allowlistError('a wildcard is "*." followed by a domain of at least two labels (e.g. *.exchanges.example.cn), and * only as the first label', entry);
+      throw allowlistError(
+        'a wildcard is "*." followed by a domain of at least two labels (e.g. *.exchanges.example.cn), and * only as the first label',
+        entry,
+      );
     }
     return { kind: 'suffix', value: `.${domain}` };
   }

@@ -30,7 +30,12 @@ export type PostAnswer = { ok: true; json: unknown; catalogVersion: string | nul
  * connection never outlives it): no redirects followed (undici's `request` has no redirect interceptor
  * unless one is composed in), the answer cut off at maxBytes, a signal on the whole call.
  */
-export async function postGraphQLOnce(url: URL, query: string, options: ExchangeCallOptions & { maxBytes: number; tooLarge?: string }, variables?: Record<string, unknown>): Promise<PostAnswer> {
+export async function postGraphQLOnce(
+  url: URL,
+  query: string,
+  options: ExchangeCallOptions & { maxBytes: number; tooLarge?: string },
+  variables?: Record<string, unknown>,
+): Promise<PostAnswer> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   const host = hostOf(url);
   const guarded = options.allowlist && isIP(host) === 0 && mustResolveToLoopback(host, options.allowlist);

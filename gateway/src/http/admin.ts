@@ -42,7 +42,12 @@ async function jsonBody(req: IncomingMessage, res: ServerResponse): Promise<unkn
   try {
     return JSON.parse(await readBody(req, MAX_ADMIN_BODY_BYTES));
   } catch (err) {
-    if (err instanceof BodyTooLargeError) sendRefusal(res, 413, singleProblem('PAYLOAD_TOO_LARGE', { field: 'body', rule: 'max-bytes', message: `body: larger than ${MAX_ADMIN_BODY_BYTES} bytes` }));
+    if (err instanceof BodyTooLargeError)
+      sendRefusal(
+        res,
+        413,
+        singleProblem('PAYLOAD_TOO_LARGE', { field: 'body', rule: 'max-bytes', message: `body: larger than ${MAX_ADMIN_BODY_BYTES} bytes` }),
+      );
     else sendRefusal(res, 400, singleProblem('BAD_REQUEST', { field: 'body', rule: 'json', message: 'body: must be JSON' }));
     return undefined;
   }
@@ -59,7 +64,8 @@ function exchangeDetails(context: AdminContext) {
     catalogVersion: e.catalogVersion,
   }));
   // Stored, but not served by this replica: its URL is off this replica's allow-list.
-  const refused = context.registry.refused()
+  const refused = context.registry
+    .refused()
     .filter((r) => !context.directory.get(r.registration.id))
     .map((r) => ({ ...r.registration, status: 'REFUSED', reason: r.reason }));
   return [...served, ...refused].sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -103,7 +109,8 @@ export function adminApi(context: AdminContext): AdminApi {
       try {
         await handle({ req, res, actor: actors.get(req)!, params: match.params, path: match.path, context });
       } catch (err) {
-        if (err instanceof CacheUnavailableError) return sendRefusal(res, 503, storeUnavailable(`registry: the registry store is unavailable, nothing changed: ${err.message}`));
+        if (err instanceof CacheUnavailableError)
+          return sendRefusal(res, 503, storeUnavailable(`registry: the registry store is unavailable, nothing changed: ${err.message}`));
         throw err;
       }
     },
@@ -139,7 +146,13 @@ async function authenticated(req: IncomingMessage, res: ServerResponse, context:
     sendRefusal(res, 503, storeUnavailable(`authorization: tokens cannot be checked now: ${err.message}`));
     return null;
   }
-  if (!actor) sendRefusal(res, 401, singleProblem('UNAUTHENTICATED', { field: 'authorization', rule: 'bearer-token', message: 'authorization: missing or unknown bearer token' }), { 'www-authenticate': 'Bearer' });
+  if (!actor)
+    sendRefusal(
+      res,
+      401,
+      singleProblem('UNAUTHENTICATED', { field: 'authorization', rule: 'bearer-token', message: 'authorization: missing or unknown bearer token' }),
+      { 'www-authenticate': 'Bearer' },
+    );
   return actor;
 }
 
@@ -166,7 +179,12 @@ async function registerExchange(call: AdminCall): Promise<void> {
   const body = await jsonBody(req, res);
   if (body === undefined) return;
   const parsed = parseRegistration(body);
-  if (!parsed.ok) return sendRefusal(res, 400, { code: 'INVALID_REGISTRATION', message: `registration refused: ${countOf(parsed.problems.length)} in the body`, problems: parsed.problems });
+  if (!parsed.ok)
+    return sendRefusal(res, 400, {
+      code: 'INVALID_REGISTRATION',
+      message: `registration refused: ${countOf(parsed.problems.length)} in the body`,
+      problems: parsed.problems,
+    });
   if (!mayActOn(actor, parsed.registration.id)) return forbidden(call, parsed.registration.id);
   const outcome = await context.registry.register(parsed.registration);
   if (!outcome.ok) return sendRefusal(res, outcome.status, registrationRefusal(outcome));
@@ -174,7 +192,12 @@ async function registerExchange(call: AdminCall): Promise<void> {
 }
 
 async function invalidateExchange(call: AdminCall): Promise<void> {
-  const { res, actor, context, params: { id } } = call;
+  const {
+    res,
+    actor,
+    context,
+    params: { id },
+  } = call;
   if (!mayActOn(actor, id)) return forbidden(call, id);
   if (!context.directory.get(id)) return unknownExchange(call, id);
   const epoch = await context.versions.invalidate(id);
@@ -183,7 +206,12 @@ async function invalidateExchange(call: AdminCall): Promise<void> {
 }
 
 async function removeExchange(call: AdminCall): Promise<void> {
-  const { res, actor, context, params: { id } } = call;
+  const {
+    res,
+    actor,
+    context,
+    params: { id },
+  } = call;
   if (!mayActOn(actor, id)) return forbidden(call, id);
   // Known or not is decided in the registry's queue, against the store: a registration made a moment
   // ago on another replica can be removed here before this replica has applied it.
@@ -196,7 +224,15 @@ async function issueToken({ req, res, actor, context }: AdminCall): Promise<void
   const body = (await jsonBody(req, res)) as { exchange?: unknown } | undefined;
   if (body === undefined) return;
   if (typeof body?.exchange !== 'string' || !EXCHANGE_ID_RULE.test(body.exchange)) {
-    return sendRefusal(res, 400, singleProblem('BAD_REQUEST', { field: 'exchange', rule: 'exchange-code', message: `exchange: must match ${EXCHANGE_ID_RULE}, got ${JSON.stringify(body?.exchange ?? null)}` }));
+    return sendRefusal(
+      res,
+      400,
+      singleProblem('BAD_REQUEST', {
+        field: 'exchange',
+        rule: 'exchange-code',
+        message: `exchange: must match ${EXCHANGE_ID_RULE}, got ${JSON.stringify(body?.exchange ?? null)}`,
+      }),
+    );
   }
   sendJson(res, 201, { exchange: body.exchange, token: await context.tokens.issue(body.exchange) });
 }
@@ -208,7 +244,15 @@ async function revokeToken({ res, actor, context, params }: AdminCall): Promise<
 }
 
 function operatorOnly(res: ServerResponse, what: string): void {
-  sendRefusal(res, 403, singleProblem('FORBIDDEN', { field: 'authorization', rule: 'operator-only', message: `authorization: only the operator (GATEWAY_ADMIN_TOKEN) may ${what}` }));
+  sendRefusal(
+    res,
+    403,
+    singleProblem('FORBIDDEN', {
+      field: 'authorization',
+      rule: 'operator-only',
+      message: `authorization: only the operator (GATEWAY_ADMIN_TOKEN) may ${what}`,
+    }),
+  );
 }
 
 function storeUnavailable(message: string) {
@@ -223,18 +267,32 @@ function countOf(n: number): string {
 function registrationRefusal(outcome: Extract<RegistrationOutcome, { ok: false }>) {
   const kinds: Record<number, { code: RefusalCode; rule: string; message: string }> = {
     409: { code: 'CONFLICT', rule: 'one-change-at-a-time', message: 'registration refused: another change of this exchange came first' },
-    429: { code: 'TOO_MANY_CHECKS', rule: 'checks-in-flight', message: 'registration refused: too many registrations are being checked; try again in a few seconds' },
+    429: {
+      code: 'TOO_MANY_CHECKS',
+      rule: 'checks-in-flight',
+      message: 'registration refused: too many registrations are being checked; try again in a few seconds',
+    },
     503: { code: 'STORE_UNAVAILABLE', rule: 'store-available', message: 'registration refused: the registry store is unavailable, nothing changed' },
   };
   const kind = outcome.report
-    ? { code: 'CONFORMANCE_FAILED' as const, rule: 'conformance', message: `registration refused: the exchange failed the registration conformance checks (${countOf(outcome.problems.length)}); run npm run conformance against it for the full report` }
-    : kinds[outcome.status] ?? { code: 'REGISTRATION_CHECK_FAILED' as const, rule: outcome.rule ?? 'registration-check', message: `registration refused: ${countOf(outcome.problems.length)} found checking the exchange` };
+    ? {
+        code: 'CONFORMANCE_FAILED' as const,
+        rule: 'conformance',
+        message: `registration refused: the exchange failed the registration conformance checks (${countOf(outcome.problems.length)}); run npm run conformance against it for the full report`,
+      }
+    : (kinds[outcome.status] ?? {
+        code: 'REGISTRATION_CHECK_FAILED' as const,
+        rule: outcome.rule ?? 'registration-check',
+        message: `registration refused: ${countOf(outcome.problems.length)} found checking the exchange`,
+      });
   return {
     code: kind.code,
     message: kind.message,
     // A conflict's message starts with the exchange's id; a check's with the field it found wrong, else the
     // exchange's schema or behaviour at its url is what was wrong.
-    problems: outcome.problems.map((p) => (outcome.status === 409 ? { field: 'id', rule: kind.rule, message: p } : problemOf(p, outcome.rule ?? kind.rule, 'url'))),
+    problems: outcome.problems.map((p) =>
+      outcome.status === 409 ? { field: 'id', rule: kind.rule, message: p } : problemOf(p, outcome.rule ?? kind.rule, 'url'),
+    ),
     ...(outcome.report ? { report: outcome.report } : {}),
   };
 }

@@ -20,20 +20,39 @@ export const CORS_ALLOWED_METHODS = ['GET', 'POST', 'OPTIONS'] as const;
  * cookies), Apollo's CSRF-prevention headers, W3C trace context, and its own request id.
  */
 export const CORS_ALLOWED_HEADERS = [
-  'content-type', 'accept', 'authorization', 'x-api-key', 'apollo-require-preflight', 'x-apollo-operation-name',
-  'apollographql-client-name', 'apollographql-client-version', 'traceparent', 'tracestate', 'x-request-id',
+  'content-type',
+  'accept',
+  'authorization',
+  'x-api-key',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'apollographql-client-name',
+  'apollographql-client-version',
+  'traceparent',
+  'tracestate',
+  'x-request-id',
 ] as const;
 /** Response headers a browser script may read besides the safelisted ones (content-type and the like). */
 export const CORS_EXPOSED_HEADERS = [
-  'x-request-id', 'x-response-cache', 'etag', 'retry-after',
-  'ratelimit', 'ratelimit-policy', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset',
+  'x-request-id',
+  'x-response-cache',
+  'etag',
+  'retry-after',
+  'ratelimit',
+  'ratelimit-policy',
+  'ratelimit-limit',
+  'ratelimit-remaining',
+  'ratelimit-reset',
 ] as const;
 
 const ORIGINS_RULE = 'be * or a comma-separated list of origins (scheme://host[:port], no path), like https://app.example.com';
 
 /** Reads CORS_ORIGINS: `*`, or origins, each normalised as browsers send it (lowercase host, no default port). */
 export function parseCorsOrigins(text: string): CorsOrigins {
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (entries.length === 1 && entries[0] === '*') return '*';
   if (entries.length === 0) throw invalid('CORS_ORIGINS', ORIGINS_RULE, text);
   return entries.map((entry) => {
@@ -58,7 +77,10 @@ function allowedOrigin(origins: CorsOrigins, origin: string | undefined): string
 /** Adds `value` to the response's Vary header, keeping what a handler or an earlier policy put there. */
 function addVary(res: ServerResponse, value: string): void {
   const current = res.getHeader('vary');
-  const listed = String(current ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  const listed = String(current ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (!listed.some((v) => v.toLowerCase() === value.toLowerCase())) res.setHeader('vary', [...listed, value].join(', '));
 }
 

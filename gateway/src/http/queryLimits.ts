@@ -44,11 +44,13 @@ export function queryDepthRule(maxDepth: number): ValidationRule {
     n: maxDepth,
     flattenFragments: true,
     propagateOnRejection: false,
-    onReject: [(context, error) => {
-      if (!context) return;
-      const found = /found (\d+)/.exec(error.message)?.[1] ?? '?';
-      context.reportError(new GraphQLError(`query depth ${found} is over the limit of ${maxDepth} (MAX_QUERY_DEPTH): select fewer nested fields`));
-    }],
+    onReject: [
+      (context, error) => {
+        if (!context) return;
+        const found = /found (\d+)/.exec(error.message)?.[1] ?? '?';
+        context.reportError(new GraphQLError(`query depth ${found} is over the limit of ${maxDepth} (MAX_QUERY_DEPTH): select fewer nested fields`));
+      },
+    ],
   }) as unknown as ValidationRule;
 }
 
@@ -72,7 +74,10 @@ export function queryCostPlugin<TContext extends BaseContext>(maxCost: number): 
           if (cost === undefined) {
             try {
               cost = getComplexity({
-                schema, query: document, variables: request.variables ?? {}, operationName: operationName ?? undefined,
+                schema,
+                query: document,
+                variables: request.variables ?? {},
+                operationName: operationName ?? undefined,
                 estimators: [objectCountEstimator],
               });
             } catch {

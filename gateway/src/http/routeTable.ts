@@ -71,7 +71,10 @@ export function sendNoRoute(req: IncomingMessage, res: ServerResponse, path: str
 }
 
 /** One dispatcher for every route, in table order: the first that matches and accepts the request answers it. */
-export function routeTable(routes: readonly Route[], options: RouteTableOptions = {}): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
+export function routeTable(
+  routes: readonly Route[],
+  options: RouteTableOptions = {},
+): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
   return async (req, res, path) => {
     const method = req.method ?? 'GET';
     for (const route of routes) {
@@ -86,7 +89,7 @@ export function routeTable(routes: readonly Route[], options: RouteTableOptions 
     // A browser's preflight (OPTIONS) on a path whose routes take other methods: the policies of the path's
     // access kind answer it (CORS for public routes), so no route has to list OPTIONS.
     const preflighted = method === 'OPTIONS' ? routes.find((route) => matchPath(route.path, path)) : undefined;
-    for (const policy of preflighted ? options.policies?.[preflighted.access] ?? [] : []) {
+    for (const policy of preflighted ? (options.policies?.[preflighted.access] ?? []) : []) {
       if (!(await policy(req, res))) return;
     }
     sendNoRoute(req, res, path);

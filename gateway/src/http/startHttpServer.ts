@@ -28,7 +28,10 @@ const MAX_REQUEST_ID_LENGTH = 100;
  * The gateway's HTTP server: every request gets a request id (the caller's x-request-id when sensible),
  * one log line when it finishes, and a JSON 500 when its handler fails.
  */
-export async function startHttpServer(settings: HttpServerSettings, parts: { handle: RequestHandler; metrics: GatewayMetrics; logger: Logger }): Promise<RunningHttpServer> {
+export async function startHttpServer(
+  settings: HttpServerSettings,
+  parts: { handle: RequestHandler; metrics: GatewayMetrics; logger: Logger },
+): Promise<RunningHttpServer> {
   const server = createServer((req, res) => serveRequest(req, res, parts));
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve));

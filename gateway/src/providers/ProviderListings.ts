@@ -51,7 +51,12 @@ export class ProviderListings {
     });
     const byExchange = new Map<string, Map<string, number>>();
     for (const [exchange, rows] of answers) {
-      byExchange.set(exchange, new Map((rows as Array<Record<string, unknown>>).map((row) => [row[PROVIDER_LISTING_COUNTS.uscc] as string, row[PROVIDER_LISTING_COUNTS.count] as number])));
+      byExchange.set(
+        exchange,
+        new Map(
+          (rows as Array<Record<string, unknown>>).map((row) => [row[PROVIDER_LISTING_COUNTS.uscc] as string, row[PROVIDER_LISTING_COUNTS.count] as number]),
+        ),
+      );
     }
     return { byExchange, missing, unreportedErrors: errors };
   }

@@ -1,4 +1,15 @@
-import { Kind, parse, print, visit, type ArgumentNode, type DocumentNode, type FieldNode, type GraphQLField, type OperationDefinitionNode, type VariableDefinitionNode } from 'graphql';
+import {
+  Kind,
+  parse,
+  print,
+  visit,
+  type ArgumentNode,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLField,
+  type OperationDefinitionNode,
+  type VariableDefinitionNode,
+} from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values.js';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
@@ -9,7 +20,15 @@ import { ShardPlanError } from '../shards/shardPlan.ts';
 import type { ProviderListings } from './ProviderListings.ts';
 
 /** The root field, its filter argument and the fields of it that only the gateway can answer. */
-const PROVIDERS = { field: 'providers', filter: 'filter', exchanges: 'exchanges', hasListings: 'hasListings', usccIn: 'usccIn', usccNotIn: 'usccNotIn', missing: 'missingExchanges' } as const;
+const PROVIDERS = {
+  field: 'providers',
+  filter: 'filter',
+  exchanges: 'exchanges',
+  hasListings: 'hasListings',
+  usccIn: 'usccIn',
+  usccNotIn: 'usccNotIn',
+  missing: 'missingExchanges',
+} as const;
 /** The variables the rewritten fetch passes its filters in; a client cannot name a variable like it in this fetch. */
 const FILTER_VARIABLE = '__gatewayProviderFilter';
 
@@ -63,7 +82,15 @@ export class ProvidersDataSource implements GraphQLDataSource {
         rewritten = await this.rewriteFilter(filter, options.context);
       } catch (err) {
         if (!(err instanceof ShardPlanError)) throw err;
-        return { errors: [{ message: (err as Error).message, path: [responseKey], extensions: { code: 'BAD_USER_INPUT', argument: `${PROVIDERS.filter}.${PROVIDERS.exchanges}` } }] } as GatewayGraphQLResponse;
+        return {
+          errors: [
+            {
+              message: (err as Error).message,
+              path: [responseKey],
+              extensions: { code: 'BAD_USER_INPUT', argument: `${PROVIDERS.filter}.${PROVIDERS.exchanges}` },
+            },
+          ],
+        } as GatewayGraphQLResponse;
       }
       const name = `${FILTER_VARIABLE}${rewrites.length}`;
       variables[name] = rewritten.filter;
@@ -74,7 +101,12 @@ export class ProvidersDataSource implements GraphQLDataSource {
       ];
       selections.push({ ...selection, arguments: args });
       const missingNode = selection.selectionSet?.selections.find((s): s is FieldNode => s.kind === Kind.FIELD && s.name.value === PROVIDERS.missing);
-      rewrites.push({ responseKey, missingKey: missingNode ? (missingNode.alias?.value ?? missingNode.name.value) : null, missing: rewritten.missing, errors: rewritten.errors });
+      rewrites.push({
+        responseKey,
+        missingKey: missingNode ? (missingNode.alias?.value ?? missingNode.name.value) : null,
+        missing: rewritten.missing,
+        errors: rewritten.errors,
+      });
     }
     if (rewrites.length === 0) return this.remote.process(options);
 
@@ -87,7 +119,11 @@ export class ProvidersDataSource implements GraphQLDataSource {
     const used = usedVariables(rewrittenOperation);
     const newDocument: DocumentNode = {
       ...document,
-      definitions: document.definitions.map((d) => (d === operation ? { ...rewrittenOperation, variableDefinitions: rewrittenOperation.variableDefinitions!.filter((v) => used.has(v.variable.name.value)) } : d)),
+      definitions: document.definitions.map((d) =>
+        d === operation
+          ? { ...rewrittenOperation, variableDefinitions: rewrittenOperation.variableDefinitions!.filter((v) => used.has(v.variable.name.value)) }
+          : d,
+      ),
     };
     const sentVariables = Object.fromEntries(Object.entries(variables).filter(([name]) => used.has(name)));
     const response = await this.remote.process({
@@ -124,7 +160,10 @@ export class ProvidersDataSource implements GraphQLDataSource {
    * (those named, else every registered one): usccIn for hasListings true (the default with exchanges),
    * usccNotIn for false.
    */
-  private async rewriteFilter(filter: Record<string, unknown>, context: unknown): Promise<{ filter: Record<string, unknown>; missing: string[]; errors: GraphQLErrorJson[] }> {
+  private async rewriteFilter(
+    filter: Record<string, unknown>,
+    context: unknown,
+  ): Promise<{ filter: Record<string, unknown>; missing: string[]; errors: GraphQLErrorJson[] }> {
     const named = filter[PROVIDERS.exchanges] as string[] | null | undefined;
     const considered = named && named.length > 0 ? [...new Set(named)] : this.listings.exchangeIds();
     const wantListings = (filter[PROVIDERS.hasListings] as boolean | null | undefined) ?? true;
@@ -152,6 +191,10 @@ function variableDefinition(name: string): VariableDefinitionNode {
 /** The names of the variables an operation's selections use. */
 function usedVariables(operation: OperationDefinitionNode): Set<string> {
   const used = new Set<string>();
-  visit(operation.selectionSet, { Variable: (node) => { used.add(node.name.value); } });
+  visit(operation.selectionSet, {
+    Variable: (node) => {
+      used.add(node.name.value);
+    },
+  });
   return used;
 }

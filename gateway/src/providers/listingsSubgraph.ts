@@ -40,11 +40,16 @@ export class ListingsDataSource implements GraphQLDataSource {
     return { data: result.data ?? null, ...(errors.length ? { errors } : {}) } as GatewayGraphQLResponse;
   }
 
-  private async countsOf(provider: ProviderRef, context: ListingsContext, info: GraphQLResolveInfo): Promise<Array<{ exchange: { id: string }; count: number }>> {
+  private async countsOf(
+    provider: ProviderRef,
+    context: ListingsContext,
+    info: GraphQLResolveInfo,
+  ): Promise<Array<{ exchange: { id: string }; count: number }>> {
     const answer = await this.listings.counts(context.gatewayContext);
     const path = responsePathAsArray(info.path);
     for (const error of answer.unreportedErrors.splice(0)) context.errors.push({ ...error, path });
-    return [...answer.byExchange.keys()].sort()
+    return [...answer.byExchange.keys()]
+      .sort()
       .map((id) => ({ exchange: { id }, count: answer.byExchange.get(id)!.get(provider.uscc) ?? 0 }))
       .filter((entry) => entry.count > 0);
   }
@@ -53,8 +58,10 @@ export class ListingsDataSource implements GraphQLDataSource {
     return {
       Provider: {
         __resolveReference: (ref: ProviderRef) => ({ uscc: ref.uscc }),
-        listingsByExchange: (provider: ProviderRef, _args: unknown, context: ListingsContext, info: GraphQLResolveInfo) => this.countsOf(provider, context, info),
-        exchangeCount: async (provider: ProviderRef, _args: unknown, context: ListingsContext, info: GraphQLResolveInfo) => (await this.countsOf(provider, context, info)).length,
+        listingsByExchange: (provider: ProviderRef, _args: unknown, context: ListingsContext, info: GraphQLResolveInfo) =>
+          this.countsOf(provider, context, info),
+        exchangeCount: async (provider: ProviderRef, _args: unknown, context: ListingsContext, info: GraphQLResolveInfo) =>
+          (await this.countsOf(provider, context, info)).length,
       },
     };
   }

@@ -49,8 +49,7 @@ export interface ExchangeRegistryOptions {
  * and `report` is the conformance kit's report when that subset refused.
  */
 export type RegistrationCheck =
-  | { ok: true; catalogVersion: string | null }
-  | { ok: false; problems: string[]; unreachable: boolean; rule?: string; report?: ConformanceReport };
+  { ok: true; catalogVersion: string | null } | { ok: false; problems: string[]; unreachable: boolean; rule?: string; report?: ConformanceReport };
 type CheckResult = RegistrationCheck;
 
 export type RegistrationOutcome =
@@ -67,9 +66,7 @@ export interface RefusedRegistration {
  * What the registry holds for one id: a registration, or a tombstone left by a removal through the admin
  * API (so a configured exchange that was removed stays removed across restarts, see `start`).
  */
-type StoredEntry =
-  | { kind: 'registration'; registration: ExchangeRegistration }
-  | { kind: 'tombstone'; removedAt: string };
+type StoredEntry = { kind: 'registration'; registration: ExchangeRegistration } | { kind: 'tombstone'; removedAt: string };
 
 /**
  * Exchanges joining, changing and leaving while the gateway serves: checked, stored, announced, applied in
@@ -123,7 +120,10 @@ export class ExchangeRegistry {
     const pending = defaults.filter((registration) => {
       const entry = stored?.get(registration.id);
       if (entry?.kind !== 'tombstone') return true;
-      this.options.logger.info({ exchange: registration.id, removedAt: entry.removedAt }, 'configured exchange stays removed: it was removed through the admin API (register it again to bring it back)');
+      this.options.logger.info(
+        { exchange: registration.id, removedAt: entry.removedAt },
+        'configured exchange stays removed: it was removed through the admin API (register it again to bring it back)',
+      );
       return false;
     });
     // Checked side by side (startup time), then applied one at a time in the queue like any change.
@@ -134,7 +134,10 @@ export class ExchangeRegistry {
       // The stored registration restored above may still serve this id: say which is the case.
       const serving = this.options.directory.get(registration.id);
       if (serving) {
-        this.options.logger.warn({ exchange: registration.id, problems: outcome.problems, configuredUrl: registration.url, servedUrl: serving.url }, 'configured exchange refused; its stored registration stays in service');
+        this.options.logger.warn(
+          { exchange: registration.id, problems: outcome.problems, configuredUrl: registration.url, servedUrl: serving.url },
+          'configured exchange refused; its stored registration stays in service',
+        );
       } else {
         this.options.logger.warn({ exchange: registration.id, problems: outcome.problems }, 'configured exchange not registered');
       }
@@ -191,7 +194,10 @@ export class ExchangeRegistry {
         refusedNow.add(id);
         const before = this.refusedEntries.get(id);
         if (before?.registration.url !== registration.url || before.reason !== allowed.problem) {
-          logger.warn({ exchange: id, url: registration.url, rule: allowed.problem }, 'stored registration refused by this replica\'s EXCHANGE_URL_ALLOWLIST; not served here');
+          logger.warn(
+            { exchange: id, url: registration.url, rule: allowed.problem },
+            "stored registration refused by this replica's EXCHANGE_URL_ALLOWLIST; not served here",
+          );
         }
         this.refusedEntries.set(id, { registration, reason: allowed.problem });
         continue;
@@ -305,13 +311,18 @@ export class ExchangeRegistry {
     options: { lenient?: boolean; unlessTombstoned?: boolean; unlessChangedFrom?: string | null },
   ): Promise<RegistrationOutcome> {
     if (!checked.ok && !(options.lenient && checked.unreachable)) {
-      return { ok: false, status: 422, problems: checked.problems, ...(checked.rule ? { rule: checked.rule } : {}), ...(checked.report ? { report: checked.report } : {}) };
+      return {
+        ok: false,
+        status: 422,
+        problems: checked.problems,
+        ...(checked.rule ? { rule: checked.rule } : {}),
+        ...(checked.report ? { report: checked.report } : {}),
+      };
     }
     const created = !this.options.directory.get(registration.id);
     try {
-      const current = options.unlessTombstoned || options.unlessChangedFrom !== undefined
-        ? await this.options.store.recordGet(REGISTRATIONS_KEY, registration.id)
-        : null;
+      const current =
+        options.unlessTombstoned || options.unlessChangedFrom !== undefined ? await this.options.store.recordGet(REGISTRATIONS_KEY, registration.id) : null;
       // A default checked at start while another replica removed it: the removal stands.
       if (options.unlessTombstoned && parseStored(current ?? '')?.kind === 'tombstone') {
         return { ok: false, status: 409, problems: [`${registration.id}: removed through the admin API meanwhile; not restored`] };
@@ -319,13 +330,23 @@ export class ExchangeRegistry {
       // Another change of this id was stored while this one was checked: it stands, this one does not.
       if (options.unlessChangedFrom !== undefined && current !== options.unlessChangedFrom) {
         const what = parseStored(current ?? '')?.kind === 'tombstone' ? 'removed' : 'registered again';
-        return { ok: false, status: 409, problems: [`${registration.id}: ${what} (on this or another gateway replica) while this registration was being checked; nothing changed, register again if this one should stand`] };
+        return {
+          ok: false,
+          status: 409,
+          problems: [
+            `${registration.id}: ${what} (on this or another gateway replica) while this registration was being checked; nothing changed, register again if this one should stand`,
+          ],
+        };
       }
       await this.recordSet(registration.id, JSON.stringify(registration));
     } catch (err) {
       // A configured default still serves when Redis is down at start; a runtime change must be durable or not happen.
-      if (!options.lenient) return { ok: false, status: 503, problems: [`registry: could not store the registration (${(err as Error).message}); nothing changed`] };
-      this.options.logger.warn({ exchange: registration.id, err: (err as Error).message }, 'default exchange registered in this process only: the registry store is unavailable');
+      if (!options.lenient)
+        return { ok: false, status: 503, problems: [`registry: could not store the registration (${(err as Error).message}); nothing changed`] };
+      this.options.logger.warn(
+        { exchange: registration.id, err: (err as Error).message },
+        'default exchange registered in this process only: the registry store is unavailable',
+      );
       this.unstoredDefaults.set(registration.id, registration);
     }
     this.refusedEntries.delete(registration.id);
@@ -381,9 +402,16 @@ export class ExchangeRegistry {
       this.options.logger.info({ exchange: registration.id }, 'exchange has no listings yet: the registration conformance subset is skipped');
       return { ok: true, catalogVersion: probe.catalogVersion };
     }
-    const conformance = await checkRegistrationConformance(guarded.url, registration.id, { allowlist, timeBudgetMs: this.options.conformanceBudgetMs, requestTimeoutMs: timeoutMs });
+    const conformance = await checkRegistrationConformance(guarded.url, registration.id, {
+      allowlist,
+      timeBudgetMs: this.options.conformanceBudgetMs,
+      requestTimeoutMs: timeoutMs,
+    });
     if (!conformance.ok) {
-      this.options.logger.warn({ exchange: registration.id, url: registration.url, problems: conformance.problems }, 'exchange failed the registration conformance subset');
+      this.options.logger.warn(
+        { exchange: registration.id, url: registration.url, problems: conformance.problems },
+        'exchange failed the registration conformance subset',
+      );
       return { ok: false, problems: conformance.problems, unreachable: conformance.unreachable, rule: 'conformance', report: conformance.report };
     }
     return { ok: true, catalogVersion: probe.catalogVersion };

@@ -15,9 +15,7 @@ export interface RegistrationConformanceOptions {
   requestTimeoutMs: number;
 }
 
-export type ConformanceVerdict =
-  | { ok: true; report: ConformanceReport }
-  | { ok: false; problems: string[]; report: ConformanceReport; unreachable: boolean };
+export type ConformanceVerdict = { ok: true; report: ConformanceReport } | { ok: false; problems: string[]; report: ConformanceReport; unreachable: boolean };
 
 /**
  * Runs the conformance kit's registration profile (ids prefixed, two pages per sort in order, totalCount
@@ -43,9 +41,11 @@ export async function checkRegistrationConformance(url: URL, exchange: string, o
   if (report.ok) return { ok: true, report };
   const problems = report.checks
     .filter((check) => check.status !== 'pass')
-    .map((check) => check.status === 'fail'
-      ? `url: the exchange fails the conformance check "${check.name}": ${check.counterexample}`
-      : `url: the conformance check "${check.name}" did not finish: ${check.reason}`);
+    .map((check) =>
+      check.status === 'fail'
+        ? `url: the exchange fails the conformance check "${check.name}": ${check.counterexample}`
+        : `url: the conformance check "${check.name}" did not finish: ${check.reason}`,
+    );
   // An exchange that stopped answering (or answers slowly) mid-run says nothing about its behaviour:
   // a configured exchange registers anyway and starts OFFLINE, as when it is down at start.
   const failed = report.checks.filter((check) => check.status === 'fail');

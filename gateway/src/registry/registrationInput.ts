@@ -26,7 +26,10 @@ export function parseRegistration(body: unknown): { ok: true; registration: Exch
   const problems: RegistrationProblem[] = [];
   const problem = (field: string, rule: string, text: string) => problems.push({ field, rule, message: `${field}: ${text}` });
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return { ok: false, problems: [{ field: 'body', rule: 'json-object', message: 'body: must be a JSON object { id, name, nameZh, city, province, divisionCode, url }' }] };
+    return {
+      ok: false,
+      problems: [{ field: 'body', rule: 'json-object', message: 'body: must be a JSON object { id, name, nameZh, city, province, divisionCode, url }' }],
+    };
   }
   const input = body as Record<string, unknown>;
   const text = (field: string): string => {

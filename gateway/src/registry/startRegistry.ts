@@ -41,7 +41,14 @@ export async function startRegistry(settings: RegistrySettings, parts: { cacheLa
       else statusLogger.warn(fields, message);
     },
   });
-  const registry = new ExchangeRegistry({ directory, store: cache, versions, allowlist: settings.allowlist, conformanceBudgetMs: settings.registrationConformanceBudgetMs, logger: parts.logger.child({ component: 'registry' }) });
+  const registry = new ExchangeRegistry({
+    directory,
+    store: cache,
+    versions,
+    allowlist: settings.allowlist,
+    conformanceBudgetMs: settings.registrationConformanceBudgetMs,
+    logger: parts.logger.child({ component: 'registry' }),
+  });
   parts.cacheLayer.onStatusChange((status) => {
     // Back from an outage: the shared epochs may have moved (or reset) meanwhile, and a Redis that
     // restarted empty needs the registry written back (see ExchangeRegistry) before the next interval.

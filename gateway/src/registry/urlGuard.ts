@@ -93,7 +93,10 @@ export async function fetchServiceSdl(
   url: URL,
   options: ExchangeCallOptions & { timeoutMs: number; maxBytes: number },
 ): Promise<{ ok: true; sdl: string } | { ok: false; problem: string }> {
-  const answer = await postGraphQLOnce(url, SDL_QUERY, { ...options, tooLarge: `url: the answer to { _service { sdl } } is larger than ${options.maxBytes} bytes, the gateway's cap on an exchange's schema; serve a smaller SDL (the contract's is about 8 KiB)` });
+  const answer = await postGraphQLOnce(url, SDL_QUERY, {
+    ...options,
+    tooLarge: `url: the answer to { _service { sdl } } is larger than ${options.maxBytes} bytes, the gateway's cap on an exchange's schema; serve a smaller SDL (the contract's is about 8 KiB)`,
+  });
   if (!answer.ok) return answer;
   const sdl = (answer.json as any)?.data?._service?.sdl;
   if (typeof sdl !== 'string' || sdl.trim() === '') {
@@ -118,14 +121,23 @@ export interface ProbeResult {
  */
 export async function probeExchange(url: URL, options: ExchangeCallOptions & { exchange: string }): Promise<ProbeResult | { ok: false; problem: string }> {
   const started = performance.now();
-  const answer = await postGraphQLOnce(url, PROBE_QUERY, { ...options, maxBytes: options.maxBytes ?? DEFAULT_PROBE_MAX_BYTES }, identityVariables(options.exchange));
+  const answer = await postGraphQLOnce(
+    url,
+    PROBE_QUERY,
+    { ...options, maxBytes: options.maxBytes ?? DEFAULT_PROBE_MAX_BYTES },
+    identityVariables(options.exchange),
+  );
   if (!answer.ok) return answer;
   const latencyMs = performance.now() - started;
   const data = (answer.json as any)?.data;
   const connection = data?.datasets;
   const problem = connectionProblem(connection);
   if (problem) return { ok: false, problem: `url: probe answer: ${problem}` };
-  if (!Array.isArray(data?.self)) return { ok: false, problem: `url: probe answer: the Exchange entity ${JSON.stringify(options.exchange)} must come back as a list from _entities, got ${shortJson(data?.self)}` };
+  if (!Array.isArray(data?.self))
+    return {
+      ok: false,
+      problem: `url: probe answer: the Exchange entity ${JSON.stringify(options.exchange)} must come back as a list from _entities, got ${shortJson(data?.self)}`,
+    };
   const stranger = identityProblem(data, options.exchange);
   if (stranger) return { ok: false, problem: `url: the exchange at ${url.href} ${stranger}` };
   return { ok: true, catalogVersion: answer.catalogVersion, totalCount: connection.totalCount, latencyMs };

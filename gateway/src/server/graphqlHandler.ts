@@ -30,7 +30,13 @@ export function graphqlHandler(settings: { cacheDisabled: boolean }, parts: Grap
     ...(settings.cacheDisabled ? {} : { answerBefore: responseCacheShortcut({ cache, metrics, catalogToken, isAnswering, missed: missedResponseKeys }) }),
     context: async (req) => {
       const requestId = String(req.headers['x-request-id'] ?? '');
-      return { requestId, logger: logger.child({ requestId }), cachePolicy: new ResponsePolicy(), catalog: new CatalogReport(), responseCacheMissed: missedResponseKeys.get(req) };
+      return {
+        requestId,
+        logger: logger.child({ requestId }),
+        cachePolicy: new ResponsePolicy(),
+        catalog: new CatalogReport(),
+        responseCacheMissed: missedResponseKeys.get(req),
+      };
     },
   });
 }

@@ -60,16 +60,19 @@ export async function startApolloServer(settings: ApolloServerSettings, parts: A
       queryCostPlugin(settings.maxQueryCost),
       // Before the response cache: its willSendResponse stores the response with extensions.catalog.
       catalogExtensionPlugin(),
-      ...(settings.cacheDisabled ? [] : [responseCachePlugin({ cache, metrics, catalogToken: parts.catalogToken, isAnswering: parts.isAnswering, ttlSeconds: settings.cacheTtlSeconds })]),
+      ...(settings.cacheDisabled
+        ? []
+        : [responseCachePlugin({ cache, metrics, catalogToken: parts.catalogToken, isAnswering: parts.isAnswering, ttlSeconds: settings.cacheTtlSeconds })]),
     ],
     validationRules: [queryDepthRule(settings.maxQueryDepth), scalarLiteralsRule([DecimalScalar, DateTimeScalar])],
     persistedQueries: { cache: apqCache(cache, metrics) as never },
     // Stack traces (absolute paths of this machine) only where a developer asked for them.
     includeStacktraceInErrorResponses: settings.development,
     // In production an unexpected error says only that it happened; the log has the details.
-    formatError: (formatted) => (settings.production && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR'
-      ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }
-      : formatted),
+    formatError: (formatted) =>
+      settings.production && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR'
+        ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }
+        : formatted,
     logger: logger.child({ component: 'apollo-server' }) as never,
     // runService owns SIGTERM/SIGINT and calls close(), which stops Apollo. Apollo's own handler would call
     // stop() as well, and a second concurrent ApolloServer.stop() never resolves (@apollo/server 5.5: its

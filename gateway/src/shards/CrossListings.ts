@@ -49,8 +49,11 @@ export class CrossListings {
     const reading = new Map<string, { codes: string[]; after: string | null }>(exchanges.map((e) => [e, { codes: [], after: null }]));
     for (let calls = 0; reading.size > 0 && calls < MAX_CALLS_PER_EXCHANGE; calls++) {
       const asked = new Map([...reading].map(([e, r]) => [e, { after: r.after }]));
-      const result = await call(this.query(), new Map([...asked].map(([e, r]) => [e, { [QUERY_AFTER]: r.after, [QUERY_FIRST]: this.pageSize }])),
-        (exchange, value) => groupPageProblem(value, exchange, { afterCode: asked.get(exchange)!.after, codes: null, first: this.pageSize }));
+      const result = await call(
+        this.query(),
+        new Map([...asked].map(([e, r]) => [e, { [QUERY_AFTER]: r.after, [QUERY_FIRST]: this.pageSize }])),
+        (exchange, value) => groupPageProblem(value, exchange, { afterCode: asked.get(exchange)!.after, codes: null, first: this.pageSize }),
+      );
       errors.push(...result.errors);
       for (const exchange of result.failed) {
         failed.add(exchange);
@@ -78,13 +81,19 @@ export class CrossListings {
         }
       }
     }
-    const key = [...lists.keys()].sort(compareCodes).map((e) => `${e}@${versions.get(e)}`).join(',');
+    const key = [...lists.keys()]
+      .sort(compareCodes)
+      .map((e) => `${e}@${versions.get(e)}`)
+      .join(',');
     const cacheable = [...lists.keys()].every((e) => versions.get(e));
     let codes = cacheable ? this.sets.get(key) : undefined;
     if (!codes) {
       const seen = new Map<string, number>();
       for (const list of lists.values()) for (const code of new Set(list)) seen.set(code, (seen.get(code) ?? 0) + 1);
-      codes = [...seen].filter(([, n]) => n >= 2).map(([code]) => code).sort(compareCodes);
+      codes = [...seen]
+        .filter(([, n]) => n >= 2)
+        .map(([code]) => code)
+        .sort(compareCodes);
       if (cacheable) this.sets.set(key, codes);
     }
     return { codes, failed: [...failed], errors };

@@ -1,14 +1,28 @@
 import { Kind, print, visit, type FieldNode, type SelectionNode, type SelectionSetNode, type VariableDefinitionNode } from 'graphql';
 import { PRODUCTS } from '../../../schema/mergeRules.ts';
 import {
-  decodeProductCursor, positionOf, compareProducts, PRODUCT_SORTS, MAX_PRODUCTS_PAGE, MAX_MIN_EXCHANGES,
-  type ProductSort, type ProductPosition,
+  decodeProductCursor,
+  positionOf,
+  compareProducts,
+  PRODUCT_SORTS,
+  MAX_PRODUCTS_PAGE,
+  MAX_MIN_EXCHANGES,
+  type ProductSort,
+  type ProductPosition,
 } from '../../../shared/productOrder.ts';
 import { HIDDEN, HIDDEN_PREFIX, type Shape } from './shardPlan.ts';
 import { crossListedVariable } from './productsPlan.ts';
 import {
-  HIDDEN_LISTING, groupPageProblem, toGroupPage, boundaryOf, mergeGroups, productConnection, cursorOfProduct,
-  type GroupPage, type MergedProduct, type ProductGroup,
+  HIDDEN_LISTING,
+  groupPageProblem,
+  toGroupPage,
+  boundaryOf,
+  mergeGroups,
+  productConnection,
+  cursorOfProduct,
+  type GroupPage,
+  type MergedProduct,
+  type ProductGroup,
 } from './productsMerge.ts';
 
 /**
@@ -62,7 +76,12 @@ export interface ProductsField {
   /** The rewritten `products` field node (hidden Dataset ids in place). */
   node: FieldNode;
   shape: Shape;
-  args: { filter?: { minExchanges?: number | null; datasets?: Record<string, unknown> | null } | null; sort?: ProductSort | null; first?: number | null; after?: string | null };
+  args: {
+    filter?: { minExchanges?: number | null; datasets?: Record<string, unknown> | null } | null;
+    sort?: ProductSort | null;
+    first?: number | null;
+    after?: string | null;
+  };
   targets: string[];
   variableDefinitions: readonly VariableDefinitionNode[];
   variables: Record<string, unknown>;
@@ -71,7 +90,12 @@ export interface ProductsField {
 }
 
 /** The variables of the groups query (tests fake exchanges with them). */
-export const GROUPS_VARIABLES = { filter: `${HIDDEN_PREFIX}gfilter`, after: `${HIDDEN_PREFIX}gafter`, codes: `${HIDDEN_PREFIX}gcodes`, first: `${HIDDEN_PREFIX}gfirst` };
+export const GROUPS_VARIABLES = {
+  filter: `${HIDDEN_PREFIX}gfilter`,
+  after: `${HIDDEN_PREFIX}gafter`,
+  codes: `${HIDDEN_PREFIX}gcodes`,
+  first: `${HIDDEN_PREFIX}gfirst`,
+};
 const MAX_SCAN_CALLS = 2000;
 
 function badInput(responseKey: string, argument: string, message: string): GraphQLErrorJson {
@@ -89,7 +113,11 @@ function listingSelections(node: FieldNode): SelectionNode[] {
       if (depth === 0 && (name === 'edges' || name === 'nodes')) walk(selection.selectionSet, name === 'edges' ? 1 : 2);
       else if (depth === 1 && name === 'node') walk(selection.selectionSet, 2);
       else if (depth === 2 && name === PRODUCTS.node.listings && selection.selectionSet) {
-        found.push({ kind: Kind.INLINE_FRAGMENT, typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'Dataset' } }, selectionSet: selection.selectionSet });
+        found.push({
+          kind: Kind.INLINE_FRAGMENT,
+          typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'Dataset' } },
+          selectionSet: selection.selectionSet,
+        });
       }
     }
   };
@@ -124,8 +152,10 @@ export class ProductsResolver {
     const sort = field.args.sort ?? 'PRODUCT_CODE';
     const first = field.args.first ?? 20;
     const minExchanges = field.args.filter?.minExchanges ?? 1;
-    if (!PRODUCT_SORTS.includes(sort)) return { value: null, errors: [badInput(field.responseKey, 'sort', `must be one of ${PRODUCT_SORTS.join(', ')}, got ${sort}`)] };
-    if (!Number.isInteger(first) || first < 0 || first > MAX_PRODUCTS_PAGE) return { value: null, errors: [badInput(field.responseKey, 'first', `must be between 0 and ${MAX_PRODUCTS_PAGE}, got ${first}`)] };
+    if (!PRODUCT_SORTS.includes(sort))
+      return { value: null, errors: [badInput(field.responseKey, 'sort', `must be one of ${PRODUCT_SORTS.join(', ')}, got ${sort}`)] };
+    if (!Number.isInteger(first) || first < 0 || first > MAX_PRODUCTS_PAGE)
+      return { value: null, errors: [badInput(field.responseKey, 'first', `must be between 0 and ${MAX_PRODUCTS_PAGE}, got ${first}`)] };
     if (!Number.isInteger(minExchanges) || minExchanges < 1 || minExchanges > MAX_MIN_EXCHANGES) {
       return { value: null, errors: [badInput(field.responseKey, 'filter.minExchanges', `must be between 1 and ${MAX_MIN_EXCHANGES}, got ${minExchanges}`)] };
     }
@@ -150,7 +180,11 @@ class ProductsRun {
   private readonly queries = new Map<ListingDetail, string>();
   private codes: string[] | null = null;
 
-  constructor(private readonly settings: RunSettings, private readonly field: ProductsField, private readonly minExchanges: number) {}
+  constructor(
+    private readonly settings: RunSettings,
+    private readonly field: ProductsField,
+    private readonly minExchanges: number,
+  ) {}
 
   missing(): string[] {
     return this.field.targets.filter((t) => this.failed.has(t)).concat([...this.failed].filter((t) => !this.field.targets.includes(t)));
@@ -183,7 +217,10 @@ class ProductsRun {
     if (text) return text;
     const hidden = `${HIDDEN.id}: id ${HIDDEN_LISTING.price}: price { model amount currency } ${HIDDEN_LISTING.title}: title ${HIDDEN_LISTING.titleZh}: titleZh`;
     const client = detail === 'client' ? listingSelections(this.field.node) : [];
-    const listings = detail === 'codes' ? '' : `${PRODUCTS.group.listings} { ${detail === 'prices' ? `${HIDDEN.id}: id ${HIDDEN_LISTING.price}: price { model amount currency }` : hidden} ${client.map((s) => print(s)).join(' ')} }`;
+    const listings =
+      detail === 'codes'
+        ? ''
+        : `${PRODUCTS.group.listings} { ${detail === 'prices' ? `${HIDDEN.id}: id ${HIDDEN_LISTING.price}: price { model amount currency }` : hidden} ${client.map((s) => print(s)).join(' ')} }`;
     const used = new Set<string>();
     for (const s of client) visit(s, { Variable: (v) => void used.add(v.name.value) });
     const clientDefinitions = this.field.variableDefinitions.filter((d) => used.has(d.variable.name.value)).map((d) => print(d));
@@ -197,18 +234,31 @@ class ProductsRun {
 
   private clientVariables(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const d of this.field.variableDefinitions) if (d.variable.name.value in this.field.variables) out[d.variable.name.value] = this.field.variables[d.variable.name.value];
+    for (const d of this.field.variableDefinitions)
+      if (d.variable.name.value in this.field.variables) out[d.variable.name.value] = this.field.variables[d.variable.name.value];
     return out;
   }
 
   /** One call of the groups query to the given exchanges: each its own afterCode or codes. */
-  private async groups(detail: ListingDetail, requests: Map<string, { afterCode: string | null; codes: string[] | null; first: number }>): Promise<Map<string, GroupPage>> {
+  private async groups(
+    detail: ListingDetail,
+    requests: Map<string, { afterCode: string | null; codes: string[] | null; first: number }>,
+  ): Promise<Map<string, GroupPage>> {
     const { filter, needsCodes } = this.datasetFilter();
     const crossListed = needsCodes ? await this.crossListedCodes() : null;
     const asked = new Map([...requests].filter(([exchange]) => !this.failed.has(exchange)));
     if (asked.size === 0) return new Map();
-    const base = { ...(detail === 'client' ? this.clientVariables() : {}), [GROUPS_VARIABLES.filter]: filter, ...(crossListed ? { [crossListedVariable()]: crossListed } : {}) };
-    const variables = new Map([...asked].map(([exchange, r]) => [exchange, { ...base, [GROUPS_VARIABLES.after]: r.afterCode, [GROUPS_VARIABLES.codes]: r.codes, [GROUPS_VARIABLES.first]: r.first }]));
+    const base = {
+      ...(detail === 'client' ? this.clientVariables() : {}),
+      [GROUPS_VARIABLES.filter]: filter,
+      ...(crossListed ? { [crossListedVariable()]: crossListed } : {}),
+    };
+    const variables = new Map(
+      [...asked].map(([exchange, r]) => [
+        exchange,
+        { ...base, [GROUPS_VARIABLES.after]: r.afterCode, [GROUPS_VARIABLES.codes]: r.codes, [GROUPS_VARIABLES.first]: r.first },
+      ]),
+    );
     const result = await this.settings.call(this.query(detail), variables, (exchange, value) => groupPageProblem(value, exchange, asked.get(exchange)!));
     for (const exchange of result.failed) this.failed.add(exchange);
     this.errors.push(...result.errors.map((e) => ({ ...e, path: [this.field.responseKey] })));
@@ -246,7 +296,8 @@ class ProductsRun {
       for (const [exchange] of asking) {
         const s = state.get(exchange)!;
         const page = pages.get(exchange);
-        if (!page) { // failed: its part is missing
+        if (!page) {
+          // failed: its part is missing
           state.delete(exchange);
           continue;
         }
@@ -267,7 +318,8 @@ class ProductsRun {
         const products = found.slice(0, first);
         return { products, hasNextPage: true, endCursor: products.length > 0 ? cursorOfProduct('PRODUCT_CODE', products.at(-1)!) : cursorAt(position) };
       }
-      if (boundary === null) return { products: found, hasNextPage: false, endCursor: found.length > 0 ? cursorOfProduct('PRODUCT_CODE', found.at(-1)!) : null };
+      if (boundary === null)
+        return { products: found, hasNextPage: false, endCursor: found.length > 0 ? cursorOfProduct('PRODUCT_CODE', found.at(-1)!) : null };
       position = boundary;
     }
     // Cut short: everything up to the boundary was seen, so the page ends there (it may hold fewer than `first`).
@@ -279,7 +331,9 @@ class ProductsRun {
     const state = new Map(this.field.targets.map((t) => [t, { lastCode: null as string | null, hasMore: true }]));
     const groups: ProductGroup[] = [];
     for (let call = 0; call < MAX_SCAN_CALLS && [...state.values()].some((s) => s.hasMore); call++) {
-      const asking = new Map([...state].filter(([, s]) => s.hasMore).map(([t, s]) => [t, { afterCode: s.lastCode, codes: null, first: this.settings.scanPageSize }]));
+      const asking = new Map(
+        [...state].filter(([, s]) => s.hasMore).map(([t, s]) => [t, { afterCode: s.lastCode, codes: null, first: this.settings.scanPageSize }]),
+      );
       const pages = await this.groups(detail, asking);
       if (this.userErrors.length > 0) return [];
       for (const [exchange] of asking) {
@@ -291,10 +345,13 @@ class ProductsRun {
         }
         for (const g of page.groups) groups.push(g);
         if (groups.length > this.settings.maxScanGroups) {
-          this.userErrors = [{
-            message: `${this.field.responseKey}: this sort or totalCount needs every matching product, more than ${this.settings.maxScanGroups} here; narrow filter.datasets or set filter.minExchanges to 2 or more`,
-            path: [this.field.responseKey], extensions: { code: 'BAD_USER_INPUT', argument: 'filter' },
-          }];
+          this.userErrors = [
+            {
+              message: `${this.field.responseKey}: this sort or totalCount needs every matching product, more than ${this.settings.maxScanGroups} here; narrow filter.datasets or set filter.minExchanges to 2 or more`,
+              path: [this.field.responseKey],
+              extensions: { code: 'BAD_USER_INPUT', argument: 'filter' },
+            },
+          ];
           return [];
         }
         state.set(exchange, { lastCode: page.groups.at(-1)?.productCode ?? null, hasMore: page.hasMore && page.groups.length > 0 });
@@ -309,12 +366,17 @@ class ProductsRun {
    */
   private async pageFromScan(sort: ProductSort, first: number, after: ProductPosition | null) {
     const all = this.kept(await this.scan(sort === 'SPREAD_DESC' ? 'prices' : 'codes'));
-    const ordered = all.map((product) => ({ product, position: positionOf(sort, { productCode: product.productCode, exchangeCount: product.exchanges.length, spread: product.spread }) }))
+    const ordered = all
+      .map((product) => ({
+        product,
+        position: positionOf(sort, { productCode: product.productCode, exchangeCount: product.exchanges.length, spread: product.spread }),
+      }))
       .sort((a, b) => compareProducts(a.position, b.position));
     const rest = after ? ordered.filter((p) => compareProducts(p.position, after) > 0) : ordered;
     const chosen = rest.slice(0, first);
     const byExchange = new Map<string, string[]>();
-    for (const { product } of chosen) for (const exchange of product.exchanges) byExchange.set(exchange, [...(byExchange.get(exchange) ?? []), product.productCode]);
+    for (const { product } of chosen)
+      for (const exchange of product.exchanges) byExchange.set(exchange, [...(byExchange.get(exchange) ?? []), product.productCode]);
     const pages = await this.groups('client', new Map([...byExchange].map(([exchange, codes]) => [exchange, { afterCode: null, codes, first: codes.length }])));
     const full = new Map(mergeGroups([...pages.values()].flatMap((p) => p.groups)).map((p) => [p.productCode, p]));
     // A product keeps its place (and cursor) from the scan; its listings and spread are the page call's.

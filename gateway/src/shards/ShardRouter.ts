@@ -141,7 +141,9 @@ export class ShardRouter implements GraphQLDataSource {
         return { errors: [{ message: err.message, extensions: { code: 'BAD_USER_INPUT' } }] } as GatewayGraphQLResponse;
       }
       this.logger.error({ err: String((err as Error)?.stack ?? err) }, 'shard router failed');
-      return { errors: [{ message: 'the gateway could not route this request to the exchanges', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] } as GatewayGraphQLResponse;
+      return {
+        errors: [{ message: 'the gateway could not route this request to the exchanges', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+      } as GatewayGraphQLResponse;
     }
   }
 
@@ -181,7 +183,8 @@ export class ShardRouter implements GraphQLDataSource {
   private fanOutTargets(field: FieldPlan, variables: Record<string, unknown>): string[] {
     if (field.rule?.route !== 'fanOut') return [];
     const argument = this.args(field, variables)[field.rule.filterArgument] as Record<string, any> | null | undefined;
-    const filter = (field.rule.merge === 'products' ? argument?.[field.rule.datasetFilterField] : argument) as Record<string, string[] | null | undefined> | null | undefined;
+    const filter = (field.rule.merge === 'products' ? argument?.[field.rule.datasetFilterField] : argument) as
+      Record<string, string[] | null | undefined> | null | undefined;
     const listed = filter?.[FILTER_EXCHANGES];
     if (listed && listed.length > 0) {
       const named = [...new Set(listed)];
@@ -210,7 +213,12 @@ export class ShardRouter implements GraphQLDataSource {
    * (the exchange's fault: none of its data is used). `errors` holds one EXCHANGE_* error per failed
    * exchange not already reported in this request (an earlier or a parallel fetch may have).
    */
-  private triage(results: ExchangeResult[], request: RequestScope, check: (answer: ExchangeAnswer) => string | null, affected: AffectedPaths): { answers: Map<string, ExchangeAnswer>; failures: ExchangeFailure[]; errors: GraphQLErrorJson[]; userErrors: GraphQLErrorJson[] } {
+  private triage(
+    results: ExchangeResult[],
+    request: RequestScope,
+    check: (answer: ExchangeAnswer) => string | null,
+    affected: AffectedPaths,
+  ): { answers: Map<string, ExchangeAnswer>; failures: ExchangeFailure[]; errors: GraphQLErrorJson[]; userErrors: GraphQLErrorJson[] } {
     const answers = new Map<string, ExchangeAnswer>();
     const failures: ExchangeFailure[] = [];
     const userErrors = new Map<string, GraphQLErrorJson>();
@@ -224,13 +232,24 @@ export class ShardRouter implements GraphQLDataSource {
       const userOnly = errors.length > 0 && errors.every((e) => USER_ERROR_CODES.has(String(e.extensions?.code)));
       if (userOnly) {
         blamingTheClient.push(result);
-        for (const e of errors) userErrors.set(`${e.message}|${JSON.stringify(e.path ?? [])}`, { message: e.message, path: e.path, extensions: { code: e.extensions?.code, ...(e.extensions?.argument ? { argument: e.extensions.argument } : {}) } });
+        for (const e of errors)
+          userErrors.set(`${e.message}|${JSON.stringify(e.path ?? [])}`, {
+            message: e.message,
+            path: e.path,
+            extensions: { code: e.extensions?.code, ...(e.extensions?.argument ? { argument: e.extensions.argument } : {}) },
+          });
         continue;
       }
       // The exchange's own error messages are not passed on (they are its text, not ours): the log has them.
       const problem = errors.length > 0 ? 'answered errors' : check(result);
       if (problem) {
-        const detail = errors.length > 0 ? `answered errors: ${errors.map((e) => e.message).join('; ').slice(0, 300)}` : problem;
+        const detail =
+          errors.length > 0
+            ? `answered errors: ${errors
+                .map((e) => e.message)
+                .join('; ')
+                .slice(0, 300)}`
+            : problem;
         failures.push(badResponse(result.exchange, problem, detail));
         continue;
       }
@@ -278,10 +297,19 @@ export class ShardRouter implements GraphQLDataSource {
    */
   /** The id of every registered exchange, sorted. */
   exchangeIds(): string[] {
-    return this.options.targets.all().map((t) => t.id).sort();
+    return this.options.targets
+      .all()
+      .map((t) => t.id)
+      .sort();
   }
 
-  async perExchange({ fieldName, args, request, check, exchanges }: PerExchangeQuery): Promise<{ answers: Map<string, unknown>; missing: string[]; errors: GraphQLErrorJson[] }> {
+  async perExchange({
+    fieldName,
+    args,
+    request,
+    check,
+    exchanges,
+  }: PerExchangeQuery): Promise<{ answers: Map<string, unknown>; missing: string[]; errors: GraphQLErrorJson[] }> {
     const rule = ROOT_FIELDS[fieldName];
     if (rule?.route !== 'perExchange') throw new Error(`${fieldName} is not a perExchange field of schema/mergeRules.ts`);
     const definition = this.options.contractSchema.getQueryType()!.getFields()[fieldName];
@@ -338,9 +366,10 @@ export class ShardRouter implements GraphQLDataSource {
     const results = plan.query ? await Promise.all(exchanges.map((exchange) => this.call(exchange, { body, check }, request))) : [];
     const separateOutcomes = await separate;
     // Products fields report their own failures, at their own path (ProductsResolver).
-    const affected: AffectedPaths = (exchange) => plan.rootFields
-      .filter((field) => !field.separateNode && !fieldErrors.has(field) && targetsByField.get(field)?.includes(exchange))
-      .map((field) => [field.responseKey]);
+    const affected: AffectedPaths = (exchange) =>
+      plan.rootFields
+        .filter((field) => !field.separateNode && !fieldErrors.has(field) && targetsByField.get(field)?.includes(exchange))
+        .map((field) => [field.responseKey]);
     const { answers, failures, errors, userErrors } = this.triage(results, request, check, affected);
     if (userErrors.length > 0) return { data: null, errors: [...fieldErrors.values(), ...userErrors] };
 
@@ -355,16 +384,24 @@ export class ShardRouter implements GraphQLDataSource {
       else if (separateOutcomes.has(field)) {
         data[field.responseKey] = separateOutcomes.get(field)!.value;
         errors.push(...separateOutcomes.get(field)!.errors);
-      }
-      else if (field.rule?.route === 'fanOut' && field.rule.merge === 'connection') {
+      } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'connection') {
         data[field.responseKey] = mergeConnections({
           parts: fieldAnswers.map((a) => ({ exchange: a.exchange, value: a.data![field.responseKey] as Record<string, any> })),
-          ...this.pageArgs(field, variables), shape: field.shape!, missingExchanges: missing,
+          ...this.pageArgs(field, variables),
+          shape: field.shape!,
+          missingExchanges: missing,
         });
       } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'priceStats') {
-        data[field.responseKey] = mergePriceStats(fieldAnswers.map((a) => a.data![field.responseKey] as Array<Record<string, any>>), field.shape!);
+        data[field.responseKey] = mergePriceStats(
+          fieldAnswers.map((a) => a.data![field.responseKey] as Array<Record<string, any>>),
+          field.shape!,
+        );
       } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'priceStatistics') {
-        data[field.responseKey] = mergePriceStatistics({ parts: fieldAnswers.map((a) => a.data![field.responseKey] as Record<string, any>), shape: field.shape!, missingExchanges: missing });
+        data[field.responseKey] = mergePriceStatistics({
+          parts: fieldAnswers.map((a) => a.data![field.responseKey] as Record<string, any>),
+          shape: field.shape!,
+          missingExchanges: missing,
+        });
       } else {
         data[field.responseKey] = fieldAnswers[0]?.data?.[field.responseKey] ?? null;
       }
@@ -375,24 +412,43 @@ export class ShardRouter implements GraphQLDataSource {
   /** Root fields the router answers with calls of its own: products (ProductsResolver, docs/products.md). */
   private async executeSeparate(plan: ShardPlan, variables: Record<string, unknown>, targetsByField: Map<FieldPlan, string[]>, request: RequestScope) {
     const outcomes = new Map<FieldPlan, { value: Record<string, unknown> | null; errors: GraphQLErrorJson[] }>();
-    await Promise.all(plan.rootFields.filter((f) => f.separateNode && targetsByField.has(f)).map(async (field) => {
-      const args = this.args(field, variables);
-      const pageArgs = this.pageArgs(field, variables) as { first: number; sort: unknown };
-      const call = this.groupsCall(request);
-      outcomes.set(field, await new ProductsResolver(call).resolve({
-        responseKey: field.responseKey, node: field.separateNode!, shape: field.shape!,
-        args: { filter: args.filter, sort: pageArgs.sort as never, first: pageArgs.first, after: args[PRODUCTS.pageArguments.after] },
-        targets: targetsByField.get(field)!, variableDefinitions: plan.variableDefinitions, variables,
-        crossListedCodes: () => this.crossListings.codes(this.options.targets.all().map((t) => t.id), call),
-      }));
-    }));
+    await Promise.all(
+      plan.rootFields
+        .filter((f) => f.separateNode && targetsByField.has(f))
+        .map(async (field) => {
+          const args = this.args(field, variables);
+          const pageArgs = this.pageArgs(field, variables) as { first: number; sort: unknown };
+          const call = this.groupsCall(request);
+          outcomes.set(
+            field,
+            await new ProductsResolver(call).resolve({
+              responseKey: field.responseKey,
+              node: field.separateNode!,
+              shape: field.shape!,
+              args: { filter: args.filter, sort: pageArgs.sort as never, first: pageArgs.first, after: args[PRODUCTS.pageArguments.after] },
+              targets: targetsByField.get(field)!,
+              variableDefinitions: plan.variableDefinitions,
+              variables,
+              crossListedCodes: () =>
+                this.crossListings.codes(
+                  this.options.targets.all().map((t) => t.id),
+                  call,
+                ),
+            }),
+          );
+        }),
+    );
     return outcomes;
   }
 
   private readonly crossListings = new CrossListings();
 
   /** When a field's filter sets crossListed, the codes listed on two or more exchanges go in the hidden variable. */
-  private async withCrossListedCodes(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope): Promise<{ variables: Record<string, unknown>; errors: GraphQLErrorJson[] }> {
+  private async withCrossListedCodes(
+    plan: ShardPlan,
+    variables: Record<string, unknown>,
+    request: RequestScope,
+  ): Promise<{ variables: Record<string, unknown>; errors: GraphQLErrorJson[] }> {
     if (!plan.usesCrossListed) return { variables, errors: [] };
     const fields = [...plan.rootFields, ...[...plan.entityFields.values()].flat()].filter((f) => f.rule?.route === 'fanOut' && f.rule.merge !== 'products');
     const asking = fields.find((f) => {
@@ -400,7 +456,10 @@ export class ShardRouter implements GraphQLDataSource {
       return filter?.[CROSS_LISTED.filterField] !== null && filter?.[CROSS_LISTED.filterField] !== undefined;
     });
     if (!asking) return { variables, errors: [] };
-    const { codes, errors } = await this.crossListings.codes(this.options.targets.all().map((t) => t.id), this.groupsCall(request));
+    const { codes, errors } = await this.crossListings.codes(
+      this.options.targets.all().map((t) => t.id),
+      this.groupsCall(request),
+    );
     // An exchange that could not tell its codes is reported at the (first) field whose filter needed them.
     const path = plan.kind === 'root' ? [asking.responseKey] : undefined;
     return { variables: { ...variables, [crossListedVariable()]: codes }, errors: errors.map((e) => (path ? { ...e, path } : e)) };
@@ -416,7 +475,9 @@ export class ShardRouter implements GraphQLDataSource {
         const problem = checkValue(answer.exchange, answer.data[PRODUCTS.groupsField]);
         return problem ? `${PRODUCTS.groupsField}: ${problem}` : findAnswerProblem(answer.data, answer.exchange, new Set());
       });
-      const results = await Promise.all(exchanges.map((exchange) => this.call(exchange, { body: { query, variables: variablesByExchange.get(exchange)! }, check }, request)));
+      const results = await Promise.all(
+        exchanges.map((exchange) => this.call(exchange, { body: { query, variables: variablesByExchange.get(exchange)! }, check }, request)),
+      );
       // The callers put their field's path on these errors (ProductsResolver, withCrossListedCodes).
       const { answers, failures, errors, userErrors } = this.triage(results, request, check, () => []);
       const versions = new Map<string, string | null>();
@@ -428,7 +489,10 @@ export class ShardRouter implements GraphQLDataSource {
       }
       return {
         pages: new Map([...answers].map(([exchange, answer]) => [exchange, answer.data![PRODUCTS.groupsField] as Record<string, any>])),
-        failed: failures.map((f) => f.exchange), errors, userErrors, versions,
+        failed: failures.map((f) => f.exchange),
+        errors,
+        userErrors,
+        versions,
       };
     };
   }
@@ -446,11 +510,17 @@ export class ShardRouter implements GraphQLDataSource {
       const owner = prefixOf(id);
       if (!owner) throw new ShardPlanError(`${argument}: must be a global id "<exchange>:<local id>", e.g. "sh:ds-000123", got ${JSON.stringify(id)}`);
       if (!this.options.targets.get(owner)) {
-        throw new ShardPlanError(`${argument}: no exchange ${JSON.stringify(owner.slice(0, 40))} is registered; ids start with a registered exchange's code, e.g. "sh:ds-000123"`);
+        throw new ShardPlanError(
+          `${argument}: no exchange ${JSON.stringify(owner.slice(0, 40))} is registered; ids start with a registered exchange's code, e.g. "sh:ds-000123"`,
+        );
       }
       return [owner];
     }
-    if (field.rule?.route === 'anyExchange') return this.options.targets.all().slice(0, 1).map((t) => t.id);
+    if (field.rule?.route === 'anyExchange')
+      return this.options.targets
+        .all()
+        .slice(0, 1)
+        .map((t) => t.id);
     return [];
   }
 
@@ -461,13 +531,15 @@ export class ShardRouter implements GraphQLDataSource {
       const value = answer.data[field.responseKey];
       if (field.rule?.route === 'byIdArgument') {
         const id = this.args(field, variables)[field.rule.argument];
-        if (value && (prefixOf(id) !== answer.exchange || (value as Record<string, unknown>)[HIDDEN.id] !== id)) return `answered ${field.responseKey} for an id it does not own`;
+        if (value && (prefixOf(id) !== answer.exchange || (value as Record<string, unknown>)[HIDDEN.id] !== id))
+          return `answered ${field.responseKey} for an id it does not own`;
       } else if (field.rule?.route === 'fanOut' && !field.separateNode) {
-        const problem = field.rule.merge === 'connection'
-          ? connectionProblem(value, this.pageArgs(field, variables), field.shape!, answer.exchange)
-          : field.rule.merge === 'priceStatistics'
-            ? statisticsProblem(value, this.args(field, variables)[STATISTICS.groupByArgument] as string[], answer.exchange, field.shape!)
-            : statsProblem(value, this.args(field, variables)[STATS_BUCKET.groupByArgument] as string, answer.exchange);
+        const problem =
+          field.rule.merge === 'connection'
+            ? connectionProblem(value, this.pageArgs(field, variables), field.shape!, answer.exchange)
+            : field.rule.merge === 'priceStatistics'
+              ? statisticsProblem(value, this.args(field, variables)[STATISTICS.groupByArgument] as string[], answer.exchange, field.shape!)
+              : statsProblem(value, this.args(field, variables)[STATS_BUCKET.groupByArgument] as string, answer.exchange);
         if (problem) return `${field.responseKey}: ${problem}`;
       }
     }
@@ -518,17 +590,21 @@ export class ShardRouter implements GraphQLDataSource {
     const representations = (variables[representationsVariable] ?? []) as Array<Record<string, unknown>>;
     const indexesByExchange = this.entityOwners(plan, representations, variables);
     const exchanges = [...indexesByExchange.keys()];
-    const results = await Promise.all(exchanges.map((exchange) => {
-      const subset = indexesByExchange.get(exchange)!.map((i) => representations[i]);
-      return this.call(exchange, {
-        body: { query: plan.query, variables: { ...variables, [representationsVariable]: subset }, operationName: plan.operationName },
-        representations: subset,
-        representationsVariable,
-        check: (answer) => (Array.isArray(answer.data?._entities)
-          ? this.checkEntities(plan, answer, variables)
-          : 'answered no _entities list'),
-      }, request);
-    }));
+    const results = await Promise.all(
+      exchanges.map((exchange) => {
+        const subset = indexesByExchange.get(exchange)!.map((i) => representations[i]);
+        return this.call(
+          exchange,
+          {
+            body: { query: plan.query, variables: { ...variables, [representationsVariable]: subset }, operationName: plan.operationName },
+            representations: subset,
+            representationsVariable,
+            check: (answer) => (Array.isArray(answer.data?._entities) ? this.checkEntities(plan, answer, variables) : 'answered no _entities list'),
+          },
+          request,
+        );
+      }),
+    );
     // Apollo Gateway turns ['_entities', i, ...] into the client's path of the i-th representation.
     const affected: AffectedPaths = (exchange) => {
       const first = indexesByExchange.get(exchange)?.[0];
@@ -536,11 +612,17 @@ export class ShardRouter implements GraphQLDataSource {
       const key = firstSelectedKey(plan, String(representations[first].__typename));
       return [key ? ['_entities', first, key] : ['_entities', first]];
     };
-    const { answers, failures, errors, userErrors } = this.triage(results, request, (answer) => {
-      const entities = answer.data?._entities;
-      if (!Array.isArray(entities) || entities.length !== indexesByExchange.get(answer.exchange)!.length) return 'answered _entities out of line with the representations';
-      return this.checkEntities(plan, answer, variables);
-    }, affected);
+    const { answers, failures, errors, userErrors } = this.triage(
+      results,
+      request,
+      (answer) => {
+        const entities = answer.data?._entities;
+        if (!Array.isArray(entities) || entities.length !== indexesByExchange.get(answer.exchange)!.length)
+          return 'answered _entities out of line with the representations';
+        return this.checkEntities(plan, answer, variables);
+      },
+      affected,
+    );
     if (userErrors.length > 0) return { data: null, errors: userErrors };
     const failed = new Map(failures.map((f) => [f.exchange, f]));
 
@@ -561,7 +643,8 @@ export class ShardRouter implements GraphQLDataSource {
         const targets = this.fanOutTargets(field, variables);
         merged[field.responseKey] = mergeConnections({
           parts: present.filter((p) => targets.includes(p.exchange)).map((p) => ({ exchange: p.exchange, value: p.value[field.responseKey] })),
-          ...this.pageArgs(field, variables), shape: field.shape!,
+          ...this.pageArgs(field, variables),
+          shape: field.shape!,
           missingExchanges: targets.filter((t) => failed.has(t)),
         });
       }
@@ -571,7 +654,12 @@ export class ShardRouter implements GraphQLDataSource {
   }
 
   /** Runs the fields cut out of a fetch over the objects found at the lift's path, and puts them back. */
-  private async executeLift(lift: ShardPlan['lifts'][number], data: Record<string, unknown>, variables: Record<string, unknown>, request: RequestScope = {}): Promise<GraphQLErrorJson[]> {
+  private async executeLift(
+    lift: ShardPlan['lifts'][number],
+    data: Record<string, unknown>,
+    variables: Record<string, unknown>,
+    request: RequestScope = {},
+  ): Promise<GraphQLErrorJson[]> {
     const objects: Array<Record<string, unknown>> = [];
     // Where each key is first found in this fetch's data: a lift's errors point there.
     const firstPathOfKey = new Map<string, Array<string | number>>();
@@ -592,10 +680,14 @@ export class ShardRouter implements GraphQLDataSource {
     if (objects.length === 0) return [];
     const keys = [...new Set(objects.map((o) => String(o[HIDDEN.entityKey])))];
     const liftPlan = this.planFor(lift.operation, lift.document, true);
-    const outcome = await this.execute(liftPlan, {
-      ...variables,
-      [LIFT_REPRESENTATIONS]: keys.map((key) => ({ __typename: lift.typeName, [lift.keyField]: key })),
-    }, request);
+    const outcome = await this.execute(
+      liftPlan,
+      {
+        ...variables,
+        [LIFT_REPRESENTATIONS]: keys.map((key) => ({ __typename: lift.typeName, [lift.keyField]: key })),
+      },
+      request,
+    );
     const byKey = new Map(keys.map((key, i) => [key, (outcome.data?._entities as Array<Record<string, unknown> | null> | undefined)?.[i] ?? null]));
     for (const object of objects) {
       const entity = byKey.get(String(object[HIDDEN.entityKey]));

@@ -39,7 +39,8 @@ export function connectionProblem(value: unknown, page: { first: number; sort: D
   let previous: CursorPosition | null = null;
   for (const edge of edges) {
     const position = decodeCursor(String((edge as { cursor?: unknown } | null)?.cursor ?? ''), page.sort);
-    if (typeof position === 'string') return position.startsWith('cursor belongs to sort') ? 'returned a cursor of another sort' : 'returned a cursor that is not a cursor';
+    if (typeof position === 'string')
+      return position.startsWith('cursor belongs to sort') ? 'returned a cursor of another sort' : 'returned a cursor that is not a cursor';
     if (!position.id.startsWith(`${exchange}${ID_PREFIX_SEPARATOR}`)) return foreignId(position.id, exchange);
     if (previous && comparePositions(page.sort, previous, position) >= 0) return 'returned edges out of order';
     previous = position;
@@ -67,7 +68,9 @@ export function statsProblem(value: unknown, groupBy: string, exchange: string):
     }
     if (groupBy === STATS_BUCKET.byExchange && bucket[HIDDEN.stats.key] !== exchange) {
       const key = bucket[HIDDEN.stats.key];
-      return typeof key === 'string' && EXCHANGE_CODE.test(key) ? `returned statistics of another exchange (${key})` : 'returned statistics of another exchange';
+      return typeof key === 'string' && EXCHANGE_CODE.test(key)
+        ? `returned statistics of another exchange (${key})`
+        : 'returned statistics of another exchange';
     }
   }
   return null;
@@ -90,10 +93,13 @@ export function statisticsProblem(value: unknown, groupBy: readonly string[], ex
       if (bucket === null) continue;
       if (typeof bucket !== 'object') return 'returned a bucket that is not an object';
       const keys = bucket[hidden.keys];
-      if (!Array.isArray(keys) || keys.length !== groupBy.length || !keys.every((k) => typeof k === 'string')) return `returned a bucket without one key per groupBy dimension (${groupBy.length})`;
+      if (!Array.isArray(keys) || keys.length !== groupBy.length || !keys.every((k) => typeof k === 'string'))
+        return `returned a bucket without one key per groupBy dimension (${groupBy.length})`;
       const exchangeAt = groupBy.indexOf(STATISTICS.byExchange);
       if (exchangeAt >= 0 && keys[exchangeAt] !== exchange) {
-        return EXCHANGE_CODE.test(keys[exchangeAt]) ? `returned statistics of another exchange (${keys[exchangeAt]})` : 'returned statistics of another exchange';
+        return EXCHANGE_CODE.test(keys[exchangeAt])
+          ? `returned statistics of another exchange (${keys[exchangeAt]})`
+          : 'returned statistics of another exchange';
       }
       const id = keysId(keys);
       if (seen.has(id)) return 'returned the same bucket twice';
@@ -113,7 +119,8 @@ export function statisticsProblem(value: unknown, groupBy: readonly string[], ex
         return 'returned a statistics bucket with a bad sketch';
       }
       const providers = bucket[hidden.providers];
-      if (providers !== undefined && (!Array.isArray(providers) || !providers.every((p) => typeof p === 'string'))) return 'returned providers that are not a list of USCCs';
+      if (providers !== undefined && (!Array.isArray(providers) || !providers.every((p) => typeof p === 'string')))
+        return 'returned providers that are not a list of USCCs';
     }
   }
   return null;
@@ -152,7 +159,8 @@ export function findAnswerProblem(data: unknown, exchange: string, alignedListKe
         const list = object[key];
         if (list !== undefined && (!Array.isArray(list) || list.length !== edges.length)) return `returned ${key} out of line with its cursors`;
       }
-      if (typeof (object[HIDDEN.info] as Record<string, unknown> | null)?.[PAGE_INFO.hasNextPage] !== 'boolean') return 'returned a connection without pageInfo';
+      if (typeof (object[HIDDEN.info] as Record<string, unknown> | null)?.[PAGE_INFO.hasNextPage] !== 'boolean')
+        return 'returned a connection without pageInfo';
     }
     if (HIDDEN.stats.sketch in object) {
       try {
@@ -160,13 +168,13 @@ export function findAnswerProblem(data: unknown, exchange: string, alignedListKe
       } catch {
         return 'returned a statistics bucket with a bad sketch';
       }
-      if (!Number.isInteger(object[HIDDEN.stats.count]) || typeof object[HIDDEN.stats.key] !== 'string') return 'returned a statistics bucket without key or count';
+      if (!Number.isInteger(object[HIDDEN.stats.count]) || typeof object[HIDDEN.stats.key] !== 'string')
+        return 'returned a statistics bucket without key or count';
     }
     for (const child of Object.values(object)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
   return null;
 }
-
 
 /** Removes the router's hidden fields from a merged answer, in place. */
 export function stripHidden(value: unknown): void {

@@ -1,5 +1,13 @@
 import { PRODUCTS, PAGE_INFO, ID_PREFIX_SEPARATOR } from '../../../schema/mergeRules.ts';
-import { spreadOf, compareCodes, encodeProductCursor, positionOf, type ListingPrice, type PriceSpread, type ProductSort } from '../../../shared/productOrder.ts';
+import {
+  spreadOf,
+  compareCodes,
+  encodeProductCursor,
+  positionOf,
+  type ListingPrice,
+  type PriceSpread,
+  type ProductSort,
+} from '../../../shared/productOrder.ts';
 import { HIDDEN, HIDDEN_PREFIX, type Shape } from './shardPlan.ts';
 
 /**
@@ -38,7 +46,11 @@ export interface MergedProduct {
  * A problem with one exchange's page (null when good): the merge relies on groups in strictly ascending
  * code order after `afterCode` (or among `codes`), at most `first` of them, and listings of its own.
  */
-export function groupPageProblem(value: unknown, exchange: string, request: { afterCode: string | null; codes: readonly string[] | null; first: number }): string | null {
+export function groupPageProblem(
+  value: unknown,
+  exchange: string,
+  request: { afterCode: string | null; codes: readonly string[] | null; first: number },
+): string | null {
   if (value === null || typeof value !== 'object') return 'is not a page of product groups';
   const page = value as Record<string, unknown>;
   if (typeof page[PRODUCTS.page.hasMore] !== 'boolean') return 'has no hasMore';
@@ -70,7 +82,9 @@ export function toGroupPage(exchange: string, value: Record<string, unknown>): G
     exchange,
     hasMore: value[PRODUCTS.page.hasMore] as boolean,
     groups: (value[PRODUCTS.page.groups] as Array<Record<string, unknown>>).map((g) => ({
-      exchange, productCode: g[PRODUCTS.group.code] as string, listings: (g[PRODUCTS.group.listings] ?? []) as Array<Record<string, unknown>>,
+      exchange,
+      productCode: g[PRODUCTS.group.code] as string,
+      listings: (g[PRODUCTS.group.listings] ?? []) as Array<Record<string, unknown>>,
     })),
   };
 }
@@ -104,7 +118,9 @@ export function mergeGroups(groups: readonly ProductGroup[]): MergedProduct[] {
     let priced = true;
     for (const listing of listings) if (!listing[HIDDEN_LISTING.price]) priced = false;
     products.push({
-      productCode: code, exchanges, listings,
+      productCode: code,
+      exchanges,
+      listings,
       spread: priced ? spreadOf(listings.map((l) => l[HIDDEN_LISTING.price] as ListingPrice)) : null,
     });
   }
@@ -120,14 +136,29 @@ export function productNode(product: MergedProduct, shape: Shape | undefined): R
   const node: Record<string, unknown> = {};
   for (const [key, { field, shape: sub }] of shape ?? []) {
     switch (field) {
-      case PRODUCTS.node.code: node[key] = product.productCode; break;
-      case PRODUCTS.node.title: node[key] = String(product.listings[0]?.[HIDDEN_LISTING.title] ?? ''); break;
-      case PRODUCTS.node.titleZh: node[key] = String(product.listings[0]?.[HIDDEN_LISTING.titleZh] ?? ''); break;
-      case PRODUCTS.node.exchangeCount: node[key] = product.exchanges.length; break;
-      case PRODUCTS.node.listings: node[key] = product.listings; break;
-      case PRODUCTS.node.spread: node[key] = product.spread ? spreadNode(product.spread, sub) : null; break;
-      case '__typename': node[key] = PRODUCTS.nodeType; break;
-      default: node[key] = null;
+      case PRODUCTS.node.code:
+        node[key] = product.productCode;
+        break;
+      case PRODUCTS.node.title:
+        node[key] = String(product.listings[0]?.[HIDDEN_LISTING.title] ?? '');
+        break;
+      case PRODUCTS.node.titleZh:
+        node[key] = String(product.listings[0]?.[HIDDEN_LISTING.titleZh] ?? '');
+        break;
+      case PRODUCTS.node.exchangeCount:
+        node[key] = product.exchanges.length;
+        break;
+      case PRODUCTS.node.listings:
+        node[key] = product.listings;
+        break;
+      case PRODUCTS.node.spread:
+        node[key] = product.spread ? spreadNode(product.spread, sub) : null;
+        break;
+      case '__typename':
+        node[key] = PRODUCTS.nodeType;
+        break;
+      default:
+        node[key] = null;
     }
   }
   return node;
@@ -136,7 +167,7 @@ export function productNode(product: MergedProduct, shape: Shape | undefined): R
 function spreadNode(spread: PriceSpread, shape: Shape | undefined): Record<string, unknown> {
   const node: Record<string, unknown> = {};
   for (const [key, { field }] of shape ?? []) {
-    node[key] = field === '__typename' ? PRODUCTS.spreadType : (spread as unknown as Record<string, unknown>)[field] ?? null;
+    node[key] = field === '__typename' ? PRODUCTS.spreadType : ((spread as unknown as Record<string, unknown>)[field] ?? null);
   }
   return node;
 }
@@ -165,7 +196,9 @@ export function productConnection(page: ProductPage, sort: ProductSort, shape: S
           return edge;
         });
         break;
-      case 'nodes': connection[key] = page.products.map((product) => productNode(product, sub)); break;
+      case 'nodes':
+        connection[key] = page.products.map((product) => productNode(product, sub));
+        break;
       case 'pageInfo': {
         const info: Record<string, unknown> = {};
         for (const [infoKey, { field: infoField }] of sub ?? []) {
@@ -176,10 +209,17 @@ export function productConnection(page: ProductPage, sort: ProductSort, shape: S
         connection[key] = info;
         break;
       }
-      case 'totalCount': connection[key] = page.totalCount ?? 0; break;
-      case 'missingExchanges': connection[key] = page.missingExchanges; break;
-      case '__typename': connection[key] = PRODUCTS.connectionType; break;
-      default: connection[key] = null;
+      case 'totalCount':
+        connection[key] = page.totalCount ?? 0;
+        break;
+      case 'missingExchanges':
+        connection[key] = page.missingExchanges;
+        break;
+      case '__typename':
+        connection[key] = PRODUCTS.connectionType;
+        break;
+      default:
+        connection[key] = null;
     }
   }
   return connection;

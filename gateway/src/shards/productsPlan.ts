@@ -25,11 +25,14 @@ export function withCrossListedArgument(node: FieldNode, definition: GraphQLFiel
   if (node.arguments?.some((a) => a.name.value === CROSS_LISTED.argument)) return node;
   return {
     ...node,
-    arguments: [...(node.arguments ?? []), {
-      kind: Kind.ARGUMENT,
-      name: { kind: Kind.NAME, value: CROSS_LISTED.argument },
-      value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: crossListedVariable() } },
-    }],
+    arguments: [
+      ...(node.arguments ?? []),
+      {
+        kind: Kind.ARGUMENT,
+        name: { kind: Kind.NAME, value: CROSS_LISTED.argument },
+        value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: crossListedVariable() } },
+      },
+    ],
   };
 }
 

@@ -1,10 +1,33 @@
 import {
-  Kind, parse, print, getNamedType, isObjectType, isInterfaceType, visit,
-  type DocumentNode, type FieldNode, type SelectionSetNode, type SelectionNode, type GraphQLSchema,
-  type GraphQLNamedType, type GraphQLField, type OperationDefinitionNode, type FragmentDefinitionNode,
+  Kind,
+  parse,
+  print,
+  getNamedType,
+  isObjectType,
+  isInterfaceType,
+  visit,
+  type DocumentNode,
+  type FieldNode,
+  type SelectionSetNode,
+  type SelectionNode,
+  type GraphQLSchema,
+  type GraphQLNamedType,
+  type GraphQLField,
+  type OperationDefinitionNode,
+  type FragmentDefinitionNode,
   type VariableDefinitionNode,
 } from 'graphql';
-import { ROOT_FIELDS, ENTITIES, FAN_OUT_ENTITY_FIELDS, PREFIXED_ID_TYPES, CONNECTION, PAGE_INFO, STATS_BUCKET, STATISTICS, type FieldMerge } from '../../../schema/mergeRules.ts';
+import {
+  ROOT_FIELDS,
+  ENTITIES,
+  FAN_OUT_ENTITY_FIELDS,
+  PREFIXED_ID_TYPES,
+  CONNECTION,
+  PAGE_INFO,
+  STATS_BUCKET,
+  STATISTICS,
+  type FieldMerge,
+} from '../../../schema/mergeRules.ts';
 import { HIDDEN_PREFIX } from './hiddenPrefix.ts';
 import { withCrossListedArgument, separateRootFields, crossListedVariableDefinition } from './productsPlan.ts';
 
@@ -87,10 +110,12 @@ export const LIFT_REPRESENTATIONS = `${HIDDEN_PREFIX}representations`;
 function refuseReservedNames(document: DocumentNode): void {
   visit(document, {
     Field(node) {
-      if (node.alias?.value.startsWith(HIDDEN_PREFIX)) throw new ShardPlanError(`alias ${node.alias.value}: names starting with ${HIDDEN_PREFIX} are reserved by the gateway`);
+      if (node.alias?.value.startsWith(HIDDEN_PREFIX))
+        throw new ShardPlanError(`alias ${node.alias.value}: names starting with ${HIDDEN_PREFIX} are reserved by the gateway`);
     },
     Variable(node) {
-      if (node.name.value.startsWith(HIDDEN_PREFIX)) throw new ShardPlanError(`variable $${node.name.value}: names starting with ${HIDDEN_PREFIX} are reserved by the gateway`);
+      if (node.name.value.startsWith(HIDDEN_PREFIX))
+        throw new ShardPlanError(`variable $${node.name.value}: names starting with ${HIDDEN_PREFIX} are reserved by the gateway`);
     },
   });
 }
@@ -218,9 +243,11 @@ function rewrite(set: SelectionSetNode, parentType: GraphQLNamedType, path: stri
       let withCodes = withCrossListedArgument(selection, definition);
       if (withCodes !== selection) context.usesCrossListed = true;
       if (!context.addCrossListed) withCodes = selection;
-      selections.push(withCodes.selectionSet
-        ? { ...withCodes, selectionSet: rewrite(withCodes.selectionSet, getNamedType(definition.type), [...path, key], context, name === '_entities') }
-        : withCodes);
+      selections.push(
+        withCodes.selectionSet
+          ? { ...withCodes, selectionSet: rewrite(withCodes.selectionSet, getNamedType(definition.type), [...path, key], context, name === '_entities') }
+          : withCodes,
+      );
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       const type = selection.typeCondition ? context.schema.getType(selection.typeCondition.name.value) : parentType;
       if (!type) throw new ShardPlanError(`type ${selection.typeCondition?.name.value} is not in the exchange contract`);
@@ -266,13 +293,19 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, op
   const queryType = schema.getQueryType()!;
   const context: RewriteContext = { schema, lifted: [], alignedListKeys: new Set(), usesCrossListed: false, addCrossListed: options.crossListed ?? false };
   const { sent: selection, separate } = separateRootFields(rewrite(operation.selectionSet, queryType, [], context, false));
-  const variableDefinitions = [...(operation.variableDefinitions ?? []), ...(context.addCrossListed && context.usesCrossListed ? [crossListedVariableDefinition()] : [])];
+  const variableDefinitions = [
+    ...(operation.variableDefinitions ?? []),
+    ...(context.addCrossListed && context.usesCrossListed ? [crossListedVariableDefinition()] : []),
+  ];
   // A variable used only inside a lifted (or separate) field moves with it: declared but unused, an exchange would refuse it.
   const used = variablesUsed([selection]);
   const rewritten: OperationDefinitionNode = {
     ...operation,
     selectionSet: selection,
-    variableDefinitions: context.lifted.length > 0 || separate.size > 0 || context.addCrossListed ? variableDefinitions.filter((d) => used.has(d.variable.name.value)) : operation.variableDefinitions,
+    variableDefinitions:
+      context.lifted.length > 0 || separate.size > 0 || context.addCrossListed
+        ? variableDefinitions.filter((d) => used.has(d.variable.name.value))
+        : operation.variableDefinitions,
   };
 
   const top = topLevelFields(operation.selectionSet);
@@ -287,7 +320,15 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, op
     const definition = queryType.getFields()[name];
     if (!definition && !name.startsWith('__')) throw new ShardPlanError(`Query.${name} is not in the exchange contract`);
     const responseKey = node.alias?.value ?? name;
-    rootFields.push({ responseKey, fieldName: name, node, definition, rule: ROOT_FIELDS[name], shape: shapeOf(node.selectionSet), separateNode: separate.get(responseKey) });
+    rootFields.push({
+      responseKey,
+      fieldName: name,
+      node,
+      definition,
+      rule: ROOT_FIELDS[name],
+      shape: shapeOf(node.selectionSet),
+      separateNode: separate.get(responseKey),
+    });
     if (name !== '_entities' || !node.selectionSet) continue;
     for (const fragment of node.selectionSet.selections) {
       if (fragment.kind !== Kind.INLINE_FRAGMENT || !fragment.typeCondition) continue;
@@ -300,8 +341,12 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, op
         const rule = fanOut[entityField.name.value];
         if (!rule) continue;
         list.push({
-          responseKey: entityField.alias?.value ?? entityField.name.value, fieldName: entityField.name.value, node: entityField,
-          definition: fieldsOf(type)[entityField.name.value], rule, shape: shapeOf(entityField.selectionSet),
+          responseKey: entityField.alias?.value ?? entityField.name.value,
+          fieldName: entityField.name.value,
+          node: entityField,
+          definition: fieldsOf(type)[entityField.name.value],
+          rule,
+          shape: shapeOf(entityField.selectionSet),
         });
       }
       entityFields.set(typeName, list);
@@ -324,7 +369,8 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, op
     alignedListKeys: context.alignedListKeys,
     usesCrossListed: context.usesCrossListed,
     variableDefinitions,
-    withCrossListedCodes: context.usesCrossListed && !options.crossListed ? once(() => planShardFetch(document, schema, { ...options, crossListed: true })) : undefined,
+    withCrossListedCodes:
+      context.usesCrossListed && !options.crossListed ? once(() => planShardFetch(document, schema, { ...options, crossListed: true })) : undefined,
   };
 }
 

@@ -41,7 +41,8 @@ function mergeBuckets(lists: Array<Array<Record<string, any> | null>>): PriceSta
       const keys = bucket[hidden.keys] as string[];
       const id = keysId(keys);
       let group = merged.get(id);
-      if (!group) merged.set(id, (group = { keys, count: 0, pricedCount: 0, minMicros: null, maxMicros: null, sketch: new QuantileSketch(), providers: new Set() }));
+      if (!group)
+        merged.set(id, (group = { keys, count: 0, pricedCount: 0, minMicros: null, maxMicros: null, sketch: new QuantileSketch(), providers: new Set() }));
       group.count += bucket[hidden.count] as number;
       group.pricedCount += bucket[hidden.pricedCount] as number;
       group.sketch.merge(QuantileSketch.fromJSON(bucket[hidden.sketch] as string));
@@ -52,9 +53,7 @@ function mergeBuckets(lists: Array<Array<Record<string, any> | null>>): PriceSta
       for (const uscc of (bucket[hidden.providers] ?? []) as string[]) group.providers.add(uscc);
     }
   }
-  return [...merged.values()]
-    .sort((a, b) => compareKeys(a.keys, b.keys))
-    .map((group) => summariseStatistics(group.keys, group));
+  return [...merged.values()].sort((a, b) => compareKeys(a.keys, b.keys)).map((group) => summariseStatistics(group.keys, group));
 }
 
 function project(bucket: PriceStatisticsBucket, shape: Shape): Record<string, unknown> {

@@ -24,8 +24,16 @@ const DEFAULT_FTS_HASH_BYTES = 1024 * 1024;
 const ZH_INDEX_FORMAT = '2';
 
 export type DatasetRow = Record<string, unknown> & {
-  rowid: number; id: string; title: string; updated_ms: number; price_asc: number; price_desc: number;
-  price_model: PricingModel; price_micros: number | null; provider_uscc: string; rank?: number;
+  rowid: number;
+  id: string;
+  title: string;
+  updated_ms: number;
+  price_asc: number;
+  price_desc: number;
+  price_model: PricingModel;
+  price_micros: number | null;
+  provider_uscc: string;
+  rank?: number;
 };
 
 export class IngestError extends Error {}
@@ -66,13 +74,20 @@ export class DatasetStore {
    */
   readonly statisticsCache = new LRUCache<string, PriceStatisticsBucket[]>({
     maxSize: 64 * 1024 * 1024,
-    sizeCalculation: (buckets) => Math.max(1, buckets.reduce((bytes, b) => bytes + 200 + b.sketch.length * 2 + b.providers.length * 60, 0)),
+    sizeCalculation: (buckets) =>
+      Math.max(
+        1,
+        buckets.reduce((bytes, b) => bytes + 200 + b.sketch.length * 2 + b.providers.length * 60, 0),
+      ),
   });
   /**
    * Relevance orders of common text, by its matches, until the next load (a price change moves no text nor
    * score): every match's rowid in the order (bm25, id), its score, and its place by rowid. At most 64 MiB.
    */
-  readonly rankings = new LRUCache<string, Ranking>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (r) => r.rowids.byteLength + r.scores.byteLength + r.places.byteLength });
+  readonly rankings = new LRUCache<string, Ranking>({
+    maxSize: 64 * 1024 * 1024,
+    sizeCalculation: (r) => r.rowids.byteLength + r.scores.byteLength + r.places.byteLength,
+  });
   /** The rowids of text matches, by index and match, until the next load (a price change moves no text): at most 32 MiB. */
   readonly textRowids = new LRUCache<string, Int32Array>({ maxSize: 32 * 1024 * 1024, sizeCalculation: (rowids) => Math.max(1, rowids.byteLength) });
   /**
@@ -85,7 +100,10 @@ export class DatasetStore {
   readonly unfilteredStats: UnfilteredStats;
   private facetCounts: FacetCounts | null = null;
 
-  constructor(readonly exchangeId: string, path: string) {
+  constructor(
+    readonly exchangeId: string,
+    path: string,
+  ) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -116,8 +134,12 @@ export class DatasetStore {
     this.db.transaction(() => {
       this.db.prepare(`INSERT INTO ${table}(${table}, rank) VALUES ('hashsize', ${BULK_FTS_HASH_BYTES})`).run();
       this.db.prepare(`INSERT INTO ${table}(${table}) VALUES ('delete-all')`).run();
-      this.db.prepare(`INSERT INTO ${table} (rowid, title_zh, description_zh, keywords)
-        SELECT rowid, zh_bigrams(title_zh), zh_bigrams(description_zh), zh_bigrams(keywords) FROM datasets`).run();
+      this.db
+        .prepare(
+          `INSERT INTO ${table} (rowid, title_zh, description_zh, keywords)
+        SELECT rowid, zh_bigrams(title_zh), zh_bigrams(description_zh), zh_bigrams(keywords) FROM datasets`,
+        )
+        .run();
       this.db.prepare(`INSERT INTO ${table}(${table}, rank) VALUES ('hashsize', ${DEFAULT_FTS_HASH_BYTES})`).run();
       this.db.prepare(`INSERT INTO ${table}(${table}) VALUES ('optimize')`).run();
       this.setMeta('zh_index', ZH_INDEX_FORMAT);
@@ -201,19 +223,47 @@ export class DatasetStore {
         if (!current) throw new IngestError(`dataset ${record.localId}: priceHistory must have at least one point`);
         const micros = priceMicrosOf(record.localId, current.model, current.amount);
         insert.run(
-          `${this.exchangeId}:${record.localId}`, record.productCode, record.title, record.titleZh, record.description,
-          record.descriptionZh, JSON.stringify(record.keywords), record.type, record.category, record.providerUscc,
-          record.providerKind, record.securityLevel, record.personalInfo, record.containsMinorsData ? 1 : 0,
-          record.dataOrigin, record.delivery, record.updateFrequency, JSON.stringify(record.spatialCoverage),
-          current.model, micros, ...priceKeys(micros), JSON.stringify(record.priceHistory),
-          record.complianceAssessed ? 1 : 0, record.listedAt, record.updatedAt, Date.parse(record.updatedAt),
+          `${this.exchangeId}:${record.localId}`,
+          record.productCode,
+          record.title,
+          record.titleZh,
+          record.description,
+          record.descriptionZh,
+          JSON.stringify(record.keywords),
+          record.type,
+          record.category,
+          record.providerUscc,
+          record.providerKind,
+          record.securityLevel,
+          record.personalInfo,
+          record.containsMinorsData ? 1 : 0,
+          record.dataOrigin,
+          record.delivery,
+          record.updateFrequency,
+          JSON.stringify(record.spatialCoverage),
+          current.model,
+          micros,
+          ...priceKeys(micros),
+          JSON.stringify(record.priceHistory),
+          record.complianceAssessed ? 1 : 0,
+          record.listedAt,
+          record.updatedAt,
+          Date.parse(record.updatedAt),
         );
         count++;
       }
-      this.db.prepare(`INSERT INTO datasets_fts_zh (rowid, title_zh, description_zh, keywords)
-        SELECT rowid, zh_bigrams(title_zh), zh_bigrams(description_zh), zh_bigrams(keywords) FROM datasets WHERE rowid >= ?`).run(firstNewRowid);
-      this.db.prepare(`INSERT INTO datasets_fts_en (rowid, title, description, keywords)
-        SELECT rowid, title, description, keywords FROM datasets WHERE rowid >= ?`).run(firstNewRowid);
+      this.db
+        .prepare(
+          `INSERT INTO datasets_fts_zh (rowid, title_zh, description_zh, keywords)
+        SELECT rowid, zh_bigrams(title_zh), zh_bigrams(description_zh), zh_bigrams(keywords) FROM datasets WHERE rowid >= ?`,
+        )
+        .run(firstNewRowid);
+      this.db
+        .prepare(
+          `INSERT INTO datasets_fts_en (rowid, title, description, keywords)
+        SELECT rowid, title, description, keywords FROM datasets WHERE rowid >= ?`,
+        )
+        .run(firstNewRowid);
       for (const table of FTS_TABLES) {
         // Back to FTS5's defaults for later writes; `optimize` merges what earlier loads left into one
         // segment (it has nothing to do after a first load).
@@ -247,8 +297,11 @@ export class DatasetStore {
       const history = JSON.parse(row.price_history as string) as unknown[];
       const stored = micros === null ? null : formatMicros(micros);
       history.push({ model, amount: stored, effectiveAt: now.toISOString() });
-      this.db.prepare(`UPDATE datasets SET price_model = ?, price_micros = ?, price_asc = ?, price_desc = ?, price_bucket = ?,
-        price_history = ?, updated_at = ?, updated_ms = ? WHERE id = ?`)
+      this.db
+        .prepare(
+          `UPDATE datasets SET price_model = ?, price_micros = ?, price_asc = ?, price_desc = ?, price_bucket = ?,
+        price_history = ?, updated_at = ?, updated_ms = ? WHERE id = ?`,
+        )
         .run(model, micros, ...priceKeys(micros), JSON.stringify(history), now.toISOString(), now.getTime(), id);
       this.bumpVersion();
       return { before: row, after: this.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetRow };
@@ -305,7 +358,13 @@ function priceKeys(micros: number | null): [number, number, number | null] {
  * The FROM clause and conditions for a filter, with a rank column when sorting by relevance.
  * Parameters are kept apart by position: `fromParams` bind before the WHERE clause, `whereParams` inside it.
  */
-interface SourceSql { from: string; rank: string; conditions: string[]; fromParams: unknown[]; whereParams: unknown[] }
+interface SourceSql {
+  from: string;
+  rank: string;
+  conditions: string[];
+  fromParams: unknown[];
+  whereParams: unknown[];
+}
 
 /**
  * Above this many text matches, a sorted page is read by walking the sort index and testing each row
@@ -340,7 +399,10 @@ export const KEPT_ROWS_FIRST = 3000;
 
 /** The index of each sort's own order (key, id). */
 const SORT_INDEXES: Record<Exclude<DatasetSort, 'RELEVANCE'>, string> = {
-  UPDATED_DESC: 'ix_updated', PRICE_ASC: 'ix_price_asc', PRICE_DESC: 'ix_price_desc', TITLE_ASC: 'ix_title',
+  UPDATED_DESC: 'ix_updated',
+  PRICE_ASC: 'ix_price_asc',
+  PRICE_DESC: 'ix_price_desc',
+  TITLE_ASC: 'ix_title',
 };
 
 /** A relevance order of every match of a text (DatasetStore.rankings). */
@@ -371,9 +433,11 @@ function sourceSql(where: FilterSql, sort: DatasetSort, access: TextAccess = 'ma
     // A match with alternatives (a synonym group in both languages) scores what each index it matches
     // scores, added, as the scores of two matches add.
     const scored = (m: FtsMatch) => `SELECT rowid AS fts_rowid, ${FTS_RANK[m.table]} AS score FROM ${m.table} WHERE ${m.table} MATCH ?`;
-    const joins = where.matches.map((m, i) => (m.alternatives
-      ? `JOIN (SELECT fts_rowid, sum(score) AS score FROM (${matchParts(m).map(scored).join(' UNION ALL ')}) GROUP BY fts_rowid) f${i} ON f${i}.fts_rowid = d.rowid`
-      : `JOIN (${scored(m)}) f${i} ON f${i}.fts_rowid = d.rowid`));
+    const joins = where.matches.map((m, i) =>
+      m.alternatives
+        ? `JOIN (SELECT fts_rowid, sum(score) AS score FROM (${matchParts(m).map(scored).join(' UNION ALL ')}) GROUP BY fts_rowid) f${i} ON f${i}.fts_rowid = d.rowid`
+        : `JOIN (${scored(m)}) f${i} ON f${i}.fts_rowid = d.rowid`,
+    );
     return {
       from: `datasets d ${joins.join(' ')}`,
       rank: `(${where.matches.map((_, i) => `f${i}.score`).join(' + ')})`,
@@ -414,7 +478,9 @@ function textCondition(match: FtsMatch, access: TextAccess): string {
     const probes = matchParts(match).map((m) => `EXISTS (SELECT 1 FROM ${m.table} WHERE ${m.table} MATCH ? AND rowid = d.rowid)`);
     return probes.length === 1 ? probes[0] : `(${probes.join(' OR ')})`;
   }
-  const rowids = matchParts(match).map((m) => `SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ?`).join(' UNION ');
+  const rowids = matchParts(match)
+    .map((m) => `SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ?`)
+    .join(' UNION ');
   return `${access === 'in-order' ? '+' : ''}d.rowid IN (${rowids})`;
 }
 
@@ -455,7 +521,6 @@ function valueRangesFor(where: FilterSql, sort: DatasetSort, access: TextAccess)
   return null;
 }
 
-
 /** A request's view of the store: every statement it runs is counted. */
 export class StoreSession {
   statementCount = 0;
@@ -475,7 +540,10 @@ export class StoreSession {
   /** Rows as arrays: for a statement of its own (the raw mode stays with the shared prepared statement). */
   rawAll<T extends unknown[]>(sql: string, params: unknown[]): T[] {
     this.statementCount++;
-    return this.store.prepared(sql).raw().all(...params) as T[];
+    return this.store
+      .prepared(sql)
+      .raw()
+      .all(...params) as T[];
   }
 
   /** Rows of one keyset page (limit + 1 rows at most, so the caller sees whether more follow). */
@@ -527,7 +595,11 @@ export class StoreSession {
     const facets = this.store.facets();
     const kept = facets.count(where.lists);
     if (kept === 0) return { kind: 'empty' };
-    const leads = where.lists.map((list) => ({ list, rows: facets.count([list]), index: VALUE_ORDER_INDEXES.find((i) => i.column === list.column && i.sort === 'UPDATED_DESC')?.index }));
+    const leads = where.lists.map((list) => ({
+      list,
+      rows: facets.count([list]),
+      index: VALUE_ORDER_INDEXES.find((i) => i.column === list.column && i.sort === 'UPDATED_DESC')?.index,
+    }));
     const lead = leads.filter((l) => l.index).sort((a, b) => a.rows - b.rows)[0];
     const wanted = query.limit + 1;
     const byModel = VALUE_ORDER_INDEXES.find((i) => i.column === 'price_model' && i.sort === query.sort);
@@ -596,8 +668,9 @@ export class StoreSession {
     for (let i = start; i < ranking.rowids.length && picked.length < query.limit + 1; i++) if (test(ranking.rowids[i])) picked.push(i);
     if (picked.length === 0) return [];
     const columns = query.columns ? query.columns.map((c) => `d.${c}`).join(', ') : 'd.*';
-    const rows = this.all<DatasetRow>(`SELECT ${columns}, d.rowid AS rowid FROM datasets d WHERE d.rowid IN (SELECT value FROM json_each(?))`,
-      [JSON.stringify(picked.map((i) => ranking.rowids[i]))]);
+    const rows = this.all<DatasetRow>(`SELECT ${columns}, d.rowid AS rowid FROM datasets d WHERE d.rowid IN (SELECT value FROM json_each(?))`, [
+      JSON.stringify(picked.map((i) => ranking.rowids[i])),
+    ]);
     const byRowid = new Map(rows.map((r) => [r.rowid, r]));
     return picked.map((i) => ({ ...byRowid.get(ranking.rowids[i])!, rank: ranking.scores[i] }));
   }
@@ -609,10 +682,17 @@ export class StoreSession {
     if (!ranking) {
       const text: FilterSql = { ...where, conditions: [], params: [], lists: [], hasEquality: false };
       const source = sourceSql(text, 'RELEVANCE');
-      const rows = this.rawAll<[number, number]>(`SELECT d.rowid, ${source.rank} AS rank FROM ${source.from} ORDER BY ${orderSql('RELEVANCE', source.rank)} -- ranking`, source.fromParams);
+      const rows = this.rawAll<[number, number]>(
+        `SELECT d.rowid, ${source.rank} AS rank FROM ${source.from} ORDER BY ${orderSql('RELEVANCE', source.rank)} -- ranking`,
+        source.fromParams,
+      );
       const places = new Int32Array(this.store.filterColumns().capacity);
       ranking = { rowids: new Int32Array(rows.length), scores: new Float64Array(rows.length), places };
-      rows.forEach(([rowid, score], i) => { ranking!.rowids[i] = rowid; ranking!.scores[i] = score; places[rowid] = i + 1; });
+      rows.forEach(([rowid, score], i) => {
+        ranking!.rowids[i] = rowid;
+        ranking!.scores[i] = score;
+        places[rowid] = i + 1;
+      });
       this.store.rankings.set(key, ranking);
     }
     return ranking;
@@ -646,7 +726,8 @@ export class StoreSession {
       const alternatives = whole.map((word) => ftsPhrase([...words.slice(0, -1), word].join(' ')));
       return alternatives.length === 1 ? alternatives[0] : `(${alternatives.join(' OR ')})`;
     };
-    const rewrite = (m: FtsMatch): FtsMatch => (m.english ? { table: m.table, query: englishQuery(m.english, phraseText) } : { table: m.table, query: m.query });
+    const rewrite = (m: FtsMatch): FtsMatch =>
+      m.english ? { table: m.table, query: englishQuery(m.english, phraseText) } : { table: m.table, query: m.query };
     const matches = where.matches.map((m) => (m.alternatives ? { ...rewrite(m), alternatives: m.alternatives.map(rewrite) } : rewrite(m)));
     return { ...where, matches };
   }
@@ -683,7 +764,7 @@ export class StoreSession {
     if (kept <= KEPT_ROWS_FIRST) return { kind: 'rowids', rowids: columns.kept(where.columnar, this.textRowids(where)) };
     const wanted = query.limit + 1;
     const matches = Math.min(...where.matches.map((m) => this.textMatches(m)));
-    const walkOf = (rows: number) => (Math.min(rows, (rows * wanted) / kept)) * PROBE_PER_ROW_READ;
+    const walkOf = (rows: number) => Math.min(rows, (rows * wanted) / kept) * PROBE_PER_ROW_READ;
     const ranges = valueRangesFor(where, query.sort, access);
     const rangesWalk = ranges ? walkOf(this.store.facets().count([ranges.list])) : Number.POSITIVE_INFINITY;
     const sortWalk = walkOf(this.store.counts(this).datasets);
@@ -747,7 +828,9 @@ export class StoreSession {
       } else {
         // One JSON array rather than a row per match: returning rows costs ~1-2 µs each (30 ms for 17,000 matches),
         // building and parsing the array a fraction of that. FTS5 yields matches in rowid order.
-        const json = this.get<{ rowids: string }>(`SELECT json_group_array(rowid) AS rowids FROM ${match.table} WHERE ${match.table} MATCH ? -- rowids`, [match.query])!.rowids;
+        const json = this.get<{ rowids: string }>(`SELECT json_group_array(rowid) AS rowids FROM ${match.table} WHERE ${match.table} MATCH ? -- rowids`, [
+          match.query,
+        ])!.rowids;
         rowids = Int32Array.from(JSON.parse(json) as number[]);
       }
       this.store.textRowids.set(key, rowids);
@@ -786,8 +869,13 @@ export class StoreSession {
   /** The count of a parsed filter whose word prefixes are already whole words (withWholeWords). */
   private countOf(where: FilterSql): number {
     // Lists alone: FacetCounts knows the count (two lists on two columns would scan the table).
-    if (where.matches.length === 0 && where.conditions.length === where.lists.length && where.lists.length > 0
-      && where.lists.every((l) => isFacetColumn(l.column))) return this.store.facets().count(where.lists);
+    if (
+      where.matches.length === 0 &&
+      where.conditions.length === where.lists.length &&
+      where.lists.length > 0 &&
+      where.lists.every((l) => isFacetColumn(l.column))
+    )
+      return this.store.facets().count(where.lists);
     // Text alone: the text index knows the count without visiting a single row.
     if (where.conditions.length === 0 && where.matches.length === 1) return this.textMatches(where.matches[0]);
     const columnar = where.columnar;
@@ -934,8 +1022,10 @@ export class StoreSession {
     if (where.columnar) buckets = columns.statistics(where.columnar, this.textRowids(where), dimensions).buckets();
     else {
       const source = sourceSql(where, 'UPDATED_DESC');
-      const rowids = this.rawAll<[number]>(`SELECT d.rowid FROM ${source.from} ${whereSql(source.conditions)} ORDER BY d.rowid -- statistics`,
-        [...source.fromParams, ...source.whereParams]).map((row) => row[0]);
+      const rowids = this.rawAll<[number]>(`SELECT d.rowid FROM ${source.from} ${whereSql(source.conditions)} ORDER BY d.rowid -- statistics`, [
+        ...source.fromParams,
+        ...source.whereParams,
+      ]).map((row) => row[0]);
       buckets = columns.statistics(EVERY_ROW, rowids, dimensions).buckets();
     }
     this.store.statisticsCache.set(key, buckets);

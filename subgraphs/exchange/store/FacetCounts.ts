@@ -44,8 +44,14 @@ export class FacetCounts {
 
   /** One listing moved from `before` to `after` (rows of the datasets table, before and after a change). */
   move(before: Record<string, unknown>, after: Record<string, unknown>): void {
-    this.add(FACET_COLUMNS.map((c) => String(before[c])), -1);
-    this.add(FACET_COLUMNS.map((c) => String(after[c])), 1);
+    this.add(
+      FACET_COLUMNS.map((c) => String(before[c])),
+      -1,
+    );
+    this.add(
+      FACET_COLUMNS.map((c) => String(after[c])),
+      1,
+    );
   }
 
   /** Rows kept by every list, per value of `column` (values without rows are absent). */

@@ -80,7 +80,9 @@ export class FilterColumns {
   private setValues(row: unknown[]): void {
     const rowid = row[0] as number;
     this.present[rowid] = 1;
-    FACET_COLUMNS.forEach((_, c) => { this.enums[c][rowid] = this.codeOf(c, String(row[1 + c])); });
+    FACET_COLUMNS.forEach((_, c) => {
+      this.enums[c][rowid] = this.codeOf(c, String(row[1 + c]));
+    });
     const at = 1 + FACET_COLUMNS.length;
     this.minors[rowid] = Number(row[at]);
     this.micros[rowid] = row[at + 1] === null ? Number.NaN : Number(row[at + 1]);
@@ -147,23 +149,31 @@ export class FilterColumns {
   /** Rows the filter keeps, among `rowids` or among every row. */
   count(filter: ColumnarFilter, rowids: ArrayLike<number> | null): number {
     let n = 0;
-    this.eachKept(filter, rowids, () => { n++; });
+    this.eachKept(filter, rowids, () => {
+      n++;
+    });
     return n;
   }
 
   /** Rows the filter keeps per provider, among `rowids` or among every row: only providers with one or more, by USCC. */
   providerCounts(filter: ColumnarFilter, rowids: ArrayLike<number> | null): Array<{ uscc: string; count: number }> {
     const counts = new Int32Array(this.usccs.length);
-    this.eachKept(filter, rowids, (rowid) => { counts[this.providers[rowid]]++; });
+    this.eachKept(filter, rowids, (rowid) => {
+      counts[this.providers[rowid]]++;
+    });
     const out: Array<{ uscc: string; count: number }> = [];
-    counts.forEach((count, code) => { if (count > 0) out.push({ uscc: this.usccs[code], count }); });
+    counts.forEach((count, code) => {
+      if (count > 0) out.push({ uscc: this.usccs[code], count });
+    });
     return out.sort((a, b) => (a.uscc < b.uscc ? -1 : a.uscc > b.uscc ? 1 : 0));
   }
 
   /** The rowids the filter keeps, ascending, among `rowids` or among every row. */
   kept(filter: ColumnarFilter, rowids: ArrayLike<number> | null): number[] {
     const out: number[] = [];
-    this.eachKept(filter, rowids, (rowid) => { out.push(rowid); });
+    this.eachKept(filter, rowids, (rowid) => {
+      out.push(rowid);
+    });
     return out;
   }
 
@@ -213,7 +223,10 @@ export class FilterColumns {
       // Codes start at 1 (0 is "no row"): the name of code c is values[c - 1].
       return { codes: this.enums[column], names: ['', ...this.values[column]] };
     });
-    const grouped = new GroupedStatistics(columns.map((c) => c.names), this.usccs);
+    const grouped = new GroupedStatistics(
+      columns.map((c) => c.names),
+      this.usccs,
+    );
     const [first, second, third] = [columns[0]?.codes ?? null, columns[1]?.codes ?? null, columns[2]?.codes ?? null];
     const { micros, buckets, providers } = this;
     const [, r1, r2] = grouped.radixes;

@@ -6,24 +6,33 @@ import type { FacetColumn } from './FacetCounts.ts';
 
 /** How a row gives its value of one dimension: a fixed value (the exchange's id), an enum column, or a 0/1 flag. */
 export type StatisticsDimension =
-  | { kind: 'fixed'; value: string }
-  | { kind: 'enum'; column: FacetColumn }
-  | { kind: 'flag'; column: 'contains_minors' | 'compliance_assessed' };
+  { kind: 'fixed'; value: string } | { kind: 'enum'; column: FacetColumn } | { kind: 'flag'; column: 'contains_minors' | 'compliance_assessed' };
 
 /** The column (or value) of each StatsGroup. Every one is a column FilterColumns holds in memory. */
 export function dimensionOf(group: StatsGroup, exchangeId: string): StatisticsDimension {
   switch (group) {
-    case 'EXCHANGE': return { kind: 'fixed', value: exchangeId };
-    case 'CATEGORY': return { kind: 'enum', column: 'category' };
-    case 'PROVIDER_KIND': return { kind: 'enum', column: 'provider_kind' };
-    case 'PRICING_MODEL': return { kind: 'enum', column: 'price_model' };
-    case 'SECURITY_LEVEL': return { kind: 'enum', column: 'security_level' };
-    case 'TYPE': return { kind: 'enum', column: 'type' };
-    case 'PERSONAL_INFO': return { kind: 'enum', column: 'personal_info' };
-    case 'DATA_ORIGIN': return { kind: 'enum', column: 'data_origin' };
-    case 'DELIVERY': return { kind: 'enum', column: 'delivery' };
-    case 'CONTAINS_MINORS_DATA': return { kind: 'flag', column: 'contains_minors' };
-    case 'COMPLIANCE_ASSESSED': return { kind: 'flag', column: 'compliance_assessed' };
+    case 'EXCHANGE':
+      return { kind: 'fixed', value: exchangeId };
+    case 'CATEGORY':
+      return { kind: 'enum', column: 'category' };
+    case 'PROVIDER_KIND':
+      return { kind: 'enum', column: 'provider_kind' };
+    case 'PRICING_MODEL':
+      return { kind: 'enum', column: 'price_model' };
+    case 'SECURITY_LEVEL':
+      return { kind: 'enum', column: 'security_level' };
+    case 'TYPE':
+      return { kind: 'enum', column: 'type' };
+    case 'PERSONAL_INFO':
+      return { kind: 'enum', column: 'personal_info' };
+    case 'DATA_ORIGIN':
+      return { kind: 'enum', column: 'data_origin' };
+    case 'DELIVERY':
+      return { kind: 'enum', column: 'delivery' };
+    case 'CONTAINS_MINORS_DATA':
+      return { kind: 'flag', column: 'contains_minors' };
+    case 'COMPLIANCE_ASSESSED':
+      return { kind: 'flag', column: 'compliance_assessed' };
   }
 }
 
@@ -70,7 +79,10 @@ export class GroupedStatistics {
   private readonly cells: Array<Cell | undefined>;
 
   /** `names[d][code]` is the key of code `code` in dimension `d`; `usccs[n]` the provider numbered n. */
-  constructor(private readonly names: ReadonlyArray<readonly string[]>, private readonly usccs: readonly string[]) {
+  constructor(
+    private readonly names: ReadonlyArray<readonly string[]>,
+    private readonly usccs: readonly string[],
+  ) {
     this.radixes = [names[0]?.length ?? 1, names[1]?.length ?? 1, names[2]?.length ?? 1];
     this.cells = new Array(this.radixes[0] * this.radixes[1] * this.radixes[2]);
   }
@@ -79,7 +91,16 @@ export class GroupedStatistics {
   add(code: number, micros: number, bucket: number, provider: number): void {
     let cell = this.cells[code];
     if (!cell) {
-      cell = { count: 0, pricedCount: 0, minMicros: null, maxMicros: null, zeros: 0, bins: EMPTY_BINS, binsFrom: 0, providers: new Uint8Array((this.usccs.length >> 3) + 1) };
+      cell = {
+        count: 0,
+        pricedCount: 0,
+        minMicros: null,
+        maxMicros: null,
+        zeros: 0,
+        bins: EMPTY_BINS,
+        binsFrom: 0,
+        providers: new Uint8Array((this.usccs.length >> 3) + 1),
+      };
       this.cells[code] = cell;
     }
     cell.count++;
@@ -106,7 +127,9 @@ export class GroupedStatistics {
       const keys = this.names.map((names, d) => names[codes[d]]);
       const sketch = new QuantileSketch();
       sketch.addZeros(cell.zeros);
-      cell.bins.forEach((n, i) => { if (n > 0) sketch.addToBucket(cell.binsFrom + i, n); });
+      cell.bins.forEach((n, i) => {
+        if (n > 0) sketch.addToBucket(cell.binsFrom + i, n);
+      });
       const providers = new Set<string>();
       for (let p = 0; p < this.usccs.length; p++) if (cell.providers[p >> 3] & (1 << (p & 7))) providers.add(this.usccs[p]);
       out.push(summariseStatistics(keys, { ...cell, sketch, providers }));

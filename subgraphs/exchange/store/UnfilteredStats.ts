@@ -2,7 +2,13 @@ import type Database from 'better-sqlite3';
 import type { StatsGroup } from '../../../shared/domain.ts';
 
 /** Per group and price bucket: the count, min and max (as StoreSession.stats returns them). */
-export interface StatsRow { group: string; bucket: number | null; n: number; minMicros: number | null; maxMicros: number | null }
+export interface StatsRow {
+  group: string;
+  bucket: number | null;
+  n: number;
+  minMicros: number | null;
+  maxMicros: number | null;
+}
 
 /** Bucket of a zero amount (FREE): below every real bucket index, so zeros group apart. */
 export const ZERO_BUCKET = -1_000_000;
@@ -35,7 +41,10 @@ type Row = Record<string, unknown>;
 export class UnfilteredStats {
   private readonly byGroup = new Map<ColumnStatsGroup, Map<string, StatsRow>>();
 
-  constructor(private readonly db: Database.Database, private readonly exchangeId: string) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly exchangeId: string,
+  ) {}
 
   /** The rows of a grouping: kept ones, or `read()`'s (the full scan), which are then kept. */
   rows(groupBy: ColumnStatsGroup, read: () => StatsRow[]): StatsRow[] {
@@ -83,8 +92,11 @@ export class UnfilteredStats {
   /** A cell's min and max read from its rows, which all lie within its current bounds. */
   private readBounds(groupBy: ColumnStatsGroup, cell: StatsRow): boolean {
     const groupTest = groupBy === 'EXCHANGE' ? '' : ` AND ${GROUP_COLUMNS[groupBy]} = ?`;
-    const row = this.db.prepare(`SELECT count(*) AS n, min(price_micros) AS lo, max(price_micros) AS hi FROM datasets
-      WHERE price_micros BETWEEN ? AND ? AND price_bucket = ?${groupTest}`)
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS n, min(price_micros) AS lo, max(price_micros) AS hi FROM datasets
+      WHERE price_micros BETWEEN ? AND ? AND price_bucket = ?${groupTest}`,
+      )
       .get(cell.minMicros, cell.maxMicros, cell.bucket, ...(groupBy === 'EXCHANGE' ? [] : [cell.group])) as { n: number; lo: number; hi: number };
     cell.minMicros = row.lo;
     cell.maxMicros = row.hi;

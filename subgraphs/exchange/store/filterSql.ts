@@ -107,12 +107,14 @@ export function filterSql(filter: DatasetFilterInput | null | undefined, exchang
     if (terms.length > MAX_TEXT_TERMS) {
       throw badUserInput(`${argumentPath}.text`, `must have at most ${MAX_TEXT_TERMS} terms, got ${terms.length}`);
     }
-    out.matches.push(...textMatches(terms, {
-      fields: textFieldsOf(filter.textFields, argumentPath),
-      synonyms: filter.synonyms !== false,
-      text: filter.text,
-      argumentPath,
-    }));
+    out.matches.push(
+      ...textMatches(terms, {
+        fields: textFieldsOf(filter.textFields, argumentPath),
+        synonyms: filter.synonyms !== false,
+        text: filter.text,
+        argumentPath,
+      }),
+    );
   }
 
   inList('category', filter.categories, out);

@@ -52,7 +52,9 @@ export function matchParts(match: FtsMatch): FtsMatch[] {
 
 /** A key of a match with its alternatives, for caches. */
 export function matchKey(match: FtsMatch): string {
-  return matchParts(match).map((m) => `${m.table}\u0000${m.query}`).join('\u0001');
+  return matchParts(match)
+    .map((m) => `${m.table}\u0000${m.query}`)
+    .join('\u0001');
 }
 
 function anyOf(phrases: readonly string[]): string {
