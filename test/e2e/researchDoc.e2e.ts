@@ -21,17 +21,24 @@ const doc = readFileSync(new URL('../../docs/research.md', import.meta.url), 'ut
 let stack: Stack;
 let workDir: string;
 
-interface Section { title: string; queries: string[]; excerpts: string[] }
+interface Section {
+  title: string;
+  queries: string[];
+  excerpts: string[];
+}
 
 function sections(): Section[] {
-  return doc.split(/\n## /).slice(1).map((text) => {
-    const blocks = (lang: string) => [...text.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
-    return {
-      title: text.split('\n')[0],
-      queries: blocks('sh').flatMap((block) => [...block.matchAll(/\bgq '([^']*)'/g)].map((m) => m[1])),
-      excerpts: blocks('json'),
-    };
-  });
+  return doc
+    .split(/\n## /)
+    .slice(1)
+    .map((text) => {
+      const blocks = (lang: string) => [...text.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
+      return {
+        title: text.split('\n')[0],
+        queries: blocks('sh').flatMap((block) => [...block.matchAll(/\bgq '([^']*)'/g)].map((m) => m[1])),
+        excerpts: blocks('json'),
+      };
+    });
 }
 
 /** The flat objects of an excerpt (`{...}` with no object inside), skipping those with elided values. */
