@@ -255,7 +255,11 @@ describe('registration limits: the schema', () => {
     expect(response.status).toBe(422);
     expect((await response.json()).problems).toEqual(['url: answered GraphQL errors: probe not served here']);
     expect(latencies.length, `health polled while the check ran (${Math.round(took)} ms)`).toBeGreaterThan(3);
-    expect(Math.max(...latencies), `health latencies: ${latencies.map(Math.round).join(', ')}`).toBeLessThan(200);
+    // Checked on the event loop, the check would hold some /health answer for most of its duration; off it,
+    // every answer is quick. The bound follows the check's own duration, so a loaded machine (which slows
+    // both) does not fail the test, while a check on the event loop still does.
+    const bound = Math.max(250, took / 3);
+    expect(Math.max(...latencies), `health latencies: ${latencies.map(Math.round).join(', ')} (check took ${Math.round(took)} ms)`).toBeLessThan(bound);
   });
 
   it('refuses an SDL over the 64 KiB cap through the admin API, saying so', async () => {
