@@ -209,7 +209,7 @@ input DatasetFilter {
   """
   true: only listings whose productCode is also listed on at least one OTHER registered exchange; false:
   only those that are not. Decided by the gateway, which sees every exchange and sends the exchanges the
-  codes listed on two or more as the @inaccessible argument crossListedCodes (docs/products.md).
+  codes listed on two or more as a gateway-only argument (docs/products.md).
   """
   crossListed: Boolean
   containsMinorsData: Boolean
