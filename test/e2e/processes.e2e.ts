@@ -3,9 +3,43 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { startService, freePort, REPO_ROOT, type ServiceError } from '../../devkit/processes.ts';
 import { graphql, dataOf } from '../helpers/graphql.ts';
+
+/** Free ports for every service `npm start` launches, by the variables it reads them from. */
+async function stackPorts(): Promise<Record<string, number>> {
+  const names = ['PORT', 'PROVIDERS_PORT', 'BJ_PORT', 'SH_PORT', 'TY_PORT', 'GY_PORT'];
+  const ports: Record<string, number> = {};
+  for (const name of names) ports[name] = await freePort();
+  return ports;
+}
+
+/** The launcher's output as it comes, its exit, and a wait for a line of it. */
+function watchLauncher(start: ChildProcess) {
+  let text = '';
+  start.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  start.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => start.once('exit', (code) => resolve(code)));
+  const waitFor = async (pattern: RegExp, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!pattern.test(text)) {
+      if (Date.now() > deadline || start.exitCode !== null) throw new Error(`no ${pattern} in:\n${text.slice(-3000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return pattern.exec(text)!;
+  };
+  return { exited, waitFor, output: () => text };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('service processes', () => {
   it('an exchange seeds itself on first start, and SIGTERM closes its server and database cleanly', async () => {
@@ -93,14 +127,7 @@ describe('service processes', () => {
 
   it('npm start: the stack goes on without an exchange that dies, and SIGTERM stops every process', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'start-'));
-    const ports = {
-      PORT: await freePort(),
-      PROVIDERS_PORT: await freePort(),
-      BJ_PORT: await freePort(),
-      SH_PORT: await freePort(),
-      TY_PORT: await freePort(),
-      GY_PORT: await freePort(),
-    };
+    const ports = await stackPorts();
     const start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -113,34 +140,11 @@ describe('service processes', () => {
         LOG_LEVEL: 'warn',
       },
     });
-    let output = '';
-    start.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    start.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => start.once('exit', (code) => resolve(code)));
-    const waitFor = async (pattern: RegExp, ms: number) => {
-      const deadline = Date.now() + ms;
-      while (!pattern.test(output)) {
-        if (Date.now() > deadline || start.exitCode !== null) throw new Error(`no ${pattern} in:\n${output.slice(-3000)}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      return pattern.exec(output)!;
-    };
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
+    const { exited, waitFor, output } = watchLauncher(start);
     try {
       await waitFor(/Gateway ready at (\S+)/, 120_000);
       const gateway = `http://127.0.0.1:${ports.PORT}/graphql`;
-      const pids = Object.fromEntries([...output.matchAll(/^ {2}(\w+)\s+http\S+\s+\(pid (\d+)\)$/gm)].map((m) => [m[1], Number(m[2])]));
+      const pids = Object.fromEntries([...output().matchAll(/^ {2}(\w+)\s+http\S+\s+\(pid (\d+)\)$/gm)].map((m) => [m[1], Number(m[2])]));
       expect(Object.keys(pids).sort()).toEqual(['bj', 'gy', 'providers', 'sh', 'ty']);
       process.kill(pids.gy, 'SIGKILL');
       await waitFor(/start: gy .*the gateway goes on without it.*npm run exchange -- --id gy --port \d+/, 10_000);
@@ -159,14 +163,7 @@ describe('service processes', () => {
   }, 180_000);
   it('npm start: the printed restart command brings back the same exchange, and a Ctrl-C to the process group stops each service once, all with exit 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'start-restart-'));
-    const ports = {
-      PORT: await freePort(),
-      PROVIDERS_PORT: await freePort(),
-      BJ_PORT: await freePort(),
-      SH_PORT: await freePort(),
-      TY_PORT: await freePort(),
-      GY_PORT: await freePort(),
-    };
+    const ports = await stackPorts();
     const token = 'restart-test-token';
     // The launcher in a process group of its own, as a terminal runs a foreground job. (Not through npm, whose
     // own exit status on SIGINT is the signal's whatever the launcher returns.)
@@ -186,30 +183,7 @@ describe('service processes', () => {
         NODE_ENV: 'test',
       },
     });
-    let output = '';
-    start.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    start.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => start.once('exit', (code) => resolve(code)));
-    const waitFor = async (pattern: RegExp, ms: number) => {
-      const deadline = Date.now() + ms;
-      while (!pattern.test(output)) {
-        if (Date.now() > deadline || start.exitCode !== null) throw new Error(`no ${pattern} in:\n${output.slice(-3000)}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      return pattern.exec(output)!;
-    };
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
+    const { exited, waitFor, output } = watchLauncher(start);
     const gateway = `http://127.0.0.1:${ports.PORT}/graphql`;
     const gyNow = async () =>
       dataOf(
@@ -221,7 +195,7 @@ describe('service processes', () => {
     let restarted: ReturnType<typeof spawn> | undefined;
     try {
       await waitFor(/Gateway ready at (\S+)/, 120_000);
-      const pids = Object.fromEntries([...output.matchAll(/^ {2}(\w+)\s+http\S+\s+\(pid (\d+)\)$/gm)].map((m) => [m[1], Number(m[2])]));
+      const pids = Object.fromEntries([...output().matchAll(/^ {2}(\w+)\s+http\S+\s+\(pid (\d+)\)$/gm)].map((m) => [m[1], Number(m[2])]));
       expect(Object.keys(pids).sort()).toEqual(['bj', 'gy', 'providers', 'sh', 'ty']);
       const before = await gyNow();
       expect(before.exchange.status).toBe('ONLINE');
@@ -257,11 +231,11 @@ describe('service processes', () => {
       // Ctrl-C as a terminal sends it: SIGINT to every process of the foreground group.
       process.kill(-start.pid!, 'SIGINT');
       expect(await exited).toBe(0);
-      expect(output).not.toMatch(/second signal/);
-      expect(output).toMatch(/start: all services stopped/);
+      expect(output()).not.toMatch(/second signal/);
+      expect(output()).toMatch(/start: all services stopped/);
       const stack = ['bj', 'sh', 'ty', 'providers', 'gateway'];
       for (const name of stack) {
-        const stops = [...output.matchAll(new RegExp(`^\\[${name}\\] .*"msg":"stopping"`, 'gm'))].map((m) => m[0]);
+        const stops = [...output().matchAll(new RegExp(`^\\[${name}\\] .*"msg":"stopping"`, 'gm'))].map((m) => m[0]);
         expect(stops, name).toHaveLength(1);
         expect(stops[0], name).toContain('"signal":"SIGTERM"');
       }

@@ -51,6 +51,11 @@ async function exchangeIds(url: string): Promise<string[]> {
 }
 
 /** Polls `read` every 50 ms until it gives `want` or `timeoutMs` passes; returns the last value read. */
+/** sz's status as the gateway's directory shows it. */
+async function szStatus(): Promise<string> {
+  return ((await graphql(stack.gatewayUrl, '{ exchange(id: "sz") { status } }')).data as any).exchange.status;
+}
+
 async function until<T>(read: () => Promise<T>, want: (value: T) => boolean, timeoutMs = 2000): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   let value = await read();
@@ -527,26 +532,11 @@ describe('registration: going live', () => {
 
   it('takes an exchange that dies OFFLINE, skips it at once, and brings it back ONLINE', async () => {
     await registerSz();
-    const status = async () =>
-      (
-        (
-          await graphql(
-            stack.gatewayUrl,
-            `
-              {
-                exchange(id: "sz") {
-                  status
-                }
-              }
-            `,
-          )
-        ).data as any
-      ).exchange.status;
     szProxy.mode = 'reset';
     try {
       const deadline = performance.now() + 5000;
-      while ((await status()) !== 'OFFLINE' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(await status()).toBe('OFFLINE');
+      while ((await szStatus()) !== 'OFFLINE' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await szStatus()).toBe('OFFLINE');
       const health = await (await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/health'))).json();
       expect(health.exchanges.find((e: any) => e.id === 'sz').status).toBe('OFFLINE');
 
@@ -571,33 +561,18 @@ describe('registration: going live', () => {
       szProxy.mode = 'forward';
     }
     const back = performance.now() + 5000;
-    while ((await status()) !== 'ONLINE' && performance.now() < back) await new Promise((r) => setTimeout(r, 100));
-    expect(await status()).toBe('ONLINE');
+    while ((await szStatus()) !== 'ONLINE' && performance.now() < back) await new Promise((r) => setTimeout(r, 100));
+    expect(await szStatus()).toBe('ONLINE');
   });
 
   it("takes an exchange that starts serving another exchange's catalog OFFLINE, and back ONLINE when it stops", async () => {
     await registerSz();
-    const status = async () =>
-      (
-        (
-          await graphql(
-            stack.gatewayUrl,
-            `
-              {
-                exchange(id: "sz") {
-                  status
-                }
-              }
-            `,
-          )
-        ).data as any
-      ).exchange.status;
-    expect(await until(status, (s) => s === 'ONLINE', 5000)).toBe('ONLINE');
+    expect(await until(szStatus, (s) => s === 'ONLINE', 5000)).toBe('ONLINE');
     szProxy.upstreamUrl = stack.exchangeUrls.bj;
     try {
       const deadline = performance.now() + 5000;
-      while ((await status()) !== 'OFFLINE' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(await status()).toBe('OFFLINE');
+      while ((await szStatus()) !== 'OFFLINE' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await szStatus()).toBe('OFFLINE');
       // Skipped at once, as unavailable: no query carries the lie any more.
       const result: any = await graphql(
         stack.gatewayUrl,
@@ -621,8 +596,8 @@ describe('registration: going live', () => {
       szProxy.upstreamUrl = sz.url;
     }
     const back = performance.now() + 5000;
-    while ((await status()) !== 'ONLINE' && performance.now() < back) await new Promise((r) => setTimeout(r, 100));
-    expect(await status()).toBe('ONLINE');
+    while ((await szStatus()) !== 'ONLINE' && performance.now() < back) await new Promise((r) => setTimeout(r, 100));
+    expect(await szStatus()).toBe('ONLINE');
   });
 
   it('keeps registrations across a gateway restart', async () => {

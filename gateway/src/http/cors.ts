@@ -99,13 +99,14 @@ export function corsPolicy(options: CorsOptions = {}): RoutePolicy {
     'access-control-allow-headers': CORS_ALLOWED_HEADERS.join(', '),
     'access-control-max-age': String(options.maxAgeSeconds ?? DEFAULT_CORS_MAX_AGE_SECONDS),
   };
+  const exposedHeaders = CORS_EXPOSED_HEADERS.join(', ');
   return (req: IncomingMessage, res: ServerResponse) => {
     const origin = req.headers.origin;
     const allowed = allowedOrigin(origins, origin);
     if (origins !== '*') addVary(res, 'Origin');
     if (allowed) {
       res.setHeader('access-control-allow-origin', allowed);
-      res.setHeader('access-control-expose-headers', CORS_EXPOSED_HEADERS.join(', '));
+      res.setHeader('access-control-expose-headers', exposedHeaders);
     }
     if (req.method !== 'OPTIONS') return true;
     if (origin !== undefined && !allowed) {
