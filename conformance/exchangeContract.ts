@@ -45,6 +45,12 @@ type Query {
   and Provider.listingsByExchange (see docs/providers.md).
   """
   providerListingCounts(filter: DatasetFilter): [ProviderListingCount!]! @inaccessible
+  """
+  What this exchange lists, in counts, ranges and a filter of its text tokens, at its current catalog
+  version: the gateway skips an exchange that provably has no listing for a filter (docs/scale-out.md).
+  For the gateway only.
+  """
+  catalogSummary: CatalogSummary! @inaccessible
 }
 
 type Dataset @key(fields: "id") {
@@ -182,6 +188,43 @@ type PriceStatisticsBucket @shareable {
   sketch: String! @inaccessible
   "The USCCs of the bucket's providers, sorted, so the gateway counts a provider on two exchanges once. For the gateway only."
   providers: [ID!]! @inaccessible
+}
+
+"One exchange's catalog in brief, for pruning fan-out calls (docs/scale-out.md). For the gateway only."
+type CatalogSummary @inaccessible {
+  "The catalog version the summary describes (as the response header reports it)."
+  catalogVersion: String!
+  datasetCount: Int!
+  "Listings per value of each list filter of DatasetFilter: field is the filter's name (categories, types, providerKinds, securityLevels, personalInfo, dataOrigins, pricingModels, delivery, containsMinorsData), value an enum value or true/false."
+  counts: [CatalogSummaryCount!]!
+  "Lowest and highest current amount per currency (NEGOTIABLE listings have none)."
+  prices: [CatalogSummaryPriceRange!]!
+  "Oldest and newest updatedAt; null when the catalog is empty."
+  updatedFrom: DateTime
+  updatedTo: DateTime
+  "A Bloom filter (no false negatives) of the text indexes' terms, the providers' USCCs and the product codes; its hash is in shared/tokenBloom.ts."
+  tokens: CatalogTokenFilter!
+}
+
+"Listings with one value of one filter field. For the gateway only."
+type CatalogSummaryCount @inaccessible {
+  field: String!
+  value: String!
+  count: Int!
+}
+
+"A price range in one currency. For the gateway only."
+type CatalogSummaryPriceRange @inaccessible {
+  currency: String!
+  min: Decimal!
+  max: Decimal!
+}
+
+"A Bloom filter: bits long, hashes positions a key, the bits as base64. For the gateway only."
+type CatalogTokenFilter @inaccessible {
+  bits: Int!
+  hashes: Int!
+  base64: String!
 }
 
 input DatasetFilter {

@@ -10,7 +10,9 @@ export type FieldMerge =
   | { route: 'fanOut'; merge: 'products'; filterArgument: string; datasetFilterField: string }
   | { route: 'byIdArgument'; argument: string }
   | { route: 'anyExchange' }
-  | { route: 'perExchange'; filterArgument: string };
+  | { route: 'perExchange'; filterArgument: string }
+  /** Asked by the router of one exchange for itself, never planned from a client's query (catalogSummary). */
+  | { route: 'none' };
 
 export type EntityRoute = { route: 'byKeyPrefix'; key: string } | { route: 'byKey'; key: string } | { route: 'fanOut'; key: string };
 
@@ -22,7 +24,25 @@ export const ROOT_FIELDS: Record<string, FieldMerge> = {
   dataset: { route: 'byIdArgument', argument: 'id' },
   _service: { route: 'anyExchange' },
   providerListingCounts: { route: 'perExchange', filterArgument: 'filter' },
+  catalogSummary: { route: 'none' },
 };
+
+/**
+ * The router-only summary by which fan-out calls are pruned (docs/scale-out.md): its field, and the
+ * DatasetFilter fields it counts listings by (`counts[].field`; containsMinorsData's values are true/false).
+ */
+export const CATALOG_SUMMARY = { field: 'catalogSummary' } as const;
+export const SUMMARY_COUNTED_FILTERS = [
+  'categories',
+  'types',
+  'providerKinds',
+  'securityLevels',
+  'personalInfo',
+  'dataOrigins',
+  'pricingModels',
+  'delivery',
+  'containsMinorsData',
+] as const;
 
 /** The gateway-only field that counts listings per provider, and the fields of its rows. */
 export const PROVIDER_LISTING_COUNTS = { field: 'providerListingCounts', uscc: 'uscc', count: 'count' } as const;

@@ -12,6 +12,7 @@ import { foldStatsRows } from './priceStats.ts';
 import { priceStatistics, priceStatsByNewGroup, isLegacyStatsGroup } from './priceStatistics.ts';
 import { toDataset } from './toDataset.ts';
 import { datasetColumns } from './datasetColumns.ts';
+import { catalogSummary } from './catalogSummary.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { productGroups, products, withCrossListedCodes, type ProductGroupsArgs, type ProductsArgs } from './products.ts';
 
@@ -66,6 +67,7 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
       productGroups: (_root, args: ProductGroupsArgs, { session }, info) => productGroups(session, args, info),
       products: (_root, args: ProductsArgs, { session }) => products(session, args),
       providerListingCounts: (_root, args: { filter?: DatasetFilterInput | null }, { session }) => session.providerListingCounts(filterOf(args)),
+      catalogSummary: () => catalogSummary(store),
     },
     DatasetConnection: {
       totalCount: (connection: { totalCount: () => number }) => connection.totalCount(),
