@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { ExchangeInfo } from '../../shared/domain.ts';
 import { ConfigError, checkUrl, configReader, invalid, type ConfigReader, type ConfigSource } from '../../shared/config/configReader.ts';
 import { readServiceSettings, type ServiceSettings } from '../../shared/config/serviceSettings.ts';
-import { DEFAULT_EXCHANGE_TIMEOUT_MS } from './exchangeClient/ExchangeClient.ts';
+import { DEFAULT_EXCHANGE_CONNECTIONS, DEFAULT_EXCHANGE_TIMEOUT_MS } from './exchangeClient/ExchangeClient.ts';
+import { DEFAULT_CALLS_PER_REQUEST } from './shards/buildShardRouter.ts';
 import { DEFAULT_HEALTH_INTERVAL_MS } from './directory/HealthProbe.ts';
 import { DEFAULT_CACHE_TTL_SECONDS } from './cache/CachingFetcher.ts';
 import { DEFAULT_VERSION_POLL_MS } from './cache/VersionWatcher.ts';
@@ -37,6 +38,12 @@ export interface GatewayConfig extends ServiceSettings {
   exchanges: ExchangeEndpoint[];
   /** EXCHANGE_TIMEOUT_MS, default 2000. */
   exchangeTimeoutMs: number;
+  /** EXCHANGE_POOL_CONNECTIONS, default 8: keep-alive connections per exchange, at most. */
+  exchangeConnections: number;
+  /** EXCHANGE_CALLS_PER_REQUEST, default 64: exchange calls one client request has in flight, at most. */
+  exchangeCallsPerRequest: number;
+  /** EXCHANGE_PRUNING, default on: skip exchanges whose catalog summary rules a filter out (docs/scale-out.md). */
+  exchangePruning: boolean;
   /** HEALTH_INTERVAL_MS, default 5000. */
   healthIntervalMs: number;
   /** CACHE_DISABLED=1: no response, shard or entity cache (APQ and the registry still use the store). */
@@ -73,6 +80,9 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
     providersUrl: read.url('PROVIDERS_URL', 'http://127.0.0.1:4010/graphql'),
     exchanges: readExchanges(read),
     exchangeTimeoutMs: read.durationMs('EXCHANGE_TIMEOUT_MS', { default: DEFAULT_EXCHANGE_TIMEOUT_MS, max: 600_000 }),
+    exchangeConnections: read.int('EXCHANGE_POOL_CONNECTIONS', { default: DEFAULT_EXCHANGE_CONNECTIONS, min: 1, max: 1024 }),
+    exchangeCallsPerRequest: read.int('EXCHANGE_CALLS_PER_REQUEST', { default: DEFAULT_CALLS_PER_REQUEST, min: 1, max: 10_000 }),
+    exchangePruning: read.bool('EXCHANGE_PRUNING', true),
     healthIntervalMs: read.durationMs('HEALTH_INTERVAL_MS', { default: DEFAULT_HEALTH_INTERVAL_MS, max: MAX_INTERVAL_MS }),
     cacheDisabled: read.bool('CACHE_DISABLED', false),
     cacheTtlSeconds: read.int('CACHE_TTL_SECONDS', { default: DEFAULT_CACHE_TTL_SECONDS, max: 31_536_000, unit: 'seconds' }),

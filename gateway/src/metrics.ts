@@ -15,6 +15,13 @@ export class GatewayMetrics {
     labelNames: ['exchange'] as const,
     registers: [this.registry],
   });
+  /** Per fan-out field, each exchange it could go to: called, or pruned by its catalog summary (docs/scale-out.md). */
+  readonly fanOutDecisions = new Counter({
+    name: 'gateway_fanout_decisions_total',
+    help: 'Exchanges a fan-out field went to (called) or skipped by catalog summary (pruned)',
+    labelNames: ['exchange', 'decision'] as const,
+    registers: [this.registry],
+  });
   readonly cacheHits = new Counter({
     name: 'gateway_cache_hits_total',
     help: 'Cache hits by layer',

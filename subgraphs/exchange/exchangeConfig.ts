@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { DEFAULT_EXCHANGES, DEFAULT_PORTS, type ExchangeInfo } from '../../shared/domain.ts';
+import { CATEGORIES, DEFAULT_EXCHANGES, DEFAULT_PORTS, type Category, type ExchangeInfo } from '../../shared/domain.ts';
 import { placeProblems, provinceCodeOf, provinceOfDivision, unknownProvince } from '../../shared/provinces.ts';
 import { ConfigError, configReader, type ConfigReader, type ConfigSource } from '../../shared/config/configReader.ts';
 import { readServiceSettings, type ServiceSettings } from '../../shared/config/serviceSettings.ts';
@@ -19,6 +19,8 @@ export interface ExchangeConfig extends ServiceSettings {
   dbPath: string;
   /** Datasets to seed when the database file is missing. */
   seedCount: number;
+  /** SEED_CATEGORIES: seed only listings of these categories (comma-separated). Default: every category. */
+  seedCategories?: Category[];
   adminToken?: string;
 }
 
@@ -87,6 +89,10 @@ export function exchangeConfigFromArgs(argv: string[], env: ConfigSource): Excha
     host: read.string(['--host', 'HOST'], '127.0.0.1')!,
     dbPath: resolve(values.db ?? `${readDataDir(read)}/${id}.db`),
     seedCount: readSeedCount(read),
+    seedCategories: read.parsed('SEED_CATEGORIES', `be a comma-separated list of ${CATEGORIES.join(', ')}`, (text) => {
+      const names = text.split(',').map((name) => name.trim());
+      return names.every((name) => (CATEGORIES as readonly string[]).includes(name)) ? (names as Category[]) : undefined;
+    }),
     adminToken: read.string('EXCHANGE_ADMIN_TOKEN'),
     ...readServiceSettings(read),
   };

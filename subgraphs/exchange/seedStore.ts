@@ -1,6 +1,7 @@
 import { mkdirSync, existsSync, rmSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { generateDatasets } from '../../seed/generate.ts';
+import type { Category, DatasetRecord } from '../../shared/domain.ts';
 import { DatasetStore } from './store/DatasetStore.ts';
 
 export interface SeedOptions {
@@ -8,6 +9,24 @@ export interface SeedOptions {
   divisionCode: string;
   count: number;
   dbPath: string;
+  /**
+   * Only listings of these categories (SEED_CATEGORIES), for catalogs spread unevenly over exchanges
+   * (the scale-out benchmark and the pruning tests). Default: every category.
+   */
+  categories?: readonly Category[];
+}
+
+/** The first `count` generated listings of the given categories (drawn from a longer generated catalog). */
+function* onlyCategories(options: SeedOptions): Generator<DatasetRecord> {
+  const wanted = new Set(options.categories);
+  let kept = 0;
+  // Categories are spread over the generated rows, so 40 times the count holds enough of any one.
+  for (const record of generateDatasets({ exchange: options.exchange, divisionCode: options.divisionCode, count: options.count * 40 })) {
+    if (kept >= options.count) return;
+    if (!wanted.has(record.category)) continue;
+    kept++;
+    yield record;
+  }
 }
 
 /** Writes a fresh database for one exchange from the deterministic generator (replacing any old file). */
@@ -20,7 +39,10 @@ export function seedExchangeDatabase(options: SeedOptions): { count: number; ms:
   try {
     store.db.pragma('journal_mode = OFF');
     store.db.pragma('synchronous = OFF');
-    const count = store.ingest(generateDatasets({ exchange: options.exchange, divisionCode: options.divisionCode, count: options.count }));
+    const records = options.categories?.length
+      ? onlyCategories(options)
+      : generateDatasets({ exchange: options.exchange, divisionCode: options.divisionCode, count: options.count });
+    const count = store.ingest(records);
     store.db.pragma('journal_mode = WAL');
     store.close();
     // Renamed into place only when complete, so a crash mid-seed never leaves a half-filled catalog.

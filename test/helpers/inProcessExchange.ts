@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { graphql, type GraphQLSchema } from 'graphql';
-import { DEFAULT_EXCHANGES } from '../../shared/domain.ts';
+import { DEFAULT_EXCHANGES, type Category } from '../../shared/domain.ts';
 import { seedExchangeDatabase } from '../../subgraphs/exchange/seedStore.ts';
 import { DatasetStore } from '../../subgraphs/exchange/store/DatasetStore.ts';
 import { createExchangeSchema, createContext } from '../../subgraphs/exchange/schema.ts';
@@ -35,11 +35,11 @@ export interface InProcessExchange extends ShardTarget {
   close(): void;
 }
 
-export function startInProcessExchange(options: { id: string; count: number }): InProcessExchange {
+export function startInProcessExchange(options: { id: string; count: number; categories?: readonly Category[] }): InProcessExchange {
   const dir = mkdtempSync(join(tmpdir(), `unit-exchange-${options.id}-`));
   const dbPath = join(dir, `${options.id}.db`);
   const divisionCode = DEFAULT_EXCHANGES.find((e) => e.id === options.id)?.divisionCode ?? '440300';
-  seedExchangeDatabase({ exchange: options.id, divisionCode, count: options.count, dbPath });
+  seedExchangeDatabase({ exchange: options.id, divisionCode, count: options.count, dbPath, categories: options.categories });
   const store = new DatasetStore(options.id, dbPath);
   const schema: GraphQLSchema = createExchangeSchema(store);
   let gate: Promise<void> | null = null;

@@ -48,6 +48,8 @@ class Registered implements RegisteredExchange {
 export interface ExchangeDirectoryOptions {
   /** Per-call timeout for every exchange (EXCHANGE_TIMEOUT_MS). */
   timeoutMs: number;
+  /** Keep-alive connections per exchange (EXCHANGE_POOL_CONNECTIONS). Default: the client's (DEFAULT_EXCHANGE_CONNECTIONS). */
+  connections?: number;
   /** Applied again at every connect of every exchange's pool (see ExchangeClientOptions.allowlist). Default: none. */
   allowlist?: ExchangeClientOptions['allowlist'];
   /** Receives connections refused by the allow-list's address rule. Default: none. */
@@ -90,8 +92,8 @@ export class ExchangeDirectory implements ShardTargets {
    */
   upsert(info: ExchangeInfo, url: string): RegisteredExchange {
     const previous = this.exchanges.get(info.id);
-    const { timeoutMs, allowlist, logger } = this.options;
-    const entry = new Registered(info, url, new ExchangeClient({ exchange: info.id, url, timeoutMs, allowlist, logger }));
+    const { timeoutMs, connections, allowlist, logger } = this.options;
+    const entry = new Registered(info, url, new ExchangeClient({ exchange: info.id, url, timeoutMs, connections, allowlist, logger }));
     this.exchanges.set(info.id, entry);
     if (previous) void previous.close();
     return entry;

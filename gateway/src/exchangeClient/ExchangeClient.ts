@@ -14,7 +14,10 @@ export interface ExchangeClientOptions {
   timeoutMs?: number;
   /** Largest answer accepted, in bytes; a larger one is cut off and counts as a bad response. Default 32 MiB. */
   maxResponseBytes?: number;
-  /** Keep-alive connections to this exchange. Default 32. */
+  /**
+   * Keep-alive connections to this exchange, at most (EXCHANGE_POOL_CONNECTIONS). Default 8: with 48
+   * exchanges that is at most 384 sockets, and calls past the cap queue in the pool (docs/scale-out.md).
+   */
   connections?: number;
   /**
    * The allow-list the URL was checked against at registration. When given, its address rule is applied
@@ -30,6 +33,7 @@ export interface ExchangeClientOptions {
 }
 
 export const DEFAULT_EXCHANGE_TIMEOUT_MS = 2000;
+export const DEFAULT_EXCHANGE_CONNECTIONS = 8;
 const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
@@ -92,7 +96,7 @@ export class ExchangeClient {
         ? connectLookup(options.allowlist, options.resolve)
         : undefined;
     this.pool = new Pool(this.url.origin, {
-      connections: options.connections ?? 32,
+      connections: options.connections ?? DEFAULT_EXCHANGE_CONNECTIONS,
       pipelining: 1,
       keepAliveTimeout: 30_000,
       ...(lookup ? { connect: { lookup } } : {}),

@@ -11,6 +11,8 @@ export interface RegistrySettings {
   /** The configured exchanges (gateway/exchanges.json or EXCHANGES_FILE). */
   exchanges: ExchangeRegistration[];
   exchangeTimeoutMs: number;
+  /** EXCHANGE_POOL_CONNECTIONS: keep-alive connections per exchange. */
+  exchangeConnections?: number;
   allowlist: HostAllowlist;
   /** REGISTRATION_CONFORMANCE_BUDGET_MS: the registration conformance subset's time budget. */
   registrationConformanceBudgetMs?: number;
@@ -31,6 +33,7 @@ export async function startRegistry(settings: RegistrySettings, parts: { cacheLa
   const statusLogger = parts.logger.child({ component: 'exchange-status' });
   const directory = new ExchangeDirectory({
     timeoutMs: settings.exchangeTimeoutMs,
+    connections: settings.exchangeConnections,
     allowlist: settings.allowlist,
     logger: parts.logger.child({ component: 'exchange-client' }),
     // Once per change, never per probe: an operator reads when an exchange went away and why.

@@ -20,6 +20,9 @@ import { ProductsResolver, type GroupsCall } from './ProductsResolver.ts';
 import { CrossListings } from './CrossListings.ts';
 import { crossListedVariable } from './productsPlan.ts';
 import { PRODUCTS, CROSS_LISTED } from '../../../schema/mergeRules.ts';
+import { CatalogSummaries, SUMMARY_QUERY, type CatalogSummariesOptions } from './CatalogSummaries.ts';
+import { provablyEmpty } from './summaryPruning.ts';
+import { CallLimiter } from './CallLimiter.ts';
 
 // The router's options speak of these; they live with the client so that the caches can use them too.
 export { DirectFetcher, type ShardFetcher, type ShardRequest, type ShardTarget, type ShardTargets } from '../exchangeClient/ShardFetcher.ts';
@@ -36,6 +39,8 @@ export interface RequestScope {
   failed?: Map<string, ExchangeFailure>;
   /** Where the exchanges each answer drew from, and those it lacks, are recorded (`extensions.catalog`). */
   catalog?: Pick<CatalogReport, 'drewFrom' | 'lacks'>;
+  /** The request's cap on calls in flight (ShardRouterOptions.maxCallsPerRequest). */
+  calls?: CallLimiter;
 }
 
 /** Where a failed exchange's part would have been: the client paths it leaves empty, the first one first. */
@@ -60,6 +65,15 @@ export interface ShardRouterOptions {
    * cross-listed codes are kept by it (cache hits carry no version of their own). Default: none.
    */
   catalogScopeOf?: (exchange: string) => string | null;
+  /**
+   * Prune fan-out calls by the exchanges' catalog summaries (docs/scale-out.md): an exchange that provably
+   * has no listing for a field's filter is not called. Default: none (every exchange is called).
+   */
+  pruning?: Omit<CatalogSummariesOptions, 'fetchSummary'>;
+  /** Hears every fan-out decision: the exchange is called, or pruned. Default: none. */
+  didDecide?: (exchange: string, decision: 'called' | 'pruned') => void;
+  /** Exchange calls one client request may have in flight at once. Default: no cap. */
+  maxCallsPerRequest?: number;
 }
 
 /** One gateway-only question to several exchanges (ShardRouter.perExchange). */
@@ -103,11 +117,59 @@ export class ShardRouter implements GraphQLDataSource {
   private readonly plansByText = new LRUCache<string, ShardPlan>({ max: 500 });
   private readonly logger: ShardLogger;
   private readonly fetcher: ShardFetcher;
+  /** Null when pruning is off. */
+  readonly summaries: CatalogSummaries | null;
 
   constructor(private readonly options: ShardRouterOptions) {
     this.logger = options.logger ?? (defaultLogger ??= createLogger({ service: 'gateway', base: { component: 'shard-router' } }));
     this.fetcher = options.fetcher ?? new DirectFetcher();
+    this.summaries = options.pruning ? new CatalogSummaries({ ...options.pruning, fetchSummary: (exchange) => this.fetchSummary(exchange) }) : null;
   }
+
+  /** One exchange's catalogSummary, through the fetcher (cached under its catalog version like any answer). */
+  private async fetchSummary(exchange: string): Promise<ExchangeResult> {
+    const target = this.options.targets.get(exchange);
+    if (!target?.isAvailable()) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is not available`);
+    const result = await this.fetcher.fetch(target, {
+      body: SUMMARY_BODY,
+      check: (answer) => (answer.data?.catalogSummary && !answer.errors?.length ? null : 'answered no catalogSummary'),
+    });
+    this.options.didReceiveResult?.(result);
+    return result;
+  }
+
+  /**
+   * The exchanges of `targets` that may hold a listing matching `filter`; the others are pruned: not
+   * called, not missing, and reported in extensions.catalog with the version of the summary that ruled
+   * them out. At least one exchange is always kept, so the answer (and any refusal of bad input) comes
+   * from an exchange as without pruning.
+   */
+  private async prune(targets: string[], filter: Record<string, unknown> | null | undefined, request: RequestScope): Promise<string[]> {
+    const summaries = this.summaries;
+    const filtering = summaries && filter && Object.entries(filter).some(([key, value]) => key !== FILTER_EXCHANGES && value !== null && value !== undefined);
+    if (!filtering || targets.length < 2) {
+      for (const exchange of targets) this.options.didDecide?.(exchange, 'called');
+      return targets;
+    }
+    const known = await Promise.all(targets.map((exchange) => (this.options.targets.get(exchange)?.isAvailable() ? summaries.summaryOf(exchange) : null)));
+    const ruledOut = known.map((summary) => summary !== null && provablyEmpty(summary, filter));
+    if (ruledOut.every(Boolean)) ruledOut[0] = false;
+    targets.forEach((exchange, i) => {
+      if (ruledOut[i]) request.catalog?.drewFrom(exchange, known[i]!.catalogVersion);
+      this.options.didDecide?.(exchange, ruledOut[i] ? 'pruned' : 'called');
+    });
+    return targets.filter((_, i) => !ruledOut[i]);
+  }
+
+  /** The DatasetFilter of a fan-out field (products: its `datasets`). */
+  private datasetFilterOf(field: FieldPlan, variables: Record<string, unknown>): Record<string, unknown> | null | undefined {
+    if (field.rule?.route !== 'fanOut') return undefined;
+    const argument = this.args(field, variables)[field.rule.filterArgument] as Record<string, any> | null | undefined;
+    return field.rule.merge === 'products' ? argument?.[field.rule.datasetFilterField] : argument;
+  }
+
+  /** Call caps per request, by its context object (like failuresByRequest). */
+  private readonly limitersByRequest = new WeakMap<object, CallLimiter>();
 
   /** The failures of each request so far, by its context object (the same for every fetch of one request). */
   private readonly failuresByRequest = new WeakMap<object, Map<string, ExchangeFailure>>();
@@ -126,7 +188,15 @@ export class ShardRouter implements GraphQLDataSource {
    */
   requestScope(context: unknown): RequestScope {
     const { requestId, cachePolicy, catalog } = (context ?? {}) as RequestScope;
-    return { requestId, cachePolicy, catalog, failed: this.failuresOf(context) };
+    return { requestId, cachePolicy, catalog, failed: this.failuresOf(context), calls: this.limiterOf(context) };
+  }
+
+  private limiterOf(context: unknown): CallLimiter | undefined {
+    const max = this.options.maxCallsPerRequest;
+    if (!max || context === null || typeof context !== 'object') return undefined;
+    let limiter = this.limitersByRequest.get(context);
+    if (!limiter) this.limitersByRequest.set(context, (limiter = new CallLimiter(max)));
+    return limiter;
   }
 
   async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
@@ -201,8 +271,9 @@ export class ShardRouter implements GraphQLDataSource {
     const target = this.options.targets.get(exchange);
     if (!target) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is not registered`);
     if (!target.isAvailable()) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is offline`);
-    const result = await this.fetcher.fetch(target, shardRequest);
+    const result = request.calls ? await request.calls.run(() => this.fetcher.fetch(target, shardRequest)) : await this.fetcher.fetch(target, shardRequest);
     this.options.didReceiveResult?.(result);
+    if (result.ok && !result.fromCache) this.summaries?.observe(exchange, result.catalogVersion);
     // The response is kept no longer than the answers it is built from may be.
     request.cachePolicy?.restrict(result.ok ? maxAgeOf(result.cacheControl) : 0);
     return result;
@@ -358,6 +429,11 @@ export class ShardRouter implements GraphQLDataSource {
         fieldErrors.set(field, { message: err.message, path: [field.responseKey], extensions: { code: 'BAD_USER_INPUT' } });
       }
     }
+    await Promise.all(
+      [...targetsByField]
+        .filter(([field]) => field.rule?.route === 'fanOut')
+        .map(async ([field, targets]) => targetsByField.set(field, await this.prune(targets, this.datasetFilterOf(field, variables), request))),
+    );
     // Fields the router answers with calls of its own (products) are not in plan.query.
     const exchanges = [...new Set([...targetsByField].flatMap(([field, targets]) => (field.separateNode ? [] : targets)))];
     const separate = this.executeSeparate(plan, variables, targetsByField, request);
@@ -736,6 +812,8 @@ function checkedOnce(check: (answer: ExchangeAnswer) => string | null): (answer:
     return verdict;
   };
 }
+
+const SUMMARY_BODY = { query: SUMMARY_QUERY, operationName: 'GatewayCatalogSummary' };
 
 /** A bad response: `reason` is safe to show to clients (no exchange text, no address); `detail` goes to the log. */
 function badResponse(exchange: string, reason: string, detail: string = reason): ExchangeFailure {

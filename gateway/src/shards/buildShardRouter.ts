@@ -15,7 +15,17 @@ export interface ShardRouterSettings {
   /** CACHE_DISABLED=1: every shard fetch goes to its exchange. */
   cacheDisabled: boolean;
   cacheTtlSeconds: number;
+  /** EXCHANGE_PRUNING: prune fan-out calls by catalog summaries. */
+  exchangePruning: boolean;
+  /** EXCHANGE_CALLS_PER_REQUEST: exchange calls one request has in flight, at most. */
+  exchangeCallsPerRequest: number;
 }
+
+/**
+ * Why 64: a request's fan-out (every registered exchange, up to 48 in the benchmark) goes out in one
+ * wave, and its nested fetches (lifts, cross-listings) still cannot open sockets without bound.
+ */
+export const DEFAULT_CALLS_PER_REQUEST = 64;
 
 export interface ShardRouterParts {
   directory: ExchangeDirectory;
@@ -36,6 +46,10 @@ export function buildShardRouter(settings: ShardRouterSettings, parts: ShardRout
       : new CachingFetcher({ cache, versions, metrics, ttlSeconds: settings.cacheTtlSeconds }),
     logger: parts.logger.child({ component: 'shard-router' }),
     // The cross-listed codes are kept by the versions the cache keys use (docs/products.md).
+    // A summary is trusted for the version the directory knows (probes, the version watcher, answers).
+    pruning: settings.exchangePruning ? { versionOf: (exchange) => directory.get(exchange)?.catalogVersion ?? null } : undefined,
+    didDecide: (exchange, decision) => metrics.fanOutDecisions.inc({ exchange, decision }),
+    maxCallsPerRequest: settings.exchangeCallsPerRequest,
     catalogScopeOf: (exchange) => {
       const scope = versions.scope(exchange);
       return scope ? `${scope.catalogVersion}.${scope.epoch}` : null;

@@ -1,0 +1,74 @@
+import { SUMMARY_COUNTED_FILTERS } from '../../../schema/mergeRules.ts';
+import { parseAmountMicros } from '../../../shared/money.ts';
+import { TokenBloom } from '../../../shared/tokenBloom.ts';
+import { TOKEN_KEY, textProvablyAbsent } from '../../../shared/textTokens.ts';
+
+/** One exchange's catalogSummary as the router decides on it (schema/exchange.graphql, docs/scale-out.md). */
+export interface CatalogSummary {
+  catalogVersion: string;
+  datasetCount: number;
+  /** DatasetFilter field → value → listings. */
+  counts: Map<string, Map<string, number>>;
+  /** Price ranges (every currency), in micros. */
+  prices: Array<{ minMicros: number; maxMicros: number }>;
+  updatedToMs: number | null;
+  /** Null when the exchange sent no usable filter: then text, USCC and product code prove nothing. */
+  tokens: TokenBloom | null;
+}
+
+/** A summary as an exchange answered it, or null when it is not one (the exchange is then always called). */
+export function parseSummary(value: unknown): CatalogSummary | null {
+  const v = value as Record<string, any> | null;
+  if (!v || typeof v.catalogVersion !== 'string' || !Number.isSafeInteger(v.datasetCount) || !Array.isArray(v.counts) || !Array.isArray(v.prices)) return null;
+  const counts = new Map<string, Map<string, number>>();
+  for (const row of v.counts) {
+    if (typeof row?.field !== 'string' || typeof row.value !== 'string' || !Number.isSafeInteger(row.count)) return null;
+    let byValue = counts.get(row.field);
+    if (!byValue) counts.set(row.field, (byValue = new Map()));
+    byValue.set(row.value, (byValue.get(row.value) ?? 0) + row.count);
+  }
+  const prices: CatalogSummary['prices'] = [];
+  for (const range of v.prices) {
+    const minMicros = parseAmountMicros(String(range?.min));
+    const maxMicros = parseAmountMicros(String(range?.max));
+    if (minMicros === null || maxMicros === null) return null;
+    prices.push({ minMicros, maxMicros });
+  }
+  const updatedToMs = typeof v.updatedTo === 'string' ? Date.parse(v.updatedTo) : null;
+  if (updatedToMs !== null && Number.isNaN(updatedToMs)) return null;
+  return { catalogVersion: v.catalogVersion, datasetCount: v.datasetCount, counts, prices, updatedToMs, tokens: TokenBloom.fromJson(v.tokens) };
+}
+
+type Filter = Record<string, unknown> | null | undefined;
+
+/**
+ * True only when no listing the summary describes can match `filter`: each part of a filter must match,
+ * so one part that cannot is proof. Anything the router cannot read (a bad value, an unknown field) proves
+ * nothing; the exchange then judges it (and refuses it when it is bad input).
+ */
+export function provablyEmpty(summary: CatalogSummary, filter: Filter): boolean {
+  if (summary.datasetCount === 0) return true;
+  if (!filter) return false;
+  for (const field of SUMMARY_COUNTED_FILTERS) {
+    const wanted = filter[field];
+    const counts = summary.counts.get(field);
+    if (wanted === null || wanted === undefined || !counts) continue;
+    const values = typeof wanted === 'boolean' ? [String(wanted)] : Array.isArray(wanted) ? wanted.map(String) : null;
+    if (values && values.length > 0 && values.every((value) => !counts.get(value))) return true;
+  }
+  const minMicros = typeof filter.minPrice === 'string' ? parseAmountMicros(filter.minPrice) : null;
+  const maxMicros = typeof filter.maxPrice === 'string' ? parseAmountMicros(filter.maxPrice) : null;
+  // NEGOTIABLE listings have no amount: a price bound never matches them.
+  if (minMicros !== null && summary.prices.every((range) => range.maxMicros < minMicros)) return true;
+  if (maxMicros !== null && summary.prices.every((range) => range.minMicros > maxMicros)) return true;
+  if (typeof filter.updatedSince === 'string') {
+    const sinceMs = Date.parse(filter.updatedSince);
+    if (!Number.isNaN(sinceMs) && (summary.updatedToMs === null || summary.updatedToMs < sinceMs)) return true;
+  }
+  const tokens = summary.tokens;
+  if (!tokens) return false;
+  if (typeof filter.providerUscc === 'string' && !tokens.mayHave(TOKEN_KEY.uscc + filter.providerUscc)) return true;
+  if (typeof filter.productCode === 'string' && !tokens.mayHave(TOKEN_KEY.productCode + filter.productCode)) return true;
+  if (typeof filter.text === 'string' && textProvablyAbsent(filter.text, filter.synonyms !== false, (key) => tokens.mayHave(key))) return true;
+  return false;
+}
