@@ -201,14 +201,19 @@ describe('checkContract: compatible differences', () => {
       .replaceAll('@shareable', '')
       .replaceAll(' @inaccessible', '');
     // Every gateway-only part of the contract (priceStats' and priceStatistics' sketches, the provider sets,
-    // the product groups, the listing counts).
+    // the product groups, the listing counts, the catalog summary).
     expect(checkContract(fed1)).toEqual([
       'Query.productGroups: missing @inaccessible',
       'Query.providerListingCounts: missing @inaccessible',
+      'Query.catalogSummary: missing @inaccessible',
       'ProviderListingCount: missing @inaccessible',
       'PriceStatsBucket.sketch: missing @inaccessible',
       'PriceStatisticsBucket.sketch: missing @inaccessible',
       'PriceStatisticsBucket.providers: missing @inaccessible',
+      'CatalogSummary: missing @inaccessible',
+      'CatalogSummaryCount: missing @inaccessible',
+      'CatalogSummaryPriceRange: missing @inaccessible',
+      'CatalogTokenFilter: missing @inaccessible',
       'ProductGroupPage: missing @inaccessible',
       'ProductGroup: missing @inaccessible',
     ]);
