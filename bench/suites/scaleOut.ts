@@ -1,0 +1,310 @@
+/**
+ * Scale-out (`--only exchanges`): the gateway over 4, 8, 16, 32 and 48 registered exchanges, each its own
+ * process with a small catalog whose categories are spread unevenly (SEED_CATEGORIES), caches off. For each
+ * count: p50, p99 and gateway CPU per request of researcher queries, unfiltered and filtered, the calls
+ * each query made (the gateway's own metrics), and the gateway's memory. Then, at 32, one exchange slow
+ * (a FlakyProxy delaying past the exchange timeout) and one down. Targets: docs/scale-out.md.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import * as echarts from 'echarts';
+import { FlakyProxy } from '../../devkit/FlakyProxy.ts';
+import { CATEGORIES } from '../../shared/domain.ts';
+import type { Service } from '../../devkit/processes.ts';
+import { GraphqlClient } from '../lib/graphqlClient.ts';
+import { processCpuMs } from '../lib/cpu.ts';
+import { percentile, ms, ratio } from '../lib/stats.ts';
+import { exchangeService, gatewayService, providersService } from '../../devkit/services.ts';
+import type { BenchResources } from '../lib/stack.ts';
+import { intFlag, type Suite, type TargetCheck } from '../lib/suite.ts';
+
+/** The category three exchanges list (the first three), and no other. */
+const RARE = 'AUDIO_SAMPLES';
+const COMMON = CATEGORIES.filter((c) => c !== RARE);
+const IDS = [...'abcdefghijklmnopqrstuvwxyz'].map((c) => `x${c}`).concat([...'abcdefghijklmnopqrstuv'].map((c) => `y${c}`));
+const TIMEOUT_MS = 1000;
+const PLOT = fileURLToPath(new URL('../scale-out.svg', import.meta.url));
+
+const QUERIES: Record<string, string> = {
+  'datasets, unfiltered': '{ datasets(first: 20) { totalCount nodes { id title price { model amount } } } }',
+  'priceStatistics by exchange': '{ priceStatistics(groupBy: [EXCHANGE]) { buckets { keys count min max } missingExchanges } }',
+  'products, minExchanges 2': '{ products(filter: { minExchanges: 2 }, first: 10) { totalCount nodes { productCode exchangeCount } } }',
+  [`datasets, ${RARE} (3 exchanges list it)`]: `{ datasets(first: 20, filter: { categories: [${RARE}] }) { totalCount nodes { id title } } }`,
+  [`priceStatistics, ${RARE}`]: `{ priceStatistics(groupBy: [CATEGORY], filter: { categories: [${RARE}] }) { buckets { keys count } } }`,
+};
+const FILTERED = `datasets, ${RARE} (3 exchanges list it)`;
+const UNFILTERED = 'datasets, unfiltered';
+
+/** Exchange i's categories: the first three list the rare one; every exchange lists a rotating few others. */
+function categoriesOf(i: number): string[] {
+  const few = [0, 1, 2, 3].map((k) => COMMON[(i * 3 + k) % COMMON.length]);
+  return i < 3 ? [RARE, ...few] : few;
+}
+
+function metricsUrl(gateway: Service): string {
+  return gateway.url.replace(/\/graphql$/, '/metrics');
+}
+
+/** Calls sent to each exchange so far, from gateway_shard_fetches_total. */
+async function callsByExchange(gateway: Service): Promise<Map<string, number>> {
+  const text = await (await fetch(metricsUrl(gateway))).text();
+  const calls = new Map<string, number>();
+  for (const match of text.matchAll(/^gateway_shard_fetches_total\{exchange="([a-z]+)"\} (\d+)/gm)) calls.set(match[1], Number(match[2]));
+  return calls;
+}
+
+function rssMiB(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Row {
+  exchanges: number;
+  query: string;
+  p50: number;
+  p99: number;
+  cpuMs: number;
+  called: string[];
+}
+
+async function measure(client: GraphqlClient, gateway: Service, query: string, samples: number): Promise<Omit<Row, 'exchanges' | 'query'>> {
+  for (let i = 0; i < 3; i++) await client.post(query);
+  const before = await callsByExchange(gateway);
+  const cpuBefore = processCpuMs(gateway.child.pid);
+  const durations: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const answer = await client.post(query);
+    if (answer.status !== 200 || !answer.body.data) throw new Error(`gateway answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`);
+    durations.push(answer.ms);
+  }
+  const cpuMs = (processCpuMs(gateway.child.pid) - cpuBefore) / samples;
+  const after = await callsByExchange(gateway);
+  const called = [...after].filter(([id, n]) => n - (before.get(id) ?? 0) > 0).map(([id]) => id);
+  return { p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuMs, called: called.sort() };
+}
+
+async function startGatewayOver(
+  resources: BenchResources,
+  options: { dir: string; name: string; providersUrl: string; exchanges: Array<Record<string, unknown>> },
+): Promise<Service> {
+  const file = join(options.dir, `${options.name}.exchanges.json`);
+  writeFileSync(file, JSON.stringify({ exchanges: options.exchanges }));
+  return resources.start({
+    ...gatewayService(),
+    name: options.name,
+    timeoutMs: 300_000,
+    env: {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      PROVIDERS_URL: options.providersUrl,
+      EXCHANGES_FILE: file,
+      CACHE_DISABLED: '1',
+      EXCHANGE_TIMEOUT_MS: String(TIMEOUT_MS),
+      HEALTH_INTERVAL_MS: '600000',
+      REDIS_URL: undefined,
+      REDIS_CLUSTER_NODES: undefined,
+      NODE_ENV: undefined,
+    },
+  });
+}
+
+function plot(rows: Row[], counts: number[]): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 900, height: 420 });
+  const queries = [...new Set(rows.map((r) => r.query))];
+  chart.setOption({
+    animation: false,
+    title: { text: 'Gateway p50 (ms) and CPU per request (ms) vs registered exchanges (caches off)', textStyle: { fontSize: 13 } },
+    legend: { top: 24, textStyle: { fontSize: 10 } },
+    grid: { top: 90, left: 50, right: 20, bottom: 40 },
+    xAxis: { type: 'category', name: 'exchanges', data: counts.map(String) },
+    yAxis: { type: 'value', name: 'ms' },
+    series: [
+      ...queries.map((query) => ({
+        name: `p50 ${query}`,
+        type: 'line',
+        data: counts.map((n) => rows.find((r) => r.exchanges === n && r.query === query)?.p50 ?? null),
+      })),
+      {
+        name: `CPU/request ${UNFILTERED}`,
+        type: 'line',
+        lineStyle: { type: 'dashed' },
+        data: counts.map((n) => rows.find((r) => r.exchanges === n && r.query === UNFILTERED)?.cpuMs ?? null),
+      },
+    ],
+  });
+  const svg = chart.renderToSVGString();
+  chart.dispose();
+  return svg;
+}
+
+export const scaleOutSuite: Suite = {
+  name: 'exchanges',
+  title: 'Scale-out: 4 to 48 registered exchanges',
+  flags: {
+    'scale-counts': { default: '4,8,16,32,48', description: 'registered exchange counts to measure' },
+    'scale-per-exchange': { default: '200', description: 'listings per exchange (small catalogs)' },
+    'scale-samples': { default: '40', description: 'sequential requests per query and count' },
+  },
+  async run({ resources, flags, log }) {
+    const counts = flags['scale-counts'].split(',').map((n) => Number(n.trim()));
+    if (counts.some((n) => !Number.isInteger(n) || n < 4 || n > IDS.length)) throw new Error(`--scale-counts must be integers from 4 to ${IDS.length}`);
+    const perExchange = intFlag(flags, 'scale-per-exchange', 10, 5000);
+    const samples = intFlag(flags, 'scale-samples', 5, 10_000);
+    const most = Math.max(...counts, 32);
+    const dir = resources.tempDir('scale-out');
+    const providers = await resources.start(providersService({ args: ['--port', '0', '--host', '127.0.0.1'], env: { LOG_LEVEL: 'warn' } }));
+
+    log(`starting ${most} exchanges (${perExchange} listings each), six at a time`);
+    const exchanges: Service[] = [];
+    for (let i = 0; i < most; i += 6) {
+      const batch = IDS.slice(i, Math.min(i + 6, most)).map((id, k) =>
+        resources.start(
+          exchangeService(id, {
+            args: ['--division-code', '440300'],
+            timeoutMs: 300_000,
+            env: { LOG_LEVEL: 'warn', DATA_DIR: dir, SEED_PER_EXCHANGE: String(perExchange), SEED_CATEGORIES: categoriesOf(i + k).join(','), EXCHANGE_ADMIN_TOKEN: undefined },
+          }),
+        ),
+      );
+      exchanges.push(...(await Promise.all(batch)));
+    }
+    const infos = await Promise.all(
+      exchanges.map(async (service, i) => {
+        const health = (await (await fetch(service.url.replace(/\/graphql$/, '/health'))).json()) as Record<string, unknown>;
+        return { id: IDS[i], name: health.name, nameZh: health.nameZh, city: health.city, province: health.province, divisionCode: health.divisionCode, url: service.url };
+      }),
+    );
+    const holders = IDS.slice(0, 3);
+
+    const rows: Row[] = [];
+    const memory: Array<{ exchanges: number; rssMiB: number }> = [];
+    for (const n of counts) {
+      log(`gateway over ${n} exchanges`);
+      const gateway = await startGatewayOver(resources, { dir, name: `gateway-${n}`, providersUrl: providers.url, exchanges: infos.slice(0, n) });
+      const client = new GraphqlClient(gateway.url);
+      try {
+        for (const [query, text] of Object.entries(QUERIES)) {
+          const row = { exchanges: n, query, ...(await measure(client, gateway, text, samples)) };
+          rows.push(row);
+          log(`  ${query}: p50 ${ms(row.p50)} ms, p99 ${ms(row.p99)} ms, CPU ${ms(row.cpuMs)} ms/request, ${row.called.length} exchanges called`);
+        }
+        memory.push({ exchanges: n, rssMiB: rssMiB(gateway.child.pid) });
+      } finally {
+        client.close();
+        await resources.stop(gateway);
+      }
+    }
+
+    log('32 exchanges, one slow (3000 ms at its proxy, timeout 1000 ms) and one down');
+    const slowIndex = 5;
+    const downIndex = 6;
+    const proxy = await new FlakyProxy(infos[slowIndex].url).start();
+    proxy.recordBodies = false;
+    const faulty = infos.slice(0, 32).map((info, i) => (i === slowIndex ? { ...info, url: proxy.url } : info));
+    const gateway = await startGatewayOver(resources, { dir, name: 'gateway-faults', providersUrl: providers.url, exchanges: faulty });
+    const client = new GraphqlClient(gateway.url);
+    let faultRow: { p50: number; p99: number; missing: string[]; totalCount: number; expectedTotal: number } | null = null;
+    try {
+      const full = await client.data<{ datasets: { totalCount: number } }>('{ datasets(first: 0) { totalCount } }');
+      const ofOne = (await client.data<{ datasets: { totalCount: number } }>(`{ datasets(first: 0, filter: { exchanges: ["${IDS[slowIndex]}", "${IDS[downIndex]}"] }) { totalCount } }`))
+        .datasets.totalCount;
+      proxy.delayMs = 3000;
+      await resources.stop(exchanges[downIndex]);
+      const durations: number[] = [];
+      let missing: string[] = [];
+      let totalCount = 0;
+      const faultSamples = Math.max(5, Math.floor(samples / 4));
+      for (let i = 0; i < faultSamples; i++) {
+        const answer = await client.post('{ datasets(first: 20) { totalCount missingExchanges nodes { id } } }');
+        durations.push(answer.ms);
+        missing = answer.body.data?.datasets.missingExchanges ?? [];
+        totalCount = answer.body.data?.datasets.totalCount ?? -1;
+      }
+      faultRow = { p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), missing, totalCount, expectedTotal: full.datasets.totalCount - ofOne };
+    } finally {
+      client.close();
+      await resources.stop(gateway);
+      await proxy.close();
+    }
+
+    writeFileSync(PLOT, plot(rows, counts));
+    const at = (n: number, query: string) => rows.find((r) => r.exchanges === n && r.query === query);
+    const small = Math.min(...counts);
+    const filtered32 = at(32, FILTERED);
+    const filteredSmall = at(small, FILTERED);
+    const unfiltered32 = at(32, UNFILTERED);
+    const unfilteredSmall = at(small, UNFILTERED);
+    const cpuGrowth = unfiltered32 && unfilteredSmall ? unfiltered32.cpuMs / unfilteredSmall.cpuMs : Number.NaN;
+    const slope = memory.length > 1 ? (memory[memory.length - 1].rssMiB - memory[0].rssMiB) / (memory[memory.length - 1].exchanges - memory[0].exchanges) : Number.NaN;
+    const targets: TargetCheck[] = [
+      {
+        what: `filter ${RARE} at 32 exchanges: exchanges called`,
+        value: filtered32?.called.join(', ') ?? 'n/a',
+        target: `exactly ${holders.join(', ')}`,
+        pass: filtered32 ? filtered32.called.join(',') === holders.join(',') : null,
+      },
+      {
+        what: `filter ${RARE}: p50 at 32 / p50 at ${small}`,
+        value: filtered32 && filteredSmall ? ratio(filtered32.p50 / filteredSmall.p50) : 'n/a',
+        target: '≤ 1.3×',
+        pass: filtered32 && filteredSmall ? filtered32.p50 / filteredSmall.p50 <= 1.3 : null,
+      },
+      {
+        what: `unfiltered: p50 at 32 / p50 at ${small}`,
+        value: unfiltered32 && unfilteredSmall ? ratio(unfiltered32.p50 / unfilteredSmall.p50) : 'n/a',
+        target: '≤ 3×',
+        pass: unfiltered32 && unfilteredSmall ? unfiltered32.p50 / unfilteredSmall.p50 <= 3 : null,
+      },
+      {
+        what: `unfiltered: CPU/request at 32 / at ${small}`,
+        value: ratio(cpuGrowth),
+        target: `≤ ${32 / small}× (linear in exchanges)`,
+        pass: Number.isFinite(cpuGrowth) ? cpuGrowth <= 32 / small : null,
+      },
+      {
+        what: 'one of 32 slow, one down: p99 of unfiltered datasets',
+        value: faultRow ? `${ms(faultRow.p99)} ms` : 'n/a',
+        target: `≤ timeout ${TIMEOUT_MS} ms + 250 ms`,
+        pass: faultRow ? faultRow.p99 <= TIMEOUT_MS + 250 : null,
+      },
+      {
+        what: 'one of 32 slow, one down: every other part present',
+        value: faultRow ? `missing ${faultRow.missing.join(', ')}; totalCount ${faultRow.totalCount} of the others' ${faultRow.expectedTotal}` : 'n/a',
+        target: `missing exactly ${IDS[slowIndex]}, ${IDS[downIndex]}; totalCount of the other 30`,
+        pass: faultRow
+          ? faultRow.missing.slice().sort().join(',') === [IDS[slowIndex], IDS[downIndex]].sort().join(',') && faultRow.totalCount === faultRow.expectedTotal
+          : null,
+      },
+    ];
+    return {
+      sections: [
+        {
+          title: 'Latency and CPU per request against registered exchanges (caches off)',
+          table: {
+            headers: ['exchanges', 'query', 'p50 ms', 'p99 ms', 'gateway CPU ms/request', 'exchanges called'],
+            rows: rows.map((r) => [String(r.exchanges), r.query, ms(r.p50), ms(r.p99), ms(r.cpuMs), String(r.called.length)]),
+          },
+          text: `${samples} sequential requests per row after 3 unmeasured, ${perExchange} listings per exchange, each exchange its own process; the first three list ${RARE}, every exchange a rotating four other categories. "Exchanges called": from the gateway's gateway_shard_fetches_total. Plot: ![scale-out](scale-out.svg)`,
+        },
+        {
+          title: 'Gateway memory against registered exchanges',
+          table: { headers: ['exchanges', 'gateway RSS MiB'], rows: memory.map((m) => [String(m.exchanges), m.rssMiB.toFixed(0)]) },
+          text: `About ${Number.isFinite(slope) ? slope.toFixed(2) : 'n/a'} MiB more per registered exchange (RSS after the queries, from ${memory[0]?.exchanges} to ${memory[memory.length - 1]?.exchanges}).`,
+        },
+        {
+          title: 'One of 32 slow, one down',
+          text: faultRow
+            ? `Unfiltered datasets: p50 ${ms(faultRow.p50)} ms, p99 ${ms(faultRow.p99)} ms (exchange timeout ${TIMEOUT_MS} ms); missingExchanges ${faultRow.missing.join(', ')}.`
+            : 'not measured',
+        },
+      ],
+      targets,
+    };
+  },
+};
