@@ -168,7 +168,13 @@ export const scaleOutSuite: Suite = {
           exchangeService(id, {
             args: ['--division-code', '440300'],
             timeoutMs: 300_000,
-            env: { LOG_LEVEL: 'warn', DATA_DIR: dir, SEED_PER_EXCHANGE: String(perExchange), SEED_CATEGORIES: categoriesOf(i + k).join(','), EXCHANGE_ADMIN_TOKEN: undefined },
+            env: {
+              LOG_LEVEL: 'warn',
+              DATA_DIR: dir,
+              SEED_PER_EXCHANGE: String(perExchange),
+              SEED_CATEGORIES: categoriesOf(i + k).join(','),
+              EXCHANGE_ADMIN_TOKEN: undefined,
+            },
           }),
         ),
       );
@@ -177,7 +183,15 @@ export const scaleOutSuite: Suite = {
     const infos = await Promise.all(
       exchanges.map(async (service, i) => {
         const health = (await (await fetch(service.url.replace(/\/graphql$/, '/health'))).json()) as Record<string, unknown>;
-        return { id: IDS[i], name: health.name, nameZh: health.nameZh, city: health.city, province: health.province, divisionCode: health.divisionCode, url: service.url };
+        return {
+          id: IDS[i],
+          name: health.name,
+          nameZh: health.nameZh,
+          city: health.city,
+          province: health.province,
+          divisionCode: health.divisionCode,
+          url: service.url,
+        };
       }),
     );
     const holders = IDS.slice(0, 3);
@@ -212,8 +226,11 @@ export const scaleOutSuite: Suite = {
     let faultRow: { p50: number; p99: number; missing: string[]; totalCount: number; expectedTotal: number } | null = null;
     try {
       const full = await client.data<{ datasets: { totalCount: number } }>('{ datasets(first: 0) { totalCount } }');
-      const ofOne = (await client.data<{ datasets: { totalCount: number } }>(`{ datasets(first: 0, filter: { exchanges: ["${IDS[slowIndex]}", "${IDS[downIndex]}"] }) { totalCount } }`))
-        .datasets.totalCount;
+      const ofOne = (
+        await client.data<{ datasets: { totalCount: number } }>(
+          `{ datasets(first: 0, filter: { exchanges: ["${IDS[slowIndex]}", "${IDS[downIndex]}"] }) { totalCount } }`,
+        )
+      ).datasets.totalCount;
       proxy.delayMs = 3000;
       await resources.stop(exchanges[downIndex]);
       const durations: number[] = [];
@@ -241,7 +258,8 @@ export const scaleOutSuite: Suite = {
     const unfiltered32 = at(32, UNFILTERED);
     const unfilteredSmall = at(small, UNFILTERED);
     const cpuGrowth = unfiltered32 && unfilteredSmall ? unfiltered32.cpuMs / unfilteredSmall.cpuMs : Number.NaN;
-    const slope = memory.length > 1 ? (memory[memory.length - 1].rssMiB - memory[0].rssMiB) / (memory[memory.length - 1].exchanges - memory[0].exchanges) : Number.NaN;
+    const slope =
+      memory.length > 1 ? (memory[memory.length - 1].rssMiB - memory[0].rssMiB) / (memory[memory.length - 1].exchanges - memory[0].exchanges) : Number.NaN;
     const targets: TargetCheck[] = [
       {
         what: `filter ${RARE} at 32 exchanges: exchanges called`,

@@ -167,7 +167,8 @@ describe('pruning by catalog summaries', () => {
   it('calls exactly the exchanges whose catalogs hold a category, and reports the others as consulted, not missing', async () => {
     const catalog = new CatalogReport();
     const { data } = await run(pruned, { filter: { categories: ['AUDIO_SAMPLES'] } }, catalog);
-    const direct = (id: string) => (exchanges[id].store.db.prepare(`SELECT count(*) AS n FROM datasets WHERE category = 'AUDIO_SAMPLES'`).get() as { n: number }).n;
+    const direct = (id: string) =>
+      (exchanges[id].store.db.prepare(`SELECT count(*) AS n FROM datasets WHERE category = 'AUDIO_SAMPLES'`).get() as { n: number }).n;
     const holders = IDS.filter((id) => direct(id) > 0);
     expect(holders.length).toBeGreaterThan(0);
     expect(holders.length).toBeLessThan(IDS.length);

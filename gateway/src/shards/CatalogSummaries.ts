@@ -29,7 +29,8 @@ type Entry =
   /** Its version moved after the summary was read: fetched again before the next decision. */
   | { phase: 'stale' };
 
-export const SUMMARY_QUERY = 'query GatewayCatalogSummary { catalogSummary { catalogVersion datasetCount counts { field value count } prices { currency min max } updatedFrom updatedTo tokens { bits hashes base64 } } }';
+export const SUMMARY_QUERY =
+  'query GatewayCatalogSummary { catalogSummary { catalogVersion datasetCount counts { field value count } prices { currency min max } updatedFrom updatedTo tokens { bits hashes base64 } } }';
 
 export class CatalogSummaries {
   private readonly entries = new Map<string, Entry>();
