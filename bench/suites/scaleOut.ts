@@ -223,7 +223,7 @@ export const scaleOutSuite: Suite = {
     const faulty = infos.slice(0, 32).map((info, i) => (i === slowIndex ? { ...info, url: proxy.url } : info));
     const gateway = await startGatewayOver(resources, { dir, name: 'gateway-faults', providersUrl: providers.url, exchanges: faulty });
     const client = new GraphqlClient(gateway.url);
-    let faultRow: { p50: number; p99: number; missing: string[]; totalCount: number; expectedTotal: number } | null = null;
+    let faultRow: { p50: number; p99: number; missing: string[]; totalCount: number; expectedTotal: number } | null;
     try {
       const full = await client.data<{ datasets: { totalCount: number } }>('{ datasets(first: 0) { totalCount } }');
       const ofOne = (

@@ -18,14 +18,21 @@ export interface CatalogSummary {
 
 /** A summary as an exchange answered it, or null when it is not one (the exchange is then always called). */
 export function parseSummary(value: unknown): CatalogSummary | null {
-  const v = value as Record<string, any> | null;
+  const v = value as {
+    catalogVersion?: unknown;
+    datasetCount?: unknown;
+    counts?: Array<{ field?: unknown; value?: unknown; count?: unknown } | null>;
+    prices?: Array<{ min?: unknown; max?: unknown } | null>;
+    updatedTo?: unknown;
+    tokens?: unknown;
+  } | null;
   if (!v || typeof v.catalogVersion !== 'string' || !Number.isSafeInteger(v.datasetCount) || !Array.isArray(v.counts) || !Array.isArray(v.prices)) return null;
   const counts = new Map<string, Map<string, number>>();
   for (const row of v.counts) {
     if (typeof row?.field !== 'string' || typeof row.value !== 'string' || !Number.isSafeInteger(row.count)) return null;
     let byValue = counts.get(row.field);
     if (!byValue) counts.set(row.field, (byValue = new Map()));
-    byValue.set(row.value, (byValue.get(row.value) ?? 0) + row.count);
+    byValue.set(row.value, (byValue.get(row.value) ?? 0) + (row.count as number));
   }
   const prices: CatalogSummary['prices'] = [];
   for (const range of v.prices) {
@@ -36,7 +43,7 @@ export function parseSummary(value: unknown): CatalogSummary | null {
   }
   const updatedToMs = typeof v.updatedTo === 'string' ? Date.parse(v.updatedTo) : null;
   if (updatedToMs !== null && Number.isNaN(updatedToMs)) return null;
-  return { catalogVersion: v.catalogVersion, datasetCount: v.datasetCount, counts, prices, updatedToMs, tokens: TokenBloom.fromJson(v.tokens) };
+  return { catalogVersion: v.catalogVersion, datasetCount: v.datasetCount as number, counts, prices, updatedToMs, tokens: TokenBloom.fromJson(v.tokens) };
 }
 
 type Filter = Record<string, unknown> | null | undefined;
