@@ -10,9 +10,11 @@ export type ProxyMode = 'forward' | 'hang' | 'http500' | 'garbage' | 'reset';
 
 export class FlakyProxy {
   mode: ProxyMode = 'forward';
-  /** GraphQL calls received (probes, whose operation is HealthProbe, are counted apart). */
+  /** GraphQL calls received (probes, whose operation is HealthProbe, and catalog summaries are counted apart). */
   calls = 0;
   probes = 0;
+  /** The gateway's catalogSummary calls (operation GatewayCatalogSummary, docs/scale-out.md). */
+  summaries = 0;
   /** Bodies of the GraphQL calls received (probes excluded), parsed. */
   bodies: Array<{ query?: string; variables?: Record<string, any> }> = [];
   /** False: `bodies` stays empty (a long benchmark run would parse and keep every body). */
@@ -38,6 +40,7 @@ export class FlakyProxy {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         if (body.includes('HealthProbe') || body.includes('VersionProbe')) this.probes++;
+        else if (body.includes('GatewayCatalogSummary')) this.summaries++;
         else {
           this.calls++;
           if (this.recordBodies) {
@@ -104,6 +107,7 @@ export class FlakyProxy {
     this.mode = 'forward';
     this.calls = 0;
     this.probes = 0;
+    this.summaries = 0;
     this.bodies = [];
     this.delayMs = 0;
     this.transform = null;

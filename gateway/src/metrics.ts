@@ -22,6 +22,13 @@ export class GatewayMetrics {
     labelNames: ['exchange', 'decision'] as const,
     registers: [this.registry],
   });
+  /** Catalog summaries fetched (not counted in gateway_shard_fetches_total). */
+  readonly summaryFetches = new Counter({
+    name: 'gateway_summary_fetches_total',
+    help: 'Catalog summaries fetched from an exchange',
+    labelNames: ['exchange'] as const,
+    registers: [this.registry],
+  });
   readonly cacheHits = new Counter({
     name: 'gateway_cache_hits_total',
     help: 'Cache hits by layer',

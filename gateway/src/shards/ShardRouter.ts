@@ -70,6 +70,11 @@ export interface ShardRouterOptions {
    * has no listing for a field's filter is not called. Default: none (every exchange is called).
    */
   pruning?: Omit<CatalogSummariesOptions, 'fetchSummary'>;
+  /**
+   * How summaries are fetched: apart from `fetcher`, so that they count neither as shard calls nor in the
+   * shard cache (each is kept in memory by its version, see CatalogSummaries). Default: a DirectFetcher.
+   */
+  summaryFetcher?: ShardFetcher;
   /** Hears every fan-out decision: the exchange is called, or pruned. Default: none. */
   didDecide?: (exchange: string, decision: 'called' | 'pruned') => void;
   /** Exchange calls one client request may have in flight at once. Default: no cap. */
@@ -123,14 +128,17 @@ export class ShardRouter implements GraphQLDataSource {
   constructor(private readonly options: ShardRouterOptions) {
     this.logger = options.logger ?? (defaultLogger ??= createLogger({ service: 'gateway', base: { component: 'shard-router' } }));
     this.fetcher = options.fetcher ?? new DirectFetcher();
+    this.summaryFetcher = options.summaryFetcher ?? new DirectFetcher();
     this.summaries = options.pruning ? new CatalogSummaries({ ...options.pruning, fetchSummary: (exchange) => this.fetchSummary(exchange) }) : null;
   }
 
-  /** One exchange's catalogSummary, through the fetcher (cached under its catalog version like any answer). */
+  private readonly summaryFetcher: ShardFetcher;
+
+  /** One exchange's catalogSummary, through the exchange's own client (kept by version in CatalogSummaries). */
   private async fetchSummary(exchange: string): Promise<ExchangeResult> {
     const target = this.options.targets.get(exchange);
     if (!target?.isAvailable()) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is not available`);
-    const result = await this.fetcher.fetch(target, {
+    const result = await this.summaryFetcher.fetch(target, {
       body: SUMMARY_BODY,
       check: (answer) => (answer.data?.catalogSummary && !answer.errors?.length ? null : 'answered no catalogSummary'),
     });

@@ -48,6 +48,7 @@ export function buildShardRouter(settings: ShardRouterSettings, parts: ShardRout
     // The cross-listed codes are kept by the versions the cache keys use (docs/products.md).
     // A summary is trusted for the version the directory knows (probes, the version watcher, answers).
     pruning: settings.exchangePruning ? { versionOf: (exchange) => directory.get(exchange)?.catalogVersion ?? null } : undefined,
+    summaryFetcher: new DirectFetcher((exchange) => metrics.summaryFetches.inc({ exchange })),
     didDecide: (exchange, decision) => metrics.fanOutDecisions.inc({ exchange, decision }),
     maxCallsPerRequest: settings.exchangeCallsPerRequest,
     catalogScopeOf: (exchange) => {
