@@ -75,7 +75,7 @@ export interface RateLimitConfig {
   keyCostPerMin: number;
   /** TRUST_PROXY_HOPS, default 0: X-Forwarded-For hops to trust. */
   trustProxyHops: number;
-  /** ADMIN_AUTH_FAILURES_PER_MIN, default 10: failed admin authentications per IP and minute. */
+  /** ADMIN_AUTH_FAILURES_PER_MIN, default 20: failed admin authentications per IP and minute. */
   adminAuthFailuresPerMin: number;
 }
 

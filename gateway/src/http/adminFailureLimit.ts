@@ -6,7 +6,7 @@ import { clientAddress } from './clientAddress.ts';
 import { sendRefusal, singleProblem } from './adminRefusal.ts';
 
 /** Failed admin authentications per client IP and minute before /admin answers 429 to that IP. */
-export const DEFAULT_ADMIN_AUTH_FAILURES_PER_MIN = 10;
+export const DEFAULT_ADMIN_AUTH_FAILURES_PER_MIN = 20;
 
 /**
  * Against token guessing: each failed admin authentication (missing or unknown bearer token) counts for its

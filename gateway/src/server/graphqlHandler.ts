@@ -11,6 +11,8 @@ import type { PublicRateLimits } from '../http/rateLimits.ts';
 import type { GatewayContext } from './GatewayContext.ts';
 import { spendOnHit, type QueryCostMemo } from './rateLimitPlugin.ts';
 
+type GraphQLAnswerBefore = (req: IncomingMessage, body: unknown) => Promise<{ status?: number; body: string; headers: Record<string, string> } | null>;
+
 export interface GraphQLHandlerParts {
   apollo: ApolloServer<GatewayContext>;
   cache: Cache;
@@ -32,10 +34,14 @@ export function graphqlHandler(settings: { cacheDisabled: boolean }, parts: Grap
   const missedResponseKeys = new WeakMap<object, string>();
   const shortcut = responseCacheShortcut({ cache, metrics, catalogToken, isAnswering, missed: missedResponseKeys });
   const rateLimits = parts.rateLimits;
-  const answerBefore: typeof shortcut = rateLimits
+  const answerBefore: GraphQLAnswerBefore = rateLimits
     ? async (req, body) => {
+        // A query whose cost this replica does not know (cached by another replica) goes through Apollo,
+        // which finds the same stored response after computing the cost to spend.
+        const cost = rateLimits.memo.costOf(body);
+        if (cost === undefined) return null;
         const answer = await shortcut(req, body);
-        return answer && spendOnHit(rateLimits.limits, rateLimits.memo, { req: req as IncomingMessage, body, answer });
+        return answer && spendOnHit(rateLimits.limits, { req, cost, answer });
       }
     : shortcut;
   return apolloHandler<GatewayContext>(parts.apollo, {

@@ -5,9 +5,9 @@ import { LRUCache } from 'lru-cache';
 import { rateLimitedError, rateLimitedHeaders, rateLimitHeader, type PublicRateLimits, type RateClient } from '../http/rateLimits.ts';
 import type { GatewayContext } from './GatewayContext.ts';
 
-/** Queries longer than this are not remembered for the response cache's hits (they spend the fallback cost). */
+/** Queries longer than this are not remembered for the response cache's hits (Apollo's path serves them). */
 const MEMO_MAX_QUERY_CHARS = 10_000;
-/** What a request spends when its cost is not known: a response-cache hit of a query this replica never resolved, an invalid query. */
+/** What a request spends when its cost is not known: a query that is not valid, or refused before its cost is computed. */
 export const UNKNOWN_QUERY_COST = 1;
 
 /** The key under which a query's cost is remembered: its text, operation name and variables. */
@@ -63,24 +63,24 @@ export class QueryCostMemo {
     if (key) this.costs.set(key, cost);
   }
 
-  costOf(body: unknown): number {
+  /** The query's cost when this replica has resolved it lately; undefined otherwise. */
+  costOf(body: unknown): number | undefined {
     const key = typeof body === 'object' && body !== null ? memoKey(body) : null;
-    return (key ? this.costs.get(key) : undefined) ?? UNKNOWN_QUERY_COST;
+    return key ? this.costs.get(key) : undefined;
   }
 }
 
 /**
- * Spends a response-cache hit's cost: the answer as it was, with its RateLimit header, or a 429 answer
- * when the client is over budget.
+ * Spends a response-cache hit's cost (known: see answerBefore in graphqlHandler.ts): the answer as it was,
+ * with its RateLimit header, or a 429 answer when the client is over budget.
  */
 export async function spendOnHit(
   limits: PublicRateLimits,
-  memo: QueryCostMemo,
-  request: { req: IncomingMessage; body: unknown; answer: { body: string; headers: Record<string, string> } },
+  request: { req: IncomingMessage; cost: number; answer: { body: string; headers: Record<string, string> } },
 ): Promise<{ status?: number; body: string; headers: Record<string, string> }> {
   const client: RateClient | undefined = limits.clientOf(request.req);
   if (!client) return request.answer;
-  const decision = await limits.spend(client, memo.costOf(request.body));
+  const decision = await limits.spend(client, request.cost);
   if (!decision.allowed) {
     return {
       status: 429,
