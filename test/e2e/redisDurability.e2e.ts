@@ -98,7 +98,15 @@ describe('a Redis with append-only persistence', () => {
       });
     expect((await health(stack.services.gateway)).cache).toEqual({ status: 'redis', durability: 'ok' });
 
-    const registration = { id: 'sz', name: 'Shenzhen Data Exchange', nameZh: '深圳数据交易所', city: 'Shenzhen', province: 'Guangdong', divisionCode: '440300', url: sz.url };
+    const registration = {
+      id: 'sz',
+      name: 'Shenzhen Data Exchange',
+      nameZh: '深圳数据交易所',
+      city: 'Shenzhen',
+      province: 'Guangdong',
+      divisionCode: '440300',
+      url: sz.url,
+    };
     expect((await admin('/admin/exchanges', { method: 'POST', body: registration })).status).toBe(201);
     const token: string = (await (await admin('/admin/tokens', { method: 'POST', body: { exchange: 'sz' } })).json()).token;
     const key: string = (await (await admin('/admin/keys', { method: 'POST', body: { name: 'survives restarts', costPerMin: 4321 } })).json()).key;

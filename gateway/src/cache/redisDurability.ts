@@ -17,7 +17,9 @@ export function judgeDurability(reports: readonly ServerSettingsReport[]): Durab
   const unknown: string[] = [];
   for (const report of reports) {
     if ('error' in report) {
-      unknown.push(`Redis ${report.node} refused CONFIG GET (${report.error}): check by hand that it persists (appendonly yes) and never evicts keys without a TTL`);
+      unknown.push(
+        `Redis ${report.node} refused CONFIG GET (${report.error}): check by hand that it persists (appendonly yes) and never evicts keys without a TTL`,
+      );
       continue;
     }
     const { appendonly, save, 'maxmemory-policy': policy } = report.settings;
@@ -65,7 +67,8 @@ export class DurabilityCheck {
     const text = JSON.stringify(this.last);
     if (text !== this.lastLogged) {
       this.lastLogged = text;
-      if (this.last.durability === 'at-risk') logger.warn({ durability: 'at-risk', reasons: this.last.reasons }, `durable state at risk: ${this.last.reasons.join('; ')}`);
+      if (this.last.durability === 'at-risk')
+        logger.warn({ durability: 'at-risk', reasons: this.last.reasons }, `durable state at risk: ${this.last.reasons.join('; ')}`);
       else if (this.last.durability === 'unknown') logger.info({ durability: 'unknown', reasons: this.last.reasons }, 'Redis durability unknown');
     }
     return this.last;

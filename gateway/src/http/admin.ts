@@ -139,7 +139,7 @@ export function adminApi(context: AdminContext): AdminApi {
         actor.role !== 'operator' ? operatorOnly(res, 'issue API keys') : issueApiKey(req, res, context, await jsonBody(req, res)),
       ),
       route('GET', '/admin/keys', async ({ res, actor }) =>
-        actor.role !== 'operator' ? operatorOnly(res, 'list API keys') : sendJson(res, 200, { keys: await context.apiKeys.list() }),
+        actor.role !== 'operator' ? operatorOnly(res, 'list API keys') : sendJson(res, 200, { keys: await context.apiKeys.all() }),
       ),
       route('DELETE', '/admin/keys/:id', async ({ res, actor, params }) => {
         if (actor.role !== 'operator') return operatorOnly(res, 'revoke API keys');

@@ -49,7 +49,10 @@ export interface GatewayRouteParts {
  */
 export function gatewayRoutes(parts: GatewayRouteParts): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
   const { directory, versions, registry, tokens, logger } = parts;
-  const failureLimit = new AdminFailureLimit(parts.cache, { failuresPerMin: parts.limits.adminAuthFailuresPerMin, trustProxyHops: parts.limits.trustProxyHops });
+  const failureLimit = new AdminFailureLimit(parts.cache, {
+    failuresPerMin: parts.limits.adminAuthFailuresPerMin,
+    trustProxyHops: parts.limits.trustProxyHops,
+  });
   const admin = adminApi({
     adminToken: parts.adminToken,
     directory,

@@ -85,7 +85,9 @@ export class PublicRateLimits {
         return this.anonymous(req);
       }
       sendJson(res, 401, {
-        errors: [{ message: 'x-api-key: unknown or revoked API key (leave the header out to use the anonymous budget)', extensions: { code: 'UNAUTHENTICATED' } }],
+        errors: [
+          { message: 'x-api-key: unknown or revoked API key (leave the header out to use the anonymous budget)', extensions: { code: 'UNAUTHENTICATED' } },
+        ],
       });
       return null;
     }

@@ -41,7 +41,7 @@ export class ApiKeys {
     return { key, info };
   }
 
-  async list(): Promise<ApiKeyInfo[]> {
+  async all(): Promise<ApiKeyInfo[]> {
     const stored = await this.store.recordGetAll(KEYS_RECORD);
     return Object.values(stored)
       .map((text) => parseStored(text))
