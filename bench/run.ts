@@ -19,8 +19,9 @@ import { exchangeSpeedSuite } from './suites/exchangeSpeed.ts';
 import { gatewayThroughputSuite } from './suites/gatewayThroughput.ts';
 import { cacheThroughputSuite } from './suites/cacheThroughput.ts';
 import { scaleOutSuite } from './suites/scaleOut.ts';
+import { rateLimitCostSuite } from './suites/rateLimitCost.ts';
 
-const SUITES: Suite[] = [exchangeSpeedSuite, gatewayThroughputSuite, cacheThroughputSuite, scaleOutSuite];
+const SUITES: Suite[] = [exchangeSpeedSuite, gatewayThroughputSuite, cacheThroughputSuite, scaleOutSuite, rateLimitCostSuite];
 
 const DEFAULT_OUT = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 

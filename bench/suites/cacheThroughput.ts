@@ -64,7 +64,7 @@ export const cacheThroughputSuite: Suite = {
 
 type Mode = 'miss' | 'anonymous' | 'authorized';
 
-interface Contender {
+export interface Contender {
   key: string;
   label: string;
   url: string;
@@ -83,7 +83,7 @@ interface Counters {
   fetches: number;
 }
 
-interface Measured {
+export interface Measured {
   reqPerSec: number;
   p50: number;
   p99: number;
@@ -138,7 +138,7 @@ async function readCounters(metricsUrl: string): Promise<Counters> {
   return counters;
 }
 
-async function sideBySide(
+export async function sideBySide(
   contenders: Contender[],
   rounds: number,
   loadOptions: { connections: number; durationS: number; warmupS: number },
@@ -195,12 +195,12 @@ async function sideBySide(
 }
 
 /** Per round, a figure of `a` over the same of `b` (runs of one round are close in time): the median and each. */
-function pairedRatio(a: Measured[], b: Measured[], pick: (m: Measured) => number): { median: number; each: number[] } {
+export function pairedRatio(a: Measured[], b: Measured[], pick: (m: Measured) => number): { median: number; each: number[] } {
   const each = a.map((m, i) => pick(m) / pick(b[i]));
   return { median: median(each), each };
 }
 
-function combine(results: Measured[]) {
+export function combine(results: Measured[]) {
   const med = (pick: (m: Measured) => number) => median(results.map(pick));
   return {
     reqPerSec: med((r) => r.reqPerSec),
@@ -221,7 +221,7 @@ function combine(results: Measured[]) {
 }
 
 /** A redis-server of the suite's own on a free port (nothing persisted), in its own process group. */
-async function startRedis(resources: BenchResources): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+export async function startRedis(resources: BenchResources): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -292,7 +292,7 @@ interface Answer {
   cacheHeader: string;
 }
 
-async function post(url: string, mode: Mode): Promise<Answer> {
+export async function post(url: string, mode: Mode): Promise<Answer> {
   const query = mode === 'miss' ? CACHE_MISS_QUERY : CACHE_QUERY;
   const response = await fetch(url, {
     method: 'POST',
@@ -304,7 +304,7 @@ async function post(url: string, mode: Mode): Promise<Answer> {
 }
 
 /** Three answers in the contender's mode: 200, 20 nodes, no errors, the same data as the exchange alone. */
-async function checkContender(c: Contender, expected: unknown): Promise<string[]> {
+export async function checkContender(c: Contender, expected: unknown): Promise<string[]> {
   const headers: string[] = [];
   for (let i = 0; i < 3; i++) {
     const answer = await post(c.url, c.mode);
@@ -324,7 +324,7 @@ async function checkContender(c: Contender, expected: unknown): Promise<string[]
 
 async function healthCache(graphqlUrl: string): Promise<string> {
   const response = await fetch(graphqlUrl.replace(/\/graphql$/, '/health'), { signal: AbortSignal.timeout(5_000) });
-  return String(((await response.json()) as { cache?: unknown }).cache);
+  return String(((await response.json()) as { cache?: { status?: unknown } }).cache?.status);
 }
 
 async function runCacheThroughput({ resources, flags, log }: SuiteContext): Promise<SuiteReport> {

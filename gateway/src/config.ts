@@ -10,6 +10,8 @@ import { DEFAULT_CACHE_TTL_SECONDS } from './cache/CachingFetcher.ts';
 import { DEFAULT_VERSION_POLL_MS } from './cache/VersionWatcher.ts';
 import { DEFAULT_MAX_QUERY_COST, DEFAULT_MAX_QUERY_DEPTH } from './http/queryLimits.ts';
 import { parseCorsOrigins, type CorsOrigins } from './http/cors.ts';
+import { DEFAULT_ANON_COST_PER_MIN, DEFAULT_KEY_COST_PER_MIN } from './http/rateLimits.ts';
+import { DEFAULT_ADMIN_AUTH_FAILURES_PER_MIN } from './http/adminFailureLimit.ts';
 import type { RedisTarget } from './cache/RedisCache.ts';
 import { parseAllowlist, type HostAllowlist } from './exchangeClient/hostAllowlist.ts';
 import { DEFAULT_REGISTRATION_CONFORMANCE_BUDGET_MS } from './registry/registrationConformance.ts';
@@ -65,6 +67,23 @@ export interface GatewayConfig extends ServiceSettings {
   /** CORS_ORIGINS, default `*`: which origins' pages may read the public API's answers (http/cors.ts). */
   corsOrigins: CorsOrigins;
   cache: CacheTargetConfig;
+  /** REDIS_REQUIRE_DURABLE=true: refuse to start when the Redis could lose durable state (docs/operations.md). */
+  redisRequireDurable: boolean;
+  rateLimits: RateLimitConfig;
+}
+
+/** The public rate limits (docs/rate-limits.md). */
+export interface RateLimitConfig {
+  /** RATE_LIMIT_DISABLED=true: no public rate limits (the admin limit on failed authentications stays). */
+  disabled: boolean;
+  /** RATE_LIMIT_ANON_COST_PER_MIN, default 100,000 query-cost units per minute per client IP. */
+  anonCostPerMin: number;
+  /** RATE_LIMIT_KEY_COST_PER_MIN, default 1,000,000 per API key (a key may be issued with its own). */
+  keyCostPerMin: number;
+  /** TRUST_PROXY_HOPS, default 0: X-Forwarded-For hops to trust. */
+  trustProxyHops: number;
+  /** ADMIN_AUTH_FAILURES_PER_MIN, default 20: failed admin authentications per IP and minute. */
+  adminAuthFailuresPerMin: number;
 }
 
 export const DEFAULT_EXCHANGES_FILE = fileURLToPath(new URL('../exchanges.json', import.meta.url));
@@ -105,6 +124,14 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
     }),
     adminToken: read.string('GATEWAY_ADMIN_TOKEN'),
     cache: readCacheTarget(read),
+    redisRequireDurable: read.bool('REDIS_REQUIRE_DURABLE', false),
+    rateLimits: {
+      disabled: read.bool('RATE_LIMIT_DISABLED', false),
+      anonCostPerMin: read.int('RATE_LIMIT_ANON_COST_PER_MIN', { default: DEFAULT_ANON_COST_PER_MIN, min: 1, max: 1_000_000_000_000 }),
+      keyCostPerMin: read.int('RATE_LIMIT_KEY_COST_PER_MIN', { default: DEFAULT_KEY_COST_PER_MIN, min: 1, max: 1_000_000_000_000 }),
+      trustProxyHops: read.int('TRUST_PROXY_HOPS', { default: 0, min: 0, max: 10 }),
+      adminAuthFailuresPerMin: read.int('ADMIN_AUTH_FAILURES_PER_MIN', { default: DEFAULT_ADMIN_AUTH_FAILURES_PER_MIN, min: 1, max: 100_000 }),
+    },
     ...readServiceSettings(read),
   };
 }

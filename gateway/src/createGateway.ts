@@ -6,6 +6,10 @@ import type { Cache } from './cache/Cache.ts';
 import type { CatalogVersions } from './cache/CatalogVersions.ts';
 import { startCacheLayer, startVersionWatcher } from './cache/startCacheLayer.ts';
 import { catalogToken } from './cache/catalogToken.ts';
+import { DurabilityCheck } from './cache/redisDurability.ts';
+import { ConfigError } from '../../shared/config/configReader.ts';
+import { PublicRateLimits } from './http/rateLimits.ts';
+import { QueryCostMemo } from './server/rateLimitPlugin.ts';
 import type { ExchangeDirectory } from './directory/ExchangeDirectory.ts';
 import { startHealthProbe } from './directory/HealthProbe.ts';
 import { startRegistry } from './registry/startRegistry.ts';
@@ -42,7 +46,15 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const metrics = new GatewayMetrics();
   const cacheLayer = await startCacheLayer({ logger, cache: options.cache, settings: config.cache });
   const { cache, versions } = cacheLayer;
-  const { directory, registry, tokens } = await startRegistry(config, { cacheLayer, logger });
+  const durability = await checkDurability(config, { cache, logger });
+  cacheLayer.onStatusChange((status) => {
+    // A reconnect may reach another Redis (a failover, a restarted container): check it again.
+    if (status === 'redis') void durability.check();
+  });
+  const { directory, registry, tokens, apiKeys } = await startRegistry(config, { cacheLayer, logger });
+  const rateLimits = config.rateLimits.disabled
+    ? undefined
+    : { limits: new PublicRateLimits(config.rateLimits, { cache, apiKeys, logger: logger.child({ component: 'rate-limits' }) }), memo: new QueryCostMemo() };
   const watcher = await startVersionWatcher({ directory, versions, intervalMs: config.versionPollMs });
   const router = buildShardRouter(config, { directory, versions, cache, metrics, logger });
   const token = catalogToken(directory, versions);
@@ -59,9 +71,10 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     isAnswering,
     logger,
     publicSchema,
+    rateLimits,
   });
   const probe = startHealthProbe({ directory, intervalMs: config.healthIntervalMs, logger: logger.child({ component: 'health-probe' }) });
-  const graphql = graphqlHandler(config, { apollo, cache, metrics, catalogToken: token, isAnswering, logger });
+  const graphql = graphqlHandler(config, { apollo, cache, metrics, catalogToken: token, isAnswering, logger, rateLimits });
   const routes = gatewayRoutes({
     graphql,
     schemaDocument: () => publicSchema.document(),
@@ -71,6 +84,10 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     versions,
     registry,
     tokens,
+    apiKeys,
+    rateLimits: rateLimits?.limits,
+    limits: config.rateLimits,
+    durability: () => durability.current(),
     cache,
     metrics,
     logger,
@@ -101,4 +118,19 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       await cache.close();
     },
   };
+}
+
+/**
+ * Reads whether the Redis keeps durable state (registrations, tokens, API keys); with REDIS_REQUIRE_DURABLE
+ * a Redis that could lose it, or none at all, stops the start with one line.
+ */
+async function checkDurability(config: GatewayConfig, parts: { cache: Cache; logger: Logger }): Promise<DurabilityCheck> {
+  const check = new DurabilityCheck({ cache: parts.cache, logger: parts.logger.child({ component: 'redis-durability' }) });
+  const found = await check.check();
+  if (config.redisRequireDurable && (found.durability === 'at-risk' || !parts.cache.serverSettings)) {
+    await parts.cache.close();
+    const reason = found.durability === 'ok' ? 'no Redis configured' : found.reasons.join('; ');
+    throw new ConfigError(`REDIS_REQUIRE_DURABLE=true, but durable state could be lost: ${reason}`);
+  }
+  return check;
 }

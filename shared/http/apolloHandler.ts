@@ -8,9 +8,10 @@ export interface ApolloHandlerOptions<TContext extends BaseContext> {
   maxBodyBytes?: number;
   /**
    * Asked first with every parsed JSON POST body: an answer (a complete response body and its headers)
-   * is sent as it is, without Apollo Server (the gateway's response-cache hits); null goes on to Apollo.
+   * is sent as it is (status 200 unless it says), without Apollo Server (the gateway's response-cache hits);
+   * null goes on to Apollo.
    */
-  answerBefore?: (req: IncomingMessage, body: unknown) => Promise<{ body: string; headers: Record<string, string> } | null>;
+  answerBefore?: (req: IncomingMessage, body: unknown) => Promise<{ status?: number; body: string; headers: Record<string, string> } | null>;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -75,7 +76,7 @@ export function apolloHandler<TContext extends BaseContext>(
     if (options.answerBefore && typeof body === 'object' && body !== null) {
       const answer = await options.answerBefore(req, body);
       if (answer) {
-        res.writeHead(200, { 'content-length': Buffer.byteLength(answer.body), ...answer.headers });
+        res.writeHead(answer.status ?? 200, { 'content-length': Buffer.byteLength(answer.body), ...answer.headers });
         res.end(answer.body);
         return;
       }

@@ -902,7 +902,7 @@ describe('gateway: HTTP surface', () => {
   it('reports every exchange in /health as JSON', async () => {
     const health = await (await fetch(`${stack.gatewayBase}/health`)).json();
     expect(health.exchanges.map((e: any) => e.id)).toEqual(EXCHANGES);
-    expect(health.cache).toBe('memory');
+    expect(health.cache.status).toBe('memory');
   });
 
   it('serves GraphiQL from its own assets, nothing from the internet', async () => {

@@ -174,7 +174,7 @@ describe('the gateway on a Redis Cluster', () => {
       expect(dataOf(await graphql(replica.url, query, {}, { authorization: 'Bearer reader' }))).toEqual(first);
       expect(calls()).toBe(before);
       const health = await (await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/health'))).json();
-      expect(health.cache).toBe('redis');
+      expect(health.cache.status).toBe('redis');
     } finally {
       await stack.stop();
     }

@@ -57,9 +57,19 @@ export interface Cache {
   status(): CacheStatus;
   /** Waits up to `timeoutMs` for the backend to be usable; resolves whether it is (never rejects). */
   whenConnected(timeoutMs: number): Promise<boolean>;
+  /**
+   * Redis only: the connection rate-limiter-flexible counts on (typed loosely, so that no file but the
+   * Redis one knows ioredis), and the key prefix of this deployment.
+   */
+  rateLimitClient?(): { client: unknown; keyPrefix: string };
+  /** Redis only: CONFIG GET of each of `names` on every node that holds data (every master of a cluster). */
+  serverSettings?(names: readonly string[]): Promise<ServerSettingsReport[]>;
   /** Releases connections and timers. Idempotent; after it, reads miss, writes are no-ops and bumps reject. */
   close(): Promise<void>;
 }
+
+/** One Redis node's settings, or why they could not be read (a managed Redis may refuse CONFIG). */
+export type ServerSettingsReport = { node: string; settings: Record<string, string> } | { node: string; error: string };
 
 export type CacheStatus = 'redis' | 'memory' | 'degraded';
 

@@ -1,5 +1,14 @@
 import { Redis, Cluster, type RedisOptions } from 'ioredis';
-import { CacheConfigError, CacheUnavailableError, isStorableTtl, type Cache, type CacheEntry, type CacheEvents, type CacheStatus } from './Cache.ts';
+import {
+  CacheConfigError,
+  CacheUnavailableError,
+  isStorableTtl,
+  type Cache,
+  type CacheEntry,
+  type CacheEvents,
+  type CacheStatus,
+  type ServerSettingsReport,
+} from './Cache.ts';
 import { CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.ts';
 import { hashSlot } from './hashSlot.ts';
 
@@ -216,6 +225,29 @@ export class RedisCache implements Cache {
     while (!connected() && !this.closed && Date.now() < deadline) await sleep(10);
     if (connected()) await deadlineOrNothing(this.warmUp, deadline - Date.now());
     return connected();
+  }
+
+  rateLimitClient(): { client: unknown; keyPrefix: string } {
+    return { client: this.client, keyPrefix: `${this.namespace}ratelimit` };
+  }
+
+  async serverSettings(names: readonly string[]): Promise<ServerSettingsReport[]> {
+    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    return Promise.all(
+      nodes.map(async (node) => {
+        const name = `${node.options.host ?? '127.0.0.1'}:${node.options.port ?? 6379}`;
+        try {
+          const settings: Record<string, string> = {};
+          for (const setting of names) {
+            const reply = (await deadline(node.call('CONFIG', 'GET', setting), this.connectTimeoutMs, 'CONFIG GET')) as string[];
+            for (let i = 0; i + 1 < reply.length; i += 2) settings[reply[i]] = reply[i + 1];
+          }
+          return { node: name, settings };
+        } catch (err) {
+          return { node: name, error: (err as Error).message };
+        }
+      }),
+    );
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,9 @@ import type { CatalogVersions } from '../cache/CatalogVersions.ts';
 import type { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
 import type { ExchangeRegistry, RegistrationOutcome } from '../registry/ExchangeRegistry.ts';
 import type { ExchangeTokens } from '../registry/ExchangeTokens.ts';
+import type { ApiKeys } from '../registry/ApiKeys.ts';
+import type { AdminFailureLimit } from './adminFailureLimit.ts';
+import { issueApiKey } from './adminKeys.ts';
 import { parseRegistration, EXCHANGE_ID_RULE } from '../registry/registrationInput.ts';
 import type { Logger } from '../logger.ts';
 import type { Route, RouteMatch, RoutePolicy } from './routeTable.ts';
@@ -18,6 +21,11 @@ export interface AdminContext {
   versions: CatalogVersions;
   registry: ExchangeRegistry;
   tokens: ExchangeTokens;
+  /** Researchers' API keys, and the budget a key gets unless its request names one (RATE_LIMIT_KEY_COST_PER_MIN). */
+  apiKeys: ApiKeys;
+  keyCostPerMin: number;
+  /** Failed authentications per IP (ADMIN_AUTH_FAILURES_PER_MIN). */
+  failureLimit: AdminFailureLimit;
   logger: Logger;
 }
 
@@ -127,6 +135,17 @@ export function adminApi(context: AdminContext): AdminApi {
       route('*', '/admin/exchanges/:id', noRouteUnlessForbidden),
       route('POST', '/admin/tokens', issueToken),
       route('DELETE', '/admin/tokens/:exchange', revokeToken),
+      route('POST', '/admin/keys', async ({ req, res, actor }) =>
+        actor.role !== 'operator' ? operatorOnly(res, 'issue API keys') : issueApiKey(req, res, context, await jsonBody(req, res)),
+      ),
+      route('GET', '/admin/keys', async ({ res, actor }) =>
+        actor.role !== 'operator' ? operatorOnly(res, 'list API keys') : sendJson(res, 200, { keys: await context.apiKeys.all() }),
+      ),
+      route('DELETE', '/admin/keys/:id', async ({ res, actor, params }) => {
+        if (actor.role !== 'operator') return operatorOnly(res, 'revoke API keys');
+        const revoked = await context.apiKeys.revoke(params.id);
+        sendJson(res, revoked ? 200 : 404, { id: params.id, revoked });
+      }),
       route('*', '/admin/*', noAdminRoute),
     ],
   };
@@ -138,6 +157,7 @@ async function authenticated(req: IncomingMessage, res: ServerResponse, context:
     sendRefusal(res, 404, singleProblem('NOT_FOUND', { field: 'path', rule: 'route', message: 'path: not found' }));
     return null;
   }
+  if (!(await context.failureLimit.allows(req, res))) return null;
   let actor: Actor | null;
   try {
     actor = await identify(req, context);
@@ -146,6 +166,7 @@ async function authenticated(req: IncomingMessage, res: ServerResponse, context:
     sendRefusal(res, 503, storeUnavailable(`authorization: tokens cannot be checked now: ${err.message}`));
     return null;
   }
+  if (!actor) await context.failureLimit.failed(req);
   if (!actor)
     sendRefusal(
       res,

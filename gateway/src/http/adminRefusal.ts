@@ -33,6 +33,7 @@ export type RefusalCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'TOO_MANY_CHECKS'
+  | 'TOO_MANY_FAILURES'
   | 'PAYLOAD_TOO_LARGE'
   | 'STORE_UNAVAILABLE';
 
@@ -51,7 +52,21 @@ export function sendRefusal(res: ServerResponse, status: number, refusal: AdminR
 }
 
 /** What a problem's `field` may be: a field of an admin request, or the registry itself. */
-const REQUEST_FIELDS = new Set(['id', 'name', 'nameZh', 'city', 'province', 'divisionCode', 'url', 'body', 'exchange', 'authorization', 'path', 'registry']);
+const REQUEST_FIELDS = new Set([
+  'id',
+  'name',
+  'nameZh',
+  'city',
+  'province',
+  'divisionCode',
+  'url',
+  'body',
+  'exchange',
+  'authorization',
+  'path',
+  'registry',
+  'costPerMin',
+]);
 
 /**
  * A problem from a message worded `field: rule text` (as the registry's checks word theirs): the field is

@@ -7,6 +7,10 @@ import type { CatalogVersions } from '../cache/CatalogVersions.ts';
 import type { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
 import type { ExchangeRegistry } from '../registry/ExchangeRegistry.ts';
 import type { ExchangeTokens } from '../registry/ExchangeTokens.ts';
+import type { ApiKeys } from '../registry/ApiKeys.ts';
+import type { Durability } from '../cache/redisDurability.ts';
+import { AdminFailureLimit } from './adminFailureLimit.ts';
+import type { PublicRateLimits } from './rateLimits.ts';
 import { adminApi } from './admin.ts';
 import { healthReport } from './health.ts';
 import { ASSET_PATH_PREFIX, isBrowserPageRequest, landingPageHtml, serveAsset } from './landingPage.ts';
@@ -27,6 +31,13 @@ export interface GatewayRouteParts {
   versions: CatalogVersions;
   registry: ExchangeRegistry;
   tokens: ExchangeTokens;
+  apiKeys: ApiKeys;
+  /** The public routes' rate limits; absent when RATE_LIMIT_DISABLED. */
+  rateLimits?: PublicRateLimits;
+  /** RATE_LIMIT_KEY_COST_PER_MIN, ADMIN_AUTH_FAILURES_PER_MIN, TRUST_PROXY_HOPS. */
+  limits: { keyCostPerMin: number; adminAuthFailuresPerMin: number; trustProxyHops: number };
+  /** What /health says of the Redis's durability (cache/redisDurability.ts). */
+  durability: () => Durability;
   cache: Cache;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -38,23 +49,40 @@ export interface GatewayRouteParts {
  */
 export function gatewayRoutes(parts: GatewayRouteParts): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
   const { directory, versions, registry, tokens, logger } = parts;
-  const admin = adminApi({ adminToken: parts.adminToken, directory, versions, registry, tokens, logger });
+  const failureLimit = new AdminFailureLimit(parts.cache, {
+    failuresPerMin: parts.limits.adminAuthFailuresPerMin,
+    trustProxyHops: parts.limits.trustProxyHops,
+  });
+  const admin = adminApi({
+    adminToken: parts.adminToken,
+    directory,
+    versions,
+    registry,
+    tokens,
+    apiKeys: parts.apiKeys,
+    keyCostPerMin: parts.limits.keyCostPerMin,
+    failureLimit,
+    logger,
+  });
   const routes: Route[] = [
     { method: 'GET', path: '/', access: 'public', accepts: isBrowserPageRequest, handle: sendLandingPage },
     { method: 'GET', path: '/graphql', access: 'public', accepts: isBrowserPageRequest, handle: sendLandingPage },
-    { method: '*', path: '/graphql', access: 'public', handle: (req, res) => parts.graphql(req, res) },
+    { method: '*', path: '/graphql', access: 'public', cost: 'computed', handle: (req, res) => parts.graphql(req, res) },
     {
       method: 'GET',
       path: `${ASSET_PATH_PREFIX}*`,
       access: 'public',
+      cost: 0,
       handle: (req, res, { path }) => (serveAsset(path, res) ? undefined : sendNoRoute(req, res, path)),
     },
     { method: 'GET', path: '/schema.graphql', access: 'public', handle: (req, res) => sendSchemaDocument(req, res, parts.schemaDocument()) },
-    { method: 'GET', path: '/health', access: 'public', handle: (_req, res) => sendJson(res, 200, healthReport(directory, parts.cache)) },
+    { method: 'GET', path: '/health', access: 'public', handle: (_req, res) => sendJson(res, 200, healthReport(directory, parts.cache, parts.durability())) },
     { method: 'GET', path: '/metrics', access: 'public', handle: (_req, res) => sendMetrics(res, parts.metrics) },
     ...admin.routes,
   ];
-  return routeTable(routes, { policies: { public: [corsPolicy({ origins: parts.corsOrigins })], admin: [refusePreflight, admin.authenticate] } });
+  // Rate limits after CORS, so a refused origin or a preflight spends nothing.
+  const publicPolicies = [corsPolicy({ origins: parts.corsOrigins }), ...(parts.rateLimits ? [parts.rateLimits.policy] : [])];
+  return routeTable(routes, { policies: { public: publicPolicies, admin: [refusePreflight, admin.authenticate] } });
 }
 
 /** GraphiQL, for a browser that opens / or /graphql. */

@@ -66,7 +66,7 @@ export function queryCostPlugin<TContext extends BaseContext>(maxCost: number): 
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema, operationName }) {
+        async didResolveOperation({ request, document, schema, operationName, contextValue }) {
           let byVariables = costs.get(document);
           if (!byVariables) costs.set(document, (byVariables = new Map()));
           const key = `${operationName ?? ''}\n${JSON.stringify(request.variables ?? {})}`;
@@ -93,6 +93,8 @@ export function queryCostPlugin<TContext extends BaseContext>(maxCost: number): 
               { extensions: { code: 'QUERY_TOO_COSTLY', cost, maxCost, http: { status: 400 } } },
             );
           }
+          // What the rate limit spends (server/rateLimitPlugin.ts); a refused query is not charged its cost.
+          (contextValue as { queryCost?: number }).queryCost = cost;
         },
       };
     },

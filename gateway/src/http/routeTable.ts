@@ -25,6 +25,12 @@ export interface Route {
    */
   path: string;
   access: RouteAccess;
+  /**
+   * What a request spends of its client's rate-limit budget (public routes): a fixed number of query-cost
+   * units (default DEFAULT_ROUTE_COST in rateLimits.ts; 0 for static assets), or 'computed' when the handler
+   * spends the cost it computes (GraphQL: the query's cost).
+   */
+  cost?: number | 'computed';
   /** When given, a request it refuses goes on to the later routes (e.g. only browsers get the page). */
   accepts?: (req: IncomingMessage) => boolean;
   handle: RouteHandler;
@@ -34,7 +40,7 @@ export interface Route {
  * Runs before the handler of every route of one access kind. It answers false when it has sent the
  * response itself (no credentials, a refused origin, a preflight, a rate limit); the handler then does not run.
  */
-export type RoutePolicy = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+export type RoutePolicy = (req: IncomingMessage, res: ServerResponse, route?: Route) => boolean | Promise<boolean>;
 
 export interface RouteTableOptions {
   policies?: Partial<Record<RouteAccess, RoutePolicy[]>>;
@@ -82,7 +88,7 @@ export function routeTable(
       const params = matchPath(route.path, path);
       if (!params || !(route.accepts?.(req) ?? true)) continue;
       for (const policy of options.policies?.[route.access] ?? []) {
-        if (!(await policy(req, res))) return;
+        if (!(await policy(req, res, route))) return;
       }
       return route.handle(req, res, { path, params });
     }

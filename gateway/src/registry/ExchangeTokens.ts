@@ -1,17 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Cache } from '../cache/Cache.ts';
+import { hashSecret as hashToken, randomSecret, sameHash } from './secretHash.ts';
 
 const TOKENS_KEY = 'registry:tokens';
-
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
-
-function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /**
  * Exchange tokens: an operator issues one per exchange id, which may then register, update or remove that
@@ -23,7 +13,7 @@ export class ExchangeTokens {
 
   /** A new token for `exchange`, replacing any previous one. Shown once; never stored in clear. */
   async issue(exchange: string): Promise<string> {
-    const token = `ect_${exchange}_${randomBytes(24).toString('base64url')}`;
+    const token = `ect_${exchange}_${randomSecret()}`;
     await this.store.recordSet(TOKENS_KEY, exchange, hashToken(token));
     return token;
   }

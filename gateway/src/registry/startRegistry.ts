@@ -4,6 +4,7 @@ import { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
 import type { HostAllowlist } from '../exchangeClient/hostAllowlist.ts';
 import { ExchangeRegistry } from './ExchangeRegistry.ts';
 import { ExchangeTokens } from './ExchangeTokens.ts';
+import { ApiKeys } from './ApiKeys.ts';
 import type { ExchangeRegistration } from './registrationInput.ts';
 
 /** What the registry reads of the gateway's configuration. */
@@ -22,6 +23,8 @@ export interface RegistryLayer {
   directory: ExchangeDirectory;
   registry: ExchangeRegistry;
   tokens: ExchangeTokens;
+  /** Researchers' API keys (`x-api-key`), each with its own budget. */
+  apiKeys: ApiKeys;
 }
 
 /**
@@ -61,5 +64,5 @@ export async function startRegistry(settings: RegistrySettings, parts: { cacheLa
   });
   await registry.start(settings.exchanges);
   await versions.refresh(directory.all().map((e) => e.id));
-  return { directory, registry, tokens: new ExchangeTokens(cache) };
+  return { directory, registry, tokens: new ExchangeTokens(cache), apiKeys: new ApiKeys(cache) };
 }

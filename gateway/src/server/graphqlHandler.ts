@@ -7,7 +7,11 @@ import type { Cache } from '../cache/Cache.ts';
 import { responseCacheShortcut } from '../cache/responseCachePlugin.ts';
 import { ResponsePolicy } from '../cache/ResponsePolicy.ts';
 import { CatalogReport } from '../shards/CatalogReport.ts';
+import type { PublicRateLimits } from '../http/rateLimits.ts';
 import type { GatewayContext } from './GatewayContext.ts';
+import { spendOnHit, type QueryCostMemo } from './rateLimitPlugin.ts';
+
+type GraphQLAnswerBefore = (req: IncomingMessage, body: unknown) => Promise<{ status?: number; body: string; headers: Record<string, string> } | null>;
 
 export interface GraphQLHandlerParts {
   apollo: ApolloServer<GatewayContext>;
@@ -17,6 +21,8 @@ export interface GraphQLHandlerParts {
   /** Whether an exchange answers now (registered, not OFFLINE): see ResponseCacheOptions.isAnswering. */
   isAnswering: (exchange: string) => boolean;
   logger: Logger;
+  /** Public rate limits (absent: RATE_LIMIT_DISABLED): a response-cache hit spends its query's cost too. */
+  rateLimits?: { limits: PublicRateLimits; memo: QueryCostMemo };
 }
 
 /**
@@ -26,8 +32,20 @@ export interface GraphQLHandlerParts {
 export function graphqlHandler(settings: { cacheDisabled: boolean }, parts: GraphQLHandlerParts): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { cache, metrics, catalogToken, isAnswering, logger } = parts;
   const missedResponseKeys = new WeakMap<object, string>();
+  const shortcut = responseCacheShortcut({ cache, metrics, catalogToken, isAnswering, missed: missedResponseKeys });
+  const rateLimits = parts.rateLimits;
+  const answerBefore: GraphQLAnswerBefore = rateLimits
+    ? async (req, body) => {
+        // A query whose cost this replica does not know (cached by another replica) goes through Apollo,
+        // which finds the same stored response after computing the cost to spend.
+        const cost = rateLimits.memo.costOf(body);
+        if (cost === undefined) return null;
+        const answer = await shortcut(req, body);
+        return answer && spendOnHit(rateLimits.limits, { req, cost, answer });
+      }
+    : shortcut;
   return apolloHandler<GatewayContext>(parts.apollo, {
-    ...(settings.cacheDisabled ? {} : { answerBefore: responseCacheShortcut({ cache, metrics, catalogToken, isAnswering, missed: missedResponseKeys }) }),
+    ...(settings.cacheDisabled ? {} : { answerBefore }),
     context: async (req) => {
       const requestId = String(req.headers['x-request-id'] ?? '');
       return {
@@ -36,6 +54,7 @@ export function graphqlHandler(settings: { cacheDisabled: boolean }, parts: Grap
         cachePolicy: new ResponsePolicy(),
         catalog: new CatalogReport(),
         responseCacheMissed: missedResponseKeys.get(req),
+        rateClient: rateLimits?.limits.clientOf(req),
       };
     },
   });

@@ -17,6 +17,8 @@ import { ProvidersDataSource } from '../providers/ProvidersDataSource.ts';
 import { queryCostPlugin, queryDepthRule } from '../http/queryLimits.ts';
 import { errorLogPlugin } from './errorLogPlugin.ts';
 import { catalogExtensionPlugin } from './catalogExtensionPlugin.ts';
+import { rateLimitPlugin, type QueryCostMemo } from './rateLimitPlugin.ts';
+import type { PublicRateLimits } from '../http/rateLimits.ts';
 import type { GatewayContext } from './GatewayContext.ts';
 import type { PublicSchema } from './PublicSchema.ts';
 
@@ -47,6 +49,8 @@ export interface ApolloServerParts {
   logger: Logger;
   /** Follows the gateway's API schema, for GET /schema.graphql. */
   publicSchema?: PublicSchema;
+  /** Public rate limits (absent: RATE_LIMIT_DISABLED): each query spends its cost before it is executed. */
+  rateLimits?: { limits: PublicRateLimits; memo: QueryCostMemo };
 }
 
 /** Apollo Gateway over the three logical subgraphs, served by Apollo Server with our limits and caches. */
@@ -58,6 +62,8 @@ export async function startApolloServer(settings: ApolloServerSettings, parts: A
       ApolloServerPluginLandingPageDisabled(),
       errorLogPlugin(),
       queryCostPlugin(settings.maxQueryCost),
+      // After the cost plugin: it leaves the cost this one spends.
+      ...(parts.rateLimits ? [rateLimitPlugin(parts.rateLimits.limits, parts.rateLimits.memo)] : []),
       // Before the response cache: its willSendResponse stores the response with extensions.catalog.
       catalogExtensionPlugin(),
       ...(settings.cacheDisabled

@@ -1,0 +1,132 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../../../shared/http/apolloHandler.ts';
+import { CacheUnavailableError, type Cache } from '../cache/Cache.ts';
+import { CostBudgets, type BudgetDecision } from '../cache/costBudgets.ts';
+import type { ApiKeys } from '../registry/ApiKeys.ts';
+import type { Logger } from '../logger.ts';
+import { clientAddress } from './clientAddress.ts';
+import type { Route } from './routeTable.ts';
+
+/** Budgets in query cost per minute: far above what the web app, the README's examples or a research script spend. */
+export const DEFAULT_ANON_COST_PER_MIN = 100_000;
+export const DEFAULT_KEY_COST_PER_MIN = 1_000_000;
+/** What a public route other than /graphql spends per request (its Route.cost says otherwise: assets 0). */
+export const DEFAULT_ROUTE_COST = 1;
+
+export interface RateLimitSettings {
+  /** RATE_LIMIT_ANON_COST_PER_MIN, default 100,000: per client IP. */
+  anonCostPerMin: number;
+  /** RATE_LIMIT_KEY_COST_PER_MIN, default 1,000,000: per API key, unless the key was issued with its own. */
+  keyCostPerMin: number;
+  /** TRUST_PROXY_HOPS, default 0: X-Forwarded-For hops to trust (see clientAddress). */
+  trustProxyHops: number;
+}
+
+/** Who spends: an API key's id or an IP address, with the budget that applies. */
+export interface RateClient {
+  id: string;
+  policy: 'anon' | 'key';
+  limit: number;
+}
+
+/** The rate limits of the public routes: who the client is, what it may spend, and the answers that say so. */
+export class PublicRateLimits {
+  readonly budgets: CostBudgets;
+  private readonly clients = new WeakMap<IncomingMessage, RateClient>();
+
+  constructor(
+    readonly settings: RateLimitSettings,
+    private readonly parts: { cache: Cache; apiKeys: ApiKeys; logger: Logger },
+  ) {
+    this.budgets = new CostBudgets(parts.cache);
+  }
+
+  /** The client identified by the policy for this request. */
+  clientOf(req: IncomingMessage): RateClient | undefined {
+    return this.clients.get(req);
+  }
+
+  async spend(client: RateClient, cost: number): Promise<BudgetDecision> {
+    return this.budgets.spend(client.id, client.limit, cost);
+  }
+
+  /**
+   * The policy of every public route, run before its handler: identifies the client (a valid `x-api-key`,
+   * else the IP), and spends the route's cost; for /graphql (cost 'computed') it only refuses a client that
+   * is still blocked, the query's cost is spent once it is known (server/rateLimitPlugin.ts).
+   */
+  policy = async (req: IncomingMessage, res: ServerResponse, route?: Route): Promise<boolean> => {
+    const cost = route?.cost ?? DEFAULT_ROUTE_COST;
+    if (cost === 0) return true;
+    const client = await this.identify(req, res);
+    if (!client) return false;
+    this.clients.set(req, client);
+    const decision = cost === 'computed' ? this.budgets.blocked(client.id, client.limit) : await this.spend(client, cost);
+    if (decision && !decision.allowed) {
+      sendRateLimited(res, client, decision);
+      return false;
+    }
+    res.setHeader('ratelimit-policy', policyHeader(client));
+    if (decision) res.setHeader('ratelimit', rateLimitHeader(client, decision));
+    return true;
+  };
+
+  private async identify(req: IncomingMessage, res: ServerResponse): Promise<RateClient | null> {
+    const given = req.headers['x-api-key'];
+    const secret = Array.isArray(given) ? given[0] : given;
+    if (secret) {
+      try {
+        const key = await this.parts.apiKeys.check(secret);
+        if (key) return { id: `key:${key.id}`, policy: 'key', limit: key.costPerMin };
+      } catch (err) {
+        if (!(err instanceof CacheUnavailableError)) throw err;
+        // The key cannot be checked now: the request goes on as anonymous rather than failing.
+        this.parts.logger.warn({ err: err.message }, 'API key not checked: the store is unavailable; counted as anonymous');
+        return this.anonymous(req);
+      }
+      sendJson(res, 401, {
+        errors: [
+          { message: 'x-api-key: unknown or revoked API key (leave the header out to use the anonymous budget)', extensions: { code: 'UNAUTHENTICATED' } },
+        ],
+      });
+      return null;
+    }
+    return this.anonymous(req);
+  }
+
+  private anonymous(req: IncomingMessage): RateClient {
+    return { id: `ip:${clientAddress(req, this.settings.trustProxyHops)}`, policy: 'anon', limit: this.settings.anonCostPerMin };
+  }
+}
+
+/** `RateLimit-Policy` of draft-ietf-httpapi-ratelimit-headers: quota `q` in query-cost units per window `w` seconds. */
+export function policyHeader(client: RateClient): string {
+  return `"${client.policy}";q=${client.limit};w=60`;
+}
+
+/** `RateLimit`: `r` units remaining, `t` seconds until the window restarts. */
+export function rateLimitHeader(client: RateClient, decision: BudgetDecision): string {
+  return `"${client.policy}";r=${decision.remaining};t=${decision.resetSeconds}`;
+}
+
+/** The headers of a refusal: Retry-After and both draft fields. */
+export function rateLimitedHeaders(client: RateClient, decision: BudgetDecision): Record<string, string> {
+  return {
+    'retry-after': String(decision.resetSeconds),
+    'ratelimit-policy': policyHeader(client),
+    ratelimit: rateLimitHeader(client, decision),
+  };
+}
+
+/** The GraphQL error of a refusal, with code RATE_LIMITED. */
+export function rateLimitedError(client: RateClient, decision: BudgetDecision) {
+  const setting = client.policy === 'anon' ? 'RATE_LIMIT_ANON_COST_PER_MIN' : "this API key's budget";
+  return {
+    message: `rate limit: this client has spent its budget of ${client.limit} query-cost units per minute (${setting}); try again in ${decision.resetSeconds} s${client.policy === 'anon' ? ', or ask the operator for an API key (x-api-key)' : ''}`,
+    extensions: { code: 'RATE_LIMITED', limit: client.limit, retryAfterSeconds: decision.resetSeconds },
+  };
+}
+
+export function sendRateLimited(res: ServerResponse, client: RateClient, decision: BudgetDecision): void {
+  sendJson(res, 429, { errors: [rateLimitedError(client, decision)] }, rateLimitedHeaders(client, decision));
+}
