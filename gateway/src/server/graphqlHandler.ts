@@ -7,6 +7,7 @@ import type { Cache } from '../cache/Cache.ts';
 import { responseCacheShortcut } from '../cache/responseCachePlugin.ts';
 import { ResponsePolicy } from '../cache/ResponsePolicy.ts';
 import { CatalogReport } from '../shards/CatalogReport.ts';
+import { legacyJsonStatus, refuseRequestShape } from '../http/graphqlOverHttp.ts';
 import type { GatewayContext } from './GatewayContext.ts';
 
 export interface GraphQLHandlerParts {
@@ -27,6 +28,9 @@ export function graphqlHandler(settings: { cacheDisabled: boolean }, parts: Grap
   const { cache, metrics, catalogToken, isAnswering, logger } = parts;
   const missedResponseKeys = new WeakMap<object, string>();
   return apolloHandler<GatewayContext>(parts.apollo, {
+    // Before the response cache: a batch or a malformed field is refused even when its query is cached.
+    refuse: refuseRequestShape,
+    statusOf: legacyJsonStatus,
     ...(settings.cacheDisabled ? {} : { answerBefore: responseCacheShortcut({ cache, metrics, catalogToken, isAnswering, missed: missedResponseKeys }) }),
     context: async (req) => {
       const requestId = String(req.headers['x-request-id'] ?? '');
