@@ -53,6 +53,6 @@ function refusal(what: string, limit: number, variable: string, advice: string) 
 /** graphql-js's parse error for a document past `maxTokens`, reworded to name the limit and its variable. */
 export function tokensRefusalMessage(message: string, maxTokens: number): string | null {
   // graphql 16 spells it "more that N tokens".
-  if (!/Document contains more th[ae]n \d+ tokens/.test(message)) return null;
+  if (!/Document contains more (?:than|that) \d+ tokens/.test(message)) return null;
   return `query has more than ${maxTokens} tokens, the limit (MAX_QUERY_TOKENS): send a shorter document`;
 }
