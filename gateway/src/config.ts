@@ -9,6 +9,7 @@ import { DEFAULT_HEALTH_INTERVAL_MS } from './directory/HealthProbe.ts';
 import { DEFAULT_CACHE_TTL_SECONDS } from './cache/CachingFetcher.ts';
 import { DEFAULT_VERSION_POLL_MS } from './cache/VersionWatcher.ts';
 import { DEFAULT_MAX_QUERY_COST, DEFAULT_MAX_QUERY_DEPTH } from './http/queryLimits.ts';
+import { DEFAULT_MAX_QUERY_ALIASES, DEFAULT_MAX_QUERY_DIRECTIVES, DEFAULT_MAX_QUERY_TOKENS } from './http/armorLimits.ts';
 import { parseCorsOrigins, type CorsOrigins } from './http/cors.ts';
 import { DEFAULT_ANON_COST_PER_MIN, DEFAULT_KEY_COST_PER_MIN } from './http/rateLimits.ts';
 import { DEFAULT_ADMIN_AUTH_FAILURES_PER_MIN } from './http/adminFailureLimit.ts';
@@ -64,6 +65,14 @@ export interface GatewayConfig extends ServiceSettings {
   maxQueryDepth: number;
   /** MAX_QUERY_COST, default 10,000: the objects a query may return (lists times their page size). */
   maxQueryCost: number;
+  /** MAX_QUERY_ALIASES, default 30: aliased fields in one query. */
+  maxQueryAliases: number;
+  /** MAX_QUERY_DIRECTIVES, default 50: directives in one query. */
+  maxQueryDirectives: number;
+  /** MAX_QUERY_TOKENS, default 2000: lexical tokens in one document, counted while parsing. */
+  maxQueryTokens: number;
+  /** INTROSPECTION, default true; false refuses introspection queries. */
+  introspection: boolean;
   /** CORS_ORIGINS, default `*`: which origins' pages may read the public API's answers (http/cors.ts). */
   corsOrigins: CorsOrigins;
   cache: CacheTargetConfig;
@@ -108,6 +117,10 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
     versionPollMs: read.durationMs('VERSION_POLL_MS', { default: DEFAULT_VERSION_POLL_MS, max: MAX_INTERVAL_MS }),
     maxQueryDepth: read.int('MAX_QUERY_DEPTH', { default: DEFAULT_MAX_QUERY_DEPTH, max: 10_000 }),
     maxQueryCost: read.int('MAX_QUERY_COST', { default: DEFAULT_MAX_QUERY_COST, max: 1_000_000_000 }),
+    maxQueryAliases: read.int('MAX_QUERY_ALIASES', { default: DEFAULT_MAX_QUERY_ALIASES, max: 10_000 }),
+    maxQueryDirectives: read.int('MAX_QUERY_DIRECTIVES', { default: DEFAULT_MAX_QUERY_DIRECTIVES, max: 10_000 }),
+    maxQueryTokens: read.int('MAX_QUERY_TOKENS', { default: DEFAULT_MAX_QUERY_TOKENS, max: 1_000_000 }),
+    introspection: read.bool('INTROSPECTION', true),
     corsOrigins: read.parsed('CORS_ORIGINS', 'be * or a comma-separated list of origins', parseCorsOrigins) ?? '*',
     allowlist:
       read.parsed('EXCHANGE_URL_ALLOWLIST', 'list allowed hosts', (text) => {

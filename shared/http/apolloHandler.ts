@@ -12,6 +12,10 @@ export interface ApolloHandlerOptions<TContext extends BaseContext> {
    * null goes on to Apollo.
    */
   answerBefore?: (req: IncomingMessage, body: unknown) => Promise<{ status?: number; body: string; headers: Record<string, string> } | null>;
+  /** Asked first with every parsed JSON POST body: a refusal is sent as it is (a batch, a malformed field). */
+  refuse?: (body: unknown) => { status: number; body: unknown } | null;
+  /** The status sent with a complete answer, given Apollo's (default: Apollo's). */
+  statusOf?: (req: IncomingMessage, status: number, bodyText: string) => number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -73,6 +77,11 @@ export function apolloHandler<TContext extends BaseContext>(
         return;
       }
     }
+    const refused = options.refuse?.(body);
+    if (refused) {
+      sendJson(res, refused.status, refused.body);
+      return;
+    }
     if (options.answerBefore && typeof body === 'object' && body !== null) {
       const answer = await options.answerBefore(req, body);
       if (answer) {
@@ -91,6 +100,7 @@ export function apolloHandler<TContext extends BaseContext>(
     res.statusCode = response.status ?? 200;
     for (const [key, value] of Object.entries(outHeaders)) res.setHeader(key, value);
     if (response.body.kind === 'complete') {
+      if (options.statusOf) res.statusCode = options.statusOf(req, res.statusCode, response.body.string);
       res.end(response.body.string);
       return;
     }

@@ -243,7 +243,7 @@ describe('providers(filter: { exchanges, kinds, hasListings })', () => {
     expect(result.c.totalCount).toBe(distinct(listings).size);
   });
 
-  it('names an unknown exchange as missing, like datasets does', async () => {
+  it('refuses an unknown exchange with one error naming the argument, like datasets does', async () => {
     const result: any = await graphql(
       stack.gatewayUrl,
       `
@@ -255,8 +255,9 @@ describe('providers(filter: { exchanges, kinds, hasListings })', () => {
         }
       `,
     );
-    expect(result.data.providers).toEqual({ totalCount: 0, missingExchanges: ['zz'] });
-    expect(result.errors[0]).toMatchObject({ path: ['providers'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: 'zz' } });
+    expect(result.status).toBe(400);
+    expect(result.data ?? null).toBeNull();
+    expect(result.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', argument: 'filter.exchanges' }) })]);
   });
 
   it('keeps usccIn private: the gateway refuses it, and the providers subgraph refuses the listing filters it cannot answer', async () => {

@@ -160,6 +160,19 @@ export class ExchangeClient {
     if (text === null) {
       return exchangeFailure(this.exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${this.exchange} answered more than ${this.maxResponseBytes} bytes`);
     }
+    if (response.statusCode >= 300 && response.statusCode < 400) {
+      // Never followed (undici's pool has no redirect interceptor): a redirect could point the gateway at
+      // any host, past the allow-list. Where it pointed goes to the log, not to clients.
+      this.logger?.warn(
+        { exchange: this.exchange, status: response.statusCode, location: String(response.headers.location ?? '').slice(0, 300) },
+        'exchange answered a redirect, not followed',
+      );
+      return exchangeFailure(
+        this.exchange,
+        'EXCHANGE_BAD_RESPONSE',
+        `exchange ${this.exchange} answered a redirect (HTTP ${response.statusCode}); redirects are not followed`,
+      );
+    }
     if (response.statusCode >= 500) {
       return exchangeFailure(this.exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${this.exchange} answered HTTP ${response.statusCode}`, text.slice(0, 500));
     }

@@ -110,12 +110,30 @@ export function isLoopbackAddress(address: string): boolean {
   return family !== 0 && LOOPBACK.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
+const LINK_LOCAL = new BlockList();
+LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
+LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
+
+/**
+ * 169.254.0.0/16, fe80::/10, and IPv4-mapped forms of them (::ffff:169.254.169.254): where clouds serve
+ * instance metadata and credentials. No exchange lives there, so a name resolving there is refused even
+ * on a configured allow-list that otherwise trusts the name (only the address itself, listed, allows it).
+ */
+export function isLinkLocalAddress(address: string): boolean {
+  const family = isIP(address);
+  return family !== 0 && LINK_LOCAL.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
 export function mustResolveToLoopback(host: string, allowlist: HostAllowlist): boolean {
   return allowlist.loopbackOnly || host === 'localhost' || host.endsWith('.localhost');
 }
 
 /** The problem with these addresses of `host`, or null. */
 export function addressProblem(host: string, addresses: string[], allowlist: HostAllowlist): string | null {
+  const linkLocal = addresses.filter((a) => isLinkLocalAddress(a) && !allowlist.hosts.has(a));
+  if (linkLocal.length > 0) {
+    return `url: host ${JSON.stringify(host)} resolves to ${linkLocal.join(', ')}, a link-local address (cloud metadata lives there); never allowed unless the address itself is on ${EXCHANGE_URL_ALLOWLIST_ENV}`;
+  }
   if (!mustResolveToLoopback(host, allowlist)) return null;
   const outside = addresses.filter((a) => !isLoopbackAddress(a));
   if (outside.length === 0) return null;

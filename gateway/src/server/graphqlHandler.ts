@@ -8,6 +8,7 @@ import { responseCacheShortcut } from '../cache/responseCachePlugin.ts';
 import { ResponsePolicy } from '../cache/ResponsePolicy.ts';
 import { CatalogReport } from '../shards/CatalogReport.ts';
 import type { PublicRateLimits } from '../http/rateLimits.ts';
+import { legacyJsonStatus, refuseRequestShape } from '../http/graphqlOverHttp.ts';
 import type { GatewayContext } from './GatewayContext.ts';
 import { spendOnHit, type QueryCostMemo } from './rateLimitPlugin.ts';
 
@@ -45,6 +46,9 @@ export function graphqlHandler(settings: { cacheDisabled: boolean }, parts: Grap
       }
     : shortcut;
   return apolloHandler<GatewayContext>(parts.apollo, {
+    // Before the response cache: a batch or a malformed field is refused even when its query is cached.
+    refuse: refuseRequestShape,
+    statusOf: legacyJsonStatus,
     ...(settings.cacheDisabled ? {} : { answerBefore }),
     context: async (req) => {
       const requestId = String(req.headers['x-request-id'] ?? '');

@@ -15,6 +15,10 @@ import type { ProviderListings } from '../providers/ProviderListings.ts';
 import { ListingsDataSource } from '../providers/listingsSubgraph.ts';
 import { ProvidersDataSource } from '../providers/ProvidersDataSource.ts';
 import { queryCostPlugin, queryDepthRule } from '../http/queryLimits.ts';
+import { armorRules, tokensRefusalMessage } from '../http/armorLimits.ts';
+import { MAX_NAMED_EXCHANGES } from '../shards/ShardRouter.ts';
+import { inputGuardPlugin } from './inputGuardPlugin.ts';
+import { operationTypesRule } from './operationTypesRule.ts';
 import { errorLogPlugin } from './errorLogPlugin.ts';
 import { catalogExtensionPlugin } from './catalogExtensionPlugin.ts';
 import { rateLimitPlugin, type QueryCostMemo } from './rateLimitPlugin.ts';
@@ -27,6 +31,11 @@ export interface ApolloServerSettings {
   providersUrl: string;
   maxQueryDepth: number;
   maxQueryCost: number;
+  maxQueryAliases: number;
+  maxQueryDirectives: number;
+  maxQueryTokens: number;
+  /** Introspection queries answered (INTROSPECTION, default true: a public catalog, for clients and codegen). */
+  introspection: boolean;
   cacheDisabled: boolean;
   cacheTtlSeconds: number;
   /** Stack traces in error responses. */
@@ -62,6 +71,11 @@ export async function startApolloServer(settings: ApolloServerSettings, parts: A
       ApolloServerPluginLandingPageDisabled(),
       errorLogPlugin(),
       queryCostPlugin(settings.maxQueryCost),
+      inputGuardPlugin({
+        isRegistered: (exchange) => parts.directory.get(exchange) !== undefined,
+        registered: () => parts.directory.all().map((e) => e.id),
+        maxNamedExchanges: MAX_NAMED_EXCHANGES,
+      }),
       // After the cost plugin: it leaves the cost this one spends.
       ...(parts.rateLimits ? [rateLimitPlugin(parts.rateLimits.limits, parts.rateLimits.memo)] : []),
       // Before the response cache: its willSendResponse stores the response with extensions.catalog.
@@ -70,15 +84,31 @@ export async function startApolloServer(settings: ApolloServerSettings, parts: A
         ? []
         : [responseCachePlugin({ cache, metrics, catalogToken: parts.catalogToken, isAnswering: parts.isAnswering, ttlSeconds: settings.cacheTtlSeconds })]),
     ],
-    validationRules: [queryDepthRule(settings.maxQueryDepth), scalarLiteralsRule([DecimalScalar, DateTimeScalar])],
+    validationRules: [
+      operationTypesRule,
+      queryDepthRule(settings.maxQueryDepth),
+      ...armorRules({ maxAliases: settings.maxQueryAliases, maxDirectives: settings.maxQueryDirectives }),
+      scalarLiteralsRule([DecimalScalar, DateTimeScalar]),
+    ],
+    // Counted by the lexer, so a document past the limit is refused before it is parsed whole.
+    parseOptions: { maxTokens: settings.maxQueryTokens },
+    introspection: settings.introspection,
+    // Explicit: a GET or a form POST without a JSON content type or a preflight header is refused
+    // (docs/front-door.md), so a page on another site cannot make a browser run a query here.
+    csrfPrevention: true,
     persistedQueries: { cache: apqCache(cache, metrics) as never },
     // Stack traces (absolute paths of this machine) only where a developer asked for them.
     includeStacktraceInErrorResponses: settings.development,
     // In production an unexpected error says only that it happened; the log has the details.
-    formatError: (formatted) =>
-      settings.production && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR'
-        ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }
-        : formatted,
+    formatError: (formatted) => {
+      if (settings.production && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+        return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      }
+      const tokens = tokensRefusalMessage(formatted.message, settings.maxQueryTokens);
+      return tokens
+        ? { ...formatted, message: tokens, extensions: { ...formatted.extensions, limit: 'MAX_QUERY_TOKENS', maxValue: settings.maxQueryTokens } }
+        : formatted;
+    },
     logger: logger.child({ component: 'apollo-server' }) as never,
     // runService owns SIGTERM/SIGINT and calls close(), which stops Apollo. Apollo's own handler would call
     // stop() as well, and a second concurrent ApolloServer.stop() never resolves (@apollo/server 5.5: its

@@ -1,0 +1,104 @@
+import { GraphQLError, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { validateUscc } from '../../../shared/uscc.ts';
+
+/**
+ * Checks the arguments that would otherwise be checked once per exchange, or not at all, before the
+ * query plan fans out: a refusal is one BAD_USER_INPUT error naming the argument (HTTP 400), never one
+ * error per exchange or a partial answer. What each exchange checks as well (cursors, ids, pages) stays
+ * with the shard router, which reports it once.
+ */
+export interface InputGuardOptions {
+  /** Whether an exchange code is registered now (the directory). */
+  isRegistered: (exchange: string) => boolean;
+  /** The codes registered now, for the message. */
+  registered: () => string[];
+  /** filter.exchanges longer than this is refused (the shard router's MAX_NAMED_EXCHANGES). */
+  maxNamedExchanges: number;
+}
+
+/** The exchanges' own limit on filter.text (the contract's text search), applied to every filter's text. */
+export const MAX_FILTER_TEXT_LENGTH = 200;
+// C0 controls and DEL: nothing a person types into a search box; NUL in particular breaks SQLite's FTS.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+function refuse(argument: string, message: string): never {
+  throw new GraphQLError(`${argument}: ${message}`, { extensions: { code: 'BAD_USER_INPUT', argument, http: { status: 400 } } });
+}
+
+function shown(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+}
+
+/** Checks one argument value, recursing into input objects; `path` names it as the client wrote it. */
+function checkValue(path: string, name: string, value: unknown, options: InputGuardOptions): void {
+  if (value === null || value === undefined) return;
+  if (name === 'text' && typeof value === 'string') {
+    const control = CONTROL_CHARACTER.exec(value);
+    if (control) {
+      const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+      refuse(path, `must not contain control characters, found U+${code} at position ${control.index + 1}`);
+    }
+    if (value.length > MAX_FILTER_TEXT_LENGTH) refuse(path, `must be at most ${MAX_FILTER_TEXT_LENGTH} characters, got ${value.length}`);
+    return;
+  }
+  if ((name === 'uscc' || name === 'providerUscc') && typeof value === 'string') {
+    const checked = validateUscc(value.length > 40 ? value.slice(0, 40) : value);
+    if (!checked.ok) refuse(path, value.length !== 18 ? `must be 18 characters, got ${value.length}` : checked.message.replace(/^uscc /, ''));
+    return;
+  }
+  if (name === 'exchanges' && Array.isArray(value)) {
+    const named = [...new Set(value.map(String))];
+    if (named.length > options.maxNamedExchanges) refuse(path, `at most ${options.maxNamedExchanges} exchanges, got ${named.length}`);
+    const unknown = named.find((id) => !options.isRegistered(id));
+    if (unknown !== undefined) refuse(path, `no exchange ${shown(unknown)} is registered (registered: ${options.registered().join(', ')})`);
+    return;
+  }
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, inner] of Object.entries(value)) checkValue(`${path}.${key}`, key, inner, options);
+  }
+}
+
+/** Every field argument of the operation (fragments included), with the request's variables. */
+export function checkArguments(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  options: InputGuardOptions,
+): void {
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+  // Variables that do not fit their types are reported by execution, naming the variable.
+  if (coerced.errors) return;
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const definition = typeInfo.getFieldDef();
+        if (!definition || !node.arguments?.length) return;
+        let values: Record<string, unknown>;
+        try {
+          values = getArgumentValues(definition, node, coerced.coerced);
+        } catch {
+          return; // a missing required argument: validation or execution names it
+        }
+        for (const [name, value] of Object.entries(values)) checkValue(name, name, value, options);
+      },
+    }),
+  );
+}
+
+export function inputGuardPlugin<TContext extends BaseContext>(options: InputGuardOptions): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema, operation }) {
+          if (operation) checkArguments(schema, document, operation, request.variables ?? {}, options);
+        },
+      };
+    },
+  };
+}
