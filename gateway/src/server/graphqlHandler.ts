@@ -8,6 +8,7 @@ import { responseCacheShortcut } from '../cache/responseCachePlugin.ts';
 import { ResponsePolicy } from '../cache/ResponsePolicy.ts';
 import { CatalogReport } from '../shards/CatalogReport.ts';
 import type { GatewayContext } from './GatewayContext.ts';
+import { tracedHandler } from '../../../shared/tracing/tracing.ts';
 
 export interface GraphQLHandlerParts {
   apollo: ApolloServer<GatewayContext>;
@@ -26,17 +27,21 @@ export interface GraphQLHandlerParts {
 export function graphqlHandler(settings: { cacheDisabled: boolean }, parts: GraphQLHandlerParts): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { cache, metrics, catalogToken, isAnswering, logger } = parts;
   const missedResponseKeys = new WeakMap<object, string>();
-  return apolloHandler<GatewayContext>(parts.apollo, {
-    ...(settings.cacheDisabled ? {} : { answerBefore: responseCacheShortcut({ cache, metrics, catalogToken, isAnswering, missed: missedResponseKeys }) }),
-    context: async (req) => {
-      const requestId = String(req.headers['x-request-id'] ?? '');
-      return {
-        requestId,
-        logger: logger.child({ requestId }),
-        cachePolicy: new ResponsePolicy(),
-        catalog: new CatalogReport(),
-        responseCacheMissed: missedResponseKeys.get(req),
-      };
-    },
-  });
+  // The parent span of everything the request does, continuing the client's traceparent (docs/tracing.md).
+  return tracedHandler(
+    'gateway.http',
+    apolloHandler<GatewayContext>(parts.apollo, {
+      ...(settings.cacheDisabled ? {} : { answerBefore: responseCacheShortcut({ cache, metrics, catalogToken, isAnswering, missed: missedResponseKeys }) }),
+      context: async (req) => {
+        const requestId = String(req.headers['x-request-id'] ?? '');
+        return {
+          requestId,
+          logger: logger.child({ requestId }),
+          cachePolicy: new ResponsePolicy(),
+          catalog: new CatalogReport(),
+          responseCacheMissed: missedResponseKeys.get(req),
+        };
+      },
+    }),
+  );
 }
