@@ -9,6 +9,7 @@ import { DEFAULT_CACHE_TTL_SECONDS } from './cache/CachingFetcher.ts';
 import { DEFAULT_VERSION_POLL_MS } from './cache/VersionWatcher.ts';
 import { DEFAULT_MAX_QUERY_COST, DEFAULT_MAX_QUERY_DEPTH } from './http/queryLimits.ts';
 import { parseCorsOrigins, type CorsOrigins } from './http/cors.ts';
+import { DEFAULT_REQUEST_LOG_EVERY } from './http/startHttpServer.ts';
 import type { RedisTarget } from './cache/RedisCache.ts';
 import { parseAllowlist, type HostAllowlist } from './exchangeClient/hostAllowlist.ts';
 import { DEFAULT_REGISTRATION_CONFORMANCE_BUDGET_MS } from './registry/registrationConformance.ts';
@@ -57,6 +58,8 @@ export interface GatewayConfig extends ServiceSettings {
   maxQueryCost: number;
   /** CORS_ORIGINS, default `*`: which origins' pages may read the public API's answers (http/cors.ts). */
   corsOrigins: CorsOrigins;
+  /** REQUEST_LOG_EVERY, default 100: one in N quick successful requests is logged; failed and slow ones always. */
+  requestLogEvery: number;
   cache: CacheTargetConfig;
 }
 
@@ -94,6 +97,7 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
       max: 600_000,
     }),
     adminToken: read.string('GATEWAY_ADMIN_TOKEN'),
+    requestLogEvery: read.int('REQUEST_LOG_EVERY', { default: DEFAULT_REQUEST_LOG_EVERY, max: 1_000_000 }),
     cache: readCacheTarget(read),
     ...readServiceSettings(read),
   };
