@@ -34,9 +34,13 @@ export function graphqlHandler(settings: { cacheDisabled: boolean }, parts: Grap
       ...(settings.cacheDisabled ? {} : { answerBefore: responseCacheShortcut({ cache, metrics, catalogToken, isAnswering, missed: missedResponseKeys }) }),
       context: async (req) => {
         const requestId = String(req.headers['x-request-id'] ?? '');
+        let requestLogger: Logger | undefined;
         return {
           requestId,
-          logger: logger.child({ requestId }),
+          // Made when first used (an error to log): a child logger per request costs more than a cached answer.
+          get logger() {
+            return (requestLogger ??= logger.child({ requestId }));
+          },
           cachePolicy: new ResponsePolicy(),
           catalog: new CatalogReport(),
           responseCacheMissed: missedResponseKeys.get(req),
