@@ -139,7 +139,12 @@ async function runFastPaths({ resources, flags, log }: SuiteContext): Promise<Su
   await answerOf(oursWarm.url);
   const hit = await answerOf(oursWarm.url);
   if (hit.headers['x-response-cache'] !== 'hit') throw new Error(`ours-warm did not answer from its cache: ${JSON.stringify(hit.headers)}`);
-  if (baseWarm) await answerOf(baseWarm.url);
+  if (baseWarm) {
+    await answerOf(baseWarm.url);
+    const baseHit = await answerOf(baseWarm.url);
+    if (baseHit.headers['x-response-cache'] !== 'hit')
+      log(`  note: baseline ${baseline} did not answer from its cache: ${JSON.stringify(baseHit.headers['x-response-cache'])}`);
+  }
   const bodyFile = join(dataDir, 'bare-answer.json');
   writeFileSync(bodyFile, JSON.stringify({ headers: hit.headers, body: hit.body }));
   const bare = await resources.start({ name: 'bare', file: 'bench/bareServer.ts', readyMsg: 'bare server ready', env: { BODY_FILE: bodyFile, PORT: '0' } });
