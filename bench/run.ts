@@ -20,8 +20,9 @@ import { gatewayThroughputSuite } from './suites/gatewayThroughput.ts';
 import { cacheThroughputSuite } from './suites/cacheThroughput.ts';
 import { scaleOutSuite } from './suites/scaleOut.ts';
 import { rateLimitCostSuite } from './suites/rateLimitCost.ts';
+import { fastPathsSuite } from './suites/fastPaths.ts';
 
-const SUITES: Suite[] = [exchangeSpeedSuite, gatewayThroughputSuite, cacheThroughputSuite, scaleOutSuite, rateLimitCostSuite];
+const SUITES: Suite[] = [exchangeSpeedSuite, gatewayThroughputSuite, cacheThroughputSuite, scaleOutSuite, rateLimitCostSuite, fastPathsSuite];
 
 const DEFAULT_OUT = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 

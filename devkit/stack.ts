@@ -21,6 +21,8 @@ export interface StackOptions {
   proxies?: boolean;
   /** Extra environment for the exchange processes (e.g. EXCHANGE_ADMIN_TOKEN). */
   exchangeEnv?: Record<string, string>;
+  /** Extra environment for every process: providers, exchanges and gateway (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). */
+  commonEnv?: Record<string, string>;
 }
 
 export interface Stack {
@@ -49,7 +51,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   try {
     // NODE_ENV unset, as `npm start` runs them (the test runner sets NODE_ENV=test).
-    const common = { DATA_DIR: dataDir, SEED_PER_EXCHANGE: String(options.perExchange), LOG_LEVEL: 'warn', NODE_ENV: undefined };
+    const common = { DATA_DIR: dataDir, SEED_PER_EXCHANGE: String(options.perExchange), LOG_LEVEL: 'warn', NODE_ENV: undefined, ...options.commonEnv };
     // Port 0 everywhere: each service binds a free port itself and logs it, so no other process can take it first.
     const started = await Promise.all([
       startService(providersService({ args: ['--port', '0'], env: common, quiet: true })),

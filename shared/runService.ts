@@ -1,6 +1,7 @@
 import { ConfigError } from './config/configReader.ts';
 import type { ServiceSettings } from './config/serviceSettings.ts';
 import { createLogger, lifecycleLogger, type Logger } from './logger.ts';
+import { startTracing } from './tracing/tracing.ts';
 
 export interface ServiceDefinition<C extends ServiceSettings> {
   /** The `service` field of its log lines, and the prefix of a configuration error. */
@@ -8,6 +9,8 @@ export interface ServiceDefinition<C extends ServiceSettings> {
   /** Reads the whole configuration; a ConfigError or a bad flag stops the process with one line. */
   config: () => C;
   start: (config: C, logger: Logger) => Promise<{ stop(): Promise<void> }>;
+  /** The `service.name` of its spans when OTEL_SERVICE_NAME is not set (e.g. `exchange-bj`). Default: name. */
+  traceName?: (config: C) => string;
 }
 
 function isConfigError(err: unknown): err is Error {
@@ -42,8 +45,12 @@ export function runService<C extends ServiceSettings>(definition: ServiceDefinit
     process.exit(1);
   };
   if (process.connected) process.once('disconnect', () => stopOnDisconnect());
-  definition
-    .start(config, logger)
+  // Tracing starts before the service (its SDK is loaded only when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  const starting = startTracing(config.tracing, definition.traceName?.(config) ?? name).then(async (tracing) => {
+    const service = await definition.start(config, logger);
+    return { stop: async () => (await service.stop(), await tracing.stop()) };
+  });
+  starting
     .then((running) => {
       let stopping = false;
       const stop = async (signal: string) => {

@@ -13,6 +13,7 @@ import { DEFAULT_MAX_QUERY_ALIASES, DEFAULT_MAX_QUERY_DIRECTIVES, DEFAULT_MAX_QU
 import { parseCorsOrigins, type CorsOrigins } from './http/cors.ts';
 import { DEFAULT_ANON_COST_PER_MIN, DEFAULT_KEY_COST_PER_MIN } from './http/rateLimits.ts';
 import { DEFAULT_ADMIN_AUTH_FAILURES_PER_MIN } from './http/adminFailureLimit.ts';
+import { DEFAULT_REQUEST_LOG_EVERY } from './http/startHttpServer.ts';
 import type { RedisTarget } from './cache/RedisCache.ts';
 import { parseAllowlist, type HostAllowlist } from './exchangeClient/hostAllowlist.ts';
 import { DEFAULT_REGISTRATION_CONFORMANCE_BUDGET_MS } from './registry/registrationConformance.ts';
@@ -75,6 +76,8 @@ export interface GatewayConfig extends ServiceSettings {
   introspection: boolean;
   /** CORS_ORIGINS, default `*`: which origins' pages may read the public API's answers (http/cors.ts). */
   corsOrigins: CorsOrigins;
+  /** REQUEST_LOG_EVERY, default 100: one in N quick successful requests is logged; failed and slow ones always. */
+  requestLogEvery: number;
   cache: CacheTargetConfig;
   /** REDIS_REQUIRE_DURABLE=true: refuse to start when the Redis could lose durable state (docs/operations.md). */
   redisRequireDurable: boolean;
@@ -136,6 +139,7 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
       max: 600_000,
     }),
     adminToken: read.string('GATEWAY_ADMIN_TOKEN'),
+    requestLogEvery: read.int('REQUEST_LOG_EVERY', { default: DEFAULT_REQUEST_LOG_EVERY, max: 1_000_000 }),
     cache: readCacheTarget(read),
     redisRequireDurable: read.bool('REDIS_REQUIRE_DURABLE', false),
     rateLimits: {

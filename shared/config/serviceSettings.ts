@@ -1,5 +1,6 @@
 import { LOG_LEVELS, type LogLevel } from '../logger.ts';
-import type { ConfigReader } from './configReader.ts';
+import { checkUrl, type ConfigReader } from './configReader.ts';
+import type { TracingSettings } from '../tracing/tracing.ts';
 
 /** What every service process reads besides its own settings (runService and the logger use these). */
 export interface ServiceSettings {
@@ -11,9 +12,13 @@ export interface ServiceSettings {
   development: boolean;
   /** NODE_ENV=production: the gateway masks unexpected errors ("Internal server error"). */
   production: boolean;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT set: spans exported over OTLP/HTTP (docs/tracing.md); unset: null, tracing off. */
+  tracing: TracingSettings | null;
 }
 
 export const DEFAULT_STOP_TIMEOUT_MS = 5000;
+/** OTEL_BSP_SCHEDULE_DELAY's default, the OpenTelemetry specification's. */
+export const DEFAULT_SPAN_BATCH_DELAY_MS = 5000;
 
 export function readServiceSettings(read: ConfigReader): ServiceSettings {
   const nodeEnv = read.string('NODE_ENV');
@@ -22,5 +27,16 @@ export function readServiceSettings(read: ConfigReader): ServiceSettings {
     stopTimeoutMs: read.durationMs('SERVICE_STOP_TIMEOUT_MS', { default: DEFAULT_STOP_TIMEOUT_MS, max: 600_000 }),
     development: nodeEnv === 'development',
     production: nodeEnv === 'production',
+    tracing: readTracingSettings(read),
+  };
+}
+
+function readTracingSettings(read: ConfigReader): TracingSettings | null {
+  const endpoint = read.string('OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (!endpoint) return null;
+  return {
+    endpoint: checkUrl('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint),
+    serviceName: read.string('OTEL_SERVICE_NAME'),
+    scheduledDelayMs: read.durationMs('OTEL_BSP_SCHEDULE_DELAY', { default: DEFAULT_SPAN_BATCH_DELAY_MS, max: 600_000 }),
   };
 }

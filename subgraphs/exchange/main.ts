@@ -9,6 +9,7 @@ import { lifecycleLogger } from '../../shared/logger.ts';
 runService({
   name: 'exchange',
   config: () => exchangeConfigFromArgs(process.argv.slice(2), process.env),
+  traceName: (config) => `exchange-${config.info.id}`,
   start: async (config, serviceLogger) => {
     const logger = serviceLogger.child({ exchange: config.info.id });
     if (!existsSync(config.dbPath)) {

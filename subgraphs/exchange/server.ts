@@ -6,6 +6,7 @@ import {
   ApolloServerPluginCacheControlDisabled,
 } from '@apollo/server/plugin/disabled';
 import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
+import { tracedHandler } from '../../shared/tracing/tracing.ts';
 import { listen, type RunningServer } from '../../shared/http/listen.ts';
 import type { DatasetStore } from './store/DatasetStore.ts';
 import type { ExchangeInfo } from '../../shared/domain.ts';
@@ -90,7 +91,8 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     logger: logger.child({ component: 'apollo-server' }) as never,
   });
   await apollo.start();
-  const graphql = apolloHandler(apollo, { context: async () => createContext(store) });
+  // A server span per request, continuing the gateway's trace (docs/tracing.md).
+  const graphql = tracedHandler('exchange.request', apolloHandler(apollo, { context: async () => createContext(store) }));
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { apolloHandler, sendJson } from '../../shared/http/apolloHandler.ts';
+import { tracedHandler } from '../../shared/tracing/tracing.ts';
 import { listen, type RunningServer } from '../../shared/http/listen.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
 import { createProvidersContext, createProvidersSchema, seedProviderDirectory, type ProvidersContext, type ProvidersContextHooks } from './schema.ts';
@@ -41,7 +42,8 @@ export async function startProvidersServer(options: ProvidersServerOptions): Pro
     logger: logger.child({ component: 'apollo-server' }) as never,
   });
   await apollo.start();
-  const graphql = apolloHandler(apollo, { context: async () => createProvidersContext(directory, options.hooks) });
+  // A server span per request, continuing the gateway's trace (docs/tracing.md).
+  const graphql = tracedHandler('providers.request', apolloHandler(apollo, { context: async () => createProvidersContext(directory, options.hooks) }));
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;

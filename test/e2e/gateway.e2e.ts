@@ -844,6 +844,20 @@ describe('gateway: HTTP surface', () => {
     expect(allowed.datasets.nodes).toHaveLength(20);
   });
 
+  it('checks the cost of every page size, whatever the other variables, even after a request with a bad variable', async () => {
+    const query = `query($n: Int, $since: DateTime) { datasets(first: $n, filter: { updatedSince: $since }) { nodes { id provider { datasets(first: $n) { nodes { id } } } } } }`;
+    // n = 100: 100 + 100 x (1 + 100 + 100) = 20,200 objects, over 10,000; n = 10: 10 + 10 x 21 = 220.
+    const badSince = await graphql(stack.gatewayUrl, query, { n: 100, since: 'not a date' });
+    expect(badSince.errors?.length).toBeGreaterThan(0);
+    const tooCostly = await graphql(stack.gatewayUrl, query, { n: 100, since: '2000-01-01T00:00:00Z' });
+    expect(tooCostly.errors?.[0].extensions?.code).toBe('QUERY_TOO_COSTLY');
+    const small = await graphql(stack.gatewayUrl, query, { n: 10, since: '2000-01-02T00:00:00Z' });
+    expect(small.errors).toBeUndefined();
+    expect((small.data as any).datasets.nodes).toHaveLength(10);
+    const tooCostlyAgain = await graphql(stack.gatewayUrl, query, { n: 100, since: '2000-01-03T00:00:00Z' });
+    expect(tooCostlyAgain.errors?.[0].extensions?.code).toBe('QUERY_TOO_COSTLY');
+  });
+
   it('refuses a query nested deeper than MAX_QUERY_DEPTH, naming the limit', async () => {
     let selection = '{ id }';
     for (let i = 0; i < 6; i++) selection = `{ id provider { datasets(first: 1) { nodes ${selection} } } }`;

@@ -24,6 +24,15 @@ describe('the gateway process', () => {
     expect(packages.has('better-sqlite3')).toBe(false);
   }, 90_000);
 
+  it('loads no OpenTelemetry SDK while tracing is off: only the API, whose calls are skipped', async () => {
+    // What a gateway process imports before and after runService decides (OTEL_EXPORTER_OTLP_ENDPOINT unset).
+    const packages = await packagesLoadedBy('shared/runService.ts', 'shared/tracing/tracing.ts', 'gateway/src/createGateway.ts');
+    expect(packages.has('@opentelemetry/api')).toBe(true);
+    for (const sdk of ['@opentelemetry/sdk-trace', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/context-async-hooks']) {
+      expect(packages.has(sdk), sdk).toBe(false);
+    }
+  }, 90_000);
+
   it("would see better-sqlite3 if gateway code imported the exchange's price statistics", async () => {
     // What gateway/src/shards/statsMerge.ts once imported: the same probe must catch it.
     const packages = await packagesLoadedBy('subgraphs/exchange/priceStats.ts');

@@ -5,6 +5,7 @@ import type { CatalogVersions } from './CatalogVersions.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { ExchangeResult, ExchangeAnswer, GraphQLRequestBody } from '../exchangeClient/ExchangeClient.ts';
 import type { ShardFetcher, ShardRequest, ShardTarget } from '../exchangeClient/ShardFetcher.ts';
+import { withSpan } from '../../../shared/tracing/tracing.ts';
 
 export interface CachingFetcherOptions {
   cache: Cache;
@@ -107,7 +108,11 @@ export class CachingFetcher implements ShardFetcher {
       operationHash: this.hashOf(request.body),
     });
     const { result, hit } = await this.shared(target, key, async () => {
-      const stored = await this.options.cache.get(key);
+      const stored = await withSpan('cache.shard', { 'exchange.id': target.id }, async (span) => {
+        const value = await this.options.cache.get(key);
+        span?.setAttribute('cache.hit', value !== null);
+        return value;
+      });
       if (stored !== null) {
         const { value, secondsLeft } = decodeEntry(stored);
         return { result: fromCache(target.id, value as Record<string, unknown>, secondsLeft, scope.catalogVersion), hit: true };
@@ -149,7 +154,11 @@ export class CachingFetcher implements ShardFetcher {
     const operation = `${request.body.query}\n${canonicalJson(otherVariables)}`;
     const keyOf = (s: typeof scope, representation: Record<string, unknown>) => entityKey({ exchangeId: target.id, ...s, operation, representation });
     const keys = representations.map((r) => keyOf(scope, r));
-    const cached = await this.options.cache.getMany(keys);
+    const cached = await withSpan('cache.entity', { 'exchange.id': target.id, 'cache.keys': keys.length }, async (span) => {
+      const values = await this.options.cache.getMany(keys);
+      span?.setAttribute('cache.hits', values.filter((value) => value !== null).length);
+      return values;
+    });
     const missing = cached.flatMap((value, index) => (value === null ? [index] : []));
     this.options.metrics.hit('entity', representations.length - missing.length);
     this.options.metrics.miss('entity', missing.length);

@@ -8,6 +8,7 @@ import type { ResponsePolicy } from './ResponsePolicy.ts';
 import { stableHash } from './cacheKeys.ts';
 import { decodeStoredResponse, encodeStoredResponse, isCatalogLike, stillComplete } from './cachedResponse.ts';
 import type { GatewayMetrics } from '../metrics.ts';
+import { withSpan } from '../../../shared/tracing/tracing.ts';
 
 export interface ResponseCacheOptions {
   cache: Cache;
@@ -28,11 +29,14 @@ export interface ResponseCacheOptions {
 }
 
 /** The stored response's JSON when it may be served now; null (a miss) when absent or no longer complete. */
-async function readServable(options: Pick<ResponseCacheOptions, 'cache' | 'isAnswering'>, key: string): Promise<string | null> {
-  const stored = await options.cache.get(key);
-  if (stored === null) return null;
-  const decoded = decodeStoredResponse(stored);
-  return decoded && stillComplete(decoded, options.isAnswering) ? decoded.body : null;
+function readServable(options: Pick<ResponseCacheOptions, 'cache' | 'isAnswering'>, key: string): Promise<string | null> {
+  return withSpan('cache.response', {}, async (span) => {
+    const stored = await options.cache.get(key);
+    const decoded = stored === null ? null : decodeStoredResponse(stored);
+    const servable = decoded && stillComplete(decoded, options.isAnswering) ? decoded.body : null;
+    span?.setAttribute('cache.hit', servable !== null);
+    return servable;
+  });
 }
 
 export const RESPONSE_CACHE_HEADER = 'x-response-cache';

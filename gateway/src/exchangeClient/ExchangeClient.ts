@@ -5,6 +5,7 @@ import type { HostAllowlist } from './hostAllowlist.ts';
 import { ADDRESS_REFUSED, connectLookup, type ResolveHost } from './guardedLookup.ts';
 import { readCappedBody } from './readCappedBody.ts';
 import { exchangeFailure, rootCause, type ExchangeFailure } from './exchangeErrors.ts';
+import { annotateSpan, withTraceHeaders } from '../../../shared/tracing/tracing.ts';
 
 export interface ExchangeClientOptions {
   exchange: string;
@@ -123,11 +124,13 @@ export class ExchangeClient {
     timer.unref();
     const { signal } = controller;
     const payload = payloadOf(body);
+    // The exchange continues the trace of the fetch that sent this call (none while tracing is off).
+    const sentHeaders = withTraceHeaders({ 'content-type': 'application/json', accept: 'application/json', ...headers });
     const request = () =>
       this.pool.request({
         path: this.url.pathname + this.url.search,
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        headers: sentHeaders,
         body: payload,
         signal,
       });
@@ -141,6 +144,7 @@ export class ExchangeClient {
         if (signal.aborted || !STALE_CONNECTION_CODES.has(rootCause(err).code ?? '')) throw err;
         response = await request();
       }
+      annotateSpan({ 'http.response.status_code': response.statusCode });
       const text = await readCappedBody(response.body, this.maxResponseBytes);
       const latencyMs = performance.now() - started;
       return this.answerOf(response, text, { latencyMs, sentAt });

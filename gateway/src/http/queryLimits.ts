@@ -1,4 +1,4 @@
-import { GraphQLError, getNamedType, isLeafType, type DocumentNode, type ValidationRule } from 'graphql';
+import { GraphQLError, getNamedType, isLeafType, visit, type DocumentNode, type ValidationRule } from 'graphql';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -58,18 +58,44 @@ export function queryDepthRule(maxDepth: number): ValidationRule {
  * Refuses, before any fetch, an operation whose cost (objectCountEstimator, with the request's variables)
  * is over `maxCost`: HTTP 400, code QUERY_TOO_COSTLY, with the cost and the limit in the message.
  */
+/**
+ * The variables a document's cost can depend on: those in a `first` argument or in a directive (@skip,
+ * @include). Others (a filter's value, a cursor) never change the cost, so requests that differ only in
+ * them share one computed cost.
+ */
+function costVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  let depth = 0;
+  const counting = { enter: () => void depth++, leave: () => void depth-- };
+  visit(document, {
+    Argument: {
+      enter: (node) => void (node.name.value === 'first' && depth++),
+      leave: (node) => void (node.name.value === 'first' && depth--),
+    },
+    Directive: counting,
+    Variable: (node) => void (depth > 0 && names.add(node.name.value)),
+    // A variable's definition (and its default value) is not a use.
+    VariableDefinition: () => false,
+  });
+  return [...names].sort();
+}
+
 export function queryCostPlugin<TContext extends BaseContext>(maxCost: number): ApolloServerPlugin<TContext> {
   // The cost of a document with given variables never changes: remembered per parsed document (Apollo keeps
   // one object per query text), for a bounded number of variable sets each, so a repeated query (a
   // dashboard, a response-cache hit) is not walked again.
   const costs = new WeakMap<DocumentNode, Map<string, number | null>>();
+  const relevant = new WeakMap<DocumentNode, string[]>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema, operationName, contextValue }) {
           let byVariables = costs.get(document);
           if (!byVariables) costs.set(document, (byVariables = new Map()));
-          const key = `${operationName ?? ''}\n${JSON.stringify(request.variables ?? {})}`;
+          let names = relevant.get(document);
+          if (!names) relevant.set(document, (names = costVariables(document)));
+          const variables = request.variables ?? {};
+          const key = `${operationName ?? ''}\n${names.length === 0 ? '' : JSON.stringify(names.map((name) => variables[name] ?? null))}`;
           let cost = byVariables.get(key);
           if (cost === undefined) {
             try {
@@ -84,7 +110,8 @@ export function queryCostPlugin<TContext extends BaseContext>(maxCost: number): 
               cost = null; // bad variables: execution reports them, naming the variable
             }
             if (byVariables.size >= MEMO_VARIABLE_SETS) byVariables.clear();
-            byVariables.set(key, cost);
+            // Not a failed computation: the key leaves out variables, and a bad one must not spare the next request its check.
+            if (cost !== null) byVariables.set(key, cost);
           }
           if (cost === null) return;
           if (cost > maxCost) {

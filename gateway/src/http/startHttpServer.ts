@@ -11,7 +11,13 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse, path: s
 export interface HttpServerSettings {
   port: number;
   host: string;
+  /** REQUEST_LOG_EVERY, default 100: one in N quick successful requests is logged (1: every request). */
+  requestLogEvery?: number;
 }
+
+export const DEFAULT_REQUEST_LOG_EVERY = 100;
+/** A request at least this slow is always logged, like every answer of status 400 or more. */
+const ALWAYS_LOGGED_MS = 1000;
 
 export interface RunningHttpServer {
   server: Server;
@@ -26,31 +32,46 @@ const MAX_REQUEST_ID_LENGTH = 100;
 
 /**
  * The gateway's HTTP server: every request gets a request id (the caller's x-request-id when sensible),
- * one log line when it finishes, and a JSON 500 when its handler fails.
+ * a log line when it finishes (every failed or slow one, one in REQUEST_LOG_EVERY of the others: a line
+ * per cached answer would cost more than the answer), and a JSON 500 when its handler fails.
  */
 export async function startHttpServer(
   settings: HttpServerSettings,
   parts: { handle: RequestHandler; metrics: GatewayMetrics; logger: Logger },
 ): Promise<RunningHttpServer> {
-  const server = createServer((req, res) => serveRequest(req, res, parts));
+  const logEvery = Math.max(1, settings.requestLogEvery ?? DEFAULT_REQUEST_LOG_EVERY);
+  let quickOk = 0;
+  const shouldLog = (status: number, ms: number) => status >= 400 || ms >= ALWAYS_LOGGED_MS || ++quickOk % logEvery === 0;
+  const server = createServer((req, res) => serveRequest(req, res, { ...parts, shouldLog }));
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve));
   const { port } = server.address() as AddressInfo;
   return { server, port, host: settings.host === '0.0.0.0' ? 'localhost' : settings.host };
 }
 
-function serveRequest(req: IncomingMessage, res: ServerResponse, parts: { handle: RequestHandler; metrics: GatewayMetrics; logger: Logger }): void {
+/** The path of a request URL; the usual `/graphql` without the cost of a URL parse. */
+function pathOf(url: string | undefined): string {
+  if (url === '/graphql' || url?.startsWith('/graphql?')) return '/graphql';
+  return new URL(url ?? '/', 'http://localhost').pathname;
+}
+
+function serveRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  parts: { handle: RequestHandler; metrics: GatewayMetrics; logger: Logger; shouldLog: (status: number, ms: number) => boolean },
+): void {
   const { metrics, logger } = parts;
   const started = performance.now();
   const given = req.headers['x-request-id'];
   const requestId = typeof given === 'string' && given.length <= MAX_REQUEST_ID_LENGTH ? given : randomUUID();
   req.headers['x-request-id'] = requestId;
   res.setHeader('x-request-id', requestId);
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const path = pathOf(req.url);
   res.on('finish', () => {
     const seconds = (performance.now() - started) / 1000;
     if (path === '/graphql') metrics.requestDuration.observe({ status: String(res.statusCode) }, seconds);
-    logger.info({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+    const ms = Math.round(seconds * 1000);
+    if (parts.shouldLog(res.statusCode, ms)) logger.info({ requestId, method: req.method, path, status: res.statusCode, ms }, 'request');
   });
   const handled = (async () => parts.handle(req, res, path))();
   handled.catch((err: unknown) => {

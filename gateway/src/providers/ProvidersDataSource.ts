@@ -17,6 +17,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { providersTypeDefs } from '../../../schema/typeDefs.ts';
 import type { GraphQLErrorJson } from '../shards/ShardRouter.ts';
 import { ShardPlanError } from '../shards/shardPlan.ts';
+import { withTraceHeaders } from '../../../shared/tracing/tracing.ts';
 import type { ProviderListings } from './ProviderListings.ts';
 
 /** The root field, its filter argument and the fields of it that only the gateway can answer. */
@@ -55,7 +56,13 @@ export class ProvidersDataSource implements GraphQLDataSource {
 
   constructor(options: { url: string; listings: ProviderListings }) {
     this.listings = options.listings;
-    this.remote = new RemoteGraphQLDataSource({ url: options.url });
+    this.remote = new RemoteGraphQLDataSource({
+      url: options.url,
+      // The providers subgraph continues the request's trace (a traceparent only while tracing is on).
+      willSendRequest: ({ request }) => {
+        for (const [name, value] of Object.entries(withTraceHeaders({}))) request.http?.headers.set(name, value);
+      },
+    });
     const schema = buildSubgraphSchema([{ typeDefs: providersTypeDefs }]);
     this.providersField = schema.getQueryType()!.getFields()[PROVIDERS.field];
   }

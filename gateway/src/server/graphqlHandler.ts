@@ -13,6 +13,7 @@ import type { GatewayContext } from './GatewayContext.ts';
 import { spendOnHit, type QueryCostMemo } from './rateLimitPlugin.ts';
 
 type GraphQLAnswerBefore = (req: IncomingMessage, body: unknown) => Promise<{ status?: number; body: string; headers: Record<string, string> } | null>;
+import { tracedHandler } from '../../../shared/tracing/tracing.ts';
 
 export interface GraphQLHandlerParts {
   apollo: ApolloServer<GatewayContext>;
@@ -45,21 +46,29 @@ export function graphqlHandler(settings: { cacheDisabled: boolean }, parts: Grap
         return answer && spendOnHit(rateLimits.limits, { req, cost, answer });
       }
     : shortcut;
-  return apolloHandler<GatewayContext>(parts.apollo, {
-    // Before the response cache: a batch or a malformed field is refused even when its query is cached.
-    refuse: refuseRequestShape,
-    statusOf: legacyJsonStatus,
-    ...(settings.cacheDisabled ? {} : { answerBefore }),
-    context: async (req) => {
-      const requestId = String(req.headers['x-request-id'] ?? '');
-      return {
-        requestId,
-        logger: logger.child({ requestId }),
-        cachePolicy: new ResponsePolicy(),
-        catalog: new CatalogReport(),
-        responseCacheMissed: missedResponseKeys.get(req),
-        rateClient: rateLimits?.limits.clientOf(req),
-      };
-    },
-  });
+  // The parent span of everything the request does, continuing the client's traceparent (docs/tracing.md).
+  return tracedHandler(
+    'gateway.http',
+    apolloHandler<GatewayContext>(parts.apollo, {
+      // Before the response cache: a batch or a malformed field is refused even when its query is cached.
+      refuse: refuseRequestShape,
+      statusOf: legacyJsonStatus,
+      ...(settings.cacheDisabled ? {} : { answerBefore }),
+      context: async (req) => {
+        const requestId = String(req.headers['x-request-id'] ?? '');
+        let requestLogger: Logger | undefined;
+        return {
+          requestId,
+          // Made when first used (an error to log): a child logger per request costs more than a cached answer.
+          get logger() {
+            return (requestLogger ??= logger.child({ requestId }));
+          },
+          cachePolicy: new ResponsePolicy(),
+          catalog: new CatalogReport(),
+          responseCacheMissed: missedResponseKeys.get(req),
+          rateClient: rateLimits?.limits.clientOf(req),
+        };
+      },
+    }),
+  );
 }

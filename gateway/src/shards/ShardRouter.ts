@@ -23,6 +23,7 @@ import { PRODUCTS, CROSS_LISTED } from '../../../schema/mergeRules.ts';
 import { CatalogSummaries, SUMMARY_QUERY, type CatalogSummariesOptions } from './CatalogSummaries.ts';
 import { provablyEmpty } from './summaryPruning.ts';
 import { CallLimiter } from './CallLimiter.ts';
+import { withSpan, withSpanSync } from '../../../shared/tracing/tracing.ts';
 
 // The router's options speak of these; they live with the client so that the caches can use them too.
 export { DirectFetcher, type ShardFetcher, type ShardRequest, type ShardTarget, type ShardTargets } from '../exchangeClient/ShardFetcher.ts';
@@ -211,7 +212,11 @@ export class ShardRouter implements GraphQLDataSource {
     try {
       const query = options.request.query ?? '';
       const document = 'document' in options ? options.document : undefined;
-      const plan = this.planFor(query, document);
+      const plan = withSpanSync('shards.plan', {}, (span) => {
+        const planned = this.planFor(query, document);
+        span?.setAttributes({ 'shards.plan.kind': planned.kind, 'shards.plan.fields': planned.rootFields.length });
+        return planned;
+      });
       const outcome = await this.execute(plan, options.request.variables ?? {}, this.requestScope(options.context));
       return { data: outcome.data, ...(outcome.errors.length ? { errors: outcome.errors } : {}) } as GatewayGraphQLResponse;
     } catch (err) {
@@ -279,7 +284,15 @@ export class ShardRouter implements GraphQLDataSource {
     const target = this.options.targets.get(exchange);
     if (!target) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is not registered`);
     if (!target.isAvailable()) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is offline`);
-    const result = request.calls ? await request.calls.run(() => this.fetcher.fetch(target, shardRequest)) : await this.fetcher.fetch(target, shardRequest);
+    const result = await withSpan('exchange.fetch', { 'exchange.id': exchange }, async (span) => {
+      const fetched = request.calls ? await request.calls.run(() => this.fetcher.fetch(target, shardRequest)) : await this.fetcher.fetch(target, shardRequest);
+      span?.setAttributes({
+        'exchange.outcome': fetched.ok ? 'ok' : fetched.code,
+        'cache.hit': fetched.ok && fetched.fromCache === true,
+        'exchange.shared_flight': fetched.shared === true,
+      });
+      return fetched;
+    });
     this.options.didReceiveResult?.(result);
     if (result.ok && !result.fromCache) this.summaries?.observe(exchange, result.catalogVersion);
     // The response is kept no longer than the answers it is built from may be.
@@ -459,6 +472,34 @@ export class ShardRouter implements GraphQLDataSource {
 
     const failed = new Map(failures.map((f) => [f.exchange, f]));
     const data: Record<string, unknown> = {};
+    withSpanSync('shards.merge', { 'shards.answers': answers.size }, () =>
+      this.mergeRoot({ plan, variables, targetsByField, answers, failed, fieldErrors, separateOutcomes, errors, data }),
+    );
+    return { data, errors: [...fieldErrors.values(), ...errors] };
+  }
+
+  /** Each root field's value from the answers of its exchanges, by its merge rule, into `data`. */
+  private mergeRoot({
+    plan,
+    variables,
+    targetsByField,
+    answers,
+    failed,
+    fieldErrors,
+    separateOutcomes,
+    errors,
+    data,
+  }: {
+    plan: ShardPlan;
+    variables: Record<string, unknown>;
+    targetsByField: Map<FieldPlan, string[]>;
+    answers: Map<string, ExchangeAnswer>;
+    failed: Map<string, ExchangeFailure>;
+    fieldErrors: Map<FieldPlan, GraphQLErrorJson>;
+    separateOutcomes: Map<FieldPlan, { value: Record<string, unknown> | null; errors: GraphQLErrorJson[] }>;
+    errors: GraphQLErrorJson[];
+    data: Record<string, unknown>;
+  }): void {
     for (const field of plan.rootFields) {
       const targets = targetsByField.get(field) ?? [];
       const fieldAnswers = targets.flatMap((t) => (answers.has(t) ? [answers.get(t)!] : []));
@@ -490,7 +531,6 @@ export class ShardRouter implements GraphQLDataSource {
         data[field.responseKey] = fieldAnswers[0]?.data?.[field.responseKey] ?? null;
       }
     }
-    return { data, errors: [...fieldErrors.values(), ...errors] };
   }
 
   /** Root fields the router answers with calls of its own: products (ProductsResolver, docs/products.md). */

@@ -8,11 +8,12 @@ import { CachingFetcher } from '../cache/CachingFetcher.ts';
 import type { ExchangeDirectory } from '../directory/ExchangeDirectory.ts';
 import type { ExchangeResult } from '../exchangeClient/ExchangeClient.ts';
 import { DirectFetcher } from '../exchangeClient/ShardFetcher.ts';
+import { SingleFlightFetcher } from '../exchangeClient/SingleFlightFetcher.ts';
 import { ShardRouter } from './ShardRouter.ts';
 
 /** What the shard router reads of the gateway's configuration. */
 export interface ShardRouterSettings {
-  /** CACHE_DISABLED=1: every shard fetch goes to its exchange. */
+  /** CACHE_DISABLED=1: every shard fetch goes to its exchange (identical ones in flight at once, once). */
   cacheDisabled: boolean;
   cacheTtlSeconds: number;
   /** EXCHANGE_PRUNING: prune fan-out calls by catalog summaries. */
@@ -42,7 +43,10 @@ export function buildShardRouter(settings: ShardRouterSettings, parts: ShardRout
     contractSchema: buildSubgraphSchema([{ typeDefs: exchangeTypeDefs }]),
     targets: directory,
     fetcher: settings.cacheDisabled
-      ? new DirectFetcher((exchange) => metrics.shardFetches.inc({ exchange }))
+      ? new SingleFlightFetcher(
+          new DirectFetcher((exchange) => metrics.shardFetches.inc({ exchange })),
+          (exchange) => versions.scope(exchange)?.catalogVersion ?? null,
+        )
       : new CachingFetcher({ cache, versions, metrics, ttlSeconds: settings.cacheTtlSeconds }),
     logger: parts.logger.child({ component: 'shard-router' }),
     // The cross-listed codes are kept by the versions the cache keys use (docs/products.md).
