@@ -18,13 +18,20 @@ import type { Suite, SuiteFlag, SuiteReport } from './lib/suite.ts';
 import { exchangeSpeedSuite } from './suites/exchangeSpeed.ts';
 import { gatewayThroughputSuite } from './suites/gatewayThroughput.ts';
 import { cacheThroughputSuite } from './suites/cacheThroughput.ts';
+import { scaleSuite } from './suites/scale.ts';
+import { soakSuite } from './suites/soak.ts';
 
-const SUITES: Suite[] = [exchangeSpeedSuite, gatewayThroughputSuite, cacheThroughputSuite];
+const SUITES: Suite[] = [exchangeSpeedSuite, gatewayThroughputSuite, cacheThroughputSuite, scaleSuite, soakSuite];
 
 const DEFAULT_OUT = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 
 const COMMON_FLAGS: Record<string, SuiteFlag> = {
-  only: { default: SUITES.map((s) => s.name).join(','), description: `suites to run, comma-separated (${SUITES.map((s) => s.name).join(', ')})` },
+  only: {
+    default: SUITES.filter((s) => !s.optIn)
+      .map((s) => s.name)
+      .join(','),
+    description: `suites to run, comma-separated (${SUITES.map((s) => s.name).join(', ')}; soak and scale only when named)`,
+  },
   out: { default: DEFAULT_OUT, description: 'where to write the results (markdown)' },
 };
 
