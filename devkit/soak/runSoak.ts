@@ -115,6 +115,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         quiet: true,
       }),
     );
+    await untilAllOnline(stack.gatewayUrl);
     const truth = new CatalogTruth();
     for (const id of [...DEFAULT_EXCHANGES.map((e) => e.id), EXTRA.id]) truth.addExchange(id, join(stack.dataDir, `${id}.db`));
     const pools = await prepareWorkload({
@@ -289,4 +290,18 @@ async function adminCall(stack: Stack, method: string, path: string, body?: unkn
     signal: AbortSignal.timeout(30_000),
   });
   return { status: response.status, text: (await response.text()).slice(0, 500) };
+}
+
+/** The load starts from a healthy catalog: every exchange ONLINE as the gateway sees it (a loaded machine can make a first probe slow). */
+async function untilAllOnline(gatewayUrl: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const { body } = await postGraphql(gatewayUrl, '{ exchanges { id status } }');
+    const exchanges: Array<{ id: string; status: string }> = body?.data?.exchanges ?? [];
+    last = JSON.stringify(exchanges);
+    if (exchanges.length === DEFAULT_EXCHANGES.length && exchanges.every((e) => e.status === 'ONLINE')) return;
+    if (performance.now() > deadline) throw new Error(`soak: the exchanges never were all ONLINE: ${last}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }

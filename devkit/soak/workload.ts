@@ -191,7 +191,10 @@ const deepPages: SoakQueryKind = {
     for (let page = 1; page <= 10; page++) {
       const { body } = await postGraphql(gatewayUrl, walk, { after });
       after = body?.data?.datasets?.pageInfo?.endCursor;
-      if (!after) throw new Error(`the walk stopped at page ${page}: ${JSON.stringify(body).slice(0, 200)}`);
+      if (!after) {
+        const directory = await postGraphql(gatewayUrl, '{ exchanges { id status } }');
+        throw new Error(`the walk stopped at page ${page}: ${JSON.stringify(body).slice(0, 300)}; exchanges: ${JSON.stringify(directory.body)}`);
+      }
       if (page === 5 || page === 10) cursors.push(after);
     }
     const query = `query SoakDeepPage($after: String) { datasets(sort: UPDATED_DESC, first: 50, after: $after) {

@@ -72,7 +72,7 @@ describe('a gateway whose Redis hangs', () => {
     const stack = await startStack({
       perExchange: 200,
       proxies: false,
-      gatewayEnv: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: undefined } as Record<string, string>,
+      gatewayEnv: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: undefined },
     });
     cleanups.push(() => stack.stop());
     const expected = publicHealthCount(stack);
@@ -150,7 +150,7 @@ describe('a gateway on a Redis Cluster that loses a master', () => {
     const stack = await startStack({
       perExchange: 200,
       proxies: false,
-      gatewayEnv: { REDIS_CLUSTER_NODES: nodes.map((n) => `127.0.0.1:${n.port}`).join(','), REDIS_URL: undefined } as unknown as Record<string, string>,
+      gatewayEnv: { REDIS_CLUSTER_NODES: nodes.map((n) => `127.0.0.1:${n.port}`).join(','), REDIS_URL: undefined },
     });
     cleanups.push(() => stack.stop());
     const expected = publicHealthCount(stack);
