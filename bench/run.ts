@@ -21,13 +21,29 @@ import { cacheThroughputSuite } from './suites/cacheThroughput.ts';
 import { scaleOutSuite } from './suites/scaleOut.ts';
 import { rateLimitCostSuite } from './suites/rateLimitCost.ts';
 import { fastPathsSuite } from './suites/fastPaths.ts';
+import { scaleSuite } from './suites/scale.ts';
+import { soakSuite } from './suites/soak.ts';
 
-const SUITES: Suite[] = [exchangeSpeedSuite, gatewayThroughputSuite, cacheThroughputSuite, scaleOutSuite, rateLimitCostSuite, fastPathsSuite];
+const SUITES: Suite[] = [
+  exchangeSpeedSuite,
+  gatewayThroughputSuite,
+  cacheThroughputSuite,
+  scaleOutSuite,
+  rateLimitCostSuite,
+  fastPathsSuite,
+  scaleSuite,
+  soakSuite,
+];
 
 const DEFAULT_OUT = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 
 const COMMON_FLAGS: Record<string, SuiteFlag> = {
-  only: { default: SUITES.map((s) => s.name).join(','), description: `suites to run, comma-separated (${SUITES.map((s) => s.name).join(', ')})` },
+  only: {
+    default: SUITES.filter((s) => !s.optIn)
+      .map((s) => s.name)
+      .join(','),
+    description: `suites to run, comma-separated (${SUITES.map((s) => s.name).join(', ')}; soak and scale only when named)`,
+  },
   out: { default: DEFAULT_OUT, description: 'where to write the results (markdown)' },
 };
 

@@ -16,7 +16,8 @@ export interface StackOptions {
   perExchange: number;
   exchangeTimeoutMs?: number;
   healthIntervalMs?: number;
-  gatewayEnv?: Record<string, string>;
+  /** A value of `undefined` removes the variable (e.g. one the test runner set). */
+  gatewayEnv?: Record<string, string | undefined>;
   /** Put a FlakyProxy in front of every exchange (to count calls and inject faults). Default true. */
   proxies?: boolean;
   /** Extra environment for the exchange processes (e.g. EXCHANGE_ADMIN_TOKEN). */

@@ -21,11 +21,17 @@ export function bucketIndexOf(value: number): number | null {
 export class QuantileSketch {
   private zero = 0;
   private readonly bins = new Map<number, number>();
+  /** The sum of `bins`, kept as they change. */
+  private binTotal = 0;
+  /**
+   * The bins in index order, built once per change: p50, p90 and the wire form of one bucket read the
+   * same order (at 250,000 listings a category has ~700 bins, and sorting them with a comparator three
+   * times per bucket cost an exchange's priceStats more than reading its rows did).
+   */
+  private sorted: Array<[number, number]> | null = null;
 
   get count(): number {
-    let total = this.zero;
-    for (const n of this.bins.values()) total += n;
-    return total;
+    return this.zero + this.binTotal;
   }
 
   add(value: number, times = 1): void {
@@ -37,6 +43,8 @@ export class QuantileSketch {
   /** Adds `times` values already placed in bucket `index` (the exchange computes indexes in SQL). */
   addToBucket(index: number, times: number): void {
     this.bins.set(index, (this.bins.get(index) ?? 0) + times);
+    this.binTotal += times;
+    this.sorted = null;
   }
 
   addZeros(times: number): void {
@@ -48,6 +56,15 @@ export class QuantileSketch {
     for (const [index, n] of other.bins) this.addToBucket(index, n);
   }
 
+  /** The bins in index order (a typed array sorts numbers without a comparator call per comparison). */
+  private sortedBins(): Array<[number, number]> {
+    if (!this.sorted) {
+      const indexes = Float64Array.from(this.bins.keys()).sort();
+      this.sorted = Array.from(indexes, (index): [number, number] => [index, this.bins.get(index)!]);
+    }
+    return this.sorted;
+  }
+
   /** The q-quantile (0..1) within the relative accuracy, or null for an empty sketch. */
   quantile(q: number): number | null {
     const total = this.count;
@@ -55,16 +72,15 @@ export class QuantileSketch {
     const rank = Math.floor(q * (total - 1));
     if (rank < this.zero) return 0;
     let seen = this.zero;
-    for (const index of [...this.bins.keys()].sort((a, b) => a - b)) {
-      seen += this.bins.get(index)!;
+    for (const [index, n] of this.sortedBins()) {
+      seen += n;
       if (seen > rank) return (2 * Math.pow(GAMMA, index)) / (GAMMA + 1);
     }
     return null;
   }
 
   toWire(): SketchWire {
-    const bins = [...this.bins.entries()].sort((a, b) => a[0] - b[0]);
-    return { v: 1, alpha: SKETCH_RELATIVE_ACCURACY, zero: this.zero, bins };
+    return { v: 1, alpha: SKETCH_RELATIVE_ACCURACY, zero: this.zero, bins: this.sortedBins().map(([index, n]): [number, number] => [index, n]) };
   }
 
   toJSON(): string {

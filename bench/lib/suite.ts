@@ -45,6 +45,8 @@ export interface Suite {
   name: string;
   title: string;
   flags: Record<string, SuiteFlag>;
+  /** Runs only when named in --only (a long suite: the soak's five minutes, the scale suite's million listings). */
+  optIn?: boolean;
   run(context: SuiteContext): Promise<SuiteReport>;
 }
 

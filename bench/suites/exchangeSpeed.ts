@@ -365,7 +365,7 @@ async function runExchangeSpeed({ resources, flags, log }: SuiteContext): Promis
   return { sections, targets, details };
 }
 
-interface Bumper {
+export interface Bumper {
   datasetId: string;
   (): Promise<void>;
 }
@@ -375,7 +375,7 @@ interface Bumper {
  * listing back and forth between its price and one micro-yuan more (setting the price it already has is
  * not a change: the exchange answers `changed: false` and keeps its version).
  */
-async function versionBumper(graphqlUrl: string, adminToken: string, client: GraphqlClient): Promise<Bumper> {
+export async function versionBumper(graphqlUrl: string, adminToken: string, client: GraphqlClient): Promise<Bumper> {
   const data = await client.data<{ datasets: { nodes: Array<{ id: string; price: { model: string; amount: string | null } }> } }>(
     '{ datasets(first: 1, sort: TITLE_ASC, filter: { pricingModels: [PER_CALL, PER_THOUSAND_RECORDS, MONTHLY, ANNUAL, ONE_TIME] }) { nodes { id price { model amount } } } }',
   );
