@@ -13,6 +13,7 @@ import { priceStatistics, priceStatsByNewGroup, isLegacyStatsGroup } from './pri
 import { toDataset } from './toDataset.ts';
 import { datasetColumns } from './datasetColumns.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
+import { priceChanges, type PriceChangesArgs } from './priceChanges.ts';
 import { productGroups, products, withCrossListedCodes, type ProductGroupsArgs, type ProductsArgs } from './products.ts';
 
 export const CONTRACT_PATH = EXCHANGE_CONTRACT_PATH;
@@ -66,6 +67,10 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
       productGroups: (_root, args: ProductGroupsArgs, { session }, info) => productGroups(session, args, info),
       products: (_root, args: ProductsArgs, { session }) => products(session, args),
       providerListingCounts: (_root, args: { filter?: DatasetFilterInput | null }, { session }) => session.providerListingCounts(filterOf(args)),
+      priceChanges: (_root, args: PriceChangesArgs, { loaders }) => priceChanges(store, args, loaders),
+    },
+    PriceChangeConnection: {
+      totalCount: (connection: { totalCount: () => number }) => connection.totalCount(),
     },
     DatasetConnection: {
       totalCount: (connection: { totalCount: () => number }) => connection.totalCount(),
