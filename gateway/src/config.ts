@@ -12,6 +12,8 @@ import { parseCorsOrigins, type CorsOrigins } from './http/cors.ts';
 import type { RedisTarget } from './cache/RedisCache.ts';
 import { parseAllowlist, type HostAllowlist } from './exchangeClient/hostAllowlist.ts';
 import { DEFAULT_REGISTRATION_CONFORMANCE_BUDGET_MS } from './registry/registrationConformance.ts';
+import { DEFAULT_LIVE_POLL_MS } from './live/LiveFeed.ts';
+import { DEFAULT_LIVE_MAX_QUEUED_EVENTS, DEFAULT_LIVE_MAX_SUBSCRIPTIONS } from './live/LiveHub.ts';
 
 export interface ExchangeEndpoint extends ExchangeInfo {
   url: string;
@@ -58,6 +60,8 @@ export interface GatewayConfig extends ServiceSettings {
   /** CORS_ORIGINS, default `*`: which origins' pages may read the public API's answers (http/cors.ts). */
   corsOrigins: CorsOrigins;
   cache: CacheTargetConfig;
+  /** Live prices (docs/live-prices.md): LIVE_POLL_MS, LIVE_MAX_QUEUED_EVENTS, LIVE_MAX_SUBSCRIPTIONS. */
+  live: { pollIntervalMs: number; maxQueuedEvents: number; maxSubscriptions: number };
 }
 
 export const DEFAULT_EXCHANGES_FILE = fileURLToPath(new URL('../exchanges.json', import.meta.url));
@@ -95,6 +99,11 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
     }),
     adminToken: read.string('GATEWAY_ADMIN_TOKEN'),
     cache: readCacheTarget(read),
+    live: {
+      pollIntervalMs: read.durationMs('LIVE_POLL_MS', { default: DEFAULT_LIVE_POLL_MS, min: 10, max: MAX_INTERVAL_MS }),
+      maxQueuedEvents: read.int('LIVE_MAX_QUEUED_EVENTS', { default: DEFAULT_LIVE_MAX_QUEUED_EVENTS, min: 1, max: 1_000_000 }),
+      maxSubscriptions: read.int('LIVE_MAX_SUBSCRIPTIONS', { default: DEFAULT_LIVE_MAX_SUBSCRIPTIONS, min: 0, max: 10_000_000 }),
+    },
     ...readServiceSettings(read),
   };
 }
