@@ -4,6 +4,7 @@ import { DEFAULT_EXCHANGES, DEFAULT_PORTS, type ExchangeInfo } from '../../share
 import { placeProblems, provinceCodeOf, provinceOfDivision, unknownProvince } from '../../shared/provinces.ts';
 import { ConfigError, configReader, type ConfigReader, type ConfigSource } from '../../shared/config/configReader.ts';
 import { readServiceSettings, type ServiceSettings } from '../../shared/config/serviceSettings.ts';
+import { DEFAULT_CHANGE_RETENTION_DAYS, MIN_CHANGE_RETENTION_DAYS } from './store/PriceChangeLog.ts';
 
 export { ConfigError };
 
@@ -20,6 +21,8 @@ export interface ExchangeConfig extends ServiceSettings {
   /** Datasets to seed when the database file is missing. */
   seedCount: number;
   adminToken?: string;
+  /** PRICE_CHANGE_RETENTION_DAYS, default 35, at least 30: how long the price change log keeps a change. */
+  changeRetentionDays: number;
 }
 
 /** --data-dir (npm run seed), else DATA_DIR, resolved; default ./data. */
@@ -88,6 +91,12 @@ export function exchangeConfigFromArgs(argv: string[], env: ConfigSource): Excha
     dbPath: resolve(values.db ?? `${readDataDir(read)}/${id}.db`),
     seedCount: readSeedCount(read),
     adminToken: read.string('EXCHANGE_ADMIN_TOKEN'),
+    changeRetentionDays: read.int('PRICE_CHANGE_RETENTION_DAYS', {
+      default: DEFAULT_CHANGE_RETENTION_DAYS,
+      min: MIN_CHANGE_RETENTION_DAYS,
+      max: 36_500,
+      unit: 'days',
+    }),
     ...readServiceSettings(read),
   };
 }

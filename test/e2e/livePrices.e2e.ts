@@ -88,7 +88,32 @@ describe('the exchange change log', () => {
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
       const data: any = dataOf(
-        await graphql(stack.exchangeUrls.ty!, `query ($after: String) { priceChanges(after: $after, first: 2) { totalCount edges { cursor node { dataset { id } current { amount } } } pageInfo { hasNextPage endCursor } } }`, { after }),
+        await graphql(
+          stack.exchangeUrls.ty!,
+          `
+            query ($after: String) {
+              priceChanges(after: $after, first: 2) {
+                totalCount
+                edges {
+                  cursor
+                  node {
+                    dataset {
+                      id
+                    }
+                    current {
+                      amount
+                    }
+                  }
+                }
+                pageInfo {
+                  hasNextPage
+                  endCursor
+                }
+              }
+            }
+          `,
+          { after },
+        ),
       );
       expect(data.priceChanges.totalCount).toBe(expected.length);
       for (const edge of data.priceChanges.edges) seen.push({ id: edge.node.dataset.id, amount: edge.node.current.amount });
@@ -99,7 +124,16 @@ describe('the exchange change log', () => {
   });
 
   it('refuses a cursor that is not one, naming the argument', async () => {
-    const result = await graphql(stack.exchangeUrls.ty!, `{ priceChanges(after: "nope") { totalCount } }`);
+    const result = await graphql(
+      stack.exchangeUrls.ty!,
+      `
+        {
+          priceChanges(after: "nope") {
+            totalCount
+          }
+        }
+      `,
+    );
     expect(result.errors?.[0]?.message).toMatch(/^after: is not a price change cursor/);
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
@@ -117,7 +151,31 @@ describe('the merged history on the gateway', () => {
     let after: string | null = null;
     for (let page = 0; page < 20; page++) {
       const data: any = dataOf(
-        await graphql(stack.gatewayUrl, `query ($after: String) { priceChanges(after: $after, first: 2) { totalCount missingExchanges edges { cursor node { dataset { id title } } } pageInfo { hasNextPage endCursor } } }`, { after }),
+        await graphql(
+          stack.gatewayUrl,
+          `
+            query ($after: String) {
+              priceChanges(after: $after, first: 2) {
+                totalCount
+                missingExchanges
+                edges {
+                  cursor
+                  node {
+                    dataset {
+                      id
+                      title
+                    }
+                  }
+                }
+                pageInfo {
+                  hasNextPage
+                  endCursor
+                }
+              }
+            }
+          `,
+          { after },
+        ),
       );
       expect(data.priceChanges.totalCount).toBe(expected.length);
       expect(data.priceChanges.missingExchanges).toEqual([]);
@@ -129,7 +187,25 @@ describe('the merged history on the gateway', () => {
   });
 
   it('asks only the exchanges the filter names', async () => {
-    const data: any = dataOf(await graphql(stack.gatewayUrl, `{ priceChanges(filter: { exchanges: ["ty"] }) { totalCount edges { node { dataset { id } } } } }`));
+    const data: any = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            priceChanges(filter: { exchanges: ["ty"] }) {
+              totalCount
+              edges {
+                node {
+                  dataset {
+                    id
+                  }
+                }
+              }
+            }
+          }
+        `,
+      ),
+    );
     expect(data.priceChanges.totalCount).toBe(logOf('ty').length);
     expect(data.priceChanges.edges.length).toBeGreaterThan(0);
     for (const edge of data.priceChanges.edges) expect(edge.node.dataset.id.startsWith('ty:')).toBe(true);
@@ -178,7 +254,11 @@ describe('priceChanged over Server-Sent Events', () => {
   });
 
   it('refuses a query on the stream endpoint, and a bad cursor, naming what is wrong', async () => {
-    const query = await fetch(streamUrl(), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ query: '{ exchanges { id } }' }) });
+    const query = await fetch(streamUrl(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: '{ exchanges { id } }' }),
+    });
     expect(query.status).toBe(400);
     expect((await query.json()).errors[0].message).toMatch(/serves subscriptions/);
     const cursor = await fetch(streamUrl(), {
@@ -232,7 +312,9 @@ describe('the real clients', () => {
 
 describe('faults', () => {
   it('keeps other exchanges flowing while one is unreachable, and delivers its changes made meanwhile, in order, when it is back', async () => {
-    const stream = await openSse(streamUrl(), { query: `subscription { priceChanged(filter: { exchanges: ["bj", "gy"] }) { dataset { id } current { amount } } }` });
+    const stream = await openSse(streamUrl(), {
+      query: `subscription { priceChanged(filter: { exchanges: ["bj", "gy"] }) { dataset { id } current { amount } } }`,
+    });
     await new Promise((r) => setTimeout(r, 300));
     stack.proxies.gy!.mode = 'reset';
     const [gyId] = idsOf('gy', 1);
@@ -256,7 +338,11 @@ describe('faults', () => {
     const port = Number(new URL(stack.exchangeUrls.gy!).port);
     await stack.services.gy!.stop();
     stack.services.gy = await startService(
-      exchangeService('gy', { port, quiet: true, env: { DATA_DIR: stack.dataDir, SEED_PER_EXCHANGE: String(PER_EXCHANGE), LOG_LEVEL: 'warn', NODE_ENV: undefined, EXCHANGE_ADMIN_TOKEN: EXCHANGE_ADMIN } }),
+      exchangeService('gy', {
+        port,
+        quiet: true,
+        env: { DATA_DIR: stack.dataDir, SEED_PER_EXCHANGE: String(PER_EXCHANGE), LOG_LEVEL: 'warn', NODE_ENV: undefined, EXCHANGE_ADMIN_TOKEN: EXCHANGE_ADMIN },
+      }),
     );
     made.push(await changePrice('gy', id!), await changePrice('gy', id!));
     await stream.waitFor(3);
@@ -282,4 +368,87 @@ describe('faults', () => {
     resumed.close();
     stack.services.gateway = gateway;
   });
+});
+
+describe('filters', () => {
+  it('pushes only changes whose dataset is in the categories and whose relative change reaches minRelativeChange', async () => {
+    const db = database('bj');
+    const rows = db.prepare('SELECT id, category FROM datasets ORDER BY id').all() as Array<{ id: string; category: string }>;
+    db.close();
+    const x = rows[0]!;
+    const y = rows.find((r) => r.category !== x.category)!;
+    expect(y).toBeDefined();
+    await changePrice('bj', x.id, '100.00');
+    // "From now" is from the feed's last pull (at most LIVE_POLL_MS behind): let it pass this change first.
+    await new Promise((r) => setTimeout(r, 1500));
+    const stream = await openSse(streamUrl(), {
+      query: `subscription ($filter: PriceChangeFilter) { priceChanged(filter: $filter) { dataset { id category } previous { amount } current { amount } } }`,
+      variables: { filter: { exchanges: ['bj'], categories: [x.category], minRelativeChange: 0.5 } },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await changePrice('bj', x.id, '105.00'); // +5%: under the minimum
+    await changePrice('bj', y.id, '900.00'); // another category
+    await changePrice('bj', x.id, '300.00'); // +185.7%
+    const [event] = await stream.waitFor(1);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(stream.events.filter((e) => e.event === 'next')).toHaveLength(1);
+    expect(event!.data.data.priceChanged).toEqual({
+      dataset: { id: x.id, category: x.category },
+      previous: { amount: '105.00' },
+      current: { amount: '300.00' },
+    });
+    stream.close();
+  });
+});
+
+describe('a client that does not read', () => {
+  it('is disconnected with the reason once its queue passes LIVE_MAX_QUEUED_EVENTS, and its subscription is gone', async () => {
+    const gateway = await stack.startGateway('gateway-slow-consumer', { CACHE_DISABLED: '1', LIVE_MAX_QUEUED_EVENTS: '5' });
+    const base = new URL(gateway.url);
+    // Large events (one description many times over) fill the socket buffers in a few hundred changes.
+    const fields = Array.from({ length: 300 }, (_, i) => `d${i}: description`).join(' ');
+    const body = JSON.stringify({ query: `subscription { priceChanged(filter: { exchanges: ["bj"] }) { dataset { ${fields} } } }` });
+    const [id] = idsOf('bj', 1);
+    const probe = await openSse(gateway.url.replace(/\/graphql$/, '/graphql/stream'), JSON.parse(body));
+    await new Promise((r) => setTimeout(r, 500));
+    await changePrice('bj', id!);
+    const [sample] = await probe.waitFor(1);
+    probe.close();
+    const eventBytes = JSON.stringify(sample!.data).length;
+    expect(eventBytes, JSON.stringify(sample!.data).slice(0, 300)).toBeGreaterThan(20_000);
+    const { connect } = await import('node:net');
+    const socket = connect(Number(base.port), base.hostname);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    let ended = false;
+    socket.on('close', () => (ended = true));
+    socket.on('error', () => (ended = true));
+    socket.write(
+      `POST /graphql/stream HTTP/1.1\r\nhost: ${base.host}\r\ncontent-type: application/json\r\naccept: text/event-stream\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    socket.pause(); // never reads again
+    const metrics = async () => (await (await fetch(gateway.url.replace(/\/graphql$/, '/metrics'))).text()).split('\n');
+    const value = (lines: string[], name: string) =>
+      Number(
+        lines
+          .find((l) => l.startsWith(name))
+          ?.split(' ')
+          .at(-1) ?? NaN,
+      );
+    expect(value(await metrics(), 'gateway_live_subscriptions')).toBe(1);
+    let disconnected = 0;
+    for (let i = 0; i < 400 && disconnected === 0; i++) {
+      await changePrice('bj', id!);
+      if (i % 10 === 9) disconnected = value(await metrics(), 'gateway_live_slow_consumer_disconnects_total{reason="slow_consumer"}') || 0;
+    }
+    expect(disconnected).toBe(1);
+    expect(value(await metrics(), 'gateway_live_subscriptions')).toBe(0);
+    socket.resume();
+    const tail: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => tail.push(chunk));
+    for (let i = 0; i < 50 && !ended; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(ended).toBe(true);
+    socket.destroy();
+    await gateway.stop();
+  }, 240_000);
 });

@@ -17,7 +17,11 @@ export interface SseStream {
   closed: Promise<void>;
 }
 
-export async function openSse(url: string, body: { query: string; variables?: Record<string, unknown> }, headers: Record<string, string> = {}): Promise<SseStream> {
+export async function openSse(
+  url: string,
+  body: { query: string; variables?: Record<string, unknown> },
+  headers: Record<string, string> = {},
+): Promise<SseStream> {
   const controller = new AbortController();
   const response = await fetch(url, {
     method: 'POST',
@@ -63,7 +67,10 @@ export async function openSse(url: string, body: { query: string; variables?: Re
     close: () => controller.abort(),
     waitFor: (count, timeoutMs = 20_000) =>
       new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`only ${nexts().length} of ${count} events after ${timeoutMs} ms: ${JSON.stringify(events.slice(-3))}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`only ${nexts().length} of ${count} events after ${timeoutMs} ms: ${JSON.stringify(events.slice(-3))}`)),
+          timeoutMs,
+        );
         const check = () => {
           if (nexts().length >= count) {
             clearTimeout(timer);

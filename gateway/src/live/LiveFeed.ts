@@ -35,6 +35,11 @@ export class LiveFeed {
   private readonly listeners = new Set<FeedListener>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /**
+   * Settles when every exchange has been pulled once (answered or failed): before that the feed does not
+   * know where "now" is in an exchange's log, so a subscription from now waits for it (LiveHub).
+   */
+  ready: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: LiveFeedOptions) {}
 
@@ -42,7 +47,7 @@ export class LiveFeed {
     if (this.timer) return;
     this.timer = setInterval(() => this.pullAll(), this.options.pollIntervalMs ?? DEFAULT_LIVE_POLL_MS);
     this.timer.unref();
-    this.pullAll();
+    this.ready = Promise.all(this.options.targets.all().map((t) => this.pull(t.id))).then(() => undefined);
   }
 
   stop(): void {

@@ -51,20 +51,36 @@ export class LiveHub {
         this.set(open.size);
       },
     });
-    this.disconnects = new Counter({ name: 'gateway_live_slow_consumer_disconnects_total', help: 'Subscriptions closed because their client did not read', labelNames: ['reason'], registers });
+    this.disconnects = new Counter({
+      name: 'gateway_live_slow_consumer_disconnects_total',
+      help: 'Subscriptions closed because their client did not read',
+      labelNames: ['reason'],
+      registers,
+    });
   }
 
   get size(): number {
     return this.open.size;
   }
 
-  subscribe(request: SubscribeRequest): LiveSubscription | ExecutionResult {
+  async subscribe(request: SubscribeRequest): Promise<LiveSubscription | ExecutionResult> {
+    // "From now" starts where the feed is: it must know where that is in every log first.
+    await this.parts.feed.ready;
     const schema = this.parts.schema();
-    if (!schema) return { errors: [new GraphQLError('the gateway has not loaded its schema yet; try again in a moment', { extensions: { code: 'SERVICE_UNAVAILABLE' } })] };
+    if (!schema)
+      return {
+        errors: [new GraphQLError('the gateway has not loaded its schema yet; try again in a moment', { extensions: { code: 'SERVICE_UNAVAILABLE' } })],
+      };
     const checked = checkLiveOperation(schema, request, this.parts.settings);
     if ('errors' in checked) return { errors: checked.errors };
     if (this.open.size >= this.parts.settings.maxSubscriptions) {
-      return { errors: [new GraphQLError(`this gateway holds ${this.parts.settings.maxSubscriptions} subscriptions (LIVE_MAX_SUBSCRIPTIONS); try another replica or later`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })] };
+      return {
+        errors: [
+          new GraphQLError(`this gateway holds ${this.parts.settings.maxSubscriptions} subscriptions (LIVE_MAX_SUBSCRIPTIONS); try another replica or later`, {
+            extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+          }),
+        ],
+      };
     }
     const variables = request.variables ?? {};
     const field = checked.operation.selectionSet.selections.find((s) => s.kind === 'Field' && s.name.value === SUBSCRIPTION_FIELD);
@@ -76,7 +92,13 @@ export class LiveHub {
     }
     const min = args.filter?.minRelativeChange;
     if (min !== null && min !== undefined && !(Number.isFinite(min) && min >= 0)) {
-      return { errors: [new GraphQLError(`filter.minRelativeChange: must be 0 or more, got ${min}`, { extensions: { code: 'BAD_USER_INPUT', argument: 'filter.minRelativeChange' } })] };
+      return {
+        errors: [
+          new GraphQLError(`filter.minRelativeChange: must be 0 or more, got ${min}`, {
+            extensions: { code: 'BAD_USER_INPUT', argument: 'filter.minRelativeChange' },
+          }),
+        ],
+      };
     }
     const cursor = args.after ?? request.resumeAfter ?? null;
     let after: ChangePositions | null = null;

@@ -71,7 +71,13 @@ export function checkLiveOperation(
   }
   let cost: number;
   try {
-    cost = getComplexity({ schema, query: document, variables: input.variables ?? {}, operationName: input.operationName ?? undefined, estimators: [objectCountEstimator] });
+    cost = getComplexity({
+      schema,
+      query: document,
+      variables: input.variables ?? {},
+      operationName: input.operationName ?? undefined,
+      estimators: [objectCountEstimator],
+    });
   } catch (err) {
     return { errors: [new GraphQLError(`variables: ${(err as Error).message}`)] };
   }

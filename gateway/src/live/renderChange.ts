@@ -72,7 +72,8 @@ export class ChangeRenderer {
     const byKey = new Map<string, FieldNode[]>();
     for (const node of fieldNodes) {
       if (!node.selectionSet) continue;
-      for (const [key, nodes] of collectFields(schema, fragments, variables, changeType, node.selectionSet)) byKey.set(key, [...(byKey.get(key) ?? []), ...nodes]);
+      for (const [key, nodes] of collectFields(schema, fragments, variables, changeType, node.selectionSet))
+        byKey.set(key, [...(byKey.get(key) ?? []), ...nodes]);
     }
     const datasetParts: string[] = [];
     const relatedParts: string[] = [];

@@ -21,18 +21,23 @@ export const OVERFLOW_GRACE_MS = 1000;
  */
 export function sseHandler(hub: LiveHub): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'POST') return sendJson(res, 405, { errors: [{ message: `/graphql/stream takes GET or POST, not ${req.method}` }] }, { allow: 'GET, POST' });
+    if (req.method !== 'GET' && req.method !== 'POST')
+      return sendJson(res, 405, { errors: [{ message: `/graphql/stream takes GET or POST, not ${req.method}` }] }, { allow: 'GET, POST' });
     const params = await readParams(req);
-    if (typeof params === 'string') return sendJson(res, params.startsWith('body:') && params.includes('larger') ? 413 : 400, { errors: [{ message: params }] });
+    if (typeof params === 'string')
+      return sendJson(res, params.startsWith('body:') && params.includes('larger') ? 413 : 400, { errors: [{ message: params }] });
     const lastEventId = req.headers['last-event-id'];
     let overflowed: string | null = null;
-    const opened = hub.subscribe({
+    const opened = await hub.subscribe({
       ...params,
       resumeAfter: typeof lastEventId === 'string' && lastEventId.length > 0 ? lastEventId : null,
       onOverflow: (reason) => {
         overflowed = reason;
         // The reason goes last on the stream; a client that reads nothing is cut off all the same.
-        if (!res.writableEnded) res.end(`event: next\ndata: ${JSON.stringify({ errors: [{ message: reason, extensions: { code: 'SLOW_CONSUMER' } }] })}\n\nevent: complete\ndata: \n\n`);
+        if (!res.writableEnded)
+          res.end(
+            `event: next\ndata: ${JSON.stringify({ errors: [{ message: reason, extensions: { code: 'SLOW_CONSUMER' } }] })}\n\nevent: complete\ndata: \n\n`,
+          );
         setTimeout(() => res.destroy(), OVERFLOW_GRACE_MS).unref();
       },
     });

@@ -37,7 +37,12 @@ export interface RunningLive {
 
 /** Live prices (docs/live-prices.md): the shared feed, the subscriptions, and their two transports. */
 export function startLive(settings: LiveSettings & { pollIntervalMs: number }, parts: LiveParts): RunningLive {
-  const feed = new LiveFeed({ targets: parts.targets, pollIntervalMs: settings.pollIntervalMs, didReceiveResult: parts.didReceiveResult, logger: parts.logger });
+  const feed = new LiveFeed({
+    targets: parts.targets,
+    pollIntervalMs: settings.pollIntervalMs,
+    didReceiveResult: parts.didReceiveResult,
+    logger: parts.logger,
+  });
   const stopFollowing = parts.versions.onMove((exchange) => feed.versionMoved(exchange));
   feed.start();
   const hub = new LiveHub({ feed, renderer: new ChangeRenderer(parts.runQuery), schema: parts.schema, settings, registry: parts.registry });

@@ -32,9 +32,9 @@ export function startLiveWebSocket(options: LiveWebSocketOptions): { close(): Pr
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const disposable = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
     {
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
         const schema = options.schema();
-        const opened = options.hub.subscribe({
+        const opened = await options.hub.subscribe({
           query: payload.query,
           operationName: payload.operationName,
           variables: payload.variables,
@@ -44,7 +44,8 @@ export function startLiveWebSocket(options: LiveWebSocketOptions): { close(): Pr
             setTimeout(() => socket.terminate(), OVERFLOW_GRACE_MS).unref();
           },
         });
-        if (!(opened instanceof LiveSubscription)) return ((opened as ExecutionResult).errors ?? []).map((e) => (e instanceof GraphQLError ? e : new GraphQLError(String(e))));
+        if (!(opened instanceof LiveSubscription))
+          return ((opened as ExecutionResult).errors ?? []).map((e) => (e instanceof GraphQLError ? e : new GraphQLError(String(e))));
         return {
           schema: schema!,
           document: parse(payload.query),
