@@ -20,6 +20,7 @@ const GATEWAY_LAYERS = [
   ['http', ['exchangeClient', 'directory', 'cache', 'registry']],
   ['providers', ['exchangeClient', 'directory', 'shards']],
   ['server', ['directory', 'cache', 'supergraph', 'shards', 'http', 'providers']],
+  ['live', ['exchangeClient', 'directory', 'cache', 'http']],
 ];
 
 const layerRules = GATEWAY_LAYERS.map(([folder, allowed]) => ({

@@ -23,6 +23,7 @@ import { rateLimitCostSuite } from './suites/rateLimitCost.ts';
 import { fastPathsSuite } from './suites/fastPaths.ts';
 import { scaleSuite } from './suites/scale.ts';
 import { soakSuite } from './suites/soak.ts';
+import { livePricesSuite } from './suites/livePrices.ts';
 
 const SUITES: Suite[] = [
   exchangeSpeedSuite,
@@ -33,6 +34,7 @@ const SUITES: Suite[] = [
   fastPathsSuite,
   scaleSuite,
   soakSuite,
+  livePricesSuite,
 ];
 
 const DEFAULT_OUT = fileURLToPath(new URL('./RESULTS.md', import.meta.url));

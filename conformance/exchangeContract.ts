@@ -51,6 +51,12 @@ type Query {
   For the gateway only.
   """
   catalogSummary: CatalogSummary! @inaccessible
+  """
+  Price changes, oldest first (changedAt, then exchange, then the exchange's sequence), after the cursor
+  \`after\` (an edge's cursor, pageInfo.endCursor, or a live event's id). An exchange keeps at least 30 days
+  of changes in its database; see docs/live-prices.md.
+  """
+  priceChanges(filter: PriceChangeFilter, after: String, first: Int = 100): PriceChangeConnection!
 }
 
 type Dataset @key(fields: "id") {
@@ -327,6 +333,44 @@ type ProductGroup @inaccessible {
   listings: [Dataset!]!
 }
 
+"One change of a listing's price, as its exchange's change log recorded it."
+type PriceChange {
+  dataset: Dataset!
+  "The exchange that lists the dataset."
+  exchange: Exchange!
+  "The dataset's provider; null when the providers subgraph fails."
+  provider: Provider
+  "The price before the change."
+  previous: Price
+  current: Price!
+  "When the change was made; on one exchange never earlier than the change before it."
+  changedAt: DateTime!
+}
+type PriceChangeConnection {
+  edges: [PriceChangeEdge!]!
+  pageInfo: PageInfo!
+  "Changes in the logs that match the filter, over every exchange that answered, wherever the cursor is."
+  totalCount: Int!
+  "Exchanges that should have answered and did not: their changes are missing from this page. Empty on an exchange."
+  missingExchanges: [ID!]!
+}
+type PriceChangeEdge {
+  "Opaque: a position in every exchange's change log; the next page, or a live stream, resumes right after it."
+  cursor: String!
+  node: PriceChange!
+}
+"Which price changes to return or push; every field given must match."
+input PriceChangeFilter {
+  exchanges: [ID!]
+  categories: [Category!]
+  productCode: String
+  providerUscc: ID
+  """
+  Only changes at least this large relative to the previous amount (0.1 = 10%): |current - previous| / previous.
+  A change with no such ratio (to or from NEGOTIABLE, or from 0.00) always matches.
+  """
+  minRelativeChange: Float
+}
 "The order of a page of datasets: a sort key, then the global id, so the order is total."
 enum DatasetSort {
   "Most recently updated first (updatedAt descending), then id descending. The default."

@@ -5,7 +5,7 @@
  * `perExchange` fields are gateway-only and answered apart per exchange (docs/providers.md).
  */
 export type FieldMerge =
-  | { route: 'fanOut'; merge: 'connection' | 'priceStats' | 'priceStatistics'; filterArgument: string }
+  | { route: 'fanOut'; merge: 'connection' | 'priceStats' | 'priceStatistics' | 'changeLog'; filterArgument: string }
   /** Grouped by productCode across exchanges over several calls of PRODUCTS.groupsField (docs/products.md). */
   | { route: 'fanOut'; merge: 'products'; filterArgument: string; datasetFilterField: string }
   | { route: 'byIdArgument'; argument: string }
@@ -25,6 +25,8 @@ export const ROOT_FIELDS: Record<string, FieldMerge> = {
   _service: { route: 'anyExchange' },
   providerListingCounts: { route: 'perExchange', filterArgument: 'filter' },
   catalogSummary: { route: 'none' },
+  /** Merged in (changedAt, exchange, sequence) order; the gateway's cursor composes the exchanges' (CHANGE_LOG). */
+  priceChanges: { route: 'fanOut', merge: 'changeLog', filterArgument: 'filter' },
 };
 
 /**
@@ -73,6 +75,24 @@ export const CONNECTION = {
   totalCount: 'totalCount',
   missing: 'missingExchanges',
   cursor: 'cursor',
+} as const;
+
+/**
+ * The price change connection and the fields its merge reads (docs/live-prices.md): every exchange
+ * answers its own log after its own entry of the cursor; the router orders the union by changedAt, then
+ * exchange, then sequence, keeps `first`, and gives each edge a cursor holding every exchange's position.
+ */
+export const CHANGE_LOG = {
+  type: 'PriceChangeConnection',
+  edges: 'edges',
+  pageInfo: 'pageInfo',
+  totalCount: 'totalCount',
+  missing: 'missingExchanges',
+  cursor: 'cursor',
+  node: 'node',
+  changedAt: 'changedAt',
+  first: 'first',
+  after: 'after',
 } as const;
 
 /** The page arguments of a connection field (their defaults come from the contract). */

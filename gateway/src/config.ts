@@ -17,6 +17,8 @@ import { DEFAULT_REQUEST_LOG_EVERY } from './http/startHttpServer.ts';
 import type { RedisTarget } from './cache/RedisCache.ts';
 import { parseAllowlist, type HostAllowlist } from './exchangeClient/hostAllowlist.ts';
 import { DEFAULT_REGISTRATION_CONFORMANCE_BUDGET_MS } from './registry/registrationConformance.ts';
+import { DEFAULT_LIVE_POLL_MS } from './live/LiveFeed.ts';
+import { DEFAULT_LIVE_MAX_QUEUED_EVENTS, DEFAULT_LIVE_MAX_SUBSCRIPTIONS } from './live/LiveHub.ts';
 
 export interface ExchangeEndpoint extends ExchangeInfo {
   url: string;
@@ -82,6 +84,8 @@ export interface GatewayConfig extends ServiceSettings {
   /** REDIS_REQUIRE_DURABLE=true: refuse to start when the Redis could lose durable state (docs/operations.md). */
   redisRequireDurable: boolean;
   rateLimits: RateLimitConfig;
+  /** Live prices (docs/live-prices.md): LIVE_POLL_MS, LIVE_MAX_QUEUED_EVENTS, LIVE_MAX_SUBSCRIPTIONS. */
+  live: { pollIntervalMs: number; maxQueuedEvents: number; maxSubscriptions: number };
 }
 
 /** The public rate limits (docs/rate-limits.md). */
@@ -148,6 +152,11 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
       keyCostPerMin: read.int('RATE_LIMIT_KEY_COST_PER_MIN', { default: DEFAULT_KEY_COST_PER_MIN, min: 1, max: 1_000_000_000_000 }),
       trustProxyHops: read.int('TRUST_PROXY_HOPS', { default: 0, min: 0, max: 10 }),
       adminAuthFailuresPerMin: read.int('ADMIN_AUTH_FAILURES_PER_MIN', { default: DEFAULT_ADMIN_AUTH_FAILURES_PER_MIN, min: 1, max: 100_000 }),
+    },
+    live: {
+      pollIntervalMs: read.durationMs('LIVE_POLL_MS', { default: DEFAULT_LIVE_POLL_MS, min: 10, max: MAX_INTERVAL_MS }),
+      maxQueuedEvents: read.int('LIVE_MAX_QUEUED_EVENTS', { default: DEFAULT_LIVE_MAX_QUEUED_EVENTS, min: 1, max: 1_000_000 }),
+      maxSubscriptions: read.int('LIVE_MAX_SUBSCRIPTIONS', { default: DEFAULT_LIVE_MAX_SUBSCRIPTIONS, min: 0, max: 10_000_000 }),
     },
     ...readServiceSettings(read),
   };

@@ -21,6 +21,9 @@ import { graphqlHandler } from './server/graphqlHandler.ts';
 import { PublicSchema } from './server/PublicSchema.ts';
 import { gatewayRoutes } from './http/gatewayRoutes.ts';
 import { startHttpServer } from './http/startHttpServer.ts';
+import { startLive, runQueryWith, withSubscriptions, type RunningLive } from './live/startLive.ts';
+import { ResponsePolicy } from './cache/ResponsePolicy.ts';
+import { CatalogReport } from './shards/CatalogReport.ts';
 
 export type { GatewayContext } from './server/GatewayContext.ts';
 
@@ -34,6 +37,7 @@ export interface RunningGateway {
   cache: Cache;
   metrics: GatewayMetrics;
   versions: CatalogVersions;
+  live: RunningLive;
   close(): Promise<void>;
 }
 
@@ -60,7 +64,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const token = catalogToken(directory, versions);
   const isAnswering = (exchange: string) => directory.get(exchange)?.isAvailable() ?? false;
   const listings = new ProviderListings(router);
-  const publicSchema = new PublicSchema();
+  const publicSchema = new PublicSchema(withSubscriptions);
   const apollo = await startApolloServer(config, {
     exchanges: router,
     listings,
@@ -75,8 +79,21 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   });
   const probe = startHealthProbe({ directory, intervalMs: config.healthIntervalMs, logger: logger.child({ component: 'health-probe' }) });
   const graphql = graphqlHandler(config, { apollo, cache, metrics, catalogToken: token, isAnswering, logger, rateLimits });
+  const live = startLive(
+    { ...config.live, maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost },
+    {
+      targets: directory,
+      versions,
+      schema: () => publicSchema.schema(),
+      runQuery: runQueryWith(apollo, () => ({ requestId: 'live', logger, cachePolicy: new ResponsePolicy(), catalog: new CatalogReport() })),
+      registry: metrics.registry,
+      didReceiveResult: (result) => result.ok && versions.observe(result.exchange, result.catalogVersion, result.sentAt),
+      logger: logger.child({ component: 'live' }),
+    },
+  );
   const routes = gatewayRoutes({
     graphql,
+    liveStream: live.sse,
     schemaDocument: () => publicSchema.document(),
     corsOrigins: config.corsOrigins,
     adminToken: config.adminToken,
@@ -93,6 +110,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     logger,
   });
   const { server, port, host } = await startHttpServer(config, { handle: routes, metrics, logger });
+  // graphql-ws on /graphql; the hook for authentication and rate limits of upgrades is `admit` (see wsServer.ts).
+  live.attach(server, { path: '/graphql' });
   return {
     url: `http://${host}:${port}/graphql`,
     port,
@@ -103,10 +122,12 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     cache,
     metrics,
     versions,
+    live,
     // The reverse of the start: loops first, then the server (in-flight requests finish), then the stores.
     close: async () => {
       probe.stop();
       watcher.stop();
+      await live.close();
       await registry.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

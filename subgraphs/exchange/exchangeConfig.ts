@@ -4,6 +4,7 @@ import { CATEGORIES, DEFAULT_EXCHANGES, DEFAULT_PORTS, type Category, type Excha
 import { placeProblems, provinceCodeOf, provinceOfDivision, unknownProvince } from '../../shared/provinces.ts';
 import { ConfigError, configReader, type ConfigReader, type ConfigSource } from '../../shared/config/configReader.ts';
 import { readServiceSettings, type ServiceSettings } from '../../shared/config/serviceSettings.ts';
+import { DEFAULT_CHANGE_RETENTION_DAYS, MIN_CHANGE_RETENTION_DAYS } from './store/PriceChangeLog.ts';
 
 export { ConfigError };
 
@@ -22,6 +23,8 @@ export interface ExchangeConfig extends ServiceSettings {
   /** SEED_CATEGORIES: seed only listings of these categories (comma-separated). Default: every category. */
   seedCategories?: Category[];
   adminToken?: string;
+  /** PRICE_CHANGE_RETENTION_DAYS, default 35, at least 30: how long the price change log keeps a change. */
+  changeRetentionDays: number;
 }
 
 /** --data-dir (npm run seed), else DATA_DIR, resolved; default ./data. */
@@ -94,6 +97,12 @@ export function exchangeConfigFromArgs(argv: string[], env: ConfigSource): Excha
       return names.every((name) => (CATEGORIES as readonly string[]).includes(name)) ? (names as Category[]) : undefined;
     }),
     adminToken: read.string('EXCHANGE_ADMIN_TOKEN'),
+    changeRetentionDays: read.int('PRICE_CHANGE_RETENTION_DAYS', {
+      default: DEFAULT_CHANGE_RETENTION_DAYS,
+      min: MIN_CHANGE_RETENTION_DAYS,
+      max: 36_500,
+      unit: 'days',
+    }),
     ...readServiceSettings(read),
   };
 }

@@ -17,7 +17,7 @@ runService({
       const seeded = seedExchangeDatabase({ exchange: config.info.id, divisionCode: config.info.divisionCode, count: config.seedCount, dbPath: config.dbPath, categories: config.seedCategories });
       logger.info(seeded, 'seeded');
     }
-    const store = new DatasetStore(config.info.id, config.dbPath);
+    const store = new DatasetStore(config.info.id, config.dbPath, { changeRetentionDays: config.changeRetentionDays });
     // Read before the first request rather than by it (one scan: ~1 s at 250,000 listings).
     store.filterColumns();
     store.facets();

@@ -14,6 +14,7 @@ import { toDataset } from './toDataset.ts';
 import { datasetColumns } from './datasetColumns.ts';
 import { catalogSummary } from './catalogSummary.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
+import { priceChanges, type PriceChangesArgs } from './priceChanges.ts';
 import { productGroups, products, withCrossListedCodes, type ProductGroupsArgs, type ProductsArgs } from './products.ts';
 
 export const CONTRACT_PATH = EXCHANGE_CONTRACT_PATH;
@@ -68,6 +69,10 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
       products: (_root, args: ProductsArgs, { session }) => products(session, args),
       providerListingCounts: (_root, args: { filter?: DatasetFilterInput | null }, { session }) => session.providerListingCounts(filterOf(args)),
       catalogSummary: () => catalogSummary(store),
+      priceChanges: (_root, args: PriceChangesArgs, { loaders }) => priceChanges(store, args, loaders),
+    },
+    PriceChangeConnection: {
+      totalCount: (connection: { totalCount: () => number }) => connection.totalCount(),
     },
     DatasetConnection: {
       totalCount: (connection: { totalCount: () => number }) => connection.totalCount(),

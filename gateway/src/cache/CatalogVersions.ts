@@ -33,6 +33,7 @@ export function isOlderVersion(candidate: string, current: string): boolean {
 export class CatalogVersions {
   private readonly known = new Map<string, Known>();
   private unsubscribe: (() => Promise<void>) | null = null;
+  private readonly moveListeners = new Set<(exchange: string) => void>();
 
   constructor(private readonly cache: Cache) {}
 
@@ -69,6 +70,7 @@ export class CatalogVersions {
     if (sentAt < entry.adoptedAt) return false;
     entry.catalogVersion = catalogVersion;
     entry.adoptedAt = Date.now();
+    for (const listener of this.moveListeners) listener(exchange);
     return true;
   }
 
@@ -87,6 +89,12 @@ export class CatalogVersions {
     if (now - this.lastRetryAt < 1000) return;
     this.lastRetryAt = now;
     void this.refresh([...new Set([exchange, ...this.known.keys()])]);
+  }
+
+  /** Calls `listener` with the exchange whenever its version moves, however the gateway learnt it (the live feed pulls then). */
+  onMove(listener: (exchange: string) => void): () => void {
+    this.moveListeners.add(listener);
+    return () => this.moveListeners.delete(listener);
   }
 
   /** Records a version an exchange reported to a request sent at `sentAt`; a new one is shared with every replica. */

@@ -21,6 +21,8 @@ import { sendSchemaDocument, type SchemaDocument } from './schemaDocument.ts';
 export interface GatewayRouteParts {
   /** POST and GET /graphql (server/graphqlHandler.ts). */
   graphql: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** GET and POST /graphql/stream: subscriptions over Server-Sent Events (live/sseHandler.ts). */
+  liveStream?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** GET /schema.graphql: the public schema now served (server/PublicSchema.ts); null before the first load. */
   schemaDocument: () => SchemaDocument | null;
   /** CORS_ORIGINS, default `*`: the origins whose pages may read the public routes' answers. */
@@ -68,6 +70,7 @@ export function gatewayRoutes(parts: GatewayRouteParts): (req: IncomingMessage, 
     { method: 'GET', path: '/', access: 'public', accepts: isBrowserPageRequest, handle: sendLandingPage },
     { method: 'GET', path: '/graphql', access: 'public', accepts: isBrowserPageRequest, handle: sendLandingPage },
     { method: '*', path: '/graphql', access: 'public', cost: 'computed', handle: (req, res) => parts.graphql(req, res) },
+    ...(parts.liveStream ? [{ method: '*', path: '/graphql/stream', access: 'public' as const, handle: parts.liveStream }] : []),
     {
       method: 'GET',
       path: `${ASSET_PATH_PREFIX}*`,

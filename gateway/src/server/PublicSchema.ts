@@ -16,12 +16,22 @@ export function schemaDocumentOf(apiSchema: GraphQLSchema): SchemaDocument {
  */
 export class PublicSchema {
   private current: SchemaDocument | null = null;
+  private currentSchema: GraphQLSchema | null = null;
+
+  /** `extend` adds what the gateway serves beside Apollo Gateway (the Subscription type of gateway/src/live/). */
+  constructor(private readonly extend: (apiSchema: GraphQLSchema) => GraphQLSchema = (schema) => schema) {}
 
   /** Called before the gateway loads, so the first supergraph is seen too. */
   follow(gateway: ApolloGateway): void {
     gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
-      this.current = schemaDocumentOf(apiSchema);
+      this.currentSchema = this.extend(apiSchema);
+      this.current = schemaDocumentOf(this.currentSchema);
     });
+  }
+
+  /** The public schema (extended), null until the first load. */
+  schema(): GraphQLSchema | null {
+    return this.currentSchema;
   }
 
   /** Null until the gateway has loaded its first supergraph. */

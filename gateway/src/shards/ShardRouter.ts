@@ -7,6 +7,8 @@ import type { DatasetSort } from '../../../shared/domain.ts';
 import { ENTITIES, ROOT_FIELDS, ID_PREFIX_SEPARATOR, FILTER_EXCHANGES, PAGE_ARGUMENTS, STATS_BUCKET, STATISTICS } from '../../../schema/mergeRules.ts';
 import { planShardFetch, HIDDEN, LIFT_REPRESENTATIONS, ShardPlanError, type FieldPlan, type ShardPlan } from './shardPlan.ts';
 import { mergeConnections } from './keysetMerge.ts';
+import { changeLogProblem, mergeChangeLogs } from './changeLogMerge.ts';
+import { decodeChangeCursor } from '../../../shared/priceChangeCursor.ts';
 import { mergePriceStats } from './statsMerge.ts';
 import { mergePriceStatistics, statisticsArgumentsProblem } from './statisticsMerge.ts';
 import { findAnswerProblem, stripHidden, connectionProblem, statsProblem, statisticsProblem } from './answerChecks.ts';
@@ -19,7 +21,7 @@ import type { CatalogReport } from './CatalogReport.ts';
 import { ProductsResolver, type GroupsCall } from './ProductsResolver.ts';
 import { CrossListings } from './CrossListings.ts';
 import { crossListedVariable } from './productsPlan.ts';
-import { PRODUCTS, CROSS_LISTED } from '../../../schema/mergeRules.ts';
+import { PRODUCTS, CROSS_LISTED, CHANGE_LOG } from '../../../schema/mergeRules.ts';
 import { CatalogSummaries, SUMMARY_QUERY, type CatalogSummariesOptions } from './CatalogSummaries.ts';
 import { provablyEmpty } from './summaryPruning.ts';
 import { CallLimiter } from './CallLimiter.ts';
@@ -516,6 +518,14 @@ export class ShardRouter implements GraphQLDataSource {
           shape: field.shape!,
           missingExchanges: missing,
         });
+      } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'changeLog') {
+        data[field.responseKey] = mergeChangeLogs({
+          parts: fieldAnswers.map((a) => ({ exchange: a.exchange, value: a.data![field.responseKey] as Record<string, any> })),
+          first: this.pageArgs(field, variables).first,
+          after: (this.args(field, variables)[CHANGE_LOG.after] as string | null | undefined) ?? null,
+          shape: field.shape!,
+          missingExchanges: missing,
+        });
       } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'priceStats') {
         data[field.responseKey] = mergePriceStats(
           fieldAnswers.map((a) => a.data![field.responseKey] as Array<Record<string, any>>),
@@ -627,6 +637,11 @@ export class ShardRouter implements GraphQLDataSource {
       const problem = statisticsArgumentsProblem(this.args(field, variables));
       if (problem) throw new ShardPlanError(problem);
     }
+    if (field.rule?.route === 'fanOut' && field.rule.merge === 'changeLog') {
+      const after = this.args(field, variables)[CHANGE_LOG.after] as string | null | undefined;
+      const decoded = after === null || after === undefined ? null : decodeChangeCursor(after);
+      if (typeof decoded === 'string') throw new ShardPlanError(`${CHANGE_LOG.after}: ${decoded}`);
+    }
     if (field.rule?.route === 'fanOut') return this.fanOutTargets(field, variables);
     if (field.rule?.route === 'byIdArgument') {
       const argument = field.rule.argument;
@@ -659,11 +674,13 @@ export class ShardRouter implements GraphQLDataSource {
           return `answered ${field.responseKey} for an id it does not own`;
       } else if (field.rule?.route === 'fanOut' && !field.separateNode) {
         const problem =
-          field.rule.merge === 'connection'
-            ? connectionProblem(value, this.pageArgs(field, variables), field.shape!, answer.exchange)
-            : field.rule.merge === 'priceStatistics'
-              ? statisticsProblem(value, this.args(field, variables)[STATISTICS.groupByArgument] as string[], answer.exchange, field.shape!)
-              : statsProblem(value, this.args(field, variables)[STATS_BUCKET.groupByArgument] as string, answer.exchange);
+          field.rule.merge === 'changeLog'
+            ? changeLogProblem(value, this.pageArgs(field, variables).first, field.shape!, answer.exchange)
+            : field.rule.merge === 'connection'
+              ? connectionProblem(value, this.pageArgs(field, variables), field.shape!, answer.exchange)
+              : field.rule.merge === 'priceStatistics'
+                ? statisticsProblem(value, this.args(field, variables)[STATISTICS.groupByArgument] as string[], answer.exchange, field.shape!)
+                : statsProblem(value, this.args(field, variables)[STATS_BUCKET.groupByArgument] as string, answer.exchange);
         if (problem) return `${field.responseKey}: ${problem}`;
       }
     }

@@ -23,6 +23,7 @@ import {
   FAN_OUT_ENTITY_FIELDS,
   PREFIXED_ID_TYPES,
   CONNECTION,
+  CHANGE_LOG,
   PAGE_INFO,
   STATS_BUCKET,
   STATISTICS,
@@ -51,6 +52,9 @@ export const HIDDEN = {
   edges: `${HIDDEN_PREFIX}edges`,
   info: `${HIDDEN_PREFIX}info`,
   entityKey: `${HIDDEN_PREFIX}key`,
+  /** A price change connection's edges (cursor, node.changedAt) and page info: its cursors are not dataset cursors. */
+  changes: `${HIDDEN_PREFIX}changes`,
+  changesInfo: `${HIDDEN_PREFIX}changesInfo`,
   stats: Object.fromEntries(STATS_BUCKET.fields.map((f) => [f, `${HIDDEN_PREFIX}${f}`])) as Record<(typeof STATS_BUCKET.fields)[number], string>,
   statistics: Object.fromEntries(STATISTICS.fields.map((f) => [f, `${HIDDEN_PREFIX}st_${f}`])) as Record<(typeof STATISTICS.fields)[number], string>,
 };
@@ -174,6 +178,11 @@ function hiddenFieldsFor(typeName: string, set: SelectionSetNode): FieldNode[] {
   if (typeName === CONNECTION.type) {
     hidden.push(field(CONNECTION.edges, HIDDEN.edges, selectionSet([field(CONNECTION.cursor)])));
     hidden.push(field(CONNECTION.pageInfo, HIDDEN.info, selectionSet([field(PAGE_INFO.hasNextPage)])));
+  }
+  if (typeName === CHANGE_LOG.type) {
+    const node = selectionSet([field(CHANGE_LOG.changedAt)]);
+    hidden.push(field(CHANGE_LOG.edges, HIDDEN.changes, selectionSet([field(CHANGE_LOG.cursor), field(CHANGE_LOG.node, undefined, node)])));
+    hidden.push(field(CHANGE_LOG.pageInfo, HIDDEN.changesInfo, selectionSet([field(PAGE_INFO.hasNextPage)])));
   }
   if (typeName === STATS_BUCKET.type) {
     for (const name of STATS_BUCKET.fields) hidden.push(field(name, HIDDEN.stats[name]));

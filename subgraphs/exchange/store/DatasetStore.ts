@@ -12,6 +12,7 @@ import { FacetCounts, isFacetColumn } from './FacetCounts.ts';
 import { FilterColumns, type ColumnarFilter } from './FilterColumns.ts';
 import { dimensionOf } from './GroupedStatistics.ts';
 import type { PriceStatisticsBucket } from '../../../shared/priceStatistics.ts';
+import { PriceChangeLog } from './PriceChangeLog.ts';
 import { UnfilteredStats, ZERO_BUCKET, GROUP_COLUMNS, type StatsRow, type ColumnStatsGroup } from './UnfilteredStats.ts';
 
 export { ZERO_BUCKET, type StatsRow };
@@ -99,10 +100,13 @@ export class DatasetStore {
   /** Statistics of the whole catalog, kept exact through price changes (see UnfilteredStats). */
   readonly unfilteredStats: UnfilteredStats;
   private facetCounts: FacetCounts | null = null;
+  /** Every price change, in order, kept PRICE_CHANGE_RETENTION_DAYS (docs/live-prices.md). */
+  readonly changeLog: PriceChangeLog;
 
   constructor(
     readonly exchangeId: string,
     path: string,
+    options: { changeRetentionDays?: number } = {},
   ) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -126,6 +130,12 @@ export class DatasetStore {
     this.setMeta('created', created);
     this.version = { created, counter: Number(this.meta('version') ?? '0') };
     this.unfilteredStats = new UnfilteredStats(this.db, exchangeId);
+    this.changeLog = new PriceChangeLog(this.db, options.changeRetentionDays);
+  }
+
+  /** Names this database: a change log cursor of another epoch (a database made anew) reads from the start. */
+  get epoch(): string {
+    return this.version.created;
   }
 
   /** Writes the Chinese text index again from the rows (a format change; ~10 s at 250,000 rows). */
@@ -288,7 +298,7 @@ export class DatasetStore {
     return count;
   }
 
-  /** Changes a listing's price, appends it to the history and bumps the catalog version, atomically. */
+  /** Changes a listing's price, appends it to the history and the change log and bumps the catalog version, atomically. */
   updatePrice(id: string, model: PricingModel, amount: string | null, now = new Date()): DatasetRow | undefined {
     const change = this.db.transaction(() => {
       const row = this.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetRow | undefined;
@@ -303,6 +313,12 @@ export class DatasetStore {
         price_history = ?, updated_at = ?, updated_ms = ? WHERE id = ?`,
         )
         .run(model, micros, ...priceKeys(micros), JSON.stringify(history), now.toISOString(), now.getTime(), id);
+      this.changeLog.append({
+        datasetId: id,
+        previous: { model: row.price_model, micros: row.price_micros ?? null },
+        current: { model, micros },
+        now,
+      });
       this.bumpVersion();
       return { before: row, after: this.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetRow };
     })();

@@ -1,0 +1,177 @@
+import {
+  Kind,
+  execute,
+  print,
+  visit,
+  type DocumentNode,
+  type ExecutionResult,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLFieldResolver,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { collectFields } from 'graphql/execution/collectFields.js';
+import { LRUCache } from 'lru-cache';
+import type { ChangeEvent } from './changeEvent.ts';
+import { SUBSCRIPTION_FIELD } from './liveSchema.ts';
+
+/** Runs a query through the gateway's normal execution (Apollo Gateway: plans, entities, caches). */
+export type RunQuery = (query: string, variables: Record<string, unknown>) => Promise<ExecutionResult>;
+
+/** PriceChange fields that are entities, resolved by the gateway: dataset itself, and its exchange and provider. */
+const ENTITY_FIELDS = new Set(['dataset', 'exchange', 'provider']);
+const ID_VARIABLE = 'liveChangeDatasetId';
+
+interface Prepared {
+  /** The gateway query for a change's entities, or null when the selection has none. */
+  query: string | null;
+  /** The values of the client's variables the query uses. */
+  variables: Record<string, unknown>;
+  /** Same text, same variables: same payload for every subscriber (the memo key). */
+  key: string;
+  datasetKeys: string[];
+  relatedKeys: string[];
+}
+
+/**
+ * A change's payload for a subscription's selection (docs/live-prices.md#one-render-per-change). The
+ * selection under priceChanged is cut in two: the change's own fields (prices, changedAt) come from the
+ * event, its entities (dataset, exchange, provider) from one gateway query `dataset(id:)` carrying the
+ * client's own sub-selections, so they resolve as any query would. Payloads are memoised by selection
+ * and change: a thousand subscribers of one query cost one gateway query per change, not a thousand.
+ */
+export class ChangeRenderer {
+  private readonly prepared = new LRUCache<string, Prepared>({ max: 1000 });
+  private readonly payloads = new LRUCache<string, Promise<ExecutionResult>>({ max: 5000 });
+
+  constructor(private readonly runQuery: RunQuery) {}
+
+  /** The render function of one subscription (its schema, document, operation and variables are checked). */
+  forOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) {
+    const prepared = this.prepare(schema, document, operation, variables);
+    return (event: ChangeEvent): Promise<ExecutionResult> => {
+      const key = `${prepared.key}\n${event.exchange}\n${event.position.epoch}\n${event.position.sequence}`;
+      let payload = this.payloads.get(key);
+      if (!payload) {
+        payload = this.render(schema, document, operation, variables, prepared, event);
+        this.payloads.set(key, payload);
+      }
+      return payload;
+    };
+  }
+
+  private prepare(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): Prepared {
+    const fragments: Record<string, FragmentDefinitionNode> = {};
+    for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+    const root = collectFields(schema, fragments, variables, schema.getSubscriptionType()!, operation.selectionSet);
+    const fieldNodes = [...root.values()].flat().filter((f) => f.name.value === SUBSCRIPTION_FIELD);
+    const changeType = schema.getType('PriceChange') as GraphQLObjectType;
+    const byKey = new Map<string, FieldNode[]>();
+    for (const node of fieldNodes) {
+      if (!node.selectionSet) continue;
+      for (const [key, nodes] of collectFields(schema, fragments, variables, changeType, node.selectionSet))
+        byKey.set(key, [...(byKey.get(key) ?? []), ...nodes]);
+    }
+    const datasetParts: string[] = [];
+    const relatedParts: string[] = [];
+    const datasetKeys: string[] = [];
+    const relatedKeys: string[] = [];
+    const usedSets: SelectionSetNode[] = [];
+    for (const [key, nodes] of byKey) {
+      const name = nodes[0]!.name.value;
+      if (!ENTITY_FIELDS.has(name)) continue;
+      const selections = nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
+      usedSets.push(...selections);
+      const body = `{ ${selections.map((s) => s.selections.map((x) => print(x)).join(' ')).join(' ')} }`;
+      if (name === 'dataset') {
+        datasetParts.push(`${key}: dataset(id: $${ID_VARIABLE}) ${body}`);
+        datasetKeys.push(key);
+      } else {
+        relatedParts.push(`${key}: ${name} ${body}`);
+        relatedKeys.push(key);
+      }
+    }
+    // The payload depends on the document and the variables its priceChanged selection reads (not on the
+    // field's filter or after): that is what subscribers must share to share a payload.
+    const selections = fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
+    const selectionVariables = new Set<string>();
+    for (const node of [...selections, ...fragmentsUsed(selections, fragments)]) visit(node, { Variable: (v) => void selectionVariables.add(v.name.value) });
+    const keyVariables = Object.fromEntries([...selectionVariables].sort().map((v) => [v, variables[v]]));
+    const key = `${operation.name?.value ?? ''}\n${print(document)}\n${JSON.stringify(keyVariables)}`;
+    if (datasetParts.length === 0 && relatedParts.length === 0) return { query: null, variables: {}, key, datasetKeys, relatedKeys };
+    const usedFragments = fragmentsUsed(usedSets, fragments);
+    const usedVariables = new Set<string>();
+    for (const node of [...usedSets, ...usedFragments]) visit(node, { Variable: (v) => void usedVariables.add(v.name.value) });
+    const definitions = (operation.variableDefinitions ?? []).filter((d) => usedVariables.has(d.variable.name.value)).map((d) => print(d));
+    const root2 = [...datasetParts, ...(relatedParts.length ? [`liveChangeRelated: dataset(id: $${ID_VARIABLE}) { ${relatedParts.join(' ')} }`] : [])];
+    const query = `query LiveChange($${ID_VARIABLE}: ID!${definitions.map((d) => `, ${d}`).join('')}) { ${root2.join(' ')} } ${usedFragments.map((f) => print(f)).join(' ')}`;
+    const used = Object.fromEntries([...usedVariables].filter((v) => v in variables).map((v) => [v, variables[v]]));
+    return { query, variables: used, key, datasetKeys, relatedKeys };
+  }
+
+  private async render(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Record<string, unknown>,
+    prepared: Prepared,
+    event: ChangeEvent,
+  ): Promise<ExecutionResult> {
+    let entities: ExecutionResult = { data: {} };
+    if (prepared.query) entities = await this.runQuery(prepared.query, { ...prepared.variables, [ID_VARIABLE]: event.datasetId });
+    const data = (entities.data ?? {}) as Record<string, unknown>;
+    const fromGateway = new WeakSet<object>();
+    mark(data, fromGateway);
+    const related = (data.liveChangeRelated ?? {}) as Record<string, unknown>;
+    const change = {
+      previous: event.previous,
+      current: event.current,
+      changedAt: event.changedAt,
+      dataset: (key: string) => data[key] ?? null,
+      exchange: (key: string) => related[key] ?? null,
+      provider: (key: string) => related[key] ?? null,
+    };
+    const fieldResolver: GraphQLFieldResolver<any, unknown> = (source, _args, _context, info) => {
+      if (fromGateway.has(source)) return source[info.path.key];
+      const value = source[info.fieldName];
+      return source === change && typeof value === 'function' ? value(info.path.key) : value;
+    };
+    const result = (await execute({
+      schema,
+      document,
+      operationName: operation.name?.value,
+      variableValues: variables,
+      rootValue: { [SUBSCRIPTION_FIELD]: change },
+      fieldResolver,
+    })) as ExecutionResult;
+    // The gateway's own errors (a provider subgraph down, say) go with the payload, as a query's would.
+    const errors = [...(entities.errors ?? []), ...(result.errors ?? [])];
+    return errors.length ? { data: result.data, errors } : { data: result.data };
+  }
+}
+
+function mark(value: unknown, seen: WeakSet<object>): void {
+  if (value === null || typeof value !== 'object') return;
+  seen.add(value);
+  for (const child of Array.isArray(value) ? value : Object.values(value)) mark(child, seen);
+}
+
+/** The fragment definitions spread (transitively) in the selection sets. */
+function fragmentsUsed(sets: SelectionSetNode[], fragments: Record<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {
+  const used = new Map<string, FragmentDefinitionNode>();
+  const walk = (node: SelectionSetNode | FragmentDefinitionNode) =>
+    visit(node, {
+      FragmentSpread: (spread) => {
+        const definition = fragments[spread.name.value];
+        if (definition && !used.has(spread.name.value)) {
+          used.set(spread.name.value, definition);
+          walk(definition);
+        }
+      },
+    });
+  for (const set of sets) walk(set);
+  return [...used.values()];
+}
