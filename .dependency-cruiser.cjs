@@ -20,6 +20,7 @@ const GATEWAY_LAYERS = [
   ['http', ['exchangeClient', 'directory', 'cache', 'registry']],
   ['providers', ['exchangeClient', 'directory', 'shards']],
   ['server', ['directory', 'cache', 'supergraph', 'shards', 'http', 'providers']],
+  ['exports', ['exchangeClient', 'directory', 'shards', 'http', 'server']],
 ];
 
 const layerRules = GATEWAY_LAYERS.map(([folder, allowed]) => ({

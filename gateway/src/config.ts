@@ -12,6 +12,7 @@ import { parseCorsOrigins, type CorsOrigins } from './http/cors.ts';
 import type { RedisTarget } from './cache/RedisCache.ts';
 import { parseAllowlist, type HostAllowlist } from './exchangeClient/hostAllowlist.ts';
 import { DEFAULT_REGISTRATION_CONFORMANCE_BUDGET_MS } from './registry/registrationConformance.ts';
+import { DEFAULT_EXPORT_PAGE_SIZE, MAX_EXPORT_PAGE_SIZE } from './exports/ExchangePages.ts';
 
 export interface ExchangeEndpoint extends ExchangeInfo {
   url: string;
@@ -57,6 +58,8 @@ export interface GatewayConfig extends ServiceSettings {
   maxQueryCost: number;
   /** CORS_ORIGINS, default `*`: which origins' pages may read the public API's answers (http/cors.ts). */
   corsOrigins: CorsOrigins;
+  /** EXPORT_PAGE_SIZE, default 100 (the exchanges' largest page): rows asked of each exchange per call by the exports. */
+  exportPageSize: number;
   cache: CacheTargetConfig;
 }
 
@@ -94,6 +97,7 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
       max: 600_000,
     }),
     adminToken: read.string('GATEWAY_ADMIN_TOKEN'),
+    exportPageSize: read.int('EXPORT_PAGE_SIZE', { default: DEFAULT_EXPORT_PAGE_SIZE, min: 1, max: MAX_EXPORT_PAGE_SIZE }),
     cache: readCacheTarget(read),
     ...readServiceSettings(read),
   };

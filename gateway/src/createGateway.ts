@@ -17,6 +17,7 @@ import { graphqlHandler } from './server/graphqlHandler.ts';
 import { PublicSchema } from './server/PublicSchema.ts';
 import { gatewayRoutes } from './http/gatewayRoutes.ts';
 import { startHttpServer } from './http/startHttpServer.ts';
+import { exportRoutes } from './exports/exportRoutes.ts';
 
 export type { GatewayContext } from './server/GatewayContext.ts';
 
@@ -74,6 +75,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     cache,
     metrics,
     logger,
+    exportRoutes: exportRoutes(config, { directory, publicSchema, logger }),
   });
   const { server, port, host } = await startHttpServer(config, { handle: routes, metrics, logger });
   return {

@@ -16,16 +16,23 @@ export function schemaDocumentOf(apiSchema: GraphQLSchema): SchemaDocument {
  */
 export class PublicSchema {
   private current: SchemaDocument | null = null;
+  private currentSchema: GraphQLSchema | null = null;
 
   /** Called before the gateway loads, so the first supergraph is seen too. */
   follow(gateway: ApolloGateway): void {
     gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
       this.current = schemaDocumentOf(apiSchema);
+      this.currentSchema = apiSchema;
     });
   }
 
   /** Null until the gateway has loaded its first supergraph. */
   document(): SchemaDocument | null {
     return this.current;
+  }
+
+  /** The API schema itself (the exports coerce their arguments with its input types); null before the first load. */
+  schema(): GraphQLSchema | null {
+    return this.currentSchema;
   }
 }
