@@ -18,8 +18,9 @@ import type { Suite, SuiteFlag, SuiteReport } from './lib/suite.ts';
 import { exchangeSpeedSuite } from './suites/exchangeSpeed.ts';
 import { gatewayThroughputSuite } from './suites/gatewayThroughput.ts';
 import { cacheThroughputSuite } from './suites/cacheThroughput.ts';
+import { exportSpeedSuite } from './suites/exportSpeed.ts';
 
-const SUITES: Suite[] = [exchangeSpeedSuite, gatewayThroughputSuite, cacheThroughputSuite];
+const SUITES: Suite[] = [exchangeSpeedSuite, gatewayThroughputSuite, cacheThroughputSuite, exportSpeedSuite];
 
 const DEFAULT_OUT = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 
