@@ -72,6 +72,22 @@ async function runExport(url: string, gatewayPid: number, backendPids: number[] 
   }
 }
 
+/** The export covers the registered exchanges: on a loaded machine one can take a while to pass its start-up check. */
+async function waitForExchanges(graphqlUrl: string, count: number, timeoutMs = 300_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ exchanges { id status } }' }),
+    });
+    const exchanges = ((await response.json()) as { data?: { exchanges?: Array<{ status: string }> } }).data?.exchanges ?? [];
+    if (exchanges.filter((e) => e.status !== 'OFFLINE').length >= count) return;
+    if (performance.now() > deadline) throw new Error(`the gateway has ${exchanges.length} of ${count} exchanges after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 export const exportSpeedSuite: Suite = {
   name: 'export',
   title: 'Export speed (the whole catalog as CSV through the gateway)',
@@ -95,9 +111,10 @@ export const exportSpeedSuite: Suite = {
       dir: resources.tempDir('export-gateway'),
       providersUrl: providers.url,
       exchanges: DEFAULT_EXCHANGES.map((e, i) => ({ id: e.id, url: exchanges[i].url })),
-      env: { EXCHANGE_TIMEOUT_MS: '30000' },
+      env: { EXCHANGE_TIMEOUT_MS: '30000', REGISTRATION_CONFORMANCE_BUDGET_MS: '300000' },
     });
     const base = gateway.url.replace(/\/graphql$/, '');
+    await waitForExchanges(gateway.url, DEFAULT_EXCHANGES.length);
     const pid = gateway.child.pid!;
     // A small export first: the gateway's code paths are loaded and compiled before the measured run.
     await runExport(`${base}/export/datasets.csv?filter=${encodeURIComponent('{"categories":["FINANCE"]}')}`, pid);

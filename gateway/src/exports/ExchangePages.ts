@@ -19,8 +19,35 @@ export const EXPORT_QUERY = `query GatewayExport($filter: DatasetFilter, $sort: 
   }
 }`;
 
-/** One listing as the export query returns it. */
-export type ExportNode = Record<string, any>;
+/** One listing as the export query returns it (the router has checked the answer's shape). */
+export interface ExportNode {
+  id: string;
+  productCode: string;
+  title: string;
+  titleZh: string;
+  description: string;
+  descriptionZh: string;
+  type: string;
+  category: string;
+  keywords: string[];
+  securityLevel: string;
+  personalInfo: string;
+  containsMinorsData: boolean;
+  dataOrigin: string;
+  delivery: string;
+  updateFrequency: string;
+  spatialCoverage: string[];
+  complianceAssessed: boolean;
+  listedAt: string;
+  updatedAt: string;
+  price: { model: string; amount: string | null; currency: string } | null;
+  provider: { uscc: string } | null;
+}
+
+interface ExportConnection {
+  edges: Array<{ cursor: string; node: ExportNode | null }>;
+  pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
+}
 
 /** A listing with its place in the global order (from its cursor). */
 export interface PositionedNode {
@@ -92,7 +119,7 @@ export class ExchangePages {
     const badInput = outcome.errors.find((e) => e.extensions?.code === 'BAD_USER_INPUT');
     if (badInput) return { kind: 'badInput', message: badInput.message };
     const failure = outcome.errors.find((e) => String(e.extensions?.code ?? '').startsWith('EXCHANGE_'));
-    const connection = outcome.data?.datasets as Record<string, any> | null | undefined;
+    const connection = outcome.data?.datasets as ExportConnection | null | undefined;
     if (failure || !connection) {
       return {
         kind: 'failed',
@@ -102,7 +129,7 @@ export class ExchangePages {
       };
     }
     const rows: PositionedNode[] = [];
-    for (const edge of connection.edges as Array<{ cursor: string; node: ExportNode | null }>) {
+    for (const edge of connection.edges) {
       const position = decodeCursor(edge.cursor, sort);
       // The router's answer checks have already refused foreign cursors; this keeps the types honest.
       if (typeof position === 'string' || !edge.node) {

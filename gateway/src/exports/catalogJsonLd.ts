@@ -1,6 +1,7 @@
 import { DATASET_TYPES, type ExchangeInfo } from '../../../shared/domain.ts';
 import type { ExportChunk, ExportFormat } from './exportStream.ts';
 import type { ProviderFacts } from './ProviderNames.ts';
+import type { ExportNode } from './ExchangePages.ts';
 
 /**
  * The JSON-LD context, inline: nothing is fetched to read the export (a remote context would make every
@@ -72,7 +73,7 @@ function publisher(uscc: string | null, facts: ProviderFacts | undefined): Recor
 }
 
 /** One listing as a dcat:Dataset, or a dcat:DataService when it is an API product (type DATA_SERVICE). */
-export function datasetNode(node: Record<string, any>, providers: Map<string, ProviderFacts>, base: string): Record<string, unknown> {
+export function datasetNode(node: ExportNode, providers: Map<string, ProviderFacts>, base: string): Record<string, unknown> {
   const id = `${base}/export/catalog.jsonld#${encodeURIComponent(node.id)}`;
   const isService = node.type === 'DATA_SERVICE';
   const uscc = node.provider?.uscc ?? null;

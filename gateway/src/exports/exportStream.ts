@@ -4,7 +4,7 @@ import { sendJson } from '../../../shared/http/apolloHandler.ts';
 import type { ShardRouter } from '../shards/ShardRouter.ts';
 import { MAX_NAMED_EXCHANGES } from '../shards/ShardRouter.ts';
 import type { Logger } from '../logger.ts';
-import { ExchangePages } from './ExchangePages.ts';
+import { ExchangePages, type ExportNode } from './ExchangePages.ts';
 import { ExportFailure, ExportMerge } from './ExportMerge.ts';
 import { ExportArgumentError, readExportArguments, type ExportArguments } from './exportArguments.ts';
 import { ProvidersUnavailable, type ProviderFacts, type ProviderNames } from './ProviderNames.ts';
@@ -23,7 +23,7 @@ export interface ExportParts {
 }
 
 export interface ExportChunk {
-  nodes: Array<Record<string, any>>;
+  nodes: ExportNode[];
   providers: Map<string, ProviderFacts>;
 }
 
@@ -80,6 +80,8 @@ export async function streamExport(req: IncomingMessage, res: ServerResponse, fo
   }
   const named = (args.filter?.exchanges as string[] | null | undefined) ?? [];
   const exchanges = named.length > 0 ? [...new Set(named)].sort() : parts.router.exchangeIds();
+  // An empty file would look like an empty catalog: with no exchange to ask, say so instead.
+  if (exchanges.length === 0) return refuse(res, 503, { error: 'no exchange is registered: there is nothing to export yet', missingExchanges: [] });
   if (exchanges.length > MAX_NAMED_EXCHANGES) {
     return refuse(res, 400, { error: `filter.exchanges: at most ${MAX_NAMED_EXCHANGES} exchanges, got ${exchanges.length}`, field: 'filter.exchanges' });
   }
