@@ -21,6 +21,7 @@ const GATEWAY_LAYERS = [
   ['providers', ['exchangeClient', 'directory', 'shards']],
   ['server', ['directory', 'cache', 'supergraph', 'shards', 'http', 'providers']],
   ['live', ['exchangeClient', 'directory', 'cache', 'http']],
+  ['exports', ['exchangeClient', 'directory', 'shards', 'http', 'server']],
 ];
 
 const layerRules = GATEWAY_LAYERS.map(([folder, allowed]) => ({

@@ -24,6 +24,7 @@ import { fastPathsSuite } from './suites/fastPaths.ts';
 import { scaleSuite } from './suites/scale.ts';
 import { soakSuite } from './suites/soak.ts';
 import { livePricesSuite } from './suites/livePrices.ts';
+import { exportSpeedSuite } from './suites/exportSpeed.ts';
 
 const SUITES: Suite[] = [
   exchangeSpeedSuite,
@@ -35,6 +36,7 @@ const SUITES: Suite[] = [
   scaleSuite,
   soakSuite,
   livePricesSuite,
+  exportSpeedSuite,
 ];
 
 const DEFAULT_OUT = fileURLToPath(new URL('./RESULTS.md', import.meta.url));

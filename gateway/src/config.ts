@@ -19,6 +19,7 @@ import { parseAllowlist, type HostAllowlist } from './exchangeClient/hostAllowli
 import { DEFAULT_REGISTRATION_CONFORMANCE_BUDGET_MS } from './registry/registrationConformance.ts';
 import { DEFAULT_LIVE_POLL_MS } from './live/LiveFeed.ts';
 import { DEFAULT_LIVE_MAX_QUEUED_EVENTS, DEFAULT_LIVE_MAX_SUBSCRIPTIONS } from './live/LiveHub.ts';
+import { DEFAULT_EXPORT_PAGE_SIZE, MAX_EXPORT_PAGE_SIZE } from './exports/ExchangePages.ts';
 
 export interface ExchangeEndpoint extends ExchangeInfo {
   url: string;
@@ -80,6 +81,8 @@ export interface GatewayConfig extends ServiceSettings {
   corsOrigins: CorsOrigins;
   /** REQUEST_LOG_EVERY, default 100: one in N quick successful requests is logged; failed and slow ones always. */
   requestLogEvery: number;
+  /** EXPORT_PAGE_SIZE, default 100 (the exchanges' largest page): rows asked of each exchange per call by the exports. */
+  exportPageSize: number;
   cache: CacheTargetConfig;
   /** REDIS_REQUIRE_DURABLE=true: refuse to start when the Redis could lose durable state (docs/operations.md). */
   redisRequireDurable: boolean;
@@ -144,6 +147,7 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
     }),
     adminToken: read.string('GATEWAY_ADMIN_TOKEN'),
     requestLogEvery: read.int('REQUEST_LOG_EVERY', { default: DEFAULT_REQUEST_LOG_EVERY, max: 1_000_000 }),
+    exportPageSize: read.int('EXPORT_PAGE_SIZE', { default: DEFAULT_EXPORT_PAGE_SIZE, min: 1, max: MAX_EXPORT_PAGE_SIZE }),
     cache: readCacheTarget(read),
     redisRequireDurable: read.bool('REDIS_REQUIRE_DURABLE', false),
     rateLimits: {

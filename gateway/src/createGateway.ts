@@ -24,6 +24,7 @@ import { startHttpServer } from './http/startHttpServer.ts';
 import { startLive, runQueryWith, withSubscriptions, type RunningLive } from './live/startLive.ts';
 import { ResponsePolicy } from './cache/ResponsePolicy.ts';
 import { CatalogReport } from './shards/CatalogReport.ts';
+import { exportRoutes } from './exports/exportRoutes.ts';
 
 export type { GatewayContext } from './server/GatewayContext.ts';
 
@@ -108,6 +109,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     cache,
     metrics,
     logger,
+    exportRoutes: exportRoutes(config, { directory, publicSchema, logger }),
   });
   const { server, port, host } = await startHttpServer(config, { handle: routes, metrics, logger });
   // graphql-ws on /graphql; the hook for authentication and rate limits of upgrades is `admit` (see wsServer.ts).

@@ -43,6 +43,9 @@ export const CORS_EXPOSED_HEADERS = [
   'ratelimit-limit',
   'ratelimit-remaining',
   'ratelimit-reset',
+  // The exports name the exchanges a partial=1 export went on without (docs/exports.md).
+  'x-missing-exchanges',
+  'content-disposition',
 ] as const;
 
 const ORIGINS_RULE = 'be * or a comma-separated list of origins (scheme://host[:port], no path), like https://app.example.com';

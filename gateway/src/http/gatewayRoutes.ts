@@ -43,6 +43,8 @@ export interface GatewayRouteParts {
   cache: Cache;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** GET /export/... (gateway/src/exports/exportRoutes.ts), public. */
+  exportRoutes?: Route[];
 }
 
 /**
@@ -81,6 +83,7 @@ export function gatewayRoutes(parts: GatewayRouteParts): (req: IncomingMessage, 
     { method: 'GET', path: '/schema.graphql', access: 'public', handle: (req, res) => sendSchemaDocument(req, res, parts.schemaDocument()) },
     { method: 'GET', path: '/health', access: 'public', handle: (_req, res) => sendJson(res, 200, healthReport(directory, parts.cache, parts.durability())) },
     { method: 'GET', path: '/metrics', access: 'public', handle: (_req, res) => sendMetrics(res, parts.metrics) },
+    ...(parts.exportRoutes ?? []),
     ...admin.routes,
   ];
   // Rate limits after CORS, so a refused origin or a preflight spends nothing.

@@ -38,4 +38,9 @@ export class PublicSchema {
   document(): SchemaDocument | null {
     return this.current;
   }
+
+  /** The API schema itself (the exports coerce their arguments with its input types); null before the first load. */
+  schema(): GraphQLSchema | null {
+    return this.currentSchema;
+  }
 }

@@ -1,0 +1,142 @@
+import type { DatasetSort } from '../../../shared/domain.ts';
+import { decodeCursor, type SortKey } from '../../../shared/datasetOrder.ts';
+import type { ShardRouter } from '../shards/ShardRouter.ts';
+import type { ShardPlan } from '../shards/shardPlan.ts';
+
+/** The exchanges' largest page (subgraphs/exchange/connection.ts): an export asks for this many rows per call. */
+export const MAX_EXPORT_PAGE_SIZE = 100;
+export const DEFAULT_EXPORT_PAGE_SIZE = MAX_EXPORT_PAGE_SIZE;
+
+/** What an export reads of each listing: every scalar field, the price and the provider's key. */
+export const EXPORT_QUERY = `query GatewayExport($filter: DatasetFilter, $sort: DatasetSort, $first: Int, $after: String) {
+  datasets(filter: $filter, sort: $sort, first: $first, after: $after) {
+    edges { cursor node {
+      id productCode title titleZh description descriptionZh type category keywords
+      securityLevel personalInfo containsMinorsData dataOrigin delivery updateFrequency spatialCoverage
+      complianceAssessed listedAt updatedAt price { model amount currency } provider { uscc }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+/** One listing as the export query returns it (the router has checked the answer's shape). */
+export interface ExportNode {
+  id: string;
+  productCode: string;
+  title: string;
+  titleZh: string;
+  description: string;
+  descriptionZh: string;
+  type: string;
+  category: string;
+  keywords: string[];
+  securityLevel: string;
+  personalInfo: string;
+  containsMinorsData: boolean;
+  dataOrigin: string;
+  delivery: string;
+  updateFrequency: string;
+  spatialCoverage: string[];
+  complianceAssessed: boolean;
+  listedAt: string;
+  updatedAt: string;
+  price: { model: string; amount: string | null; currency: string } | null;
+  provider: { uscc: string } | null;
+}
+
+interface ExportConnection {
+  edges: Array<{ cursor: string; node: ExportNode | null }>;
+  pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
+}
+
+/** A listing with its place in the global order (from its cursor). */
+export interface PositionedNode {
+  key: SortKey;
+  id: string;
+  node: ExportNode;
+}
+
+export type PageOutcome =
+  | { kind: 'page'; rows: PositionedNode[]; hasNextPage: boolean; endCursor: string | null }
+  /** The exchange failed (down, timeout, bad answer): `message` names it. */
+  | { kind: 'failed'; exchange: string; code: string; message: string }
+  /** The client's filter was refused by the exchange (e.g. a malformed Decimal): a 400 before the first byte. */
+  | { kind: 'badInput'; message: string };
+
+export interface ExchangePagesOptions {
+  router: ShardRouter;
+  exchange: string;
+  filter: Record<string, unknown> | null;
+  sort: DatasetSort;
+  pageSize: number;
+  requestId?: string;
+}
+
+/**
+ * One exchange's listings, page after page, through the shard router (the same plan, checks and failure
+ * reports as the `datasets` field, restricted to this exchange by filter.exchanges). Each exchange keeps its
+ * own cursor: the pages of one exchange are its part of the global order, so merging the exchanges by
+ * the cursor's sort key loses nothing and fetches each row once (ExportMerge). One page is fetched ahead
+ * while the previous one is written, and no more: memory stays at two pages per exchange.
+ */
+export class ExchangePages {
+  private readonly plan: ShardPlan;
+  private ahead: Promise<PageOutcome> | null;
+
+  constructor(private readonly options: ExchangePagesOptions) {
+    this.plan = options.router.planFor(EXPORT_QUERY, undefined, true);
+    this.ahead = this.fetch(null);
+  }
+
+  get exchange(): string {
+    return this.options.exchange;
+  }
+
+  /** The next page (already on its way); the one after it is asked for at once when there is one. */
+  async next(): Promise<PageOutcome | null> {
+    if (!this.ahead) return null;
+    const outcome = await this.ahead;
+    this.ahead = outcome.kind === 'page' && outcome.hasNextPage && outcome.endCursor ? this.fetch(outcome.endCursor) : null;
+    return outcome;
+  }
+
+  /** Stops asking for pages (the client left or another exchange failed). */
+  stop(): void {
+    // A page already asked for is not awaited; its rejection, if any, is ignored.
+    this.ahead?.catch(() => undefined);
+    this.ahead = null;
+  }
+
+  private async fetch(after: string | null): Promise<PageOutcome> {
+    const { router, exchange, filter, sort, pageSize, requestId } = this.options;
+    const variables = { filter: { ...(filter ?? {}), exchanges: [exchange] }, sort, first: pageSize, after };
+    let outcome: Awaited<ReturnType<ShardRouter['execute']>>;
+    try {
+      outcome = await router.execute(this.plan, variables, { requestId });
+    } catch (err) {
+      return { kind: 'failed', exchange, code: 'EXCHANGE_BAD_RESPONSE', message: `exchange ${exchange} could not be read: ${(err as Error).message}` };
+    }
+    const badInput = outcome.errors.find((e) => e.extensions?.code === 'BAD_USER_INPUT');
+    if (badInput) return { kind: 'badInput', message: badInput.message };
+    const failure = outcome.errors.find((e) => String(e.extensions?.code ?? '').startsWith('EXCHANGE_'));
+    const connection = outcome.data?.datasets as ExportConnection | null | undefined;
+    if (failure || !connection) {
+      return {
+        kind: 'failed',
+        exchange,
+        code: String(failure?.extensions?.code ?? 'EXCHANGE_BAD_RESPONSE'),
+        message: failure?.message ?? `exchange ${exchange} gave no datasets`,
+      };
+    }
+    const rows: PositionedNode[] = [];
+    for (const edge of connection.edges) {
+      const position = decodeCursor(edge.cursor, sort);
+      // The router's answer checks have already refused foreign cursors; this keeps the types honest.
+      if (typeof position === 'string' || !edge.node) {
+        return { kind: 'failed', exchange, code: 'EXCHANGE_BAD_RESPONSE', message: `exchange ${exchange} gave a bad response: ${position}` };
+      }
+      rows.push({ key: position.key, id: position.id, node: edge.node });
+    }
+    return { kind: 'page', rows, hasNextPage: Boolean(connection.pageInfo?.hasNextPage), endCursor: connection.pageInfo?.endCursor ?? null };
+  }
+}
