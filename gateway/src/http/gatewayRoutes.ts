@@ -13,6 +13,7 @@ import { ASSET_PATH_PREFIX, isBrowserPageRequest, landingPageHtml, serveAsset } 
 import { routeTable, sendNoRoute, type Route } from './routeTable.ts';
 import { corsPolicy, refusePreflight, type CorsOrigins } from './cors.ts';
 import { sendSchemaDocument, type SchemaDocument } from './schemaDocument.ts';
+import { sendWebApp, serveWebAsset, WEB_APP_PREFIX } from './webApp.ts';
 
 export interface GatewayRouteParts {
   /** POST and GET /graphql (server/graphqlHandler.ts). */
@@ -40,7 +41,13 @@ export function gatewayRoutes(parts: GatewayRouteParts): (req: IncomingMessage, 
   const { directory, versions, registry, tokens, logger } = parts;
   const admin = adminApi({ adminToken: parts.adminToken, directory, versions, registry, tokens, logger });
   const routes: Route[] = [
-    { method: 'GET', path: '/', access: 'public', accepts: isBrowserPageRequest, handle: sendLandingPage },
+    { method: 'GET', path: '/', access: 'public', handle: sendWebApp },
+    {
+      method: 'GET',
+      path: `${WEB_APP_PREFIX}*`,
+      access: 'public',
+      handle: (req, res, { path }) => (serveWebAsset(path, res) ? undefined : sendNoRoute(req, res, path)),
+    },
     { method: 'GET', path: '/graphql', access: 'public', accepts: isBrowserPageRequest, handle: sendLandingPage },
     { method: '*', path: '/graphql', access: 'public', handle: (req, res) => parts.graphql(req, res) },
     {
@@ -57,7 +64,7 @@ export function gatewayRoutes(parts: GatewayRouteParts): (req: IncomingMessage, 
   return routeTable(routes, { policies: { public: [corsPolicy({ origins: parts.corsOrigins })], admin: [refusePreflight, admin.authenticate] } });
 }
 
-/** GraphiQL, for a browser that opens / or /graphql. */
+/** GraphiQL, for a browser that opens /graphql. */
 function sendLandingPage(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
   res.end(landingPageHtml());
