@@ -59,7 +59,7 @@ export function exchangeNames(): Promise<ExchangeInfo[]> {
 
 export const DATASET_ROW = `id title titleZh type category updatedAt
   price { model amount currency }
-  exchange { id name nameZh }
+  exchange { id name nameZh city }
   provider { uscc name nameZh kind }`;
 
 export interface Price {
@@ -76,7 +76,7 @@ export interface DatasetRow {
   category: string;
   updatedAt: string;
   price: Price;
-  exchange: { id: string; name: string; nameZh: string };
+  exchange: { id: string; name: string; nameZh: string; city: string };
   provider: { uscc: string; name: string; nameZh: string; kind: string } | null;
 }
 

@@ -43,4 +43,4 @@ export function chart(name: string, option: ChartOption, height = 320): HTMLElem
 }
 
 /** A legend at the top and room under it, for charts with several series. */
-export const LEGEND_GRID = { legend: { top: 0, type: 'scroll' }, grid: { top: 40, left: 8, right: 16, bottom: 8, containLabel: true } };
+export const LEGEND_GRID = { legend: { top: 0, type: 'plain' }, grid: { top: 40, left: 8, right: 16, bottom: 8, containLabel: true } };

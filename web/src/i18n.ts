@@ -213,6 +213,11 @@ export function exchangeName(e: { id: string; name: string; nameZh: string }): s
   return current === 'en' ? e.name : e.nameZh;
 }
 
+/** For tables and legends: the English full names are long, and the city tells the exchanges apart. */
+export function shortExchangeName(e: { name: string; nameZh: string; city: string }): string {
+  return current === 'en' ? e.city : e.nameZh;
+}
+
 /** A title in the chosen language (listings carry both). */
 export function titleOf(d: { title: string; titleZh: string }): string {
   return current === 'en' ? d.title : d.titleZh;

@@ -1,7 +1,7 @@
 import { exchangeNames, graphql, type ExchangeInfo } from '../api.ts';
 import { chart, LEGEND_GRID } from '../charts.ts';
 import { h, section, table } from '../dom.ts';
-import { enumValues, exchangeName, label, t } from '../i18n.ts';
+import { enumValues, exchangeName, label, shortExchangeName, t } from '../i18n.ts';
 import { age, percent } from '../format.ts';
 import { missingBanner } from './banner.ts';
 import { searchHref } from '../route.ts';
@@ -95,7 +95,7 @@ function tile(e: ExchangeInfo, latest: string | null): HTMLElement {
 function categoryChart(exchanges: ExchangeInfo[], stats: Stats): HTMLElement {
   const categories = enumValues('Category').filter((c) => buckets(stats).some((b) => b.keys[1] === c));
   const series = exchanges.map((e) => ({
-    name: exchangeName(e),
+    name: shortExchangeName(e),
     type: 'bar',
     stack: 'all',
     data: categories.map((c) => buckets(stats).find((b) => b.keys[0] === e.id && b.keys[1] === c)?.count ?? 0),
@@ -103,7 +103,7 @@ function categoryChart(exchanges: ExchangeInfo[], stats: Stats): HTMLElement {
   return chart(
     'by-category',
     { ...LEGEND_GRID, xAxis: { type: 'value' }, yAxis: { type: 'category', data: categories.map((c) => label('Category', c)), inverse: true }, series },
-    Math.max(280, 60 + categories.length * 24),
+    Math.max(280, 70 + categories.length * 24),
   );
 }
 
@@ -119,8 +119,15 @@ function providerKindChart(exchanges: ExchangeInfo[], stats: Stats): HTMLElement
     .filter((s) => s.data.some((v) => v > 0));
   return chart(
     'provider-kinds',
-    { ...LEGEND_GRID, xAxis: { type: 'value' }, yAxis: { type: 'category', data: exchanges.map(exchangeName), inverse: true }, series },
-    Math.max(280, 100 + exchanges.length * 50),
+    {
+      ...LEGEND_GRID,
+      // Six kinds: two rows of legend above the bars.
+      grid: { ...LEGEND_GRID.grid, top: 64 },
+      xAxis: { type: 'value' },
+      yAxis: { type: 'category', data: exchanges.map(shortExchangeName), inverse: true },
+      series,
+    },
+    Math.max(280, 120 + exchanges.length * 50),
   );
 }
 
@@ -134,7 +141,7 @@ function priceBoxes(stats: Stats, model: string): HTMLElement {
       grid: { top: 16, left: 8, right: 24, bottom: 8, containLabel: true },
       tooltip: { trigger: 'item', confine: true },
       xAxis: { type: 'log', name: '¥', logBase: 10 },
-      yAxis: { type: 'category', data: rows.map((b) => `${label('Category', b.keys[1])} (${b.pricedCount})`) },
+      yAxis: { type: 'category', data: rows.map((b) => `${label('Category', b.keys[1])} (${b.pricedCount})`), inverse: true },
       series: [{ type: 'boxplot', data: rows.map((b) => [b.min, b.p25, b.p50, b.p75, b.max].map((v) => Math.max(num(v), 0.01))) }],
     },
     Math.max(240, 40 + rows.length * 26),

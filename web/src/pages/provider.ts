@@ -1,7 +1,7 @@
 import { DATASET_ROW, exchangeNames, graphql, type DatasetPage, type DatasetRow } from '../api.ts';
 import { chart } from '../charts.ts';
 import { fields, h, section, table } from '../dom.ts';
-import { exchangeName, label, t, titleOf } from '../i18n.ts';
+import { exchangeName, label, shortExchangeName, t, titleOf } from '../i18n.ts';
 import { date, price } from '../format.ts';
 import { datasetHref, providerHref } from '../route.ts';
 import { missingBanner } from './banner.ts';
@@ -75,7 +75,7 @@ export async function renderProvider(uscc: string, params: URLSearchParams): Pro
         [t('col.title'), t('col.exchange'), t('col.category'), t('col.price'), t('col.updated')],
         rows.map((d) => [
           h('a', { href: datasetHref(d.id), 'data-dataset': d.id }, titleOf(d)),
-          exchangeName(d.exchange),
+          shortExchangeName(d.exchange),
           label('Category', d.category),
           price(d.price),
           date(d.updatedAt),

@@ -1,6 +1,6 @@
 import { DATASET_ROW, exchangeNames, graphql, type DatasetPage, type DatasetRow, type ExchangeInfo } from '../api.ts';
 import { h, table } from '../dom.ts';
-import { enumValues, exchangeName, label, t, titleOf, type EnumName } from '../i18n.ts';
+import { enumValues, label, shortExchangeName, t, titleOf, type EnumName } from '../i18n.ts';
 import { date, price } from '../format.ts';
 import { datasetHref, providerHref, searchHref } from '../route.ts';
 import { missingBanner } from './banner.ts';
@@ -110,7 +110,7 @@ function facets(params: URLSearchParams, exchanges: ExchangeInfo[]): HTMLElement
         f,
         f.enumName
           ? enumValues(f.enumName).map((v) => ({ value: v, text: label(f.enumName!, v) }))
-          : exchanges.map((e) => ({ value: e.id, text: exchangeName(e) })),
+          : exchanges.map((e) => ({ value: e.id, text: shortExchangeName(e) })),
       ),
     ),
     h('fieldset', {}, h('legend', {}, t('search.price')), priceForm),
@@ -153,7 +153,7 @@ function resultsTable(rows: DatasetRow[]): HTMLElement {
     ['col.title', 'col.exchange', 'col.category', 'col.type', 'col.price', 'col.provider', 'col.updated'].map((k) => t(k as Parameters<typeof t>[0])),
     rows.map((d) => [
       h('a', { href: datasetHref(d.id), 'data-dataset': d.id }, titleOf(d)),
-      exchangeName(d.exchange),
+      shortExchangeName(d.exchange),
       label('Category', d.category),
       label('DatasetType', d.type),
       price(d.price),
