@@ -133,7 +133,8 @@ beforeAll(async () => {
   for (const id of IDS) await waitForStatus(id, 'ONLINE');
   rows = IDS.flatMap(readRows);
   browser = await launchChromium();
-}, 180_000);
+  // Generous: a build of the bundle, five processes seeding and starting, on a machine that may be loaded.
+}, 420_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -13,7 +13,7 @@ import { ASSET_PATH_PREFIX, isBrowserPageRequest, landingPageHtml, serveAsset } 
 import { routeTable, sendNoRoute, type Route } from './routeTable.ts';
 import { corsPolicy, refusePreflight, type CorsOrigins } from './cors.ts';
 import { sendSchemaDocument, type SchemaDocument } from './schemaDocument.ts';
-import { sendWebApp, serveWebAsset, WEB_APP_PREFIX } from './webApp.ts';
+import { webApp, WEB_APP_PREFIX } from './webApp.ts';
 
 export interface GatewayRouteParts {
   /** POST and GET /graphql (server/graphqlHandler.ts). */
@@ -40,13 +40,14 @@ export interface GatewayRouteParts {
 export function gatewayRoutes(parts: GatewayRouteParts): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
   const { directory, versions, registry, tokens, logger } = parts;
   const admin = adminApi({ adminToken: parts.adminToken, directory, versions, registry, tokens, logger });
+  const app = webApp();
   const routes: Route[] = [
-    { method: 'GET', path: '/', access: 'public', handle: sendWebApp },
+    { method: 'GET', path: '/', access: 'public', handle: (req, res) => app.sendPage(req, res) },
     {
       method: 'GET',
       path: `${WEB_APP_PREFIX}*`,
       access: 'public',
-      handle: (req, res, { path }) => (serveWebAsset(path, res) ? undefined : sendNoRoute(req, res, path)),
+      handle: (req, res, { path }) => (app.serveAsset(path, res) ? undefined : sendNoRoute(req, res, path)),
     },
     { method: 'GET', path: '/graphql', access: 'public', accepts: isBrowserPageRequest, handle: sendLandingPage },
     { method: '*', path: '/graphql', access: 'public', handle: (req, res) => parts.graphql(req, res) },
