@@ -69,6 +69,21 @@ module.exports = {
       to: { path: '^(gateway|subgraphs|seed|scripts|test|bench)/' },
     },
     {
+      name: 'web-app-stands-alone',
+      comment:
+        'The web app (web/) is a plain client of the public GraphQL API, bundled for the browser: it imports no server code, and no server code imports it (the gateway serves the built files).',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^(gateway|subgraphs|shared|schema|scripts|seed|conformance|devkit|test|bench)/' },
+    },
+    {
+      name: 'nothing-imports-the-web-app',
+      comment: 'The gateway serves web/dist as files (gateway/src/http/webApp.ts); it never imports the app.',
+      severity: 'error',
+      from: { path: '^(gateway|subgraphs|shared|schema|scripts|seed|conformance|devkit)/' },
+      to: { path: '^web/' },
+    },
+    {
       name: 'no-circular',
       comment: 'A circle of imports has no first module to read, and its modules load half-initialised.',
       severity: 'error',

@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['**/node_modules/', 'coverage/', 'data/', 'tmp/', '.scratch/']),
+  globalIgnores(['**/node_modules/', 'coverage/', 'data/', 'tmp/', '.scratch/', 'web/dist/', 'web/.dist-*/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
@@ -15,6 +15,11 @@ export default defineConfig(
       // A leading `_` marks a name that is unused on purpose (a parameter a signature requires).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
     },
+  },
+  {
+    // The web app runs in the browser (docs/web-app.md).
+    files: ['web/src/**'],
+    languageOptions: { globals: globals.browser },
   },
   {
     // Tests, the benchmark and the gateway's readers of other services' answers walk GraphQL JSON whose shape

@@ -183,8 +183,12 @@ type PriceStatisticsBucket @shareable {
   min: Decimal
   "Exact highest amount."
   max: Decimal
+  "Lower quartile (25th percentile) amount, within 0.5% (relative); see docs/statistics.md."
+  p25: Decimal
   "Median amount, within 0.5% (relative) of a true median amount; see docs/statistics.md."
   p50: Decimal
+  "Upper quartile (75th percentile) amount, within 0.5% (relative); see docs/statistics.md."
+  p75: Decimal
   "90th percentile amount, within 0.5% (relative); see docs/statistics.md."
   p90: Decimal
   currency: String!

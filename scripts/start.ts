@@ -8,6 +8,7 @@ import { EXCHANGE_VARIABLES, PROVIDERS_VARIABLES, exchangeService, gatewayServic
 import { restartCommand } from '../devkit/restartCommand.ts';
 import { ConfigError } from '../shared/config/configReader.ts';
 import { startConfigFromEnv } from './startConfig.ts';
+import { ensureWebBuilt, webBuildIsCurrent } from '../devkit/webBuild.ts';
 
 /**
  * A child that dies in the same instant as our own stop (something that signals a whole cgroup or session,
@@ -99,6 +100,13 @@ async function main(): Promise<number> {
     }
   };
 
+  // The web app at / (docs/web-app.md): built before anything starts when web/ changed since the last build.
+  if (!webBuildIsCurrent()) {
+    console.log('start: building the web app (web/ changed since the last build)');
+    const web = ensureWebBuilt();
+    if (web.problem) console.warn(`start: the web app is not served: ${web.problem}`);
+  }
+
   // Providers and exchanges do not depend on each other, so they start (and seed) at the same time.
   const providers = launch(providersService({ args: ['--port', String(providersPort)], ...healthFallback(providersPort) }));
   const exchangeServices = exchanges.map((e) => launch(exchangeService(e.id, { port: e.port, ...healthFallback(e.port) })));
@@ -120,7 +128,7 @@ async function main(): Promise<number> {
       console.log(
         [
           '',
-          `Gateway ready at http://localhost:${portOf(gateway.url, gatewayPort)}/graphql`,
+          `Gateway ready at http://localhost:${portOf(gateway.url, gatewayPort)}/graphql (the web app at /)`,
           ...[providers, ...exchangeServices].map((s) => `  ${s.name.padEnd(width)}  ${s.url}  (pid ${s.child.pid})`),
           'Press Ctrl-C to stop.',
           '',

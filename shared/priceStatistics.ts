@@ -16,7 +16,9 @@ export interface PriceStatisticsBucket {
   pricedCount: number;
   min: string | null;
   max: string | null;
+  p25: string | null;
   p50: string | null;
+  p75: string | null;
   p90: string | null;
   currency: string;
   distinctProviders: number;
@@ -66,7 +68,9 @@ export function summariseStatistics(keys: string[], parts: StatisticsParts): Pri
     pricedCount: parts.pricedCount,
     min: parts.minMicros === null ? null : formatMicros(parts.minMicros),
     max: parts.maxMicros === null ? null : formatMicros(parts.maxMicros),
+    p25: quantile(0.25),
     p50: quantile(0.5),
+    p75: quantile(0.75),
     p90: quantile(0.9),
     currency: CURRENCY,
     distinctProviders: providers.length,

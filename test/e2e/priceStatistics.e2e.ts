@@ -84,7 +84,7 @@ function micros(amount: string | null): number | null {
   return Number(whole) * 1_000_000 + Number(fraction.padEnd(6, '0'));
 }
 
-const BUCKET_FIELDS = 'keys count pricedCount min max p50 p90 currency distinctProviders';
+const BUCKET_FIELDS = 'keys count pricedCount min max p25 p50 p75 p90 currency distinctProviders';
 
 function expectBuckets(buckets: any[], expected: Reference[]) {
   expect(expected.length).toBeGreaterThan(0);
@@ -101,7 +101,9 @@ function expectBuckets(buckets: any[], expected: Reference[]) {
     }).toEqual({ count: want.count, pricedCount: want.pricedCount, min: want.min, max: want.max, distinctProviders: want.providers.size, currency: 'CNY' });
     const sorted = [...want.amounts].sort((a, b) => a - b);
     for (const [field, q] of [
+      ['p25', 0.25],
       ['p50', 0.5],
+      ['p75', 0.75],
       ['p90', 0.9],
     ] as const) {
       if (sorted.length === 0) continue;

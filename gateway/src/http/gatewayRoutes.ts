@@ -17,6 +17,7 @@ import { ASSET_PATH_PREFIX, isBrowserPageRequest, landingPageHtml, serveAsset } 
 import { routeTable, sendNoRoute, type Route } from './routeTable.ts';
 import { corsPolicy, refusePreflight, type CorsOrigins } from './cors.ts';
 import { sendSchemaDocument, type SchemaDocument } from './schemaDocument.ts';
+import { webApp, WEB_APP_PREFIX } from './webApp.ts';
 
 export interface GatewayRouteParts {
   /** POST and GET /graphql (server/graphqlHandler.ts). */
@@ -68,8 +69,15 @@ export function gatewayRoutes(parts: GatewayRouteParts): (req: IncomingMessage, 
     failureLimit,
     logger,
   });
+  const app = webApp();
   const routes: Route[] = [
-    { method: 'GET', path: '/', access: 'public', accepts: isBrowserPageRequest, handle: sendLandingPage },
+    { method: 'GET', path: '/', access: 'public', handle: (req, res) => app.sendPage(req, res) },
+    {
+      method: 'GET',
+      path: `${WEB_APP_PREFIX}*`,
+      access: 'public',
+      handle: (req, res, { path }) => (app.serveAsset(path, res) ? undefined : sendNoRoute(req, res, path)),
+    },
     { method: 'GET', path: '/graphql', access: 'public', accepts: isBrowserPageRequest, handle: sendLandingPage },
     { method: '*', path: '/graphql', access: 'public', cost: 'computed', handle: (req, res) => parts.graphql(req, res) },
     ...(parts.liveStream ? [{ method: '*', path: '/graphql/stream', access: 'public' as const, handle: parts.liveStream }] : []),
@@ -91,7 +99,7 @@ export function gatewayRoutes(parts: GatewayRouteParts): (req: IncomingMessage, 
   return routeTable(routes, { policies: { public: publicPolicies, admin: [refusePreflight, admin.authenticate] } });
 }
 
-/** GraphiQL, for a browser that opens / or /graphql. */
+/** GraphiQL, for a browser that opens /graphql. */
 function sendLandingPage(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
   res.end(landingPageHtml());

@@ -29,7 +29,7 @@ export class PublicSchema {
     });
   }
 
-  /** The public schema (extended), null until the first load. */
+  /** The public schema (extended; the exports coerce their arguments with its input types), null until the first load. */
   schema(): GraphQLSchema | null {
     return this.currentSchema;
   }
@@ -37,10 +37,5 @@ export class PublicSchema {
   /** Null until the gateway has loaded its first supergraph. */
   document(): SchemaDocument | null {
     return this.current;
-  }
-
-  /** The API schema itself (the exports coerce their arguments with its input types); null before the first load. */
-  schema(): GraphQLSchema | null {
-    return this.currentSchema;
   }
 }
