@@ -95,9 +95,9 @@ export interface GatewayConfig extends ServiceSettings {
 export interface RateLimitConfig {
   /** RATE_LIMIT_DISABLED=true: no public rate limits (the admin limit on failed authentications stays). */
   disabled: boolean;
-  /** RATE_LIMIT_ANON_COST_PER_MIN, default 100,000 query-cost units per minute per client IP. */
+  /** RATE_LIMIT_ANON_COST_PER_MIN, default 600,000 query-cost units per minute per client IP. */
   anonCostPerMin: number;
-  /** RATE_LIMIT_KEY_COST_PER_MIN, default 1,000,000 per API key (a key may be issued with its own). */
+  /** RATE_LIMIT_KEY_COST_PER_MIN, default 6,000,000 per API key (a key may be issued with its own). */
   keyCostPerMin: number;
   /** TRUST_PROXY_HOPS, default 0: X-Forwarded-For hops to trust. */
   trustProxyHops: number;

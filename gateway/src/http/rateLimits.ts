@@ -8,15 +8,15 @@ import { clientAddress } from './clientAddress.ts';
 import type { Route } from './routeTable.ts';
 
 /** Budgets in query cost per minute: far above what the web app, the README's examples or a research script spend. */
-export const DEFAULT_ANON_COST_PER_MIN = 100_000;
-export const DEFAULT_KEY_COST_PER_MIN = 1_000_000;
+export const DEFAULT_ANON_COST_PER_MIN = 600_000;
+export const DEFAULT_KEY_COST_PER_MIN = 6_000_000;
 /** What a public route other than /graphql spends per request (its Route.cost says otherwise: assets 0). */
 export const DEFAULT_ROUTE_COST = 1;
 
 export interface RateLimitSettings {
-  /** RATE_LIMIT_ANON_COST_PER_MIN, default 100,000: per client IP. */
+  /** RATE_LIMIT_ANON_COST_PER_MIN, default 600,000: per client IP. */
   anonCostPerMin: number;
-  /** RATE_LIMIT_KEY_COST_PER_MIN, default 1,000,000: per API key, unless the key was issued with its own. */
+  /** RATE_LIMIT_KEY_COST_PER_MIN, default 6,000,000: per API key, unless the key was issued with its own. */
   keyCostPerMin: number;
   /** TRUST_PROXY_HOPS, default 0: X-Forwarded-For hops to trust (see clientAddress). */
   trustProxyHops: number;
