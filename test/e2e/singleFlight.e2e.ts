@@ -13,8 +13,13 @@ const VARIABLE_QUERY =
   'query ($since: DateTime) { datasets(first: 5, filter: { categories: [PUBLIC_HEALTH], updatedSince: $since }) { totalCount nodes { id title } } }';
 
 beforeAll(async () => {
-  stack = await startStack({ perExchange: 40, exchangeTimeoutMs: 10_000, gatewayEnv: { CACHE_DISABLED: '1' } });
-}, 120_000);
+  stack = await startStack({ perExchange: 40, exchangeTimeoutMs: 10_000, healthIntervalMs: 500, gatewayEnv: { CACHE_DISABLED: '1' } });
+  // On a loaded machine an exchange may miss its check at start and begin OFFLINE; a probe brings it back.
+  const deadline = performance.now() + 60_000;
+  while ((await (await fetch(`${stack.gatewayBase}/health`)).json()).status !== 'ok' && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}, 240_000);
 
 afterAll(async () => {
   await stack?.stop();
