@@ -23,7 +23,7 @@ import { intFlag, type Suite, type TargetCheck } from '../lib/suite.ts';
 const RARE = 'AUDIO_SAMPLES';
 const COMMON = CATEGORIES.filter((c) => c !== RARE);
 const IDS = [...'abcdefghijklmnopqrstuvwxyz'].map((c) => `x${c}`).concat([...'abcdefghijklmnopqrstuv'].map((c) => `y${c}`));
-const TIMEOUT_MS = 1000;
+const TIMEOUT_MS = 2000;
 const PLOT = fileURLToPath(new URL('../scale-out.svg', import.meta.url));
 
 const QUERIES: Record<string, string> = {
@@ -215,7 +215,7 @@ export const scaleOutSuite: Suite = {
       }
     }
 
-    log('32 exchanges, one slow (3000 ms at its proxy, timeout 1000 ms) and one down');
+    log('32 exchanges, one slow (5000 ms at its proxy, timeout 2000 ms) and one down');
     const slowIndex = 5;
     const downIndex = 6;
     const proxy = await new FlakyProxy(infos[slowIndex].url).start();
@@ -231,7 +231,7 @@ export const scaleOutSuite: Suite = {
           `{ datasets(first: 0, filter: { exchanges: ["${IDS[slowIndex]}", "${IDS[downIndex]}"] }) { totalCount } }`,
         )
       ).datasets.totalCount;
-      proxy.delayMs = 3000;
+      proxy.delayMs = 5000;
       await resources.stop(exchanges[downIndex]);
       const durations: number[] = [];
       let missing: string[] = [];

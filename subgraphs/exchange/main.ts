@@ -14,7 +14,13 @@ runService({
     const logger = serviceLogger.child({ exchange: config.info.id });
     if (!existsSync(config.dbPath)) {
       logger.info({ count: config.seedCount, db: config.dbPath }, 'seeding');
-      const seeded = seedExchangeDatabase({ exchange: config.info.id, divisionCode: config.info.divisionCode, count: config.seedCount, dbPath: config.dbPath, categories: config.seedCategories });
+      const seeded = seedExchangeDatabase({
+        exchange: config.info.id,
+        divisionCode: config.info.divisionCode,
+        count: config.seedCount,
+        dbPath: config.dbPath,
+        categories: config.seedCategories,
+      });
       logger.info(seeded, 'seeded');
     }
     const store = new DatasetStore(config.info.id, config.dbPath, { changeRetentionDays: config.changeRetentionDays });
