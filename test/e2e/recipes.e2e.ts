@@ -93,7 +93,12 @@ describe('recipes', () => {
     expect(count).toBeGreaterThan(50); // more than one page of 50
     const answer = await listingsOfProvider(stack.gatewayUrl, uscc);
     expect(answer.totalCount).toBe(count);
-    expect(answer.ids.sort()).toEqual(rows.filter((r) => r.provider_uscc === uscc).map((r) => r.id).sort());
+    expect(answer.ids.sort()).toEqual(
+      rows
+        .filter((r) => r.provider_uscc === uscc)
+        .map((r) => r.id)
+        .sort(),
+    );
   });
 
   it('graphql-request: lists the exchanges with their status and listing counts', async () => {
