@@ -71,7 +71,8 @@ afterAll(async () => {
 describe('recipes', () => {
   it('curl: counts the FINANCE listings and downloads them as CSV', async () => {
     const { stdout } = await run('sh', [join(RECIPES, 'curl.sh')], { cwd: workDir, env: { ...process.env, GATEWAY: stack.gatewayBase } });
-    const [json, summary] = stdout.trim().split('\n');
+    const lines = stdout.split('\n').filter((line) => line.trim() !== '');
+    const [json, summary] = [lines[0], lines.at(-1)];
     const finance = rows.filter((r) => r.category === 'FINANCE').length;
     expect(finance).toBeGreaterThan(0);
     expect(JSON.parse(json).data.datasets).toEqual({ totalCount: finance, missingExchanges: [] });
