@@ -30,7 +30,9 @@ const LISTINGS = gql`
 
 /** Every listing of the provider with this USCC. `gatewayUrl`: e.g. http://localhost:4000/graphql. */
 export async function listingsOfProvider(gatewayUrl: string, uscc: string): Promise<{ totalCount: number; ids: string[] }> {
-  const client = new Client({ url: gatewayUrl, exchanges: [cacheExchange, fetchExchange] });
+  // POST: urql sends short queries as GET by default, which the gateway's CSRF guard refuses unless the
+  // request carries a header like apollo-require-preflight.
+  const client = new Client({ url: gatewayUrl, exchanges: [cacheExchange, fetchExchange], preferGetMethod: false });
   const ids: string[] = [];
   let after: string | null = null;
   for (;;) {
