@@ -114,6 +114,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       perExchange: options.perExchange,
       exchangeTimeoutMs: 1000,
       healthIntervalMs: 1000,
+      readyTimeoutMs: 600_000,
       gatewayEnv: { REDIS_URL: redis.url, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN },
     });
     for (const proxy of Object.values(stack.proxies)) proxy.recordBodies = false;
@@ -123,6 +124,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         args: ['--name', EXTRA.name, '--name-zh', EXTRA.nameZh, '--city', EXTRA.city, '--province', EXTRA.province, '--division-code', EXTRA.divisionCode],
         env: common,
         quiet: true,
+        timeoutMs: 600_000,
       }),
     );
     await untilAllOnline(stack.gatewayUrl);
@@ -175,7 +177,7 @@ async function drive(context: DriveContext): Promise<SoakResult> {
         stack.services[KILLED].child.kill('SIGKILL');
         return note(`${KILLED} killed (SIGKILL)`);
       case 'restart exchange': {
-        const service = await startService(exchangeService(KILLED, { env: context.common, quiet: true }));
+        const service = await startService(exchangeService(KILLED, { env: context.common, quiet: true, timeoutMs: 600_000 }));
         stack.services[KILLED] = service;
         stack.proxies[KILLED].upstreamUrl = service.url;
         return note(`${KILLED} restarted, serving`);
