@@ -24,6 +24,8 @@ export interface StackOptions {
   exchangeEnv?: Record<string, string>;
   /** Extra environment for every process: providers, exchanges and gateway (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). */
   commonEnv?: Record<string, string>;
+  /** How long each process may take to be ready (default: the launcher's 120 s; a crowded machine may need more). */
+  readyTimeoutMs?: number;
 }
 
 export interface Stack {
@@ -55,8 +57,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const common = { DATA_DIR: dataDir, SEED_PER_EXCHANGE: String(options.perExchange), LOG_LEVEL: 'warn', NODE_ENV: undefined, ...options.commonEnv };
     // Port 0 everywhere: each service binds a free port itself and logs it, so no other process can take it first.
     const started = await Promise.all([
-      startService(providersService({ args: ['--port', '0'], env: common, quiet: true })),
-      ...DEFAULT_EXCHANGES.map((e) => startService(exchangeService(e.id, { env: { ...common, ...options.exchangeEnv }, quiet: true }))),
+      startService(providersService({ args: ['--port', '0'], env: common, quiet: true, timeoutMs: options.readyTimeoutMs })),
+      ...DEFAULT_EXCHANGES.map((e) =>
+        startService(exchangeService(e.id, { env: { ...common, ...options.exchangeEnv }, quiet: true, timeoutMs: options.readyTimeoutMs })),
+      ),
     ]);
     for (const service of started) services[service.name] = service;
     const exchangeUrls = Object.fromEntries(DEFAULT_EXCHANGES.map((e) => [e.id, services[e.id].url]));
@@ -72,6 +76,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         gatewayService({
           name,
           quiet: true,
+          timeoutMs: options.readyTimeoutMs,
           env: {
             ...common,
             PORT: '0',

@@ -159,6 +159,7 @@ async function measureSize(context: SuiteContext, dir: string, samples: number):
     for (let page = 1; page <= WALK_PAGES; page++) {
       const answer = await send({ query: pageQuery, variables: { sort: 'UPDATED_DESC', after } });
       const connection = (answer.body.data as any).datasets;
+      if (connection.nodes.length !== 50) throw new Error(`scale: page ${page} of the walk has ${connection.nodes.length} listings, not 50`);
       totalListings = connection.totalCount;
       after = connection.pageInfo.endCursor;
       pages.push(answer.ms);

@@ -52,6 +52,16 @@ export interface SoakResult {
 const ADMIN_TOKEN = 'soak-admin-token';
 const EXTRA = { id: 'sz', name: 'Shenzhen Data Exchange', nameZh: '深圳数据交易所', city: 'Shenzhen', province: 'Guangdong', divisionCode: '440300' };
 const KILLED = 'bj';
+const CHAIN_OF: Record<FaultAction, string> = {
+  'kill exchange': 'kill',
+  'restart exchange': 'kill',
+  'hang exchange': 'hang',
+  'unhang exchange': 'hang',
+  'stop redis': 'redis',
+  'resume redis': 'redis',
+  'register exchange': 'registration',
+  'remove exchange': 'registration',
+};
 const HUNG = 'sh';
 
 interface Outcome {
@@ -104,6 +114,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       perExchange: options.perExchange,
       exchangeTimeoutMs: 1000,
       healthIntervalMs: 1000,
+      readyTimeoutMs: 600_000,
       gatewayEnv: { REDIS_URL: redis.url, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN },
     });
     for (const proxy of Object.values(stack.proxies)) proxy.recordBodies = false;
@@ -113,6 +124,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         args: ['--name', EXTRA.name, '--name-zh', EXTRA.nameZh, '--city', EXTRA.city, '--province', EXTRA.province, '--division-code', EXTRA.divisionCode],
         env: common,
         quiet: true,
+        timeoutMs: 600_000,
       }),
     );
     await untilAllOnline(stack.gatewayUrl);
@@ -165,7 +177,7 @@ async function drive(context: DriveContext): Promise<SoakResult> {
         stack.services[KILLED].child.kill('SIGKILL');
         return note(`${KILLED} killed (SIGKILL)`);
       case 'restart exchange': {
-        const service = await startService(exchangeService(KILLED, { env: context.common, quiet: true }));
+        const service = await startService(exchangeService(KILLED, { env: context.common, quiet: true, timeoutMs: 600_000 }));
         stack.services[KILLED] = service;
         stack.proxies[KILLED].upstreamUrl = service.url;
         return note(`${KILLED} restarted, serving`);
@@ -217,7 +229,7 @@ async function drive(context: DriveContext): Promise<SoakResult> {
     const snapshot: Membership = { certain: [...membership.certain], maybe: [...membership.maybe] };
     const sent = performance.now();
     let status = 0;
-    let wrong: string | null = null;
+    let wrong: string | null;
     let partial = false;
     try {
       const answer = await postGraphql(stack.gatewayUrl, request.query, request.variables);
@@ -243,7 +255,7 @@ async function drive(context: DriveContext): Promise<SoakResult> {
   const faults = [...schedule.events];
   const interval = 1000 / options.ratePerSecond;
   let faultError: unknown;
-  let faultChain = Promise.resolve();
+  const chains = new Map<string, Promise<void>>();
   for (let i = 0; ; i++) {
     const due = i * interval;
     if (due >= options.durationMs) break;
@@ -251,13 +263,16 @@ async function drive(context: DriveContext): Promise<SoakResult> {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     while (faults.length > 0 && faults[0].atMs <= elapsed()) {
       const event = faults.shift()!;
-      // One fault after the other: a removal waits for its registration (whose checks take a while).
-      faultChain = faultChain.then(() =>
+      // Each fault's end waits for its start (a restart for its kill, a removal for its registration,
+      // whose checks take a while); faults of different kinds overlap as scheduled.
+      const chain = CHAIN_OF[event.action];
+      const next = (chains.get(chain) ?? Promise.resolve()).then(() =>
         act(event.action).catch((err: unknown) => {
           faultError ??= err;
         }),
       );
-      track(faultChain);
+      chains.set(chain, next);
+      track(next);
     }
     if (Number.isNaN(baselineMb) && elapsed() >= schedule.rssBaselineMs) baselineMb = rssMb(gatewayPid);
     const pool = pools[Math.floor(Math.random() * pools.length)];
@@ -287,19 +302,19 @@ async function adminCall(stack: Stack, method: string, path: string, body?: unkn
     method,
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
+    // Registration checks the exchange's schema and behaviour: slow on a loaded machine.
+    signal: AbortSignal.timeout(90_000),
   });
   return { status: response.status, text: (await response.text()).slice(0, 500) };
 }
 
 /** The load starts from a healthy catalog: every exchange ONLINE as the gateway sees it (a loaded machine can make a first probe slow). */
-async function untilAllOnline(gatewayUrl: string, timeoutMs = 60_000): Promise<void> {
+export async function untilAllOnline(gatewayUrl: string, timeoutMs = 60_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  let last = '';
   for (;;) {
     const { body } = await postGraphql(gatewayUrl, '{ exchanges { id status } }');
     const exchanges: Array<{ id: string; status: string }> = body?.data?.exchanges ?? [];
-    last = JSON.stringify(exchanges);
+    const last = JSON.stringify(exchanges);
     if (exchanges.length === DEFAULT_EXCHANGES.length && exchanges.every((e) => e.status === 'ONLINE')) return;
     if (performance.now() > deadline) throw new Error(`soak: the exchanges never were all ONLINE: ${last}`);
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { DEFAULT_EXCHANGES } from '../../shared/domain.ts';
 import { startStack, type Stack } from '../../devkit/stack.ts';
+import { untilAllOnline } from '../../devkit/soak/runSoak.ts';
 import { launchRedisOnFreePort, startRedisServer, type RedisServer } from '../helpers/redisServer.ts';
 
 // Redis failing under a running gateway, over real processes: a redis-server of the test's own stopped
@@ -66,7 +67,7 @@ afterAll(async () => {
 });
 
 describe('a gateway whose Redis hangs', () => {
-  it('costs each request at most the default command timeout (plus slack) while Redis is stopped with SIGSTOP', { timeout: 180_000 }, async () => {
+  it('costs each request at most the default command timeout (plus slack) while Redis is stopped with SIGSTOP', { timeout: 600_000 }, async () => {
     const redis: RedisServer = await startRedisServer();
     cleanups.push(() => redis.stop());
     const stack = await startStack({
@@ -75,6 +76,8 @@ describe('a gateway whose Redis hangs', () => {
       gatewayEnv: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: undefined },
     });
     cleanups.push(() => stack.stop());
+    // On a loaded machine a configured exchange's first checks can be slow: start from all four serving.
+    await untilAllOnline(stack.gatewayUrl, 120_000);
     const expected = publicHealthCount(stack);
     expect(expected).toBeGreaterThan(20);
 
@@ -111,7 +114,7 @@ describe('a gateway whose Redis hangs', () => {
 });
 
 describe('a gateway on a Redis Cluster that loses a master', () => {
-  it('answers every query rightly while a master is killed and its replica takes over', { timeout: 240_000 }, async () => {
+  it('answers every query rightly while a master is killed and its replica takes over', { timeout: 600_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'redis-failover-'));
     const nodes: Array<{ port: number; child: ChildProcess }> = [];
     cleanups.push(async () => {
@@ -153,6 +156,7 @@ describe('a gateway on a Redis Cluster that loses a master', () => {
       gatewayEnv: { REDIS_CLUSTER_NODES: nodes.map((n) => `127.0.0.1:${n.port}`).join(','), REDIS_URL: undefined },
     });
     cleanups.push(() => stack.stop());
+    await untilAllOnline(stack.gatewayUrl, 120_000);
     const expected = publicHealthCount(stack);
 
     // Load: four clients, each asking one after the other, both fresh queries (every cache misses and writes)
