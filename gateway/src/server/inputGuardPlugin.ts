@@ -91,12 +91,21 @@ export function checkArguments(
   );
 }
 
+function unresolvedOperation(operationName: string | undefined): GraphQLError {
+  const message = operationName
+    ? `operationName: the document has no operation named ${shown(operationName)}`
+    : 'operationName: the document holds several operations; name the one to run';
+  return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', argument: 'operationName', http: { status: 400 } } });
+}
+
 export function inputGuardPlugin<TContext extends BaseContext>(options: InputGuardOptions): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema, operation }) {
-          if (operation) checkArguments(schema, document, operation, request.variables ?? {}, options);
+          // Left to Apollo Gateway, an operationName that names no operation is an INVALID_GRAPHQL 500.
+          if (!operation) throw unresolvedOperation(request.operationName);
+          checkArguments(schema, document, operation, request.variables ?? {}, options);
         },
       };
     },
