@@ -1,7 +1,9 @@
-import { GraphQLError, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, TypeInfo, getNamedType, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { validateUscc } from '../../../shared/uscc.ts';
+import { decodeCursor } from '../../../shared/datasetOrder.ts';
+import type { DatasetSort } from '../../../shared/domain.ts';
 
 /**
  * Checks the arguments that would otherwise be checked once per exchange, or not at all, before the
@@ -86,6 +88,11 @@ export function checkArguments(
           return; // a missing required argument: validation or execution names it
         }
         for (const [name, value] of Object.entries(values)) checkValue(name, name, value, options);
+        // A dataset page's cursor is checked here, once, rather than by every exchange it would be sent to.
+        if (getNamedType(definition.type).name === 'DatasetConnection' && typeof values.after === 'string') {
+          const position = decodeCursor(values.after, (values.sort ?? 'UPDATED_DESC') as DatasetSort);
+          if (typeof position === 'string') refuse('after', position);
+        }
       },
     }),
   );
