@@ -68,6 +68,18 @@ describe('GraphQL over HTTP', () => {
     }
   });
 
+  it('answers an operationName that names no operation, or none for several, with 400, never 500', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ query: '{ __typename }', operationName: 'Nope' }, 'operationName: the document has no operation named "Nope"'],
+      [{ query: 'query A { __typename } query B { __typename }' }, 'operationName: the document holds several operations; name the one to run'],
+    ];
+    for (const [body, message] of cases) {
+      const answer = await post(stack.gatewayUrl, JSON.stringify(body));
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors).toEqual([{ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE', argument: 'operationName' } }]);
+    }
+  });
+
   it('refuses a batched request (a JSON array) whole, with one error that says to send one operation', async () => {
     const before = exchangeCalls();
     const answer = await post(stack.gatewayUrl, JSON.stringify([{ query: '{ datasets { totalCount } }' }, { query: '{ exchanges { id } }' }]));

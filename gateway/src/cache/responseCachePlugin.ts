@@ -137,7 +137,8 @@ export function responseCachePlugin<TContext extends BaseContext & { cachePolicy
       return {
         async responseForOperation(context) {
           const token = options.catalogToken();
-          if (!anonymous || context.operation.operation !== 'query') return null;
+          // No operation: operationName names none in the document; Apollo answers that after this hook.
+          if (!anonymous || context.operation?.operation !== 'query') return null;
           const queryHash = context.queryHash;
           if (!queryHash) return null;
           let isVolatile = volatile.get(queryHash);

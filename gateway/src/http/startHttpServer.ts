@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { sendJson } from '../../../shared/http/apolloHandler.ts';
@@ -44,9 +45,28 @@ export async function startHttpServer(
   const shouldLog = (status: number, ms: number) => status >= 400 || ms >= ALWAYS_LOGGED_MS || ++quickOk % logEvery === 0;
   const server = createServer((req, res) => serveRequest(req, res, { ...parts, shouldLog }));
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve));
   const { port } = server.address() as AddressInfo;
   return { server, port, host: settings.host === '0.0.0.0' ? 'localhost' : settings.host };
+}
+
+/**
+ * A request Node's parser refuses before any handler runs (a URL and headers over 16 KiB, bytes that are
+ * not HTTP): Node would answer a bare 431 or 400 with no body; clients get a JSON GraphQL error instead.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const message = tooLarge ? 'the request line and headers are larger than 16 KiB: send the query in a POST body' : 'not a well-formed HTTP request';
+  const body = JSON.stringify({ errors: [{ message, extensions: { code: tooLarge ? 'REQUEST_HEADERS_TOO_LARGE' : 'BAD_REQUEST' } }] });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** The path of a request URL; the usual `/graphql` without the cost of a URL parse. */

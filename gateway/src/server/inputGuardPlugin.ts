@@ -1,7 +1,9 @@
-import { GraphQLError, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, TypeInfo, getNamedType, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { validateUscc } from '../../../shared/uscc.ts';
+import { decodeCursor } from '../../../shared/datasetOrder.ts';
+import type { DatasetSort } from '../../../shared/domain.ts';
 
 /**
  * Checks the arguments that would otherwise be checked once per exchange, or not at all, before the
@@ -86,9 +88,21 @@ export function checkArguments(
           return; // a missing required argument: validation or execution names it
         }
         for (const [name, value] of Object.entries(values)) checkValue(name, name, value, options);
+        // A dataset page's cursor is checked here, once, rather than by every exchange it would be sent to.
+        if (getNamedType(definition.type).name === 'DatasetConnection' && typeof values.after === 'string') {
+          const position = decodeCursor(values.after, (values.sort ?? 'UPDATED_DESC') as DatasetSort);
+          if (typeof position === 'string') refuse('after', position);
+        }
       },
     }),
   );
+}
+
+function unresolvedOperation(operationName: string | undefined): GraphQLError {
+  const message = operationName
+    ? `operationName: the document has no operation named ${shown(operationName)}`
+    : 'operationName: the document holds several operations; name the one to run';
+  return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', argument: 'operationName', http: { status: 400 } } });
 }
 
 export function inputGuardPlugin<TContext extends BaseContext>(options: InputGuardOptions): ApolloServerPlugin<TContext> {
@@ -96,7 +110,9 @@ export function inputGuardPlugin<TContext extends BaseContext>(options: InputGua
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema, operation }) {
-          if (operation) checkArguments(schema, document, operation, request.variables ?? {}, options);
+          // Left to Apollo Gateway, an operationName that names no operation is an INVALID_GRAPHQL 500.
+          if (!operation) throw unresolvedOperation(request.operationName);
+          checkArguments(schema, document, operation, request.variables ?? {}, options);
         },
       };
     },
