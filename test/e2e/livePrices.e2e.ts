@@ -386,7 +386,7 @@ describe('a client that does not read', () => {
     socket.resume();
     const tail: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => tail.push(chunk));
-    for (let i = 0; i < 50 && !ended; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && !ended; i++) await new Promise((r) => setTimeout(r, 100));
     expect(ended).toBe(true);
     socket.destroy();
     await gateway.stop();
