@@ -91,10 +91,13 @@ export class LiveFeed {
       this.again.add(exchange);
       return running;
     }
-    const pull = this.drain(exchange).finally(() => {
-      this.pulling.delete(exchange);
-      if (this.again.delete(exchange)) void this.pull(exchange);
-    });
+    // A failed pull keeps the position: the next one reads from the same place.
+    const pull = this.drain(exchange)
+      .catch((err: unknown) => this.options.logger?.warn({ exchange, err: String(err) }, 'live feed: a pull failed'))
+      .finally(() => {
+        this.pulling.delete(exchange);
+        if (this.again.delete(exchange)) void this.pull(exchange);
+      });
     this.pulling.set(exchange, pull);
     return pull;
   }
@@ -107,7 +110,14 @@ export class LiveFeed {
       for (const event of page.events) {
         this.positions.set(exchange, event.position);
         const feedCursor = encodeChangeCursor(this.currentPositions());
-        for (const listener of this.listeners) listener(event, feedCursor);
+        for (const listener of this.listeners) {
+          // One subscription's failure must not cost the others this change.
+          try {
+            listener(event, feedCursor);
+          } catch (err) {
+            this.options.logger?.warn({ exchange, err: String(err) }, 'live feed: a subscription failed on a change');
+          }
+        }
       }
       if (page.events.length === 0 && page.end) this.positions.set(exchange, page.end);
       if (!page.hasNextPage || this.stopped) return;

@@ -134,10 +134,10 @@ export class ChangeRenderer {
       exchange: (key: string) => related[key] ?? null,
       provider: (key: string) => related[key] ?? null,
     };
-    const fieldResolver: GraphQLFieldResolver<any, unknown> = (source, _args, _context, info) => {
-      if (fromGateway.has(source)) return source[info.path.key];
+    const fieldResolver: GraphQLFieldResolver<Record<string, unknown>, unknown> = (source, _args, _context, info) => {
+      if (fromGateway.has(source)) return source[String(info.path.key)];
       const value = source[info.fieldName];
-      return source === change && typeof value === 'function' ? value(info.path.key) : value;
+      return source === change && typeof value === 'function' ? (value as (key: string) => unknown)(String(info.path.key)) : value;
     };
     const result = (await execute({
       schema,

@@ -38,7 +38,9 @@ export function sseHandler(hub: LiveHub): (req: IncomingMessage, res: ServerResp
           res.end(
             `event: next\ndata: ${JSON.stringify({ errors: [{ message: reason, extensions: { code: 'SLOW_CONSUMER' } }] })}\n\nevent: complete\ndata: \n\n`,
           );
-        setTimeout(() => res.destroy(), OVERFLOW_GRACE_MS).unref();
+        // The socket itself: once the response ends, a keep-alive connection would otherwise stay open.
+        const socket = res.socket;
+        setTimeout(() => socket?.destroy(), OVERFLOW_GRACE_MS).unref();
       },
     });
     if (!(opened instanceof LiveSubscription)) return sendJson(res, 400, { errors: (opened as ExecutionResult).errors?.map((e) => e.toJSON()) });

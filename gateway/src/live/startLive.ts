@@ -65,7 +65,12 @@ export function startLive(settings: LiveSettings & { pollIntervalMs: number }, p
 
 /** A RunQuery over Apollo Server's executeOperation (the whole pipeline: limits, caches, the shard router). */
 export function runQueryWith<TContext>(
-  apollo: { executeOperation(request: { query: string; variables: Record<string, unknown> }, options: { contextValue: TContext }): Promise<any> },
+  apollo: {
+    executeOperation(
+      request: { query: string; variables: Record<string, unknown> },
+      options: { contextValue: TContext },
+    ): Promise<{ body: { kind: string; singleResult?: unknown } }>;
+  },
   contextValue: () => TContext,
 ): RunQuery {
   return async (query, variables) => {

@@ -12,6 +12,7 @@ import { HIDDEN, type Shape } from './shardPlan.ts';
  */
 export interface ChangeLogPart {
   exchange: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an exchange's JSON answer, checked by changeLogProblem before use
   value: Record<string, any>;
 }
 
