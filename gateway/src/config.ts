@@ -4,7 +4,7 @@ import type { ExchangeInfo } from '../../shared/domain.ts';
 import { ConfigError, checkUrl, configReader, invalid, type ConfigReader, type ConfigSource } from '../../shared/config/configReader.ts';
 import { readServiceSettings, type ServiceSettings } from '../../shared/config/serviceSettings.ts';
 import { DEFAULT_EXCHANGE_TIMEOUT_MS } from './exchangeClient/ExchangeClient.ts';
-import { DEFAULT_HEALTH_INTERVAL_MS } from './directory/HealthProbe.ts';
+import { DEFAULT_HEALTH_INTERVAL_MS, DEFAULT_HEALTH_RECOVERY_INTERVAL_MS } from './directory/HealthProbe.ts';
 import { DEFAULT_CACHE_TTL_SECONDS } from './cache/CachingFetcher.ts';
 import { DEFAULT_VERSION_POLL_MS } from './cache/VersionWatcher.ts';
 import { DEFAULT_MAX_QUERY_COST, DEFAULT_MAX_QUERY_DEPTH } from './http/queryLimits.ts';
@@ -39,6 +39,8 @@ export interface GatewayConfig extends ServiceSettings {
   exchangeTimeoutMs: number;
   /** HEALTH_INTERVAL_MS, default 5000. */
   healthIntervalMs: number;
+  /** HEALTH_RECOVERY_INTERVAL_MS: how often an exchange that is not ONLINE is probed, when shorter than healthIntervalMs. */
+  healthRecoveryIntervalMs: number;
   /** CACHE_DISABLED=1: no response, shard or entity cache (APQ and the registry still use the store). */
   cacheDisabled: boolean;
   /** CACHE_TTL_SECONDS, default 60. */
@@ -74,6 +76,7 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
     exchanges: readExchanges(read),
     exchangeTimeoutMs: read.durationMs('EXCHANGE_TIMEOUT_MS', { default: DEFAULT_EXCHANGE_TIMEOUT_MS, max: 600_000 }),
     healthIntervalMs: read.durationMs('HEALTH_INTERVAL_MS', { default: DEFAULT_HEALTH_INTERVAL_MS, max: MAX_INTERVAL_MS }),
+    healthRecoveryIntervalMs: read.durationMs('HEALTH_RECOVERY_INTERVAL_MS', { default: DEFAULT_HEALTH_RECOVERY_INTERVAL_MS, max: MAX_INTERVAL_MS }),
     cacheDisabled: read.bool('CACHE_DISABLED', false),
     cacheTtlSeconds: read.int('CACHE_TTL_SECONDS', { default: DEFAULT_CACHE_TTL_SECONDS, max: 31_536_000, unit: 'seconds' }),
     versionPollMs: read.durationMs('VERSION_POLL_MS', { default: DEFAULT_VERSION_POLL_MS, max: MAX_INTERVAL_MS }),

@@ -60,7 +60,12 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     logger,
     publicSchema,
   });
-  const probe = startHealthProbe({ directory, intervalMs: config.healthIntervalMs, logger: logger.child({ component: 'health-probe' }) });
+  const probe = startHealthProbe({
+    directory,
+    intervalMs: config.healthIntervalMs,
+    recoveryIntervalMs: config.healthRecoveryIntervalMs,
+    logger: logger.child({ component: 'health-probe' }),
+  });
   const graphql = graphqlHandler(config, { apollo, cache, metrics, catalogToken: token, isAnswering, logger });
   const routes = gatewayRoutes({
     graphql,
