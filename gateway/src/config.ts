@@ -5,7 +5,7 @@ import { ConfigError, checkUrl, configReader, invalid, type ConfigReader, type C
 import { readServiceSettings, type ServiceSettings } from '../../shared/config/serviceSettings.ts';
 import { DEFAULT_EXCHANGE_CONNECTIONS, DEFAULT_EXCHANGE_TIMEOUT_MS } from './exchangeClient/ExchangeClient.ts';
 import { DEFAULT_CALLS_PER_REQUEST } from './shards/buildShardRouter.ts';
-import { DEFAULT_HEALTH_INTERVAL_MS } from './directory/HealthProbe.ts';
+import { DEFAULT_HEALTH_INTERVAL_MS, DEFAULT_HEALTH_RECOVERY_INTERVAL_MS } from './directory/HealthProbe.ts';
 import { DEFAULT_CACHE_TTL_SECONDS } from './cache/CachingFetcher.ts';
 import { DEFAULT_VERSION_POLL_MS } from './cache/VersionWatcher.ts';
 import { DEFAULT_MAX_QUERY_COST, DEFAULT_MAX_QUERY_DEPTH } from './http/queryLimits.ts';
@@ -53,6 +53,8 @@ export interface GatewayConfig extends ServiceSettings {
   exchangePruning: boolean;
   /** HEALTH_INTERVAL_MS, default 5000. */
   healthIntervalMs: number;
+  /** HEALTH_RECOVERY_INTERVAL_MS: how often an exchange that is not ONLINE is probed, when shorter than healthIntervalMs. */
+  healthRecoveryIntervalMs: number;
   /** CACHE_DISABLED=1: no response, shard or entity cache (APQ and the registry still use the store). */
   cacheDisabled: boolean;
   /** CACHE_TTL_SECONDS, default 60. */
@@ -122,6 +124,7 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
     exchangeCallsPerRequest: read.int('EXCHANGE_CALLS_PER_REQUEST', { default: DEFAULT_CALLS_PER_REQUEST, min: 1, max: 10_000 }),
     exchangePruning: read.bool('EXCHANGE_PRUNING', true),
     healthIntervalMs: read.durationMs('HEALTH_INTERVAL_MS', { default: DEFAULT_HEALTH_INTERVAL_MS, max: MAX_INTERVAL_MS }),
+    healthRecoveryIntervalMs: read.durationMs('HEALTH_RECOVERY_INTERVAL_MS', { default: DEFAULT_HEALTH_RECOVERY_INTERVAL_MS, max: MAX_INTERVAL_MS }),
     cacheDisabled: read.bool('CACHE_DISABLED', false),
     cacheTtlSeconds: read.int('CACHE_TTL_SECONDS', { default: DEFAULT_CACHE_TTL_SECONDS, max: 31_536_000, unit: 'seconds' }),
     versionPollMs: read.durationMs('VERSION_POLL_MS', { default: DEFAULT_VERSION_POLL_MS, max: MAX_INTERVAL_MS }),

@@ -78,7 +78,12 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     publicSchema,
     rateLimits,
   });
-  const probe = startHealthProbe({ directory, intervalMs: config.healthIntervalMs, logger: logger.child({ component: 'health-probe' }) });
+  const probe = startHealthProbe({
+    directory,
+    intervalMs: config.healthIntervalMs,
+    recoveryIntervalMs: config.healthRecoveryIntervalMs,
+    logger: logger.child({ component: 'health-probe' }),
+  });
   const graphql = graphqlHandler(config, { apollo, cache, metrics, catalogToken: token, isAnswering, logger, rateLimits });
   const live = startLive(
     { ...config.live, maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost },

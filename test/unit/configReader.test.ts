@@ -90,6 +90,7 @@ describe('service configuration', () => {
       providersUrl: 'http://127.0.0.1:4010/graphql',
       exchangeTimeoutMs: 2000,
       healthIntervalMs: 5000,
+      healthRecoveryIntervalMs: 2000,
       cacheDisabled: false,
       cacheTtlSeconds: 60,
       versionPollMs: 2000,

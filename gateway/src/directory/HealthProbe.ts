@@ -1,4 +1,4 @@
-import type { ExchangeDirectory } from './ExchangeDirectory.ts';
+import type { ExchangeDirectory, RegisteredExchange } from './ExchangeDirectory.ts';
 import { exchangeFailure } from '../exchangeClient/exchangeErrors.ts';
 import type { ExchangeResult } from '../exchangeClient/ExchangeClient.ts';
 import { IDENTITY_FIELDS, IDENTITY_VARIABLES_DECLARATION, identityProblem, identityVariables } from './exchangeIdentity.ts';
@@ -7,11 +7,17 @@ export interface HealthProbeOptions {
   directory: ExchangeDirectory;
   /** Time between probes (HEALTH_INTERVAL_MS). Default 5000. */
   intervalMs?: number;
+  /**
+   * Time between probes of an exchange that is not ONLINE (HEALTH_RECOVERY_INTERVAL_MS), used when shorter
+   * than intervalMs. Default 2000.
+   */
+  recoveryIntervalMs?: number;
   /** Where an exchange that starts (or stops) serving another exchange's catalog is reported. Default: none. */
   logger?: { warn(fields: Record<string, unknown>, message: string): void; info(fields: Record<string, unknown>, message: string): void };
 }
 
 export const DEFAULT_HEALTH_INTERVAL_MS = 5000;
+export const DEFAULT_HEALTH_RECOVERY_INTERVAL_MS = 2000;
 const PROBE_QUERY = `query HealthProbe(${IDENTITY_VARIABLES_DECLARATION}) { ${IDENTITY_FIELDS} }`;
 
 /**
@@ -20,10 +26,19 @@ const PROBE_QUERY = `query HealthProbe(${IDENTITY_VARIABLES_DECLARATION}) { ${ID
  * its own catalog (see exchangeIdentity.ts; one that serves another's counts as a failed probe, so it
  * goes DEGRADED, then OFFLINE, instead of staying ONLINE while every answer of it is refused), and is the
  * only way an OFFLINE exchange (which queries skip) comes back.
+ *
+ * An exchange that is not ONLINE is also probed every HEALTH_RECOVERY_INTERVAL_MS (when that is shorter):
+ * one that missed its registration check at start (a loaded machine, a slow start) joins OFFLINE, and with
+ * a long HEALTH_INTERVAL_MS it would otherwise stay out that long although it answers. So an exchange that
+ * answers again is ONLINE within min(HEALTH_INTERVAL_MS, HEALTH_RECOVERY_INTERVAL_MS) + EXCHANGE_TIMEOUT_MS
+ * (a probe whose answer is slow, such as the one in flight while it was frozen, makes it DEGRADED first,
+ * and the next probe ONLINE). Each exchange has at most one probe in flight: a hung one is not piled on.
  */
 export class HealthProbe {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private recoveryTimer: NodeJS.Timeout | null = null;
+  /** Probes in flight, by the entry they were sent to (an updated registration is a new entry). */
+  private readonly inFlight = new Map<RegisteredExchange, Promise<void>>();
   /** Exchanges whose last probe showed another exchange's catalog: logged once when it starts, once when it ends. */
   private readonly strangers = new Set<string>();
 
@@ -33,21 +48,38 @@ export class HealthProbe {
     if (this.timer) return;
     this.timer = setInterval(() => void this.probeAll(), this.options.intervalMs ?? DEFAULT_HEALTH_INTERVAL_MS);
     this.timer.unref();
+    const intervalMs = this.options.intervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
+    const recoveryMs = this.options.recoveryIntervalMs ?? DEFAULT_HEALTH_RECOVERY_INTERVAL_MS;
+    if (recoveryMs < intervalMs) {
+      this.recoveryTimer = setInterval(() => void this.probeRecovering(), recoveryMs);
+      this.recoveryTimer.unref();
+    }
   }
 
-  /** Probes all exchanges once (concurrent calls share one round). */
+  /** Probes all exchanges once (an exchange whose probe is still in flight shares it). */
   probeAll(): Promise<void> {
-    this.running ??= Promise.all(
-      this.options.directory.all().map(async (exchange) => {
-        const sent = await exchange.send({ query: PROBE_QUERY, operationName: 'HealthProbe', variables: identityVariables(exchange.id) });
-        this.options.directory.observe(this.checked(sent, exchange.url), 'probe', new Date(), exchange);
-      }),
-    )
-      .then(() => undefined)
-      .finally(() => {
-        this.running = null;
-      });
-    return this.running;
+    return this.probe(this.options.directory.all());
+  }
+
+  /** Probes once every exchange that is DEGRADED or OFFLINE. */
+  probeRecovering(): Promise<void> {
+    return this.probe(this.options.directory.all().filter((exchange) => exchange.health.phase !== 'online'));
+  }
+
+  private probe(exchanges: RegisteredExchange[]): Promise<void> {
+    return Promise.all(exchanges.map((exchange) => this.probeOne(exchange))).then(() => undefined);
+  }
+
+  private probeOne(exchange: RegisteredExchange): Promise<void> {
+    let probe = this.inFlight.get(exchange);
+    if (!probe) {
+      probe = exchange
+        .send({ query: PROBE_QUERY, operationName: 'HealthProbe', variables: identityVariables(exchange.id) })
+        .then((sent) => this.options.directory.observe(this.checked(sent, exchange.url), 'probe', new Date(), exchange))
+        .finally(() => this.inFlight.delete(exchange));
+      this.inFlight.set(exchange, probe);
+    }
+    return probe;
   }
 
   /** The probe's result, or a bad response when the answer shows another exchange's catalog. */
@@ -70,7 +102,9 @@ export class HealthProbe {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.recoveryTimer) clearInterval(this.recoveryTimer);
     this.timer = null;
+    this.recoveryTimer = null;
   }
 }
 
