@@ -1,4 +1,4 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach, vi } from 'vitest';
 import { ExchangeRegistry, MAX_CHECKS_IN_FLIGHT, REGISTRY_CHANNEL, type RegistrationCheck } from '../../gateway/src/registry/ExchangeRegistry.ts';
 import type { ExchangeRegistration } from '../../gateway/src/registry/registrationInput.ts';
 import { ExchangeDirectory } from '../../gateway/src/directory/ExchangeDirectory.ts';
@@ -63,7 +63,7 @@ afterEach(async () => {
   }
 });
 
-function replica(store: MemoryCache, allowlist: HostAllowlist = DEFAULT_ALLOWLIST): Replica {
+function replica(store: MemoryCache, allowlist: HostAllowlist = DEFAULT_ALLOWLIST, defaultsRetryMs?: number): Replica {
   const logs: Replica['logs'] = [];
   const log = (level: string) => (fields: Record<string, unknown>, msg: string) => logs.push({ level, fields, msg });
   const directory = new ExchangeDirectory({ timeoutMs: 1000 });
@@ -76,6 +76,7 @@ function replica(store: MemoryCache, allowlist: HostAllowlist = DEFAULT_ALLOWLIS
     allowlist,
     checker: checker.check,
     reloadIntervalMs: 60_000,
+    ...(defaultsRetryMs === undefined ? {} : { defaultsRetryMs }),
     logger: { info: log('info'), warn: log('warn'), error: log('error') } as never,
   });
   const made = { registry, directory, versions, checker, logs };
@@ -116,6 +117,37 @@ describe('exchange registry', () => {
     expect(directory.get('sz')).toBeUndefined();
     expect(await store.recordGet(STORE_KEY, 'sz')).toBeNull();
     expect(checker.checked).toEqual(['sz']);
+  });
+
+  it('checks a configured exchange refused at start again until it passes, and serves it then', async () => {
+    const store = new MemoryCache();
+    const { registry, directory, checker, logs } = replica(store, DEFAULT_ALLOWLIST, 20);
+    // A start-up check that fails without the exchange being unreachable (its conformance budget ran out on a loaded machine).
+    checker.answers.set('hz', { ok: false, problems: ['conformance: the registration subset did not finish within 15000 ms'], unreachable: false });
+    await registry.start([registration('hz', 4101)]);
+    expect(directory.get('hz')).toBeUndefined();
+    expect(logs.some((l) => l.msg.startsWith('configured exchange not registered'))).toBe(true);
+
+    checker.answers.delete('hz');
+    await vi.waitFor(() => expect(directory.get('hz')?.url).toBe('http://127.0.0.1:4101/graphql'), { timeout: 5000, interval: 10 });
+    expect(JSON.parse((await store.recordGet(STORE_KEY, 'hz'))!)).toEqual(registration('hz', 4101));
+    const checksAfter = checker.checked.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Once it serves, it is not checked again.
+    expect(checker.checked.length).toBe(checksAfter);
+  });
+
+  it('stops checking a refused configured exchange once the admin API removed it', async () => {
+    const store = new MemoryCache();
+    const { registry, directory, checker } = replica(store, DEFAULT_ALLOWLIST, 20);
+    checker.answers.set('hz', { ok: false, problems: ['type Dataset: field price missing'], unreachable: false });
+    await registry.start([registration('hz', 4101)]);
+    expect(await registry.remove('hz')).toBe(true);
+    const checksAtRemoval = checker.checked.length;
+    checker.answers.delete('hz');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(directory.get('hz')).toBeUndefined();
+    expect(checker.checked.length).toBe(checksAtRemoval);
   });
 
   it('registers a configured exchange that cannot be reached yet as OFFLINE, but not one with a wrong schema', async () => {

@@ -37,6 +37,12 @@ export interface ExchangeRegistryOptions {
   /** How often every replica re-reads the registrations, should a pub/sub message be lost. Default 5000. */
   reloadIntervalMs?: number;
   /**
+   * How often a configured exchange refused at start is checked again (default 30 s): on a loaded machine
+   * its start-up check can fail for a while (e.g. the conformance budget runs out), and a configured
+   * exchange must not stay out of the catalog for good because of it.
+   */
+  defaultsRetryMs?: number;
+  /**
    * Runs a registration's checks (URL, schema, probe). Default: the real ones, over the network and in a
    * worker thread. Unit tests pass a fake to drive the registry's own logic without an exchange.
    */
@@ -57,6 +63,9 @@ export type RegistrationOutcome =
   | { ok: false; status: number; problems: string[]; rule?: string; report?: ConformanceReport };
 
 /** A stored registration this replica does not serve: its URL is off this replica's allow-list. */
+/** How often a configured exchange refused at start is checked again. */
+export const DEFAULT_DEFAULTS_RETRY_MS = 30_000;
+
 export interface RefusedRegistration {
   registration: ExchangeRegistration;
   reason: string;
@@ -82,6 +91,9 @@ export class ExchangeRegistry {
   private pendingReload: Promise<void> | null = null;
   /** Defaults applied while the store was unavailable: stored at the next reload, never removed by it. */
   private readonly unstoredDefaults = new Map<string, ExchangeRegistration>();
+  /** Configured exchanges refused at start, checked again every `defaultsRetryMs` until they serve. */
+  private readonly refusedDefaults = new Map<string, ExchangeRegistration>();
+  private retryTimer: NodeJS.Timeout | null = null;
   /**
    * This replica's copy of the stored entries (registrations and tombstones, as stored): what the last read
    * found, plus this replica's own writes since. It is what goes back to the store when the store lost it.
@@ -139,11 +151,51 @@ export class ExchangeRegistry {
           'configured exchange refused; its stored registration stays in service',
         );
       } else {
-        this.options.logger.warn({ exchange: registration.id, problems: outcome.problems }, 'configured exchange not registered');
+        this.options.logger.warn(
+          { exchange: registration.id, problems: outcome.problems },
+          'configured exchange not registered; it is checked again every defaultsRetryMs until it passes',
+        );
+        this.refusedDefaults.set(registration.id, registration);
       }
+    }
+    if (this.refusedDefaults.size > 0) {
+      this.retryTimer = setInterval(() => void this.retryRefusedDefaults(), this.options.defaultsRetryMs ?? DEFAULT_DEFAULTS_RETRY_MS);
+      this.retryTimer.unref();
     }
     this.timer = setInterval(() => void this.reload(), this.options.reloadIntervalMs ?? 5000);
     this.timer.unref();
+  }
+
+  /**
+   * Checks the configured exchanges refused at start again. One that serves meanwhile (registered through
+   * the admin API) or was removed through it is dropped from the list: the admin API's word stands.
+   */
+  async retryRefusedDefaults(): Promise<void> {
+    for (const [id, registration] of [...this.refusedDefaults]) {
+      if (this.options.directory.get(id) || this.checking.has(id)) {
+        this.refusedDefaults.delete(id);
+        continue;
+      }
+      this.checking.add(id);
+      try {
+        const checked = await this.check(registration);
+        const outcome = await this.serialise(() => this.apply(registration, checked, { lenient: true, unlessTombstoned: true }));
+        if (outcome.ok) {
+          this.refusedDefaults.delete(id);
+          this.options.logger.info({ exchange: id }, 'configured exchange registered on a later check');
+        } else if (outcome.status === 409) {
+          this.refusedDefaults.delete(id);
+        }
+      } catch (err) {
+        this.options.logger.warn({ exchange: id, err: (err as Error).message }, 'configured exchange: a later check failed');
+      } finally {
+        this.checking.delete(id);
+      }
+    }
+    if (this.refusedDefaults.size === 0 && this.retryTimer) {
+      clearInterval(this.retryTimer);
+      this.retryTimer = null;
+    }
   }
 
   /** Makes the directory match the stored registrations (this replica's view of the shared truth), in the queue. */
@@ -367,12 +419,13 @@ export class ExchangeRegistry {
   remove(id: string): Promise<boolean> {
     return this.serialise(async () => {
       const stored = parseStored((await this.options.store.recordGet(REGISTRATIONS_KEY, id)) ?? '');
-      const known = stored?.kind === 'registration' || Boolean(this.options.directory.get(id)) || this.refusedEntries.has(id);
+      const known = stored?.kind === 'registration' || Boolean(this.options.directory.get(id)) || this.refusedEntries.has(id) || this.refusedDefaults.has(id);
       if (!known) return false;
       const tombstone: StoredEntry = { kind: 'tombstone', removedAt: new Date().toISOString() };
       await this.recordSet(id, JSON.stringify(storedValue(id, tombstone)));
       this.unstoredDefaults.delete(id);
       this.refusedEntries.delete(id);
+      this.refusedDefaults.delete(id);
       this.options.directory.remove(id);
       this.options.versions.forget(id);
       await this.options.store.publish(REGISTRY_CHANNEL, JSON.stringify({ id, action: 'remove' }));
@@ -419,6 +472,7 @@ export class ExchangeRegistry {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearInterval(this.retryTimer);
     await this.unsubscribe?.();
     // Let a change or reload under way finish before the directory and store it uses are closed.
     await this.sdlChecker.close();
