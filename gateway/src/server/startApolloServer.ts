@@ -17,6 +17,7 @@ import { ProvidersDataSource } from '../providers/ProvidersDataSource.ts';
 import { queryCostPlugin, queryDepthRule } from '../http/queryLimits.ts';
 import { errorLogPlugin } from './errorLogPlugin.ts';
 import { catalogExtensionPlugin } from './catalogExtensionPlugin.ts';
+import { introspectionPlugin } from './introspectionPlugin.ts';
 import type { GatewayContext } from './GatewayContext.ts';
 import type { PublicSchema } from './PublicSchema.ts';
 
@@ -57,6 +58,8 @@ export async function startApolloServer(settings: ApolloServerSettings, parts: A
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       errorLogPlugin(),
+      // Before the response cache: introspection is answered from the public schema, Subscription included.
+      ...(parts.publicSchema ? [introspectionPlugin(() => parts.publicSchema!.schema())] : []),
       queryCostPlugin(settings.maxQueryCost),
       // Before the response cache: its willSendResponse stores the response with extensions.catalog.
       catalogExtensionPlugin(),
