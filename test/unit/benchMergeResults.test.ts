@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { mergeSuiteSections } from '../../bench/mergeResults.ts';
 
-const FILE = ['# Benchmark results', 'header table', '## Alpha suite', 'alpha old', '### Targets', 'alpha targets', '## Beta suite', 'beta old', ''].join('\n\n');
+const FILE = ['# Benchmark results', 'header table', '## Alpha suite', 'alpha old', '### Targets', 'alpha targets', '## Beta suite', 'beta old', ''].join(
+  '\n\n',
+);
 
 describe('bench --merge', () => {
   it('replaces the section of a suite that was run and keeps the header and the other suites as they were', () => {
