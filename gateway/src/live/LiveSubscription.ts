@@ -1,6 +1,6 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { encodeChangeCursor, type ChangePositions } from '../../../shared/priceChangeCursor.ts';
-import { matchesFilter, type ChangeEvent, type LiveFilter } from './changeEvent.ts';
+import { compileFilter, type ChangeEvent, type LiveFilter } from './changeEvent.ts';
 import type { LiveFeed } from './LiveFeed.ts';
 
 export interface LiveSubscriptionOptions {
@@ -39,8 +39,10 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
   private readonly positions: ChangePositions | null;
   private chain: Promise<void> = Promise.resolve();
   private roomWaiters: Array<() => void> = [];
+  private readonly matches: (event: ChangeEvent) => boolean;
 
   constructor(private readonly options: LiveSubscriptionOptions) {
+    this.matches = compileFilter(options.filter);
     this.positions = options.after ? { ...options.after } : null;
     if (this.positions) {
       const exchanges = new Set([...Object.keys(options.feed.currentPositions()), ...Object.keys(this.positions)]);
@@ -49,7 +51,7 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     this.unlisten = options.feed.listen((event, feedCursor) => {
       if (this.finished) return;
       if (!this.positions) {
-        if (matchesFilter(event, options.filter)) this.push(event, feedCursor);
+        if (this.matches(event)) this.push(event, feedCursor);
       } else this.enqueueTask(() => this.fromFeed(event));
     });
   }
@@ -83,7 +85,7 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     const own = this.positions![event.exchange];
     if (own?.epoch === event.position.epoch && event.position.sequence <= own.sequence) return;
     this.positions![event.exchange] = event.position;
-    if (matchesFilter(event, this.options.filter)) this.push(event, encodeChangeCursor(this.positions!));
+    if (this.matches(event)) this.push(event, encodeChangeCursor(this.positions!));
   }
 
   private roomFor(limit: number): Promise<void> {
