@@ -55,10 +55,20 @@ export function sseHandler(hub: LiveHub): (req: IncomingMessage, res: ServerResp
     heartbeat.unref();
     const closed = new Promise<void>((resolve) => res.once('close', resolve));
     void closed.then(() => opened.return());
+    let corked = false;
     try {
       for (;;) {
         const delivery = await opened.nextDelivery();
         if (!delivery || res.writableEnded || res.destroyed) break;
+        // Frames ready in the same tick (a pull's changes) leave in one write to the socket, not one each.
+        if (!corked) {
+          corked = true;
+          res.cork();
+          process.nextTick(() => {
+            corked = false;
+            res.uncork();
+          });
+        }
         const written = res.write(sseFrame(delivery.result, delivery.cursor));
         if (!written) await Promise.race([new Promise((resolve) => res.once('drain', resolve)), closed]);
       }
