@@ -8,7 +8,8 @@
  *
  * To add a suite: a module under bench/suites/ exporting a Suite (bench/lib/suite.ts), added to SUITES.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mergeSuiteSections } from './mergeResults.ts';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machineInfo, loadAverageText } from './lib/machine.ts';
@@ -49,6 +50,7 @@ const COMMON_FLAGS: Record<string, SuiteFlag> = {
     description: `suites to run, comma-separated (${SUITES.map((s) => s.name).join(', ')}; soak and scale only when named)`,
   },
   out: { default: DEFAULT_OUT, description: 'where to write the results (markdown)' },
+  merge: { default: 'false', description: "true: replace only the run suites' sections of --out, keep the others" },
 };
 
 function allFlags(): Record<string, SuiteFlag> {
@@ -126,6 +128,10 @@ async function main(): Promise<number> {
     console.error(`bench: --only must name suites among ${SUITES.map((s) => s.name).join(', ')}, got ${JSON.stringify(flags.only)}\n${usage(declared)}`);
     return 2;
   }
+  if (flags.merge !== 'true' && flags.merge !== 'false') {
+    console.error(`bench: --merge must be true or false, got ${JSON.stringify(flags.merge)}`);
+    return 2;
+  }
   const selected = SUITES.filter((s) => only.includes(s.name));
 
   const machine = machineInfo();
@@ -175,7 +181,15 @@ async function main(): Promise<number> {
       align: ['left', 'left'],
     }),
   ].join('\n\n');
-  const markdown = `${[header, ...outcomes.map((o) => renderSuite(o))].join('\n\n')}\n`;
+  let markdown = `${[header, ...outcomes.map((o) => renderSuite(o))].join('\n\n')}\n`;
+  if (flags.merge === 'true' && existsSync(flags.out)) {
+    // The file's header describes another run: each merged section says its own date, load and command.
+    const run = `_run ${machine.date}, load average ${loadAverageText(machine.loadAverage)} at start, ${loadAverageText()} at end: \`npm run bench -- ${process.argv.slice(2).join(' ')}\`_`;
+    markdown = mergeSuiteSections(
+      readFileSync(flags.out, 'utf8'),
+      outcomes.map((o) => ({ title: o.suite.title, markdown: renderSuite(o).replace('\n\n', `\n\n${run}\n\n`) })),
+    );
+  }
   writeFileSync(flags.out, markdown);
   console.log(`\n${markdown}`);
   console.log(`bench: wrote ${flags.out}`);

@@ -15,7 +15,8 @@ export interface LiveFeedOptions {
 }
 
 export const DEFAULT_LIVE_POLL_MS = 250;
-const DEFAULT_PAGE_SIZE = 200;
+/** The exchange's largest page (MAX_CHANGES_PAGE in subgraphs/exchange/priceChanges.ts): a backlog drains in few round trips. */
+const DEFAULT_PAGE_SIZE = 500;
 
 /** What a listener receives: the event and the feed's cursor right after it (every exchange's position). */
 export type FeedListener = (event: ChangeEvent, feedCursor: string) => void;

@@ -1,6 +1,6 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { encodeChangeCursor, type ChangePositions } from '../../../shared/priceChangeCursor.ts';
-import { matchesFilter, type ChangeEvent, type LiveFilter } from './changeEvent.ts';
+import { compileFilter, type ChangeEvent, type LiveFilter } from './changeEvent.ts';
 import type { LiveFeed } from './LiveFeed.ts';
 
 export interface LiveSubscriptionOptions {
@@ -18,7 +18,8 @@ export interface LiveSubscriptionOptions {
   onEnd?: (why: 'returned' | 'overflow') => void;
 }
 
-type Queued = { event: ChangeEvent; cursor: string };
+/** A queued change holds its payload already asked for (shared, memoised), so the changes of one pull render in one batch. */
+type Queued = { event: ChangeEvent; cursor: string; payload: Promise<ExecutionResult> };
 
 /**
  * One client's priceChanged stream (docs/live-prices.md#guarantees). A subscription from now follows the
@@ -38,8 +39,10 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
   private readonly positions: ChangePositions | null;
   private chain: Promise<void> = Promise.resolve();
   private roomWaiters: Array<() => void> = [];
+  private readonly matches: (event: ChangeEvent) => boolean;
 
   constructor(private readonly options: LiveSubscriptionOptions) {
+    this.matches = compileFilter(options.filter);
     this.positions = options.after ? { ...options.after } : null;
     if (this.positions) {
       const exchanges = new Set([...Object.keys(options.feed.currentPositions()), ...Object.keys(this.positions)]);
@@ -48,7 +51,7 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     this.unlisten = options.feed.listen((event, feedCursor) => {
       if (this.finished) return;
       if (!this.positions) {
-        if (matchesFilter(event, options.filter)) this.push({ event, cursor: feedCursor });
+        if (this.matches(event)) this.push(event, feedCursor);
       } else this.enqueueTask(() => this.fromFeed(event));
     });
   }
@@ -82,7 +85,7 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     const own = this.positions![event.exchange];
     if (own?.epoch === event.position.epoch && event.position.sequence <= own.sequence) return;
     this.positions![event.exchange] = event.position;
-    if (matchesFilter(event, this.options.filter)) this.push({ event, cursor: encodeChangeCursor(this.positions!) });
+    if (this.matches(event)) this.push(event, encodeChangeCursor(this.positions!));
   }
 
   private roomFor(limit: number): Promise<void> {
@@ -90,10 +93,13 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
-  private push(item: Queued): void {
+  private push(event: ChangeEvent, cursor: string): void {
     if (this.finished) return;
     if (this.queue.length >= this.options.maxQueuedEvents) return this.overflow();
-    this.queue.push(item);
+    const payload = this.options.render(event);
+    // Its failure is the client's when it reaches it (next() awaits it), not an unhandled rejection now.
+    payload.catch(() => undefined);
+    this.queue.push({ event, cursor, payload });
     this.wake();
   }
 
@@ -126,19 +132,30 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
   }
 
   async next(): Promise<IteratorResult<ExecutionResult>> {
+    const delivery = await this.nextDelivery();
+    if (!delivery) return { done: true, value: undefined };
+    if (!delivery.cursor) return { done: false, value: delivery.result };
+    return { done: false, value: { ...delivery.result, extensions: { ...delivery.result.extensions, cursor: delivery.cursor } } };
+  }
+
+  /**
+   * The next payload as rendered (shared by every subscriber of the same selection, so not to be
+   * changed) with its cursor apart; null at the end. The SSE handler serialises a payload once for all
+   * its subscribers from this (docs/live-prices.md#one-render-per-change).
+   */
+  async nextDelivery(): Promise<{ result: ExecutionResult; cursor: string | null } | null> {
     for (;;) {
       const item = this.queue.shift();
       if (item) {
         if (this.queue.length < this.options.maxQueuedEvents / 2) for (const resolve of this.roomWaiters.splice(0)) resolve();
-        const result = await this.options.render(item.event);
-        return { done: false, value: { ...result, extensions: { ...result.extensions, cursor: item.cursor } } };
+        return { result: await item.payload, cursor: item.cursor };
       }
       if (this.finalError) {
         const value = this.finalError;
         this.finalError = null;
-        return { done: false, value };
+        return { result: value, cursor: null };
       }
-      if (this.finished) return { done: true, value: undefined };
+      if (this.finished) return null;
       await new Promise<void>((resolve) => (this.waiting = resolve));
     }
   }

@@ -67,21 +67,49 @@ export function toChangeEvent(exchange: string, edge: PulledEdge): ChangeEvent |
   };
 }
 
+/** Each change's amounts in micros, parsed once for every subscription that filters on the relative change. */
+const amounts = new WeakMap<ChangeEvent, { before: number | null; after: number | null }>();
+
+function amountsOf(event: ChangeEvent): { before: number | null; after: number | null } {
+  let parsed = amounts.get(event);
+  if (!parsed) {
+    parsed = {
+      before: event.previous?.amount == null ? null : parseAmountMicros(event.previous.amount),
+      after: event.current.amount == null ? null : parseAmountMicros(event.current.amount),
+    };
+    amounts.set(event, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * A subscription's filter as a predicate, made once when it opens: lists become sets, and a change's
+ * amounts are parsed once for all subscribers, so the fan-out costs a few lookups per subscriber.
+ * Same rules as matchesFilter.
+ */
+export function compileFilter(filter: LiveFilter | null | undefined): (event: ChangeEvent) => boolean {
+  if (!filter) return () => true;
+  const exchanges = filter.exchanges?.length ? new Set(filter.exchanges) : null;
+  const categories = filter.categories?.length ? new Set(filter.categories) : null;
+  const { productCode, providerUscc, minRelativeChange } = filter;
+  return (event) => {
+    if (exchanges && !exchanges.has(event.exchange)) return false;
+    if (categories && !categories.has(event.category)) return false;
+    if (productCode != null && productCode !== event.productCode) return false;
+    if (providerUscc != null && providerUscc !== event.providerUscc) return false;
+    if (minRelativeChange != null) {
+      const { before, after } = amountsOf(event);
+      if (before !== null && after !== null && before !== 0 && Math.abs(after - before) < minRelativeChange * before) return false;
+    }
+    return true;
+  };
+}
+
 /**
  * Whether a change passes the filter: every field given must match. minRelativeChange compares
  * |current − previous| / previous over the amounts; a change without that ratio (to or from NEGOTIABLE,
  * or from 0.00) always passes, as on the exchanges (PriceChangeLog).
  */
 export function matchesFilter(event: ChangeEvent, filter: LiveFilter | null | undefined): boolean {
-  if (!filter) return true;
-  if (filter.exchanges?.length && !filter.exchanges.includes(event.exchange)) return false;
-  if (filter.categories?.length && !filter.categories.includes(event.category)) return false;
-  if (filter.productCode != null && filter.productCode !== event.productCode) return false;
-  if (filter.providerUscc != null && filter.providerUscc !== event.providerUscc) return false;
-  if (filter.minRelativeChange != null) {
-    const before = event.previous?.amount == null ? null : parseAmountMicros(event.previous.amount);
-    const after = event.current.amount == null ? null : parseAmountMicros(event.current.amount);
-    if (before !== null && after !== null && before !== 0 && Math.abs(after - before) < filter.minRelativeChange * before) return false;
-  }
-  return true;
+  return compileFilter(filter)(event);
 }

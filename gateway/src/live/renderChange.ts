@@ -1,5 +1,6 @@
 import {
   Kind,
+  type GraphQLError,
   execute,
   print,
   visit,
@@ -24,10 +25,15 @@ export type RunQuery = (query: string, variables: Record<string, unknown>) => Pr
 /** PriceChange fields that are entities, resolved by the gateway: dataset itself, and its exchange and provider. */
 const ENTITY_FIELDS = new Set(['dataset', 'exchange', 'provider']);
 const ID_VARIABLE = 'liveChangeDatasetId';
+/** Changes whose entities one gateway query fetches at most (aliased roots per change). */
+const MAX_BATCH = 50;
 
 interface Prepared {
-  /** The gateway query for a change's entities, or null when the selection has none. */
-  query: string | null;
+  /** The root fields of the entities query for one change: its aliases' prefix and its id variable (null: no entities). */
+  roots: ((prefix: string, idVariable: string) => string) | null;
+  /** `, $var: Type` for the client's variables the roots use, and the fragments they spread. */
+  definitions: string;
+  fragments: string;
   /** The values of the client's variables the query uses. */
   variables: Record<string, unknown>;
   /** Same text, same variables: same payload for every subscriber (the memo key). */
@@ -44,16 +50,22 @@ interface Prepared {
  * and change: a thousand subscribers of one query cost one gateway query per change, not a thousand.
  */
 export class ChangeRenderer {
-  private readonly prepared = new LRUCache<string, Prepared>({ max: 1000 });
+  /** A short id per distinct selection key, so the per-subscriber memo key stays short (cheap to hash). */
+  private readonly keyIds = new LRUCache<string, number>({ max: 1000 });
+  private nextKeyId = 0;
   private readonly payloads = new LRUCache<string, Promise<ExecutionResult>>({ max: 5000 });
+  /** Changes waiting for their entities, per selection key: one gateway query for a batch of them. */
+  private readonly batches = new Map<string, { prepared: Prepared; waiting: Waiting[] }>();
 
   constructor(private readonly runQuery: RunQuery) {}
 
   /** The render function of one subscription (its schema, document, operation and variables are checked). */
   forOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) {
     const prepared = this.prepare(schema, document, operation, variables);
+    let id = this.keyIds.get(prepared.key);
+    if (id === undefined) this.keyIds.set(prepared.key, (id = this.nextKeyId++));
     return (event: ChangeEvent): Promise<ExecutionResult> => {
-      const key = `${prepared.key}\n${event.exchange}\n${event.position.epoch}\n${event.position.sequence}`;
+      const key = `${id}\n${event.exchange}\n${event.position.epoch}\n${event.position.sequence}`;
       let payload = this.payloads.get(key);
       if (!payload) {
         payload = this.render(schema, document, operation, variables, prepared, event);
@@ -75,7 +87,7 @@ export class ChangeRenderer {
       for (const [key, nodes] of collectFields(schema, fragments, variables, changeType, node.selectionSet))
         byKey.set(key, [...(byKey.get(key) ?? []), ...nodes]);
     }
-    const datasetParts: string[] = [];
+    const datasetParts: Array<{ key: string; body: string }> = [];
     const relatedParts: string[] = [];
     const datasetKeys: string[] = [];
     const relatedKeys: string[] = [];
@@ -87,7 +99,7 @@ export class ChangeRenderer {
       usedSets.push(...selections);
       const body = `{ ${selections.map((s) => s.selections.map((x) => print(x)).join(' ')).join(' ')} }`;
       if (name === 'dataset') {
-        datasetParts.push(`${key}: dataset(id: $${ID_VARIABLE}) ${body}`);
+        datasetParts.push({ key, body });
         datasetKeys.push(key);
       } else {
         relatedParts.push(`${key}: ${name} ${body}`);
@@ -101,15 +113,77 @@ export class ChangeRenderer {
     for (const node of [...selections, ...fragmentsUsed(selections, fragments)]) visit(node, { Variable: (v) => void selectionVariables.add(v.name.value) });
     const keyVariables = Object.fromEntries([...selectionVariables].sort().map((v) => [v, variables[v]]));
     const key = `${operation.name?.value ?? ''}\n${print(document)}\n${JSON.stringify(keyVariables)}`;
-    if (datasetParts.length === 0 && relatedParts.length === 0) return { query: null, variables: {}, key, datasetKeys, relatedKeys };
+    if (datasetParts.length === 0 && relatedParts.length === 0)
+      return { roots: null, definitions: '', fragments: '', variables: {}, key, datasetKeys, relatedKeys };
     const usedFragments = fragmentsUsed(usedSets, fragments);
     const usedVariables = new Set<string>();
     for (const node of [...usedSets, ...usedFragments]) visit(node, { Variable: (v) => void usedVariables.add(v.name.value) });
     const definitions = (operation.variableDefinitions ?? []).filter((d) => usedVariables.has(d.variable.name.value)).map((d) => print(d));
-    const root2 = [...datasetParts, ...(relatedParts.length ? [`liveChangeRelated: dataset(id: $${ID_VARIABLE}) { ${relatedParts.join(' ')} }`] : [])];
-    const query = `query LiveChange($${ID_VARIABLE}: ID!${definitions.map((d) => `, ${d}`).join('')}) { ${root2.join(' ')} } ${usedFragments.map((f) => print(f)).join(' ')}`;
+    const related = relatedParts.join(' ');
+    const roots = (prefix: string, idVariable: string) =>
+      [
+        ...datasetParts.map((p) => `${prefix}${p.key}: dataset(id: $${idVariable}) ${p.body}`),
+        ...(related ? [`${prefix}liveChangeRelated: dataset(id: $${idVariable}) { ${related} }`] : []),
+      ].join(' ');
     const used = Object.fromEntries([...usedVariables].filter((v) => v in variables).map((v) => [v, variables[v]]));
-    return { query, variables: used, key, datasetKeys, relatedKeys };
+    return {
+      roots,
+      definitions: definitions.map((d) => `, ${d}`).join(''),
+      fragments: usedFragments.map((f) => print(f)).join(' '),
+      variables: used,
+      key,
+      datasetKeys,
+      relatedKeys,
+    };
+  }
+
+  /**
+   * A change's entities, fetched with the other changes asked in the same turn of the event loop (a
+   * pull's page reaches every subscription at once): one gateway query for up to MAX_BATCH changes,
+   * each under its own aliases, instead of one query per change.
+   */
+  private entitiesOf(prepared: Prepared, event: ChangeEvent): Promise<ExecutionResult> {
+    return new Promise((resolve, reject) => {
+      let batch = this.batches.get(prepared.key);
+      if (!batch) {
+        batch = { prepared, waiting: [] };
+        this.batches.set(prepared.key, batch);
+        const taken = batch;
+        setImmediate(() => {
+          this.batches.delete(prepared.key);
+          for (let i = 0; i < taken.waiting.length; i += MAX_BATCH) void this.fetchBatch(taken.prepared, taken.waiting.slice(i, i + MAX_BATCH));
+        });
+      }
+      batch.waiting.push({ datasetId: event.datasetId, resolve, reject });
+    });
+  }
+
+  private async fetchBatch(prepared: Prepared, waiting: Waiting[]): Promise<void> {
+    const ids = waiting.map((_, i) => `${ID_VARIABLE}${i}`);
+    const query = `query LiveChange(${ids.map((v) => `$${v}: ID!`).join(', ')}${prepared.definitions}) { ${ids.map((v, i) => prepared.roots!(`e${i}_`, v)).join(' ')} } ${prepared.fragments}`;
+    const variables: Record<string, unknown> = { ...prepared.variables };
+    waiting.forEach((w, i) => (variables[ids[i]!] = w.datasetId));
+    let result: ExecutionResult;
+    try {
+      result = await this.runQuery(query, variables);
+    } catch (err) {
+      for (const w of waiting) w.reject(err);
+      return;
+    }
+    const data = (result.data ?? {}) as Record<string, unknown>;
+    waiting.forEach((w, i) => {
+      const prefix = `e${i}_`;
+      const own: Record<string, unknown> = {};
+      for (const key of [...prepared.datasetKeys, 'liveChangeRelated']) if (`${prefix}${key}` in data) own[key] = data[`${prefix}${key}`];
+      // An error belongs to the change its path starts in (its aliases' prefix), shown under the client's key; one without a path to every change.
+      const errors = (result.errors ?? []).flatMap((e) => {
+        const head = e.path?.[0];
+        if (typeof head !== 'string') return [e];
+        if (!head.startsWith(prefix)) return [];
+        return [{ ...e, message: e.message, path: [head.slice(prefix.length), ...e.path!.slice(1)] } as unknown as GraphQLError];
+      });
+      w.resolve(errors.length ? { data: own, errors } : { data: own });
+    });
   }
 
   private async render(
@@ -121,7 +195,7 @@ export class ChangeRenderer {
     event: ChangeEvent,
   ): Promise<ExecutionResult> {
     let entities: ExecutionResult = { data: {} };
-    if (prepared.query) entities = await this.runQuery(prepared.query, { ...prepared.variables, [ID_VARIABLE]: event.datasetId });
+    if (prepared.roots) entities = await this.entitiesOf(prepared, event);
     const data = (entities.data ?? {}) as Record<string, unknown>;
     const fromGateway = new WeakSet<object>();
     mark(data, fromGateway);
@@ -152,6 +226,8 @@ export class ChangeRenderer {
     return errors.length ? { data: result.data, errors } : { data: result.data };
   }
 }
+
+type Waiting = { datasetId: string; resolve: (result: ExecutionResult) => void; reject: (err: unknown) => void };
 
 function mark(value: unknown, seen: WeakSet<object>): void {
   if (value === null || typeof value !== 'object') return;

@@ -55,11 +55,21 @@ export function sseHandler(hub: LiveHub): (req: IncomingMessage, res: ServerResp
     heartbeat.unref();
     const closed = new Promise<void>((resolve) => res.once('close', resolve));
     void closed.then(() => opened.return());
+    let corked = false;
     try {
-      for await (const result of opened) {
-        if (res.writableEnded || res.destroyed) break;
-        const id = (result.extensions as { cursor?: string } | undefined)?.cursor;
-        const written = res.write(`event: next\n${id ? `id: ${id}\n` : ''}data: ${JSON.stringify(result)}\n\n`);
+      for (;;) {
+        const delivery = await opened.nextDelivery();
+        if (!delivery || res.writableEnded || res.destroyed) break;
+        // Frames ready in the same tick (a pull's changes) leave in one write to the socket, not one each.
+        if (!corked) {
+          corked = true;
+          res.cork();
+          process.nextTick(() => {
+            corked = false;
+            res.uncork();
+          });
+        }
+        const written = res.write(sseFrame(delivery.result, delivery.cursor));
         if (!written) await Promise.race([new Promise((resolve) => res.once('drain', resolve)), closed]);
       }
       if (!overflowed && !res.writableEnded) res.end('event: complete\ndata: \n\n');
@@ -68,6 +78,22 @@ export function sseHandler(hub: LiveHub): (req: IncomingMessage, res: ServerResp
       await opened.return();
     }
   };
+}
+
+/** The last frame built for each shared payload: subscribers of one selection get the same cursor for a change from the feed. */
+const frames = new WeakMap<ExecutionResult, { cursor: string | null; frame: string }>();
+
+/**
+ * The `next` event of a payload and its cursor, serialised once for every subscriber that shares them:
+ * a thousand subscribers of one change cost one JSON.stringify, not a thousand.
+ */
+export function sseFrame(result: ExecutionResult, cursor: string | null): string {
+  const last = frames.get(result);
+  if (last && last.cursor === cursor) return last.frame;
+  const body = cursor ? { ...result, extensions: { ...result.extensions, cursor } } : result;
+  const frame = `event: next\n${cursor ? `id: ${cursor}\n` : ''}data: ${JSON.stringify(body)}\n\n`;
+  frames.set(result, { cursor, frame });
+  return frame;
 }
 
 type Params = { query: string; variables?: Record<string, unknown> | null; operationName?: string | null };

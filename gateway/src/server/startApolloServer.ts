@@ -23,6 +23,7 @@ import { errorLogPlugin } from './errorLogPlugin.ts';
 import { catalogExtensionPlugin } from './catalogExtensionPlugin.ts';
 import { rateLimitPlugin, type QueryCostMemo } from './rateLimitPlugin.ts';
 import type { PublicRateLimits } from '../http/rateLimits.ts';
+import { introspectionPlugin } from './introspectionPlugin.ts';
 import type { GatewayContext } from './GatewayContext.ts';
 import type { PublicSchema } from './PublicSchema.ts';
 
@@ -70,6 +71,8 @@ export async function startApolloServer(settings: ApolloServerSettings, parts: A
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       errorLogPlugin(),
+      // Before the response cache: introspection is answered from the public schema, Subscription included.
+      ...(parts.publicSchema ? [introspectionPlugin(() => parts.publicSchema!.schema())] : []),
       queryCostPlugin(settings.maxQueryCost),
       inputGuardPlugin({
         isRegistered: (exchange) => parts.directory.get(exchange) !== undefined,

@@ -1,0 +1,107 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openSse } from '../helpers/liveStream.ts';
+import { startStack, type Stack } from '../../devkit/stack.ts';
+
+// What a client of live prices meets first: the curl example of docs/live-prices.md, sent as written
+// against a real stack, and introspection through POST /graphql listing Subscription.priceChanged (what
+// codegen and GraphiQL read). Expected values come from the exchange's SQLite database and the docs' text.
+
+const EXCHANGE_ADMIN = 'exchange-admin-token';
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ perExchange: 20, exchangeEnv: { EXCHANGE_ADMIN_TOKEN: EXCHANGE_ADMIN }, gatewayEnv: { CACHE_DISABLED: '1' } });
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** The curl command of the docs' `### curl` section: its URL, headers and body, read from the markdown. */
+function curlExample(): { url: URL; headers: Record<string, string>; body: string } {
+  const doc = readFileSync(new URL('../../docs/live-prices.md', import.meta.url), 'utf8');
+  const block = /### curl\s+```sh\n([\s\S]*?)```/.exec(doc)?.[1];
+  expect(block, 'docs/live-prices.md has a ### curl section with a sh block').toBeTruthy();
+  const command = block!.replace(/\\\n/g, ' ');
+  const url = /curl -N (\S+)/.exec(command)?.[1];
+  const headers = Object.fromEntries([...command.matchAll(/-H '([^:']+):\s*([^']*)'/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]));
+  const body = /-d '([^']*)'/.exec(command)?.[1];
+  expect(url).toBeTruthy();
+  expect(body).toBeTruthy();
+  return { url: new URL(url!), headers, body: body! };
+}
+
+describe('the curl example of docs/live-prices.md', () => {
+  it('receives a change of the exchange its filter names, with the id line equal to the cursor, as the docs show', async () => {
+    const example = curlExample();
+    expect(example.headers.accept).toBe('text/event-stream');
+    const request = JSON.parse(example.body) as { query: string };
+    const exchange = /exchanges: \["(\w+)"\]/.exec(request.query)?.[1];
+    expect(exchange, 'the example filters by one exchange').toBeTruthy();
+    const db = new Database(join(stack.dataDir, `${exchange}.db`), { readonly: true, fileMustExist: true });
+    const row = db.prepare('SELECT id, title FROM datasets ORDER BY id LIMIT 1').get() as { id: string; title: string };
+    db.close();
+
+    const url = `${stack.gatewayBase}${example.url.pathname}`;
+    const stream = await openSse(url, request, example.headers);
+    try {
+      expect(stream.status).toBe(200);
+      const amount = '4321.50';
+      const posted = await fetch(stack.exchangeUrls[exchange!]!.replace(/\/graphql$/, '/admin/prices'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${EXCHANGE_ADMIN}` },
+        body: JSON.stringify({ datasetId: row.id, model: 'PER_CALL', amount }),
+      });
+      expect(posted.status).toBe(200);
+      const [event] = await stream.waitFor(1, 30_000);
+      expect(event!.event).toBe('next');
+      expect(event!.data.data.priceChanged).toEqual({ dataset: { id: row.id, title: row.title }, current: { amount } });
+      expect(event!.id).toMatch(/^pc1\./);
+      expect(event!.data.extensions.cursor).toBe(event!.id);
+    } finally {
+      stream.close();
+    }
+  }, 60_000);
+});
+
+describe('introspection through POST /graphql', () => {
+  it('lists the Subscription type with priceChanged(filter, after): PriceChange!, as codegen and GraphiQL ask', async () => {
+    const response = await fetch(`${stack.gatewayBase}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `query Introspect {
+          __schema { subscriptionType { name } queryType { name } }
+          __type(name: "Subscription") { fields { name args { name type { name } } type { kind ofType { name } } } }
+        }`,
+      }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as any;
+    expect(body.errors).toBeUndefined();
+    expect(body.data.__schema.subscriptionType).toEqual({ name: 'Subscription' });
+    expect(body.data.__schema.queryType).toEqual({ name: 'Query' });
+    const fields = body.data.__type.fields as any[];
+    expect(fields.map((f) => f.name)).toEqual(['priceChanged']);
+    expect(fields[0].type).toEqual({ kind: 'NON_NULL', ofType: { name: 'PriceChange' } });
+    expect(fields[0].args).toEqual([
+      { name: 'filter', type: { name: 'PriceChangeFilter' } },
+      { name: 'after', type: { name: 'String' } },
+    ]);
+  }, 30_000);
+
+  it('still answers a query that mixes introspection and data through the federated plan', async () => {
+    const response = await fetch(`${stack.gatewayBase}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename exchanges { id } }' }),
+    });
+    const body = (await response.json()) as any;
+    expect(body.errors).toBeUndefined();
+    expect(body.data.__typename).toBe('Query');
+    expect(body.data.exchanges.length).toBeGreaterThan(0);
+  }, 30_000);
+});
