@@ -1,6 +1,6 @@
 /**
  * Where a gateway's CPU goes, per request: `npx tsx bench/diagnose/gatewayProfile.ts [--seconds 8] [--connections 10]
- * [--per-exchange 20000] [--exchanges 1|4] [--warm]` (--warm: the identical query our response cache answers)
+ * [--per-exchange 20000] [--exchanges 1|4] [--warm] [--caches-off]` (--warm: the identical query our response cache answers)
  *
  * Starts providers and the exchanges, then plain @apollo/gateway (over one exchange) and our gateway (over
  * one or four), each under the V8 CPU profiler (bench/diagnose/profiledEntry.ts). Each is loaded in turn with
@@ -97,6 +97,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '8' },
+      'caches-off': { type: 'boolean', default: false },
       connections: { type: 'string', default: '10' },
       'per-exchange': { type: 'string', default: '20000' },
       exchanges: { type: 'string', default: '1' },
@@ -138,6 +139,8 @@ async function main(): Promise<void> {
           providersUrl: providers.url,
           exchanges: ourExchanges.map((id) => ({ id, url: exchanges[id].url })),
           profileOut: join(dir, 'ours.cpuprofile'),
+          // --caches-off: the fast suite's cold routing row (CACHE_DISABLED=1) rather than cache misses.
+          ...(values['caches-off'] ? { env: { CACHE_DISABLED: '1' } } : {}),
         }),
       },
     ];

@@ -1,6 +1,6 @@
 import { LOG_LEVELS, type LogLevel } from '../logger.ts';
 import { checkUrl, type ConfigReader } from './configReader.ts';
-import type { TracingSettings } from '../tracing/tracing.ts';
+import { SAMPLER_NAMES, type SamplerSettings, type TracingSettings } from '../tracing/tracing.ts';
 
 /** What every service process reads besides its own settings (runService and the logger use these). */
 export interface ServiceSettings {
@@ -38,5 +38,16 @@ function readTracingSettings(read: ConfigReader): TracingSettings | null {
     endpoint: checkUrl('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint),
     serviceName: read.string('OTEL_SERVICE_NAME'),
     scheduledDelayMs: read.durationMs('OTEL_BSP_SCHEDULE_DELAY', { default: DEFAULT_SPAN_BATCH_DELAY_MS, max: 600_000 }),
+    sampler: readSamplerSettings(read),
   };
+}
+
+/** The specification's default sampler, parentbased_always_on: every request traced unless its parent was not. */
+function readSamplerSettings(read: ConfigReader): SamplerSettings {
+  const name = read.oneOf('OTEL_TRACES_SAMPLER', SAMPLER_NAMES, 'parentbased_always_on');
+  const ratio = read.parsed('OTEL_TRACES_SAMPLER_ARG', 'be a number from 0 to 1', (text) => {
+    const n = /^(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : NaN;
+    return n >= 0 && n <= 1 ? n : undefined;
+  });
+  return { name, ratio: ratio ?? 1 };
 }

@@ -9,6 +9,25 @@ export interface TracingSettings {
   serviceName?: string;
   /** OTEL_BSP_SCHEDULE_DELAY, default 5000: how long finished spans wait to be sent in one batch. */
   scheduledDelayMs: number;
+  /** OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, default parentbased_always_on (every request traced). */
+  sampler: SamplerSettings;
+}
+
+/** The OpenTelemetry specification's sampler names (OTEL_TRACES_SAMPLER). */
+export const SAMPLER_NAMES = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type SamplerName = (typeof SAMPLER_NAMES)[number];
+
+export interface SamplerSettings {
+  name: SamplerName;
+  /** OTEL_TRACES_SAMPLER_ARG: the ratio of root traces kept by the *traceidratio samplers, 0 to 1 (default 1). */
+  ratio: number;
 }
 
 /**
@@ -30,7 +49,7 @@ export function tracingEnabled(): boolean {
 export async function startTracing(settings: TracingSettings | null, defaultServiceName: string): Promise<{ stop(): Promise<void> }> {
   if (!settings) return { stop: async () => undefined };
   const [
-    { TracerProvider, BatchSpanProcessor },
+    { TracerProvider, BatchSpanProcessor, AlwaysOnSampler, AlwaysOffSampler, TraceIdRatioBasedSampler, ParentBasedSampler },
     { OTLPTraceExporter },
     { AsyncLocalStorageContextManager },
     { W3CTraceContextPropagator },
@@ -43,7 +62,14 @@ export async function startTracing(settings: TracingSettings | null, defaultServ
     import('@opentelemetry/resources'),
   ]);
   const exporter = new OTLPTraceExporter({ url: `${settings.endpoint.replace(/\/+$/, '')}/v1/traces` });
+  // A span not sampled is a non-recording one: nothing is exported, but its context (flags 00) is still
+  // propagated, so exchanges and providers following their parent drop the same trace.
+  const root = { always_on: AlwaysOnSampler, always_off: AlwaysOffSampler } as const;
+  const { name, ratio } = settings.sampler;
+  const base = name.endsWith('traceidratio') ? new TraceIdRatioBasedSampler(ratio) : new root[name.endsWith('always_off') ? 'always_off' : 'always_on']();
+  const sampler = name.startsWith('parentbased_') ? new ParentBasedSampler({ root: base }) : base;
   const provider = new TracerProvider({
+    sampler,
     resource: resourceFromAttributes({ 'service.name': settings.serviceName ?? defaultServiceName }),
     spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: settings.scheduledDelayMs })],
   });
