@@ -19,7 +19,7 @@ scalar DateTime
 
 type Query {
   "Data products on this exchange, in one total order (sort key, then id), by keyset pages."
-  datasets(filter: DatasetFilter, sort: DatasetSort = UPDATED_DESC, first: Int = 20, after: String, crossListedCodes: [String!] @inaccessible, bulk: Boolean = false @inaccessible): DatasetConnection!
+  datasets(filter: DatasetFilter, sort: DatasetSort = UPDATED_DESC, first: Int = 20, after: String, crossListedCodes: [String!] @inaccessible): DatasetConnection!
   "One data product by its global id, e.g. \\"sh:ds-000123\\"."
   dataset(id: ID!): Dataset
   "Price statistics over the products that match the filter, one bucket per group."

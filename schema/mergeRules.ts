@@ -122,9 +122,3 @@ export const PRODUCTS = {
  * exchanges as the (@inaccessible) argument `crossListedCodes` of every field that has it.
  */
 export const CROSS_LISTED = { filterField: 'crossListed', argument: 'crossListedCodes' } as const;
-
-/**
- * Query.datasets(bulk: true) (@inaccessible): the gateway's exports (gateway/src/exports/) ask for pages of
- * up to 5,000 rows instead of 100. Router only: a public client cannot make an exchange build such pages.
- */
-export const BULK_PAGES = { argument: 'bulk', maxPageSize: 5_000 } as const;

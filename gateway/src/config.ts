@@ -58,7 +58,7 @@ export interface GatewayConfig extends ServiceSettings {
   maxQueryCost: number;
   /** CORS_ORIGINS, default `*`: which origins' pages may read the public API's answers (http/cors.ts). */
   corsOrigins: CorsOrigins;
-  /** EXPORT_PAGE_SIZE, default 1,000, at most 5,000 (an exchange's largest bulk page): rows asked of each exchange per call by the exports. */
+  /** EXPORT_PAGE_SIZE, default 100 (the exchanges' largest page): rows asked of each exchange per call by the exports. */
   exportPageSize: number;
   cache: CacheTargetConfig;
 }

@@ -6,18 +6,11 @@ import { toDataset } from './toDataset.ts';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
-/**
- * The largest page with the router-only argument `bulk` (schema/mergeRules.ts BULK_PAGES): the gateway's
- * exports read whole catalogs, and per-request costs (parse, validate, HTTP) dominate at 100 rows.
- */
-export const MAX_BULK_PAGE_SIZE = 5_000;
 
 export interface PageArgs {
   first?: number | null;
   after?: string | null;
   sort?: DatasetSort | null;
-  /** Router-only (@inaccessible): allows pages up to MAX_BULK_PAGE_SIZE. */
-  bulk?: boolean | null;
 }
 
 export interface CheckedPageArgs {
@@ -29,9 +22,8 @@ export interface CheckedPageArgs {
 /** Validates `first`, `sort` and `after`; errors name the argument (prefixed by `path`, e.g. "datasets."). */
 export function checkPageArgs(args: PageArgs, path = ''): CheckedPageArgs {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
-  const max = args.bulk ? MAX_BULK_PAGE_SIZE : MAX_PAGE_SIZE;
-  if (!Number.isInteger(first) || first < 0 || first > max) {
-    throw badUserInput(`${path}first`, `must be between 0 and ${max}, got ${first}`);
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw badUserInput(`${path}first`, `must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
   }
   const sort = args.sort ?? 'UPDATED_DESC';
   let after: CursorPosition | null = null;

@@ -283,24 +283,6 @@ describe('exchange subgraph: bad input', () => {
     }
   });
 
-  it('serves pages of up to 5,000 rows with the router-only bulk argument, the same rows in the same order as pages of 100', async () => {
-    const BULK = `query Bulk($first: Int, $after: String) {
-      datasets(first: $first, after: $after, bulk: true) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`;
-    const first = (dataOf(await graphql(exchange.url, BULK, { first: 1500 })) as any).datasets;
-    expect(first.edges).toHaveLength(1500);
-    expect(first.pageInfo.hasNextPage).toBe(true);
-    const rest = (dataOf(await graphql(exchange.url, BULK, { first: 5000, after: first.pageInfo.endCursor })) as any).datasets;
-    expect(rest.edges).toHaveLength(catalog.length - 1500);
-    expect(rest.pageInfo.hasNextPage).toBe(false);
-    expect(catalog.length).toBe(2000);
-    expect([...first.edges, ...rest.edges].map((e: any) => e.node.id)).toEqual(ids(catalog));
-    for (const first of [5001, 100000]) {
-      const result = await graphql(exchange.url, BULK, { first });
-      expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-      expect(result.errors?.[0].message).toMatch(/^first: must be between 0 and 5000/);
-    }
-  });
-
   it('refuses first outside 0..100 with BAD_USER_INPUT naming first', async () => {
     for (const first of [-1, 101, 100000]) {
       const result = await graphql(exchange.url, PAGE, { first });

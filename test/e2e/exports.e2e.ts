@@ -198,18 +198,6 @@ describe('export arguments', () => {
     expect(rule).toContain('"PER_HOUR" does not exist in "PricingModel" enum');
     expect(exported.error).toBe(`filter.pricingModels[1]: ${rule}`);
   });
-
-  it('keeps the bulk pages the exports ask for out of the public API: datasets has no bulk argument there', async () => {
-    const response = await fetch(stack.gatewayUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ datasets(first: 1000, bulk: true) { edges { cursor } } }' }),
-    });
-    const body = (await response.json()) as { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> };
-    expect(body.data).toBeUndefined();
-    expect(body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(body.errors?.[0].message).toContain('Unknown argument "bulk"');
-  });
 });
 
 describe('an exchange that fails', () => {

@@ -2,20 +2,14 @@ import type { DatasetSort } from '../../../shared/domain.ts';
 import { decodeCursor, type SortKey } from '../../../shared/datasetOrder.ts';
 import type { ShardRouter } from '../shards/ShardRouter.ts';
 import type { ShardPlan } from '../shards/shardPlan.ts';
-import { BULK_PAGES } from '../../../schema/mergeRules.ts';
 
-/** The exchanges' largest bulk page (router-only `bulk: true`, schema/mergeRules.ts BULK_PAGES). */
-export const MAX_EXPORT_PAGE_SIZE = BULK_PAGES.maxPageSize;
-/**
- * Rows an export asks of each exchange per call: large enough that per-request costs (the exchange's
- * parse, validation and HTTP; the gateway's plan and checks) stay small per row, small enough that two
- * pages per exchange in memory stay a few MB.
- */
-export const DEFAULT_EXPORT_PAGE_SIZE = 1_000;
+/** The exchanges' largest page (subgraphs/exchange/connection.ts): an export asks for this many rows per call. */
+export const MAX_EXPORT_PAGE_SIZE = 100;
+export const DEFAULT_EXPORT_PAGE_SIZE = MAX_EXPORT_PAGE_SIZE;
 
 /** What an export reads of each listing: every scalar field, the price and the provider's key. */
 export const EXPORT_QUERY = `query GatewayExport($filter: DatasetFilter, $sort: DatasetSort, $first: Int, $after: String) {
-  datasets(filter: $filter, sort: $sort, first: $first, after: $after, ${BULK_PAGES.argument}: true) {
+  datasets(filter: $filter, sort: $sort, first: $first, after: $after) {
     edges { cursor node {
       id productCode title titleZh description descriptionZh type category keywords
       securityLevel personalInfo containsMinorsData dataOrigin delivery updateFrequency spatialCoverage
