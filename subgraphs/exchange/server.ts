@@ -88,9 +88,6 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     stopOnTerminationSignals: false,
     // Apollo's own warnings as JSON lines like the rest.
     logger: logger.child({ component: 'apollo-server' }) as never,
-    // Compact JSON, not Apollo's default indented JSON: the gateway is the reader, and on a page of listings
-    // the indentation is a third of the bytes, which both sides pay for (stringify, transfer, UTF-8 decode, parse).
-    stringifyResult: (result) => JSON.stringify(result),
   });
   await apollo.start();
   const graphql = apolloHandler(apollo, { context: async () => createContext(store) });
