@@ -16,7 +16,15 @@ export type ServiceExtras = Partial<Omit<ServiceOptions, 'file' | 'readyMsg'>>;
  * always overrides with a flag (`--id`, `--port`). test/unit/restartCommand.test.ts checks these lists
  * against the config modules.
  */
-export const PROVIDERS_VARIABLES = ['HOST', 'LOG_LEVEL', 'SERVICE_STOP_TIMEOUT_MS', 'NODE_ENV'] as const;
+/** The standard OpenTelemetry variables every service reads (shared/config/serviceSettings.ts, docs/tracing.md). */
+const TRACING_VARIABLES = [
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_SERVICE_NAME',
+  'OTEL_BSP_SCHEDULE_DELAY',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+] as const;
+export const PROVIDERS_VARIABLES = ['HOST', 'LOG_LEVEL', 'SERVICE_STOP_TIMEOUT_MS', 'NODE_ENV', ...TRACING_VARIABLES] as const;
 export const EXCHANGE_VARIABLES = [
   'DATA_DIR',
   'SEED_PER_EXCHANGE',
@@ -27,6 +35,7 @@ export const EXCHANGE_VARIABLES = [
   'LOG_LEVEL',
   'SERVICE_STOP_TIMEOUT_MS',
   'NODE_ENV',
+  ...TRACING_VARIABLES,
 ] as const;
 
 export function providersService(extras: ServiceExtras = {}): ServiceOptions {

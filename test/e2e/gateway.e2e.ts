@@ -836,8 +836,10 @@ describe('gateway: HTTP surface', () => {
     expect(refused.errors?.[0].message).toMatch(/^query cost 20300 is over the limit of 10000 \(MAX_QUERY_COST\)/);
     expect(refused.data ?? null).toBeNull();
     expect(Object.values(stack.proxies).reduce((n, p) => n + p.calls, 0)).toBe(0);
-    // Aliases count each time: the same field asked 60 times over is 60 fan-outs.
-    const aliases = Array.from({ length: 60 }, (_, i) => `a${i}: datasets(first: 100) { nodes { id title } }`).join(' ');
+    // Aliases count each time: the same field asked 25 times over (within MAX_QUERY_ALIASES) is 25 fan-outs.
+    const aliases = Array.from({ length: 25 }, (_, i) => `a${i}: datasets(first: 100) { nodes { id provider { datasets(first: 5) { nodes { id } } } } }`).join(
+      ' ',
+    );
     expect((await graphql(stack.gatewayUrl, `{ ${aliases} }`)).errors?.[0].extensions?.code).toBe('QUERY_TOO_COSTLY');
     // Smaller inner pages are within the limit and answered.
     const allowed: any = dataOf(await graphql(stack.gatewayUrl, nested, { outer: 20, inner: 5 }));

@@ -343,7 +343,8 @@ describe('filters', () => {
 
 describe('a client that does not read', () => {
   it('is disconnected with the reason once its queue passes LIVE_MAX_QUEUED_EVENTS, and its subscription is gone', async () => {
-    const gateway = await stack.startGateway('gateway-slow-consumer', { CACHE_DISABLED: '1', LIVE_MAX_QUEUED_EVENTS: '5' });
+    // MAX_QUERY_ALIASES raised: the large events below are one field aliased 300 times.
+    const gateway = await stack.startGateway('gateway-slow-consumer', { CACHE_DISABLED: '1', LIVE_MAX_QUEUED_EVENTS: '5', MAX_QUERY_ALIASES: '1000' });
     const base = new URL(gateway.url);
     // Large events (one description many times over) fill the socket buffers in a few hundred changes.
     const fields = Array.from({ length: 300 }, (_, i) => `d${i}: description`).join(' ');

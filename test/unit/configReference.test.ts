@@ -96,6 +96,7 @@ describe('the environment reference (docs/operations.md)', () => {
       .sort();
     expect(users).toEqual([
       'devkit/processes.ts',
+      'devkit/webBuild.ts',
       'gateway/src/main.ts',
       'scripts/register.ts',
       'scripts/seed.ts',

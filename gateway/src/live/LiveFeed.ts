@@ -36,6 +36,9 @@ export class LiveFeed {
   private readonly listeners = new Set<FeedListener>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** A pull was skipped while nobody listened: the positions may be behind the logs' heads (see `wake`). */
+  private behind = false;
+  private waking: Promise<void> | null = null;
   /**
    * Settles when every exchange has been pulled once (answered or failed): before that the feed does not
    * know where "now" is in an exchange's log, so a subscription from now waits for it (LiveHub).
@@ -48,7 +51,8 @@ export class LiveFeed {
     if (this.timer) return;
     this.timer = setInterval(() => this.pullAll(), this.options.pollIntervalMs ?? DEFAULT_LIVE_POLL_MS);
     this.timer.unref();
-    this.ready = Promise.all(this.options.targets.all().map((t) => this.pull(t.id))).then(() => undefined);
+    // Nobody listens yet: the first subscription finds where "now" is in every log (`wake`).
+    this.behind = true;
   }
 
   stop(): void {
@@ -71,9 +75,32 @@ export class LiveFeed {
     return this.positions.get(exchange);
   }
 
-  /** A moved catalog version: pull that exchange now. */
+  /** A moved catalog version: pull that exchange now (nobody listening: nothing to deliver, see `wake`). */
   versionMoved(exchange: string): void {
+    if (this.listeners.size === 0) {
+      this.behind = true;
+      return;
+    }
     this.pull(exchange);
+  }
+
+  /**
+   * Called before a subscription starts: the feed is where "now" is in every log. While nobody listens
+   * the feed does not pull (an idle gateway would otherwise call every exchange every LIVE_POLL_MS for
+   * nothing); the first subscription after such a pause moves every position to its log's head first.
+   * A subscription that resumes from a cursor reads what it missed from the logs itself (LiveSubscription).
+   */
+  async wake(): Promise<void> {
+    await this.ready;
+    if (!this.behind || this.listeners.size > 0) return;
+    this.waking ??= (async () => {
+      this.behind = false;
+      this.positions.clear();
+      await this.settle();
+    })().finally(() => {
+      this.waking = null;
+    });
+    await this.waking;
   }
 
   /** Resolves when every exchange has been pulled once since the call (tests, start-up). */
@@ -82,6 +109,10 @@ export class LiveFeed {
   }
 
   private pullAll(): void {
+    if (this.listeners.size === 0) {
+      this.behind = true;
+      return;
+    }
     for (const target of this.options.targets.all()) if (target.isAvailable()) void this.pull(target.id);
   }
 

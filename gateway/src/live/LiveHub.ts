@@ -65,7 +65,7 @@ export class LiveHub {
 
   async subscribe(request: SubscribeRequest): Promise<LiveSubscription | ExecutionResult> {
     // "From now" starts where the feed is: it must know where that is in every log first.
-    await this.parts.feed.ready;
+    await this.parts.feed.wake();
     const schema = this.parts.schema();
     if (!schema)
       return {

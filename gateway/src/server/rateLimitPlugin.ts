@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
@@ -14,6 +15,13 @@ export const UNKNOWN_QUERY_COST = 1;
 function memoKey(body: { query?: unknown; variables?: unknown; operationName?: unknown }): string | null {
   if (typeof body.query !== 'string' || body.query.length > MEMO_MAX_QUERY_CHARS) return null;
   return `${String(body.operationName ?? '')}\n${JSON.stringify(body.variables ?? {})}\n${body.query}`;
+}
+
+/** The key of a persisted query sent by its hash alone (APQ): the same query's cost, found without its text. */
+function persistedMemoKey(body: { variables?: unknown; operationName?: unknown; extensions?: unknown }): string | null {
+  const hash = (body.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+  if (typeof hash !== 'string' || hash.length > 128) return null;
+  return `${String(body.operationName ?? '')}\n${JSON.stringify(body.variables ?? {})}\napq:${hash}`;
 }
 
 /**
@@ -58,14 +66,19 @@ export function rateLimitPlugin(limits: PublicRateLimits, memo: QueryCostMemo): 
 export class QueryCostMemo {
   private readonly costs = new LRUCache<string, number>({ max: 2000 });
 
-  remember(body: { query?: unknown; variables?: unknown; operationName?: unknown }, cost: number): void {
+  remember(body: { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown }, cost: number): void {
     const key = memoKey(body);
     if (key) this.costs.set(key, cost);
+    // Under the query's APQ hash too: a client that sends the hash alone spends the same cost on a hit.
+    const hash = typeof body.query === 'string' && key ? createHash('sha256').update(body.query).digest('hex') : null;
+    const persisted = persistedMemoKey(hash ? { ...body, extensions: { persistedQuery: { sha256Hash: hash } } } : body);
+    if (persisted) this.costs.set(persisted, cost);
   }
 
   /** The query's cost when this replica has resolved it lately; undefined otherwise. */
   costOf(body: unknown): number | undefined {
-    const key = typeof body === 'object' && body !== null ? memoKey(body) : null;
+    if (typeof body !== 'object' || body === null) return undefined;
+    const key = memoKey(body) ?? persistedMemoKey(body);
     return key ? this.costs.get(key) : undefined;
   }
 }
