@@ -38,8 +38,9 @@ export function readBody(req: IncomingMessage, maxBytes = DEFAULT_MAX_BODY_BYTES
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
-      // As a `for await` loop left early would: the request stream is destroyed, nothing more is read.
-      req.destroy();
+      // Nothing more is read; the socket stays open long enough to carry the 413 (sent with `connection:
+      // close`, so Node closes it after the answer). Destroying the request here would cut the answer off.
+      req.pause();
       reject(new BodyTooLargeError(maxBytes));
     };
     const onEnd = () => {
@@ -78,7 +79,7 @@ export function apolloHandler<TContext extends BaseContext>(
       bodyText = req.method === 'POST' ? await readBody(req, maxBodyBytes) : '';
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
-        sendJson(res, 413, { errors: [{ message: err.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+        sendJson(res, 413, { errors: [{ message: err.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }, { connection: 'close' });
         return;
       }
       throw err;
