@@ -147,7 +147,13 @@ describe('a gateway on a Redis Cluster that loses a master', () => {
         .split('\n')
         .filter((line) => /\bmaster\b/.test(line) && !/\bfail\b/.test(line))
         .map((line) => Number(/:(\d+)@/.exec(line)![1]));
-    const mastersBefore = await masters(nodes[0].port);
+    // The replicas are assigned after cluster_state is ok: until every node has taken its role, a replica
+    // still shows as a master with no slots. Wait for the three masters the cluster was made with.
+    let mastersBefore = await masters(nodes[0].port);
+    for (const deadline = Date.now() + 30_000; mastersBefore.length !== 3 && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 200));
+      mastersBefore = await masters(nodes[0].port);
+    }
     expect(mastersBefore.length).toBe(3);
 
     const stack = await startStack({

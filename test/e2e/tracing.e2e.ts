@@ -97,7 +97,11 @@ describe('tracing over OTLP/HTTP', () => {
     const exchangeIds = DEFAULT_EXCHANGES.map((e) => e.id);
     const spans = await spansOfTrace(
       traceId,
-      (all) => all.filter((s) => s.name === 'exchange.request').length >= exchangeIds.length && all.some((s) => s.name === 'providers.request'),
+      // Each service exports in its own batches: wait for the gateway's request span too (it ends last).
+      (all) =>
+        all.filter((s) => s.name === 'exchange.request').length >= exchangeIds.length &&
+        all.some((s) => s.name === 'providers.request') &&
+        all.some((s) => s.name === 'gateway.http'),
     );
     expect(spans.length).toBeGreaterThan(0);
     // Every span the gateway, the exchanges and the providers made for this request is in the client's trace.
