@@ -16,13 +16,13 @@ export const SUMMARY_TTL_SECONDS = 24 * 3600;
  * epoch, a miss or a failing cache reads as nothing: the summary is then fetched from the exchange.
  */
 export function summaryCache(cache: Cache, versions: CatalogVersions): SummaryStore {
-  const keyOf = (exchange: string, catalogVersion: string): string | null => {
-    const epoch = versions.scope(exchange)?.epoch;
-    return epoch === undefined ? null : catalogSummaryKey({ exchangeId: exchange, catalogVersion, epoch });
+  const keyOf = async (exchange: string, catalogVersion: string): Promise<string | null> => {
+    const epoch = await versions.epochOf(exchange);
+    return epoch === null ? null : catalogSummaryKey({ exchangeId: exchange, catalogVersion, epoch });
   };
   return {
     async get(exchange, catalogVersion) {
-      const key = keyOf(exchange, catalogVersion);
+      const key = await keyOf(exchange, catalogVersion);
       const text = key ? await cache.get(key) : null;
       if (text === null) return null;
       try {
@@ -32,7 +32,7 @@ export function summaryCache(cache: Cache, versions: CatalogVersions): SummarySt
       }
     },
     async set(exchange, catalogVersion, summary) {
-      const key = keyOf(exchange, catalogVersion);
+      const key = await keyOf(exchange, catalogVersion);
       if (key) await cache.set(key, JSON.stringify(summary), SUMMARY_TTL_SECONDS);
     },
   };
