@@ -10,8 +10,8 @@ export type ProxyMode = 'forward' | 'hang' | 'http500' | 'garbage' | 'reset';
 
 export class FlakyProxy {
   mode: ProxyMode = 'forward';
-  /** What the gateway's catalogSummary calls get (an exchange that serves no summary: 'http500'); `mode` does not apply to them. */
-  summaryMode: ProxyMode = 'forward';
+  /** What the gateway's catalogSummary calls get, when set (an exchange that serves no summary: 'http500'); null: `mode`. */
+  summaryMode: ProxyMode | null = null;
   /** GraphQL calls received (probes, whose operation is HealthProbe, and catalog summaries are counted apart). */
   calls = 0;
   probes = 0;
@@ -55,7 +55,7 @@ export class FlakyProxy {
           }
         }
         const act = () => {
-          switch (summary ? this.summaryMode : this.mode) {
+          switch ((summary ? this.summaryMode : null) ?? this.mode) {
             case 'hang':
               return; // never answers; the socket stays open until the client gives up
             case 'http500':
@@ -108,7 +108,7 @@ export class FlakyProxy {
 
   reset(): void {
     this.mode = 'forward';
-    this.summaryMode = 'forward';
+    this.summaryMode = null;
     this.calls = 0;
     this.probes = 0;
     this.summaries = 0;
