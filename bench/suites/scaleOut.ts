@@ -226,15 +226,15 @@ export const scaleOutSuite: Suite = {
   name: 'exchanges',
   title: 'Scale-out: 4 to 48 registered exchanges',
   flags: {
-    'exchanges-counts': { default: '4,8,16,32,48', description: 'registered exchange counts to measure' },
-    'exchanges-per-exchange': { default: '200', description: 'listings per exchange (small catalogs)' },
-    'exchanges-samples': { default: '40', description: 'sequential requests per query and count' },
+    'scale-counts': { default: '4,8,16,32,48', description: 'registered exchange counts to measure' },
+    'scale-per-exchange': { default: '200', description: 'listings per exchange (small catalogs)' },
+    'scale-samples': { default: '40', description: 'sequential requests per query and count' },
   },
   async run({ resources, flags, log }) {
-    const counts = flags['exchanges-counts'].split(',').map((n) => Number(n.trim()));
-    if (counts.some((n) => !Number.isInteger(n) || n < 4 || n > IDS.length)) throw new Error(`--exchanges-counts must be integers from 4 to ${IDS.length}`);
-    const perExchange = intFlag(flags, 'exchanges-per-exchange', 10, 5000);
-    const samples = intFlag(flags, 'exchanges-samples', 5, 10_000);
+    const counts = flags['scale-counts'].split(',').map((n) => Number(n.trim()));
+    if (counts.some((n) => !Number.isInteger(n) || n < 4 || n > IDS.length)) throw new Error(`--scale-counts must be integers from 4 to ${IDS.length}`);
+    const perExchange = intFlag(flags, 'scale-per-exchange', 10, 5000);
+    const samples = intFlag(flags, 'scale-samples', 5, 10_000);
     const most = Math.max(...counts, 32);
     const dir = resources.tempDir('scale-out');
     const providers = await resources.start(providersService({ args: ['--port', '0', '--host', '127.0.0.1'], env: { LOG_LEVEL: 'warn' } }));
