@@ -10,6 +10,8 @@ export type ProxyMode = 'forward' | 'hang' | 'http500' | 'garbage' | 'reset';
 
 export class FlakyProxy {
   mode: ProxyMode = 'forward';
+  /** What the gateway's catalogSummary calls get, when set (an exchange that serves no summary: 'http500'); null: `mode`. */
+  summaryMode: ProxyMode | null = null;
   /** GraphQL calls received (probes, whose operation is HealthProbe, and catalog summaries are counted apart). */
   calls = 0;
   probes = 0;
@@ -39,8 +41,9 @@ export class FlakyProxy {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
+        const summary = body.includes('GatewayCatalogSummary');
         if (body.includes('HealthProbe') || body.includes('VersionProbe')) this.probes++;
-        else if (body.includes('GatewayCatalogSummary')) this.summaries++;
+        else if (summary) this.summaries++;
         else {
           this.calls++;
           if (this.recordBodies) {
@@ -52,7 +55,7 @@ export class FlakyProxy {
           }
         }
         const act = () => {
-          switch (this.mode) {
+          switch ((summary ? this.summaryMode : null) ?? this.mode) {
             case 'hang':
               return; // never answers; the socket stays open until the client gives up
             case 'http500':
@@ -105,6 +108,7 @@ export class FlakyProxy {
 
   reset(): void {
     this.mode = 'forward';
+    this.summaryMode = null;
     this.calls = 0;
     this.probes = 0;
     this.summaries = 0;

@@ -14,6 +14,7 @@ import { CATEGORIES } from '../../shared/domain.ts';
 import type { Service } from '../../devkit/processes.ts';
 import { GraphqlClient } from '../lib/graphqlClient.ts';
 import { processCpuMs } from '../lib/cpu.ts';
+import { heapAfterGc, INSPECT_OPTION, inspectorUrlOf } from '../lib/heap.ts';
 import { percentile, ms, ratio } from '../lib/stats.ts';
 import { exchangeService, gatewayService, providersService } from '../../devkit/services.ts';
 import type { BenchResources } from '../lib/stack.ts';
@@ -46,12 +47,72 @@ function metricsUrl(gateway: Service): string {
   return gateway.url.replace(/\/graphql$/, '/metrics');
 }
 
+/** A gateway started by the suite, with its inspector (to read its heap after a forced GC). */
+interface Gateway {
+  service: Service;
+  inspectorUrl: string | null;
+}
+
+/** Exchanges whose summary for their current version the gateway holds (gauge gateway_catalog_summaries). */
+async function summariesHeld(gateway: Service): Promise<number> {
+  const text = await (await fetch(metricsUrl(gateway))).text();
+  return Number(/^gateway_catalog_summaries (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+}
+
+async function until(what: string, timeoutMs: number, condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting ${timeoutMs} ms for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * Measuring starts from the state the targets are about: every exchange ONLINE (a start-up check that
+ * failed under load is probed again every HEALTH_RECOVERY_INTERVAL_MS) and its summary held (a filtered
+ * query asks for those not held yet; a failed fetch is retried in the background).
+ */
+async function settle(gateway: Service, client: GraphqlClient, exchanges: number): Promise<void> {
+  const healthUrl = gateway.url.replace(/\/graphql$/, '/health');
+  await until(`${exchanges} exchanges ONLINE`, 180_000, async () => {
+    const health = (await (await fetch(healthUrl)).json()) as { exchanges: Array<{ status: string }> };
+    return health.exchanges.length === exchanges && health.exchanges.every((e) => e.status === 'ONLINE');
+  });
+  await until(`${exchanges} catalog summaries held`, 180_000, async () => {
+    await client.post(QUERIES[FILTERED]);
+    return (await summariesHeld(gateway)) === exchanges;
+  });
+}
+
 /** Calls sent to each exchange so far, from gateway_shard_fetches_total. */
 async function callsByExchange(gateway: Service): Promise<Map<string, number>> {
   const text = await (await fetch(metricsUrl(gateway))).text();
   const calls = new Map<string, number>();
   for (const match of text.matchAll(/^gateway_shard_fetches_total\{exchange="([a-z]+)"\} (\d+)/gm)) calls.set(match[1], Number(match[2]));
   return calls;
+}
+
+interface Memory {
+  exchanges: number;
+  heapMiB: number;
+  rssMiB: number;
+}
+
+async function memoryOf(gateway: Service, inspectorUrl: string | null, exchanges: number): Promise<Memory> {
+  const heapMiB = inspectorUrl ? (await heapAfterGc(inspectorUrl).catch(() => Number.NaN)) / 2 ** 20 : Number.NaN;
+  return { exchanges, heapMiB, rssMiB: rssMiB(gateway.child.pid) };
+}
+
+/** The least-squares slope of y against x (NaN with fewer than two distinct x). */
+function slopeOf(points: Array<[number, number]>): number {
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / points.length;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / points.length;
+  const sxx = points.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
+  return sxx > 0 ? points.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0) / sxx : Number.NaN;
+}
+
+function perExchangeText(mib: number): string {
+  return Number.isFinite(mib) ? `${(mib * 1024).toFixed(0)} KiB (${mib.toFixed(3)} MiB)` : 'n/a';
 }
 
 function rssMiB(pid: number | undefined): number {
@@ -69,13 +130,26 @@ interface Row {
   p50: number;
   p99: number;
   cpuMs: number;
+  /** CPU of the registered exchange processes together, per request: what 2 cores must also run. */
+  exchangeCpuMs: number;
   called: string[];
 }
 
-async function measure(client: GraphqlClient, gateway: Service, query: string, samples: number): Promise<Omit<Row, 'exchanges' | 'query'>> {
+function cpuOf(services: Service[]): number {
+  return services.reduce((sum, service) => sum + processCpuMs(service.child.pid), 0);
+}
+
+async function measure(
+  client: GraphqlClient,
+  gateway: Service,
+  registered: Service[],
+  query: string,
+  samples: number,
+): Promise<Omit<Row, 'exchanges' | 'query'>> {
   for (let i = 0; i < 3; i++) await client.post(query);
   const before = await callsByExchange(gateway);
   const cpuBefore = processCpuMs(gateway.child.pid);
+  const exchangeCpuBefore = cpuOf(registered);
   const durations: number[] = [];
   for (let i = 0; i < samples; i++) {
     const answer = await client.post(query);
@@ -83,22 +157,26 @@ async function measure(client: GraphqlClient, gateway: Service, query: string, s
     durations.push(answer.ms);
   }
   const cpuMs = (processCpuMs(gateway.child.pid) - cpuBefore) / samples;
+  const exchangeCpuMs = (cpuOf(registered) - exchangeCpuBefore) / samples;
   const after = await callsByExchange(gateway);
   const called = [...after].filter(([id, n]) => n - (before.get(id) ?? 0) > 0).map(([id]) => id);
-  return { p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuMs, called: called.sort() };
+  return { p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuMs, exchangeCpuMs, called: called.sort() };
 }
 
 async function startGatewayOver(
   resources: BenchResources,
   options: { dir: string; name: string; providersUrl: string; exchanges: Array<Record<string, unknown>> },
-): Promise<Service> {
+): Promise<Gateway> {
   const file = join(options.dir, `${options.name}.exchanges.json`);
   writeFileSync(file, JSON.stringify({ exchanges: options.exchanges }));
-  return resources.start({
+  let inspectorUrl: string | null = null;
+  const service = await resources.start({
     ...gatewayService(),
     name: options.name,
     timeoutMs: 300_000,
+    onLine: (line) => void (inspectorUrl ??= inspectorUrlOf(line)),
     env: {
+      NODE_OPTIONS: INSPECT_OPTION,
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
@@ -112,6 +190,7 @@ async function startGatewayOver(
       NODE_ENV: undefined,
     },
   });
+  return { service, inspectorUrl };
 }
 
 function plot(rows: Row[], counts: number[]): string {
@@ -197,18 +276,27 @@ export const scaleOutSuite: Suite = {
     const holders = IDS.slice(0, 3);
 
     const rows: Row[] = [];
-    const memory: Array<{ exchanges: number; rssMiB: number }> = [];
+    const memory: Memory[] = [];
     for (const n of counts) {
       log(`gateway over ${n} exchanges`);
-      const gateway = await startGatewayOver(resources, { dir, name: `gateway-${n}`, providersUrl: providers.url, exchanges: infos.slice(0, n) });
+      const { service: gateway, inspectorUrl } = await startGatewayOver(resources, {
+        dir,
+        name: `gateway-${n}`,
+        providersUrl: providers.url,
+        exchanges: infos.slice(0, n),
+      });
       const client = new GraphqlClient(gateway.url);
       try {
+        await settle(gateway, client, n);
         for (const [query, text] of Object.entries(QUERIES)) {
-          const row = { exchanges: n, query, ...(await measure(client, gateway, text, samples)) };
+          const row = { exchanges: n, query, ...(await measure(client, gateway, exchanges.slice(0, n), text, samples)) };
           rows.push(row);
-          log(`  ${query}: p50 ${ms(row.p50)} ms, p99 ${ms(row.p99)} ms, CPU ${ms(row.cpuMs)} ms/request, ${row.called.length} exchanges called`);
+          log(
+            `  ${query}: p50 ${ms(row.p50)} ms, p99 ${ms(row.p99)} ms, CPU ${ms(row.cpuMs)} ms/request (exchanges ${ms(row.exchangeCpuMs)}), ${row.called.length} exchanges called`,
+          );
         }
-        memory.push({ exchanges: n, rssMiB: rssMiB(gateway.child.pid) });
+        memory.push(await memoryOf(gateway, inspectorUrl, n));
+        log(`  heap after GC ${memory[memory.length - 1].heapMiB.toFixed(1)} MiB, RSS ${memory[memory.length - 1].rssMiB.toFixed(0)} MiB`);
       } finally {
         client.close();
         await resources.stop(gateway);
@@ -221,10 +309,11 @@ export const scaleOutSuite: Suite = {
     const proxy = await new FlakyProxy(infos[slowIndex].url).start();
     proxy.recordBodies = false;
     const faulty = infos.slice(0, 32).map((info, i) => (i === slowIndex ? { ...info, url: proxy.url } : info));
-    const gateway = await startGatewayOver(resources, { dir, name: 'gateway-faults', providersUrl: providers.url, exchanges: faulty });
+    const { service: gateway } = await startGatewayOver(resources, { dir, name: 'gateway-faults', providersUrl: providers.url, exchanges: faulty });
     const client = new GraphqlClient(gateway.url);
     let faultRow: { p50: number; p99: number; missing: string[]; totalCount: number; expectedTotal: number } | null;
     try {
+      await settle(gateway, client, faulty.length);
       const full = await client.data<{ datasets: { totalCount: number } }>('{ datasets(first: 0) { totalCount } }');
       const ofOne = (
         await client.data<{ datasets: { totalCount: number } }>(
@@ -258,8 +347,8 @@ export const scaleOutSuite: Suite = {
     const unfiltered32 = at(32, UNFILTERED);
     const unfilteredSmall = at(small, UNFILTERED);
     const cpuGrowth = unfiltered32 && unfilteredSmall ? unfiltered32.cpuMs / unfilteredSmall.cpuMs : Number.NaN;
-    const slope =
-      memory.length > 1 ? (memory[memory.length - 1].rssMiB - memory[0].rssMiB) / (memory[memory.length - 1].exchanges - memory[0].exchanges) : Number.NaN;
+    const heapSlope = slopeOf(memory.map((m) => [m.exchanges, m.heapMiB]));
+    const rssSlope = slopeOf(memory.map((m) => [m.exchanges, m.rssMiB]));
     const targets: TargetCheck[] = [
       {
         what: `filter ${RARE} at 32 exchanges: exchanges called`,
@@ -305,15 +394,18 @@ export const scaleOutSuite: Suite = {
         {
           title: 'Latency and CPU per request against registered exchanges (caches off)',
           table: {
-            headers: ['exchanges', 'query', 'p50 ms', 'p99 ms', 'gateway CPU ms/request', 'exchanges called'],
-            rows: rows.map((r) => [String(r.exchanges), r.query, ms(r.p50), ms(r.p99), ms(r.cpuMs), String(r.called.length)]),
+            headers: ['exchanges', 'query', 'p50 ms', 'p99 ms', 'gateway CPU ms/request', 'exchanges CPU ms/request', 'exchanges called'],
+            rows: rows.map((r) => [String(r.exchanges), r.query, ms(r.p50), ms(r.p99), ms(r.cpuMs), ms(r.exchangeCpuMs), String(r.called.length)]),
           },
-          text: `${samples} sequential requests per row after 3 unmeasured, ${perExchange} listings per exchange, each exchange its own process; the first three list ${RARE}, every exchange a rotating four other categories. "Exchanges called": from the gateway's gateway_shard_fetches_total. Plot: ![scale-out](scale-out.svg)`,
+          text: `${samples} sequential requests per row after 3 unmeasured, ${perExchange} listings per exchange, each exchange its own process; the first three list ${RARE}, every exchange a rotating four other categories. "Exchanges called": from the gateway's gateway_shard_fetches_total. "Exchanges CPU": the registered exchange processes' CPU together (/proc), which the same two cores run: on 2 cores a request's latency cannot fall below (gateway + exchanges CPU) / 2. Measured after every exchange is ONLINE and its summary held (gauge gateway_catalog_summaries). Plot: ![scale-out](scale-out.svg)`,
         },
         {
           title: 'Gateway memory against registered exchanges',
-          table: { headers: ['exchanges', 'gateway RSS MiB'], rows: memory.map((m) => [String(m.exchanges), m.rssMiB.toFixed(0)]) },
-          text: `About ${Number.isFinite(slope) ? slope.toFixed(2) : 'n/a'} MiB more per registered exchange (RSS after the queries, from ${memory[0]?.exchanges} to ${memory[memory.length - 1]?.exchanges}).`,
+          table: {
+            headers: ['exchanges', 'gateway heap after GC MiB', 'gateway RSS MiB'],
+            rows: memory.map((m) => [String(m.exchanges), m.heapMiB.toFixed(1), m.rssMiB.toFixed(0)]),
+          },
+          text: `Per registered exchange: ${perExchangeText(heapSlope)} of heap (least-squares slope of the heap used after two forced full collections, read through the gateway's inspector, after every query of the count, every summary held); RSS, which the allocator gives back when it pleases, ${perExchangeText(rssSlope)} (for reference only).`,
         },
         {
           title: 'One of 32 slow, one down',

@@ -134,6 +134,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     close: async () => {
       probe.stop();
       watcher.stop();
+      router.summaries?.stop();
       await live.close();
       await registry.stop();
       await new Promise<void>((resolve) => {

@@ -1,4 +1,4 @@
-import { Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
+import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 
 export type CacheLayer = 'response' | 'shard' | 'entity' | 'apq';
 
@@ -28,6 +28,14 @@ export class GatewayMetrics {
     help: 'Catalog summaries fetched from an exchange',
     labelNames: ['exchange'] as const,
     registers: [this.registry],
+  });
+  /** Counted when scraped: set by `countSummariesHeld`. */
+  private summariesHeldNow: () => number = () => 0;
+  readonly summariesHeld: Gauge = new Gauge({
+    name: 'gateway_catalog_summaries',
+    help: 'Exchanges whose catalog summary for their current catalog version the router holds (pruning decides by them)',
+    registers: [this.registry],
+    collect: (): void => this.summariesHeld.set(this.summariesHeldNow()),
   });
   readonly cacheHits = new Counter({
     name: 'gateway_cache_hits_total',
@@ -62,6 +70,11 @@ export class GatewayMetrics {
       this.cacheMisses.inc({ layer }, 0);
     }
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where gateway_catalog_summaries reads its value at each scrape. */
+  countSummariesHeld(count: () => number): void {
+    this.summariesHeldNow = count;
   }
 
   hit(layer: CacheLayer, count = 1): void {

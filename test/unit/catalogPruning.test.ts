@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach, vi } from 'vitest';
 import fc from 'fast-check';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ShardRouter } from '../../gateway/src/shards/ShardRouter.ts';
@@ -76,6 +76,7 @@ beforeEach(() => {
     exchange.calls = 0;
     exchange.bodies.length = 0;
     exchange.rewrite = null;
+    exchange.failWith = null;
   }
 });
 
@@ -214,5 +215,52 @@ describe('pruning by catalog summaries', () => {
     // The exchanges that do serve one and list no FINANCE are still left out.
     expect(queryCalls(exchanges.aa)).toBe(0);
     expect(queryCalls(exchanges.bb)).toBe(3);
+  });
+});
+
+describe('a failed summary fetch', () => {
+  /** A router of its own (no summary held yet), retrying after 20, 40 and 80 ms. */
+  function retryingRouter(): ShardRouter {
+    const targets = { get: (id: string) => exchanges[id], all: () => IDS.map((id) => exchanges[id]) };
+    const contractSchema = buildSubgraphSchema([{ typeDefs: exchangeTypeDefs }]);
+    return new ShardRouter({ contractSchema, targets, logger: { warn: () => undefined, error: () => undefined }, pruning: { retryDelaysMs: [20, 40, 80] } });
+  }
+  const finance = { categories: ['FINANCE'] };
+
+  let router: ShardRouter;
+  beforeEach(() => {
+    router = retryingRouter();
+  });
+  afterEach(() => router.summaries!.stop());
+
+  it('is retried in the background, so the exchange is pruned again without waiting for its version to move', async () => {
+    exchanges.aa.failWith = 'EXCHANGE_TIMEOUT';
+    const first = await run(router, { filter: finance });
+    expect(summaryCalls(exchanges.aa)).toBe(1);
+    // Without a summary aa is called (its query fails too: the fault is the exchange's, reported as missing).
+    expect(queryCalls(exchanges.aa)).toBe(1);
+    expect(first.data.datasets.missingExchanges).toEqual(['aa']);
+    exchanges.aa.failWith = null;
+    await vi.waitFor(() => expect(router.summaries!.held()).toBe(IDS.length), { timeout: 5000, interval: 10 });
+    expect(summaryCalls(exchanges.aa)).toBe(2);
+    const second = await run(router, { filter: finance });
+    // aa lists no FINANCE (SKEW): its summary now rules it out, and nothing is fetched again.
+    expect(queryCalls(exchanges.aa)).toBe(1);
+    expect(second.data.datasets.missingExchanges).toEqual([]);
+    expect(summaryCalls(exchanges.aa)).toBe(2);
+  });
+
+  it('is retried a bounded number of times, then left alone until retryMs', async () => {
+    exchanges.aa.failWith = 'EXCHANGE_UNAVAILABLE';
+    await run(router, { filter: finance });
+    // The first fetch and one retry after each of the three delays.
+    await vi.waitFor(() => expect(summaryCalls(exchanges.aa)).toBe(4), { timeout: 5000, interval: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(summaryCalls(exchanges.aa)).toBe(4);
+    // Meanwhile every query calls it, and a decision does not fetch again.
+    await run(router, { filter: finance });
+    expect(summaryCalls(exchanges.aa)).toBe(4);
+    expect(queryCalls(exchanges.aa)).toBe(2);
+    expect(router.summaries!.held()).toBe(IDS.length - 1);
   });
 });

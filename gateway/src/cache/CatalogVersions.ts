@@ -82,6 +82,17 @@ export class CatalogVersions {
     return { catalogVersion: entry.catalogVersion, epoch: entry.epoch };
   }
 
+  /**
+   * The exchange's epoch, read from the shared store first when this replica does not know it yet (a
+   * replica just started), or null when it cannot be read.
+   */
+  async epochOf(exchange: string): Promise<number | null> {
+    const known = this.known.get(exchange)?.epoch;
+    if (known !== undefined && known !== null) return known;
+    await this.refresh([exchange]);
+    return this.known.get(exchange)?.epoch ?? null;
+  }
+
   private lastRetryAt = 0;
   /** An unknown epoch is retried at most once a second, without holding up the request that noticed. */
   private refreshSoon(exchange: string): void {

@@ -62,6 +62,11 @@ export function entityKey(scope: VersionedScope & { operation: string; represent
   return `entity:${scopePart(scope)}:${operationHash(scope.operation)}:${stableHash(scope.representation)}`;
 }
 
+/** The key of one exchange's catalog summary at one catalog version (docs/scale-out.md#versions). */
+export function catalogSummaryKey(scope: VersionedScope): string {
+  return `summary:${scopePart(scope)}`;
+}
+
 function scopePart({ exchangeId, catalogVersion, epoch }: VersionedScope): string {
   if (!Number.isSafeInteger(epoch) || epoch < 0) throw new TypeError(`epoch must be a non-negative integer, got ${epoch}`);
   return `${exchangeHashTag(exchangeId)}:c${encodeURIComponent(String(catalogVersion))}:e${epoch}`;

@@ -10,6 +10,7 @@ import type { ExchangeResult } from '../exchangeClient/ExchangeClient.ts';
 import { DirectFetcher } from '../exchangeClient/ShardFetcher.ts';
 import { SingleFlightFetcher } from '../exchangeClient/SingleFlightFetcher.ts';
 import { ShardRouter } from './ShardRouter.ts';
+import { summaryCache } from './summaryCache.ts';
 
 /** What the shard router reads of the gateway's configuration. */
 export interface ShardRouterSettings {
@@ -39,7 +40,7 @@ export interface ShardRouterParts {
 /** The data source behind the `exchanges` subgraph, over the directory's exchanges, through the caches. */
 export function buildShardRouter(settings: ShardRouterSettings, parts: ShardRouterParts): ShardRouter {
   const { directory, versions, cache, metrics } = parts;
-  return new ShardRouter({
+  const router = new ShardRouter({
     contractSchema: buildSubgraphSchema([{ typeDefs: exchangeTypeDefs }]),
     targets: directory,
     fetcher: settings.cacheDisabled
@@ -50,8 +51,14 @@ export function buildShardRouter(settings: ShardRouterSettings, parts: ShardRout
       : new CachingFetcher({ cache, versions, metrics, ttlSeconds: settings.cacheTtlSeconds }),
     logger: parts.logger.child({ component: 'shard-router' }),
     // The cross-listed codes are kept by the versions the cache keys use (docs/products.md).
-    // A summary is trusted for the version the directory knows (probes, the version watcher, answers).
-    pruning: settings.exchangePruning ? { versionOf: (exchange) => directory.get(exchange)?.catalogVersion ?? null } : undefined,
+    // A summary is trusted for the version the directory knows (probes, the version watcher, answers), and
+    // shared through the cache like other answers (unless the caches are off).
+    pruning: settings.exchangePruning
+      ? {
+          versionOf: (exchange) => directory.get(exchange)?.catalogVersion ?? null,
+          store: settings.cacheDisabled ? undefined : summaryCache(cache, versions),
+        }
+      : undefined,
     summaryFetcher: new DirectFetcher((exchange) => metrics.summaryFetches.inc({ exchange })),
     didDecide: (exchange, decision) => metrics.fanOutDecisions.inc({ exchange, decision }),
     maxCallsPerRequest: settings.exchangeCallsPerRequest,
@@ -61,6 +68,8 @@ export function buildShardRouter(settings: ShardRouterSettings, parts: ShardRout
     },
     didReceiveResult: (result) => recordResult(result, parts),
   });
+  metrics.countSummariesHeld(() => router.summaries?.held() ?? 0);
+  return router;
 }
 
 /** What an exchange's answer teaches: its status and catalog version, and its latency for the histogram. */
