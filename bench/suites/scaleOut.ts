@@ -18,6 +18,7 @@ import { percentile, ms, ratio } from '../lib/stats.ts';
 import { exchangeService, gatewayService, providersService } from '../../devkit/services.ts';
 import type { BenchResources } from '../lib/stack.ts';
 import { intFlag, type Suite, type TargetCheck } from '../lib/suite.ts';
+import { shardFetchesByExchange } from '../lib/gatewayMetrics.ts';
 
 /** The category three exchanges list (the first three), and no other. */
 const RARE = 'AUDIO_SAMPLES';
@@ -42,18 +43,6 @@ function categoriesOf(i: number): string[] {
   return i < 3 ? [RARE, ...few] : few;
 }
 
-function metricsUrl(gateway: Service): string {
-  return gateway.url.replace(/\/graphql$/, '/metrics');
-}
-
-/** Calls sent to each exchange so far, from gateway_shard_fetches_total. */
-async function callsByExchange(gateway: Service): Promise<Map<string, number>> {
-  const text = await (await fetch(metricsUrl(gateway))).text();
-  const calls = new Map<string, number>();
-  for (const match of text.matchAll(/^gateway_shard_fetches_total\{exchange="([a-z]+)"\} (\d+)/gm)) calls.set(match[1], Number(match[2]));
-  return calls;
-}
-
 function rssMiB(pid: number | undefined): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -74,7 +63,7 @@ interface Row {
 
 async function measure(client: GraphqlClient, gateway: Service, query: string, samples: number): Promise<Omit<Row, 'exchanges' | 'query'>> {
   for (let i = 0; i < 3; i++) await client.post(query);
-  const before = await callsByExchange(gateway);
+  const before = await shardFetchesByExchange(gateway.url);
   const cpuBefore = processCpuMs(gateway.child.pid);
   const durations: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -83,7 +72,7 @@ async function measure(client: GraphqlClient, gateway: Service, query: string, s
     durations.push(answer.ms);
   }
   const cpuMs = (processCpuMs(gateway.child.pid) - cpuBefore) / samples;
-  const after = await callsByExchange(gateway);
+  const after = await shardFetchesByExchange(gateway.url);
   const called = [...after].filter(([id, n]) => n - (before.get(id) ?? 0) > 0).map(([id]) => id);
   return { p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuMs, called: called.sort() };
 }
