@@ -10,7 +10,8 @@ export async function shardFetchesByExchange(graphqlUrl: string): Promise<Map<st
   const response = await fetch(metricsUrlOf(graphqlUrl), { signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`${metricsUrlOf(graphqlUrl)} answered ${response.status}`);
   const calls = new Map<string, number>();
-  for (const match of (await response.text()).matchAll(/^gateway_shard_fetches_total\{exchange="([a-z0-9-]+)"\} (\d+)/gm)) calls.set(match[1], Number(match[2]));
+  for (const match of (await response.text()).matchAll(/^gateway_shard_fetches_total\{exchange="([a-z0-9-]+)"\} (\d+)/gm))
+    calls.set(match[1], Number(match[2]));
   return calls;
 }
 

@@ -170,8 +170,10 @@ function trustProblems(contenders: Contender[], results: Map<string, Measured[]>
     results.get(c.key)!.forEach((m, round) => {
       const run = `${c.label}, round ${round + 1}`;
       if (m.wrong > 0) problems.push(`${run}: ${m.wrong} answers were not the exchange's data or carried errors`);
-      if (c.counted && c.distinct && !(m.callsPerRequest >= 1)) problems.push(`${run}: ${callsText(m.callsPerRequest)} exchange calls per distinct request (expected at least 1)`);
-      if (c.counted && c.key.endsWith('warm') && !(m.callsPerRequest < 0.01)) problems.push(`${run}: a response-cache hit row called the exchange (${callsText(m.callsPerRequest)} per request)`);
+      if (c.counted && c.distinct && !(m.callsPerRequest >= 1))
+        problems.push(`${run}: ${callsText(m.callsPerRequest)} exchange calls per distinct request (expected at least 1)`);
+      if (c.counted && c.key.endsWith('warm') && !(m.callsPerRequest < 0.01))
+        problems.push(`${run}: a response-cache hit row called the exchange (${callsText(m.callsPerRequest)} per request)`);
     });
   }
   return problems;
@@ -228,11 +230,25 @@ async function runFastPaths({ resources, flags, log }: SuiteContext): Promise<Su
 
   const contenders: Contender[] = [
     { key: 'hive', label: 'Hive Gateway, no response cache, identical query', url: hive.url, distinct: false, pid: hive.child.pid },
-    { key: 'off-identical', label: 'ours, caches off, identical query (in-flight calls shared)', url: oursOff.url, distinct: false, pid: oursOff.child.pid, counted: true },
+    {
+      key: 'off-identical',
+      label: 'ours, caches off, identical query (in-flight calls shared)',
+      url: oursOff.url,
+      distinct: false,
+      pid: oursOff.child.pid,
+      counted: true,
+    },
     { key: 'bare', label: 'bare node:http server, the same bytes', url: bare.url, distinct: false, pid: bare.child.pid },
     { key: 'warm', label: 'ours, response-cache hit (memory)', url: oursWarm.url, distinct: false, pid: oursWarm.child.pid, counted: true },
     { key: 'plain', label: 'plain @apollo/gateway, distinct requests', url: plain.url, distinct: true, pid: plain.child.pid },
-    { key: 'off-distinct', label: 'ours, caches off, distinct requests (routing path), tracing off', url: oursOff.url, distinct: true, pid: oursOff.child.pid, counted: true },
+    {
+      key: 'off-distinct',
+      label: 'ours, caches off, distinct requests (routing path), tracing off',
+      url: oursOff.url,
+      distinct: true,
+      pid: oursOff.child.pid,
+      counted: true,
+    },
     {
       key: 'traced',
       label: 'ours, caches off, distinct requests, tracing on (OTLP/HTTP to a sink)',
@@ -244,8 +260,22 @@ async function runFastPaths({ resources, flags, log }: SuiteContext): Promise<Su
   ];
   if (baseOff && baseWarm) {
     contenders.push(
-      { key: 'base-off-identical', label: `baseline ${baseline}, caches off, identical query`, url: baseOff.url, distinct: false, pid: baseOff.child.pid, counted: true },
-      { key: 'base-warm', label: `baseline ${baseline}, response-cache hit (memory)`, url: baseWarm.url, distinct: false, pid: baseWarm.child.pid, counted: true },
+      {
+        key: 'base-off-identical',
+        label: `baseline ${baseline}, caches off, identical query`,
+        url: baseOff.url,
+        distinct: false,
+        pid: baseOff.child.pid,
+        counted: true,
+      },
+      {
+        key: 'base-warm',
+        label: `baseline ${baseline}, response-cache hit (memory)`,
+        url: baseWarm.url,
+        distinct: false,
+        pid: baseWarm.child.pid,
+        counted: true,
+      },
       {
         key: 'base-off-distinct',
         label: `baseline ${baseline} (no tracing code), caches off, distinct requests`,
@@ -309,7 +339,7 @@ async function runFastPaths({ resources, flags, log }: SuiteContext): Promise<Su
       };
     });
   targets.push({
-    what: 'every answer was the exchange\'s data; every distinct request of ours made its own exchange call; no cache hit called the exchange',
+    what: "every answer was the exchange's data; every distinct request of ours made its own exchange call; no cache hit called the exchange",
     value: problems.length === 0 ? 'yes' : problems.join('; '),
     target: 'yes',
     pass: problems.length === 0,
