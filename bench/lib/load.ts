@@ -24,6 +24,11 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** Per-request timeout, seconds. Default 10. */
   timeoutS?: number;
+  /**
+   * Judges every answer's body (false: counted in `graphqlErrors`), e.g. that it holds the expected data.
+   * Default: the body holds no GraphQL `errors`.
+   */
+  acceptBody?: (body: string) => boolean;
 }
 
 export interface LoadResult {
@@ -38,7 +43,7 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   non2xx: number;
-  /** 2xx answers whose body holds GraphQL `errors` (a partial result, an exchange timeout...). */
+  /** 2xx answers whose body holds GraphQL `errors` (a partial result, an exchange timeout...), or that `acceptBody` refused. */
   graphqlErrors: number;
   durationS: number;
 }
@@ -74,7 +79,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     connections: options.connections,
     pipelining: 1,
     timeout: options.timeoutS ?? 10,
-    verifyBody: (responseBody: string) => !responseBody.includes('"errors"'),
+    verifyBody: options.acceptBody ?? ((responseBody: string) => !responseBody.includes('"errors"')),
   };
   if (options.warmupS > 0) await autocannon({ ...common, duration: options.warmupS });
   await options.beforeMeasured?.();

@@ -117,6 +117,12 @@ function entry(file: string, profileOut: string | undefined): { file: string; en
   return profileOut ? { file: 'bench/diagnose/profiledEntry.ts', env: { PROFILE_ENTRY: file, PROFILE_OUT: profileOut } } : { file, env: {} };
 }
 
+/**
+ * Rate limiting on, as shipped, with budgets no load here reaches (bench/suites/rateLimitCost.ts measures
+ * what it costs against RATE_LIMIT_DISABLED): every gateway a suite loads, a baseline's too.
+ */
+export const UNREACHED_RATE_LIMIT = { RATE_LIMIT_ANON_COST_PER_MIN: '1000000000000' };
+
 /** Our gateway over the given exchanges (an EXCHANGES_FILE written into `dir`). */
 export function startOurGateway(
   resources: BenchResources,
@@ -146,9 +152,7 @@ export function startOurGateway(
       REDIS_URL: undefined,
       REDIS_CLUSTER_NODES: undefined,
       NODE_ENV: undefined,
-      // Rate limiting on, as shipped, with budgets no load here reaches (bench/suites/rateLimitCost.ts
-      // measures what it costs against RATE_LIMIT_DISABLED).
-      RATE_LIMIT_ANON_COST_PER_MIN: '1000000000000',
+      ...UNREACHED_RATE_LIMIT,
       ...run.env,
       ...options.env,
     },

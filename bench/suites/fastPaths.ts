@@ -17,7 +17,9 @@ import type { Service } from '../../devkit/processes.ts';
 import { REPO_ROOT } from '../../devkit/processes.ts';
 import { writeExchangesFile } from '../../devkit/services.ts';
 import { processCpuMs } from '../lib/cpu.ts';
-import { seedCatalog, startExchange, startOurGateway, startPlainGateway, startProviders, type BenchResources } from '../lib/stack.ts';
+import { shardFetches } from '../lib/gatewayMetrics.ts';
+import { GraphqlClient } from '../lib/graphqlClient.ts';
+import { seedCatalog, startExchange, startOurGateway, startPlainGateway, startProviders, UNREACHED_RATE_LIMIT, type BenchResources } from '../lib/stack.ts';
 import { median, ms } from '../lib/stats.ts';
 import { intFlag, type Suite, type SuiteContext, type SuiteReport, type TargetCheck } from '../lib/suite.ts';
 import { FIXED_QUERY, DISTINCT_QUERY, distinctVariables } from './gatewayThroughput.ts';
@@ -43,6 +45,8 @@ interface Contender {
   url: string;
   distinct: boolean;
   pid?: number;
+  /** Our gateway: its exchange calls are counted (gateway_shard_fetches_total) during each run. */
+  counted?: boolean;
 }
 
 interface Measured {
@@ -51,6 +55,10 @@ interface Measured {
   p99: number;
   cpu: number;
   failures: number;
+  /** Answers that were not the expected data, or carried errors. */
+  wrong: number;
+  /** Exchange calls per answered request (our gateways only; NaN for the others). */
+  callsPerRequest: number;
 }
 
 /** The gateway of `commit`, exported next to this checkout's node_modules. */
@@ -84,6 +92,7 @@ async function startGatewayAt(
       REDIS_URL: undefined,
       REDIS_CLUSTER_NODES: undefined,
       NODE_ENV: undefined,
+      ...UNREACHED_RATE_LIMIT,
       ...options.env,
     },
   });
@@ -100,6 +109,75 @@ async function answerOf(url: string): Promise<{ status: number; headers: Record<
     if (!['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)) headers[name] = value;
   });
   return { status: response.status, headers, body: await response.text() };
+}
+
+/** The query's data as the exchange itself answers it: what every contender must answer. */
+async function expectedData(exchangeUrl: string): Promise<unknown> {
+  const client = new GraphqlClient(exchangeUrl);
+  try {
+    const data = await client.data<{ datasets: { nodes: unknown[] } }>(FIXED_QUERY);
+    if (data.datasets.nodes.length !== 20) throw new Error(`the exchange answered ${data.datasets.nodes.length} nodes, expected 20`);
+    return data;
+  } finally {
+    client.close();
+  }
+}
+
+/** A body is right when it is JSON, carries no errors, and its data is exactly `expected` (JSON text). */
+function isExpected(body: string, expected: string): boolean {
+  try {
+    const parsed = JSON.parse(body) as { data?: unknown; errors?: unknown };
+    return parsed.errors === undefined && JSON.stringify(parsed.data) === expected;
+  } catch {
+    return false;
+  }
+}
+
+/** One run of one contender: throughput, its own CPU per request, and (ours) its exchange calls per request. */
+async function measure(
+  c: Contender,
+  options: { connections: number; durationS: number; warmupS: number; acceptBody: (body: string) => boolean },
+): Promise<Measured> {
+  let cpuBefore = 0;
+  let callsBefore = 0;
+  const result = await runLoad({
+    url: c.url,
+    query: c.distinct ? DISTINCT_QUERY : FIXED_QUERY,
+    variablesFor: c.distinct ? distinctVariables : undefined,
+    ...options,
+    beforeMeasured: async () => {
+      if (c.counted) callsBefore = await shardFetches(c.url);
+      cpuBefore = processCpuMs(c.pid);
+    },
+  });
+  const cpu = (processCpuMs(c.pid) - cpuBefore) / result.total;
+  const callsPerRequest = c.counted ? ((await shardFetches(c.url)) - callsBefore) / result.total : Number.NaN;
+  const failures = result.errors + result.timeouts + result.non2xx + result.graphqlErrors;
+  return { reqPerSec: result.reqPerSec, p50: result.p50, p99: result.p99, cpu, failures, wrong: result.graphqlErrors, callsPerRequest };
+}
+
+function callsText(callsPerRequest: number): string {
+  return Number.isNaN(callsPerRequest) ? 'n/a' : callsPerRequest.toFixed(2);
+}
+
+/**
+ * Why a row may not be read as a result: wrong answers, or a distinct-request row of ours that made fewer
+ * exchange calls than it answered requests (something other than the routing path answered), or a cache
+ * hit row that called the exchange.
+ */
+function trustProblems(contenders: Contender[], results: Map<string, Measured[]>): string[] {
+  const problems: string[] = [];
+  for (const c of contenders) {
+    results.get(c.key)!.forEach((m, round) => {
+      const run = `${c.label}, round ${round + 1}`;
+      if (m.wrong > 0) problems.push(`${run}: ${m.wrong} answers were not the exchange's data or carried errors`);
+      if (c.counted && c.distinct && !(m.callsPerRequest >= 1))
+        problems.push(`${run}: ${callsText(m.callsPerRequest)} exchange calls per distinct request (expected at least 1)`);
+      if (c.counted && c.key.endsWith('warm') && !(m.callsPerRequest < 0.01))
+        problems.push(`${run}: a response-cache hit row called the exchange (${callsText(m.callsPerRequest)} per request)`);
+    });
+  }
+  return problems;
 }
 
 async function runFastPaths({ resources, flags, log }: SuiteContext): Promise<SuiteReport> {
@@ -153,55 +231,82 @@ async function runFastPaths({ resources, flags, log }: SuiteContext): Promise<Su
 
   const contenders: Contender[] = [
     { key: 'hive', label: 'Hive Gateway, no response cache, identical query', url: hive.url, distinct: false, pid: hive.child.pid },
-    { key: 'off-identical', label: 'ours, caches off, identical query (in-flight calls shared)', url: oursOff.url, distinct: false, pid: oursOff.child.pid },
+    {
+      key: 'off-identical',
+      label: 'ours, caches off, identical query (in-flight calls shared)',
+      url: oursOff.url,
+      distinct: false,
+      pid: oursOff.child.pid,
+      counted: true,
+    },
     { key: 'bare', label: 'bare node:http server, the same bytes', url: bare.url, distinct: false, pid: bare.child.pid },
-    { key: 'warm', label: 'ours, response-cache hit (memory)', url: oursWarm.url, distinct: false, pid: oursWarm.child.pid },
+    { key: 'warm', label: 'ours, response-cache hit (memory)', url: oursWarm.url, distinct: false, pid: oursWarm.child.pid, counted: true },
     { key: 'plain', label: 'plain @apollo/gateway, distinct requests', url: plain.url, distinct: true, pid: plain.child.pid },
-    { key: 'off-distinct', label: 'ours, caches off, distinct requests (routing path), tracing off', url: oursOff.url, distinct: true, pid: oursOff.child.pid },
+    {
+      key: 'off-distinct',
+      label: 'ours, caches off, distinct requests (routing path), tracing off',
+      url: oursOff.url,
+      distinct: true,
+      pid: oursOff.child.pid,
+      counted: true,
+    },
     {
       key: 'traced',
       label: 'ours, caches off, distinct requests, tracing on (OTLP/HTTP to a sink)',
       url: oursTraced.url,
       distinct: true,
       pid: oursTraced.child.pid,
+      counted: true,
     },
   ];
   if (baseOff && baseWarm) {
     contenders.push(
-      { key: 'base-off-identical', label: `baseline ${baseline}, caches off, identical query`, url: baseOff.url, distinct: false, pid: baseOff.child.pid },
-      { key: 'base-warm', label: `baseline ${baseline}, response-cache hit (memory)`, url: baseWarm.url, distinct: false, pid: baseWarm.child.pid },
+      {
+        key: 'base-off-identical',
+        label: `baseline ${baseline}, caches off, identical query`,
+        url: baseOff.url,
+        distinct: false,
+        pid: baseOff.child.pid,
+        counted: true,
+      },
+      {
+        key: 'base-warm',
+        label: `baseline ${baseline}, response-cache hit (memory)`,
+        url: baseWarm.url,
+        distinct: false,
+        pid: baseWarm.child.pid,
+        counted: true,
+      },
       {
         key: 'base-off-distinct',
         label: `baseline ${baseline} (no tracing code), caches off, distinct requests`,
         url: baseOff.url,
         distinct: true,
         pid: baseOff.child.pid,
+        counted: true,
       },
     );
   }
 
+  // Every answer of every run is checked against the exchange's own answer to the query (the no-op
+  // `updatedSince` of the distinct requests changes nothing), and every run of our gateways counts its
+  // exchange calls: a distinct request no cache can answer must cost one call of its own.
+  const expected = JSON.stringify(await expectedData(exchange.url));
+  const rightAnswer = (body: string) => isExpected(body, expected);
   log(`fast paths: ${rounds} rounds x ${contenders.length} runs x (${warmupS} s warm-up + ${durationS} s), ${connections} connections`);
   const results = new Map<string, Measured[]>(contenders.map((c) => [c.key, []]));
   for (let round = 0; round < rounds; round++) {
     for (const c of round % 2 === 0 ? contenders : [...contenders].reverse()) {
-      let cpuBefore = 0;
-      const result = await runLoad({
-        url: c.url,
-        query: c.distinct ? DISTINCT_QUERY : FIXED_QUERY,
-        variablesFor: c.distinct ? distinctVariables : undefined,
-        connections,
-        durationS,
-        warmupS,
-        beforeMeasured: () => {
-          cpuBefore = processCpuMs(c.pid);
-        },
-      });
-      const cpu = (processCpuMs(c.pid) - cpuBefore) / result.total;
-      const failures = result.errors + result.timeouts + result.non2xx + result.graphqlErrors;
-      results.get(c.key)!.push({ reqPerSec: result.reqPerSec, p50: result.p50, p99: result.p99, cpu, failures });
-      log(`  round ${round + 1}: ${c.label}: ${result.reqPerSec.toFixed(0)} req/s, p99 ${result.p99} ms, server CPU ${ms(cpu)} ms/req, ${failures} failed`);
+      const measured = await measure(c, { connections, durationS, warmupS, acceptBody: rightAnswer });
+      results.get(c.key)!.push(measured);
+      log(
+        `  round ${round + 1}: ${c.label}: ${measured.reqPerSec.toFixed(0)} req/s, p99 ${measured.p99} ms, server CPU ${ms(measured.cpu)} ms/req, ` +
+          `${callsText(measured.callsPerRequest)} exchange calls/req, ${measured.failures} failed (${measured.wrong} wrong answers)`,
+      );
     }
   }
+  const problems = trustProblems(contenders, results);
+  for (const problem of problems) log(`  NOT TRUSTWORTHY: ${problem}`);
 
   const med = (key: string, pick: (m: Measured) => number) => median(results.get(key)!.map(pick));
   const paired = (a: string, b: string) => {
@@ -234,12 +339,18 @@ async function runFastPaths({ resources, flags, log }: SuiteContext): Promise<Su
         pass: value.median >= r.target!,
       };
     });
+  targets.push({
+    what: "every answer was the exchange's data; every distinct request of ours made its own exchange call; no cache hit called the exchange",
+    value: problems.length === 0 ? 'yes' : problems.join('; '),
+    target: 'yes',
+    pass: problems.length === 0,
+  });
   return {
     sections: [
       {
         title: `Throughput, one exchange (${perExchange.toLocaleString('en-US')} datasets), ${connections} connections, ${durationS} s per run after ${warmupS} s, median of ${rounds} rounds`,
         table: {
-          headers: ['contender', 'req/s', 'req/s per round', 'p50 ms', 'p99 ms', 'server CPU ms/req', 'failed'],
+          headers: ['contender', 'req/s', 'req/s per round', 'p50 ms', 'p99 ms', 'server CPU ms/req', 'exchange calls/req', 'failed'],
           rows: contenders.map((c) => [
             c.label,
             med(c.key, (m) => m.reqPerSec).toFixed(0),
@@ -250,6 +361,7 @@ async function runFastPaths({ resources, flags, log }: SuiteContext): Promise<Su
             String(med(c.key, (m) => m.p50)),
             String(med(c.key, (m) => m.p99)),
             ms(med(c.key, (m) => m.cpu)),
+            callsText(med(c.key, (m) => m.callsPerRequest)),
             String(results.get(c.key)!.reduce((n, m) => n + m.failures, 0)),
           ]),
         },
@@ -258,7 +370,7 @@ async function runFastPaths({ resources, flags, log }: SuiteContext): Promise<Su
           '| :--- | ---: |',
           ...ratios.map((r) => `| ${r.what} | ${show(paired(r.a, r.b))} |`),
           '',
-          `Query: \`${FIXED_QUERY}\`; "distinct requests" send it with a no-op \`updatedSince\` varied per request (no cache can answer). *server CPU*: user + system CPU of the contender's own process (from /proc) over the requests answered (the exchange and providers are shared by all). The bare server answers the bytes and headers our response cache answered (checked). Every process shares 2 cores with autocannon and with other work: compare ratios of one run.`,
+          `Query: \`${FIXED_QUERY}\`; "distinct requests" send it with a no-op \`updatedSince\` varied per request (no cache can answer). Every answer of every run is compared with the data the exchange itself answers to the query (*failed* counts the wrong ones too). *exchange calls/req*: our gateway's \`gateway_shard_fetches_total\` over the measured seconds per answered request: at least 1 on a distinct-request row, or the suite flags the row (slightly above 1 from requests still in flight when a run stops); below 1 on the identical-query row, whose calls in flight are shared; 0 on the cache-hit row. *server CPU*: user + system CPU of the contender's own process (from /proc) over the requests answered (the exchange and providers are shared by all). The bare server answers the bytes and headers our response cache answered (checked). Every process shares 2 cores with autocannon and with other work: compare ratios of one run.`,
         ].join('\n'),
       },
     ],

@@ -19,6 +19,7 @@ import { percentile, ms, ratio } from '../lib/stats.ts';
 import { exchangeService, gatewayService, providersService } from '../../devkit/services.ts';
 import type { BenchResources } from '../lib/stack.ts';
 import { intFlag, type Suite, type TargetCheck } from '../lib/suite.ts';
+import { metricsUrlOf, shardFetchesByExchange } from '../lib/gatewayMetrics.ts';
 
 /** The category three exchanges list (the first three), and no other. */
 const RARE = 'AUDIO_SAMPLES';
@@ -43,10 +44,6 @@ function categoriesOf(i: number): string[] {
   return i < 3 ? [RARE, ...few] : few;
 }
 
-function metricsUrl(gateway: Service): string {
-  return gateway.url.replace(/\/graphql$/, '/metrics');
-}
-
 /** A gateway started by the suite, with its inspector (to read its heap after a forced GC). */
 interface Gateway {
   service: Service;
@@ -55,7 +52,7 @@ interface Gateway {
 
 /** Exchanges whose summary for their current version the gateway holds (gauge gateway_catalog_summaries). */
 async function summariesHeld(gateway: Service): Promise<number> {
-  const text = await (await fetch(metricsUrl(gateway))).text();
+  const text = await (await fetch(metricsUrlOf(gateway.url))).text();
   return Number(/^gateway_catalog_summaries (\d+)/m.exec(text)?.[1] ?? Number.NaN);
 }
 
@@ -82,14 +79,6 @@ async function settle(gateway: Service, client: GraphqlClient, exchanges: number
     await client.post(QUERIES[FILTERED]);
     return (await summariesHeld(gateway)) === exchanges;
   });
-}
-
-/** Calls sent to each exchange so far, from gateway_shard_fetches_total. */
-async function callsByExchange(gateway: Service): Promise<Map<string, number>> {
-  const text = await (await fetch(metricsUrl(gateway))).text();
-  const calls = new Map<string, number>();
-  for (const match of text.matchAll(/^gateway_shard_fetches_total\{exchange="([a-z]+)"\} (\d+)/gm)) calls.set(match[1], Number(match[2]));
-  return calls;
 }
 
 interface Memory {
@@ -147,7 +136,7 @@ async function measure(
   samples: number,
 ): Promise<Omit<Row, 'exchanges' | 'query'>> {
   for (let i = 0; i < 3; i++) await client.post(query);
-  const before = await callsByExchange(gateway);
+  const before = await shardFetchesByExchange(gateway.url);
   const cpuBefore = processCpuMs(gateway.child.pid);
   const exchangeCpuBefore = cpuOf(registered);
   const durations: number[] = [];
@@ -158,7 +147,7 @@ async function measure(
   }
   const cpuMs = (processCpuMs(gateway.child.pid) - cpuBefore) / samples;
   const exchangeCpuMs = (cpuOf(registered) - exchangeCpuBefore) / samples;
-  const after = await callsByExchange(gateway);
+  const after = await shardFetchesByExchange(gateway.url);
   const called = [...after].filter(([id, n]) => n - (before.get(id) ?? 0) > 0).map(([id]) => id);
   return { p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuMs, exchangeCpuMs, called: called.sort() };
 }

@@ -59,7 +59,11 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const { directory, registry, tokens, apiKeys } = await startRegistry(config, { cacheLayer, logger });
   const rateLimits = config.rateLimits.disabled
     ? undefined
-    : { limits: new PublicRateLimits(config.rateLimits, { cache, apiKeys, logger: logger.child({ component: 'rate-limits' }) }), memo: new QueryCostMemo() };
+    : {
+        limits: new PublicRateLimits(config.rateLimits, { cache, apiKeys, logger: logger.child({ component: 'rate-limits' }) }),
+        // Only the response cache's hits read remembered costs: with the caches off nothing is remembered.
+        memo: config.cacheDisabled ? undefined : new QueryCostMemo(),
+      };
   const watcher = await startVersionWatcher({ directory, versions, intervalMs: config.versionPollMs });
   const router = buildShardRouter(config, { directory, versions, cache, metrics, logger });
   const token = catalogToken(directory, versions);

@@ -120,8 +120,11 @@ export function apolloHandler<TContext extends BaseContext>(
     res.statusCode = response.status ?? 200;
     for (const [key, value] of Object.entries(outHeaders)) res.setHeader(key, value);
     if (response.body.kind === 'complete') {
-      if (options.statusOf) res.statusCode = options.statusOf(req, res.statusCode, response.body.string);
-      res.end(response.body.string);
+      const text = response.body.string;
+      if (options.statusOf) res.statusCode = options.statusOf(req, res.statusCode, text);
+      // With its length known the answer goes out in one write, headers included (not chunked).
+      res.setHeader('content-length', Buffer.byteLength(text));
+      res.end(text);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

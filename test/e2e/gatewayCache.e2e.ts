@@ -112,6 +112,26 @@ describe('gateway caches on Redis', () => {
     expect(await metric(stack.gatewayUrl, 'gateway_cache_hits_total', 'layer="response"')).toBe(hitsBefore + 1);
   });
 
+  it('sends a hit with the Cache-Control header its miss was sent with, answered before Apollo or by it', async () => {
+    const query = `{ datasets(first: 7, sort: TITLE_ASC, filter: { exchanges: ["gy"] }) { totalCount nodes { id } } }`;
+    const miss = await graphql(stack.gatewayUrl, query);
+    expect(miss.headers.get('x-response-cache')).toBe('miss');
+    // Apollo Server's answer for a schema without cache hints: not for shared caches to keep.
+    const sent = miss.headers.get('cache-control');
+    expect(sent).toBe('no-store');
+    const hit = await graphql(stack.gatewayUrl, query);
+    expect(hit.headers.get('x-response-cache')).toBe('hit');
+    expect(hit.headers.get('cache-control')).toBe(sent);
+    // A GET is not answered before Apollo: the plugin's hit inside Apollo Server carries it too.
+    const viaGet = await fetch(`${stack.gatewayUrl}?query=${encodeURIComponent(query)}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(viaGet.status).toBe(200);
+    expect(viaGet.headers.get('x-response-cache')).toBe('hit');
+    expect(viaGet.headers.get('cache-control')).toBe(sent);
+    const body = await viaGet.json();
+    expect(body.data).toEqual(dataOf(miss));
+    expect(body.data.datasets.nodes).toHaveLength(7);
+  });
+
   it('answers a hit byte for byte the same whether asked by query text or by its persisted-query hash', async () => {
     const query = `query Cheap($first: Int) { datasets(first: $first, sort: TITLE_ASC, filter: { exchanges: ["ty"] }) { nodes { id title } } }`;
     const post = (body: unknown, headers: Record<string, string> = {}) =>

@@ -6,8 +6,13 @@ describe('a stored response and its completeness', () => {
 
   it('keeps the response text as sent and the exchanges it drew from and lacked', () => {
     const decoded = decodeStoredResponse(encodeStoredResponse(response));
-    expect(decoded).toEqual({ drewFrom: ['bj', 'sh'], missing: ['gy'], body: JSON.stringify(response) });
+    expect(decoded).toEqual({ drewFrom: ['bj', 'sh'], missing: ['gy'], body: JSON.stringify(response), cacheControl: null });
     expect(JSON.parse(decoded!.body)).toEqual(response);
+  });
+
+  it('keeps the Cache-Control header the response was sent with', () => {
+    expect(decodeStoredResponse(encodeStoredResponse(response, 'no-store'))?.cacheControl).toBe('no-store');
+    expect(decodeStoredResponse(encodeStoredResponse(response, 'max-age=30, public'))?.cacheControl).toBe('max-age=30, public');
   });
 
   it('reads an entry of the older format (a bare response) as nothing to serve', () => {

@@ -204,6 +204,30 @@ describe('keyset merge', () => {
     expect(merged.list).toHaveLength(3);
   });
 
+  it('gives one exchange its own page as it is (a single-exchange fan-out: nothing to sort), walking every page', () => {
+    for (const sort of SORTS) {
+      const expected = all
+        .filter((item) => item.id.startsWith('sh:'))
+        .sort((a, b) => compareListings(sort, a, b))
+        .map((item) => item.id);
+      expect(expected.length).toBeGreaterThan(7);
+      const ids: string[] = [];
+      let afterId: string | null = null;
+      for (let page = 0; page < 100; page++) {
+        const part = answer(all, 'sh', sort, 7, afterId);
+        const merged = mergeConnections({ parts: [part], first: 7, sort, shape: SHAPE, missingExchanges: ['gy'] }) as any;
+        expect(merged.list).toEqual(part.value.list);
+        expect(merged.totalCount).toBe(expected.length);
+        expect(merged.missingExchanges).toEqual(['gy']);
+        expect(merged.pageInfo).toEqual({ hasNextPage: part.value[HIDDEN.info].hasNextPage, endCursor: part.value.edges.at(-1)?.cursor ?? null });
+        ids.push(...merged.list.map((n: { id: string }) => n.id));
+        if (!merged.pageInfo.hasNextPage) break;
+        afterId = ids.at(-1)!;
+      }
+      expect(ids).toEqual(expected);
+    }
+  });
+
   it('refuses a cursor of another sort, naming the exchange', () => {
     const parts = EXCHANGES.map((e) => answer(all, e, 'TITLE_ASC', 3, null));
     expect(() => mergeConnections({ parts, first: 3, sort: 'PRICE_ASC', shape: SHAPE, missingExchanges: [] })).toThrow(

@@ -1,6 +1,7 @@
 /**
  * A response as the response cache stores it: one line naming the exchanges the response drew from and
- * those it lacked (from its `extensions.catalog`), then the response's JSON. The first line lets a read
+ * those it lacked (from its `extensions.catalog`) and the Cache-Control header it was sent with, then the
+ * response's JSON. The first line lets a read
  * decide whether the response may still be served without parsing the response itself.
  */
 export interface StoredResponse {
@@ -8,6 +9,8 @@ export interface StoredResponse {
   missing: string[];
   /** The response's JSON text, as it is sent. */
   body: string;
+  /** The Cache-Control header the response was sent with when it was stored (a hit sends the same); null: none. */
+  cacheControl: string | null;
 }
 
 /** The completeness report as the response carries it (`extensions.catalog`). */
@@ -21,8 +24,15 @@ export function isCatalogLike(value: unknown): value is CatalogLike {
   return typeof v === 'object' && v !== null && typeof v.exchanges === 'object' && v.exchanges !== null && Array.isArray(v.missingExchanges);
 }
 
-export function encodeStoredResponse(response: { data: unknown; extensions: { catalog: CatalogLike } & Record<string, unknown> }): string {
-  const header = { drewFrom: Object.keys(response.extensions.catalog.exchanges), missing: response.extensions.catalog.missingExchanges };
+export function encodeStoredResponse(
+  response: { data: unknown; extensions: { catalog: CatalogLike } & Record<string, unknown> },
+  cacheControl: string | null = null,
+): string {
+  const header = {
+    drewFrom: Object.keys(response.extensions.catalog.exchanges),
+    missing: response.extensions.catalog.missingExchanges,
+    ...(cacheControl === null ? {} : { cacheControl }),
+  };
   return `${JSON.stringify(header)}\n${JSON.stringify(response)}`;
 }
 
@@ -33,7 +43,8 @@ export function decodeStoredResponse(stored: string): StoredResponse | null {
   try {
     const header = JSON.parse(stored.slice(0, newline)) as Partial<StoredResponse>;
     if (!Array.isArray(header.drewFrom) || !Array.isArray(header.missing)) return null;
-    return { drewFrom: header.drewFrom, missing: header.missing, body: stored.slice(newline + 1) };
+    const cacheControl = typeof header.cacheControl === 'string' ? header.cacheControl : null;
+    return { drewFrom: header.drewFrom, missing: header.missing, body: stored.slice(newline + 1), cacheControl };
   } catch {
     return null;
   }

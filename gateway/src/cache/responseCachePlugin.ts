@@ -6,7 +6,7 @@ import { HeaderMap } from '@apollo/server';
 import type { Cache } from './Cache.ts';
 import type { ResponsePolicy } from './ResponsePolicy.ts';
 import { stableHash } from './cacheKeys.ts';
-import { decodeStoredResponse, encodeStoredResponse, isCatalogLike, stillComplete } from './cachedResponse.ts';
+import { decodeStoredResponse, encodeStoredResponse, isCatalogLike, stillComplete, type StoredResponse } from './cachedResponse.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import { withSpan } from '../../../shared/tracing/tracing.ts';
 
@@ -28,15 +28,24 @@ export interface ResponseCacheOptions {
   isAnswering: (exchange: string) => boolean;
 }
 
-/** The stored response's JSON when it may be served now; null (a miss) when absent or no longer complete. */
-function readServable(options: Pick<ResponseCacheOptions, 'cache' | 'isAnswering'>, key: string): Promise<string | null> {
+/** The stored response when it may be served now; null (a miss) when absent or no longer complete. */
+function readServable(options: Pick<ResponseCacheOptions, 'cache' | 'isAnswering'>, key: string): Promise<StoredResponse | null> {
   return withSpan('cache.response', {}, async (span) => {
     const stored = await options.cache.get(key);
     const decoded = stored === null ? null : decodeStoredResponse(stored);
-    const servable = decoded && stillComplete(decoded, options.isAnswering) ? decoded.body : null;
+    const servable = decoded && stillComplete(decoded, options.isAnswering) ? decoded : null;
     span?.setAttribute('cache.hit', servable !== null);
     return servable;
   });
+}
+
+/** The headers of a hit: those of the answer it was stored from (its Cache-Control), and that it is a hit. */
+function hitHeaders(hit: StoredResponse): Record<string, string> {
+  return {
+    'content-type': 'application/json; charset=utf-8',
+    ...(hit.cacheControl === null ? {} : { 'cache-control': hit.cacheControl }),
+    [RESPONSE_CACHE_HEADER]: 'hit',
+  };
 }
 
 export const RESPONSE_CACHE_HEADER = 'x-response-cache';
@@ -107,7 +116,7 @@ export function responseCacheShortcut(
     options.metrics.hit('response');
     // A hash-only request answered here found its query too (a response is kept only for a known query).
     if (typeof query !== 'string') options.metrics.hit('apq');
-    return { body: `${hit}\n`, headers: { 'content-type': 'application/json; charset=utf-8', [RESPONSE_CACHE_HEADER]: 'hit' } };
+    return { body: `${hit.body}\n`, headers: hitHeaders(hit) };
   };
 }
 
@@ -153,11 +162,8 @@ export function responseCachePlugin<TContext extends BaseContext & { cachePolicy
             return null;
           }
           options.metrics.hit('response');
-          const headers = new HeaderMap([
-            ['content-type', 'application/json; charset=utf-8'],
-            [RESPONSE_CACHE_HEADER, 'hit'],
-          ]);
-          return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: JSON.parse(hit) } };
+          const headers = new HeaderMap(Object.entries(hitHeaders(hit)));
+          return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: JSON.parse(hit.body) } };
         },
         async willSendResponse(context) {
           if (!key || context.response.body.kind !== 'single') return;
@@ -171,7 +177,9 @@ export function responseCachePlugin<TContext extends BaseContext & { cachePolicy
           if (ttl <= 0 || options.catalogToken() !== tokenAtStart) return;
           // Built while an exchange it drew from went OFFLINE: it would not be served; do not store it.
           if (!stillComplete({ drewFrom: Object.keys(catalog.exchanges), missing: catalog.missingExchanges }, options.isAnswering)) return;
-          await options.cache.set(key, encodeStoredResponse({ data: result.data, extensions: { catalog } }), ttl);
+          // Apollo's cache-control plugin, installed before this one, has set the header this answer goes with.
+          const cacheControl = context.response.http.headers.get('cache-control') ?? null;
+          await options.cache.set(key, encodeStoredResponse({ data: result.data, extensions: { catalog } }, cacheControl), ttl);
         },
       };
     },

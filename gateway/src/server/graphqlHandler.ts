@@ -24,7 +24,7 @@ export interface GraphQLHandlerParts {
   isAnswering: (exchange: string) => boolean;
   logger: Logger;
   /** Public rate limits (absent: RATE_LIMIT_DISABLED): a response-cache hit spends its query's cost too. */
-  rateLimits?: { limits: PublicRateLimits; memo: QueryCostMemo };
+  rateLimits?: { limits: PublicRateLimits; memo?: QueryCostMemo };
 }
 
 /**
@@ -43,7 +43,7 @@ export function graphqlHandler(
     ? async (req, body) => {
         // A query whose cost this replica does not know (cached by another replica) goes through Apollo,
         // which finds the same stored response after computing the cost to spend.
-        const cost = rateLimits.memo.costOf(body);
+        const cost = rateLimits.memo?.costOf(body);
         if (cost === undefined) return null;
         const answer = await shortcut(req, body);
         return answer && spendOnHit(rateLimits.limits, { req, cost, answer });
@@ -58,21 +58,40 @@ export function graphqlHandler(
       statusOf: legacyJsonStatus,
       maxBodyBytes: settings.maxBodyBytes,
       ...(settings.cacheDisabled ? {} : { answerBefore }),
-      context: async (req) => {
-        const requestId = String(req.headers['x-request-id'] ?? '');
-        let requestLogger: Logger | undefined;
-        return {
-          requestId,
-          // Made when first used (an error to log): a child logger per request costs more than a cached answer.
-          get logger() {
-            return (requestLogger ??= logger.child({ requestId }));
-          },
-          cachePolicy: new ResponsePolicy(),
-          catalog: new CatalogReport(),
+      context: async (req) =>
+        new RequestContext(String(req.headers['x-request-id'] ?? ''), logger, {
           responseCacheMissed: missedResponseKeys.get(req),
           rateClient: rateLimits?.limits.clientOf(req),
-        };
-      },
+        }),
     }),
   );
+}
+
+/**
+ * One request's context. Its child logger is made when first used (an error to log): a child logger per
+ * request costs more than a cached answer. The getter lives on the prototype, not on the object: Apollo
+ * Server copies the context's own properties into a clone per request (Object.assign), which would call
+ * an own getter, and so make the logger, every time.
+ */
+class RequestContext implements GatewayContext {
+  readonly cachePolicy = new ResponsePolicy();
+  readonly catalog = new CatalogReport();
+  responseCacheMissed?: string;
+  rateClient?: GatewayContext['rateClient'];
+  queryCost?: number;
+  rateLimitHeader?: string;
+  private requestLogger?: Logger;
+
+  constructor(
+    readonly requestId: string,
+    private readonly parentLogger: Logger,
+    fields: Pick<GatewayContext, 'responseCacheMissed' | 'rateClient'>,
+  ) {
+    this.responseCacheMissed = fields.responseCacheMissed;
+    this.rateClient = fields.rateClient;
+  }
+
+  get logger(): Logger {
+    return (this.requestLogger ??= this.parentLogger.child({ requestId: this.requestId }));
+  }
 }

@@ -1,4 +1,15 @@
-import { GraphQLError, TypeInfo, getNamedType, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  GraphQLError,
+  TypeInfo,
+  getNamedType,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { validateUscc } from '../../../shared/uscc.ts';
@@ -63,6 +74,41 @@ function checkValue(path: string, name: string, value: unknown, options: InputGu
   }
 }
 
+/** A field of a document that has arguments, with its definition in the schema. */
+interface ArgumentField {
+  node: FieldNode;
+  definition: GraphQLField<unknown, unknown>;
+  /** The field returns a DatasetConnection: its `after` cursor is checked too. */
+  datasetPage: boolean;
+}
+
+/**
+ * The fields with arguments of each document (fragments included), found once per document and schema:
+ * Apollo Server keeps one parsed document per query text, so a query sent again with other variables only
+ * has its argument values computed, not the document walked again with its types.
+ */
+const argumentFieldsBySchema = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, ArgumentField[]>>();
+
+function argumentFieldsOf(schema: GraphQLSchema, document: DocumentNode): ArgumentField[] {
+  let byDocument = argumentFieldsBySchema.get(schema);
+  if (!byDocument) argumentFieldsBySchema.set(schema, (byDocument = new WeakMap()));
+  let fields = byDocument.get(document);
+  if (fields) return fields;
+  const found: ArgumentField[] = [];
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const definition = typeInfo.getFieldDef();
+        if (definition && node.arguments?.length) found.push({ node, definition, datasetPage: getNamedType(definition.type).name === 'DatasetConnection' });
+      },
+    }),
+  );
+  byDocument.set(document, (fields = found));
+  return fields;
+}
+
 /** Every field argument of the operation (fragments included), with the request's variables. */
 export function checkArguments(
   schema: GraphQLSchema,
@@ -71,31 +117,25 @@ export function checkArguments(
   variables: Record<string, unknown>,
   options: InputGuardOptions,
 ): void {
+  const fields = argumentFieldsOf(schema, document);
+  if (fields.length === 0) return;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
   // Variables that do not fit their types are reported by execution, naming the variable.
   if (coerced.errors) return;
-  const typeInfo = new TypeInfo(schema);
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        const definition = typeInfo.getFieldDef();
-        if (!definition || !node.arguments?.length) return;
-        let values: Record<string, unknown>;
-        try {
-          values = getArgumentValues(definition, node, coerced.coerced);
-        } catch {
-          return; // a missing required argument: validation or execution names it
-        }
-        for (const [name, value] of Object.entries(values)) checkValue(name, name, value, options);
-        // A dataset page's cursor is checked here, once, rather than by every exchange it would be sent to.
-        if (getNamedType(definition.type).name === 'DatasetConnection' && typeof values.after === 'string') {
-          const position = decodeCursor(values.after, (values.sort ?? 'UPDATED_DESC') as DatasetSort);
-          if (typeof position === 'string') refuse('after', position);
-        }
-      },
-    }),
-  );
+  for (const { node, definition, datasetPage } of fields) {
+    let values: Record<string, unknown>;
+    try {
+      values = getArgumentValues(definition, node, coerced.coerced);
+    } catch {
+      continue; // a missing required argument: validation or execution names it
+    }
+    for (const [name, value] of Object.entries(values)) checkValue(name, name, value, options);
+    // A dataset page's cursor is checked here, once, rather than by every exchange it would be sent to.
+    if (datasetPage && typeof values.after === 'string') {
+      const position = decodeCursor(values.after, (values.sort ?? 'UPDATED_DESC') as DatasetSort);
+      if (typeof position === 'string') refuse('after', position);
+    }
+  }
 }
 
 function unresolvedOperation(operationName: string | undefined): GraphQLError {

@@ -30,17 +30,17 @@ function persistedMemoKey(body: { variables?: unknown; operationName?: unknown; 
  * (429, RATE_LIMITED) never reaches an exchange. Requests that never get that far (invalid queries)
  * spend UNKNOWN_QUERY_COST when answered.
  */
-export function rateLimitPlugin(limits: PublicRateLimits, memo: QueryCostMemo): ApolloServerPlugin<GatewayContext> {
+export function rateLimitPlugin(limits: PublicRateLimits, memo?: QueryCostMemo): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
       const client = contextValue.rateClient;
       if (!client) return {};
       let spent = false;
       return {
-        async didResolveOperation({ request }) {
+        async didResolveOperation({ request, queryHash }) {
           const cost = contextValue.queryCost ?? UNKNOWN_QUERY_COST;
           spent = true;
-          memo.remember(request, cost);
+          memo?.remember(request, cost, queryHash);
           const decision = await limits.spend(client, cost);
           if (!decision.allowed) {
             const error = rateLimitedError(client, decision);
@@ -66,11 +66,12 @@ export function rateLimitPlugin(limits: PublicRateLimits, memo: QueryCostMemo): 
 export class QueryCostMemo {
   private readonly costs = new LRUCache<string, number>({ max: 2000 });
 
-  remember(body: { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown }, cost: number): void {
+  /** `queryHash`: the query's SHA-256 in hex, as Apollo Server computed it (computed here when not given). */
+  remember(body: { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown }, cost: number, queryHash?: string): void {
     const key = memoKey(body);
     if (key) this.costs.set(key, cost);
     // Under the query's APQ hash too: a client that sends the hash alone spends the same cost on a hit.
-    const hash = typeof body.query === 'string' && key ? createHash('sha256').update(body.query).digest('hex') : null;
+    const hash = typeof body.query === 'string' && key ? (queryHash ?? createHash('sha256').update(body.query).digest('hex')) : null;
     const persisted = persistedMemoKey(hash ? { ...body, extensions: { persistedQuery: { sha256Hash: hash } } } : body);
     if (persisted) this.costs.set(persisted, cost);
   }

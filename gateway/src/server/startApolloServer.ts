@@ -1,5 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { scalarLiteralsRule } from '../../../shared/graphql/scalarLiteralsRule.ts';
 import { DateTimeScalar, DecimalScalar } from '../../../shared/graphql/scalars.ts';
@@ -60,7 +61,7 @@ export interface ApolloServerParts {
   /** Follows the gateway's API schema, for GET /schema.graphql. */
   publicSchema?: PublicSchema;
   /** Public rate limits (absent: RATE_LIMIT_DISABLED): each query spends its cost before it is executed. */
-  rateLimits?: { limits: PublicRateLimits; memo: QueryCostMemo };
+  rateLimits?: { limits: PublicRateLimits; memo?: QueryCostMemo };
 }
 
 /** Apollo Gateway over the three logical subgraphs, served by Apollo Server with our limits and caches. */
@@ -83,6 +84,9 @@ export async function startApolloServer(settings: ApolloServerSettings, parts: A
       ...(parts.rateLimits ? [rateLimitPlugin(parts.rateLimits.limits, parts.rateLimits.memo)] : []),
       // Before the response cache: its willSendResponse stores the response with extensions.catalog.
       catalogExtensionPlugin(),
+      // Apollo's own (it would add it last), listed here so that it sets the response's Cache-Control before
+      // the response cache stores the response with it: a hit is sent with the header its miss was sent with.
+      ApolloServerPluginCacheControl(),
       ...(settings.cacheDisabled
         ? []
         : [responseCachePlugin({ cache, metrics, catalogToken: parts.catalogToken, isAnswering: parts.isAnswering, ttlSeconds: settings.cacheTtlSeconds })]),

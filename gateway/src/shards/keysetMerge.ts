@@ -24,24 +24,16 @@ export interface ConnectionMergeInput {
 interface Positioned {
   part: ConnectionPart;
   index: number;
-  key: SortKey;
-  id: string;
   cursor: string;
 }
 
+/**
+ * `parts` must have passed connectionProblem (answerChecks.ts), as the router's triage makes sure: cursors
+ * of the request's sort, each part's edges in order and no more than `first`.
+ */
 export function mergeConnections(input: ConnectionMergeInput): Record<string, unknown> {
-  const positioned: Positioned[] = [];
-  let anyHasNext = false;
-  for (const part of input.parts) {
-    const edges = part.value[HIDDEN.edges] as Array<{ cursor: string }>;
-    if (part.value[HIDDEN.info]?.[PAGE_INFO.hasNextPage]) anyHasNext = true;
-    edges.forEach((edge, index) => {
-      const position = decodeCursor(edge.cursor, input.sort);
-      if (typeof position === 'string') throw new Error(`exchange ${part.exchange}: ${position}`);
-      positioned.push({ part, index, key: position.key, id: position.id, cursor: edge.cursor });
-    });
-  }
-  positioned.sort((a, b) => comparePositions(input.sort, a, b));
+  const anyHasNext = input.parts.some((part) => Boolean(part.value[HIDDEN.info]?.[PAGE_INFO.hasNextPage]));
+  const positioned = input.parts.length === 1 ? inPartOrder(input.parts[0]) : sortedUnion(input);
   const kept = positioned.slice(0, input.first);
   const hasNextPage = anyHasNext || positioned.length > kept.length;
 
@@ -82,6 +74,24 @@ export function assembleConnection(
     else merged[key] = input.parts[0]?.value[key] ?? null;
   }
   return merged;
+}
+
+/** One exchange's page is already in the global order (checked): nothing to decode or sort. */
+function inPartOrder(part: ConnectionPart): Positioned[] {
+  return (part.value[HIDDEN.edges] as Array<{ cursor: string }>).map((edge, index) => ({ part, index, cursor: edge.cursor }));
+}
+
+/** The union of several exchanges' pages, sorted in the one global order. */
+function sortedUnion(input: ConnectionMergeInput): Positioned[] {
+  const positioned: Array<Positioned & { key: SortKey; id: string }> = [];
+  for (const part of input.parts) {
+    (part.value[HIDDEN.edges] as Array<{ cursor: string }>).forEach((edge, index) => {
+      const position = decodeCursor(edge.cursor, input.sort);
+      if (typeof position === 'string') throw new Error(`exchange ${part.exchange}: ${position}`);
+      positioned.push({ part, index, key: position.key, id: position.id, cursor: edge.cursor });
+    });
+  }
+  return positioned.sort((a, b) => comparePositions(input.sort, a, b));
 }
 
 function pageInfo(shape: Shape | undefined, hasNextPage: boolean, endCursor: string | null): Record<string, unknown> {
