@@ -55,7 +55,8 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
         const rows = session.page({ filter: args.filter, sort: page.sort, limit: page.first, after: page.after, columns: datasetColumns(info) });
         return toConnection(rows, page, () => session.count(args.filter));
       },
-      datasetRows: (_root, args: DatasetRowsArgs & { crossListedCodes?: string[] | null }, { session }) => datasetRows(session, { ...args, filter: filterOf(args) }),
+      datasetRows: (_root, args: DatasetRowsArgs & { crossListedCodes?: string[] | null }, { session }) =>
+        datasetRows(session, { ...args, filter: filterOf(args) }),
       dataset: async (_root, { id }: { id: string }, { loaders }) => {
         if (!ownsId(id)) return null;
         const row = await loaders.datasetById.load(id);

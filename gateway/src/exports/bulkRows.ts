@@ -64,9 +64,17 @@ export interface RowPageRequest {
 function valueProblem(rule: ColumnRule, value: unknown, request: RowPageRequest): string | null {
   switch (rule) {
     case 'key':
-      return SORT_SPECS[request.sort].keyType === 'number' ? (typeof value === 'number' && Number.isFinite(value) ? null : 'not a finite number') : typeof value === 'string' ? null : 'not a string';
+      return SORT_SPECS[request.sort].keyType === 'number'
+        ? typeof value === 'number' && Number.isFinite(value)
+          ? null
+          : 'not a finite number'
+        : typeof value === 'string'
+          ? null
+          : 'not a string';
     case 'id':
-      return typeof value === 'string' && value.startsWith(`${request.exchange}:`) && value.length > request.exchange.length + 1 ? null : `not an id of exchange ${request.exchange}`;
+      return typeof value === 'string' && value.startsWith(`${request.exchange}:`) && value.length > request.exchange.length + 1
+        ? null
+        : `not an id of exchange ${request.exchange}`;
     case 'string':
       return typeof value === 'string' ? null : 'not a string';
     case 'stringOrNull':
