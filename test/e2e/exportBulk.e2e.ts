@@ -218,8 +218,8 @@ describe('exports over datasetRows', () => {
   it('answers 503 naming an exchange whose rows are out of order, before the first byte', async () => {
     // A lying exchange: the proxy swaps the first two rows of every datasetRows page it forwards.
     stack.proxies.ty.transform = (body) => {
-      if (!body.includes('"datasetRows"')) return body;
       const answer = JSON.parse(body);
+      if (typeof answer.data?.datasetRows?.rows !== 'string') return body;
       const rows = JSON.parse(answer.data.datasetRows.rows) as unknown[][];
       [rows[0], rows[1]] = [rows[1], rows[0]];
       answer.data.datasetRows.rows = JSON.stringify(rows);
