@@ -2,13 +2,16 @@ import type { DatasetSort } from '../../../shared/domain.ts';
 import { decodeCursor, type SortKey } from '../../../shared/datasetOrder.ts';
 import type { ShardRouter } from '../shards/ShardRouter.ts';
 import type { ShardPlan } from '../shards/shardPlan.ts';
-import { DEFAULT_DATASET_ROWS_PAGE, MAX_DATASET_ROWS_PAGE } from '../../../shared/datasetRows.ts';
+import { MAX_DATASET_ROWS_PAGE } from '../../../shared/datasetRows.ts';
 
 /** The largest page of `datasets` (subgraphs/exchange/connection.ts): read through it, an export asks for at most this many rows per call. */
 const MAX_DATASETS_PAGE = 100;
-/** EXPORT_PAGE_SIZE: rows per call of the bulk field datasetRows (docs/exports.md), at most its largest page. */
+/**
+ * EXPORT_PAGE_SIZE: rows per call of the bulk field datasetRows (docs/exports.md), at most its largest
+ * page. 500 by default: a page is about 0.8 MB of JSON, and each exchange has two in hand.
+ */
 export const MAX_EXPORT_PAGE_SIZE = MAX_DATASET_ROWS_PAGE;
-export const DEFAULT_EXPORT_PAGE_SIZE = DEFAULT_DATASET_ROWS_PAGE;
+export const DEFAULT_EXPORT_PAGE_SIZE = 500;
 
 /** What an export reads of each listing: every scalar field, the price and the provider's key. */
 export const EXPORT_QUERY = `query GatewayExport($filter: DatasetFilter, $sort: DatasetSort, $first: Int, $after: String) {
