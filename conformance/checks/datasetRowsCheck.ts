@@ -85,14 +85,13 @@ async function datasetsEdges(ctx: CheckContext, filter: Filter, sort: Sort, max:
  * same row, hasNextPage true exactly until the last row; a page larger than 5000 is BAD_USER_INPUT.
  */
 export async function checkDatasetRows(ctx: CheckContext): Promise<void> {
-  const full = ctx.profile === 'full';
-  const filter = full ? await ctx.subsetFilter() : {};
-  const sorts: Sort[] = full ? ['UPDATED_DESC', 'PRICE_ASC', 'TITLE_ASC'] : ['PRICE_ASC'];
-  for (const sort of sorts) {
-    const expected = await datasetsEdges(ctx, filter, sort, full ? 200 : 20);
-    await compareRows(ctx, { filter, sort, pageSize: full ? 13 : 10, expected });
+  if (ctx.profile === 'registration') return checkRegistrationRows(ctx);
+  const filter = await ctx.subsetFilter();
+  for (const sort of ['UPDATED_DESC', 'PRICE_ASC', 'TITLE_ASC'] as const) {
+    const expected = await datasetsEdges(ctx, filter, sort, 200);
+    await compareRows(ctx, { filter, sort, pageSize: 13, expected });
   }
-  if (full) {
+  {
     const answer = await ctx.client.query(ROWS_QUERY, { first: 5001 });
     const error = answer.errors?.[0];
     if (error?.extensions?.code !== 'BAD_USER_INPUT' || !error.message.startsWith('first'))
@@ -100,6 +99,16 @@ export async function checkDatasetRows(ctx: CheckContext): Promise<void> {
         `datasetRows(first: 5001): expected a BAD_USER_INPUT error starting with "first", got ${JSON.stringify(answer.errors ?? answer.data).slice(0, 200)}`,
       );
   }
+}
+
+/**
+ * The registration subset's one request: the listings the PRICE_ASC walk of the sort check saw (its
+ * fields: every column but updateFrequency, spatialCoverage, complianceAssessed and listedAt), as one page.
+ */
+async function checkRegistrationRows(ctx: CheckContext): Promise<void> {
+  const walk = ctx.walks.find((w) => w.sort === 'PRICE_ASC' && Object.keys(w.filter).length === 0 && w.edges.length > 0);
+  const expected = walk ? { edges: walk.edges, complete: walk.complete } : await datasetsEdges(ctx, {}, 'PRICE_ASC', 20);
+  await compareRows(ctx, { filter: {}, sort: 'PRICE_ASC', pageSize: expected.edges.length, expected });
 }
 
 async function compareRows(ctx: CheckContext, walk: { filter: Filter; sort: Sort; pageSize: number; expected: { edges: Edge[]; complete: boolean } }) {
@@ -125,7 +134,9 @@ async function compareRows(ctx: CheckContext, walk: { filter: Filter; sort: Sort
       const edge = expected.edges[at];
       if (!edge) break;
       const want = rowOf(edge);
-      if (JSON.stringify(row) !== JSON.stringify(want))
+      // A column the datasets query did not ask for (the registration walk's) is not compared.
+      const compared = Array.isArray(row) ? row.map((value, i) => (want[i] === undefined ? undefined : value)) : row;
+      if (JSON.stringify(compared) !== JSON.stringify(want))
         ctx.fail(`${asked}: row ${at} is ${JSON.stringify(row).slice(0, 300)}, datasets gives ${JSON.stringify(want).slice(0, 300)}`);
       at++;
     }
