@@ -52,6 +52,13 @@ type Query {
   """
   catalogSummary: CatalogSummary! @inaccessible
   """
+  This exchange's listings that match the filter, for bulk reading (the gateway's exports): the rows of
+  \`datasets\` for the same filter, sort and cursor, in the same order, each as a JSON array of values in a
+  fixed column order, a page being one JSON text (docs/contract.md#bulk-rows). \`first\` is 0 to 5000.
+  For the gateway only.
+  """
+  datasetRows(filter: DatasetFilter, sort: DatasetSort = UPDATED_DESC, first: Int = 1000, after: String, crossListedCodes: [String!]): DatasetRowPage! @inaccessible
+  """
   Price changes, oldest first (changedAt, then exchange, then the exchange's sequence), after the cursor
   \`after\` (an edge's cursor, pageInfo.endCursor, or a live event's id). An exchange keeps at least 30 days
   of changes in its database; see docs/live-prices.md.
@@ -228,6 +235,18 @@ type CatalogSummaryPriceRange @inaccessible {
   currency: String!
   min: Decimal!
   max: Decimal!
+}
+
+"One page of datasetRows (docs/contract.md#bulk-rows). For the gateway only."
+type DatasetRowPage @inaccessible {
+  "The names of each row's values, in order: exactly the bulk row columns of docs/contract.md#bulk-rows."
+  columns: [String!]!
+  "A JSON array holding one JSON array per listing, its values in the order of columns, the listings in the order of the sort."
+  rows: String!
+  "True when listings follow the last row."
+  hasNextPage: Boolean!
+  "The cursor of the last row, as datasets gives it (null when the page is empty): the next page's after."
+  endCursor: String
 }
 
 "A Bloom filter: bits long, hashes positions a key, the bits as base64. For the gateway only."

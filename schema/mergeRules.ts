@@ -24,6 +24,8 @@ export const ROOT_FIELDS: Record<string, FieldMerge> = {
   dataset: { route: 'byIdArgument', argument: 'id' },
   _service: { route: 'anyExchange' },
   providerListingCounts: { route: 'perExchange', filterArgument: 'filter' },
+  /** The exports' bulk read (docs/exports.md): one exchange at a time, by ShardRouter.perExchange. */
+  datasetRows: { route: 'perExchange', filterArgument: 'filter' },
   catalogSummary: { route: 'none' },
   /** Merged in (changedAt, exchange, sequence) order; the gateway's cursor composes the exchanges' (CHANGE_LOG). */
   priceChanges: { route: 'fanOut', merge: 'changeLog', filterArgument: 'filter' },
@@ -48,6 +50,9 @@ export const SUMMARY_COUNTED_FILTERS = [
 
 /** The gateway-only field that counts listings per provider, and the fields of its rows. */
 export const PROVIDER_LISTING_COUNTS = { field: 'providerListingCounts', uscc: 'uscc', count: 'count' } as const;
+
+/** The gateway-only bulk read of listings (docs/contract.md#bulk-rows) and the fields of its page. */
+export const DATASET_ROWS = { field: 'datasetRows', columns: 'columns', rows: 'rows', hasNextPage: 'hasNextPage', endCursor: 'endCursor' } as const;
 
 /** The field of a fan-out field's filter argument that names the exchanges to ask. */
 export const FILTER_EXCHANGES = 'exchanges';

@@ -86,7 +86,7 @@ export interface GatewayConfig extends ServiceSettings {
   corsOrigins: CorsOrigins;
   /** REQUEST_LOG_EVERY, default 100: one in N quick successful requests is logged; failed and slow ones always. */
   requestLogEvery: number;
-  /** EXPORT_PAGE_SIZE, default 100 (the exchanges' largest page): rows asked of each exchange per call by the exports. */
+  /** EXPORT_PAGE_SIZE, default 500 (at most 5000, the bulk field datasetRows' largest page): rows asked of each exchange per call by the exports. */
   exportPageSize: number;
   cache: CacheTargetConfig;
   /** REDIS_REQUIRE_DURABLE=true: refuse to start when the Redis could lose durable state (docs/operations.md). */

@@ -19,11 +19,14 @@ export interface CheckedPageArgs {
   after: CursorPosition | null;
 }
 
-/** Validates `first`, `sort` and `after`; errors name the argument (prefixed by `path`, e.g. "datasets."). */
-export function checkPageArgs(args: PageArgs, path = ''): CheckedPageArgs {
-  const first = args.first ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
-    throw badUserInput(`${path}first`, `must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
+/**
+ * Validates `first`, `sort` and `after`; errors name the argument (prefixed by `path`, e.g. "datasets.").
+ * `sizes`: the default and largest `first` (datasetRows reads larger pages than datasets).
+ */
+export function checkPageArgs(args: PageArgs, path = '', sizes = { default: DEFAULT_PAGE_SIZE, max: MAX_PAGE_SIZE }): CheckedPageArgs {
+  const first = args.first ?? sizes.default;
+  if (!Number.isInteger(first) || first < 0 || first > sizes.max) {
+    throw badUserInput(`${path}first`, `must be between 0 and ${sizes.max}, got ${first}`);
   }
   const sort = args.sort ?? 'UPDATED_DESC';
   let after: CursorPosition | null = null;

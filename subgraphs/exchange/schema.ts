@@ -13,6 +13,7 @@ import { priceStatistics, priceStatsByNewGroup, isLegacyStatsGroup } from './pri
 import { toDataset } from './toDataset.ts';
 import { datasetColumns } from './datasetColumns.ts';
 import { catalogSummary } from './catalogSummary.ts';
+import { datasetRows, type DatasetRowsArgs } from './datasetRows.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { priceChanges, type PriceChangesArgs } from './priceChanges.ts';
 import { productGroups, products, withCrossListedCodes, type ProductGroupsArgs, type ProductsArgs } from './products.ts';
@@ -54,6 +55,8 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
         const rows = session.page({ filter: args.filter, sort: page.sort, limit: page.first, after: page.after, columns: datasetColumns(info) });
         return toConnection(rows, page, () => session.count(args.filter));
       },
+      datasetRows: (_root, args: DatasetRowsArgs & { crossListedCodes?: string[] | null }, { session }) =>
+        datasetRows(session, { ...args, filter: filterOf(args) }),
       dataset: async (_root, { id }: { id: string }, { loaders }) => {
         if (!ownsId(id)) return null;
         const row = await loaders.datasetById.load(id);

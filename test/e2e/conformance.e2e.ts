@@ -88,6 +88,7 @@ describe('conformance kit', () => {
         'text search',
         'priceStats',
         'providerListingCounts',
+        'datasetRows',
         '_entities',
         'catalog version header',
         'catalog version moves',
@@ -116,7 +117,7 @@ describe('conformance kit', () => {
     expect(await version()).toBe(versionBefore);
   });
 
-  it('runs the short registration subset: ids, two pages per sort, totalCount, the version header', async () => {
+  it('runs the short registration subset: ids, two pages per sort, totalCount, datasetRows, the version header', async () => {
     const report = await runConformance({ url: exchangeUrl, id: 'sh', profile: 'registration' });
     expect(report.checks.map((c) => [c.name, c.status])).toEqual([
       ['ids carry the exchange prefix', 'pass'],
@@ -126,6 +127,7 @@ describe('conformance kit', () => {
       ['sort TITLE_ASC', 'pass'],
       ['sort RELEVANCE', 'pass'],
       ['totalCount', 'pass'],
+      ['datasetRows', 'pass'],
       ['catalog version header', 'pass'],
     ]);
     // A sample page, two pages per sort, and first: 0 per walked (sort, filter): a couple of dozen requests.
@@ -150,6 +152,7 @@ describe('conformance kit', () => {
     { fault: 'total-off-by-one', check: 'totalCount', counterexample: /totalCount (\d+), the walk returned (\d+) listings/ },
     { fault: 'stats-off', check: 'priceStats', counterexample: /priceStats\(groupBy: \w+\): counts add up to (\d+) .*, datasets totalCount is (\d+)/ },
     { fault: 'entities-out-of-order', check: '_entities', counterexample: /_entities: item 1 is (sh:ds-\d+), expected (sh:ds-\d+); asked/ },
+    { fault: 'bulk-title-mixed', check: 'datasetRows', counterexample: /^datasetRows\(sort: UPDATED_DESC.*\): row 0 is \[.*, datasets gives \[/ },
   ];
 
   it.each(caughtBy)('catches a broken exchange ($fault) in the check "$check", with a counterexample', async ({ fault, check: name, counterexample }) => {
@@ -208,7 +211,7 @@ describe('conformance kit', () => {
       expect(code).toBe(0);
       expect(stdout).toMatch(/^check +result +requests +ms +first counterexample$/m);
       expect(stdout).toMatch(/^sort TITLE_ASC +PASS +\d+ +\d+$/m);
-      expect(stdout).toMatch(/^CONFORMS; 8 passed, 0 failed, 0 skipped; \d+ requests in \d+ ms$/m);
+      expect(stdout).toMatch(/^CONFORMS; 9 passed, 0 failed, 0 skipped; \d+ requests in \d+ ms$/m);
     });
 
     it('prints the JSON report and exits 1 when a check fails', async () => {

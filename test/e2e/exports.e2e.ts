@@ -76,7 +76,11 @@ function byHeader(records: string[][]): Array<Record<string, string>> {
 const exportUrl = (path: string, params: Record<string, string> = {}) => `${stack.gatewayBase}${path}?${new URLSearchParams(params)}`;
 
 beforeAll(async () => {
-  stack = await startStack({ perExchange: PER_EXCHANGE, exchangeTimeoutMs: 10_000, gatewayEnv: { EXPORT_PAGE_SIZE: '7' } });
+  stack = await startStack({
+    perExchange: PER_EXCHANGE,
+    exchangeTimeoutMs: 10_000,
+    gatewayEnv: { EXPORT_PAGE_SIZE: '7', REGISTRATION_CONFORMANCE_BUDGET_MS: '120000' },
+  });
   rows = CODES.flatMap(readRows);
   // An export covers the registered exchanges: on a loaded machine a configured one can fail its start-up
   // check and stay out, and the expected rows would then be wrong for another reason than the export.

@@ -12,7 +12,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 
-export const FAULTS = ['tie-order', 'repeated-item', 'skipped-item', 'unprefixed-id', 'total-off-by-one', 'stats-off', 'entities-out-of-order'] as const;
+export const FAULTS = [
+  'tie-order',
+  'repeated-item',
+  'skipped-item',
+  'unprefixed-id',
+  'total-off-by-one',
+  'stats-off',
+  'entities-out-of-order',
+  'bulk-title-mixed',
+] as const;
 export type Fault = (typeof FAULTS)[number];
 
 type Json = any;
@@ -100,6 +109,14 @@ function rewriteAnswer(fault: Fault, answer: Json, request: Json): Json {
     }
     case 'entities-out-of-order':
       if (Array.isArray(data._entities)) data._entities.reverse();
+      break;
+    case 'bulk-title-mixed':
+      // datasetRows gives the first row's Chinese title as its English one (columns 3 and 4).
+      if (typeof data.datasetRows?.rows === 'string') {
+        const rows = JSON.parse(data.datasetRows.rows) as unknown[][];
+        if (rows.length > 0) rows[0][3] = rows[0][4];
+        data.datasetRows.rows = JSON.stringify(rows);
+      }
       break;
   }
   return answer;

@@ -201,11 +201,12 @@ describe('checkContract: compatible differences', () => {
       .replaceAll('@shareable', '')
       .replaceAll(' @inaccessible', '');
     // Every gateway-only part of the contract (priceStats' and priceStatistics' sketches, the provider sets,
-    // the product groups, the listing counts, the catalog summary).
+    // the product groups, the listing counts, the catalog summary, the bulk rows).
     expect(checkContract(fed1)).toEqual([
       'Query.productGroups: missing @inaccessible',
       'Query.providerListingCounts: missing @inaccessible',
       'Query.catalogSummary: missing @inaccessible',
+      'Query.datasetRows: missing @inaccessible',
       'ProviderListingCount: missing @inaccessible',
       'PriceStatsBucket.sketch: missing @inaccessible',
       'PriceStatisticsBucket.sketch: missing @inaccessible',
@@ -213,6 +214,7 @@ describe('checkContract: compatible differences', () => {
       'CatalogSummary: missing @inaccessible',
       'CatalogSummaryCount: missing @inaccessible',
       'CatalogSummaryPriceRange: missing @inaccessible',
+      'DatasetRowPage: missing @inaccessible',
       'CatalogTokenFilter: missing @inaccessible',
       'ProductGroupPage: missing @inaccessible',
       'ProductGroup: missing @inaccessible',

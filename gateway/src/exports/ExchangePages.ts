@@ -2,10 +2,16 @@ import type { DatasetSort } from '../../../shared/domain.ts';
 import { decodeCursor, type SortKey } from '../../../shared/datasetOrder.ts';
 import type { ShardRouter } from '../shards/ShardRouter.ts';
 import type { ShardPlan } from '../shards/shardPlan.ts';
+import { MAX_DATASET_ROWS_PAGE } from '../../../shared/datasetRows.ts';
 
-/** The exchanges' largest page (subgraphs/exchange/connection.ts): an export asks for this many rows per call. */
-export const MAX_EXPORT_PAGE_SIZE = 100;
-export const DEFAULT_EXPORT_PAGE_SIZE = MAX_EXPORT_PAGE_SIZE;
+/** The largest page of `datasets` (subgraphs/exchange/connection.ts): read through it, an export asks for at most this many rows per call. */
+const MAX_DATASETS_PAGE = 100;
+/**
+ * EXPORT_PAGE_SIZE: rows per call of the bulk field datasetRows (docs/exports.md), at most its largest
+ * page. 500 by default: a page is about 0.8 MB of JSON, and each exchange has two in hand.
+ */
+export const MAX_EXPORT_PAGE_SIZE = MAX_DATASET_ROWS_PAGE;
+export const DEFAULT_EXPORT_PAGE_SIZE = 500;
 
 /** What an export reads of each listing: every scalar field, the price and the provider's key. */
 export const EXPORT_QUERY = `query GatewayExport($filter: DatasetFilter, $sort: DatasetSort, $first: Int, $after: String) {
@@ -63,6 +69,15 @@ export type PageOutcome =
   /** The client's filter was refused by the exchange (e.g. a malformed Decimal): a 400 before the first byte. */
   | { kind: 'badInput'; message: string };
 
+/** One exchange's listings for an export, page after page (BulkPages, or ExchangePages through `datasets`). */
+export interface PageSource {
+  readonly exchange: string;
+  /** The next page, or null after the last one. */
+  next(): Promise<PageOutcome | null>;
+  /** Stops asking for pages (the client left or another exchange failed). */
+  stop(): void;
+}
+
 export interface ExchangePagesOptions {
   router: ShardRouter;
   exchange: string;
@@ -73,13 +88,15 @@ export interface ExchangePagesOptions {
 }
 
 /**
- * One exchange's listings, page after page, through the shard router (the same plan, checks and failure
+ * One exchange's listings, page after page, through the `datasets` connection and the shard router (the
+ * exports' way for a crossListed filter, or an exchange without the bulk field; BulkPages is the fast
+ * way). The same plan, checks and failure
  * reports as the `datasets` field, restricted to this exchange by filter.exchanges). Each exchange keeps its
  * own cursor: the pages of one exchange are its part of the global order, so merging the exchanges by
  * the cursor's sort key loses nothing and fetches each row once (ExportMerge). One page is fetched ahead
  * while the previous one is written, and no more: memory stays at two pages per exchange.
  */
-export class ExchangePages {
+export class ExchangePages implements PageSource {
   private readonly plan: ShardPlan;
   private ahead: Promise<PageOutcome> | null;
 
@@ -100,7 +117,6 @@ export class ExchangePages {
     return outcome;
   }
 
-  /** Stops asking for pages (the client left or another exchange failed). */
   stop(): void {
     // A page already asked for is not awaited; its rejection, if any, is ignored.
     this.ahead?.catch(() => undefined);
@@ -109,7 +125,7 @@ export class ExchangePages {
 
   private async fetch(after: string | null): Promise<PageOutcome> {
     const { router, exchange, filter, sort, pageSize, requestId } = this.options;
-    const variables = { filter: { ...(filter ?? {}), exchanges: [exchange] }, sort, first: pageSize, after };
+    const variables = { filter: { ...(filter ?? {}), exchanges: [exchange] }, sort, first: Math.min(pageSize, MAX_DATASETS_PAGE), after };
     let outcome: Awaited<ReturnType<ShardRouter['execute']>>;
     try {
       outcome = await router.execute(this.plan, variables, { requestId });

@@ -1,6 +1,6 @@
 import type { DatasetSort } from '../../../shared/domain.ts';
 import { comparePositions } from '../../../shared/datasetOrder.ts';
-import type { ExchangePages, ExportNode, PageOutcome, PositionedNode } from './ExchangePages.ts';
+import type { ExportNode, PageOutcome, PageSource, PositionedNode } from './ExchangePages.ts';
 
 /** Why an export stopped: an exchange failed, or the client's filter was refused. */
 export class ExportFailure extends Error {
@@ -13,14 +13,14 @@ export class ExportFailure extends Error {
 }
 
 interface Source {
-  pages: ExchangePages;
+  pages: PageSource;
   rows: PositionedNode[];
   index: number;
   done: boolean;
 }
 
 /**
- * The k-way keyset merge of the exchanges' pages (ExchangePages): a row is given out only when every
+ * The k-way keyset merge of the exchanges' pages (PageSource): a row is given out only when every
  * exchange still in the export has a row buffered (or has none left), so the smallest buffered row in the
  * global order (comparePositions, the order `datasets` pages by) is the next one overall. The same
  * argument as the connection merge (docs/architecture.md#keyset-merging), with one cursor per exchange.
@@ -29,7 +29,7 @@ export class ExportMerge {
   private readonly sources: Source[];
 
   constructor(
-    pages: ExchangePages[],
+    pages: PageSource[],
     private readonly sort: DatasetSort,
   ) {
     this.sources = pages.map((p) => ({ pages: p, rows: [], index: 0, done: false }));

@@ -4,7 +4,8 @@ import { sendJson } from '../../../shared/http/apolloHandler.ts';
 import type { ShardRouter } from '../shards/ShardRouter.ts';
 import { MAX_NAMED_EXCHANGES } from '../shards/ShardRouter.ts';
 import type { Logger } from '../logger.ts';
-import { ExchangePages, type ExportNode } from './ExchangePages.ts';
+import type { ExportNode } from './ExchangePages.ts';
+import { exportPages } from './BulkPages.ts';
 import { ExportFailure, ExportMerge } from './ExportMerge.ts';
 import { ExportArgumentError, readExportArguments, type ExportArguments } from './exportArguments.ts';
 import { ProvidersUnavailable, type ProviderFacts, type ProviderNames } from './ProviderNames.ts';
@@ -87,7 +88,7 @@ export async function streamExport(req: IncomingMessage, res: ServerResponse, fo
   }
   const requestId = String(res.getHeader('x-request-id') ?? '') || undefined;
   const pagesOf = (exchange: string, filter: Record<string, unknown> | null) =>
-    new ExchangePages({ router: parts.router, exchange, filter, sort: args.sort, pageSize: parts.pageSize, requestId });
+    exportPages({ router: parts.router, exchange, filter, sort: args.sort, pageSize: parts.pageSize, requestId });
   // Every exchange's first page is asked for at once, whatever the layout: failures show before the first byte.
   const groups: Array<{ exchange: string | null; part: string; merge: ExportMerge }> =
     format.layout === 'merged'

@@ -93,6 +93,12 @@ export interface PerExchangeQuery {
   check: (value: unknown) => string | null;
   /** The exchanges to ask; default: those the filter argument names, or all. */
   exchanges?: string[];
+  /**
+   * Put the exchanges that refuse the query as a whole (errors and no data, none of them the client's
+   * fault: an implementation without the field, say) in `refused`, neither failed nor reported, so the
+   * caller may ask them another way. Default false: they are failures like any other.
+   */
+  separateRefusals?: boolean;
 }
 
 export type GraphQLErrorJson = { message: string; path?: ReadonlyArray<string | number>; extensions?: Record<string, unknown> };
@@ -403,7 +409,8 @@ export class ShardRouter implements GraphQLDataSource {
     request,
     check,
     exchanges,
-  }: PerExchangeQuery): Promise<{ answers: Map<string, unknown>; missing: string[]; errors: GraphQLErrorJson[] }> {
+    separateRefusals = false,
+  }: PerExchangeQuery): Promise<{ answers: Map<string, unknown>; missing: string[]; errors: GraphQLErrorJson[]; refused: string[] }> {
     const rule = ROOT_FIELDS[fieldName];
     if (rule?.route !== 'perExchange') throw new Error(`${fieldName} is not a perExchange field of schema/mergeRules.ts`);
     const definition = this.options.contractSchema.getQueryType()!.getFields()[fieldName];
@@ -420,11 +427,13 @@ export class ShardRouter implements GraphQLDataSource {
       return problem ? `${fieldName}: ${problem}` : null;
     });
     const body = { query, variables: args, operationName: 'GatewayPerExchange' };
-    const results = await Promise.all(targets.map((exchange) => this.call(exchange, { body, check: answerCheck }, request)));
+    const called = await Promise.all(targets.map((exchange) => this.call(exchange, { body, check: answerCheck }, request)));
+    const refused = separateRefusals ? called.filter(refusedWhole).map((r) => r.exchange) : [];
+    const results = refused.length > 0 ? called.filter((r) => !refused.includes(r.exchange)) : called;
     const { answers, failures, errors, userErrors } = this.triage(results, request, answerCheck, () => []);
     if (userErrors.length > 0) throw new ShardPlanError(userErrors.map((e) => e.message).join('; '));
     const values = new Map([...answers].map(([exchange, answer]) => [exchange, answer.data![fieldName]]));
-    return { answers: values, missing: failures.map((f) => f.exchange).filter((e, i, all) => all.indexOf(e) === i), errors };
+    return { answers: values, missing: failures.map((f) => f.exchange).filter((e, i, all) => all.indexOf(e) === i), errors, refused };
   }
 
   async execute(plan: ShardPlan, clientVariables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
@@ -883,6 +892,11 @@ const SUMMARY_BODY = { query: SUMMARY_QUERY, operationName: 'GatewayCatalogSumma
 /** A bad response: `reason` is safe to show to clients (no exchange text, no address); `detail` goes to the log. */
 function badResponse(exchange: string, reason: string, detail: string = reason): ExchangeFailure {
   return exchangeFailure(exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${exchange} gave a bad response: ${reason}`, detail);
+}
+
+/** An answer that refuses the whole query (errors, no data), and not for the client's input. */
+function refusedWhole(result: ExchangeResult): boolean {
+  return result.ok && !result.data && (result.errors?.length ?? 0) > 0 && !result.errors!.some((e) => USER_ERROR_CODES.has(String(e.extensions?.code)));
 }
 
 /** Every field of an object type (or list of it), scalars only: what a perExchange query selects. */
