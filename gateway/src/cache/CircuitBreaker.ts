@@ -7,7 +7,7 @@
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the breaker. Default 1: the first timeout opens it. */
   failureThreshold: number;
-  /** How long the breaker stays open before a probe may try. Default 500 ms. */
+  /** How long the breaker stays open after a failed probe before the next may try. Default 500 ms. The first probe may go at once. */
   cooldownMs: number;
 }
 
@@ -64,12 +64,17 @@ export class CircuitBreaker {
     else this.enter({ phase: 'closed', consecutiveFailures: 0 });
   }
 
-  /** A failure while open (a call sent before it opened) changes nothing: the cool-down runs from the first. */
+  /**
+   * Opens the breaker. From closed, a probe may go at once (a timeout that was only a slow moment then
+   * costs one round trip of the probe); after a failed probe, one cool-down later. A failure while open (a
+   * call sent before it opened) changes nothing.
+   */
   recordFailure(): void {
     if (this.state.phase === 'open') return;
     if (this.state.phase === 'closed') {
       this.state.consecutiveFailures += 1;
       if (this.state.consecutiveFailures < this.options.failureThreshold) return;
+      return this.enter({ phase: 'open', reopensAt: this.now() });
     }
     this.enter({ phase: 'open', reopensAt: this.now() + this.options.cooldownMs });
   }

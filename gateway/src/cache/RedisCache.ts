@@ -33,7 +33,7 @@ export interface RedisCacheOptions extends CacheEvents {
   /** Reconnect backoff: doubles from the first to the cap, plus jitter. Defaults 50 and 2000 ms. */
   reconnectFirstDelayMs?: number;
   reconnectMaxDelayMs?: number;
-  /** See CircuitBreaker. Defaults: open at the first failure, a probe (PING) every 500 ms while open. */
+  /** See CircuitBreaker. Defaults: open at the first failure; a probe (PING) at once, then every 500 ms while it fails. */
   breaker?: Partial<CircuitBreakerOptions>;
 }
 
