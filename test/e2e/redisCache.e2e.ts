@@ -1,6 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { RedisCache, type RedisCacheOptions } from '../../gateway/src/cache/RedisCache.ts';
+import { createRateLimiter } from '../../gateway/src/cache/costBudgets.ts';
 import { CACHE_CONTRACT, collectMessages } from '../helpers/cacheContract.ts';
 import type { Cache, CacheStatus } from '../../gateway/src/cache/Cache.ts';
 import { launchRedisOnFreePort, relaunchRedisServer, startRedisServer as startOwnRedis, type RedisServer } from '../helpers/redisServer.ts';
@@ -11,9 +13,9 @@ import { launchRedisOnFreePort, relaunchRedisServer, startRedisServer as startOw
 //
 // What they prove: while Redis is gone, every call returns at once as a miss or a no-op (the connection
 // is not ready and the offline queue is off, so nothing waits), and status() says 'degraded'. While Redis
-// hangs (SIGSTOP: the socket stays open but nothing answers), only the first few calls wait for the
-// command timeout; then the circuit breaker opens and calls are refused without touching the network,
-// until a trial call after the cool-down succeeds. When Redis comes back, ioredis reconnects by itself,
+// hangs (SIGSTOP: the socket stays open but nothing answers), only the calls sent before the circuit breaker
+// opens wait for the command timeout; then calls are refused without touching the network, until a probe
+// the cache sends in the background after the cool-down succeeds. When Redis comes back, ioredis reconnects by itself,
 // the breaker closes on 'ready', and the subscriptions are renewed.
 
 /** The Redis at REDIS_URL, or, when unset, a redis-server of this file's own (started in beforeAll). */
@@ -231,9 +233,83 @@ describe('RedisCache when its Redis dies, hangs and comes back', () => {
       expect(String(bump.error)).toMatch(/CacheUnavailableError: bumpVersion "v" failed: circuit breaker open/);
 
       server.kill('SIGCONT');
-      // After the cool-down one trial call goes through, succeeds and closes the breaker.
+      // After the cool-down a background probe succeeds and closes the breaker; no caller is the trial.
       await until(async () => (await cache.get('k')) === 'v', 5000, 'a hit after SIGCONT');
       expect(cache.status()).toBe('redis');
+    } finally {
+      server.kill('SIGCONT');
+      await cache.close();
+    }
+  });
+  it('with the default breaker, pays one command timeout when Redis hangs and none after, the cool-down included; a background probe closes it', async () => {
+    if (!server) ({ port, child: server } = await startRedisServer());
+    const failed: string[] = [];
+    const cache = await connectedCache({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 50, onError: (_error, operation) => failed.push(operation) });
+    try {
+      await cache.set('k', 'v', 60);
+      server.kill('SIGSTOP');
+      // The first call waits for the timeout and opens the breaker...
+      const first = await within(1000, 'the first get', () => cache.get('k'));
+      expect(first.value).toBeNull();
+      expect(first.ms).toBeGreaterThanOrEqual(45);
+      expect(cache.status()).toBe('degraded');
+      // ...and no later call waits, not even once the cool-down (500 ms) has passed: the trial is the
+      // cache's own probe, which fails in the background while Redis is still stopped.
+      const durations: number[] = [];
+      const started = Date.now();
+      while (Date.now() - started < 1500) {
+        const { value, ms } = await within(200, 'get with the breaker open or half-open', () => cache.get('k'));
+        expect(value).toBeNull();
+        durations.push(ms);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(durations.length).toBeGreaterThan(10);
+      expect(durations.sort((a, b) => a - b)[Math.floor(durations.length / 2)]).toBeLessThan(5);
+      await until(() => failed.includes('probe'), 5000, 'a failed background probe');
+      expect(failed.filter((operation) => operation === 'get')).toEqual(['get']);
+
+      server.kill('SIGCONT');
+      // No call is needed to close it: the next probe does.
+      await until(() => cache.status() === 'redis', 5000, 'the breaker closed by a probe after SIGCONT');
+      expect(await cache.get('k')).toBe('v');
+    } finally {
+      server.kill('SIGCONT');
+      await cache.close();
+    }
+  });
+
+  it('counts rate limits in memory while Redis hangs, each call waiting at most the command timeout, and in Redis again after', async () => {
+    if (!server) ({ port, child: server } = await startRedisServer());
+    const cache = await connectedCache({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 50 });
+    const limiter = createRateLimiter(cache, { name: 'hang', points: 10, durationSeconds: 60 });
+    const store = cache.rateLimitStore();
+    // What Redis holds for a key (rate-limiter-flexible's key: `<prefix>:<name>:<key>`).
+    const redisCount = async (key: string) => {
+      const client = store.client as { get(key: string): Promise<string | null> };
+      return Number(await client.get(`${store.keyPrefix}:hang:${key}`));
+    };
+    try {
+      expect((await limiter.consume('a', 3)).consumedPoints).toBe(3);
+      expect(await redisCount('a')).toBe(3);
+      server.kill('SIGSTOP');
+      // rate-limiter-flexible alone would wait for ioredis's own timeout (1 s); through the store, the
+      // first call waits for the command timeout and the in-memory limiter answers.
+      const first = await within(1000, 'the first consume', () => limiter.consume('a', 2));
+      expect(first.value?.consumedPoints).toBe(2);
+      expect(first.ms).toBeGreaterThanOrEqual(45);
+      expect(first.ms).toBeLessThan(500);
+      const later = await within(200, 'a consume with the breaker open', () => limiter.consume('a', 2));
+      expect(later.value?.consumedPoints).toBe(4);
+      // The in-memory limiter refuses past the limit as Redis would.
+      const refused = await within(200, 'a consume over the limit', () => limiter.consume('a', 7));
+      expect(refused.error).toBeInstanceOf(RateLimiterRes);
+      server.kill('SIGCONT');
+      await until(() => cache.status() === 'redis', 5000, 'the breaker closed after SIGCONT');
+      // Redis counts again: 3 before the stop, 2 from the one call that was sent and timed out (Redis ran
+      // it on resuming), and this 1; the calls refused by the open breaker never reached it.
+      const after = await limiter.consume('a', 1);
+      expect(after.consumedPoints).toBe(6);
+      expect(await redisCount('a')).toBe(6);
     } finally {
       server.kill('SIGCONT');
       await cache.close();

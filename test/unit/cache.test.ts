@@ -70,37 +70,61 @@ describe('CircuitBreaker', () => {
     breaker.recordFailure();
     expect(breaker.phase).toBe('closed');
     breaker.recordFailure();
-    expect(breaker.phase).toBe('open');
+    expect(breaker.phase).toBe('half-open'); // opened, and the first probe may go at once
     expect(breaker.tryAcquire()).toBe(false);
   });
 
-  it('lets exactly one trial through after the cool-down, and closes when it succeeds', () => {
+  it('opens at the first failure by default', () => {
+    const breaker = new CircuitBreaker();
+    expect(breaker.tryAcquire()).toBe(true);
+    breaker.recordFailure();
+    expect(breaker.phase).toBe('half-open'); // opened, and the first probe may go at once
+    expect(breaker.tryAcquire()).toBe(false);
+  });
+
+  it('lets no caller through once open, only one probe at a time (the first at once), and closes when a probe succeeds', () => {
     const clock = { now: 0 };
     const phases: string[] = [];
     const breaker = breakerAt(clock, phases);
     for (let i = 0; i < 3; i++) breaker.recordFailure();
-    clock.now = 999;
     expect(breaker.tryAcquire()).toBe(false);
-    clock.now = 1000;
-    expect(breaker.tryAcquire()).toBe(true);
-    expect(breaker.tryAcquire()).toBe(false); // the trial is still running
+    expect(breaker.msUntilProbe).toBe(0);
+    expect(breaker.tryProbe()).toBe(true);
+    expect(breaker.tryProbe()).toBe(false); // the probe is still running
+    expect(breaker.tryAcquire()).toBe(false); // half-open: callers do not wait on the trial
     breaker.recordSuccess();
     expect(breaker.phase).toBe('closed');
+    expect(breaker.tryAcquire()).toBe(true);
     expect(phases).toEqual(['open', 'half-open', 'closed']);
   });
 
-  it('opens for another cool-down when the trial fails', () => {
+  it('waits a cool-down after a failed probe, counted from the failure', () => {
     const clock = { now: 0 };
     const breaker = breakerAt(clock);
     for (let i = 0; i < 3; i++) breaker.recordFailure();
-    clock.now = 1000;
-    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.tryProbe()).toBe(true);
+    clock.now = 100;
     breaker.recordFailure();
     expect(breaker.phase).toBe('open');
-    clock.now = 1999;
+    expect(breaker.msUntilProbe).toBe(1000);
+    clock.now = 1099;
+    expect(breaker.tryProbe()).toBe(false);
     expect(breaker.tryAcquire()).toBe(false);
-    clock.now = 2000;
-    expect(breaker.tryAcquire()).toBe(true);
+    clock.now = 1100;
+    expect(breaker.tryProbe()).toBe(true);
+  });
+
+  it('does not push the probe back for failures of calls sent before it opened', () => {
+    const clock = { now: 0 };
+    const breaker = breakerAt(clock);
+    for (let i = 0; i < 3; i++) breaker.recordFailure();
+    expect(breaker.tryProbe()).toBe(true);
+    breaker.recordFailure(); // the probe failed: open for a cool-down
+    clock.now = 500;
+    breaker.recordFailure(); // a call that was already waiting when the breaker opened
+    expect(breaker.msUntilProbe).toBe(500);
+    clock.now = 1000;
+    expect(breaker.tryProbe()).toBe(true);
   });
 
   it('closes at once on reset (a reconnect)', () => {

@@ -57,15 +57,25 @@ export interface Cache {
   status(): CacheStatus;
   /** Waits up to `timeoutMs` for the backend to be usable; resolves whether it is (never rejects). */
   whenConnected(timeoutMs: number): Promise<boolean>;
-  /**
-   * Redis only: the connection rate-limiter-flexible counts on (typed loosely, so that no file but the
-   * Redis one knows ioredis), and the key prefix of this deployment.
-   */
-  rateLimitClient?(): { client: unknown; keyPrefix: string };
+  /** Redis only: what rate-limiter-flexible counts on (see RateLimitStore). */
+  rateLimitStore?(): RateLimitStore;
   /** Redis only: CONFIG GET of each of `names` on every node that holds data (every master of a cluster). */
   serverSettings?(names: readonly string[]): Promise<ServerSettingsReport[]>;
   /** Releases connections and timers. Idempotent; after it, reads miss, writes are no-ops and bumps reject. */
   close(): Promise<void>;
+}
+
+/**
+ * The connection rate-limiter-flexible counts on (typed loosely, so that no file but the Redis one knows
+ * ioredis), the key prefix of this deployment, and `run`, which every rate-limit call goes through: like the
+ * cache's own calls, it is refused at once while the connection is down or the circuit breaker open, and
+ * bounded by the command timeout otherwise; `{ ok: false }` then, and the caller counts in memory instead.
+ * `call` must resolve for every answer Redis gave (a refusal included): a rejection counts as Redis failing.
+ */
+export interface RateLimitStore {
+  client: unknown;
+  keyPrefix: string;
+  run<T>(operation: string, call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }>;
 }
 
 /** One Redis node's settings, or why they could not be read (a managed Redis may refuse CONFIG). */

@@ -1,15 +1,17 @@
 /**
- * A circuit breaker in front of Redis, so that a Redis that hangs costs requests nothing (closed, open,
- * half-open): see docs/caching.md#the-circuit-breaker.
+ * A circuit breaker in front of Redis, so that a Redis that hangs costs a request at most one command
+ * timeout (closed, open, half-open): see docs/caching.md#the-circuit-breaker. Callers go through only while
+ * it is closed; the trial that may close it again is a probe its owner sends in the background
+ * (`tryProbe`), so no request ever waits on a Redis that may still hang.
  */
 export interface CircuitBreakerOptions {
-  /** Consecutive failures that open the breaker. Default 5. */
+  /** Consecutive failures that open the breaker. Default 1: the first timeout opens it. */
   failureThreshold: number;
-  /** How long the breaker stays open before one trial call. Default 1000 ms. */
+  /** How long the breaker stays open after a failed probe before the next may try. Default 500 ms. The first probe may go at once. */
   cooldownMs: number;
 }
 
-export const DEFAULT_CIRCUIT_BREAKER_OPTIONS: Readonly<CircuitBreakerOptions> = { failureThreshold: 5, cooldownMs: 1000 };
+export const DEFAULT_CIRCUIT_BREAKER_OPTIONS: Readonly<CircuitBreakerOptions> = { failureThreshold: 1, cooldownMs: 500 };
 
 export type BreakerState =
   { phase: 'closed'; consecutiveFailures: number } | { phase: 'open'; reopensAt: number } | { phase: 'half-open'; trialInFlight: boolean };
@@ -18,7 +20,7 @@ export type BreakerPhase = BreakerState['phase'];
 
 export class CircuitBreaker {
   private state: BreakerState = { phase: 'closed', consecutiveFailures: 0 };
-  private readonly options: CircuitBreakerOptions;
+  readonly options: Readonly<CircuitBreakerOptions>;
 
   constructor(
     options: Partial<CircuitBreakerOptions> = {},
@@ -37,14 +39,22 @@ export class CircuitBreaker {
     return this.state.phase;
   }
 
-  /**
-   * Asks to make one call. True when closed, or when half-open and no trial is running (this call becomes
-   * the trial); the caller must then report the outcome with `recordSuccess` or `recordFailure`.
-   */
+  /** Milliseconds until a probe may try (0 when it may now, or when the breaker is closed). */
+  get msUntilProbe(): number {
+    return this.state.phase === 'open' ? Math.max(0, this.state.reopensAt - this.now()) : 0;
+  }
+
+  /** Asks to make one call: true only while closed (no side effect). The caller then reports `recordSuccess` or `recordFailure`. */
   tryAcquire(): boolean {
-    const phase = this.phase;
-    if (phase === 'closed') return true;
-    if (phase === 'open' || (this.state.phase === 'half-open' && this.state.trialInFlight)) return false;
+    return this.phase === 'closed';
+  }
+
+  /**
+   * Asks to send the trial: true when half-open and no trial is running. The owner then reports its
+   * outcome; a success closes the breaker, a failure opens it for another cool-down.
+   */
+  tryProbe(): boolean {
+    if (this.phase !== 'half-open' || (this.state.phase === 'half-open' && this.state.trialInFlight)) return false;
     this.state = { phase: 'half-open', trialInFlight: true };
     return true;
   }
@@ -54,10 +64,17 @@ export class CircuitBreaker {
     else this.enter({ phase: 'closed', consecutiveFailures: 0 });
   }
 
+  /**
+   * Opens the breaker. From closed, a probe may go at once (a timeout that was only a slow moment then
+   * costs one round trip of the probe); after a failed probe, one cool-down later. A failure while open (a
+   * call sent before it opened) changes nothing.
+   */
   recordFailure(): void {
+    if (this.state.phase === 'open') return;
     if (this.state.phase === 'closed') {
       this.state.consecutiveFailures += 1;
       if (this.state.consecutiveFailures < this.options.failureThreshold) return;
+      return this.enter({ phase: 'open', reopensAt: this.now() });
     }
     this.enter({ phase: 'open', reopensAt: this.now() + this.options.cooldownMs });
   }

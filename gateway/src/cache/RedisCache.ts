@@ -7,6 +7,7 @@ import {
   type CacheEntry,
   type CacheEvents,
   type CacheStatus,
+  type RateLimitStore,
   type ServerSettingsReport,
 } from './Cache.ts';
 import { CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.ts';
@@ -32,7 +33,7 @@ export interface RedisCacheOptions extends CacheEvents {
   /** Reconnect backoff: doubles from the first to the cap, plus jitter. Defaults 50 and 2000 ms. */
   reconnectFirstDelayMs?: number;
   reconnectMaxDelayMs?: number;
-  /** See CircuitBreaker. Defaults: open after 5 consecutive failures, one trial after 1000 ms. */
+  /** See CircuitBreaker. Defaults: open at the first failure; a probe (PING) at once, then every 500 ms while it fails. */
   breaker?: Partial<CircuitBreakerOptions>;
 }
 
@@ -65,6 +66,8 @@ export class RedisCache implements Cache {
   private lastStatus: CacheStatus = 'degraded';
   /** Cluster: connecting to every master after 'ready' (see connectMasters). */
   private warmUp: Promise<void> = Promise.resolve();
+  /** While the breaker is open: the timer of the next probe. */
+  private probeTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(private readonly options: RedisCacheOptions) {
@@ -84,7 +87,10 @@ export class RedisCache implements Cache {
     // such as a Cluster's redirections. ioredis's own timeout stays as a generous backstop.
     this.operationTimeoutMs = settings.commandTimeoutMs;
     this.connectTimeoutMs = settings.connectTimeoutMs;
-    this.breaker = new CircuitBreaker(options.breaker, Date.now, () => this.noticeStatus());
+    this.breaker = new CircuitBreaker(options.breaker, Date.now, (phase) => {
+      if (phase === 'open') this.scheduleProbe(this.breaker.msUntilProbe);
+      this.noticeStatus();
+    });
 
     const retryStrategy = (times: number) =>
       Math.min(settings.reconnectMaxDelayMs, settings.reconnectFirstDelayMs * 2 ** Math.min(times - 1, 20)) +
@@ -227,8 +233,8 @@ export class RedisCache implements Cache {
     return connected();
   }
 
-  rateLimitClient(): { client: unknown; keyPrefix: string } {
-    return { client: this.client, keyPrefix: `${this.namespace}ratelimit` };
+  rateLimitStore(): RateLimitStore {
+    return { client: this.client, keyPrefix: `${this.namespace}ratelimit`, run: (operation, call) => this.attempt(operation, call) };
   }
 
   async serverSettings(names: readonly string[]): Promise<ServerSettingsReport[]> {
@@ -253,6 +259,7 @@ export class RedisCache implements Cache {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.probeTimer);
     const connections = this.subscriber === this.client ? [this.client] : [this.client, this.subscriber];
     await Promise.all(
       connections.map(async (connection) => {
@@ -293,6 +300,11 @@ export class RedisCache implements Cache {
    */
   private async attempt<T>(operation: string, run: () => Promise<T>, onFailure?: (error: Error) => void): Promise<Outcome<T>> {
     if (this.closed || this.client.status !== 'ready' || !this.breaker.tryAcquire()) return { ok: false };
+    return this.timed(operation, run, onFailure);
+  }
+
+  /** One call, bounded by the operation deadline, its outcome reported to the breaker. */
+  private async timed<T>(operation: string, run: () => Promise<T>, onFailure?: (error: Error) => void): Promise<Outcome<T>> {
     try {
       const value = await deadline(run(), this.operationTimeoutMs, operation);
       this.breaker.recordSuccess();
@@ -305,6 +317,27 @@ export class RedisCache implements Cache {
       onFailure?.(error);
       return { ok: false };
     }
+  }
+
+  /** The next probe in `delayMs`, unless one is already due. */
+  private scheduleProbe(delayMs: number): void {
+    if (this.closed || this.probeTimer) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      void this.probe();
+    }, delayMs);
+    this.probeTimer.unref();
+  }
+
+  /**
+   * The breaker's trial, in the background: a PING bounded by the command timeout. Its answer closes the
+   * breaker; a failure opens it for another cool-down (and schedules the next probe). While the connection
+   * is down there is nothing to probe: 'ready' closes the breaker, and the probe tries again a cool-down later.
+   */
+  private async probe(): Promise<void> {
+    if (this.closed || this.breaker.tryAcquire()) return; // closed meanwhile (a reconnect, a late answer)
+    if (this.client.status === 'ready' && this.breaker.tryProbe()) await this.timed('probe', () => this.client.ping());
+    if (!this.breaker.tryAcquire()) this.scheduleProbe(this.breaker.msUntilProbe || this.breaker.options.cooldownMs);
   }
 
   /** MGET per slot group, aligned with `keys`: null for a missing key, UNREAD for each key of a group that failed. */

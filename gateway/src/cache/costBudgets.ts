@@ -1,24 +1,61 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Cache } from './Cache.ts';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Cache, RateLimitStore } from './Cache.ts';
+
+/** What the budgets and the admin failure limit ask of a limiter. */
+export interface SharedLimiter {
+  /** Resolves when allowed; rejects with a RateLimiterRes when over the limit. */
+  consume(key: string, points: number): Promise<RateLimiterRes>;
+  get(key: string): Promise<RateLimiterRes | null>;
+}
 
 /**
  * A rate-limiter-flexible limiter on the gateway's store: shared by every replica through Redis, with a
- * per-replica in-memory limiter at the same limits taking over while Redis does not answer (its
- * `insuranceLimiter`); in memory only without Redis.
+ * per-replica in-memory limiter at the same limits counting instead while Redis does not answer; in memory
+ * only without Redis. Every Redis call goes through the store's `run` (the cache's circuit breaker and
+ * command timeout): a Redis that hangs costs a call at most that timeout, and none once the breaker is open.
  */
-export function createRateLimiter(cache: Cache, options: { name: string; points: number; durationSeconds: number }): RateLimiterAbstract {
+export function createRateLimiter(cache: Cache, options: { name: string; points: number; durationSeconds: number }): SharedLimiter {
   const memory = new RateLimiterMemory({ keyPrefix: options.name, points: options.points, duration: options.durationSeconds });
-  const redis = cache.rateLimitClient?.();
-  if (!redis) return memory;
-  return new RateLimiterRedis({
-    storeClient: redis.client,
-    keyPrefix: `${redis.keyPrefix}:${options.name}`,
+  const store = cache.rateLimitStore?.();
+  if (!store) return memory;
+  const redis = new RateLimiterRedis({
+    storeClient: store.client,
+    keyPrefix: `${store.keyPrefix}:${options.name}`,
     points: options.points,
     duration: options.durationSeconds,
-    insuranceLimiter: memory,
-    // Down means the insurance answers at once, instead of a command waiting for a connection.
-    rejectIfRedisNotReady: true,
   });
+  return {
+    consume: (key, points) =>
+      inStoreOrMemory(
+        store,
+        'rate limit',
+        () => redis.consume(key, points),
+        () => memory.consume(key, points),
+      ),
+    get: (key) =>
+      inStoreOrMemory(
+        store,
+        'rate limit read',
+        () => redis.get(key),
+        () => memory.get(key),
+      ),
+  };
+}
+
+/** `viaRedis` through the store, or `viaMemory` when Redis did not answer; a refusal Redis gave is thrown as it came. */
+async function inStoreOrMemory<T>(store: RateLimitStore, operation: string, viaRedis: () => Promise<T>, viaMemory: () => Promise<T>): Promise<T> {
+  const outcome = await store.run(operation, () =>
+    viaRedis().then(
+      (value) => ({ value }),
+      (err: unknown) => {
+        if (err instanceof RateLimiterRes) return { refusal: err };
+        throw err;
+      },
+    ),
+  );
+  if (!outcome.ok) return viaMemory();
+  if ('refusal' in outcome.value) throw outcome.value.refusal;
+  return outcome.value.value;
 }
 
 export interface BudgetDecision {
@@ -58,7 +95,7 @@ const MAX_LEASES = 50_000;
  * of the other replicas' leases (at most leaseShare of the budget per replica). docs/rate-limits.md.
  */
 export class CostBudgets {
-  private readonly limiters = new Map<number, RateLimiterAbstract>();
+  private readonly limiters = new Map<number, SharedLimiter>();
   private readonly leases = new Map<string, Lease>();
   private readonly windowSeconds: number;
   private readonly leaseShare: number;
@@ -132,7 +169,7 @@ export class CostBudgets {
     return { allowed, limit, remaining, resetSeconds };
   }
 
-  private limiter(points: number): RateLimiterAbstract {
+  private limiter(points: number): SharedLimiter {
     let limiter = this.limiters.get(points);
     if (!limiter) this.limiters.set(points, (limiter = createRateLimiter(this.cache, { name: `cost${points}`, points, durationSeconds: this.windowSeconds })));
     return limiter;

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Cache } from '../cache/Cache.ts';
-import { createRateLimiter } from '../cache/costBudgets.ts';
+import { createRateLimiter, type SharedLimiter } from '../cache/costBudgets.ts';
 import { clientAddress } from './clientAddress.ts';
 import { sendRefusal, singleProblem } from './adminRefusal.ts';
 
@@ -14,7 +13,7 @@ export const DEFAULT_ADMIN_AUTH_FAILURES_PER_MIN = 20;
  * before any token is compared. Shared by the replicas through Redis, like the public budgets.
  */
 export class AdminFailureLimit {
-  private readonly limiter: RateLimiterAbstract;
+  private readonly limiter: SharedLimiter;
 
   constructor(
     cache: Cache,
