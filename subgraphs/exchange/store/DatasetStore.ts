@@ -100,6 +100,12 @@ export class DatasetStore {
   /** Statistics of the whole catalog, kept exact through price changes (see UnfilteredStats). */
   readonly unfilteredStats: UnfilteredStats;
   private facetCounts: FacetCounts | null = null;
+  /**
+   * Loads into this store since it was opened: a load can change any column, a price change (the other
+   * thing that moves the catalog version) only the price columns and updated_ms. What is derived from the
+   * other columns may be kept while this stays the same (the catalog summary, catalogSummary.ts).
+   */
+  loads = 0;
   /** Every price change, in order, kept PRICE_CHANGE_RETENTION_DAYS (docs/live-prices.md). */
   readonly changeLog: PriceChangeLog;
 
@@ -285,6 +291,7 @@ export class DatasetStore {
       this.setMeta('zh_index', ZH_INDEX_FORMAT);
       this.bumpVersion();
     })();
+    this.loads += 1;
     this.db.pragma(`cache_size = ${Number(cacheSize)}`);
     this.db.exec('ANALYZE');
     this.statements.clear();

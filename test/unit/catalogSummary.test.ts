@@ -1,0 +1,80 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { DatasetStore } from '../../subgraphs/exchange/store/DatasetStore.ts';
+import { catalogSummary } from '../../subgraphs/exchange/catalogSummary.ts';
+import { generateDatasets } from '../../seed/generate.ts';
+
+/**
+ * The exchange's catalog summary after price changes: it keeps what a price change cannot move and reads
+ * the rest again, so it must stay equal to the table as plain SQL counts it (docs/scale-out.md).
+ */
+let store: DatasetStore;
+
+beforeAll(() => {
+  store = new DatasetStore('bj', ':memory:');
+  store.ingest(generateDatasets({ exchange: 'bj', divisionCode: '110000', count: 1500 }));
+});
+afterAll(() => store.db.close());
+
+/** Listings per pricing model and the price and updatedAt ranges, as plain SQL over the table. */
+function plain() {
+  const models = store.db.prepare('SELECT price_model AS value, count(*) AS n FROM datasets GROUP BY price_model').all() as Array<{ value: string; n: number }>;
+  const range = store.db
+    .prepare('SELECT min(price_micros) AS lo, max(price_micros) AS hi, min(updated_ms) AS since, max(updated_ms) AS until FROM datasets')
+    .get() as { lo: number; hi: number; since: number; until: number };
+  return {
+    models: Object.fromEntries(models.map((m) => [m.value, m.n])),
+    lo: range.lo,
+    hi: range.hi,
+    updatedFrom: new Date(range.since).toISOString(),
+    updatedTo: new Date(range.until).toISOString(),
+  };
+}
+
+function micros(amount: string): number {
+  const [whole, fraction = ''] = amount.split('.');
+  return Number(whole) * 1_000_000 + Number(fraction.padEnd(6, '0'));
+}
+
+describe('catalogSummary across price changes', () => {
+  it('follows each change of pricing model, price range and updatedAt, and keeps the other counts', () => {
+    const first = catalogSummary(store);
+    const others = first.counts.filter((c) => c.field !== 'pricingModels');
+    expect(others.length).toBeGreaterThan(0);
+    const ids = (store.db.prepare('SELECT id FROM datasets ORDER BY rowid LIMIT 3').all() as Array<{ id: string }>).map((r) => r.id);
+    // A new lowest price, a new highest one, and a listing that becomes NEGOTIABLE (no price).
+    const changes: Array<[string, 'PER_CALL' | 'ANNUAL' | 'NEGOTIABLE', string | null]> = [
+      [ids[0], 'PER_CALL', '0.01'],
+      [ids[1], 'ANNUAL', '987654321'],
+      [ids[2], 'NEGOTIABLE', null],
+    ];
+    for (const [id, model, amount] of changes) {
+      store.updatePrice(id, model, amount, new Date(Date.UTC(2031, 0, 1)));
+      const summary = catalogSummary(store);
+      const expected = plain();
+      expect(summary.catalogVersion).toBe(store.catalogVersion);
+      const models = summary.counts.filter((c) => c.field === 'pricingModels');
+      expect(Object.fromEntries(models.map((c) => [c.value, c.count]))).toEqual(expected.models);
+      expect(micros(summary.prices[0].min)).toBe(expected.lo);
+      expect(micros(summary.prices[0].max)).toBe(expected.hi);
+      expect(summary.updatedFrom).toBe(expected.updatedFrom);
+      expect(summary.updatedTo).toBe(expected.updatedTo);
+      expect(summary.counts.filter((c) => c.field !== 'pricingModels')).toEqual(others);
+      expect(summary.tokens).toEqual(first.tokens);
+    }
+    expect(plain().updatedTo).toBe('2031-01-01T00:00:00.000Z');
+    expect(plain().hi).toBe(987_654_321_000_000);
+  });
+
+  it('reads everything again after a load', () => {
+    const before = catalogSummary(store);
+    // The same generator's next 200 listings (it is deterministic: the first 1,500 are the ones loaded).
+    store.ingest([...generateDatasets({ exchange: 'bj', divisionCode: '110000', count: 1700 })].slice(1500));
+    const after = catalogSummary(store);
+    const { n } = store.db.prepare('SELECT count(*) AS n FROM datasets').get() as { n: number };
+    expect(after.datasetCount).toBe(n);
+    expect(after.datasetCount).toBeGreaterThan(before.datasetCount);
+    const categories = store.db.prepare('SELECT category AS value, count(*) AS n FROM datasets GROUP BY category').all() as Array<{ value: string; n: number }>;
+    expect(categories.length).toBeGreaterThan(0);
+    for (const { value, n: count } of categories) expect(after.counts.find((c) => c.field === 'categories' && c.value === value)?.count).toBe(count);
+  });
+});
