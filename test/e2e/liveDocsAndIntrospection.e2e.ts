@@ -104,4 +104,39 @@ describe('introspection through POST /graphql', () => {
     expect(body.data.__typename).toBe('Query');
     expect(body.data.exchanges.length).toBeGreaterThan(0);
   }, 30_000);
+
+  it('answers __schema and __type from the public schema in a query that mixes them with data, cached or not', async () => {
+    const total = ['bj', 'sh', 'ty', 'gy']
+      .map((exchange) => {
+        const db = new Database(join(stack.dataDir, `${exchange}.db`), { readonly: true, fileMustExist: true });
+        const { n } = db.prepare('SELECT count(*) AS n FROM datasets').get() as { n: number };
+        db.close();
+        return n;
+      })
+      .reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThan(0);
+    const query = `query Mixed {
+      schema: __schema { subscriptionType { name fields { name } } queryType { name } }
+      __type(name: "Subscription") { name kind }
+      datasets(first: 1) { totalCount }
+    }`;
+    const ask = async (url: string) => {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      return { cache: response.headers.get('x-response-cache'), body: (await response.json()) as any };
+    };
+    // The stack's gateway runs without the response cache; a second one with it answers twice (miss, then hit).
+    const cached = await stack.startGateway('gateway-with-cache', { CACHE_DISABLED: undefined });
+    try {
+      const answers = [await ask(`${stack.gatewayBase}/graphql`), await ask(cached.url), await ask(cached.url)];
+      expect(answers.map((a) => a.cache)).toEqual([null, 'miss', 'hit']);
+      for (const { body } of answers) {
+        expect(body.errors).toBeUndefined();
+        expect(body.data.schema).toEqual({ subscriptionType: { name: 'Subscription', fields: [{ name: 'priceChanged' }] }, queryType: { name: 'Query' } });
+        expect(body.data.__type).toEqual({ name: 'Subscription', kind: 'OBJECT' });
+        expect(body.data.datasets.totalCount).toBe(total);
+      }
+    } finally {
+      await cached.stop();
+    }
+  }, 120_000);
 });

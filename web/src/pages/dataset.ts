@@ -1,5 +1,5 @@
 import { DATASET_ROW, exchangeNames, graphql, type DatasetRow, type Price } from '../api.ts';
-import { chart, updateSeries } from '../charts.ts';
+import { chart, disposeChartsIn, updateSeries } from '../charts.ts';
 import { watchPrices, type LiveChange } from '../live.ts';
 import { fields, h, section, table } from '../dom.ts';
 import { exchangeName, label, lang, t, titleOf } from '../i18n.ts';
@@ -104,20 +104,38 @@ function livePrice(id: string, p: Price): HTMLElement {
   return h('span', { 'data-price-of': id }, price(p));
 }
 
+/** The parts of the page a live change rewrites. */
+interface LiveParts {
+  view: HTMLElement;
+  history: HTMLElement;
+  points: Point[];
+  /** The same product's listings, and the box of their chart (empty when there is one listing). */
+  listings: DatasetRow[];
+  compared: HTMLElement;
+}
+
 /**
- * Live: a change of this listing rewrites its price and adds a point to its history; a change of the same
- * product on another exchange rewrites that listing's price in the table.
+ * Live: a change of this product (this listing or the same product on another exchange) rewrites that
+ * listing's price wherever it is shown and redraws the comparison; one of this listing also adds a
+ * point to its history.
  */
-function followPrices(view: HTMLElement, history: HTMLElement, points: Point[], d: DatasetDetail): void {
+function followPrices({ view, history, points, listings, compared }: LiveParts, d: DatasetDetail): void {
   watchPrices(view, (change: LiveChange) => {
-    if (change.dataset.productCode !== d.productCode && change.dataset.id !== d.id) return;
+    const listing = listings.find((l) => l.id === change.dataset.id);
+    if (!listing && change.dataset.id !== d.id) return;
     for (const el of view.querySelectorAll<HTMLElement>(`[data-price-of="${CSS.escape(change.dataset.id)}"]`)) {
       el.textContent = price(change.current);
       el.classList.add('changed');
     }
-    if (change.dataset.id !== d.id) return;
-    points.push(point(change.changedAt, change.current));
-    updateSeries(history, [points]);
+    if (listing) listing.price = change.current;
+    if (listing && listings.length > 1) {
+      disposeChartsIn(compared);
+      compared.replaceChildren(sameProductChart(listings));
+    }
+    if (change.dataset.id === d.id) {
+      points.push(point(change.changedAt, change.current));
+      updateSeries(history, [points]);
+    }
   });
 }
 
@@ -151,6 +169,7 @@ export async function renderDataset(id: string): Promise<Node> {
   const elsewhere = listings.filter((l) => l.exchange.id !== d.exchange.id);
   const points = d.priceHistory.map((p) => point(p.effectiveAt, p));
   const history = historyChart(d, points);
+  const compared = h('div', {}, listings.length > 1 ? sameProductChart(listings) : null);
   const view = h(
     'div',
     { class: 'dataset', 'data-id': d.id },
@@ -161,7 +180,7 @@ export async function renderDataset(id: string): Promise<Node> {
     section(
       `${t('ds.sameProduct')} (${d.productCode})`,
       elsewhere.length === 0 ? h('p', {}, t('ds.onlyHere')) : null,
-      listings.length > 1 ? sameProductChart(listings) : null,
+      compared,
       table(
         [t('col.exchange'), t('col.title'), t('col.price'), t('col.updated')],
         listings.map((l) => [
@@ -174,6 +193,6 @@ export async function renderDataset(id: string): Promise<Node> {
       ),
     ),
   );
-  followPrices(view, history, points, d);
+  followPrices({ view, history, points, listings, compared }, d);
   return view;
 }
