@@ -4,9 +4,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSse } from '../helpers/liveStream.ts';
 import { startStack, type Stack } from '../../devkit/stack.ts';
+import { catalogClient, priceNow, watchPrices } from '../../examples/recipes/apolloLivePrices.ts';
 
 // What a client of live prices meets first: the curl example of docs/live-prices.md, sent as written
-// against a real stack, and introspection through POST /graphql listing Subscription.priceChanged (what
+// against a real stack, the Apollo Client example (examples/recipes/apolloLivePrices.ts, which the docs
+// hold verbatim) run as it is, and introspection through POST /graphql listing Subscription.priceChanged (what
 // codegen and GraphiQL read). Expected values come from the exchange's SQLite database and the docs' text.
 
 const EXCHANGE_ADMIN = 'exchange-admin-token';
@@ -65,6 +67,59 @@ describe('the curl example of docs/live-prices.md', () => {
       stream.close();
     }
   }, 60_000);
+});
+
+/** POST /admin/prices on an exchange, as its operator would. */
+async function changePrice(exchange: string, datasetId: string, amount: string): Promise<void> {
+  const posted = await fetch(stack.exchangeUrls[exchange]!.replace(/\/graphql$/, '/admin/prices'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${EXCHANGE_ADMIN}` },
+    body: JSON.stringify({ datasetId, model: 'PER_CALL', amount }),
+  });
+  expect(posted.status).toBe(200);
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  for (const deadline = performance.now() + timeoutMs; !condition() && performance.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
+}
+
+describe('the Apollo Client example (split link)', () => {
+  it('receives a change posted on an exchange over graphql-ws, then queries the price over HTTP', async () => {
+    const db = new Database(join(stack.dataDir, 'gy.db'), { readonly: true, fileMustExist: true });
+    const row = db.prepare('SELECT id, title FROM datasets ORDER BY id LIMIT 1').get() as { id: string; title: string };
+    const { client, close } = catalogClient(`${stack.gatewayBase}/graphql`);
+    const received: Parameters<Parameters<typeof watchPrices>[2]>[0][] = [];
+    const stop = watchPrices(client, ['gy'], (change) => received.push(change));
+    const posted: string[] = [];
+    try {
+      // "From now" begins once the gateway holds the subscription, which the client does not report:
+      // post a new amount until one arrives, rather than guess how long that takes.
+      while (received.length === 0) {
+        expect(posted.length, 'no change arrived over graphql-ws').toBeLessThan(20);
+        posted.push(`${700 + posted.length}.40`);
+        await changePrice('gy', row.id, posted.at(-1)!);
+        await until(() => received.length > 0, 2000);
+      }
+      stop();
+      expect(posted).toContain(received[0]!.current.amount);
+      expect(received[0]).toMatchObject({ dataset: { id: row.id, title: row.title }, current: { model: 'PER_CALL', currency: 'CNY' } });
+      const { model, micros } = db.prepare('SELECT price_model AS model, price_micros AS micros FROM datasets WHERE id = ?').get(row.id) as {
+        model: string;
+        micros: number;
+      };
+      expect((micros / 1e6).toFixed(2)).toBe(posted.at(-1));
+      expect(await priceNow(client, row.id)).toEqual({ model, amount: (micros / 1e6).toFixed(2), currency: 'CNY' });
+    } finally {
+      stop();
+      db.close();
+      await close();
+    }
+  }, 90_000);
+
+  it('is in docs/live-prices.md and docs/recipes.md verbatim', () => {
+    const example = readFileSync(new URL('../../examples/recipes/apolloLivePrices.ts', import.meta.url), 'utf8').trim();
+    for (const doc of ['live-prices.md', 'recipes.md']) expect(readFileSync(new URL(`../../docs/${doc}`, import.meta.url), 'utf8'), doc).toContain(example);
+  });
 });
 
 describe('introspection through POST /graphql', () => {
