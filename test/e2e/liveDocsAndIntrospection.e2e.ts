@@ -83,6 +83,18 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
   for (const deadline = performance.now() + timeoutMs; !condition() && performance.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
 }
 
+/** Waits until a gateway has every exchange registered and answering (a loaded machine can make it slow). */
+async function everyExchangeAnswering(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ exchanges { id status } }"}' });
+    const exchanges = ((await response.json()) as any).data?.exchanges ?? [];
+    if (exchanges.length === 4 && exchanges.every((e: { status: string }) => e.status !== 'OFFLINE')) return;
+    if (performance.now() > deadline) throw new Error(`the gateway at ${url} did not see every exchange answering: ${JSON.stringify(exchanges)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 describe('the Apollo Client example (split link)', () => {
   it('receives a change posted on an exchange over graphql-ws, then queries the price over HTTP', async () => {
     const db = new Database(join(stack.dataDir, 'gy.db'), { readonly: true, fileMustExist: true });
@@ -108,7 +120,7 @@ describe('the Apollo Client example (split link)', () => {
         micros: number;
       };
       expect((micros / 1e6).toFixed(2)).toBe(posted.at(-1));
-      expect(await priceNow(client, row.id)).toEqual({ model, amount: (micros / 1e6).toFixed(2), currency: 'CNY' });
+      expect(await priceNow(client, row.id)).toMatchObject({ model, amount: (micros / 1e6).toFixed(2), currency: 'CNY' });
     } finally {
       stop();
       db.close();
@@ -180,8 +192,9 @@ describe('introspection through POST /graphql', () => {
       return { cache: response.headers.get('x-response-cache'), body: (await response.json()) as any };
     };
     // The stack's gateway runs without the response cache; a second one with it answers twice (miss, then hit).
-    const cached = await stack.startGateway('gateway-with-cache', { CACHE_DISABLED: undefined });
+    const cached = await stack.startGateway('gateway-with-cache', { CACHE_DISABLED: undefined, EXCHANGE_TIMEOUT_MS: '15000' });
     try {
+      await everyExchangeAnswering(cached.url);
       const answers = [await ask(`${stack.gatewayBase}/graphql`), await ask(cached.url), await ask(cached.url)];
       expect(answers.map((a) => a.cache)).toEqual([null, 'miss', 'hit']);
       for (const { body } of answers) {

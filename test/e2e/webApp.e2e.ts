@@ -399,6 +399,37 @@ describe('web app', () => {
     await overview.page.close();
   });
 
+  it('live: after a gateway restart the page reconnects by itself and shows the changes made meanwhile, each once, in order', async () => {
+    const LIVE = 'bj';
+    const [x] = select<{ id: string }>(LIVE, 'SELECT id FROM datasets ORDER BY id LIMIT 1');
+    const apiId = x!.id.includes(':') ? x!.id : `${LIVE}:${x!.id}`;
+    const overview = await openLive(`${stack.gatewayBase}/#/`, 'overview');
+    const feedAmounts = () =>
+      overview.page.$$eval(`table[data-table="live-feed"] tr:has(a[data-dataset="${apiId}"]) td:nth-child(5)`, (tds) => tds.map((td) => td.textContent!));
+    await changePrice(LIVE, x!.id, 'PER_CALL', '1001.10');
+    await overview.page.waitForFunction((id) => document.querySelector(`table[data-table="live-feed"] a[data-dataset="${id}"]`), apiId, { timeout: 30_000 });
+
+    const port = new URL(stack.gatewayBase).port;
+    await stack.services.gateway!.stop();
+    await overview.page.waitForSelector('#live[data-state="reconnecting"]', { timeout: 30_000 });
+    await changePrice(LIVE, x!.id, 'PER_CALL', '1002.20');
+    await changePrice(LIVE, x!.id, 'PER_CALL', '1003.30');
+    // The same port: the page knows one address.
+    await stack.startGateway('gateway', { PORT: port });
+    await overview.page.waitForSelector('#live[data-state="live"]', { timeout: 60_000 });
+    await overview.page.waitForFunction((id) => document.querySelectorAll(`table[data-table="live-feed"] a[data-dataset="${id}"]`).length >= 3, apiId, {
+      timeout: 60_000,
+    });
+    // Newest first; a change received twice would show twice.
+    expect(await feedAmounts()).toEqual(['¥1,003.30 / call', '¥1,002.20 / call', '¥1,001.10 / call']);
+    expect(await overview.page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    // While the gateway was down the browser logged its refused connections: those, and only those.
+    const refused = (problem: string) => /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(problem);
+    expect(overview.problems.filter((problem) => !refused(problem))).toEqual([]);
+    await overview.page.close();
+    for (const id of IDS) await waitForStatus(id, ANSWERING);
+  }, 180_000);
+
   it('with one exchange stopped: its tile says OFFLINE, the banners name it, and everything else still renders', async () => {
     await stack.services[STOPPED].stop();
     await waitForStatus(STOPPED, ['OFFLINE']);

@@ -44,6 +44,7 @@ const listeners = new Map<(change: LiveChange) => void, Element>();
 let lastCursor: string | null = null;
 let client: Client | null = null;
 let state: LiveState = 'connecting';
+let wasLive = false;
 /** Streams the server ended in a row with no change received: the backoff before subscribing again. */
 let ended = 0;
 
@@ -64,6 +65,7 @@ export function forgetDetached(): void {
 
 function setState(next: LiveState): void {
   state = next;
+  wasLive ||= next === 'live';
   showState();
 }
 
@@ -95,7 +97,8 @@ function subscribe(): void {
     retry: backoff,
     // Asked at every (re)connection: resume right after the last change this page received.
     headers: (): Record<string, string> => (lastCursor ? { 'last-event-id': lastCursor } : {}),
-    on: { connecting: (again) => setState(again ? 'reconnecting' : 'connecting'), connected: () => setState('live') },
+    // After a first connection, every new one (a retry, or a new subscription after the server ended one) is a reconnection.
+    on: { connecting: (again) => setState(again || wasLive ? 'reconnecting' : 'connecting'), connected: () => setState('live') },
   });
   client.subscribe<{ priceChanged: LiveChange }, { cursor?: string }>(
     { query: SUBSCRIPTION },
