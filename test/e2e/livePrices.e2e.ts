@@ -365,13 +365,18 @@ describe('filters', () => {
   });
 });
 
-/** A gateway that disconnects a subscriber once 5 changes wait for it (MAX_QUERY_ALIASES raised for LARGE_EVENTS). */
+/** A gateway that disconnects a subscriber once 5 changes wait for it (aliases and tokens raised for `largeEvents`). */
 function startSlowConsumerGateway(name: string) {
-  return stack.startGateway(name, { CACHE_DISABLED: '1', LIVE_MAX_QUEUED_EVENTS: '5', MAX_QUERY_ALIASES: '1000' });
+  return stack.startGateway(name, { CACHE_DISABLED: '1', LIVE_MAX_QUEUED_EVENTS: '5', MAX_QUERY_ALIASES: '2000', MAX_QUERY_TOKENS: '10000' });
 }
 
-/** Large events (one description 300 times over) fill the socket buffers in a few hundred changes. */
-const LARGE_EVENTS = `subscription { priceChanged(filter: { exchanges: ["bj"] }) { dataset { ${Array.from({ length: 300 }, (_, i) => `d${i}: description`).join(' ')} } } }`;
+/**
+ * Large events (one description `copies` times over) fill the socket buffers in a few hundred changes.
+ * The buffers can be large: Linux lets a receive buffer grow to net.ipv4.tcp_rmem's maximum (32 MB here).
+ */
+const largeEvents = (copies: number) =>
+  `subscription { priceChanged(filter: { exchanges: ["bj"] }) { dataset { ${Array.from({ length: copies }, (_, i) => `d${i}: description`).join(' ')} } } }`;
+const LARGE_EVENTS = largeEvents(300);
 
 /** The lines of a gateway's /metrics. */
 async function metricsOf(gatewayUrl: string): Promise<string[]> {
@@ -440,13 +445,13 @@ describe('a client that does not read', () => {
     await new Promise<void>((resolve, reject) => socket.once('open', () => resolve()).once('error', reject));
     socket.send(JSON.stringify({ type: 'connection_init' }));
     for (let i = 0; i < 100 && !messages.some((m) => JSON.parse(m).type === 'connection_ack'); i++) await new Promise((r) => setTimeout(r, 100));
-    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: LARGE_EVENTS } }));
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: largeEvents(1500) } }));
     for (let i = 0; i < 300 && value(await metricsOf(gateway.url), 'gateway_live_subscriptions') !== 1; i++) await new Promise((r) => setTimeout(r, 100));
     expect(value(await metricsOf(gateway.url), 'gateway_live_subscriptions')).toBe(1);
     socket.pause(); // never reads again
     const [id] = idsOf('bj', 1);
     let disconnected = 0;
-    for (let i = 0; i < 400 && disconnected === 0; i++) {
+    for (let i = 0; i < 800 && disconnected === 0; i++) {
       await changePrice('bj', id!);
       if (i % 10 === 9) disconnected = value(await metricsOf(gateway.url), 'gateway_live_slow_consumer_disconnects_total{reason="slow_consumer"}') || 0;
     }
