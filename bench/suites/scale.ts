@@ -88,7 +88,7 @@ export const scaleSuite: Suite = {
       default: join(tmpdir(), 'exchange-catalog-scale'),
       description: 'where the scale suite keeps its seeded databases (big/ and small/); seeded once, reused by later runs',
     },
-    'scale-samples': { default: '15', description: 'measured requests per query and size in the scale suite (each after a version bump)' },
+    'scale-query-samples': { default: '15', description: 'measured requests per query and size in the scale suite (each after a version bump)' },
   },
   run: runScale,
 };
@@ -178,7 +178,7 @@ async function measureSize(context: SuiteContext, dir: string, samples: number):
 async function runScale(context: SuiteContext): Promise<SuiteReport> {
   const { resources, flags, log } = context;
   const root = resolve(flags['scale-data-dir']);
-  const samples = intFlag(flags, 'scale-samples', 3, 1000);
+  const samples = intFlag(flags, 'scale-query-samples', 3, 1000);
   const figures = new Map<string, SizeFigures>();
   const seedNotes: string[] = [];
   for (const size of SIZES) {

@@ -9,6 +9,7 @@ import { DEFAULT_HEALTH_INTERVAL_MS, DEFAULT_HEALTH_RECOVERY_INTERVAL_MS } from 
 import { DEFAULT_CACHE_TTL_SECONDS } from './cache/CachingFetcher.ts';
 import { DEFAULT_VERSION_POLL_MS } from './cache/VersionWatcher.ts';
 import { DEFAULT_MAX_QUERY_COST, DEFAULT_MAX_QUERY_DEPTH } from './http/queryLimits.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../../shared/http/apolloHandler.ts';
 import { DEFAULT_MAX_QUERY_ALIASES, DEFAULT_MAX_QUERY_DIRECTIVES, DEFAULT_MAX_QUERY_TOKENS } from './http/armorLimits.ts';
 import { parseCorsOrigins, type CorsOrigins } from './http/cors.ts';
 import { DEFAULT_ANON_COST_PER_MIN, DEFAULT_KEY_COST_PER_MIN } from './http/rateLimits.ts';
@@ -67,6 +68,8 @@ export interface GatewayConfig extends ServiceSettings {
   registrationConformanceBudgetMs: number;
   /** GATEWAY_ADMIN_TOKEN; /admin answers 404 without it. */
   adminToken?: string;
+  /** MAX_BODY_BYTES, default 1 MiB: a /graphql request body over it is refused with 413 unread. */
+  maxBodyBytes: number;
   /** MAX_QUERY_DEPTH, default 15: fields nested deeper are refused. */
   maxQueryDepth: number;
   /** MAX_QUERY_COST, default 10,000: the objects a query may return (lists times their page size). */
@@ -128,6 +131,7 @@ export function loadGatewayConfig(env: ConfigSource): GatewayConfig {
     cacheDisabled: read.bool('CACHE_DISABLED', false),
     cacheTtlSeconds: read.int('CACHE_TTL_SECONDS', { default: DEFAULT_CACHE_TTL_SECONDS, max: 31_536_000, unit: 'seconds' }),
     versionPollMs: read.durationMs('VERSION_POLL_MS', { default: DEFAULT_VERSION_POLL_MS, max: MAX_INTERVAL_MS }),
+    maxBodyBytes: read.int('MAX_BODY_BYTES', { default: DEFAULT_MAX_BODY_BYTES, min: 1024, max: 64 * 1024 * 1024, unit: 'bytes' }),
     maxQueryDepth: read.int('MAX_QUERY_DEPTH', { default: DEFAULT_MAX_QUERY_DEPTH, max: 10_000 }),
     maxQueryCost: read.int('MAX_QUERY_COST', { default: DEFAULT_MAX_QUERY_COST, max: 1_000_000_000 }),
     maxQueryAliases: read.int('MAX_QUERY_ALIASES', { default: DEFAULT_MAX_QUERY_ALIASES, max: 10_000 }),

@@ -102,19 +102,12 @@ export function tracedHandler(
       name,
       { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? '', 'url.path': (req.url ?? '').split('?')[0] } },
       parent,
-      async (span) => {
-        try {
+      (span) =>
+        ended(span, async () => {
           await handler(req, res);
           span.setAttribute('http.response.status_code', res.statusCode);
           if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        } catch (err) {
-          span.recordException(err as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          throw err;
-        } finally {
-          span.end();
-        }
-      },
+        }),
     );
   };
 }
@@ -122,17 +115,20 @@ export function tracedHandler(
 /** Runs `work` in a child span of the active one; with tracing off, runs it as it is (span undefined). */
 export function withSpan<T>(name: string, attributes: Attributes, work: (span: Span | undefined) => Promise<T>): Promise<T> {
   if (tracer === null) return work(undefined);
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
-    try {
-      return await work(span);
-    } catch (err) {
-      span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(name, { attributes }, (span) => ended(span, () => work(span)));
+}
+
+/** Runs `work`, marks the span failed when it throws, and ends the span either way. */
+async function ended<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    span.recordException(err as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw err;
+  } finally {
+    span.end();
+  }
 }
 
 /** The synchronous form of withSpan (the merge, the planning). */

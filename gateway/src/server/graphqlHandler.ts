@@ -31,7 +31,10 @@ export interface GraphQLHandlerParts {
  * POST and GET /graphql: a response-cache hit is answered before Apollo Server parses anything; the rest
  * get a context with the request id and a fresh ResponsePolicy.
  */
-export function graphqlHandler(settings: { cacheDisabled: boolean }, parts: GraphQLHandlerParts): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function graphqlHandler(
+  settings: { cacheDisabled: boolean; maxBodyBytes: number },
+  parts: GraphQLHandlerParts,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { cache, metrics, catalogToken, isAnswering, logger } = parts;
   const missedResponseKeys = new WeakMap<object, string>();
   const shortcut = responseCacheShortcut({ cache, metrics, catalogToken, isAnswering, missed: missedResponseKeys });
@@ -53,6 +56,7 @@ export function graphqlHandler(settings: { cacheDisabled: boolean }, parts: Grap
       // Before the response cache: a batch or a malformed field is refused even when its query is cached.
       refuse: refuseRequestShape,
       statusOf: legacyJsonStatus,
+      maxBodyBytes: settings.maxBodyBytes,
       ...(settings.cacheDisabled ? {} : { answerBefore }),
       context: async (req) => {
         const requestId = String(req.headers['x-request-id'] ?? '');

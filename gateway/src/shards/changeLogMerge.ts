@@ -1,6 +1,7 @@
 import { CHANGE_LOG, PAGE_INFO } from '../../../schema/mergeRules.ts';
 import { decodeChangeCursor, encodeChangeCursor, type ChangePositions, type LogPosition } from '../../../shared/priceChangeCursor.ts';
 import { HIDDEN, type Shape } from './shardPlan.ts';
+import { assembleConnection } from './keysetMerge.ts';
 
 /**
  * Merge of price change pages (docs/live-prices.md#the-merged-history). Each exchange answers its first N
@@ -65,30 +66,9 @@ export function mergeChangeLogs(input: ChangeLogMergeInput): Record<string, unkn
   });
   const endCursor = cursors.at(-1) ?? input.after ?? null;
 
-  const merged: Record<string, unknown> = {};
-  for (const [key, { field, shape }] of input.shape) {
-    if (input.parts.length > 0 && input.parts.every((part) => !(key in part.value))) continue;
-    switch (field) {
-      case CHANGE_LOG.edges:
-        merged[key] = kept.map((p, i) => withCursor((p.part.value[key] as Array<Record<string, unknown>>)[p.index], shape, cursors[i]!));
-        break;
-      case CHANGE_LOG.pageInfo:
-        merged[key] = pageInfo(shape, hasNextPage, endCursor);
-        break;
-      case CHANGE_LOG.totalCount:
-        merged[key] = input.parts.reduce((sum, part) => sum + ((part.value[key] as number | undefined) ?? 0), 0);
-        break;
-      case CHANGE_LOG.missing:
-        merged[key] = input.missingExchanges;
-        break;
-      case '__typename':
-        merged[key] = CHANGE_LOG.type;
-        break;
-      default:
-        merged[key] = input.parts[0]?.value[key] ?? null;
-    }
-  }
-  return merged;
+  return assembleConnection(input, CHANGE_LOG, hasNextPage, endCursor, (key, shape) =>
+    kept.map((p, i) => withCursor((p.part.value[key] as Array<Record<string, unknown>>)[p.index], shape, cursors[i]!)),
+  );
 }
 
 /** The client's edge with the composed cursor in place of the exchange's, under every key it asked it by. */
@@ -96,16 +76,6 @@ function withCursor(edge: Record<string, unknown>, shape: Shape | undefined, cur
   const copy = { ...edge };
   for (const [key, { field }] of shape ?? []) if (field === CHANGE_LOG.cursor) copy[key] = cursor;
   return copy;
-}
-
-function pageInfo(shape: Shape | undefined, hasNextPage: boolean, endCursor: string | null): Record<string, unknown> {
-  const info: Record<string, unknown> = {};
-  for (const [key, { field }] of shape ?? []) {
-    if (field === PAGE_INFO.hasNextPage) info[key] = hasNextPage;
-    else if (field === PAGE_INFO.endCursor) info[key] = endCursor;
-    else if (field === '__typename') info[key] = PAGE_INFO.type;
-  }
-  return info;
 }
 
 /**

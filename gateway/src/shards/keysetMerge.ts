@@ -45,30 +45,41 @@ export function mergeConnections(input: ConnectionMergeInput): Record<string, un
   const kept = positioned.slice(0, input.first);
   const hasNextPage = anyHasNext || positioned.length > kept.length;
 
+  return assembleConnection(input, CONNECTION, hasNextPage, kept.at(-1)?.cursor ?? null, (key) => kept.map((p) => (p.part.value[key] as unknown[])[p.index]));
+}
+
+/** The fields of a merged connection the router fills in itself (CONNECTION, CHANGE_LOG). */
+export interface ConnectionFieldNames {
+  type: string;
+  edges: string;
+  nodes?: string;
+  pageInfo: string;
+  totalCount: string;
+  missing: string;
+}
+
+/**
+ * The client's connection object from a merge's outcome, shared by every connection merge: the kept
+ * edges (or nodes) under each key the client asked them by (`rows`), pageInfo, the summed totalCount and
+ * the missing exchanges; any other field is the first part's.
+ */
+export function assembleConnection(
+  input: { parts: Array<{ value: Record<string, unknown> }>; shape: Shape; missingExchanges: string[] },
+  names: ConnectionFieldNames,
+  hasNextPage: boolean,
+  endCursor: string | null,
+  rows: (key: string, shape: Shape | undefined) => unknown[],
+): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
   for (const [key, { field, shape }] of input.shape) {
     // A field left out by @skip/@include is absent from every answer: leave it out too.
     if (input.parts.length > 0 && input.parts.every((part) => !(key in part.value))) continue;
-    switch (field) {
-      case CONNECTION.edges:
-      case CONNECTION.nodes:
-        merged[key] = kept.map((p) => (p.part.value[key] as unknown[])[p.index]);
-        break;
-      case CONNECTION.pageInfo:
-        merged[key] = pageInfo(shape, hasNextPage, kept.at(-1)?.cursor ?? null);
-        break;
-      case CONNECTION.totalCount:
-        merged[key] = input.parts.reduce((sum, part) => sum + ((part.value[key] as number | undefined) ?? 0), 0);
-        break;
-      case CONNECTION.missing:
-        merged[key] = input.missingExchanges;
-        break;
-      case '__typename':
-        merged[key] = CONNECTION.type;
-        break;
-      default:
-        merged[key] = input.parts[0]?.value[key] ?? null;
-    }
+    if (field === names.edges || field === names.nodes) merged[key] = rows(key, shape);
+    else if (field === names.pageInfo) merged[key] = pageInfo(shape, hasNextPage, endCursor);
+    else if (field === names.totalCount) merged[key] = input.parts.reduce((sum, part) => sum + ((part.value[key] as number | undefined) ?? 0), 0);
+    else if (field === names.missing) merged[key] = input.missingExchanges;
+    else if (field === '__typename') merged[key] = names.type;
+    else merged[key] = input.parts[0]?.value[key] ?? null;
   }
   return merged;
 }
