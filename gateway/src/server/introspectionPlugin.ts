@@ -35,12 +35,11 @@ export function introspectionPlugin(schema: () => GraphQLSchema | null): ApolloS
           };
         },
         willSendResponse({ document, operation, request, response }) {
-          const publicSchema = schema();
-          if (!publicSchema || !document || !operation || response.body.kind !== 'single') return Promise.resolve();
-          const data = response.body.singleResult.data;
-          if (!data || isIntrospectionOnly(operation)) return Promise.resolve();
+          if (!document || !operation || response.body.kind !== 'single' || isIntrospectionOnly(operation)) return Promise.resolve();
           const fields = schemaFields(operation);
-          if (fields.length === 0) return Promise.resolve();
+          const data = response.body.singleResult.data;
+          const publicSchema = fields.length > 0 && data ? schema() : null;
+          if (!publicSchema || !data) return Promise.resolve();
           const answer = execute({ schema: publicSchema, document: onlyFields(document, operation, fields), variableValues: request.variables });
           // Introspection resolves synchronously; a promise would mean something else was asked: leave Apollo's answer.
           if (answer instanceof Promise || answer.errors?.length || !answer.data) return Promise.resolve();
