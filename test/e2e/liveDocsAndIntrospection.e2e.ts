@@ -15,8 +15,15 @@ const EXCHANGE_ADMIN = 'exchange-admin-token';
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ perExchange: 20, exchangeEnv: { EXCHANGE_ADMIN_TOKEN: EXCHANGE_ADMIN }, gatewayEnv: { CACHE_DISABLED: '1' } });
-}, 180_000);
+  // A generous exchange timeout: on a loaded machine an exchange can miss the gateway's start-up check.
+  stack = await startStack({
+    perExchange: 20,
+    exchangeTimeoutMs: 10_000,
+    exchangeEnv: { EXCHANGE_ADMIN_TOKEN: EXCHANGE_ADMIN },
+    gatewayEnv: { CACHE_DISABLED: '1' },
+  });
+  await everyExchangeAnswering(stack.gatewayUrl);
+}, 300_000);
 
 afterAll(async () => {
   await stack?.stop();
