@@ -365,9 +365,13 @@ describe('filters', () => {
   });
 });
 
-/** A gateway that disconnects a subscriber once 5 changes wait for it (aliases and tokens raised for `largeEvents`). */
+/**
+ * A gateway that disconnects a subscriber once 5 changes wait for it. Aliases and tokens raised for
+ * `largeEvents`, and far enough for the gateway query that fetches the entities of up to 50 changes at
+ * once, each change under its own copy of the subscription's selections (renderChange.ts).
+ */
 function startSlowConsumerGateway(name: string) {
-  return stack.startGateway(name, { CACHE_DISABLED: '1', LIVE_MAX_QUEUED_EVENTS: '5', MAX_QUERY_ALIASES: '2000', MAX_QUERY_TOKENS: '10000' });
+  return stack.startGateway(name, { CACHE_DISABLED: '1', LIVE_MAX_QUEUED_EVENTS: '5', MAX_QUERY_ALIASES: '100000', MAX_QUERY_TOKENS: '1000000' });
 }
 
 /**
@@ -482,6 +486,21 @@ describe('faults', () => {
     expect(events.slice(1).map((e) => e.data.data.priceChanged.current.amount)).toEqual(meanwhile);
     stream.close();
   });
+
+  it('delivers a backlog larger than the alias limit, each change with its dataset, when the exchange is back', async () => {
+    const stream = await openSse(streamUrl(), { query: `subscription { priceChanged(filter: { exchanges: ["gy"] }) { dataset { id } current { amount } } }` });
+    await new Promise((r) => setTimeout(r, 300));
+    stack.proxies.gy!.mode = 'reset';
+    const [id] = idsOf('gy', 1);
+    // More changes than MAX_QUERY_ALIASES (30): the feed pulls them in one page when gy answers again.
+    const meanwhile: string[] = [];
+    for (let i = 0; i < 40; i++) meanwhile.push(await changePrice('gy', id!));
+    stack.proxies.gy!.mode = 'forward';
+    const events = await stream.waitFor(40, 60_000);
+    stream.close();
+    expect(events.map((e) => e.data.errors ?? null)).toEqual(meanwhile.map(() => null));
+    expect(events.map((e) => e.data.data?.priceChanged)).toEqual(meanwhile.map((amount) => ({ dataset: { id }, current: { amount } })));
+  }, 120_000);
 
   it('loses and repeats nothing across an exchange restart', async () => {
     const stream = await openSse(streamUrl(), { query: `subscription { priceChanged(filter: { exchanges: ["gy"] }) { current { amount } } }` });
