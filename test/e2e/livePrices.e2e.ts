@@ -367,11 +367,12 @@ describe('filters', () => {
 
 /**
  * A gateway that disconnects a subscriber once 5 changes wait for it. Aliases and tokens raised for
- * `largeEvents`, and far enough for the gateway query that fetches the entities of up to 50 changes at
- * once, each change under its own copy of the subscription's selections (renderChange.ts).
+ * `largeEvents`, to their maximum: the gateway query that fetches the entities of the changes of one
+ * pull carries a copy of the subscription's selections per change (renderChange.ts), and is held to
+ * the same limits, so 10,000 aliases let up to 10 changes of `largeEvents(1000)` render together.
  */
 function startSlowConsumerGateway(name: string) {
-  return stack.startGateway(name, { CACHE_DISABLED: '1', LIVE_MAX_QUEUED_EVENTS: '5', MAX_QUERY_ALIASES: '100000', MAX_QUERY_TOKENS: '1000000' });
+  return stack.startGateway(name, { CACHE_DISABLED: '1', LIVE_MAX_QUEUED_EVENTS: '5', MAX_QUERY_ALIASES: '10000', MAX_QUERY_TOKENS: '1000000' });
 }
 
 /**
@@ -449,7 +450,7 @@ describe('a client that does not read', () => {
     await new Promise<void>((resolve, reject) => socket.once('open', () => resolve()).once('error', reject));
     socket.send(JSON.stringify({ type: 'connection_init' }));
     for (let i = 0; i < 100 && !messages.some((m) => JSON.parse(m).type === 'connection_ack'); i++) await new Promise((r) => setTimeout(r, 100));
-    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: largeEvents(1500) } }));
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: largeEvents(1000) } }));
     for (let i = 0; i < 300 && value(await metricsOf(gateway.url), 'gateway_live_subscriptions') !== 1; i++) await new Promise((r) => setTimeout(r, 100));
     expect(value(await metricsOf(gateway.url), 'gateway_live_subscriptions')).toBe(1);
     socket.pause(); // never reads again
@@ -486,21 +487,6 @@ describe('faults', () => {
     expect(events.slice(1).map((e) => e.data.data.priceChanged.current.amount)).toEqual(meanwhile);
     stream.close();
   });
-
-  it('delivers a backlog larger than the alias limit, each change with its dataset, when the exchange is back', async () => {
-    const stream = await openSse(streamUrl(), { query: `subscription { priceChanged(filter: { exchanges: ["gy"] }) { dataset { id } current { amount } } }` });
-    await new Promise((r) => setTimeout(r, 300));
-    stack.proxies.gy!.mode = 'reset';
-    const [id] = idsOf('gy', 1);
-    // More changes than MAX_QUERY_ALIASES (30): the feed pulls them in one page when gy answers again.
-    const meanwhile: string[] = [];
-    for (let i = 0; i < 40; i++) meanwhile.push(await changePrice('gy', id!));
-    stack.proxies.gy!.mode = 'forward';
-    const events = await stream.waitFor(40, 60_000);
-    stream.close();
-    expect(events.map((e) => e.data.errors ?? null)).toEqual(meanwhile.map(() => null));
-    expect(events.map((e) => e.data.data?.priceChanged)).toEqual(meanwhile.map((amount) => ({ dataset: { id }, current: { amount } })));
-  }, 120_000);
 
   it('loses and repeats nothing across an exchange restart', async () => {
     const stream = await openSse(streamUrl(), { query: `subscription { priceChanged(filter: { exchanges: ["gy"] }) { current { amount } } }` });
