@@ -488,6 +488,21 @@ describe('faults', () => {
     stream.close();
   });
 
+  it('delivers a backlog larger than the alias limit, each change with its dataset, when the exchange is back', async () => {
+    const stream = await openSse(streamUrl(), { query: `subscription { priceChanged(filter: { exchanges: ["gy"] }) { dataset { id } current { amount } } }` });
+    await new Promise((r) => setTimeout(r, 300));
+    stack.proxies.gy!.mode = 'reset';
+    const [id] = idsOf('gy', 1);
+    // More changes than MAX_QUERY_ALIASES (30): the feed pulls them in one page when gy answers again.
+    const meanwhile: string[] = [];
+    for (let i = 0; i < 40; i++) meanwhile.push(await changePrice('gy', id!));
+    stack.proxies.gy!.mode = 'forward';
+    const events = await stream.waitFor(40, 60_000);
+    stream.close();
+    expect(events.map((e) => e.data.errors ?? null)).toEqual(meanwhile.map(() => null));
+    expect(events.map((e) => e.data.data?.priceChanged)).toEqual(meanwhile.map((amount) => ({ dataset: { id }, current: { amount } })));
+  }, 120_000);
+
   it('loses and repeats nothing across an exchange restart', async () => {
     const stream = await openSse(streamUrl(), { query: `subscription { priceChanged(filter: { exchanges: ["gy"] }) { current { amount } } }` });
     await new Promise((r) => setTimeout(r, 300));
