@@ -90,7 +90,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   });
   const graphql = graphqlHandler(config, { apollo, cache, metrics, catalogToken: token, isAnswering, logger, rateLimits });
   const live = startLive(
-    { ...config.live, maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost },
+    { ...config.live, maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost, maxQueryAliases: config.maxQueryAliases },
     {
       targets: directory,
       versions,

@@ -76,6 +76,30 @@ const SUBSCRIPTION = `subscription ($filter: PriceChangeFilter, $after: String) 
   }
 }`;
 
+/** A graphql-ws subscription whose results are collected (the real client, no retries). */
+function collectWs(gatewayUrl: string, query: string, variables: Record<string, unknown>) {
+  const client = createWsClient({ url: gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+  const events: any[] = [];
+  const errors: unknown[] = [];
+  const stop = client.subscribe({ query, variables }, { next: (r) => events.push(r), error: (e) => errors.push(e), complete: () => {} });
+  return {
+    events,
+    errors,
+    close: async () => {
+      stop();
+      await client.dispose();
+    },
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('the exchange change log', () => {
   it('answers priceChanges in the order of its log, with the amounts the database holds, and pages exactly', async () => {
     const [a, b] = idsOf('ty', 2);
@@ -341,14 +365,44 @@ describe('filters', () => {
   });
 });
 
+/**
+ * A gateway that disconnects a subscriber once 5 changes wait for it. Aliases and tokens raised for
+ * `largeEvents`, to their maximum: the gateway query that fetches the entities of the changes of one
+ * pull carries a copy of the subscription's selections per change (renderChange.ts), and is held to
+ * the same limits, so 10,000 aliases let up to 10 changes of `largeEvents(1000)` render together.
+ */
+function startSlowConsumerGateway(name: string) {
+  return stack.startGateway(name, { CACHE_DISABLED: '1', LIVE_MAX_QUEUED_EVENTS: '5', MAX_QUERY_ALIASES: '10000', MAX_QUERY_TOKENS: '1000000' });
+}
+
+/**
+ * Large events (one description `copies` times over) fill the socket buffers in a few hundred changes.
+ * The buffers can be large: Linux lets a receive buffer grow to net.ipv4.tcp_rmem's maximum (32 MB here).
+ */
+const largeEvents = (copies: number) =>
+  `subscription { priceChanged(filter: { exchanges: ["bj"] }) { dataset { ${Array.from({ length: copies }, (_, i) => `d${i}: description`).join(' ')} } } }`;
+const LARGE_EVENTS = largeEvents(300);
+
+/** The lines of a gateway's /metrics. */
+async function metricsOf(gatewayUrl: string): Promise<string[]> {
+  return (await (await fetch(gatewayUrl.replace(/\/graphql$/, '/metrics'))).text()).split('\n');
+}
+
+/** The value of the first metric line that starts with `name` (NaN: none). */
+function value(lines: string[], name: string): number {
+  return Number(
+    lines
+      .find((l) => l.startsWith(name))
+      ?.split(' ')
+      .at(-1) ?? NaN,
+  );
+}
+
 describe('a client that does not read', () => {
   it('is disconnected with the reason once its queue passes LIVE_MAX_QUEUED_EVENTS, and its subscription is gone', async () => {
-    // MAX_QUERY_ALIASES raised: the large events below are one field aliased 300 times.
-    const gateway = await stack.startGateway('gateway-slow-consumer', { CACHE_DISABLED: '1', LIVE_MAX_QUEUED_EVENTS: '5', MAX_QUERY_ALIASES: '1000' });
+    const gateway = await startSlowConsumerGateway('gateway-slow-consumer');
     const base = new URL(gateway.url);
-    // Large events (one description many times over) fill the socket buffers in a few hundred changes.
-    const fields = Array.from({ length: 300 }, (_, i) => `d${i}: description`).join(' ');
-    const body = JSON.stringify({ query: `subscription { priceChanged(filter: { exchanges: ["bj"] }) { dataset { ${fields} } } }` });
+    const body = JSON.stringify({ query: LARGE_EVENTS });
     const [id] = idsOf('bj', 1);
     const probe = await openSse(gateway.url.replace(/\/graphql$/, '/graphql/stream'), JSON.parse(body));
     await new Promise((r) => setTimeout(r, 500));
@@ -368,14 +422,7 @@ describe('a client that does not read', () => {
     );
     await new Promise((r) => setTimeout(r, 500));
     socket.pause(); // never reads again
-    const metrics = async () => (await (await fetch(gateway.url.replace(/\/graphql$/, '/metrics'))).text()).split('\n');
-    const value = (lines: string[], name: string) =>
-      Number(
-        lines
-          .find((l) => l.startsWith(name))
-          ?.split(' ')
-          .at(-1) ?? NaN,
-      );
+    const metrics = () => metricsOf(gateway.url);
     expect(value(await metrics(), 'gateway_live_subscriptions')).toBe(1);
     let disconnected = 0;
     for (let i = 0; i < 400 && disconnected === 0; i++) {
@@ -390,6 +437,34 @@ describe('a client that does not read', () => {
     for (let i = 0; i < 300 && !ended; i++) await new Promise((r) => setTimeout(r, 100));
     expect(ended).toBe(true);
     socket.destroy();
+    await gateway.stop();
+  }, 240_000);
+
+  it('over graphql-ws too: the socket is closed once its queue passes LIVE_MAX_QUEUED_EVENTS, and its subscription is gone', async () => {
+    const gateway = await startSlowConsumerGateway('gateway-slow-ws');
+    // A plain WebSocket speaking graphql-transport-ws by hand, so that it can stop reading.
+    const socket = new WebSocket(gateway.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const messages: string[] = [];
+    socket.on('message', (data) => messages.push(String(data)));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => socket.once('open', () => resolve()).once('error', reject));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    for (let i = 0; i < 100 && !messages.some((m) => JSON.parse(m).type === 'connection_ack'); i++) await new Promise((r) => setTimeout(r, 100));
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: largeEvents(1000) } }));
+    for (let i = 0; i < 300 && value(await metricsOf(gateway.url), 'gateway_live_subscriptions') !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(value(await metricsOf(gateway.url), 'gateway_live_subscriptions')).toBe(1);
+    socket.pause(); // never reads again
+    const [id] = idsOf('bj', 1);
+    let disconnected = 0;
+    for (let i = 0; i < 800 && disconnected === 0; i++) {
+      await changePrice('bj', id!);
+      if (i % 10 === 9) disconnected = value(await metricsOf(gateway.url), 'gateway_live_slow_consumer_disconnects_total{reason="slow_consumer"}') || 0;
+    }
+    expect(disconnected).toBe(1);
+    expect(value(await metricsOf(gateway.url), 'gateway_live_subscriptions')).toBe(0);
+    socket.resume();
+    // 1008 when the close frame gets through; 1006 when the gateway cut the socket first (it does a second later).
+    expect([1008, 1006]).toContain(await closed);
     await gateway.stop();
   }, 240_000);
 });
@@ -412,6 +487,21 @@ describe('faults', () => {
     expect(events.slice(1).map((e) => e.data.data.priceChanged.current.amount)).toEqual(meanwhile);
     stream.close();
   });
+
+  it('delivers a backlog larger than the alias limit, each change with its dataset, when the exchange is back', async () => {
+    const stream = await openSse(streamUrl(), { query: `subscription { priceChanged(filter: { exchanges: ["gy"] }) { dataset { id } current { amount } } }` });
+    await new Promise((r) => setTimeout(r, 300));
+    stack.proxies.gy!.mode = 'reset';
+    const [id] = idsOf('gy', 1);
+    // More changes than MAX_QUERY_ALIASES (30): the feed pulls them in one page when gy answers again.
+    const meanwhile: string[] = [];
+    for (let i = 0; i < 40; i++) meanwhile.push(await changePrice('gy', id!));
+    stack.proxies.gy!.mode = 'forward';
+    const events = await stream.waitFor(40, 60_000);
+    stream.close();
+    expect(events.map((e) => e.data.errors ?? null)).toEqual(meanwhile.map(() => null));
+    expect(events.map((e) => e.data.data?.priceChanged)).toEqual(meanwhile.map((amount) => ({ dataset: { id }, current: { amount } })));
+  }, 120_000);
 
   it('loses and repeats nothing across an exchange restart', async () => {
     const stream = await openSse(streamUrl(), { query: `subscription { priceChanged(filter: { exchanges: ["gy"] }) { current { amount } } }` });
@@ -451,5 +541,38 @@ describe('faults', () => {
     expect(resumed.events.filter((e) => e.event === 'next').map((e) => e.data.data.priceChanged.current.amount)).toEqual(missed);
     resumed.close();
     stack.services.gateway = gateway;
+  }, 240_000);
+
+  it('graphql-ws: loses and repeats nothing across a gateway restart: a new gateway resumes with after, then goes on live', async () => {
+    const query = `subscription ($after: String) { priceChanged(filter: { exchanges: ["sh"] }, after: $after) { current { amount } } }`;
+    const [id] = idsOf('sh', 1);
+    const first = await stack.startGateway('gateway-ws-before', { CACHE_DISABLED: '1' });
+    const before = collectWs(first.url, query, {});
+    const posted: string[] = [];
+    // "From now" begins once the gateway holds the subscription: post until one arrives.
+    while (before.events.length === 0) {
+      expect(posted.length, 'nothing arrived over graphql-ws').toBeLessThan(20);
+      posted.push(await changePrice('sh', id!));
+      for (let i = 0; i < 40 && before.events.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    }
+    await first.stop();
+    await before.close();
+    const last = before.events.at(-1)!;
+    const missed = posted.slice(posted.indexOf(last.data.priceChanged.current.amount) + 1);
+    missed.push(await changePrice('sh', id!), await changePrice('sh', id!));
+    const second = await stack.startGateway('gateway-ws-after', { CACHE_DISABLED: '1' });
+    const after = collectWs(second.url, query, { after: last.extensions.cursor });
+    try {
+      await until(() => after.events.length >= missed.length, 30_000);
+      // Read from the log, then live: a change made now arrives once, after those.
+      missed.push(await changePrice('sh', id!));
+      await until(() => after.events.length >= missed.length, 30_000);
+      await new Promise((r) => setTimeout(r, 800));
+      expect(after.errors).toEqual([]);
+      expect(after.events.map((e) => e.data.priceChanged.current.amount)).toEqual(missed);
+    } finally {
+      await after.close();
+      await second.stop();
+    }
   }, 240_000);
 });

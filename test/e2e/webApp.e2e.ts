@@ -21,6 +21,8 @@ const EXCHANGES = [...DEFAULT_EXCHANGES].sort((a, b) => (a.id < b.id ? -1 : 1));
 const IDS = EXCHANGES.map((e) => e.id);
 /** The exchange stopped in the last test. */
 const STOPPED = 'ty';
+/** The exchanges' operator token, for POST /admin/prices in the live test. */
+const EXCHANGE_ADMIN = 'exchange-admin-token';
 
 interface Row {
   exchange: string;
@@ -123,6 +125,37 @@ function expectAllDrawn(list: Awaited<ReturnType<typeof charts>>, names: string[
   for (const c of list) expect(c.points, c.name).toBeGreaterThan(0);
 }
 
+/** Runs a read-only SELECT on an exchange's SQLite file. */
+function select<T>(exchange: string, sql: string): T[] {
+  const db = new Database(join(stack.dataDir, `${exchange}.db`), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
+
+/** POST /admin/prices on an exchange, as its operator would (docs/live-prices.md). */
+async function changePrice(exchange: string, datasetId: string, model: string, amount: string | null): Promise<void> {
+  const response = await fetch(stack.exchangeUrls[exchange]!.replace(/\/graphql$/, '/admin/prices'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${EXCHANGE_ADMIN}` },
+    body: JSON.stringify({ datasetId, model, amount }),
+  });
+  expect(response.status, await response.clone().text()).toBe(200);
+}
+
+/** Opens a view and waits for it and for the live indicator to say the subscription is open. */
+async function openLive(url: string, view: string): Promise<Watched> {
+  const watched = await newPage();
+  await watched.page.goto(url);
+  await settled(watched.page, view);
+  await watched.page.waitForSelector('#live[data-state="live"]', { timeout: 60_000 });
+  // A reload would lose this mark: the tests check it survives every live update.
+  await watched.page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  return watched;
+}
+
 async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
@@ -131,7 +164,13 @@ beforeAll(async () => {
   const build = ensureWebBuilt();
   if (build.problem) throw new Error(build.problem);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  stack = await startStack({ perExchange: PER_EXCHANGE, healthIntervalMs: 250, exchangeTimeoutMs: 15_000, proxies: false });
+  stack = await startStack({
+    perExchange: PER_EXCHANGE,
+    healthIntervalMs: 250,
+    exchangeTimeoutMs: 15_000,
+    proxies: false,
+    exchangeEnv: { EXCHANGE_ADMIN_TOKEN: EXCHANGE_ADMIN },
+  });
   // On a loaded machine an exchange may miss its first probe and start OFFLINE; the probes bring it back.
   for (const id of IDS) await waitForStatus(id, ANSWERING);
   rows = IDS.flatMap(readRows);
@@ -303,6 +342,96 @@ describe('web app', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('live: a price posted on an exchange shows on the dataset page and the overview without a reload, and the overview redraws what it moves', async () => {
+    const LIVE = 'sh';
+    const [x, y] = select<{ id: string }>(LIVE, "SELECT id FROM datasets WHERE price_model NOT IN ('NEGOTIABLE', 'FREE') ORDER BY id LIMIT 2");
+    expect(y).toBeDefined();
+    const apiId = (id: string) => (id.includes(':') ? id : `${LIVE}:${id}`);
+    const historyLength = () =>
+      (JSON.parse(select<{ h: string }>(LIVE, `SELECT price_history AS h FROM datasets WHERE id = '${x!.id}'`)[0]!.h) as unknown[]).length;
+    const dataset = await openLive(`${stack.gatewayBase}/#/dataset/${encodeURIComponent(apiId(x!.id))}`, 'dataset');
+    const overview = await openLive(`${stack.gatewayBase}/#/`, 'overview');
+    const renders = [await dataset.page.getAttribute('#app', 'data-render'), await overview.page.getAttribute('#app', 'data-render')];
+    const pointsBefore = Number(await dataset.page.getAttribute('[data-chart="price-history"]', 'data-points'));
+    expect(pointsBefore).toBe(historyLength());
+
+    await changePrice(LIVE, x!.id, 'PER_CALL', '4321.09');
+    const shown = `[data-price-of="${apiId(x!.id)}"]`;
+    await dataset.page.waitForFunction((sel) => [...document.querySelectorAll(sel)].every((el) => el.textContent!.includes('4,321.09')), shown, {
+      timeout: 30_000,
+    });
+    expect(await dataset.page.$$eval(shown, (els) => els.length)).toBeGreaterThanOrEqual(2); // the subtitle and the field
+    await dataset.page.waitForFunction(
+      (n) => Number(document.querySelector<HTMLElement>('[data-chart="price-history"]')!.dataset.points) === n,
+      historyLength(),
+      {
+        timeout: 30_000,
+      },
+    );
+    expect(historyLength()).toBe(pointsBefore + 1);
+    const fed = `table[data-table="live-feed"] tr:has(a[data-dataset="${apiId(x!.id)}"])`;
+    await overview.page.waitForSelector(fed, { timeout: 30_000 });
+    expect(await overview.page.textContent(fed)).toContain('4,321.09');
+
+    // A change to NEGOTIABLE moves the exchange's negotiable share, which the overview asks again and redraws.
+    await changePrice(LIVE, y!.id, 'NEGOTIABLE', null);
+    const [{ n, negotiable }] = select<{ n: number; negotiable: number }>(
+      LIVE,
+      "SELECT count(*) AS n, sum(price_model = 'NEGOTIABLE') AS negotiable FROM datasets",
+    );
+    const share = `${((100 * negotiable) / n).toFixed(1)}%`;
+    const cell = `table[data-table="transparency"] tbody tr:nth-child(${IDS.indexOf(LIVE) + 1}) td:nth-child(4)`;
+    await overview.page.waitForFunction(([sel, want]) => document.querySelector(sel)?.textContent === want, [cell, share] as const, { timeout: 30_000 });
+    expect(await overview.page.textContent(`table[data-table="live-feed"] tr:has(a[data-dataset="${apiId(y!.id)}"])`)).toContain('Negotiable');
+    expect(Number(await overview.page.getAttribute('.overview', 'data-refreshed'))).toBeGreaterThanOrEqual(1);
+    expectAllDrawn(await charts(overview.page), ['by-category', 'provider-kinds']);
+
+    for (const [i, { page }] of [dataset, overview].entries()) {
+      expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+      expect(await page.getAttribute('#app', 'data-render')).toBe(renders[i]);
+    }
+    await screenshot(dataset.page, 'dataset-live');
+    await screenshot(overview.page, 'overview-live');
+    expect(dataset.problems).toEqual([]);
+    expect(overview.problems).toEqual([]);
+    await dataset.page.close();
+    await overview.page.close();
+  });
+
+  it('live: after a gateway restart the page reconnects by itself and shows the changes made meanwhile, each once, in order', async () => {
+    const LIVE = 'bj';
+    const [x] = select<{ id: string }>(LIVE, 'SELECT id FROM datasets ORDER BY id LIMIT 1');
+    const apiId = x!.id.includes(':') ? x!.id : `${LIVE}:${x!.id}`;
+    const overview = await openLive(`${stack.gatewayBase}/#/`, 'overview');
+    const feedAmounts = () =>
+      overview.page.$$eval(`table[data-table="live-feed"] tr:has(a[data-dataset="${apiId}"]) td:nth-child(5)`, (tds) => tds.map((td) => td.textContent!));
+    await changePrice(LIVE, x!.id, 'PER_CALL', '1001.10');
+    await overview.page.waitForFunction((id) => document.querySelector(`table[data-table="live-feed"] a[data-dataset="${id}"]`), apiId, { timeout: 30_000 });
+
+    const port = new URL(stack.gatewayBase).port;
+    await stack.services.gateway!.stop();
+    await overview.page.waitForSelector('#live[data-state="reconnecting"]', { timeout: 30_000 });
+    await changePrice(LIVE, x!.id, 'PER_CALL', '1002.20');
+    await changePrice(LIVE, x!.id, 'PER_CALL', '1003.30');
+    // The same port: the page knows one address.
+    await stack.startGateway('gateway', { PORT: port });
+    await overview.page.waitForSelector('#live[data-state="live"]', { timeout: 60_000 });
+    await overview.page.waitForFunction((id) => document.querySelectorAll(`table[data-table="live-feed"] a[data-dataset="${id}"]`).length >= 3, apiId, {
+      timeout: 60_000,
+    });
+    // Newest first; a change received twice would show twice.
+    expect(await feedAmounts()).toEqual(['¥1,003.30 / call', '¥1,002.20 / call', '¥1,001.10 / call']);
+    expect(await overview.page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    // While the gateway was down the browser logged its refused connections, and the stream it had open
+    // was cut (ERR_ABORTED): those, and only those.
+    const refused = (problem: string) =>
+      /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(problem) ||
+      (problem.includes('/graphql/stream') && problem.includes('ERR_ABORTED'));
+    expect(overview.problems.filter((problem) => !refused(problem))).toEqual([]);
+    await overview.page.close();
+    for (const id of IDS) await waitForStatus(id, ANSWERING);
+  }, 180_000);
 
   it('with one exchange stopped: its tile says OFFLINE, the banners name it, and everything else still renders', async () => {
     await stack.services[STOPPED].stop();

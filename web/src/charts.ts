@@ -17,6 +17,21 @@ export function disposeCharts(): void {
   live.clear();
 }
 
+/** Disposes the charts inside `holder` (a part of the view about to be drawn anew). */
+export function disposeChartsIn(holder: Element): void {
+  for (const chart of live) {
+    if (!holder.contains(chart.getDom())) continue;
+    chart.dispose();
+    live.delete(chart);
+  }
+}
+
+/** Replaces a drawn chart's series data (a live update) and its count of points. */
+export function updateSeries(box: HTMLElement, data: unknown[][]): void {
+  echarts.getInstanceByDom(box)?.setOption({ series: data.map((d) => ({ data: d })) });
+  box.dataset.points = String(data.reduce((sum, d) => sum + d.length, 0));
+}
+
 window.addEventListener('resize', () => {
   for (const chart of live) chart.resize();
 });

@@ -99,6 +99,14 @@ const TEXT = {
   'f.province': ['Province', '省份'],
   'f.division': ['Division code', '行政区划代码'],
   'f.name': ['Name', '名称'],
+  'live.connecting': ['Live: connecting…', '实时：连接中…'],
+  'live.live': ['Live', '实时'],
+  'live.reconnecting': ['Live: reconnecting…', '实时：重新连接中…'],
+  'live.title': ['Live price changes', '实时价格变动'],
+  'live.waiting': ['Waiting for price changes; each one appears here as it happens.', '等待价格变动；每次变动发生时即显示于此。'],
+  'live.time': ['Time', '时间'],
+  'live.previous': ['Before', '原价'],
+  'live.current': ['Now', '现价'],
 } satisfies Record<string, [string, string]>;
 
 export type TextKey = keyof typeof TEXT;

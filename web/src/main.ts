@@ -3,6 +3,7 @@ import { ApiError } from './api.ts';
 import { disposeCharts } from './charts.ts';
 import { h } from './dom.ts';
 import { lang, setLang, t, type TextKey } from './i18n.ts';
+import { forgetDetached, showState, startLive } from './live.ts';
 import { parseRoute, type Route } from './route.ts';
 import { renderOverview } from './pages/overview.ts';
 import { renderSearch } from './pages/search.ts';
@@ -23,6 +24,7 @@ function translateStatic(): void {
   for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) el.textContent = t(el.dataset.i18n as TextKey);
   document.getElementById('lang')!.textContent = lang() === 'en' ? '中文' : 'English';
   document.title = t('brand');
+  showState();
 }
 
 /** Renders the view the hash names; a newer navigation wins over a slower older one. */
@@ -43,6 +45,7 @@ async function render(): Promise<void> {
   if (ticket !== rendering) return;
   disposeCharts();
   app.replaceChildren(view);
+  forgetDetached();
   // The browser tests wait for a newer render number after a click, rather than for a fixed time.
   app.dataset.render = String(ticket);
   app.dataset.state = 'ready';
@@ -55,3 +58,4 @@ document.getElementById('lang')!.addEventListener('click', () => {
 window.addEventListener('hashchange', () => void render());
 setLang(lang());
 void render();
+startLive();

@@ -42,6 +42,8 @@ export function withSubscriptions(apiSchema: GraphQLSchema): GraphQLSchema {
 export interface LiveLimits {
   maxQueryDepth: number;
   maxQueryCost: number;
+  /** MAX_QUERY_ALIASES: the gateway query fetching a batch of changes' entities is held to it (renderChange.ts). */
+  maxQueryAliases?: number;
 }
 
 export type CheckedOperation = { document: DocumentNode; operation: OperationDefinitionNode } | { errors: GraphQLError[] };

@@ -2,6 +2,7 @@ import {
   Kind,
   type GraphQLError,
   execute,
+  parse,
   print,
   visit,
   type DocumentNode,
@@ -31,6 +32,8 @@ const MAX_BATCH = 50;
 interface Prepared {
   /** The root fields of the entities query for one change: its aliases' prefix and its id variable (null: no entities). */
   roots: ((prefix: string, idVariable: string) => string) | null;
+  /** The aliases one change adds to the batch's query (an upper bound: fragments counted once per spread anywhere). */
+  aliasesPerChange: number;
   /** `, $var: Type` for the client's variables the roots use, and the fragments they spread. */
   definitions: string;
   fragments: string;
@@ -57,7 +60,11 @@ export class ChangeRenderer {
   /** Changes waiting for their entities, per selection key: one gateway query for a batch of them. */
   private readonly batches = new Map<string, { prepared: Prepared; waiting: Waiting[] }>();
 
-  constructor(private readonly runQuery: RunQuery) {}
+  /** `maxAliases`: MAX_QUERY_ALIASES, which the gateway query of a batch is held to like any query. */
+  constructor(
+    private readonly runQuery: RunQuery,
+    private readonly maxAliases = Infinity,
+  ) {}
 
   /** The render function of one subscription (its schema, document, operation and variables are checked). */
   forOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) {
@@ -114,7 +121,7 @@ export class ChangeRenderer {
     const keyVariables = Object.fromEntries([...selectionVariables].sort().map((v) => [v, variables[v]]));
     const key = `${operation.name?.value ?? ''}\n${print(document)}\n${JSON.stringify(keyVariables)}`;
     if (datasetParts.length === 0 && relatedParts.length === 0)
-      return { roots: null, definitions: '', fragments: '', variables: {}, key, datasetKeys, relatedKeys };
+      return { roots: null, aliasesPerChange: 1, definitions: '', fragments: '', variables: {}, key, datasetKeys, relatedKeys };
     const usedFragments = fragmentsUsed(usedSets, fragments);
     const usedVariables = new Set<string>();
     for (const node of [...usedSets, ...usedFragments]) visit(node, { Variable: (v) => void usedVariables.add(v.name.value) });
@@ -126,10 +133,12 @@ export class ChangeRenderer {
         ...(related ? [`${prefix}liveChangeRelated: dataset(id: $${idVariable}) { ${related} }`] : []),
       ].join(' ');
     const used = Object.fromEntries([...usedVariables].filter((v) => v in variables).map((v) => [v, variables[v]]));
+    const fragmentText = usedFragments.map((f) => print(f)).join(' ');
     return {
       roots,
+      aliasesPerChange: aliasesPerChange(roots('a', 'x'), fragmentText),
       definitions: definitions.map((d) => `, ${d}`).join(''),
-      fragments: usedFragments.map((f) => print(f)).join(' '),
+      fragments: fragmentText,
       variables: used,
       key,
       datasetKeys,
@@ -151,7 +160,9 @@ export class ChangeRenderer {
         const taken = batch;
         setImmediate(() => {
           this.batches.delete(prepared.key);
-          for (let i = 0; i < taken.waiting.length; i += MAX_BATCH) void this.fetchBatch(taken.prepared, taken.waiting.slice(i, i + MAX_BATCH));
+          // Each change brings its own copy of the aliases: a batch stays within MAX_QUERY_ALIASES.
+          const size = Math.max(1, Math.min(MAX_BATCH, Math.floor(this.maxAliases / taken.prepared.aliasesPerChange)));
+          for (let i = 0; i < taken.waiting.length; i += size) void this.fetchBatch(taken.prepared, taken.waiting.slice(i, i + size));
         });
       }
       batch.waiting.push({ datasetId: event.datasetId, resolve, reject });
@@ -250,4 +261,14 @@ function fragmentsUsed(sets: SelectionSetNode[], fragments: Record<string, Fragm
     });
   for (const set of sets) walk(set);
   return [...used.values()];
+}
+
+/** Aliased fields of one change's roots, each fragment's counted once per spread (as MAX_QUERY_ALIASES counts them, or more). */
+function aliasesPerChange(roots: string, fragments: string): number {
+  let rootAliases = 0;
+  let spreads = 0;
+  let fragmentAliases = 0;
+  visit(parse(`query { ${roots} }`), { Field: (f) => void (f.alias && rootAliases++), FragmentSpread: () => void spreads++ });
+  if (fragments) visit(parse(fragments), { Field: (f) => void (f.alias && fragmentAliases++) });
+  return Math.max(1, rootAliases + fragmentAliases * Math.max(1, spreads));
 }

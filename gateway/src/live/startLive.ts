@@ -45,7 +45,13 @@ export function startLive(settings: LiveSettings & { pollIntervalMs: number }, p
   });
   const stopFollowing = parts.versions.onMove((exchange) => feed.versionMoved(exchange));
   feed.start();
-  const hub = new LiveHub({ feed, renderer: new ChangeRenderer(parts.runQuery), schema: parts.schema, settings, registry: parts.registry });
+  const hub = new LiveHub({
+    feed,
+    renderer: new ChangeRenderer(parts.runQuery, settings.maxQueryAliases),
+    schema: parts.schema,
+    settings,
+    registry: parts.registry,
+  });
   let socket: { close(): Promise<void> } | null = null;
   return {
     hub,

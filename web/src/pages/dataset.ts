@@ -1,5 +1,6 @@
 import { DATASET_ROW, exchangeNames, graphql, type DatasetRow, type Price } from '../api.ts';
-import { chart } from '../charts.ts';
+import { chart, disposeChartsIn, updateSeries } from '../charts.ts';
+import { watchPrices, type LiveChange } from '../live.ts';
 import { fields, h, section, table } from '../dom.ts';
 import { exchangeName, label, lang, t, titleOf } from '../i18n.ts';
 import { date, enumList, price, yesNo } from '../format.ts';
@@ -44,8 +45,11 @@ const SAME_PRODUCT_QUERY = `query SameProduct($code: String!) {
   datasets(filter: { productCode: $code }, sort: PRICE_ASC, first: 50) { missingExchanges nodes { ${DATASET_ROW} } }
 }`;
 
-function historyChart(d: DatasetDetail): HTMLElement {
-  const points = d.priceHistory.map((p) => [p.effectiveAt, p.amount === null ? null : Number(p.amount)]);
+type Point = [string, number | null];
+const point = (at: string, p: Price): Point => [at, p.amount === null ? null : Number(p.amount)];
+
+/** The price history; `points` is the series' own array, so a live change pushed on it is drawn even before the first paint. */
+function historyChart(d: DatasetDetail, points: Point[]): HTMLElement {
   return chart('price-history', {
     grid: { top: 24, left: 8, right: 24, bottom: 8, containLabel: true },
     xAxis: { type: 'time' },
@@ -81,7 +85,7 @@ function everyField(d: DatasetDetail): HTMLElement {
     ['type', label('DatasetType', d.type)],
     ['category', label('Category', d.category)],
     ['keywords', d.keywords.join(', ')],
-    ['price', price(d.price)],
+    ['price', livePrice(d.id, d.price)],
     ['securityLevel', label('SecurityLevel', d.securityLevel)],
     ['personalInfo', label('PersonalInfo', d.personalInfo)],
     ['containsMinorsData', yesNo(d.containsMinorsData)],
@@ -93,6 +97,46 @@ function everyField(d: DatasetDetail): HTMLElement {
     ['listedAt', date(d.listedAt)],
     ['updatedAt', date(d.updatedAt)],
   ]);
+}
+
+/** A price the live updates rewrite (every one shown for this listing id). */
+function livePrice(id: string, p: Price): HTMLElement {
+  return h('span', { 'data-price-of': id }, price(p));
+}
+
+/** The parts of the page a live change rewrites. */
+interface LiveParts {
+  view: HTMLElement;
+  history: HTMLElement;
+  points: Point[];
+  /** The same product's listings, and the box of their chart (empty when there is one listing). */
+  listings: DatasetRow[];
+  compared: HTMLElement;
+}
+
+/**
+ * Live: a change of this product (this listing or the same product on another exchange) rewrites that
+ * listing's price wherever it is shown and redraws the comparison; one of this listing also adds a
+ * point to its history.
+ */
+function followPrices({ view, history, points, listings, compared }: LiveParts, d: DatasetDetail): void {
+  watchPrices(view, (change: LiveChange) => {
+    const listing = listings.find((l) => l.id === change.dataset.id);
+    if (!listing && change.dataset.id !== d.id) return;
+    for (const el of view.querySelectorAll<HTMLElement>(`[data-price-of="${CSS.escape(change.dataset.id)}"]`)) {
+      el.textContent = price(change.current);
+      el.classList.add('changed');
+    }
+    if (listing) listing.price = change.current;
+    if (listing && listings.length > 1) {
+      disposeChartsIn(compared);
+      compared.replaceChildren(sameProductChart(listings));
+    }
+    if (change.dataset.id === d.id) {
+      points.push(point(change.changedAt, change.current));
+      updateSeries(history, [points]);
+    }
+  });
 }
 
 function providerPart(d: DatasetDetail): HTMLElement {
@@ -123,27 +167,32 @@ export async function renderDataset(id: string): Promise<Node> {
   ]);
   const listings = same.data.datasets.nodes.filter((l): l is DatasetRow => l !== null);
   const elsewhere = listings.filter((l) => l.exchange.id !== d.exchange.id);
-  return h(
+  const points = d.priceHistory.map((p) => point(p.effectiveAt, p));
+  const history = historyChart(d, points);
+  const compared = h('div', {}, listings.length > 1 ? sameProductChart(listings) : null);
+  const view = h(
     'div',
     { class: 'dataset', 'data-id': d.id },
     h('h1', {}, titleOf(d)),
-    h('p', { class: 'subtitle' }, `${exchangeName(d.exchange)} · ${label('Category', d.category)} · ${price(d.price)}`),
+    h('p', { class: 'subtitle' }, `${exchangeName(d.exchange)} · ${label('Category', d.category)} · `, livePrice(d.id, d.price)),
     missingBanner(same.data.datasets.missingExchanges, exchanges),
-    h('div', { class: 'grid2' }, section(t('ds.fields'), everyField(d)), h('div', {}, section(t('ds.history'), historyChart(d)), providerPart(d))),
+    h('div', { class: 'grid2' }, section(t('ds.fields'), everyField(d)), h('div', {}, section(t('ds.history'), history), providerPart(d))),
     section(
       `${t('ds.sameProduct')} (${d.productCode})`,
       elsewhere.length === 0 ? h('p', {}, t('ds.onlyHere')) : null,
-      listings.length > 1 ? sameProductChart(listings) : null,
+      compared,
       table(
         [t('col.exchange'), t('col.title'), t('col.price'), t('col.updated')],
         listings.map((l) => [
           exchangeName(l.exchange),
           l.id === d.id ? h('strong', {}, titleOf(l)) : h('a', { href: datasetHref(l.id) }, titleOf(l)),
-          price(l.price),
+          livePrice(l.id, l.price),
           date(l.updatedAt),
         ]),
         { 'data-table': 'same-product' },
       ),
     ),
   );
+  followPrices({ view, history, points, listings, compared }, d);
+  return view;
 }

@@ -1,10 +1,11 @@
 import { exchangeNames, graphql, type ExchangeInfo } from '../api.ts';
-import { chart, LEGEND_GRID } from '../charts.ts';
+import { chart, disposeChartsIn, LEGEND_GRID } from '../charts.ts';
 import { h, section, table } from '../dom.ts';
-import { enumValues, exchangeName, label, shortExchangeName, t } from '../i18n.ts';
-import { age, percent } from '../format.ts';
+import { enumValues, exchangeName, label, lang, shortExchangeName, t, titleOf } from '../i18n.ts';
+import { age, percent, price } from '../format.ts';
 import { missingBanner } from './banner.ts';
-import { searchHref } from '../route.ts';
+import { datasetHref, searchHref } from '../route.ts';
+import { recentChanges, watchPrices } from '../live.ts';
 
 interface Bucket {
   keys: string[];
@@ -30,20 +31,28 @@ const STAT_FIELDS = '{ buckets { keys count } missingExchanges }';
  * newest listing per exchange dates its catalog version. Nothing pages through listings.
  */
 function overviewQuery(ids: string[]): string {
-  const latest = ids.map((id, i) => `latest${i}: datasets(filter: { exchanges: [${JSON.stringify(id)}] }, first: 1) { nodes { updatedAt } }`).join('\n');
   return `query Overview {
-    exchanges { id name nameZh city status latencyMs lastSeenAt datasetCount providerCount catalogVersion }
+    ${priceDependentFields(ids)}
     byCategory: priceStatistics(groupBy: [EXCHANGE, CATEGORY]) ${STAT_FIELDS}
     kinds: priceStatistics(groupBy: [EXCHANGE, PROVIDER_KIND]) { buckets { keys count distinctProviders } missingExchanges }
-    prices: priceStatistics(groupBy: [PRICING_MODEL, CATEGORY]) { buckets { keys count pricedCount min p25 p50 p75 max } missingExchanges }
-    pricing: priceStatistics(groupBy: [EXCHANGE, PRICING_MODEL]) ${STAT_FIELDS}
     assessed: priceStatistics(groupBy: [EXCHANGE, COMPLIANCE_ASSESSED]) ${STAT_FIELDS}
     personal: priceStatistics(groupBy: [EXCHANGE, PERSONAL_INFO]) ${STAT_FIELDS}
     minors: priceStatistics(groupBy: [EXCHANGE, CONTAINS_MINORS_DATA]) ${STAT_FIELDS}
     security: priceStatistics(groupBy: [EXCHANGE, SECURITY_LEVEL]) ${STAT_FIELDS}
-    ${latest}
   }`;
 }
+
+/** What a price change can move: the tiles (catalog version, last change), the price quartiles, the pricing models' shares. */
+function priceDependentFields(ids: string[]): string {
+  const latest = ids.map((id, i) => `latest${i}: datasets(filter: { exchanges: [${JSON.stringify(id)}] }, first: 1) { nodes { updatedAt } }`).join('\n');
+  return `exchanges { id name nameZh city status latencyMs lastSeenAt datasetCount providerCount catalogVersion }
+    prices: priceStatistics(groupBy: [PRICING_MODEL, CATEGORY]) { buckets { keys count pricedCount min p25 p50 p75 max } missingExchanges }
+    pricing: priceStatistics(groupBy: [EXCHANGE, PRICING_MODEL]) ${STAT_FIELDS}
+    ${latest}`;
+}
+
+/** After a burst of price changes, the overview asks again once for what they can move (no reload). */
+const REFRESH_DEBOUNCE_MS = 1500;
 
 type OverviewData = {
   exchanges: (ExchangeInfo | null)[];
@@ -181,43 +190,98 @@ function transparencyTable(exchanges: ExchangeInfo[], data: OverviewData, missin
   );
 }
 
+function missingOf(data: OverviewData): string[] {
+  const all = [data.byCategory, data.kinds, data.prices, data.pricing, data.assessed, data.personal, data.minors, data.security];
+  return [...new Set(all.flatMap((s) => s?.missingExchanges ?? []))].sort();
+}
+
+/** The overview's live feed: the last price changes, newest first (docs/web-app.md#live-prices). */
+function liveFeed(): HTMLElement {
+  const changes = recentChanges();
+  if (changes.length === 0) return h('p', { class: 'waiting' }, t('live.waiting'));
+  const time = (iso: string) => new Date(iso).toLocaleTimeString(lang() === 'zh' ? 'zh-CN' : 'en-GB');
+  const rows = changes.map((c) => [
+    time(c.changedAt),
+    shortExchangeName(c.dataset.exchange),
+    h('a', { href: datasetHref(c.dataset.id), 'data-dataset': c.dataset.id }, titleOf(c.dataset)),
+    c.previous ? price(c.previous) : '–',
+    price(c.current),
+  ]);
+  const feed = table([t('live.time'), t('col.exchange'), t('col.title'), t('live.previous'), t('live.current')], rows, { 'data-table': 'live-feed' });
+  feed.querySelector('tbody tr')?.classList.add('fresh');
+  return feed;
+}
+
 export async function renderOverview(): Promise<Node> {
   const ids = (await exchangeNames()).map((e) => e.id);
   const { data } = await graphql<OverviewData>(overviewQuery(ids));
-  const exchanges = data.exchanges.filter((e): e is ExchangeInfo => e !== null);
-  const missing = [
-    ...new Set(
-      [data.byCategory, data.kinds, data.prices, data.pricing, data.assessed, data.personal, data.minors, data.security].flatMap(
-        (s) => s?.missingExchanges ?? [],
-      ),
-    ),
-  ].sort();
-  const latest = (i: number) => (data[`latest${i}`] as { nodes: ({ updatedAt: string } | null)[] } | null)?.nodes[0]?.updatedAt ?? null;
-
+  const missing = missingOf(data);
   const models = enumValues('PricingModel').filter((m) => buckets(data.prices).some((b) => b.keys[0] === m && (b.pricedCount ?? 0) > 0 && m !== 'FREE'));
   const modelSelect = h(
     'select',
     { id: 'price-model', 'aria-label': t('overview.pricingModel') },
     ...models.map((m) => h('option', { value: m }, label('PricingModel', m))),
   );
-  const preferred = models.includes('ANNUAL') ? 'ANNUAL' : models[0];
-  modelSelect.value = preferred;
-  const boxHolder = h('div', {}, preferred ? priceBoxes(data.prices, preferred) : null);
-  modelSelect.addEventListener('change', () => boxHolder.replaceChildren(priceBoxes(data.prices, modelSelect.value)));
+  modelSelect.value = models.includes('ANNUAL') ? 'ANNUAL' : (models[0] ?? '');
+  const tiles = h('div', { class: 'tiles' });
+  const boxes = h('div', {});
+  const transparency = h('div', {});
+  const feed = h('div', { class: 'live-feed' }, liveFeed());
+  /** Draws what a price change can move, from `data` as it is now. */
+  const draw = () => {
+    const exchanges = data.exchanges.filter((e): e is ExchangeInfo => e !== null);
+    const latest = (id: string) => (data[`latest${ids.indexOf(id)}`] as { nodes: ({ updatedAt: string } | null)[] } | null)?.nodes[0]?.updatedAt ?? null;
+    tiles.replaceChildren(...exchanges.map((e) => tile(e, latest(e.id))));
+    disposeChartsIn(boxes);
+    boxes.replaceChildren(modelSelect.value ? priceBoxes(data.prices, modelSelect.value) : '');
+    transparency.replaceChildren(transparencyTable(exchanges, data, missing));
+  };
+  draw();
+  modelSelect.addEventListener('change', draw);
 
-  return h(
+  const exchanges = data.exchanges.filter((e): e is ExchangeInfo => e !== null);
+  const view = h(
     'div',
     { class: 'overview' },
     h('h1', {}, t('overview.title')),
     missingBanner(missing, exchanges),
-    section(t('overview.exchanges'), h('div', { class: 'tiles' }, ...exchanges.map((e) => tile(e, latest(ids.indexOf(e.id)))))),
+    section(t('overview.exchanges'), tiles),
+    section(t('live.title'), feed),
     h(
       'div',
       { class: 'grid2' },
       section(t('overview.byCategory'), categoryChart(exchanges, data.byCategory)),
       section(t('overview.providerKinds'), providerKindChart(exchanges, data.kinds)),
     ),
-    section(t('overview.prices'), h('label', {}, `${t('overview.pricingModel')} `, modelSelect), boxHolder),
-    section(t('overview.transparency'), transparencyTable(exchanges, data, missing)),
+    section(t('overview.prices'), h('label', {}, `${t('overview.pricingModel')} `, modelSelect), boxes),
+    section(t('overview.transparency'), transparency),
   );
+  followPrices(view, feed, ids, data, draw);
+  return view;
+}
+
+/**
+ * Live: every change goes on the feed at once; what it can move (tiles, quartiles, pricing shares) is asked
+ * again once per burst, REFRESH_DEBOUNCE_MS after its first change, and redrawn in place. `data-refreshed`
+ * counts the redraws (the browser tests wait for it).
+ */
+function followPrices(view: HTMLElement, feed: HTMLElement, ids: string[], data: OverviewData, draw: () => void): void {
+  let pending: number | undefined;
+  let refreshed = 0;
+  const refresh = async () => {
+    pending = undefined;
+    try {
+      const fresh = await graphql<Partial<OverviewData>>(`query OverviewPrices { ${priceDependentFields(ids)} }`);
+      if (!view.isConnected) return;
+      Object.assign(data, fresh.data);
+      draw();
+      view.dataset.refreshed = String(++refreshed);
+    } catch {
+      // The figures shown stay; the next change asks again.
+    }
+  };
+  watchPrices(view, () => {
+    feed.replaceChildren(liveFeed());
+    pending ??= window.setTimeout(() => void refresh(), REFRESH_DEBOUNCE_MS);
+  });
 }
