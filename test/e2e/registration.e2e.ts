@@ -541,7 +541,7 @@ describe('registration: going live', () => {
       expect(health.exchanges.find((e: any) => e.id === 'sz').status).toBe('OFFLINE');
 
       szProxy.mode = 'hang';
-      const started = performance.now();
+      const callsBefore = szProxy.calls;
       const result: any = await graphql(
         stack.gatewayUrl,
         `
@@ -554,7 +554,8 @@ describe('registration: going live', () => {
         {},
         { authorization: 'Bearer reader' },
       );
-      expect(performance.now() - started).toBeLessThan(500);
+      // Skipped at once: the hanging exchange is not called at all (a call would wait for its timeout).
+      expect(szProxy.calls - callsBefore).toBe(0);
       expect(result.data.datasets.missingExchanges).toEqual(['sz']);
       expect(result.errors[0].extensions).toMatchObject({ code: 'EXCHANGE_UNAVAILABLE', exchange: 'sz' });
     } finally {

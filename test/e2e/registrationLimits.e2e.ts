@@ -19,6 +19,11 @@ import { FlakyProxy } from '../../devkit/FlakyProxy.ts';
 const ADMIN = 'operator-token';
 const PER_EXCHANGE = 20;
 const REGISTRY_KEY = 'ecg:record:registry:exchanges';
+/**
+ * A replica applies a registration or a removal when the other publishes it, not at its next reload (every
+ * 5 s): half that leaves room for a loaded machine and still fails a replica that waits for the reload.
+ */
+const PROPAGATION_BOUND_MS = 2500;
 const TOKENS_KEY = 'ecg:record:registry:tokens';
 const DEFAULTS = ['bj', 'gy', 'sh', 'ty'];
 
@@ -157,34 +162,29 @@ describe('registration limits: a slow registration holds up nothing else', () =>
     // The replica had no check of hz under way: it checks it too, and hangs as well (awaited at the end),
     // while the removal below runs on that same replica.
 
-    const started = performance.now();
     const registered = await admin(stack.gatewayUrl, '/admin/exchanges', { method: 'POST', body: { ...info('wh'), url: extra.wh.url } });
     const registeredAt = performance.now();
     expect(registered.status, await registered.clone().text()).toBe(201);
-    // hz hangs for the 3 s check timeout; wh's own checks (its conformance subset included, about 17
-    // requests) take well under that even on a loaded machine.
-    expect(registeredAt - started, 'the registration of wh did not wait for hz').toBeLessThan(2500);
-    expect(slowSettled, 'hz was still being checked').toBe(false);
+    // hz hangs until its 3 s check timeout: wh answered while hz was still being checked, so it did not wait for it.
+    expect(slowSettled, 'the registration of wh did not wait for hz').toBe(false);
     const onReplica = await until(
       () => queryIds(replica.url),
       (ids) => ids.includes('wh'),
       3000,
     );
     expect(onReplica.value).toContain('wh');
-    expect(onReplica.at - registeredAt, 'the replica applied it within a second').toBeLessThan(1000);
+    expect(onReplica.at - registeredAt, 'the replica applied it without waiting for a poll').toBeLessThan(PROPAGATION_BOUND_MS);
 
-    const removeStarted = performance.now();
     const removed = await admin(replica.url, '/admin/exchanges/wh', { method: 'DELETE' });
     const removedAt = performance.now();
     expect(removed.status).toBe(200);
-    expect(removedAt - removeStarted).toBeLessThan(1000);
     const gone = await until(
       () => queryIds(stack.gatewayUrl),
       (ids) => !ids.includes('wh'),
       3000,
     );
     expect(gone.value).toEqual(DEFAULTS);
-    expect(gone.at - removedAt, 'the first gateway applied the removal within a second').toBeLessThan(1000);
+    expect(gone.at - removedAt, 'the first gateway applied the removal without waiting for a poll').toBeLessThan(PROPAGATION_BOUND_MS);
     expect(slowSettled, 'hz was still being checked').toBe(false);
 
     const { status, body, at } = await slow;
