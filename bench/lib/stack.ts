@@ -123,6 +123,21 @@ function entry(file: string, profileOut: string | undefined): { file: string; en
  */
 export const UNREACHED_RATE_LIMIT = { RATE_LIMIT_ANON_COST_PER_MIN: '1000000000000' };
 
+/** What every gateway the bench starts runs with: a free port on loopback, no Redis, rate limits out of reach. */
+export function benchGatewayEnv(providersUrl: string, exchangesFile: string): Record<string, string | undefined> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    PROVIDERS_URL: providersUrl,
+    EXCHANGES_FILE: exchangesFile,
+    REDIS_URL: undefined,
+    REDIS_CLUSTER_NODES: undefined,
+    NODE_ENV: undefined,
+    ...UNREACHED_RATE_LIMIT,
+  };
+}
+
 /** Our gateway over the given exchanges (an EXCHANGES_FILE written into `dir`). */
 export function startOurGateway(
   resources: BenchResources,
@@ -144,15 +159,7 @@ export function startOurGateway(
     name: options.name,
     file: run.file,
     env: {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      PROVIDERS_URL: options.providersUrl,
-      EXCHANGES_FILE: file,
-      REDIS_URL: undefined,
-      REDIS_CLUSTER_NODES: undefined,
-      NODE_ENV: undefined,
-      ...UNREACHED_RATE_LIMIT,
+      ...benchGatewayEnv(options.providersUrl, file),
       ...run.env,
       ...options.env,
     },

@@ -19,7 +19,7 @@ import { writeExchangesFile } from '../../devkit/services.ts';
 import { processCpuMs } from '../lib/cpu.ts';
 import { shardFetches } from '../lib/gatewayMetrics.ts';
 import { GraphqlClient } from '../lib/graphqlClient.ts';
-import { seedCatalog, startExchange, startOurGateway, startPlainGateway, startProviders, UNREACHED_RATE_LIMIT, type BenchResources } from '../lib/stack.ts';
+import { seedCatalog, startExchange, startOurGateway, startPlainGateway, startProviders, benchGatewayEnv, type BenchResources } from '../lib/stack.ts';
 import { median, ms } from '../lib/stats.ts';
 import { intFlag, type Suite, type SuiteContext, type SuiteReport, type TargetCheck } from '../lib/suite.ts';
 import { FIXED_QUERY, DISTINCT_QUERY, distinctVariables } from './gatewayThroughput.ts';
@@ -84,15 +84,7 @@ async function startGatewayAt(
     file: join(options.root, 'gateway/src/main.ts'),
     readyMsg: 'gateway ready',
     env: {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      PROVIDERS_URL: options.providersUrl,
-      EXCHANGES_FILE: file,
-      REDIS_URL: undefined,
-      REDIS_CLUSTER_NODES: undefined,
-      NODE_ENV: undefined,
-      ...UNREACHED_RATE_LIMIT,
+      ...benchGatewayEnv(options.providersUrl, file),
       ...options.env,
     },
   });
