@@ -70,8 +70,10 @@ export class ReadOnlyStore {
       facets: () => facets,
       filterColumns: () => columns,
       textRowids: neverCached,
+      textFacts: neverCached,
       rankings: neverCached,
       unfilteredStats: { rows: (_groupBy: unknown, read: () => unknown) => read() },
+      filteredStats: { rows: (_key: unknown, _groupBy: unknown, _keeps: unknown, read: () => unknown) => read() },
       prepared: (sql: string) => this.prepared(sql),
     } as unknown as DatasetStore;
   }

@@ -1,10 +1,10 @@
-import { QuantileSketch } from '../../../shared/sketch.ts';
 import { decodeCursor, comparePositions, cursorIdOf, type CursorPosition } from '../../../shared/datasetOrder.ts';
 import { parseAmountMicros } from '../../../shared/money.ts';
 import type { DatasetSort } from '../../../shared/domain.ts';
 import { ID_PREFIX_SEPARATOR, CONNECTION, PAGE_INFO, STATS_BUCKET, STATISTICS } from '../../../schema/mergeRules.ts';
 import { keysId } from '../../../shared/priceStatistics.ts';
 import { HIDDEN, HIDDEN_PREFIX, type Shape } from './shardPlan.ts';
+import { bucketSketch } from './bucketSketch.ts';
 
 /** Deeper answers are refused: the contract's deepest honest answer is far shallower, and deep JSON costs stack. */
 export const MAX_ANSWER_DEPTH = 48;
@@ -114,7 +114,7 @@ export function statisticsProblem(value: unknown, groupBy: readonly string[], ex
         if (amount !== null && (typeof amount !== 'string' || parseAmountMicros(amount) === null)) return `returned a ${field} that is not a decimal string`;
       }
       try {
-        QuantileSketch.fromJSON(String(bucket[hidden.sketch]));
+        bucketSketch(bucket, hidden.sketch);
       } catch {
         return 'returned a statistics bucket with a bad sketch';
       }
@@ -164,7 +164,7 @@ export function findAnswerProblem(data: unknown, exchange: string, alignedListKe
     }
     if (HIDDEN.stats.sketch in object) {
       try {
-        QuantileSketch.fromJSON(String(object[HIDDEN.stats.sketch]));
+        bucketSketch(object, HIDDEN.stats.sketch);
       } catch {
         return 'returned a statistics bucket with a bad sketch';
       }

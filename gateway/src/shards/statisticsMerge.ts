@@ -1,4 +1,5 @@
 import { QuantileSketch } from '../../../shared/sketch.ts';
+import { bucketSketch } from './bucketSketch.ts';
 import { parseAmountMicros } from '../../../shared/money.ts';
 import { compareKeys, groupByProblem, keysId, summariseStatistics, type PriceStatisticsBucket } from '../../../shared/priceStatistics.ts';
 import { STATISTICS } from '../../../schema/mergeRules.ts';
@@ -45,7 +46,7 @@ function mergeBuckets(lists: Array<Array<Record<string, any> | null>>): PriceSta
         merged.set(id, (group = { keys, count: 0, pricedCount: 0, minMicros: null, maxMicros: null, sketch: new QuantileSketch(), providers: new Set() }));
       group.count += bucket[hidden.count] as number;
       group.pricedCount += bucket[hidden.pricedCount] as number;
-      group.sketch.merge(QuantileSketch.fromJSON(bucket[hidden.sketch] as string));
+      group.sketch.merge(bucketSketch(bucket, hidden.sketch));
       const min = bucket[hidden.min] === null ? null : parseAmountMicros(bucket[hidden.min] as string);
       const max = bucket[hidden.max] === null ? null : parseAmountMicros(bucket[hidden.max] as string);
       if (min !== null && (group.minMicros === null || min < group.minMicros)) group.minMicros = min;

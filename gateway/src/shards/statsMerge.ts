@@ -1,4 +1,4 @@
-import { QuantileSketch } from '../../../shared/sketch.ts';
+import { bucketSketch } from './bucketSketch.ts';
 import { parseAmountMicros } from '../../../shared/money.ts';
 import { emptyPriceStatsParts, includeBounds, summariseGroups, type PriceStatsBucket, type PriceStatsParts } from '../../../shared/priceStatsSummary.ts';
 import { STATS_BUCKET } from '../../../schema/mergeRules.ts';
@@ -18,7 +18,7 @@ export function mergePriceStats(parts: Array<Array<Record<string, any> | null>>,
       if (!group) groups.set(key, (group = emptyPriceStatsParts()));
       group.count += bucket[HIDDEN.stats.count] as number;
       group.pricedCount += bucket[HIDDEN.stats.pricedCount] as number;
-      group.sketch.merge(QuantileSketch.fromJSON(bucket[HIDDEN.stats.sketch] as string));
+      group.sketch.merge(bucketSketch(bucket, HIDDEN.stats.sketch));
       const min = bucket[HIDDEN.stats.min] === null ? null : parseAmountMicros(bucket[HIDDEN.stats.min] as string);
       const max = bucket[HIDDEN.stats.max] === null ? null : parseAmountMicros(bucket[HIDDEN.stats.max] as string);
       includeBounds(group, min, max);
