@@ -96,7 +96,13 @@ export class FilteredStats {
     if (after) {
       const added = cellKey(this.groupOf(entry, after), after.price_bucket as number | null);
       const micros = after.price_micros as number | null;
-      const cell = entry.cells.get(added) ?? { group: this.groupOf(entry, after), bucket: after.price_bucket as number | null, n: 0, minMicros: micros, maxMicros: micros };
+      const cell = entry.cells.get(added) ?? {
+        group: this.groupOf(entry, after),
+        bucket: after.price_bucket as number | null,
+        n: 0,
+        minMicros: micros,
+        maxMicros: micros,
+      };
       cell.n += 1;
       if (micros !== null) {
         cell.minMicros = Math.min(cell.minMicros ?? micros, micros);
