@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { DatasetStore } from '../../subgraphs/exchange/store/DatasetStore.ts';
 import { catalogSummary } from '../../subgraphs/exchange/catalogSummary.ts';
 import { generateDatasets } from '../../seed/generate.ts';
@@ -63,6 +63,28 @@ describe('catalogSummary across price changes', () => {
     }
     expect(plain().updatedTo).toBe('2031-01-01T00:00:00.000Z');
     expect(plain().hi).toBe(987_654_321_000_000);
+  });
+
+  it('counts listings per pricing model after a price change without a GROUP BY over the table', () => {
+    catalogSummary(store);
+    const id = (store.db.prepare("SELECT id FROM datasets WHERE price_model = 'MONTHLY' LIMIT 1").get() as { id: string }).id;
+    const prepared = vi.spyOn(store.db, 'prepare');
+    let summary: ReturnType<typeof catalogSummary>;
+    let statements: string[];
+    try {
+      store.updatePrice(id, 'ONE_TIME', '55.00');
+      summary = catalogSummary(store);
+      statements = prepared.mock.calls.map(([sql]) => String(sql));
+    } finally {
+      prepared.mockRestore();
+    }
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.filter((sql) => /GROUP BY/i.test(sql))).toEqual([]);
+    const models = summary.counts.filter((c) => c.field === 'pricingModels');
+    expect(models.length).toBeGreaterThan(0);
+    expect(Object.fromEntries(models.map((c) => [c.value, c.count]))).toEqual(plain().models);
+    // In the order GROUP BY lists them: by value.
+    expect(models.map((c) => c.value)).toEqual([...models.map((c) => c.value)].sort());
   });
 
   it('reads everything again after a load', () => {

@@ -1,5 +1,7 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { mergePriceStats } from '../../gateway/src/shards/statsMerge.ts';
+import { findAnswerProblem } from '../../gateway/src/shards/answerChecks.ts';
+import { QuantileSketch } from '../../shared/sketch.ts';
 import { HIDDEN, type Shape } from '../../gateway/src/shards/shardPlan.ts';
 import { Rng } from '../../seed/rng.ts';
 import { amountMicros, microsText, sketchJson, exactQuantile } from '../helpers/reference.ts';
@@ -84,6 +86,47 @@ describe('statistics merge', () => {
         expect(got).toBeGreaterThanOrEqual(micros[0]);
         expect(got).toBeLessThanOrEqual(micros.at(-1)!);
       }
+    }
+  });
+
+  it('gives as p50 and p90 the value of the sketch bin holding the pooled amount of rank floor(q(n-1)), clamped to [min, max]', () => {
+    const gamma = (1 + 0.005) / (1 - 0.005);
+    expect(merged).toHaveLength(3);
+    for (const bucket of merged) {
+      const micros = pooled
+        .filter((l) => l.group === bucket.key && l.amount !== null)
+        .map((l) => amountMicros(l.amount!))
+        .sort((a, b) => a - b);
+      expect(micros.length).toBeGreaterThan(50);
+      for (const [field, q] of [
+        ['p50', 0.5],
+        ['p90', 0.9],
+      ] as const) {
+        const m = micros[Math.floor(q * (micros.length - 1))];
+        const value = m === 0 ? 0 : (2 * Math.pow(gamma, Math.ceil(Math.log(m / 1_000_000) / Math.log(gamma)))) / (gamma + 1);
+        const want = Math.min(micros.at(-1)!, Math.max(micros[0], Math.round(value * 1_000_000)));
+        expect(amountMicros(bucket[field] as string)).toBe(want);
+      }
+    }
+  });
+
+  it('parses each sketch once when the answer check has read it before the merge', () => {
+    const answers = exchanges.map((listings) => ({ priceStats: bucketsOf(listings) }));
+    const buckets = answers.reduce((n, a) => n + a.priceStats.length, 0);
+    expect(buckets).toBeGreaterThan(3);
+    const parses = vi.spyOn(QuantileSketch, 'fromJSON');
+    try {
+      for (const answer of answers) expect(findAnswerProblem(answer, 'bj', new Set())).toBeNull();
+      expect(parses).toHaveBeenCalledTimes(buckets);
+      expect(
+        mergePriceStats(
+          answers.map((a) => a.priceStats),
+          SHAPE,
+        ),
+      ).toEqual(merged);
+      expect(parses).toHaveBeenCalledTimes(buckets);
+    } finally {
+      parses.mockRestore();
     }
   });
 

@@ -2,7 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { parse, Kind, type OperationDefinitionNode, type FieldNode, type FragmentDefinitionNode } from 'graphql';
 import { encodeCursor, decodeCursor, comparePositions, cursorIdOf } from '../../shared/datasetOrder.ts';
 import { datasetColumns } from '../../subgraphs/exchange/datasetColumns.ts';
-import { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from '../../shared/sketch.ts';
+import { QuantileSketch, SKETCH_RELATIVE_ACCURACY, MAX_BIN_SPAN } from '../../shared/sketch.ts';
+import { sketchJson } from '../helpers/reference.ts';
+import { Rng } from '../../seed/rng.ts';
 import { parseAmountMicros, formatMicros } from '../../shared/money.ts';
 import { ftsPhrase } from '../../subgraphs/exchange/store/filterSql.ts';
 import { exchangeConfigFromArgs, ConfigError } from '../../subgraphs/exchange/exchangeConfig.ts';
@@ -76,6 +78,90 @@ describe('quantile sketch', () => {
   it('refuses a malformed wire form', () => {
     expect(() => QuantileSketch.fromJSON('{"v":2}')).toThrow(/sketch/);
     expect(() => QuantileSketch.fromJSON(JSON.stringify({ v: 1, alpha: SKETCH_RELATIVE_ACCURACY, zero: 0, bins: [[1, -5]] }))).toThrow(/bin/);
+  });
+
+  /** Amounts in micros as an exchange holds them: 0.01 to 10,000,000 CNY, some free. */
+  function randomMicros(rng: Rng, n: number): number[] {
+    return Array.from({ length: n }, () => (rng.next() < 0.05 ? 0 : Math.round(10 ** rng.float(-2, 7) * 100) * 10_000));
+  }
+
+  it('writes the documented wire form: zeros apart, each bin once, in index order', () => {
+    const rng = new Rng('sketch-wire');
+    for (let round = 0; round < 20; round++) {
+      const micros = randomMicros(rng, rng.int(0, 3000));
+      const sketch = new QuantileSketch();
+      // In random order, as rows arrive.
+      for (const m of [...micros].sort(() => rng.next() - 0.5)) sketch.add(m / 1_000_000);
+      expect(sketch.toJSON()).toBe(sketchJson(micros));
+      expect(JSON.stringify(sketch.toWire())).toBe(sketchJson(micros));
+    }
+  });
+
+  it('reads the wire form however the JSON is spelt, to the same sketch and quantiles', () => {
+    const rng = new Rng('sketch-spelling');
+    let compared = 0;
+    for (let round = 0; round < 20; round++) {
+      const text = sketchJson(randomMicros(rng, rng.int(1, 2000)));
+      const wire = JSON.parse(text) as { v: number; alpha: number; zero: number; bins: Array<[number, number]> };
+      const spellings = [
+        JSON.stringify(wire, null, 2),
+        JSON.stringify({ bins: wire.bins, zero: wire.zero, alpha: wire.alpha, v: wire.v }),
+        text.replace(/,"bins"/, ', "bins"'),
+        text.replace(/\]\]\}$/, '.0]]}'),
+      ];
+      const canonical = QuantileSketch.fromJSON(text);
+      expect(canonical.toJSON()).toBe(text);
+      for (const spelling of spellings) {
+        const read = QuantileSketch.fromJSON(spelling);
+        expect(read.toWire()).toEqual(canonical.toWire());
+        for (const q of [0, 0.25, 0.5, 0.9, 1]) expect(read.quantile(q)).toBe(canonical.quantile(q));
+        compared++;
+      }
+    }
+    expect(compared).toBe(80);
+  });
+
+  it('adds the counts of a bin listed twice, as the merge of two sketches does', () => {
+    const text = JSON.stringify({
+      v: 1,
+      alpha: SKETCH_RELATIVE_ACCURACY,
+      zero: 2,
+      bins: [
+        [5, 3],
+        [5, 4],
+        [9, 1],
+      ],
+    });
+    expect(QuantileSketch.fromJSON(text).toWire()).toEqual({
+      v: 1,
+      alpha: SKETCH_RELATIVE_ACCURACY,
+      zero: 2,
+      bins: [
+        [5, 7],
+        [9, 1],
+      ],
+    });
+  });
+
+  it('refuses bins further apart than any two amounts, and counts that are not counts, however spelt', () => {
+    const wire = (bins: unknown) => JSON.stringify({ v: 1, alpha: SKETCH_RELATIVE_ACCURACY, zero: 0, bins });
+    expect(() =>
+      QuantileSketch.fromJSON(
+        wire([
+          [-10, 1],
+          [MAX_BIN_SPAN, 1],
+        ]),
+      ),
+    ).toThrow(/sketch/);
+    expect(() => QuantileSketch.fromJSON(wire([[1, -5]]))).toThrow(/bin/);
+    expect(() => QuantileSketch.fromJSON(wire([[1, 2.5]]))).toThrow(/bin/);
+    expect(() => QuantileSketch.fromJSON(wire([[1.5, 2]]))).toThrow(/bin/);
+    expect(() => QuantileSketch.fromJSON(wire([[1, 2]]).replace(']]}', ']'))).toThrow();
+    // The span a real catalog reaches (0.000001 to 999,999,999 CNY) is read.
+    const widest = new QuantileSketch();
+    widest.add(0.000001);
+    widest.add(999_999_999.999999);
+    expect(QuantileSketch.fromJSON(widest.toJSON()).count).toBe(2);
   });
 
   function sketchOf(values: number[]): QuantileSketch {
