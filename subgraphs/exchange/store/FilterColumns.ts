@@ -42,8 +42,6 @@ export class FilterColumns {
   private readonly providers: Int32Array;
   private readonly providerCodes = new Map<string, number>();
   private readonly usccs: string[] = [];
-  /** keptRowids' output, reused by every call (a call runs to its end before another starts). */
-  private scratch: Int32Array | null = null;
   /** bucketRange(), once read; widened by a change that prices a row outside it. */
   private range: [number, number] | null = null;
 
@@ -143,65 +141,15 @@ export class FilterColumns {
     };
   }
 
-  /**
-   * The rowids the filter keeps, ascending, among `rowids` (a text index's matches) or every row: the
-   * first `length` entries of the returned array, which is the instance's scratch space (valid until the
-   * next call). One pass per condition over typed arrays, each a loop of one comparison, instead of one
-   * call of `matcher` per row (a closure testing every condition): at 250,000 rows, updatedSince alone
-   * 2.5 ms instead of 9 ms, grouped by category (stats) 4 ms instead of 13 ms.
-   */
-  private keptRowids(filter: ColumnarFilter, rowids: ArrayLike<number> | null): { kept: Int32Array; length: number } {
-    const kept = (this.scratch ??= new Int32Array(this.capacity));
-    const { present } = this;
-    let n = 0;
-    if (rowids) {
-      for (let i = 0; i < rowids.length; i++) if (present[rowids[i]] === 1) kept[n++] = rowids[i];
-    } else {
-      for (let rowid = 1; rowid < this.capacity; rowid++) if (present[rowid] === 1) kept[n++] = rowid;
-    }
-    for (const list of filter.lists) {
-      const column = (FACET_COLUMNS as readonly string[]).indexOf(list.column);
-      if (column < 0) throw new Error(`FilterColumns: ${list.column} is not an enum column`);
-      const allowed = new Uint8Array(256);
-      for (const value of list.values) {
-        const code = this.codes[column].get(value);
-        if (code !== undefined) allowed[code] = 1;
-      }
-      const codes = this.enums[column];
-      let m = 0;
-      for (let i = 0; i < n; i++) if (allowed[codes[kept[i]]] === 1) kept[m++] = kept[i];
-      n = m;
-    }
-    // Comparisons with NaN are false: a NEGOTIABLE price never meets a bound.
-    const { minMicros, maxMicros, updatedSinceMs, containsMinors } = filter;
-    const { micros, updated, minors } = this;
-    if (minMicros !== null) {
-      let m = 0;
-      for (let i = 0; i < n; i++) if (micros[kept[i]] >= minMicros) kept[m++] = kept[i];
-      n = m;
-    }
-    if (maxMicros !== null) {
-      let m = 0;
-      for (let i = 0; i < n; i++) if (micros[kept[i]] <= maxMicros) kept[m++] = kept[i];
-      n = m;
-    }
-    if (updatedSinceMs !== null) {
-      let m = 0;
-      for (let i = 0; i < n; i++) if (updated[kept[i]] >= updatedSinceMs) kept[m++] = kept[i];
-      n = m;
-    }
-    if (containsMinors !== null) {
-      let m = 0;
-      for (let i = 0; i < n; i++) if (minors[kept[i]] === containsMinors) kept[m++] = kept[i];
-      n = m;
-    }
-    return { kept, length: n };
-  }
-
   /** Calls `visit` with each rowid the filter keeps, ascending, among `rowids` (a text index's matches) or every row. */
   private eachKept(filter: ColumnarFilter, rowids: ArrayLike<number> | null, visit: (rowid: number) => void): void {
-    const { kept, length } = this.keptRowids(filter, rowids);
-    for (let i = 0; i < length; i++) visit(kept[i]);
+    const test = this.matcher(filter);
+    if (!test) return;
+    if (rowids) {
+      for (let i = 0; i < rowids.length; i++) if (test(rowids[i])) visit(rowids[i]);
+    } else {
+      for (let rowid = 1; rowid < this.capacity; rowid++) if (test(rowid)) visit(rowid);
+    }
   }
 
   /** Rows the filter keeps, among `rowids` or among every row. */
@@ -250,15 +198,13 @@ export class FilterColumns {
     const cells: Array<StatsCells | undefined> = [];
     const { micros, buckets } = this;
     const [lo, hi] = this.bucketRange();
-    const { kept, length } = this.keptRowids(filter, rowids);
-    for (let i = 0; i < length; i++) {
-      const rowid = kept[i];
+    this.eachKept(filter, rowids, (rowid) => {
       const code = groups ? groups[rowid] : 0;
       const group = (cells[code] ??= newStatsCells(hi - lo + 1));
       const bucket = buckets[rowid];
       if (Number.isNaN(bucket)) {
         group.negotiable++;
-        continue;
+        return;
       }
       const price = micros[rowid];
       const at = bucket === ZERO_BUCKET ? group.n.length - 1 : bucket - lo;
@@ -269,7 +215,7 @@ export class FilterColumns {
         if (price < group.min[at]) group.min[at] = price;
         if (price > group.max[at]) group.max[at] = price;
       }
-    }
+    });
     const out: StatsRow[] = [];
     cells.forEach((group, code) => {
       if (!group) return;
@@ -320,13 +266,11 @@ export class FilterColumns {
     const [first, second, third] = [columns[0]?.codes ?? null, columns[1]?.codes ?? null, columns[2]?.codes ?? null];
     const { micros, buckets, providers } = this;
     const [, r1, r2] = grouped.radixes;
-    const { kept, length } = this.keptRowids(filter, rowids);
-    for (let i = 0; i < length; i++) {
-      const rowid = kept[i];
+    this.eachKept(filter, rowids, (rowid) => {
       // The codes make one number (see GroupedStatistics.radixes): no string is built per row.
       const cell = ((first ? first[rowid] : 0) * r1 + (second ? second[rowid] : 0)) * r2 + (third ? third[rowid] : 0);
       grouped.add(cell, micros[rowid], buckets[rowid], providers[rowid]);
-    }
+    });
     return grouped;
   }
 }
