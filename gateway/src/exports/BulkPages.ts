@@ -2,6 +2,7 @@ import { CROSS_LISTED, DATASET_ROWS } from '../../../schema/mergeRules.ts';
 import { ShardPlanError } from '../shards/shardPlan.ts';
 import { ExchangePages, type ExchangePagesOptions, type PageOutcome, type PageSource } from './ExchangePages.ts';
 import { readRowPage, type RowPage } from './bulkRows.ts';
+import { encodePage } from './encodedRows.ts';
 
 type BulkOutcome = PageOutcome | { kind: 'refused' };
 
@@ -86,7 +87,8 @@ export class BulkPages implements PageSource {
         message: error?.message ?? `exchange ${exchange} gave no ${DATASET_ROWS.field}`,
       };
     }
-    return { kind: 'page', ...page };
+    // Written as bytes at once (when the export has an encoder): the page may wait a while to be merged.
+    return { kind: 'page', ...page, rows: this.options.encoder ? encodePage(page.rows, this.options.encoder) : page.rows };
   }
 }
 

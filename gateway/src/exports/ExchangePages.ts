@@ -3,6 +3,7 @@ import { decodeCursor, type SortKey } from '../../../shared/datasetOrder.ts';
 import type { ShardRouter } from '../shards/ShardRouter.ts';
 import type { ShardPlan } from '../shards/shardPlan.ts';
 import { MAX_DATASET_ROWS_PAGE } from '../../../shared/datasetRows.ts';
+import { encodePage, type EncodedPage, type RowEncoder } from './encodedRows.ts';
 
 /** The largest page of `datasets` (subgraphs/exchange/connection.ts): read through it, an export asks for at most this many rows per call. */
 const MAX_DATASETS_PAGE = 100;
@@ -59,7 +60,9 @@ interface ExportConnection {
 export interface PositionedNode {
   key: SortKey;
   id: string;
-  node: ExportNode;
+  /** Null when the listing was written as bytes on arrival (`encoded`, encodedRows.ts). */
+  node: ExportNode | null;
+  encoded?: { page: EncodedPage; index: number };
 }
 
 export type PageOutcome =
@@ -85,6 +88,8 @@ export interface ExchangePagesOptions {
   sort: DatasetSort;
   pageSize: number;
   requestId?: string;
+  /** When given, each page's listings are written as bytes on arrival (encodePage): a merged export's pages. */
+  encoder?: RowEncoder;
 }
 
 /**
@@ -153,6 +158,12 @@ export class ExchangePages implements PageSource {
       }
       rows.push({ key: position.key, id: position.id, node: edge.node });
     }
-    return { kind: 'page', rows, hasNextPage: Boolean(connection.pageInfo?.hasNextPage), endCursor: connection.pageInfo?.endCursor ?? null };
+    const { encoder } = this.options;
+    return {
+      kind: 'page',
+      rows: encoder ? encodePage(rows, encoder) : rows,
+      hasNextPage: Boolean(connection.pageInfo?.hasNextPage),
+      endCursor: connection.pageInfo?.endCursor ?? null,
+    };
   }
 }

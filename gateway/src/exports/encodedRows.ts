@@ -1,0 +1,121 @@
+import type { ExportNode, PositionedNode } from './ExchangePages.ts';
+import type { ProviderFacts } from './ProviderNames.ts';
+
+/**
+ * How a merged export (CSV, NDJSON) writes one listing, in three parts: what comes before the provider's
+ * names (`head`), the provider's names and kind (`provider`, known only when the row is written: they are
+ * looked up per chunk) and the rest of the line (`tail`). head + provider + tail is the whole line.
+ */
+export interface RowEncoder {
+  head(node: ExportNode): string;
+  provider(facts: ProviderFacts | undefined): string;
+  tail(node: ExportNode): string;
+}
+
+/**
+ * The rows of one page written as bytes, outside the JavaScript heap: `bytes` holds each row's head then
+ * its tail; row i's head is bytes[offsets[2i], offsets[2i + 1]), its tail bytes[offsets[2i + 1], offsets[2i + 2]).
+ */
+export interface EncodedPage {
+  bytes: Buffer;
+  offsets: Uint32Array;
+  /** Each row's provider USCC (null: none), for the provider lookup of the chunk it is written in. */
+  usccs: Array<string | null>;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Where a page's rows are written before their exact size is known; grown as needed, used synchronously only. */
+let scratch = Buffer.allocUnsafeSlow(1 << 20);
+
+/**
+ * A page's rows with their listings written as bytes on arrival (`encoded`, `node` null). Why: an export
+ * holds up to two pages per exchange while the merge works through them, long enough for the garbage
+ * collector to move their objects and strings to the old generation, where they stay until a full
+ * collection. With 1,000,000 rows that grew the gateway's heap by 150-250 MB between full collections
+ * (process.memoryUsage: old space 55 → 270 MB, large objects and buffers under 20 MB). Written as bytes, a
+ * held row costs its key, id and USCC on the heap; its text lives in a Buffer freed with its page.
+ */
+export function encodePage(rows: PositionedNode[], encoder: RowEncoder): PositionedNode[] {
+  const heads = new Array<string>(rows.length);
+  const tails = new Array<string>(rows.length);
+  let chars = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const node = rows[i].node;
+    if (!node) throw new Error('encodePage: a row was encoded already');
+    heads[i] = encoder.head(node);
+    tails[i] = encoder.tail(node);
+    chars += heads[i].length + tails[i].length;
+  }
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: the scratch never cuts a row short.
+  if (scratch.length < chars * 3) scratch = Buffer.allocUnsafeSlow(chars * 3);
+  const offsets = new Uint32Array(rows.length * 2 + 1);
+  let at = 0;
+  for (let i = 0; i < rows.length; i++) {
+    offsets[2 * i] = at;
+    at += scratch.write(heads[i], at);
+    offsets[2 * i + 1] = at;
+    at += scratch.write(tails[i], at);
+  }
+  offsets[2 * rows.length] = at;
+  const bytes = Buffer.allocUnsafeSlow(at);
+  scratch.copy(bytes, 0, 0, at);
+  const page: EncodedPage = { bytes, offsets, usccs: rows.map((row) => row.node?.provider?.uscc ?? null) };
+  return rows.map((row, index) => ({ key: row.key, id: row.id, node: null, encoded: { page, index } }));
+}
+
+/** The listing of a row read without an encoder (the byExchange layout's rows always are). */
+export function nodeOf(row: PositionedNode): ExportNode {
+  if (!row.node) throw new Error(`export row ${row.id} was written as bytes, not kept as a listing`);
+  return row.node;
+}
+
+/** The provider USCC of a row, encoded or not. */
+export function usccOf(row: PositionedNode): string | null {
+  return row.encoded ? row.encoded.page.usccs[row.encoded.index] : (row.node?.provider?.uscc ?? null);
+}
+
+/**
+ * The lines of `rows` as one Buffer: each encoded row's bytes copied, with its provider's part between
+ * them (a row still holding its listing is encoded here). No string is built per row of an encoded page.
+ */
+export function writeRows(rows: readonly PositionedNode[], providers: ReadonlyMap<string, ProviderFacts>, encoder: RowEncoder): Buffer {
+  const providerParts = new Map<string | null, Buffer>();
+  const partOf = (uscc: string | null): Buffer => {
+    let part = providerParts.get(uscc);
+    if (!part) providerParts.set(uscc, (part = Buffer.from(encoder.provider(uscc === null ? undefined : providers.get(uscc)))));
+    return part;
+  };
+  // Rows still holding their listing (read through `datasets` unencoded): their head and tail, as bytes.
+  const loose = new Map<PositionedNode, [Buffer, Buffer]>();
+  let size = 0;
+  for (const row of rows) {
+    size += partOf(usccOf(row)).length;
+    if (row.encoded) {
+      const { page, index } = row.encoded;
+      size += page.offsets[2 * index + 2] - page.offsets[2 * index];
+    } else if (row.node) {
+      const parts: [Buffer, Buffer] = [Buffer.from(encoder.head(row.node)), Buffer.from(encoder.tail(row.node))];
+      loose.set(row, parts);
+      size += parts[0].length + parts[1].length;
+    }
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const row of rows) {
+    const provider = partOf(usccOf(row));
+    if (row.encoded) {
+      const { page, index } = row.encoded;
+      const [start, middle, end] = [page.offsets[2 * index], page.offsets[2 * index + 1], page.offsets[2 * index + 2]];
+      at += page.bytes.copy(out, at, start, middle);
+      at += provider.copy(out, at);
+      at += page.bytes.copy(out, at, middle, end);
+    } else {
+      const [head, tail] = loose.get(row) ?? [EMPTY, EMPTY];
+      at += head.copy(out, at);
+      at += provider.copy(out, at);
+      at += tail.copy(out, at);
+    }
+  }
+  return out;
+}
