@@ -60,9 +60,11 @@ interface ExportConnection {
 export interface PositionedNode {
   key: SortKey;
   id: string;
-  /** Null when the listing was written as bytes on arrival (`encoded`, encodedRows.ts). */
+  /** Null when the listing was written as bytes on arrival: it is row `index` of `page` (encodedRows.ts). */
   node: ExportNode | null;
-  encoded?: { page: EncodedPage; index: number };
+  page?: EncodedPage;
+  /** The row's place in `page` (0 when there is no page). */
+  index: number;
 }
 
 export type PageOutcome =
@@ -156,7 +158,7 @@ export class ExchangePages implements PageSource {
       if (typeof position === 'string' || !edge.node) {
         return { kind: 'failed', exchange, code: 'EXCHANGE_BAD_RESPONSE', message: `exchange ${exchange} gave a bad response: ${position}` };
       }
-      rows.push({ key: position.key, id: position.id, node: edge.node });
+      rows.push({ key: position.key, id: position.id, node: edge.node, index: 0 });
     }
     const { encoder } = this.options;
     return {

@@ -7,9 +7,9 @@ import type { ProviderFacts } from './ProviderNames.ts';
  * looked up per chunk) and the rest of the line (`tail`). head + provider + tail is the whole line.
  */
 export interface RowEncoder {
-  head(node: ExportNode): string;
+  /** The head and the tail of a listing's line. */
+  parts(node: ExportNode): [head: string, tail: string];
   provider(facts: ProviderFacts | undefined): string;
-  tail(node: ExportNode): string;
 }
 
 /**
@@ -43,8 +43,7 @@ export function encodePage(rows: PositionedNode[], encoder: RowEncoder): Positio
   for (let i = 0; i < rows.length; i++) {
     const node = rows[i].node;
     if (!node) throw new Error('encodePage: a row was encoded already');
-    heads[i] = encoder.head(node);
-    tails[i] = encoder.tail(node);
+    [heads[i], tails[i]] = encoder.parts(node);
     chars += heads[i].length + tails[i].length;
   }
   // A UTF-16 code unit is at most 3 bytes of UTF-8: the scratch never cuts a row short.
@@ -61,7 +60,7 @@ export function encodePage(rows: PositionedNode[], encoder: RowEncoder): Positio
   const bytes = Buffer.allocUnsafeSlow(at);
   scratch.copy(bytes, 0, 0, at);
   const page: EncodedPage = { bytes, offsets, usccs: rows.map((row) => row.node?.provider?.uscc ?? null) };
-  return rows.map((row, index) => ({ key: row.key, id: row.id, node: null, encoded: { page, index } }));
+  return rows.map((row, index) => ({ key: row.key, id: row.id, node: null, page, index }));
 }
 
 /** The listing of a row read without an encoder (the byExchange layout's rows always are). */
@@ -72,7 +71,7 @@ export function nodeOf(row: PositionedNode): ExportNode {
 
 /** The provider USCC of a row, encoded or not. */
 export function usccOf(row: PositionedNode): string | null {
-  return row.encoded ? row.encoded.page.usccs[row.encoded.index] : (row.node?.provider?.uscc ?? null);
+  return row.page ? row.page.usccs[row.index] : (row.node?.provider?.uscc ?? null);
 }
 
 /**
@@ -91,11 +90,11 @@ export function writeRows(rows: readonly PositionedNode[], providers: ReadonlyMa
   let size = 0;
   for (const row of rows) {
     size += partOf(usccOf(row)).length;
-    if (row.encoded) {
-      const { page, index } = row.encoded;
-      size += page.offsets[2 * index + 2] - page.offsets[2 * index];
+    if (row.page) {
+      size += row.page.offsets[2 * row.index + 2] - row.page.offsets[2 * row.index];
     } else if (row.node) {
-      const parts: [Buffer, Buffer] = [Buffer.from(encoder.head(row.node)), Buffer.from(encoder.tail(row.node))];
+      const [head, tail] = encoder.parts(row.node);
+      const parts: [Buffer, Buffer] = [Buffer.from(head), Buffer.from(tail)];
       loose.set(row, parts);
       size += parts[0].length + parts[1].length;
     }
@@ -104,8 +103,8 @@ export function writeRows(rows: readonly PositionedNode[], providers: ReadonlyMa
   let at = 0;
   for (const row of rows) {
     const provider = partOf(usccOf(row));
-    if (row.encoded) {
-      const { page, index } = row.encoded;
+    if (row.page) {
+      const { page, index } = row;
       const [start, middle, end] = [page.offsets[2 * index], page.offsets[2 * index + 1], page.offsets[2 * index + 2]];
       at += page.bytes.copy(out, at, start, middle);
       at += provider.copy(out, at);

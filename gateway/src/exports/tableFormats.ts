@@ -13,17 +13,21 @@ const valuesOf = (node: ExportNode) => rowValues(node, undefined);
 
 /** CSV lines cut around the provider's columns: csvLine of the head's, provider's and tail's values, joined by commas. */
 const csvEncoder: RowEncoder = {
-  head: (node) => csvLine(valuesOf(node).slice(0, PROVIDER_FIRST)).slice(0, -2) + ',',
-  provider: (facts) => csvLine([facts?.name ?? null, facts?.nameZh ?? null, facts?.kind ?? null]).slice(0, -2) + ',',
-  tail: (node) => csvLine(valuesOf(node).slice(PROVIDER_END)),
+  parts: (node) => {
+    const values = valuesOf(node);
+    return [`${csvLine(values.slice(0, PROVIDER_FIRST)).slice(0, -2)},`, csvLine(values.slice(PROVIDER_END))];
+  },
+  provider: (facts) => `${csvLine([facts?.name ?? null, facts?.nameZh ?? null, facts?.kind ?? null]).slice(0, -2)},`,
 };
 
 /** The NDJSON object cut the same way: keys in the columns' order, as one JSON.stringify of the whole record would put them. */
 const ndjsonEncoder: RowEncoder = {
-  head: (node) => ndjsonPart(valuesOf(node), 0, PROVIDER_FIRST).slice(0, -1),
+  parts: (node) => {
+    const values = valuesOf(node);
+    return [ndjsonPart(values, 0, PROVIDER_FIRST).slice(0, -1), `,${ndjsonPart(values, PROVIDER_END, EXPORT_COLUMNS.length).slice(1)}\n`];
+  },
   provider: (facts) =>
     `,${JSON.stringify({ providerName: facts?.name ?? null, providerNameZh: facts?.nameZh ?? null, providerKind: facts?.kind ?? null }).slice(1, -1)}`,
-  tail: (node) => `,${ndjsonPart(valuesOf(node), PROVIDER_END, EXPORT_COLUMNS.length).slice(1)}\n`,
 };
 
 /** The JSON object of columns [from, to) of a row's values (absent values as null). */
