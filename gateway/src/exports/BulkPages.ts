@@ -2,7 +2,6 @@ import { CROSS_LISTED, DATASET_ROWS } from '../../../schema/mergeRules.ts';
 import { ShardPlanError } from '../shards/shardPlan.ts';
 import { ExchangePages, type ExchangePagesOptions, type PageOutcome, type PageSource } from './ExchangePages.ts';
 import { readRowPage, type RowPage } from './bulkRows.ts';
-import { encodePage } from './encodedRows.ts';
 
 type BulkOutcome = PageOutcome | { kind: 'refused' };
 
@@ -88,7 +87,7 @@ export class BulkPages implements PageSource {
       };
     }
     // Written as bytes at once (when the export has an encoder): the page may wait a while to be merged.
-    return { kind: 'page', ...page, rows: this.options.encoder ? encodePage(page.rows, this.options.encoder) : page.rows };
+    return { kind: 'page', ...page, rows: this.options.encode ? this.options.encode(page.rows) : page.rows };
   }
 }
 

@@ -3,7 +3,6 @@ import { decodeCursor, type SortKey } from '../../../shared/datasetOrder.ts';
 import type { ShardRouter } from '../shards/ShardRouter.ts';
 import type { ShardPlan } from '../shards/shardPlan.ts';
 import { MAX_DATASET_ROWS_PAGE } from '../../../shared/datasetRows.ts';
-import { encodePage, type EncodedPage, type RowEncoder } from './encodedRows.ts';
 
 /** The largest page of `datasets` (subgraphs/exchange/connection.ts): read through it, an export asks for at most this many rows per call. */
 const MAX_DATASETS_PAGE = 100;
@@ -56,6 +55,18 @@ interface ExportConnection {
   pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
 }
 
+/**
+ * The rows of one page written as bytes, outside the JavaScript heap (encodedRows.ts): `bytes` holds each
+ * row's head then its tail; row i's head is bytes[offsets[2i], offsets[2i + 1]), its tail
+ * bytes[offsets[2i + 1], offsets[2i + 2]).
+ */
+export interface EncodedPage {
+  bytes: Buffer;
+  offsets: Uint32Array;
+  /** Each row's provider USCC (null: none), for the provider lookup of the chunk it is written in. */
+  usccs: Array<string | null>;
+}
+
 /** A listing with its place in the global order (from its cursor). */
 export interface PositionedNode {
   key: SortKey;
@@ -90,8 +101,8 @@ export interface ExchangePagesOptions {
   sort: DatasetSort;
   pageSize: number;
   requestId?: string;
-  /** When given, each page's listings are written as bytes on arrival (encodePage): a merged export's pages. */
-  encoder?: RowEncoder;
+  /** When given, each page's rows go through it on arrival: a merged export writes them as bytes (encodedRows.ts encodePage). */
+  encode?: (rows: PositionedNode[]) => PositionedNode[];
 }
 
 /**
@@ -160,10 +171,10 @@ export class ExchangePages implements PageSource {
       }
       rows.push({ key: position.key, id: position.id, node: edge.node, index: 0 });
     }
-    const { encoder } = this.options;
+    const { encode } = this.options;
     return {
       kind: 'page',
-      rows: encoder ? encodePage(rows, encoder) : rows,
+      rows: encode ? encode(rows) : rows,
       hasNextPage: Boolean(connection.pageInfo?.hasNextPage),
       endCursor: connection.pageInfo?.endCursor ?? null,
     };

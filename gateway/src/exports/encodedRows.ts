@@ -1,4 +1,4 @@
-import type { ExportNode, PositionedNode } from './ExchangePages.ts';
+import type { EncodedPage, ExportNode, PositionedNode } from './ExchangePages.ts';
 import type { ProviderFacts } from './ProviderNames.ts';
 
 /**
@@ -12,29 +12,20 @@ export interface RowEncoder {
   provider(facts: ProviderFacts | undefined): string;
 }
 
-/**
- * The rows of one page written as bytes, outside the JavaScript heap: `bytes` holds each row's head then
- * its tail; row i's head is bytes[offsets[2i], offsets[2i + 1]), its tail bytes[offsets[2i + 1], offsets[2i + 2]).
- */
-export interface EncodedPage {
-  bytes: Buffer;
-  offsets: Uint32Array;
-  /** Each row's provider USCC (null: none), for the provider lookup of the chunk it is written in. */
-  usccs: Array<string | null>;
-}
-
 const EMPTY = Buffer.alloc(0);
 
 /** Where a page's rows are written before their exact size is known; grown as needed, used synchronously only. */
 let scratch = Buffer.allocUnsafeSlow(1 << 20);
 
 /**
- * A page's rows with their listings written as bytes on arrival (`encoded`, `node` null). Why: an export
- * holds up to two pages per exchange while the merge works through them, long enough for the garbage
- * collector to move their objects and strings to the old generation, where they stay until a full
- * collection. With 1,000,000 rows that grew the gateway's heap by 150-250 MB between full collections
- * (process.memoryUsage: old space 55 → 270 MB, large objects and buffers under 20 MB). Written as bytes, a
- * held row costs its key, id and USCC on the heap; its text lives in a Buffer freed with its page.
+ * A page's rows with their listings written as bytes on arrival (`page` and `index`, `node` null). Why: an
+ * export holds up to two pages per exchange while the merge works through them, long enough for the
+ * garbage collector to move their objects and strings to the old generation, where they stay until a full
+ * collection. In a 1,000,000-row export that was 1,465 MB promoted and old space at 278 MB (from 55);
+ * written as bytes, a held row keeps its key, id and USCC on the heap (357 MB promoted, old space at most
+ * 79 MB). The pages' Buffers live outside the heap and are freed by the full collections that their own
+ * growth starts (V8 starts one every ~64 MB of them): reusing them from a pool was tried, and without those
+ * collections the old space and large objects grew to 264 MB (docs/exports.md).
  */
 export function encodePage(rows: PositionedNode[], encoder: RowEncoder): PositionedNode[] {
   const heads = new Array<string>(rows.length);

@@ -5,7 +5,7 @@ import type { ShardRouter } from '../shards/ShardRouter.ts';
 import { MAX_NAMED_EXCHANGES } from '../shards/ShardRouter.ts';
 import type { Logger } from '../logger.ts';
 import type { PositionedNode } from './ExchangePages.ts';
-import { usccOf, type RowEncoder } from './encodedRows.ts';
+import { encodePage, usccOf, type RowEncoder } from './encodedRows.ts';
 import { exportPages } from './BulkPages.ts';
 import { ExportFailure, ExportMerge } from './ExportMerge.ts';
 import { ExportArgumentError, readExportArguments, type ExportArguments } from './exportArguments.ts';
@@ -96,6 +96,7 @@ export async function streamExport(req: IncomingMessage, res: ServerResponse, fo
     return refuse(res, 400, { error: `filter.exchanges: at most ${MAX_NAMED_EXCHANGES} exchanges, got ${exchanges.length}`, field: 'filter.exchanges' });
   }
   const requestId = String(res.getHeader('x-request-id') ?? '') || undefined;
+  const encoder = format.layout === 'merged' ? format.encoder : undefined;
   const pagesOf = (exchange: string, filter: Record<string, unknown> | null) =>
     exportPages({
       router: parts.router,
@@ -104,7 +105,7 @@ export async function streamExport(req: IncomingMessage, res: ServerResponse, fo
       sort: args.sort,
       pageSize: parts.pageSize,
       requestId,
-      encoder: format.layout === 'merged' ? format.encoder : undefined,
+      encode: encoder ? (rows: PositionedNode[]) => encodePage(rows, encoder) : undefined,
     });
   // Every exchange's first page is asked for at once, whatever the layout: failures show before the first byte.
   const groups: Array<{ exchange: string | null; part: string; merge: ExportMerge }> =
