@@ -21,11 +21,11 @@ let scratch = Buffer.allocUnsafeSlow(1 << 20);
  * A page's rows with their listings written as bytes on arrival (`page` and `index`, `node` null). Why: an
  * export holds up to two pages per exchange while the merge works through them, long enough for the
  * garbage collector to move their objects and strings to the old generation, where they stay until a full
- * collection. In a 1,000,000-row export that was 1,465 MB promoted and old space at 278 MB (from 55);
- * written as bytes, a held row keeps its key, id and USCC on the heap (357 MB promoted, old space at most
- * 79 MB). The pages' Buffers live outside the heap and are freed by the full collections that their own
- * growth starts (V8 starts one every ~64 MB of them): reusing them from a pool was tried, and without those
- * collections the old space and large objects grew to 264 MB (docs/exports.md).
+ * collection. In a 1,000,000-row export the old space grew to 278-291 MB (from 55) and RSS by 180-196 MB;
+ * written as bytes, a held row keeps its key, id and USCC on the heap: old space at most 79-154 MB, RSS
+ * +42 to +68 MB. The pages' Buffers live outside the heap and are freed by the full collections that
+ * their own growth starts (V8 starts one every ~64 MB of them): reusing them from a pool was tried, and
+ * without those collections the old space and large objects grew to 264 MB (docs/exports.md).
  */
 export function encodePage(rows: PositionedNode[], encoder: RowEncoder): PositionedNode[] {
   const heads = new Array<string>(rows.length);
