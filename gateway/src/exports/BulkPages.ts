@@ -86,7 +86,8 @@ export class BulkPages implements PageSource {
         message: error?.message ?? `exchange ${exchange} gave no ${DATASET_ROWS.field}`,
       };
     }
-    return { kind: 'page', ...page };
+    // Written as bytes at once (when the export has an encoder): the page may wait a while to be merged.
+    return { kind: 'page', ...page, rows: this.options.encode ? this.options.encode(page.rows) : page.rows };
   }
 }
 

@@ -55,11 +55,27 @@ interface ExportConnection {
   pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
 }
 
+/**
+ * The rows of one page written as bytes, outside the JavaScript heap (encodedRows.ts): `bytes` holds each
+ * row's head then its tail; row i's head is bytes[offsets[2i], offsets[2i + 1]), its tail
+ * bytes[offsets[2i + 1], offsets[2i + 2]).
+ */
+export interface EncodedPage {
+  bytes: Buffer;
+  offsets: Uint32Array;
+  /** Each row's provider USCC (null: none), for the provider lookup of the chunk it is written in. */
+  usccs: Array<string | null>;
+}
+
 /** A listing with its place in the global order (from its cursor). */
 export interface PositionedNode {
   key: SortKey;
   id: string;
-  node: ExportNode;
+  /** Null when the listing was written as bytes on arrival: it is row `index` of `page` (encodedRows.ts). */
+  node: ExportNode | null;
+  page?: EncodedPage;
+  /** The row's place in `page` (0 when there is no page). */
+  index: number;
 }
 
 export type PageOutcome =
@@ -85,6 +101,8 @@ export interface ExchangePagesOptions {
   sort: DatasetSort;
   pageSize: number;
   requestId?: string;
+  /** When given, each page's rows go through it on arrival: a merged export writes them as bytes (encodedRows.ts encodePage). */
+  encode?: (rows: PositionedNode[]) => PositionedNode[];
 }
 
 /**
@@ -151,8 +169,14 @@ export class ExchangePages implements PageSource {
       if (typeof position === 'string' || !edge.node) {
         return { kind: 'failed', exchange, code: 'EXCHANGE_BAD_RESPONSE', message: `exchange ${exchange} gave a bad response: ${position}` };
       }
-      rows.push({ key: position.key, id: position.id, node: edge.node });
+      rows.push({ key: position.key, id: position.id, node: edge.node, index: 0 });
     }
-    return { kind: 'page', rows, hasNextPage: Boolean(connection.pageInfo?.hasNextPage), endCursor: connection.pageInfo?.endCursor ?? null };
+    const { encode } = this.options;
+    return {
+      kind: 'page',
+      rows: encode ? encode(rows) : rows,
+      hasNextPage: Boolean(connection.pageInfo?.hasNextPage),
+      endCursor: connection.pageInfo?.endCursor ?? null,
+    };
   }
 }

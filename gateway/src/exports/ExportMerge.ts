@@ -1,6 +1,6 @@
 import type { DatasetSort } from '../../../shared/domain.ts';
 import { comparePositions } from '../../../shared/datasetOrder.ts';
-import type { ExportNode, PageOutcome, PageSource, PositionedNode } from './ExchangePages.ts';
+import type { PageOutcome, PageSource, PositionedNode } from './ExchangePages.ts';
 
 /** Why an export stopped: an exchange failed, or the client's filter was refused. */
 export class ExportFailure extends Error {
@@ -66,8 +66,8 @@ export class ExportMerge {
    * Up to `max` next rows in the global order, or null at the end. Throws ExportFailure when an exchange
    * fails on a later page: the export then aborts (a short file must not look complete).
    */
-  async nextBatch(max: number): Promise<ExportNode[] | null> {
-    const batch: ExportNode[] = [];
+  async nextBatch(max: number): Promise<PositionedNode[] | null> {
+    const batch: PositionedNode[] = [];
     while (batch.length < max) {
       for (const source of this.sources) {
         if (!source.done && source.index >= source.rows.length) {
@@ -81,7 +81,7 @@ export class ExportMerge {
         if (!best || comparePositions(this.sort, source.rows[source.index], best.rows[best.index]) < 0) best = source;
       }
       if (!best) break;
-      batch.push(best.rows[best.index++].node);
+      batch.push(best.rows[best.index++]);
     }
     return batch.length > 0 ? batch : null;
   }

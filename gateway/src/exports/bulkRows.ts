@@ -114,7 +114,7 @@ function toPositioned(row: unknown[]): PositionedNode {
     listedAt: row[22] as string,
     updatedAt: row[23] as string,
   };
-  return { key: row[0] as SortKey, id, node };
+  return { key: row[0] as SortKey, id, node, index: 0 };
 }
 
 /** The rows of a page's JSON text, each checked (shape, id prefix, order strictly after the one before); a string says what is wrong. */

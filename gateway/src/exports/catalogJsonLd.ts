@@ -1,5 +1,6 @@
 import { DATASET_TYPES, type ExchangeInfo } from '../../../shared/domain.ts';
 import type { ExportChunk, ExportFormat } from './exportStream.ts';
+import { nodeOf } from './encodedRows.ts';
 import type { ProviderFacts } from './ProviderNames.ts';
 import type { ExportNode } from './ExchangePages.ts';
 
@@ -184,8 +185,8 @@ export function catalogFormat(options: CatalogFormatOptions): ExportFormat {
     },
     rows: (chunk: ExportChunk) => {
       let out = '';
-      for (const node of chunk.nodes) {
-        const item = datasetNode(node, chunk.providers, base);
+      for (const row of chunk.rows) {
+        const item = datasetNode(nodeOf(row), chunk.providers, base);
         out += (firstInGroup ? '' : ',') + JSON.stringify(item);
         firstInGroup = false;
       }

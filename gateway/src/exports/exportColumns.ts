@@ -88,9 +88,3 @@ export function csvLine(values: readonly unknown[]): string {
   for (let i = 0; i < values.length; i++) line += (i === 0 ? '' : ',') + csvField(values[i]);
   return `${line}\r\n`;
 }
-
-export function ndjsonLine(values: readonly unknown[]): string {
-  const record: Record<string, unknown> = {};
-  for (let i = 0; i < EXPORT_COLUMNS.length; i++) record[EXPORT_COLUMNS[i]] = values[i] ?? null;
-  return `${JSON.stringify(record)}\n`;
-}

@@ -4,7 +4,8 @@ import { sendJson } from '../../../shared/http/apolloHandler.ts';
 import type { ShardRouter } from '../shards/ShardRouter.ts';
 import { MAX_NAMED_EXCHANGES } from '../shards/ShardRouter.ts';
 import type { Logger } from '../logger.ts';
-import type { ExportNode } from './ExchangePages.ts';
+import type { PositionedNode } from './ExchangePages.ts';
+import { encodePage, usccOf, type RowEncoder } from './encodedRows.ts';
 import { exportPages } from './BulkPages.ts';
 import { ExportFailure, ExportMerge } from './ExportMerge.ts';
 import { ExportArgumentError, readExportArguments, type ExportArguments } from './exportArguments.ts';
@@ -24,7 +25,7 @@ export interface ExportParts {
 }
 
 export interface ExportChunk {
-  nodes: ExportNode[];
+  rows: PositionedNode[];
   providers: Map<string, ProviderFacts>;
 }
 
@@ -39,6 +40,11 @@ export interface ExportFormat {
   parameters: readonly string[];
   layout: 'merged' | 'byExchange';
   /**
+   * merged: how a row is written as bytes. Given to the pages, which write each row on arrival, so that a
+   * page waiting to be merged holds bytes, not objects (encodedRows.ts).
+   */
+  encoder?: RowEncoder;
+  /**
    * byExchange: the parts each exchange is read in, one after the other, each with its own filter (null:
    * the part is empty, nothing is asked). Default: one part with the client's filter.
    */
@@ -46,7 +52,7 @@ export interface ExportFormat {
   head(args: ExportArguments, exchanges: string[]): string;
   /** Before (`open`) and after (`close`) each part of each exchange, in the byExchange layout. */
   group?(at: { exchange: string; part: string; edge: 'open' | 'close'; firstExchange: boolean }): string;
-  rows(chunk: ExportChunk, args: ExportArguments): string;
+  rows(chunk: ExportChunk, args: ExportArguments): string | Buffer;
   tail(): string;
 }
 
@@ -56,11 +62,14 @@ function refuse(res: ServerResponse, status: number, body: Record<string, unknow
 }
 
 async function nextChunk(merge: ExportMerge | undefined, providers: ProviderNames): Promise<ExportChunk | null> {
-  const nodes = merge ? await merge.nextBatch(ROWS_PER_CHUNK) : null;
-  if (!nodes) return null;
+  const rows = merge ? await merge.nextBatch(ROWS_PER_CHUNK) : null;
+  if (!rows) return null;
   const usccs = new Set<string>();
-  for (const node of nodes) if (node.provider?.uscc) usccs.add(node.provider.uscc);
-  return { nodes, providers: await providers.lookup(usccs) };
+  for (const row of rows) {
+    const uscc = usccOf(row);
+    if (uscc) usccs.add(uscc);
+  }
+  return { rows, providers: await providers.lookup(usccs) };
 }
 
 /**
@@ -87,8 +96,17 @@ export async function streamExport(req: IncomingMessage, res: ServerResponse, fo
     return refuse(res, 400, { error: `filter.exchanges: at most ${MAX_NAMED_EXCHANGES} exchanges, got ${exchanges.length}`, field: 'filter.exchanges' });
   }
   const requestId = String(res.getHeader('x-request-id') ?? '') || undefined;
+  const encoder = format.layout === 'merged' ? format.encoder : undefined;
   const pagesOf = (exchange: string, filter: Record<string, unknown> | null) =>
-    exportPages({ router: parts.router, exchange, filter, sort: args.sort, pageSize: parts.pageSize, requestId });
+    exportPages({
+      router: parts.router,
+      exchange,
+      filter,
+      sort: args.sort,
+      pageSize: parts.pageSize,
+      requestId,
+      encode: encoder ? (rows: PositionedNode[]) => encodePage(rows, encoder) : undefined,
+    });
   // Every exchange's first page is asked for at once, whatever the layout: failures show before the first byte.
   const groups: Array<{ exchange: string | null; part: string; merge: ExportMerge }> =
     format.layout === 'merged'
@@ -160,9 +178,14 @@ export async function streamExport(req: IncomingMessage, res: ServerResponse, fo
       if (group.exchange !== null) pending += format.group?.({ ...at, edge: 'open', firstExchange: exchangesOpened === 1 }) ?? '';
       let chunk = index === 0 ? first : await nextChunk(group.merge, parts.providers);
       for (; chunk && !clientLeft; chunk = await nextChunk(group.merge, parts.providers)) {
-        pending += format.rows(chunk, args);
-        rowsWritten += chunk.nodes.length;
-        if (!res.write(pending)) await drained(res);
+        const body = format.rows(chunk, args);
+        rowsWritten += chunk.rows.length;
+        if (typeof body === 'string') pending += body;
+        else if (pending) {
+          res.write(pending);
+          pending = '';
+        }
+        if (!res.write(typeof body === 'string' ? pending : body)) await drained(res);
         pending = '';
       }
       if (clientLeft) return;
