@@ -73,7 +73,7 @@ export function refillsNeeded(parts: ConnectionPart[], first: number, sort: Data
 }
 
 /** A refill's problem beyond connectionProblem's: its first row must come after the cursor it was asked after. */
-export function refillProblem(value: Record<string, any>, after: string, sort: DatasetSort): string | null {
+export function refillProblem(value: Record<string, unknown>, after: string, sort: DatasetSort): string | null {
   const firstCursor = (value[HIDDEN.edges] as Array<{ cursor: string }>)[0]?.cursor;
   if (firstCursor === undefined) return null;
   const position = decodeCursor(firstCursor, sort) as CursorPosition;
@@ -84,10 +84,12 @@ export function refillProblem(value: Record<string, any>, after: string, sort: D
  * A part with a refill's rows after its own: new arrays under the hidden edges and every list key the
  * client asked (edges, nodes), and the refill's pageInfo. Answers may be cached objects: none is changed.
  */
-export function withRefill(part: ConnectionPart, refill: Record<string, any>, listKeys: readonly string[]): ConnectionPart {
-  const value: Record<string, any> = { ...part.value, [HIDDEN.info]: refill[HIDDEN.info] };
+export function withRefill(part: ConnectionPart, refill: Record<string, unknown>, listKeys: readonly string[]): ConnectionPart {
+  const value: Record<string, unknown> = { ...part.value, [HIDDEN.info]: refill[HIDDEN.info] };
   for (const key of [HIDDEN.edges, ...listKeys]) {
-    if (Array.isArray(part.value[key]) && Array.isArray(refill[key])) value[key] = [...part.value[key], ...refill[key]];
+    const own = part.value[key] as unknown;
+    const more = refill[key];
+    if (Array.isArray(own) && Array.isArray(more)) value[key] = [...(own as unknown[]), ...(more as unknown[])];
   }
   return { exchange: part.exchange, value };
 }
