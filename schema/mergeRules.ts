@@ -101,7 +101,7 @@ export const CHANGE_LOG = {
 } as const;
 
 /** The page arguments of a connection field (their defaults come from the contract). */
-export const PAGE_ARGUMENTS = { first: 'first', sort: 'sort' } as const;
+export const PAGE_ARGUMENTS = { first: 'first', sort: 'sort', after: 'after' } as const;
 
 /** The page info type and its fields. */
 export const PAGE_INFO = { type: 'PageInfo', hasNextPage: 'hasNextPage', endCursor: 'endCursor' } as const;

@@ -149,10 +149,14 @@ async function post(gateway: Service, query: string): Promise<any> {
 }
 
 let queryNumber = 0;
-/** A datasets query no cache has seen (its `first` differs from every earlier one), so its calls reach the exchanges. */
+/**
+ * A datasets query no cache has seen, so its calls reach the exchanges: its `first` and an alias of its own
+ * differ from every earlier one (the alias reaches the exchanges' query text; `first` alone may not, as
+ * each exchange is asked for a small page of its own: docs/scale-out.md#small-pages).
+ */
 function datasets(filter?: string): string {
   queryNumber++;
-  return `{ datasets(first: ${queryNumber}${filter ? `, filter: ${filter}` : ''}) { totalCount missingExchanges nodes { id } } }`;
+  return `{ datasets(first: ${queryNumber}${filter ? `, filter: ${filter}` : ''}) { totalCount missingExchanges nodes { id } q${queryNumber}: __typename } }`;
 }
 
 /** The exchanges whose own catalog holds a listing matching `filter`, asked directly. */

@@ -934,6 +934,57 @@ describe('gateway: HTTP surface', () => {
   });
 });
 
+describe('gateway: small fan-out pages (docs/scale-out.md#small-pages)', () => {
+  // ty's first 25 listings get a new price, so their updatedAt is now: newer than every seeded listing,
+  // the first 25 rows by UPDATED_DESC are all ty's, and ty must be asked again for the rest of a page.
+  const holder = 'ty';
+  const others = EXCHANGES.filter((id) => id !== holder);
+  const ids = Array.from({ length: 25 }, (_, i) => `${holder}:ds-${String(i + 1).padStart(6, '0')}`);
+  const query = (alias: string) =>
+    `{ datasets(first: 20) { totalCount missingExchanges nodes { id } pageInfo { hasNextPage endCursor } ${alias}: __typename } }`;
+
+  it('asks the one exchange holding the whole first page again, after its own last cursor, for the rows still missing; the others once', async () => {
+    for (const id of ids) await setPrice(id, 'PER_CALL', '3.21');
+    const expected = await unionOfExchanges(null, 'UPDATED_DESC');
+    expect(
+      expected
+        .slice(0, 25)
+        .map((e) => e.node.id)
+        .sort(),
+    ).toEqual([...ids].sort());
+    for (const proxy of Object.values(stack.proxies)) proxy.reset();
+    const data: any = dataOf(await graphql(stack.gatewayUrl, query('refilled')));
+    expect(data.datasets.nodes.map((n: { id: string }) => n.id)).toEqual(expected.slice(0, 20).map((e) => e.node.id));
+    expect(data.datasets.pageInfo).toEqual({ hasNextPage: true, endCursor: expected[19].cursor });
+    expect(data.datasets.totalCount).toBe(1600);
+    // 20 rows over 4 exchanges: 11 each (share 5, two deviations of √5, one more); ty's 11 are all in the page, so 9 more after its 11th.
+    const asked = stack.proxies[holder].bodies.map((b) => [b.variables?._sr0_first_datasets, b.variables?._sr0_after_datasets ?? null]);
+    expect(asked).toEqual([
+      [11, null],
+      [9, expected[10].cursor],
+    ]);
+    for (const id of others) expect(stack.proxies[id].calls).toBe(1);
+  });
+
+  it('drops an exchange whose refill fails, as if its first call had: missing, uncounted, one error at the field', async () => {
+    const expected = (await unionOfExchanges(null, 'UPDATED_DESC')).filter((e) => !e.node.id.startsWith(`${holder}:`));
+    const proxy = stack.proxies[holder];
+    // The first answer goes through; every later call gets a real HTTP 500.
+    proxy.transform = (body) => {
+      proxy.mode = 'http500';
+      return body;
+    };
+    const result: any = await graphql(stack.gatewayUrl, query('refillFails'));
+    expect(proxy.calls).toBe(2);
+    expect(result.data.datasets.nodes.map((n: { id: string }) => n.id)).toEqual(expected.slice(0, 20).map((e) => e.node.id));
+    expect(result.data.datasets.missingExchanges).toEqual([holder]);
+    expect(result.data.datasets.totalCount).toBe(1200);
+    expect(result.data.datasets.pageInfo).toEqual({ hasNextPage: true, endCursor: expected[19].cursor });
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toMatchObject({ path: ['datasets'], extensions: { code: 'EXCHANGE_UNAVAILABLE', exchange: holder } });
+  });
+});
+
 describe('gateway: partial results', () => {
   async function faulty(mode: 'hang' | 'http500' | 'garbage' | 'reset') {
     stack.proxies.gy.mode = mode;
@@ -1102,8 +1153,9 @@ describe('gateway: partial results', () => {
   ).entries()) {
     it(`drops an exchange that answers ${lie}, keeps the others, and does not cache the lie`, async () => {
       stack.proxies.gy.transform = transform;
-      // A query of this case's own, so no earlier answer is in the caches.
-      const query = `{ datasets(first: ${30 + index}, sort: PRICE_ASC) { totalCount missingExchanges nodes { id } } }`;
+      // A query of this case's own, so no earlier answer is in the caches (the alias reaches the exchanges'
+      // query text; `first` alone may not, as each is asked for a small page of its own).
+      const query = `{ datasets(first: ${30 + index}, sort: PRICE_ASC) { totalCount missingExchanges nodes { id } case${index}: __typename } }`;
       const result: any = await graphql(stack.gatewayUrl, query, {}, { authorization: 'Bearer x' });
       expect(result.data.datasets.missingExchanges).toEqual(['gy']);
       expect(result.data.datasets.totalCount).toBe(1200);

@@ -4,9 +4,20 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { LRUCache } from 'lru-cache';
 import type { DatasetSort } from '../../../shared/domain.ts';
-import { ENTITIES, ROOT_FIELDS, ID_PREFIX_SEPARATOR, FILTER_EXCHANGES, PAGE_ARGUMENTS, STATS_BUCKET, STATISTICS } from '../../../schema/mergeRules.ts';
+import {
+  ENTITIES,
+  ROOT_FIELDS,
+  ID_PREFIX_SEPARATOR,
+  FILTER_EXCHANGES,
+  PAGE_ARGUMENTS,
+  STATS_BUCKET,
+  STATISTICS,
+  CONNECTION,
+} from '../../../schema/mergeRules.ts';
 import { planShardFetch, HIDDEN, LIFT_REPRESENTATIONS, ShardPlanError, type FieldPlan, type ShardPlan } from './shardPlan.ts';
-import { mergeConnections } from './keysetMerge.ts';
+import { mergeConnections, type ConnectionPart } from './keysetMerge.ts';
+import { fanOutPageSize, refillsNeeded, refillProblem, withRefill } from './smallPages.ts';
+import { REFILL_OPERATION } from './pagedPlan.ts';
 import { changeLogProblem, mergeChangeLogs } from './changeLogMerge.ts';
 import { decodeChangeCursor } from '../../../shared/priceChangeCursor.ts';
 import { mergePriceStats } from './statsMerge.ts';
@@ -105,6 +116,14 @@ export type GraphQLErrorJson = { message: string; path?: ReadonlyArray<string | 
 
 interface Outcome {
   data: Record<string, unknown> | null;
+  errors: GraphQLErrorJson[];
+}
+
+/** A paged connection's parts after its refills (ShardRouter.refill). */
+interface RefilledField {
+  parts: ConnectionPart[];
+  /** Exchanges dropped because their refill failed. */
+  missing: string[];
   errors: GraphQLErrorJson[];
 }
 
@@ -268,6 +287,13 @@ export class ShardRouter implements GraphQLDataSource {
     const args = this.args(field, variables);
     const valueOf = (name: string) => args[name] ?? field.definition.args.find((a) => a.name === name)?.defaultValue;
     return { first: valueOf(PAGE_ARGUMENTS.first) as number, sort: valueOf(PAGE_ARGUMENTS.sort) as DatasetSort };
+  }
+
+  /** The page arguments as sent to the exchanges: `first` is the small page of a paged field. */
+  private sentPageArgs(field: FieldPlan, variables: Record<string, unknown>, pageSizes?: Map<FieldPlan, number>): { first: number; sort: DatasetSort } {
+    const page = this.pageArgs(field, variables);
+    const size = pageSizes?.get(field);
+    return size === undefined ? page : { ...page, first: size };
   }
 
   /** Exchanges a fan-out field must ask: the ones its filter names, or all. */
@@ -469,8 +495,18 @@ export class ShardRouter implements GraphQLDataSource {
     // Fields the router answers with calls of its own (products) are not in plan.query.
     const exchanges = [...new Set([...targetsByField].flatMap(([field, targets]) => (field.separateNode ? [] : targets)))];
     const separate = this.executeSeparate(plan, variables, targetsByField, request);
-    const check = checkedOnce((answer: ExchangeAnswer) => this.checkRootAnswer(plan, answer, variables));
-    const body = { query: plan.query, variables, operationName: plan.operationName };
+    // Paged connections: each exchange is asked for a small page of its own (smallPages.ts).
+    const pageSizes = new Map<FieldPlan, number>();
+    const sentVariables: Record<string, unknown> = { ...variables };
+    for (const field of plan.rootFields) {
+      if (!field.paged || fieldErrors.has(field)) continue;
+      const size = fanOutPageSize(this.pageArgs(field, variables).first, targetsByField.get(field)?.length ?? 0);
+      pageSizes.set(field, size);
+      sentVariables[field.paged.firstVariable] = size;
+      sentVariables[field.paged.afterVariable] = this.args(field, variables)[PAGE_ARGUMENTS.after] ?? null;
+    }
+    const check = checkedOnce((answer: ExchangeAnswer) => this.checkRootAnswer(plan, answer, variables, pageSizes));
+    const body = { query: plan.query, variables: sentVariables, operationName: plan.operationName };
     const results = plan.query ? await Promise.all(exchanges.map((exchange) => this.call(exchange, { body, check }, request))) : [];
     const separateOutcomes = await separate;
     // Products fields report their own failures, at their own path (ProductsResolver).
@@ -482,11 +518,87 @@ export class ShardRouter implements GraphQLDataSource {
     if (userErrors.length > 0) return { data: null, errors: [...fieldErrors.values(), ...userErrors] };
 
     const failed = new Map(failures.map((f) => [f.exchange, f]));
+    const refilled = new Map<FieldPlan, RefilledField>();
+    await Promise.all(
+      [...pageSizes.keys()].map(async (field) => {
+        const parts = (targetsByField.get(field) ?? []).flatMap((t) =>
+          answers.has(t) ? [{ exchange: t, value: answers.get(t)!.data![field.responseKey] as Record<string, any> }] : [],
+        );
+        const outcome = await this.refill(plan, field, parts, sentVariables, request);
+        refilled.set(field, outcome);
+        errors.push(...outcome.errors);
+      }),
+    );
     const data: Record<string, unknown> = {};
     withSpanSync('shards.merge', { 'shards.answers': answers.size }, () =>
-      this.mergeRoot({ plan, variables, targetsByField, answers, failed, fieldErrors, separateOutcomes, errors, data }),
+      this.mergeRoot({ plan, variables, targetsByField, answers, failed, refilled, fieldErrors, separateOutcomes, errors, data }),
     );
     return { data, errors: [...fieldErrors.values(), ...errors] };
+  }
+
+  /**
+   * A paged connection's parts made complete enough for an exact merge: the exchanges whose rows may
+   * still belong in the page are asked for more after their own last cursor, all at once (one round is
+   * enough: smallPages.ts). An exchange that fails its refill is dropped from this field, as if it had
+   * failed the first call: missing, its totalCount not added, one error at the field's path.
+   */
+  private async refill(
+    plan: ShardPlan,
+    field: FieldPlan,
+    parts: ConnectionPart[],
+    variables: Record<string, unknown>,
+    request: RequestScope,
+  ): Promise<RefilledField> {
+    const { first, sort } = this.pageArgs(field, variables);
+    const refills = parts.length > 1 ? refillsNeeded(parts, first, sort) : [];
+    if (refills.length === 0) return { parts, missing: [], errors: [] };
+    const paged = field.paged!;
+    const listKeys = [...field.shape!].filter(([, { field: name }]) => name === CONNECTION.edges || name === CONNECTION.nodes).map(([key]) => key);
+    const checks = refills.map((refill) =>
+      checkedOnce((answer: ExchangeAnswer): string | null => {
+        const value = answer.data?.[field.responseKey] as Record<string, any> | undefined;
+        const problem = connectionProblem(value, { first: refill.first, sort }, field.shape!, answer.exchange) ?? refillProblem(value!, refill.after, sort);
+        return problem ? `${field.responseKey}: ${problem}` : findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys);
+      }),
+    );
+    const results = await Promise.all(
+      refills.map((refill, i) => {
+        const body = {
+          query: paged.refillQuery,
+          variables: { ...variables, [paged.firstVariable]: refill.first, [paged.afterVariable]: refill.after },
+          operationName: REFILL_OPERATION,
+        };
+        return this.call(refill.exchange, { body, check: checks[i] }, request);
+      }),
+    );
+    const byExchange = new Map<string, Record<string, any>>();
+    const failures: ExchangeFailure[] = [];
+    results.forEach((result, i) => {
+      if (!result.ok) return void failures.push(result);
+      // Any error, even one blaming the client, is the exchange's fault here: its first call took the same input.
+      const errors = result.errors ?? [];
+      const problem = errors.length > 0 ? 'answered errors' : checks[i](result);
+      if (problem) {
+        const detail =
+          errors.length > 0
+            ? `answered errors: ${errors
+                .map((e) => e.message)
+                .join('; ')
+                .slice(0, 300)}`
+            : problem;
+        return void failures.push(badResponse(result.exchange, problem, detail));
+      }
+      byExchange.set(result.exchange, result.data![field.responseKey] as Record<string, any>);
+    });
+    for (const failure of failures) request.catalog?.lacks(failure.exchange);
+    const failedNow = new Set(failures.map((f) => f.exchange));
+    return {
+      parts: parts
+        .filter((part) => !failedNow.has(part.exchange))
+        .map((part) => (byExchange.has(part.exchange) ? withRefill(part, byExchange.get(part.exchange)!, listKeys) : part)),
+      missing: [...failedNow],
+      errors: this.report(failures, request, () => [[field.responseKey]]),
+    };
   }
 
   /** Each root field's value from the answers of its exchanges, by its merge rule, into `data`. */
@@ -496,6 +608,7 @@ export class ShardRouter implements GraphQLDataSource {
     targetsByField,
     answers,
     failed,
+    refilled,
     fieldErrors,
     separateOutcomes,
     errors,
@@ -506,6 +619,8 @@ export class ShardRouter implements GraphQLDataSource {
     targetsByField: Map<FieldPlan, string[]>;
     answers: Map<string, ExchangeAnswer>;
     failed: Map<string, ExchangeFailure>;
+    /** Paged connections' parts after their refills, and the exchanges that failed one. */
+    refilled: Map<FieldPlan, RefilledField>;
     fieldErrors: Map<FieldPlan, GraphQLErrorJson>;
     separateOutcomes: Map<FieldPlan, { value: Record<string, unknown> | null; errors: GraphQLErrorJson[] }>;
     errors: GraphQLErrorJson[];
@@ -521,11 +636,12 @@ export class ShardRouter implements GraphQLDataSource {
         data[field.responseKey] = separateOutcomes.get(field)!.value;
         errors.push(...separateOutcomes.get(field)!.errors);
       } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'connection') {
+        const paged = refilled.get(field);
         data[field.responseKey] = mergeConnections({
-          parts: fieldAnswers.map((a) => ({ exchange: a.exchange, value: a.data![field.responseKey] as Record<string, any> })),
+          parts: paged?.parts ?? fieldAnswers.map((a) => ({ exchange: a.exchange, value: a.data![field.responseKey] as Record<string, any> })),
           ...this.pageArgs(field, variables),
           shape: field.shape!,
-          missingExchanges: missing,
+          missingExchanges: paged?.missing.length ? targets.filter((t) => failed.has(t) || paged.missing.includes(t)) : missing,
         });
       } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'changeLog') {
         data[field.responseKey] = mergeChangeLogs({
@@ -673,7 +789,7 @@ export class ShardRouter implements GraphQLDataSource {
   }
 
   /** A root answer must also leave alone what is not its own: by-id fields of other exchanges stay null. */
-  private checkRootAnswer(plan: ShardPlan, answer: ExchangeAnswer, variables: Record<string, unknown>): string | null {
+  private checkRootAnswer(plan: ShardPlan, answer: ExchangeAnswer, variables: Record<string, unknown>, pageSizes?: Map<FieldPlan, number>): string | null {
     if (!answer.data) return 'answered no data';
     for (const field of plan.rootFields) {
       const value = answer.data[field.responseKey];
@@ -686,7 +802,7 @@ export class ShardRouter implements GraphQLDataSource {
           field.rule.merge === 'changeLog'
             ? changeLogProblem(value, this.pageArgs(field, variables).first, field.shape!, answer.exchange)
             : field.rule.merge === 'connection'
-              ? connectionProblem(value, this.pageArgs(field, variables), field.shape!, answer.exchange)
+              ? connectionProblem(value, this.sentPageArgs(field, variables, pageSizes), field.shape!, answer.exchange)
               : field.rule.merge === 'priceStatistics'
                 ? statisticsProblem(value, this.args(field, variables)[STATISTICS.groupByArgument] as string[], answer.exchange, field.shape!)
                 : statsProblem(value, this.args(field, variables)[STATS_BUCKET.groupByArgument] as string, answer.exchange);

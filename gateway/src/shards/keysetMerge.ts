@@ -6,7 +6,9 @@ import { HIDDEN, type Shape } from './shardPlan.ts';
 /**
  * Keyset merge of connection pages from several exchanges: sorting the union of each exchange's first N
  * after the same cursor and keeping N is exact at any depth (the proof: docs/architecture.md#keyset-merging).
- * hasNextPage is true when the merge dropped anything or any exchange had more.
+ * hasNextPage is true when the merge dropped anything or any exchange had more. A part may also be a small
+ * page with its refill after it (smallPages.ts): whatever any exchange may still hold comes after the
+ * union's N-th row, so the same sort is exact.
  */
 export interface ConnectionPart {
   exchange: string;
@@ -29,7 +31,7 @@ interface Positioned {
 
 /**
  * `parts` must have passed connectionProblem (answerChecks.ts), as the router's triage makes sure: cursors
- * of the request's sort, each part's edges in order and no more than `first`.
+ * of the request's sort, each part's edges in order and no more than it was asked for.
  */
 export function mergeConnections(input: ConnectionMergeInput): Record<string, unknown> {
   const anyHasNext = input.parts.some((part) => Boolean(part.value[HIDDEN.info]?.[PAGE_INFO.hasNextPage]));

@@ -31,6 +31,7 @@ import {
 } from '../../../schema/mergeRules.ts';
 import { HIDDEN_PREFIX } from './hiddenPrefix.ts';
 import { withCrossListedArgument, separateRootFields, crossListedVariableDefinition } from './productsPlan.ts';
+import { withPageVariables, pageVariableDefinitions, pagedField, type PagedField } from './pagedPlan.ts';
 
 /**
  * A shard plan is what the router learns once per fetch operation (cached by document): the query to
@@ -72,6 +73,8 @@ export interface FieldPlan {
   shape?: Shape;
   /** A field the router answers with calls of its own (products): its rewritten node, left out of `query`. */
   separateNode?: FieldNode;
+  /** A root connection sent with hidden page variables, so each exchange may be asked for a smaller page (pagedPlan.ts). */
+  paged?: PagedField;
 }
 
 export interface LiftSite {
@@ -227,6 +230,8 @@ interface RewriteContext {
   usesCrossListed: boolean;
   /** Add the crossListedCodes argument (else only note that a field takes it). */
   addCrossListed: boolean;
+  /** Root connection fields sent with hidden page variables: response key → the rewritten field. */
+  paged: Map<string, FieldNode>;
 }
 
 function rewrite(set: SelectionSetNode, parentType: GraphQLNamedType, path: string[], context: RewriteContext, entityRoot: boolean): SelectionSetNode {
@@ -252,11 +257,15 @@ function rewrite(set: SelectionSetNode, parentType: GraphQLNamedType, path: stri
       let withCodes = withCrossListedArgument(selection, definition);
       if (withCodes !== selection) context.usesCrossListed = true;
       if (!context.addCrossListed) withCodes = selection;
-      selections.push(
-        withCodes.selectionSet
-          ? { ...withCodes, selectionSet: rewrite(withCodes.selectionSet, getNamedType(definition.type), [...path, key], context, name === '_entities') }
-          : withCodes,
-      );
+      let rewritten: FieldNode = withCodes.selectionSet
+        ? { ...withCodes, selectionSet: rewrite(withCodes.selectionSet, getNamedType(definition.type), [...path, key], context, name === '_entities') }
+        : withCodes;
+      const rule = ROOT_FIELDS[name];
+      if (path.length === 0 && parentType === context.schema.getQueryType() && rule?.route === 'fanOut' && rule.merge === 'connection') {
+        rewritten = withPageVariables(rewritten, key);
+        context.paged.set(key, rewritten);
+      }
+      selections.push(rewritten);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       const type = selection.typeCondition ? context.schema.getType(selection.typeCondition.name.value) : parentType;
       if (!type) throw new ShardPlanError(`type ${selection.typeCondition?.name.value} is not in the exchange contract`);
@@ -300,20 +309,29 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, op
   const operation = inlineFragments(document);
   if (operation.operation !== 'query') throw new ShardPlanError(`${operation.operation} operations are not served by exchanges`);
   const queryType = schema.getQueryType()!;
-  const context: RewriteContext = { schema, lifted: [], alignedListKeys: new Set(), usesCrossListed: false, addCrossListed: options.crossListed ?? false };
+  const context: RewriteContext = {
+    schema,
+    lifted: [],
+    alignedListKeys: new Set(),
+    usesCrossListed: false,
+    addCrossListed: options.crossListed ?? false,
+    paged: new Map(),
+  };
   const { sent: selection, separate } = separateRootFields(rewrite(operation.selectionSet, queryType, [], context, false));
   const variableDefinitions = [
     ...(operation.variableDefinitions ?? []),
     ...(context.addCrossListed && context.usesCrossListed ? [crossListedVariableDefinition()] : []),
   ];
-  // A variable used only inside a lifted (or separate) field moves with it: declared but unused, an exchange would refuse it.
+  const sentDefinitions = [...variableDefinitions, ...[...context.paged.keys()].flatMap((key) => pageVariableDefinitions(key))];
+  // A variable used only inside a lifted (or separate) field moves with it, and a client's page variables
+  // give way to the hidden ones: declared but unused, an exchange would refuse it.
   const used = variablesUsed([selection]);
   const rewritten: OperationDefinitionNode = {
     ...operation,
     selectionSet: selection,
     variableDefinitions:
-      context.lifted.length > 0 || separate.size > 0 || context.addCrossListed
-        ? variableDefinitions.filter((d) => used.has(d.variable.name.value))
+      context.lifted.length > 0 || separate.size > 0 || context.addCrossListed || context.paged.size > 0
+        ? sentDefinitions.filter((d) => used.has(d.variable.name.value))
         : operation.variableDefinitions,
   };
 
@@ -337,6 +355,8 @@ export function planShardFetch(document: DocumentNode, schema: GraphQLSchema, op
       rule: ROOT_FIELDS[name],
       shape: shapeOf(node.selectionSet),
       separateNode: separate.get(responseKey),
+      paged:
+        context.paged.has(responseKey) && !separate.has(responseKey) ? pagedField(context.paged.get(responseKey)!, responseKey, sentDefinitions) : undefined,
     });
     if (name !== '_entities' || !node.selectionSet) continue;
     for (const fragment of node.selectionSet.selections) {
