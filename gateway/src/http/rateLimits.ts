@@ -27,12 +27,20 @@ export interface RateClient {
   id: string;
   policy: 'anon' | 'key';
   limit: number;
+  /** Its RateLimit-Policy header, once written (policyHeader). */
+  policyText?: string;
 }
+
+/**
+ * Where the policy leaves a request's client for its handler: a field on the request rather than a
+ * WeakMap entry per request (an ephemeron per request showed in the warm path's profile, issue 13).
+ */
+const RATE_CLIENT = Symbol('rateClient');
+type RatedRequest = IncomingMessage & { [RATE_CLIENT]?: RateClient };
 
 /** The rate limits of the public routes: who the client is, what it may spend, and the answers that say so. */
 export class PublicRateLimits {
   readonly budgets: CostBudgets;
-  private readonly clients = new WeakMap<IncomingMessage, RateClient>();
   private readonly socketClients = new WeakMap<object, RateClient>();
 
   constructor(
@@ -44,7 +52,7 @@ export class PublicRateLimits {
 
   /** The client identified by the policy for this request. */
   clientOf(req: IncomingMessage): RateClient | undefined {
-    return this.clients.get(req);
+    return (req as RatedRequest)[RATE_CLIENT];
   }
 
   async spend(client: RateClient, cost: number): Promise<BudgetDecision> {
@@ -72,7 +80,7 @@ export class PublicRateLimits {
   };
 
   private admit(req: IncomingMessage, res: ServerResponse, client: RateClient, cost: number | 'computed'): boolean | Promise<boolean> {
-    this.clients.set(req, client);
+    (req as RatedRequest)[RATE_CLIENT] = client;
     if (cost === 'computed') return this.decide(res, client, this.budgets.blocked(client.id, client.limit));
     return this.spend(client, cost).then((decision) => this.decide(res, client, decision));
   }
@@ -125,7 +133,7 @@ export class PublicRateLimits {
 
 /** `RateLimit-Policy` of draft-ietf-httpapi-ratelimit-headers: quota `q` in query-cost units per window `w` seconds. */
 export function policyHeader(client: RateClient): string {
-  return `"${client.policy}";q=${client.limit};w=60`;
+  return (client.policyText ??= `"${client.policy}";q=${client.limit};w=60`);
 }
 
 /** `RateLimit`: `r` units remaining, `t` seconds until the window restarts. */

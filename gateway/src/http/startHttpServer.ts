@@ -75,11 +75,14 @@ export async function startHttpServer(
   return { server: server as unknown as Server, port, host: settings.host === '0.0.0.0' ? 'localhost' : settings.host };
 }
 
-/** A response with what its `finish` listener needs, in fields rather than in a closure per request. */
+/**
+ * A response with what its `finish` listener needs, in fields rather than in a closure per request. The
+ * fields are set by the request listener (declared, not initialised: a class field is a defineProperty).
+ */
 class GatewayResponse extends ServerResponse {
-  startedMs = 0;
-  requestId = '';
-  path = '';
+  declare startedMs: number;
+  declare requestId: string;
+  declare path: string;
 }
 
 /**

@@ -11,7 +11,7 @@ import { CatalogReport } from '../shards/CatalogReport.ts';
 import type { PublicRateLimits } from '../http/rateLimits.ts';
 import { legacyJsonStatus, refuseRequestShape } from '../http/graphqlOverHttp.ts';
 import type { GatewayContext } from './GatewayContext.ts';
-import { QueryCostMemo, spendOnHit } from './rateLimitPlugin.ts';
+import { QueryCostMemo, spendOnHit, type HitSpend } from './rateLimitPlugin.ts';
 import { tracedHandler } from '../../../shared/tracing/tracing.ts';
 
 export interface GraphQLHandlerParts {
@@ -57,12 +57,8 @@ export function graphqlHandler(
     const cost = rateLimits && (plan.costKey === null ? undefined : rateLimits.memo?.costAt(plan.costKey));
     if (rateLimits && cost === undefined) return null;
     const found = shortcut(req, plan.hit);
-    const answered = (hit: ServableResponse | null): EarlyAnswer | null | Promise<EarlyAnswer> => {
-      if (hit === null) return null;
-      if (!rateLimits) return hitAnswer(hit);
-      return spendOnHit(rateLimits.limits, { req, cost: cost!, answer: (rateLimit) => hitAnswer(hit, rateLimit) });
-    };
-    return found instanceof Promise ? found.then(answered) : answered(found);
+    if (found instanceof Promise) return found.then((hit) => hit && spendAndAnswer(hit, req, cost, rateLimits));
+    return found && spendAndAnswer(found, req, cost, rateLimits);
   };
   // The parent span of everything the request does, continuing the client's traceparent (docs/tracing.md).
   return tracedHandler(
@@ -88,9 +84,22 @@ interface BodyPlan {
   costKey: string | null;
 }
 
-/** A hit's answer: its stored head (with RateLimit when a client spent) and its bytes. */
-function hitAnswer(hit: ServableResponse, rateLimit?: string): EarlyAnswer {
-  return { body: hit.bytes, headers: rateLimit === undefined ? hit.head : [...hit.head, 'ratelimit', rateLimit] };
+/** A hit's answer once its client spent its cost: its stored head (with RateLimit) and its bytes, or a 429. */
+function spendAndAnswer(
+  hit: ServableResponse,
+  req: IncomingMessage,
+  cost: number | undefined,
+  rateLimits: GraphQLHandlerParts['rateLimits'],
+): EarlyAnswer | Promise<EarlyAnswer> {
+  if (!rateLimits || cost === undefined) return { body: hit.bytes, headers: hit.head };
+  const spent = spendOnHit(rateLimits.limits, req, cost);
+  return spent instanceof Promise ? spent.then((outcome) => hitAnswer(hit, outcome)) : hitAnswer(hit, spent);
+}
+
+function hitAnswer(hit: ServableResponse, spent: HitSpend): EarlyAnswer {
+  if (spent === undefined) return { body: hit.bytes, headers: hit.head };
+  if (typeof spent !== 'string') return spent;
+  return { body: hit.bytes, headers: [...hit.head, 'ratelimit', spent] };
 }
 
 /**

@@ -96,22 +96,21 @@ export class QueryCostMemo {
 }
 
 /**
- * Spends a response-cache hit's cost (known: see answerBefore in graphqlHandler.ts): the hit's answer with
- * its RateLimit header, or a 429 answer when the client is over budget. Without a promise when this
- * replica's lease decides (CostBudgets.spendNow); `answer` builds the hit's answer from the RateLimit
- * header's value (undefined: no rate-limited client).
+ * Spends a response-cache hit's cost (known: see answerBefore in graphqlHandler.ts): the value of the hit's
+ * RateLimit header, or the 429 answer when the client is over budget, or undefined when no client spends
+ * (rate limits off for the route). Without a promise when this replica's lease decides (CostBudgets.spendNow).
  */
-export function spendOnHit(
-  limits: PublicRateLimits,
-  request: { req: IncomingMessage; cost: number; answer: (rateLimit?: string) => EarlyAnswer },
-): EarlyAnswer | Promise<EarlyAnswer> {
-  const client: RateClient | undefined = limits.clientOf(request.req);
-  if (!client) return request.answer();
-  const decided = (decision: BudgetDecision): EarlyAnswer => {
-    if (!decision.allowed)
-      return jsonAnswer(429, { errors: [rateLimitedError(client, decision)] }, Object.entries(rateLimitedHeaders(client, decision)).flat());
-    return request.answer(rateLimitHeader(client, decision));
-  };
-  const now = limits.spendNow(client, request.cost);
-  return now ? decided(now) : limits.spend(client, request.cost).then(decided);
+export function spendOnHit(limits: PublicRateLimits, req: IncomingMessage, cost: number): HitSpend | Promise<HitSpend> {
+  const client: RateClient | undefined = limits.clientOf(req);
+  if (!client) return undefined;
+  const now = limits.spendNow(client, cost);
+  return now ? spentOnHit(client, now) : limits.spend(client, cost).then((decision) => spentOnHit(client, decision));
+}
+
+/** The RateLimit header's value, the 429 answer, or undefined (nothing spent). */
+export type HitSpend = string | EarlyAnswer | undefined;
+
+function spentOnHit(client: RateClient, decision: BudgetDecision): HitSpend {
+  if (decision.allowed) return rateLimitHeader(client, decision);
+  return jsonAnswer(429, { errors: [rateLimitedError(client, decision)] }, Object.entries(rateLimitedHeaders(client, decision)).flat());
 }
