@@ -40,14 +40,19 @@ export function jsonAnswer(status: number, body: unknown, headers: readonly stri
 
 /** Bodies longer than this are parsed every time (RememberedBodies keeps shorter ones). */
 export const REMEMBERED_BODY_MAX_CHARS = 8_192;
-const REMEMBERED_BODIES_MAX_CHARS = 4 * 1024 * 1024;
+/**
+ * At most this many bodies, of 1 M characters in all: the repeated bodies of dashboards fit, and a stream
+ * of distinct bodies (each parsed once anyway) keeps little alive for the garbage collector.
+ */
+const REMEMBERED_BODIES_MAX = 1_000;
+const REMEMBERED_BODIES_MAX_CHARS = 1024 * 1024;
 
 /**
  * JSON POST bodies lately parsed and not refused, by their exact text: a client that sends the same bytes
  * again (the same query and variables: what a response-cache hit is) gets the same parsed object back
  * without JSON.parse or the shape checks, and the gateway keeps its response key beside that object
  * (issue 13). Only for `answerBefore`: Apollo Server always gets a body of its own, parsed for it, so
- * nothing it does to a body can reach a later request. Oldest first out, bounded by characters.
+ * nothing it does to a body can reach a later request. Oldest first out, bounded by count and characters.
  */
 export class RememberedBodies {
   private readonly bodies = new Map<string, object>();
@@ -55,7 +60,10 @@ export class RememberedBodies {
   /** Bodies found here (no parse): tests read it. */
   foundCount = 0;
 
-  constructor(private readonly maxChars = REMEMBERED_BODIES_MAX_CHARS) {}
+  constructor(
+    private readonly maxChars = REMEMBERED_BODIES_MAX_CHARS,
+    private readonly maxBodies = REMEMBERED_BODIES_MAX,
+  ) {}
 
   get(text: string): object | undefined {
     const body = this.bodies.get(text);
@@ -68,7 +76,7 @@ export class RememberedBodies {
     this.bodies.set(text, body);
     this.chars += text.length;
     for (const oldest of this.bodies.keys()) {
-      if (this.chars <= this.maxChars) break;
+      if (this.chars <= this.maxChars && this.bodies.size <= this.maxBodies) break;
       this.bodies.delete(oldest);
       this.chars -= oldest.length;
     }

@@ -41,6 +41,15 @@ describe('remembered request bodies', () => {
     expect(bodies.get(texts[1])).toEqual({ query: 'b'.repeat(30) });
     expect(bodies.get(texts[2])).toEqual({ query: 'c'.repeat(30) });
   });
+
+  it('forgets the oldest bodies past its number of bodies', () => {
+    const bodies = new RememberedBodies(1_000_000, 2);
+    const texts = ['{"query":"a"}', '{"query":"b"}', '{"query":"c"}'];
+    for (const text of texts) bodies.remember(text);
+    expect(bodies.get(texts[0])).toBeUndefined();
+    expect(bodies.get(texts[1])).toEqual({ query: 'b' });
+    expect(bodies.get(texts[2])).toEqual({ query: 'c' });
+  });
 });
 
 describe('the early answer of a remembered body, on a real server', () => {
