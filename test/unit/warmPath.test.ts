@@ -6,7 +6,8 @@ import { apolloHandler, jsonAnswer, RememberedBodies } from '../../shared/http/a
 import { DecodedResponses } from '../../gateway/src/cache/DecodedResponses.ts';
 import { encodeStoredResponse } from '../../gateway/src/cache/cachedResponse.ts';
 import { GatewayMetrics, REQUEST_DURATION_BATCH } from '../../gateway/src/metrics.ts';
-import { nextRequestId } from '../../gateway/src/http/startHttpServer.ts';
+import { nextRequestId, startHttpServer } from '../../gateway/src/http/startHttpServer.ts';
+import { createLogger } from '../../shared/logger.ts';
 import { catalogToken } from '../../gateway/src/cache/catalogToken.ts';
 import { ExchangeDirectory } from '../../gateway/src/directory/ExchangeDirectory.ts';
 import { CatalogVersions } from '../../gateway/src/cache/CatalogVersions.ts';
@@ -223,6 +224,50 @@ describe('request ids made by the gateway', () => {
     expect(prefixes.size).toBe(1);
     expect([...prefixes][0]).toMatch(/^[0-9a-f]{12}$/);
     for (const id of ids.slice(0, 50)) expect(id).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
+  });
+});
+
+describe('the request log and timings, with one finish listener per server', () => {
+  it('logs every failed request and one in REQUEST_LOG_EVERY of the others, each with the id it answered with, and times /graphql only', async () => {
+    const lines: Array<{ msg: string; requestId?: string; status?: number; path?: string }> = [];
+    const logger = createLogger({ service: 'test', level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const metrics = new GatewayMetrics({ defaultMetrics: false });
+    const { server, port } = await startHttpServer(
+      { port: 0, host: '127.0.0.1', requestLogEvery: 4 },
+      {
+        metrics,
+        logger,
+        handle: async (req, res) => {
+          if (req.url === '/fail') throw new Error('handler broke');
+          res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'text/plain' });
+          res.end('ok');
+        },
+      },
+    );
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i++) ids.push((await fetch(`${base}/graphql`, { method: 'POST', body: '{}' })).headers.get('x-request-id')!);
+      const missing = await fetch(`${base}/missing`);
+      const failed = await fetch(`${base}/fail`, { headers: { 'x-request-id': 'given-1' } });
+      expect(failed.status).toBe(500);
+      expect(((await failed.json()) as { errors: Array<{ extensions: { requestId: string } }> }).errors[0].extensions.requestId).toBe('given-1');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const requestLines = lines.filter((l) => l.msg === 'request');
+      // The 4th and 8th quick successes, the 404 and the 500.
+      expect(requestLines.map((l) => [l.path, l.status, l.requestId])).toEqual([
+        ['/graphql', 200, ids[3]],
+        ['/graphql', 200, ids[7]],
+        ['/missing', 404, missing.headers.get('x-request-id')],
+        ['/fail', 500, 'given-1'],
+      ]);
+      expect(lines.filter((l) => l.msg === 'request failed').map((l) => l.requestId)).toEqual(['given-1']);
+      const text = await metrics.registry.metrics();
+      expect(text).toContain('gateway_request_duration_seconds_count{status="200"} 8');
+      expect(text).not.toContain('status="404"');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
