@@ -10,6 +10,11 @@ export interface Cache {
 
   /** The value, or null on a miss, an expired entry, or any cache failure. */
   get(key: string): Promise<string | null>;
+  /**
+   * The value held in this process's memory, read without a promise (the memory store); absent on stores
+   * that need a round trip. A response-cache hit reads through it (issue 13).
+   */
+  getNow?(key: string): string | null;
   /** Values aligned with `keys` (same length, same order); null for every miss or failed part. */
   getMany(keys: string[]): Promise<Array<string | null>>;
   /** Stores for `ttlSeconds` (fractions allowed). ttlSeconds <= 0 or not finite stores nothing. Failure: no-op. */

@@ -34,6 +34,11 @@ export class CatalogVersions {
   private readonly known = new Map<string, Known>();
   private unsubscribe: (() => Promise<void>) | null = null;
   private readonly moveListeners = new Set<(exchange: string) => void>();
+  /**
+   * Moves whenever any exchange's catalog version or epoch changes or is forgotten: the response cache's
+   * catalog token is rebuilt only then (catalogToken.ts), not on every request.
+   */
+  generation = 0;
 
   constructor(private readonly cache: Cache) {}
 
@@ -59,7 +64,7 @@ export class CatalogVersions {
     if (typeof parsed.catalogVersion === 'string') this.setVersion(parsed.exchange, parsed.catalogVersion);
     if (Number.isSafeInteger(parsed.epoch)) {
       const entry = this.entry(parsed.exchange);
-      if (entry.epoch === null || parsed.epoch! > entry.epoch) entry.epoch = parsed.epoch!;
+      if (entry.epoch === null || parsed.epoch! > entry.epoch) [entry.epoch, this.generation] = [parsed.epoch!, this.generation + 1];
     }
   }
 
@@ -70,6 +75,7 @@ export class CatalogVersions {
     if (sentAt < entry.adoptedAt) return false;
     entry.catalogVersion = catalogVersion;
     entry.adoptedAt = Date.now();
+    this.generation++;
     for (const listener of this.moveListeners) listener(exchange);
     return true;
   }
@@ -120,6 +126,7 @@ export class CatalogVersions {
     const epoch = await this.cache.bumpVersion(exchangeEpochName(exchange));
     // The bump's answer is the truth, even when lower than what we held (a Redis that restarted empty).
     this.entry(exchange).epoch = epoch;
+    this.generation++;
     await this.cache.publish(VERSIONS_CHANNEL, JSON.stringify({ exchange, epoch }));
     return epoch;
   }
@@ -134,14 +141,14 @@ export class CatalogVersions {
     exchanges.forEach((exchange, i) => {
       const entry = this.entry(exchange);
       const epoch = epochs[i];
-      if (epoch === null) entry.epoch = null;
-      else entry.epoch = epoch;
+      if (entry.epoch !== epoch) [entry.epoch, this.generation] = [epoch, this.generation + 1];
       if (versions[i] && entry.catalogVersion === null) this.setVersion(exchange, versions[i]!);
     });
   }
 
   forget(exchange: string): void {
     this.known.delete(exchange);
+    this.generation++;
   }
 
   async stop(): Promise<void> {

@@ -39,6 +39,10 @@ export class MemoryCache implements Cache {
     return this.entries.get(key) ?? null;
   }
 
+  getNow(key: string): string | null {
+    return this.entries.get(key) ?? null;
+  }
+
   async getMany(keys: string[]): Promise<Array<string | null>> {
     return keys.map((key) => this.entries.get(key) ?? null);
   }

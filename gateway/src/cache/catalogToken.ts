@@ -17,11 +17,22 @@ export function catalogToken(directory: ExchangeDirectory, versions: CatalogVers
     if (stamp === undefined) registrationStamps.set(exchange, (stamp = stableHash({ info: exchange.info, url: exchange.url }).slice(0, 12)));
     return stamp;
   };
+  // The token stands while neither the directory nor the versions moved (their generations) and every
+  // scope was known: rebuilding it sorted and joined every exchange's scope on every response-cache hit
+  // (issue 13). An unknown scope is asked again each time, as scope() retries its epoch when asked.
+  let directoryGeneration = -1;
+  let versionsGeneration = -1;
+  let complete = false;
   return () => {
+    if (complete && directory.generation === directoryGeneration && versions.generation === versionsGeneration) return lastToken;
+    directoryGeneration = directory.generation;
+    versionsGeneration = versions.generation;
+    complete = true;
     const scopes = directory
       .all()
       .map((exchange) => {
         const scope = versions.scope(exchange.id);
+        if (!scope) complete = false;
         return `${exchange.id}=${scope ? `${scope.catalogVersion}.${scope.epoch}` : '?'}.${registrationStamp(exchange)}`;
       })
       .join(',');

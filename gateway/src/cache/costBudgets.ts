@@ -114,6 +114,20 @@ export class CostBudgets {
     return lease && lease.blockedUntil > now ? this.decision(false, limit, lease, now) : null;
   }
 
+  /**
+   * The decision when this replica can make it without the store (a lease that covers the cost, or a
+   * refusal still running); null when a lease has to be taken (then `spend`). Lets a response-cache hit
+   * spend without a promise.
+   */
+  spendNow(client: string, limit: number, cost: number, now = Date.now()): BudgetDecision | null {
+    const lease = this.leases.get(client);
+    if (!lease || lease.inFlight || lease.windowEndsAt <= now) return null;
+    if (lease.blockedUntil > now) return this.decision(false, limit, lease, now);
+    if (lease.left < cost) return null;
+    lease.left -= cost;
+    return this.decision(true, limit, lease, now);
+  }
+
   async spend(client: string, limit: number, cost: number, now = Date.now()): Promise<BudgetDecision> {
     for (;;) {
       let lease = this.leases.get(client);

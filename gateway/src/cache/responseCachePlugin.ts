@@ -8,7 +8,8 @@ import type { ResponsePolicy } from './ResponsePolicy.ts';
 import { stableHash } from './cacheKeys.ts';
 import { decodeStoredResponse, encodeStoredResponse, isCatalogLike, stillComplete, type StoredResponse } from './cachedResponse.ts';
 import type { GatewayMetrics } from '../metrics.ts';
-import { withSpan } from '../../../shared/tracing/tracing.ts';
+import { tracingEnabled, withSpan } from '../../../shared/tracing/tracing.ts';
+import { DecodedResponses, RESPONSE_CACHE_HEADER, type ServableResponse } from './DecodedResponses.ts';
 
 export interface ResponseCacheOptions {
   cache: Cache;
@@ -48,7 +49,7 @@ function hitHeaders(hit: StoredResponse): Record<string, string> {
   };
 }
 
-export const RESPONSE_CACHE_HEADER = 'x-response-cache';
+export { RESPONSE_CACHE_HEADER };
 
 /**
  * Fields whose values move without any catalog version moving (the gateway's own observations of
@@ -81,42 +82,76 @@ export function responseKey(token: string, queryHash: string, variables: Record<
 }
 
 /**
+ * What a request body says about the response cache, worked out once per body (a body the HTTP layer
+ * remembers comes back as the same object, see shared/http/apolloHandler.ts): the key of its response
+ * without the catalog token, and whether it names its query by APQ hash alone.
+ */
+export interface HitPlan {
+  /** The response key after `response:<token>:`. */
+  keyRest: string;
+  persistedOnly: boolean;
+  /** The last key built from it, with the token it was built with: the same key string while the token stands. */
+  lastToken: string;
+  lastKey: string;
+}
+
+/** The plan of a JSON POST body, or null when the shortcut cannot answer it (Apollo does). */
+export function hitPlanOf(body: object): HitPlan | null {
+  if (Array.isArray(body)) return null;
+  const { query, variables, operationName, extensions } = body as Record<string, any>;
+  const persistedHash: unknown = extensions?.persistedQuery?.sha256Hash;
+  const queryHash = typeof query === 'string' ? createHash('sha256').update(query).digest('hex') : typeof persistedHash === 'string' ? persistedHash : null;
+  if (!queryHash) return null;
+  // A persisted-query hash that is not the query's own: Apollo refuses it ("provided sha does not match query").
+  if (typeof query === 'string' && persistedHash !== undefined && persistedHash !== queryHash) return null;
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
+  const key = responseKey('', queryHash, variables ?? {}, operationName);
+  return { keyRest: key.slice('response::'.length), persistedOnly: typeof query !== 'string', lastToken: '', lastKey: '' };
+}
+
+/**
  * The response cache's hits without Apollo Server: for an anonymous JSON POST whose key (computed as
  * Apollo would: SHA-256 of the query text, or the request's APQ hash) holds a response, that response is
  * the answer, as the plugin below would give it, without parsing, validating or planning again. A key holds
  * a response only after the whole pipeline ran for that query and variables (limits checked, a query
  * operation, no volatile field, no error), under the current catalog token. Anything else, misses included,
  * goes on to Apollo, where the plugin counts the miss.
+ *
+ * The hit is found without a promise when the store can read at once (memory) and tracing is off, and its
+ * decoding is kept (DecodedResponses): a repeated hit costs a key, a store read and a completeness check.
  */
 export function responseCacheShortcut(
   options: Pick<ResponseCacheOptions, 'cache' | 'metrics' | 'catalogToken' | 'isAnswering'> & {
     /** Where a key that missed is left for the request's context (`responseCacheMissed`), so the plugin does not ask again. */
     missed: WeakMap<object, string>;
+    decoded?: DecodedResponses;
   },
 ) {
-  return async (
-    req: { headers: Record<string, string | string[] | undefined> },
-    body: unknown,
-  ): Promise<{ body: string; headers: Record<string, string> } | null> => {
-    if (req.headers.authorization || typeof body !== 'object' || body === null || Array.isArray(body)) return null;
-    const { query, variables, operationName, extensions } = body as Record<string, any>;
-    const persistedHash: unknown = extensions?.persistedQuery?.sha256Hash;
-    const queryHash = typeof query === 'string' ? createHash('sha256').update(query).digest('hex') : typeof persistedHash === 'string' ? persistedHash : null;
-    if (!queryHash) return null;
-    // A persisted-query hash that is not the query's own: Apollo refuses it ("provided sha does not match query").
-    if (typeof query === 'string' && persistedHash !== undefined && persistedHash !== queryHash) return null;
-    if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
-    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
-    const key = responseKey(options.catalogToken(), queryHash, variables ?? {}, operationName);
-    const hit = await readServable(options, key);
-    if (hit === null) {
+  const decoded = options.decoded ?? new DecodedResponses();
+  const { cache, metrics, isAnswering } = options;
+  const served = (req: object, key: string, plan: HitPlan, stored: string | null): ServableResponse | null => {
+    const hit = decoded.servable(key, stored);
+    if (hit === null || !stillComplete(hit, isAnswering)) {
       options.missed.set(req, key);
       return null;
     }
-    options.metrics.hit('response');
+    metrics.hit('response');
     // A hash-only request answered here found its query too (a response is kept only for a known query).
-    if (typeof query !== 'string') options.metrics.hit('apq');
-    return { body: `${hit.body}\n`, headers: hitHeaders(hit) };
+    if (plan.persistedOnly) metrics.hit('apq');
+    return hit;
+  };
+  return (req: { headers: Record<string, string | string[] | undefined> }, plan: HitPlan): ServableResponse | null | Promise<ServableResponse | null> => {
+    if (req.headers.authorization) return null;
+    const token = options.catalogToken();
+    if (token !== plan.lastToken) [plan.lastToken, plan.lastKey] = [token, `response:${token}:${plan.keyRest}`];
+    const key = plan.lastKey;
+    if (cache.getNow && !tracingEnabled()) return served(req, key, plan, cache.getNow(key));
+    return withSpan('cache.response', {}, async (span) => {
+      const hit = served(req, key, plan, await cache.get(key));
+      span?.setAttribute('cache.hit', hit !== null);
+      return hit;
+    });
   };
 }
 

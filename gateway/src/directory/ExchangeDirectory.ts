@@ -75,6 +75,8 @@ export interface StatusChange {
  */
 export class ExchangeDirectory implements ShardTargets {
   private readonly exchanges = new Map<string, Registered>();
+  /** Moves whenever an exchange is added, replaced or removed (catalogToken.ts rebuilds its token only then). */
+  generation = 0;
 
   constructor(private readonly options: ExchangeDirectoryOptions) {}
 
@@ -95,6 +97,7 @@ export class ExchangeDirectory implements ShardTargets {
     const { timeoutMs, connections, allowlist, logger } = this.options;
     const entry = new Registered(info, url, new ExchangeClient({ exchange: info.id, url, timeoutMs, connections, allowlist, logger }));
     this.exchanges.set(info.id, entry);
+    this.generation++;
     if (previous) void previous.close();
     return entry;
   }
@@ -124,6 +127,7 @@ export class ExchangeDirectory implements ShardTargets {
   remove(id: string): boolean {
     const previous = this.exchanges.get(id);
     this.exchanges.delete(id);
+    this.generation++;
     if (previous) void previous.close();
     return Boolean(previous);
   }
@@ -168,5 +172,6 @@ export class ExchangeDirectory implements ShardTargets {
   async close(): Promise<void> {
     await Promise.all([...this.exchanges.values()].map((e) => e.close()));
     this.exchanges.clear();
+    this.generation++;
   }
 }

@@ -52,7 +52,7 @@ export interface GatewayRouteParts {
  * Every path the gateway serves, public and admin, in the order they are tried, with the policies of each
  * access kind; a route is one line here.
  */
-export function gatewayRoutes(parts: GatewayRouteParts): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
+export function gatewayRoutes(parts: GatewayRouteParts): (req: IncomingMessage, res: ServerResponse, path: string) => void | Promise<void> {
   const { directory, versions, registry, tokens, logger } = parts;
   const failureLimit = new AdminFailureLimit(parts.cache, {
     failuresPerMin: parts.limits.adminAuthFailuresPerMin,

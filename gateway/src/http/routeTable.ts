@@ -54,21 +54,28 @@ function decodeSegment(segment: string): string {
   }
 }
 
-/** The route's parameters when it matches the path, else null. */
-function matchPath(pattern: string, path: string): Record<string, string> | null {
+/** The route's parameters when it matches the path, else null; made once per route, not per request. */
+type PathMatcher = (path: string) => Record<string, string> | null;
+
+function pathMatcher(pattern: string): PathMatcher {
   if (pattern.endsWith('/*')) {
     const base = pattern.slice(0, -2);
-    return path === base || path.startsWith(`${base}/`) ? {} : null;
+    const under = `${base}/`;
+    return (path) => (path === base || path.startsWith(under) ? {} : null);
   }
   const wanted = pattern.split('/');
-  const given = path.split('/');
-  if (wanted.length !== given.length) return null;
-  const params: Record<string, string> = {};
-  for (const [index, part] of wanted.entries()) {
-    if (part.startsWith(':') && given[index] !== '') params[part.slice(1)] = decodeSegment(given[index]);
-    else if (part !== given[index]) return null;
-  }
-  return params;
+  if (!wanted.some((part) => part.startsWith(':'))) return (path) => (path === pattern ? {} : null);
+  return (path) => {
+    const given = path.split('/');
+    if (wanted.length !== given.length) return null;
+    const params: Record<string, string> = {};
+    for (let index = 0; index < wanted.length; index++) {
+      const part = wanted[index];
+      if (part.startsWith(':') && given[index] !== '') params[part.slice(1)] = decodeSegment(given[index]);
+      else if (part !== given[index]) return null;
+    }
+    return params;
+  };
 }
 
 /** The no-route answer, also for a handler whose path has nothing under it (an unknown asset). */
@@ -76,28 +83,43 @@ export function sendNoRoute(req: IncomingMessage, res: ServerResponse, path: str
   sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
 }
 
+/**
+ * Runs `policies` from `from` on: true when every one let the request through. Synchronous while the
+ * policies are (CORS, an anonymous client's rate limit): a promise only from the first one that answers
+ * with a promise, so a request whose policies decide at once pays no promise for them.
+ */
+function passPolicies(policies: readonly RoutePolicy[], from: number, req: IncomingMessage, res: ServerResponse, route?: Route): boolean | Promise<boolean> {
+  for (let index = from; index < policies.length; index++) {
+    const passed = policies[index](req, res, route);
+    if (passed === false) return false;
+    if (passed !== true) return passed.then((ok) => ok && passPolicies(policies, index + 1, req, res, route));
+  }
+  return true;
+}
+
 /** One dispatcher for every route, in table order: the first that matches and accepts the request answers it. */
 export function routeTable(
   routes: readonly Route[],
   options: RouteTableOptions = {},
-): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
-  return async (req, res, path) => {
+): (req: IncomingMessage, res: ServerResponse, path: string) => void | Promise<void> {
+  const compiled = routes.map((route) => ({ route, match: pathMatcher(route.path), policies: options.policies?.[route.access] ?? [] }));
+  return (req, res, path) => {
     const method = req.method ?? 'GET';
-    for (const route of routes) {
+    for (const { route, match, policies } of compiled) {
       if (route.method !== '*' && route.method !== method) continue;
-      const params = matchPath(route.path, path);
+      const params = match(path);
       if (!params || !(route.accepts?.(req) ?? true)) continue;
-      for (const policy of options.policies?.[route.access] ?? []) {
-        if (!(await policy(req, res, route))) return;
-      }
-      return route.handle(req, res, { path, params });
+      const passed = passPolicies(policies, 0, req, res, route);
+      if (passed === true) return route.handle(req, res, { path, params });
+      if (passed === false) return;
+      return passed.then((ok) => (ok ? route.handle(req, res, { path, params }) : undefined));
     }
     // A browser's preflight (OPTIONS) on a path whose routes take other methods: the policies of the path's
     // access kind answer it (CORS for public routes), so no route has to list OPTIONS.
-    const preflighted = method === 'OPTIONS' ? routes.find((route) => matchPath(route.path, path)) : undefined;
-    for (const policy of preflighted ? (options.policies?.[preflighted.access] ?? []) : []) {
-      if (!(await policy(req, res))) return;
-    }
-    sendNoRoute(req, res, path);
+    const preflighted = method === 'OPTIONS' ? compiled.find(({ match }) => match(path)) : undefined;
+    const passed = preflighted ? passPolicies(preflighted.policies, 0, req, res) : true;
+    if (passed === true) return sendNoRoute(req, res, path);
+    if (passed === false) return;
+    return passed.then((ok) => (ok ? sendNoRoute(req, res, path) : undefined));
   };
 }

@@ -1,13 +1,13 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, ServerResponse, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { sendJson } from '../../../shared/http/apolloHandler.ts';
 import type { Logger } from '../logger.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 
 /** Answers one request, given its path (routeTable). */
-export type RequestHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse, path: string) => void | Promise<void>;
 
 export interface HttpServerSettings {
   port: number;
@@ -40,15 +40,67 @@ export async function startHttpServer(
   settings: HttpServerSettings,
   parts: { handle: RequestHandler; metrics: GatewayMetrics; logger: Logger },
 ): Promise<RunningHttpServer> {
+  const { handle, metrics, logger } = parts;
   const logEvery = Math.max(1, settings.requestLogEvery ?? DEFAULT_REQUEST_LOG_EVERY);
   let quickOk = 0;
-  const shouldLog = (status: number, ms: number) => status >= 400 || ms >= ALWAYS_LOGGED_MS || ++quickOk % logEvery === 0;
-  const server = createServer((req, res) => serveRequest(req, res, { ...parts, shouldLog }));
+  // One listener for every response (`this` is the response): no closure made per request.
+  function didFinish(this: GatewayResponse): void {
+    const seconds = (performance.now() - this.startedMs) / 1000;
+    const status = this.statusCode;
+    if (this.path === '/graphql') metrics.observeRequest(status, seconds);
+    const ms = Math.round(seconds * 1000);
+    if (status >= 400 || ms >= ALWAYS_LOGGED_MS || ++quickOk % logEvery === 0)
+      logger.info({ requestId: this.requestId, method: this.req.method, path: this.path, status, ms }, 'request');
+  }
+  const server = createServer({ ServerResponse: GatewayResponse }, (req, res) => {
+    const response = res as GatewayResponse;
+    response.startedMs = performance.now();
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && given.length <= MAX_REQUEST_ID_LENGTH ? given : nextRequestId();
+    req.headers['x-request-id'] = requestId;
+    response.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    response.path = pathOf(req.url);
+    res.on('finish', didFinish);
+    try {
+      handle(req, res, response.path)?.catch((err: unknown) => answerHandlerFailure(response, err, logger));
+    } catch (err) {
+      answerHandlerFailure(response, err, logger);
+    }
+  });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve));
   const { port } = server.address() as AddressInfo;
-  return { server, port, host: settings.host === '0.0.0.0' ? 'localhost' : settings.host };
+  return { server: server as unknown as Server, port, host: settings.host === '0.0.0.0' ? 'localhost' : settings.host };
+}
+
+/**
+ * A response with what its `finish` listener needs, in fields rather than in a closure per request. The
+ * fields are set by the request listener (declared, not initialised: a class field is a defineProperty).
+ */
+class GatewayResponse extends ServerResponse {
+  declare startedMs: number;
+  declare requestId: string;
+  declare path: string;
+}
+
+/**
+ * A request id for a request that brought none: this process's random prefix and a counter. Unique like a
+ * UUID (48 random bits per process, a counter within it) and cheaper: randomUUID was one of the larger
+ * costs of a response-cache hit's own code (issue 13).
+ */
+const REQUEST_ID_PREFIX = randomBytes(6).toString('hex');
+let requestCount = 0;
+export function nextRequestId(): string {
+  return `${REQUEST_ID_PREFIX}-${(++requestCount).toString(36)}`;
+}
+
+function answerHandlerFailure(res: GatewayResponse, err: unknown, logger: Logger): void {
+  const requestId = res.requestId;
+  logger.error({ requestId, err }, 'request failed');
+  if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+  else res.end();
 }
 
 /**
@@ -73,30 +125,4 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 function pathOf(url: string | undefined): string {
   if (url === '/graphql' || url?.startsWith('/graphql?')) return '/graphql';
   return new URL(url ?? '/', 'http://localhost').pathname;
-}
-
-function serveRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
-  parts: { handle: RequestHandler; metrics: GatewayMetrics; logger: Logger; shouldLog: (status: number, ms: number) => boolean },
-): void {
-  const { metrics, logger } = parts;
-  const started = performance.now();
-  const given = req.headers['x-request-id'];
-  const requestId = typeof given === 'string' && given.length <= MAX_REQUEST_ID_LENGTH ? given : randomUUID();
-  req.headers['x-request-id'] = requestId;
-  res.setHeader('x-request-id', requestId);
-  const path = pathOf(req.url);
-  res.on('finish', () => {
-    const seconds = (performance.now() - started) / 1000;
-    if (path === '/graphql') metrics.requestDuration.observe({ status: String(res.statusCode) }, seconds);
-    const ms = Math.round(seconds * 1000);
-    if (parts.shouldLog(res.statusCode, ms)) logger.info({ requestId, method: req.method, path, status: res.statusCode, ms }, 'request');
-  });
-  const handled = (async () => parts.handle(req, res, path))();
-  handled.catch((err: unknown) => {
-    logger.error({ requestId, err }, 'request failed');
-    if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
-    else res.end();
-  });
 }

@@ -1,18 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import { apolloHandler } from '../../../shared/http/apolloHandler.ts';
+import { apolloHandler, type EarlyAnswer } from '../../../shared/http/apolloHandler.ts';
 import type { Logger } from '../logger.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { Cache } from '../cache/Cache.ts';
-import { responseCacheShortcut } from '../cache/responseCachePlugin.ts';
+import { hitPlanOf, responseCacheShortcut, type HitPlan } from '../cache/responseCachePlugin.ts';
+import type { ServableResponse } from '../cache/DecodedResponses.ts';
 import { ResponsePolicy } from '../cache/ResponsePolicy.ts';
 import { CatalogReport } from '../shards/CatalogReport.ts';
 import type { PublicRateLimits } from '../http/rateLimits.ts';
 import { legacyJsonStatus, refuseRequestShape } from '../http/graphqlOverHttp.ts';
 import type { GatewayContext } from './GatewayContext.ts';
-import { spendOnHit, type QueryCostMemo } from './rateLimitPlugin.ts';
-
-type GraphQLAnswerBefore = (req: IncomingMessage, body: unknown) => Promise<{ status?: number; body: string; headers: Record<string, string> } | null>;
+import { QueryCostMemo, spendOnHit, type HitSpend } from './rateLimitPlugin.ts';
 import { tracedHandler } from '../../../shared/tracing/tracing.ts';
 
 export interface GraphQLHandlerParts {
@@ -39,16 +38,28 @@ export function graphqlHandler(
   const missedResponseKeys = new WeakMap<object, string>();
   const shortcut = responseCacheShortcut({ cache, metrics, catalogToken, isAnswering, missed: missedResponseKeys });
   const rateLimits = parts.rateLimits;
-  const answerBefore: GraphQLAnswerBefore = rateLimits
-    ? async (req, body) => {
-        // A query whose cost this replica does not know (cached by another replica) goes through Apollo,
-        // which finds the same stored response after computing the cost to spend.
-        const cost = rateLimits.memo?.costOf(body);
-        if (cost === undefined) return null;
-        const answer = await shortcut(req, body);
-        return answer && spendOnHit(rateLimits.limits, { req, cost, answer });
-      }
-    : shortcut;
+  // Per body object (the HTTP layer hands back the same object for the same body text): its response key
+  // and where its cost is remembered, worked out once, not per request (issue 13).
+  const plans = new WeakMap<object, BodyPlan | null>();
+  const planOf = (body: object): BodyPlan | null => {
+    let plan = plans.get(body);
+    if (plan === undefined) {
+      const hit = hitPlanOf(body);
+      plans.set(body, (plan = hit && { hit, costKey: QueryCostMemo.keyOf(body) }));
+    }
+    return plan;
+  };
+  const answerBefore = (req: IncomingMessage, body: object): EarlyAnswer | null | Promise<EarlyAnswer | null> => {
+    const plan = planOf(body);
+    if (plan === null) return null;
+    // A query whose cost this replica does not know (cached by another replica) goes through Apollo,
+    // which finds the same stored response after computing the cost to spend.
+    const cost = rateLimits && (plan.costKey === null ? undefined : rateLimits.memo?.costAt(plan.costKey));
+    if (rateLimits && cost === undefined) return null;
+    const found = shortcut(req, plan.hit);
+    if (found instanceof Promise) return found.then((hit) => hit && spendAndAnswer(hit, req, cost, rateLimits));
+    return found && spendAndAnswer(found, req, cost, rateLimits);
+  };
   // The parent span of everything the request does, continuing the client's traceparent (docs/tracing.md).
   return tracedHandler(
     'gateway.http',
@@ -65,6 +76,30 @@ export function graphqlHandler(
         }),
     }),
   );
+}
+
+interface BodyPlan {
+  hit: HitPlan;
+  /** QueryCostMemo's key for the body; null: its cost is never remembered (a hit cannot spend it). */
+  costKey: string | null;
+}
+
+/** A hit's answer once its client spent its cost: its stored head (with RateLimit) and its bytes, or a 429. */
+function spendAndAnswer(
+  hit: ServableResponse,
+  req: IncomingMessage,
+  cost: number | undefined,
+  rateLimits: GraphQLHandlerParts['rateLimits'],
+): EarlyAnswer | Promise<EarlyAnswer> {
+  if (!rateLimits || cost === undefined) return { body: hit.bytes, headers: hit.head };
+  const spent = spendOnHit(rateLimits.limits, req, cost);
+  return spent instanceof Promise ? spent.then((outcome) => hitAnswer(hit, outcome)) : hitAnswer(hit, spent);
+}
+
+function hitAnswer(hit: ServableResponse, spent: HitSpend): EarlyAnswer {
+  if (spent === undefined) return { body: hit.bytes, headers: hit.head };
+  if (typeof spent !== 'string') return spent;
+  return { body: hit.bytes, headers: [...hit.head, 'ratelimit', spent] };
 }
 
 /**

@@ -4,6 +4,8 @@ import { GraphQLError } from 'graphql';
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { LRUCache } from 'lru-cache';
 import { rateLimitedError, rateLimitedHeaders, rateLimitHeader, type PublicRateLimits, type RateClient } from '../http/rateLimits.ts';
+import type { BudgetDecision } from '../cache/costBudgets.ts';
+import { jsonAnswer, type EarlyAnswer } from '../../../shared/http/apolloHandler.ts';
 import type { GatewayContext } from './GatewayContext.ts';
 
 /** Queries longer than this are not remembered for the response cache's hits (Apollo's path serves them). */
@@ -78,29 +80,37 @@ export class QueryCostMemo {
 
   /** The query's cost when this replica has resolved it lately; undefined otherwise. */
   costOf(body: unknown): number | undefined {
-    if (typeof body !== 'object' || body === null) return undefined;
-    const key = memoKey(body) ?? persistedMemoKey(body);
-    return key ? this.costs.get(key) : undefined;
+    const key = QueryCostMemo.keyOf(body);
+    return key === null ? undefined : this.costs.get(key);
+  }
+
+  /** Where a body's cost is remembered (null: it is not): work out once per body, then costAt. */
+  static keyOf(body: unknown): string | null {
+    if (typeof body !== 'object' || body === null) return null;
+    return memoKey(body) ?? persistedMemoKey(body);
+  }
+
+  costAt(key: string): number | undefined {
+    return this.costs.get(key);
   }
 }
 
 /**
- * Spends a response-cache hit's cost (known: see answerBefore in graphqlHandler.ts): the answer as it was,
- * with its RateLimit header, or a 429 answer when the client is over budget.
+ * Spends a response-cache hit's cost (known: see answerBefore in graphqlHandler.ts): the value of the hit's
+ * RateLimit header, or the 429 answer when the client is over budget, or undefined when no client spends
+ * (rate limits off for the route). Without a promise when this replica's lease decides (CostBudgets.spendNow).
  */
-export async function spendOnHit(
-  limits: PublicRateLimits,
-  request: { req: IncomingMessage; cost: number; answer: { body: string; headers: Record<string, string> } },
-): Promise<{ status?: number; body: string; headers: Record<string, string> }> {
-  const client: RateClient | undefined = limits.clientOf(request.req);
-  if (!client) return request.answer;
-  const decision = await limits.spend(client, request.cost);
-  if (!decision.allowed) {
-    return {
-      status: 429,
-      body: JSON.stringify({ errors: [rateLimitedError(client, decision)] }),
-      headers: { 'content-type': 'application/json; charset=utf-8', ...rateLimitedHeaders(client, decision) },
-    };
-  }
-  return { ...request.answer, headers: { ...request.answer.headers, ratelimit: rateLimitHeader(client, decision) } };
+export function spendOnHit(limits: PublicRateLimits, req: IncomingMessage, cost: number): HitSpend | Promise<HitSpend> {
+  const client: RateClient | undefined = limits.clientOf(req);
+  if (!client) return undefined;
+  const now = limits.spendNow(client, cost);
+  return now ? spentOnHit(client, now) : limits.spend(client, cost).then((decision) => spentOnHit(client, decision));
+}
+
+/** The RateLimit header's value, the 429 answer, or undefined (nothing spent). */
+export type HitSpend = string | EarlyAnswer | undefined;
+
+function spentOnHit(client: RateClient, decision: BudgetDecision): HitSpend {
+  if (decision.allowed) return rateLimitHeader(client, decision);
+  return jsonAnswer(429, { errors: [rateLimitedError(client, decision)] }, Object.entries(rateLimitedHeaders(client, decision)).flat());
 }
