@@ -912,7 +912,18 @@ describe('gateway: HTTP surface', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ __typename }' }),
     });
-    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // One the gateway made: this process's random prefix (12 hex digits) and a counter, new for each request.
+    const made = fresh.headers.get('x-request-id');
+    expect(made).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
+    const again = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    const second = again.headers.get('x-request-id');
+    expect(second).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
+    expect(second).not.toBe(made);
+    expect(second!.split('-')[0]).toBe(made!.split('-')[0]);
   });
 
   it('reports every exchange in /health as JSON', async () => {

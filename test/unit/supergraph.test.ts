@@ -32,8 +32,14 @@ describe('shard plan', () => {
     const plan = planShardFetch(parse('{ a: datasets(first: 2) { nodes { title } } }'), schema);
     expect(plan.query).toContain('_sr0_edges: edges');
     expect(plan.query).toContain('_sr0_id: id');
-    expect(plan.query).toContain('a: datasets(first: 2)');
-    expect(plan.rootFields[0]).toMatchObject({ responseKey: 'a', fieldName: 'datasets' });
+    // The page arguments travel as hidden variables, so each exchange can be asked for its own page size.
+    expect(plan.query).toContain('query ($_sr0_first_a: Int, $_sr0_after_a: String)');
+    expect(plan.query).toContain('a: datasets(first: $_sr0_first_a, after: $_sr0_after_a)');
+    expect(plan.rootFields[0]).toMatchObject({
+      responseKey: 'a',
+      fieldName: 'datasets',
+      paged: { firstVariable: '_sr0_first_a', afterVariable: '_sr0_after_a' },
+    });
   });
 
   it('lifts nested Provider.datasets out of a fetch so they fan out', () => {
