@@ -367,16 +367,9 @@ export class ShardRouter implements GraphQLDataSource {
         continue;
       }
       // The exchange's own error messages are not passed on (they are its text, not ours): the log has them.
-      const problem = errors.length > 0 ? 'answered errors' : check(result);
-      if (problem) {
-        const detail =
-          errors.length > 0
-            ? `answered errors: ${errors
-                .map((e) => e.message)
-                .join('; ')
-                .slice(0, 300)}`
-            : problem;
-        failures.push(badResponse(result.exchange, problem, detail));
+      const bad = badAnswer(result, check);
+      if (bad) {
+        failures.push(bad);
         continue;
       }
       answers.set(result.exchange, result);
@@ -576,18 +569,8 @@ export class ShardRouter implements GraphQLDataSource {
     results.forEach((result, i) => {
       if (!result.ok) return void failures.push(result);
       // Any error, even one blaming the client, is the exchange's fault here: its first call took the same input.
-      const errors = result.errors ?? [];
-      const problem = errors.length > 0 ? 'answered errors' : checks[i](result);
-      if (problem) {
-        const detail =
-          errors.length > 0
-            ? `answered errors: ${errors
-                .map((e) => e.message)
-                .join('; ')
-                .slice(0, 300)}`
-            : problem;
-        return void failures.push(badResponse(result.exchange, problem, detail));
-      }
+      const bad = badAnswer(result, checks[i]);
+      if (bad) return void failures.push(bad);
       byExchange.set(result.exchange, result.data![field.responseKey] as Record<string, any>);
     });
     for (const failure of failures) request.catalog?.lacks(failure.exchange);
@@ -1008,6 +991,20 @@ const SUMMARY_BODY = { query: SUMMARY_QUERY, operationName: 'GatewayCatalogSumma
 /** A bad response: `reason` is safe to show to clients (no exchange text, no address); `detail` goes to the log. */
 function badResponse(exchange: string, reason: string, detail: string = reason): ExchangeFailure {
   return exchangeFailure(exchange, 'EXCHANGE_BAD_RESPONSE', `exchange ${exchange} gave a bad response: ${reason}`, detail);
+}
+
+/**
+ * The bad response an answer is, or null: any error it carries (the exchange's own messages go to the log,
+ * not to clients: they are its text, not ours), else what `check` finds wrong in it.
+ */
+function badAnswer(result: ExchangeAnswer, check: (result: ExchangeAnswer) => string | null): ExchangeFailure | null {
+  const errors = result.errors ?? [];
+  if (errors.length > 0) {
+    const messages = errors.map((e) => e.message).join('; ');
+    return badResponse(result.exchange, 'answered errors', `answered errors: ${messages.slice(0, 300)}`);
+  }
+  const problem = check(result);
+  return problem ? badResponse(result.exchange, problem) : null;
 }
 
 /** An answer that refuses the whole query (errors, no data), and not for the client's input. */
