@@ -49,6 +49,12 @@ describe('statistics merge', () => {
   ];
   const merged = mergePriceStats(exchanges.map(bucketsOf), SHAPE);
   const pooled = exchanges.flat();
+  /** The priced amounts of one group over every exchange, in micros, ascending. */
+  const pooledMicros = (key: string) =>
+    pooled
+      .filter((l) => l.group === key && l.amount !== null)
+      .map((l) => amountMicros(l.amount!))
+      .sort((a, b) => a - b);
 
   it('answers one bucket per group of any exchange, sorted by key', () => {
     expect(merged.map((b) => b.key)).toEqual(['TELECOM', 'TRANSPORT', 'WEATHER']);
@@ -72,10 +78,7 @@ describe('statistics merge', () => {
   it("gives p50 and p90 within 1% of the pooled amounts' exact quantiles, inside [min, max]", () => {
     expect(merged).toHaveLength(3);
     for (const bucket of merged) {
-      const micros = pooled
-        .filter((l) => l.group === bucket.key && l.amount !== null)
-        .map((l) => amountMicros(l.amount!))
-        .sort((a, b) => a - b);
+      const micros = pooledMicros(String(bucket.key));
       for (const [field, q] of [
         ['p50', 0.5],
         ['p90', 0.9],
@@ -93,10 +96,7 @@ describe('statistics merge', () => {
     const gamma = (1 + 0.005) / (1 - 0.005);
     expect(merged).toHaveLength(3);
     for (const bucket of merged) {
-      const micros = pooled
-        .filter((l) => l.group === bucket.key && l.amount !== null)
-        .map((l) => amountMicros(l.amount!))
-        .sort((a, b) => a - b);
+      const micros = pooledMicros(String(bucket.key));
       expect(micros.length).toBeGreaterThan(50);
       for (const [field, q] of [
         ['p50', 0.5],
