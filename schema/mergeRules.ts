@@ -14,7 +14,12 @@ export type FieldMerge =
   /** Asked by the router of one exchange for itself, never planned from a client's query (catalogSummary). */
   | { route: 'none' };
 
-export type EntityRoute = { route: 'byKeyPrefix'; key: string } | { route: 'byKey'; key: string } | { route: 'fanOut'; key: string };
+/**
+ * How the router sends an entity's representation to exchanges. A fan-out entity lives on every exchange;
+ * `filterField` names the DatasetFilter field its key implies for its fan-out fields (a Provider's listings
+ * are those whose providerUscc is its uscc), which lets the router prune by catalog summaries.
+ */
+export type EntityRoute = { route: 'byKeyPrefix'; key: string } | { route: 'byKey'; key: string } | { route: 'fanOut'; key: string; filterField?: string };
 
 export const ROOT_FIELDS: Record<string, FieldMerge> = {
   datasets: { route: 'fanOut', merge: 'connection', filterArgument: 'filter' },
@@ -60,7 +65,7 @@ export const FILTER_EXCHANGES = 'exchanges';
 export const ENTITIES: Record<string, EntityRoute> = {
   Dataset: { route: 'byKeyPrefix', key: 'id' },
   Exchange: { route: 'byKey', key: 'id' },
-  Provider: { route: 'fanOut', key: 'uscc' },
+  Provider: { route: 'fanOut', key: 'uscc', filterField: 'providerUscc' },
 };
 
 /** Fields of entities that live on every exchange at once: lifted out of nested selections and fanned out. */

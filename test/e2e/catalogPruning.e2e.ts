@@ -262,6 +262,55 @@ describe('pruning by catalog summaries, real processes', () => {
     expect(pruned).toBeGreaterThanOrEqual(8);
   });
 
+  it("calls for a provider's datasets only the exchanges that may list the provider, with the same answer", async () => {
+    // Who lists whom, read from each exchange directly.
+    const listed = await Promise.all(
+      IDS.map(async (id) => {
+        const response = await fetch(exchangeUrls[id], {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: `{ datasets(first: ${PER_EXCHANGE * 2}) { nodes { provider { uscc } } } }` }),
+        });
+        return new Set(((await response.json()) as any).data.datasets.nodes.map((n: { provider: { uscc: string } }) => n.provider.uscc) as string[]);
+      }),
+    );
+    const holdersByUscc = new Map<string, string[]>();
+    IDS.forEach((id, i) => {
+      for (const uscc of listed[i]) holdersByUscc.set(uscc, [...(holdersByUscc.get(uscc) ?? []), id]);
+    });
+    const fewest = [...holdersByUscc].sort((a, b) => a[1].length - b[1].length).slice(0, 5);
+    expect(fewest.length).toBeGreaterThan(0);
+    let pruned = 0;
+    for (const [uscc, holders] of fewest) {
+      expect(holders.length).toBeLessThan(IDS.length);
+      queryNumber++;
+      const query = `{ provider(uscc: "${uscc}") { uscc datasets(first: ${queryNumber}) { totalCount missingExchanges nodes { id } } q${queryNumber}: __typename } }`;
+      const { answer, called } = await calledBy(first, query);
+      for (const id of holders) expect(called, `${uscc}: ${id} lists it`).toContain(id);
+      pruned += IDS.length - called.length;
+      expect(answer.data.provider.datasets.missingExchanges).toEqual([]);
+      const expected = await expectSameAsUnpruned(query, answer);
+      expect(expected.data.provider.datasets.totalCount).toBeGreaterThan(0);
+    }
+    // Not vacuous: each of these providers is listed by fewer than all six (a Bloom filter's false positive
+    // may add a call, rarely).
+    expect(pruned).toBeGreaterThanOrEqual(fewest.length);
+
+    // Many providers at once (a lifted fan-out: each representation goes to its own exchanges), including
+    // any the exchanges do not list, whose connection is empty rather than null.
+    queryNumber++;
+    const list = `{ providers(first: 100) { nodes { uscc datasets(first: ${queryNumber}) { totalCount missingExchanges nodes { id } } } } }`;
+    const { answer, called } = await calledBy(first, list);
+    expect(called.length).toBeGreaterThan(0);
+    const expected = await expectSameAsUnpruned(list, answer);
+    const nodes = expected.data.providers.nodes as Array<{ uscc: string; datasets: { totalCount: number } }>;
+    expect(nodes.length).toBeGreaterThan(0);
+    for (const node of nodes) {
+      const count = IDS.reduce((sum, id, i) => sum + (listed[i].has(node.uscc) ? 1 : 0), 0);
+      expect(node.datasets.totalCount > 0, node.uscc).toBe(count > 0);
+    }
+  });
+
   it('shares summaries through Redis: a second replica and a restarted gateway ask no exchange for one', async () => {
     const before = IDS.map((id) => proxies[id].summaries);
     expect(before.every((n) => n >= 1)).toBe(true);

@@ -34,7 +34,7 @@ import { CrossListings } from './CrossListings.ts';
 import { crossListedVariable } from './productsPlan.ts';
 import { PRODUCTS, CROSS_LISTED, CHANGE_LOG } from '../../../schema/mergeRules.ts';
 import { CatalogSummaries, SUMMARY_QUERY, type CatalogSummariesOptions } from './CatalogSummaries.ts';
-import { provablyEmpty } from './summaryPruning.ts';
+import { provablyEmpty, type CatalogSummary } from './summaryPruning.ts';
 import { CallLimiter } from './CallLimiter.ts';
 import { withSpan, withSpanSync } from '../../../shared/tracing/tracing.ts';
 
@@ -807,20 +807,32 @@ export class ShardRouter implements GraphQLDataSource {
     return findAnswerProblem(answer.data, answer.exchange, plan.alignedListKeys);
   }
 
-  /** Which exchanges each representation goes to: exchange id → the indexes of its representations. */
-  private entityOwners(plan: ShardPlan, representations: Array<Record<string, unknown>>, variables: Record<string, unknown>): Map<string, number[]> {
+  /**
+   * Which exchanges each representation goes to: exchange id → the indexes of its representations. A
+   * fan-out entity (a Provider, for its datasets) goes to every exchange its fields' filters name, less those
+   * whose catalog summaries prove they hold no listing of it (its key as the filter field its route names,
+   * with each field's own filter); at least one exchange is kept per representation, so its connection is
+   * answered (empty) rather than null, as without pruning.
+   */
+  private async entityOwners(
+    plan: ShardPlan,
+    representations: Array<Record<string, unknown>>,
+    variables: Record<string, unknown>,
+    request: RequestScope,
+  ): Promise<Map<string, number[]>> {
     const fanOutTargets = new Map<string, string[]>();
     for (const [typeName, fields] of plan.entityFields) {
       const targets = new Set<string>();
       for (const field of fields) for (const t of this.fanOutTargets(field, variables)) targets.add(t);
       fanOutTargets.set(typeName, fields.length ? [...targets] : this.options.targets.all().map((t) => t.id));
     }
+    const { prune: pruneFanOut, summaryOf } = await this.entityPruner(plan, fanOutTargets, variables);
     const indexesByExchange = new Map<string, number[]>();
     const owners: Array<string[]> = representations.map((rep) => {
       const typeName = String(rep.__typename);
       const route = ENTITIES[typeName];
       if (!route) return [];
-      if (route.route === 'fanOut') return fanOutTargets.get(typeName) ?? this.options.targets.all().map((t) => t.id);
+      if (route.route === 'fanOut') return pruneFanOut(rep, fanOutTargets.get(typeName) ?? this.options.targets.all().map((t) => t.id));
       const owner = route.route === 'byKey' ? String(rep[route.key]) : prefixOf(rep[route.key]);
       return owner ? [owner] : [];
     });
@@ -831,13 +843,59 @@ export class ShardRouter implements GraphQLDataSource {
         indexesByExchange.set(exchange, list);
       }
     });
+    // Each exchange a fan-out entity could go to is one decision per fetch: called for some representation, or pruned for all.
+    const decided = new Set([...fanOutTargets].filter(([typeName]) => representations.some((rep) => rep.__typename === typeName)).flatMap(([, t]) => t));
+    for (const exchange of decided) {
+      const called = indexesByExchange.has(exchange);
+      const summary = called ? null : summaryOf(exchange);
+      if (summary) request.catalog?.drewFrom(exchange, summary.catalogVersion);
+      this.options.didDecide?.(exchange, called ? 'called' : 'pruned');
+    }
     return indexesByExchange;
+  }
+
+  /**
+   * For a fetch of fan-out entities: `prune` takes one representation and its targets to the targets that
+   * may hold a listing of it (all of them when pruning is off, or no fan-out entity's route names a filter
+   * field); `summaryOf` gives the summary each decision was made on.
+   */
+  private async entityPruner(
+    plan: ShardPlan,
+    fanOutTargets: Map<string, string[]>,
+    variables: Record<string, unknown>,
+  ): Promise<{ prune: (rep: Record<string, unknown>, targets: string[]) => string[]; summaryOf: (exchange: string) => CatalogSummary | null }> {
+    const summaries = this.summaries;
+    const keep = { prune: (_rep: Record<string, unknown>, targets: string[]) => targets, summaryOf: () => null };
+    const prunable = [...fanOutTargets].filter(([typeName, targets]) => {
+      const route = ENTITIES[typeName];
+      return route?.route === 'fanOut' && route.filterField && targets.length > 1 && (plan.entityFields.get(typeName)?.length ?? 0) > 0;
+    });
+    if (!summaries || prunable.length === 0) return keep;
+    const exchanges = [...new Set(prunable.flatMap(([, targets]) => targets))];
+    const known = new Map(
+      await Promise.all(
+        exchanges.map(async (exchange) => [exchange, this.options.targets.get(exchange)?.isAvailable() ? await summaries.summaryOf(exchange) : null] as const),
+      ),
+    );
+    const prune = (rep: Record<string, unknown>, targets: string[]): string[] => {
+      const typeName = String(rep.__typename);
+      const route = ENTITIES[typeName];
+      const fields = plan.entityFields.get(typeName) ?? [];
+      if (route?.route !== 'fanOut' || !route.filterField || targets.length < 2 || fields.length === 0) return targets;
+      const implied = { [route.filterField]: rep[route.key] };
+      const kept = targets.filter((exchange) => {
+        const summary = known.get(exchange);
+        return !summary || !fields.every((field) => provablyEmpty(summary, { ...(this.datasetFilterOf(field, variables) ?? {}), ...implied }));
+      });
+      return kept.length > 0 ? kept : targets.slice(0, 1);
+    };
+    return { prune, summaryOf: (exchange) => known.get(exchange) ?? null };
   }
 
   private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
     const representationsVariable = plan.representationsVariable;
     const representations = (variables[representationsVariable] ?? []) as Array<Record<string, unknown>>;
-    const indexesByExchange = this.entityOwners(plan, representations, variables);
+    const indexesByExchange = await this.entityOwners(plan, representations, variables, request);
     const exchanges = [...indexesByExchange.keys()];
     const results = await Promise.all(
       exchanges.map((exchange) => {
