@@ -1047,13 +1047,63 @@ describe('gateway: partial results', () => {
     expect(result.errors[0].message).toBe('exchange gy answered something that is not JSON');
   });
 
-  const NESTED = `{ datasets(first: 2, sort: PRICE_DESC) { nodes { provider { datasets(first: 1) { totalCount missingExchanges } } } } }`;
+  /**
+   * A provider gy lists, and the other exchanges list at least three times, read from each exchange
+   * directly: its listings come from the others while gy fails, and its own datasets must name gy missing
+   * (gy is never pruned for it: its summary's token filter holds every USCC it lists).
+   */
+  async function providerAlsoOnGy(): Promise<string> {
+    const usccsOf = async (id: string) => {
+      const usccs: string[] = [];
+      let after: string | null = null;
+      do {
+        const data: any = dataOf(
+          await graphql(
+            stack.exchangeUrls[id],
+            `
+              query ($after: String) {
+                datasets(first: 100, after: $after) {
+                  pageInfo {
+                    hasNextPage
+                    endCursor
+                  }
+                  nodes {
+                    provider {
+                      uscc
+                    }
+                  }
+                }
+              }
+            `,
+            {
+              after,
+            },
+          ),
+        );
+        usccs.push(...data.datasets.nodes.map((n: { provider: { uscc: string } }) => n.provider.uscc));
+        after = data.datasets.pageInfo.hasNextPage ? data.datasets.pageInfo.endCursor : null;
+      } while (after);
+      return usccs;
+    };
+    const onGy = new Set(await usccsOf('gy'));
+    const elsewhere = (await Promise.all(EXCHANGES.filter((id) => id !== 'gy').map(usccsOf))).flat().filter((uscc) => onGy.has(uscc));
+    const counts = new Map<string, number>();
+    for (const uscc of elsewhere) counts.set(uscc, (counts.get(uscc) ?? 0) + 1);
+    const shared = [...counts].find(([, n]) => n >= 3)?.[0];
+    expect(shared, 'a provider listed on gy and three times elsewhere').toBeDefined();
+    return shared!;
+  }
+  // Two listings of that provider, each with the provider's own datasets: two fetches to the exchanges.
+  const nested = (uscc: string, first: number) =>
+    `{ datasets(first: ${first}, sort: PRICE_DESC, filter: { providerUscc: "${uscc}" }) { nodes { provider { datasets(first: 1) { totalCount missingExchanges } } } } }`;
   // The same, with a hop through the providers subgraph: three fetches, two of them to the exchanges.
-  const NESTED_HOP = `{ datasets(first: 2, sort: TITLE_ASC) { nodes { provider { name datasets(first: 1, sort: PRICE_ASC) { totalCount missingExchanges } } } } }`;
+  const nestedHop = (uscc: string, first: number) =>
+    `{ datasets(first: ${first}, sort: TITLE_ASC, filter: { providerUscc: "${uscc}" }) { nodes { provider { name datasets(first: 1, sort: PRICE_ASC) { totalCount missingExchanges } } } } }`;
 
   it('reports an exchange that fails once per request, however many fetches need it, and calls it once', async () => {
+    const uscc = await providerAlsoOnGy();
     stack.proxies.gy.mode = 'http500';
-    for (const query of [NESTED, NESTED_HOP]) {
+    for (const query of [nested(uscc, 2), nestedHop(uscc, 2)]) {
       stack.proxies.gy.calls = 0;
       const result: any = await graphql(stack.gatewayUrl, query);
       expect(result.errors).toHaveLength(1);
@@ -1088,8 +1138,9 @@ describe('gateway: partial results', () => {
   });
 
   it('waits for a hanging exchange once per request, not once per fetch', async () => {
+    const uscc = await providerAlsoOnGy();
     stack.proxies.gy.mode = 'hang';
-    for (const query of [NESTED.replace('first: 2', 'first: 3'), NESTED_HOP.replace('first: 2', 'first: 3')]) {
+    for (const query of [nested(uscc, 3), nestedHop(uscc, 3)]) {
       stack.proxies.gy.calls = 0;
       const started = performance.now();
       const result: any = await graphql(stack.gatewayUrl, query);

@@ -819,7 +819,7 @@ export class ShardRouter implements GraphQLDataSource {
     representations: Array<Record<string, unknown>>,
     variables: Record<string, unknown>,
     request: RequestScope,
-  ): Promise<Map<string, number[]>> {
+  ): Promise<{ indexesByExchange: Map<string, number[]>; owners: string[][] }> {
     const fanOutTargets = new Map<string, string[]>();
     for (const [typeName, fields] of plan.entityFields) {
       const targets = new Set<string>();
@@ -851,7 +851,7 @@ export class ShardRouter implements GraphQLDataSource {
       if (summary) request.catalog?.drewFrom(exchange, summary.catalogVersion);
       this.options.didDecide?.(exchange, called ? 'called' : 'pruned');
     }
-    return indexesByExchange;
+    return { indexesByExchange, owners };
   }
 
   /**
@@ -895,7 +895,7 @@ export class ShardRouter implements GraphQLDataSource {
   private async executeEntities(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
     const representationsVariable = plan.representationsVariable;
     const representations = (variables[representationsVariable] ?? []) as Array<Record<string, unknown>>;
-    const indexesByExchange = await this.entityOwners(plan, representations, variables, request);
+    const { indexesByExchange, owners } = await this.entityOwners(plan, representations, variables, request);
     const exchanges = [...indexesByExchange.keys()];
     const results = await Promise.all(
       exchanges.map((exchange) => {
@@ -944,8 +944,11 @@ export class ShardRouter implements GraphQLDataSource {
       const fields = plan.entityFields.get(typeName);
       if (ENTITIES[typeName]?.route !== 'fanOut' || !fields) return pieces[index][0]?.value ?? null;
       const present = pieces[index].filter((p) => p.value !== null) as Array<{ exchange: string; value: Record<string, any> }>;
-      if (present.length === 0) return null;
-      const merged: Record<string, unknown> = { ...present[0].value };
+      // Nothing answered: null, unless summaries proved some exchanges' parts empty (pruned), so the others
+      // failing leaves empty connections that name them missing.
+      const pruned = fields.some((field) => this.fanOutTargets(field, variables).some((t) => !owners[index].includes(t)));
+      if (present.length === 0 && !pruned) return null;
+      const merged: Record<string, unknown> = present.length > 0 ? { ...present[0].value } : { __typename: typeName };
       for (const field of fields) {
         const targets = this.fanOutTargets(field, variables);
         merged[field.responseKey] = mergeConnections({
