@@ -45,6 +45,24 @@ async function walk(
   return { edges, totalCount, pages };
 }
 
+/** Every listing of one exchange, asked directly in pages of 100: `selection` of each node. */
+async function listingsOf(exchange: string, selection: string): Promise<any[]> {
+  const nodes: any[] = [];
+  let after: string | null = null;
+  do {
+    const page: any = dataOf(
+      await graphql(
+        stack.exchangeUrls[exchange],
+        `query ($after: String) { datasets(first: 100, after: $after) { nodes { ${selection} } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      ),
+    );
+    nodes.push(...page.datasets.nodes);
+    after = page.datasets.pageInfo.hasNextPage ? page.datasets.pageInfo.endCursor : null;
+  } while (after);
+  return nodes;
+}
+
 /**
  * The union of every exchange's own answer, asked directly, in the contract's order computed by the test
  * from the raw fields (test/helpers/reference.ts); RELEVANCE by the score each exchange put in its cursors.
@@ -224,36 +242,7 @@ describe('gateway: merged catalog', () => {
       ),
     );
     const rows = await unionOfExchanges(null, 'UPDATED_DESC');
-    const full: any[] = [];
-    for (const id of EXCHANGES) {
-      let after: string | null = null;
-      do {
-        const page: any = dataOf(
-          await graphql(
-            stack.exchangeUrls[id],
-            `
-              query ($after: String) {
-                datasets(first: 100, after: $after) {
-                  nodes {
-                    category
-                    price {
-                      amount
-                    }
-                  }
-                  pageInfo {
-                    hasNextPage
-                    endCursor
-                  }
-                }
-              }
-            `,
-            { after },
-          ),
-        );
-        full.push(...page.datasets.nodes);
-        after = page.datasets.pageInfo.hasNextPage ? page.datasets.pageInfo.endCursor : null;
-      } while (after);
-    }
+    const full = (await Promise.all(EXCHANGES.map((id) => listingsOf(id, 'category price { amount }')))).flat();
     expect(full.length).toBe(rows.length);
     expect(data.priceStats.reduce((sum: number, b: any) => sum + b.count, 0)).toBe(full.length);
     for (const bucket of data.priceStats) {
@@ -1053,38 +1042,7 @@ describe('gateway: partial results', () => {
    * (gy is never pruned for it: its summary's token filter holds every USCC it lists).
    */
   async function providerAlsoOnGy(): Promise<string> {
-    const usccsOf = async (id: string) => {
-      const usccs: string[] = [];
-      let after: string | null = null;
-      do {
-        const data: any = dataOf(
-          await graphql(
-            stack.exchangeUrls[id],
-            `
-              query ($after: String) {
-                datasets(first: 100, after: $after) {
-                  pageInfo {
-                    hasNextPage
-                    endCursor
-                  }
-                  nodes {
-                    provider {
-                      uscc
-                    }
-                  }
-                }
-              }
-            `,
-            {
-              after,
-            },
-          ),
-        );
-        usccs.push(...data.datasets.nodes.map((n: { provider: { uscc: string } }) => n.provider.uscc));
-        after = data.datasets.pageInfo.hasNextPage ? data.datasets.pageInfo.endCursor : null;
-      } while (after);
-      return usccs;
-    };
+    const usccsOf = async (id: string) => (await listingsOf(id, 'provider { uscc }')).map((n: { provider: { uscc: string } }) => n.provider.uscc) as string[];
     const onGy = new Set(await usccsOf('gy'));
     const elsewhere = (await Promise.all(EXCHANGES.filter((id) => id !== 'gy').map(usccsOf))).flat().filter((uscc) => onGy.has(uscc));
     const counts = new Map<string, number>();
