@@ -27,11 +27,11 @@ import { metricsUrlOf, shardFetchesByExchange } from '../lib/gatewayMetrics.ts';
 /** The category three exchanges list (the first three), and no other. */
 const RARE = 'AUDIO_SAMPLES';
 const COMMON = CATEGORIES.filter((c) => c !== RARE);
-const IDS = [...'abcdefghijklmnopqrstuvwxyz'].map((c) => `x${c}`).concat([...'abcdefghijklmnopqrstuv'].map((c) => `y${c}`));
+export const IDS = [...'abcdefghijklmnopqrstuvwxyz'].map((c) => `x${c}`).concat([...'abcdefghijklmnopqrstuv'].map((c) => `y${c}`));
 const TIMEOUT_MS = 2000;
 const PLOT = fileURLToPath(new URL('../scale-out.svg', import.meta.url));
 
-const QUERIES: Record<string, string> = {
+export const QUERIES: Record<string, string> = {
   'datasets, unfiltered': '{ datasets(first: 20) { totalCount nodes { id title price { model amount } } } }',
   'priceStatistics by exchange': '{ priceStatistics(groupBy: [EXCHANGE]) { buckets { keys count min max } missingExchanges } }',
   'products, minExchanges 2': '{ products(filter: { minExchanges: 2 }, first: 10) { totalCount nodes { productCode exchangeCount } } }',
@@ -42,7 +42,7 @@ const FILTERED = `datasets, ${RARE} (3 exchanges list it)`;
 const UNFILTERED = 'datasets, unfiltered';
 
 /** Exchange i's categories: the first three list the rare one; every exchange lists a rotating few others. */
-function categoriesOf(i: number): string[] {
+export function categoriesOf(i: number): string[] {
   const few = [0, 1, 2, 3].map((k) => COMMON[(i * 3 + k) % COMMON.length]);
   return i < 3 ? [RARE, ...few] : few;
 }
