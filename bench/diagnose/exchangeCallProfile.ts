@@ -141,15 +141,17 @@ async function main(): Promise<void> {
       if (answer.status !== 200 || answer.body.errors) throw new Error(`gateway answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`);
     }
     proxy.bodies = [];
-    const callsBefore = proxy.calls;
+    const before = { calls: proxy.calls, probes: proxy.probes, summaries: proxy.summaries };
     host.child.kill('SIGUSR2');
     const cpuBefore = processCpuMs(host.child.pid);
     for (let i = 0; i < samples; i++) await client.post(query);
     const cpu = processCpuMs(host.child.pid) - cpuBefore;
     host.child.kill('SIGUSR2');
-    const callsOfFirst = (proxy.calls - callsBefore) / samples;
+    const callsOfFirst = (proxy.calls - before.calls) / samples;
     console.log(`query: ${query}`);
-    console.log(`exchange calls per request at the first exchange: ${callsOfFirst.toFixed(2)}; one of them as sent:\n${JSON.stringify(proxy.bodies[0])}`);
+    console.log(
+      `per request at the first exchange: ${callsOfFirst.toFixed(2)} calls, ${((proxy.probes - before.probes) / samples).toFixed(2)} probes, ${((proxy.summaries - before.summaries) / samples).toFixed(2)} summary calls; one call as sent:\n${JSON.stringify(proxy.bodies[0])}`,
+    );
     const calls = samples * n * callsOfFirst;
     console.log(
       `host CPU (/proc): ${(cpu / samples).toFixed(1)} ms per gateway request, ${((cpu / calls) * 1000).toFixed(0)} µs per exchange call (${n} exchanges)`,
