@@ -430,7 +430,7 @@ export const scaleOutSuite: Suite = {
     'scale-samples': { default: '40', description: 'sequential requests per query and count' },
     'scale-warmup': { default: '30', description: 'unmeasured requests per query and count before the samples' },
     'scale-processes': {
-      default: '4',
+      default: '2',
       description: 'exchange host processes (N exchanges run in min(N, P)); 0: each exchange its own process; a list (4,0) measures each layout in turn',
     },
   },
