@@ -1,6 +1,7 @@
 /**
  * Scale-out (`--only exchanges`): the gateway over 4, 8, 16, 32 and 48 registered exchanges, each its own
- * HTTP server, database and store with a small catalog whose categories are spread unevenly (SEED_CATEGORIES), caches off. For each
+ * HTTP server, database and store with a small catalog whose categories are spread unevenly
+ * (SEED_CATEGORIES), caches off. For each
  * count: p50, p99 and gateway CPU per request of researcher queries, unfiltered and filtered, the calls
  * each query made (the gateway's own metrics), and the gateway's memory. Then, at 32, one exchange slow
  * (a FlakyProxy delaying past the exchange timeout) and one down (behind a FlakyProxy that is closed).
