@@ -68,3 +68,24 @@ export function exchangeInfo(id: string): ExchangeInfo {
 export function writeExchangesFile(path: string, exchanges: Array<{ id: string; url: string }>): void {
   writeFileSync(path, JSON.stringify({ exchanges: exchanges.map((e) => ({ ...exchangeInfo(e.id), url: e.url })) }, null, 2));
 }
+
+/**
+ * Several exchanges in one process (subgraphs/exchange/host.ts): `file` is the JSON file of their arguments
+ * (`{"exchanges": [{"args": ["--id", "xa", "--port", "0"], "env": {...}}]}`). Ready once every exchange
+ * listens; its ready line (`readyRecord.exchanges`) gives each one's id and URL.
+ */
+export function exchangeHostService(name: string, file: string, extras: ServiceExtras = {}): ServiceOptions {
+  const { args = [], ...rest } = extras;
+  return { name, file: 'subgraphs/exchange/host.ts', args: ['--exchanges-file', file, ...args], readyMsg: 'exchange host ready', ...rest };
+}
+
+/** The exchanges of a host's ready line: id and URL of each, in the order of its file. */
+export function hostedExchangesOf(readyRecord: Record<string, unknown> | undefined): Array<{ id: string; url: string }> {
+  const list = readyRecord?.exchanges;
+  if (!Array.isArray(list)) throw new Error('the exchange host logged no list of exchanges in its ready line');
+  return list.map((entry: { id?: unknown; url?: unknown }) => {
+    if (typeof entry?.id !== 'string' || typeof entry.url !== 'string')
+      throw new Error(`the exchange host's ready line has a malformed exchange: ${JSON.stringify(entry)}`);
+    return { id: entry.id, url: entry.url };
+  });
+}

@@ -1,9 +1,13 @@
 /**
  * Scale-out (`--only exchanges`): the gateway over 4, 8, 16, 32 and 48 registered exchanges, each its own
- * process with a small catalog whose categories are spread unevenly (SEED_CATEGORIES), caches off. For each
+ * HTTP server, database and store with a small catalog whose categories are spread unevenly
+ * (SEED_CATEGORIES), caches off. For each
  * count: p50, p99 and gateway CPU per request of researcher queries, unfiltered and filtered, the calls
  * each query made (the gateway's own metrics), and the gateway's memory. Then, at 32, one exchange slow
- * (a FlakyProxy delaying past the exchange timeout) and one down. Targets: docs/scale-out.md.
+ * (a FlakyProxy delaying past the exchange timeout) and one down (behind a FlakyProxy that is closed).
+ * The exchanges run in P host processes (subgraphs/exchange/host.ts, exchange i in host i mod P, so the
+ * first N run in min(N, P) processes), or with P = 0 each in its own process (main.ts); `--scale-processes`
+ * may list several layouts, measured one after the other in one run. Targets: docs/scale-out.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +20,7 @@ import { GraphqlClient } from '../lib/graphqlClient.ts';
 import { processCpuMs } from '../lib/cpu.ts';
 import { heapAfterGc, INSPECT_OPTION, inspectorUrlOf } from '../lib/heap.ts';
 import { percentile, ms, ratio } from '../lib/stats.ts';
-import { exchangeService, gatewayService, providersService } from '../../devkit/services.ts';
+import { exchangeHostService, exchangeService, gatewayService, hostedExchangesOf, providersService } from '../../devkit/services.ts';
 import type { BenchResources } from '../lib/stack.ts';
 import { intFlag, type Suite, type TargetCheck } from '../lib/suite.ts';
 import { metricsUrlOf, shardFetchesByExchange } from '../lib/gatewayMetrics.ts';
@@ -24,11 +28,11 @@ import { metricsUrlOf, shardFetchesByExchange } from '../lib/gatewayMetrics.ts';
 /** The category three exchanges list (the first three), and no other. */
 const RARE = 'AUDIO_SAMPLES';
 const COMMON = CATEGORIES.filter((c) => c !== RARE);
-const IDS = [...'abcdefghijklmnopqrstuvwxyz'].map((c) => `x${c}`).concat([...'abcdefghijklmnopqrstuv'].map((c) => `y${c}`));
+export const IDS = [...'abcdefghijklmnopqrstuvwxyz'].map((c) => `x${c}`).concat([...'abcdefghijklmnopqrstuv'].map((c) => `y${c}`));
 const TIMEOUT_MS = 2000;
 const PLOT = fileURLToPath(new URL('../scale-out.svg', import.meta.url));
 
-const QUERIES: Record<string, string> = {
+export const QUERIES: Record<string, string> = {
   'datasets, unfiltered': '{ datasets(first: 20) { totalCount nodes { id title price { model amount } } } }',
   'priceStatistics by exchange': '{ priceStatistics(groupBy: [EXCHANGE]) { buckets { keys count min max } missingExchanges } }',
   'products, minExchanges 2': '{ products(filter: { minExchanges: 2 }, first: 10) { totalCount nodes { productCode exchangeCount } } }',
@@ -39,7 +43,7 @@ const FILTERED = `datasets, ${RARE} (3 exchanges list it)`;
 const UNFILTERED = 'datasets, unfiltered';
 
 /** Exchange i's categories: the first three list the rare one; every exchange lists a rotating few others. */
-function categoriesOf(i: number): string[] {
+export function categoriesOf(i: number): string[] {
   const few = [0, 1, 2, 3].map((k) => COMMON[(i * 3 + k) % COMMON.length]);
   return i < 3 ? [RARE, ...few] : few;
 }
@@ -114,12 +118,13 @@ function rssMiB(pid: number | undefined): number {
 }
 
 interface Row {
+  layout: string;
   exchanges: number;
   query: string;
   p50: number;
   p99: number;
   cpuMs: number;
-  /** CPU of the registered exchange processes together, per request: what 2 cores must also run. */
+  /** CPU of the processes serving the registered exchanges together, per request: what 2 cores must also run. */
   exchangeCpuMs: number;
   called: string[];
 }
@@ -131,10 +136,11 @@ function cpuOf(services: Service[]): number {
 async function measure(
   client: GraphqlClient,
   gateway: Service,
-  registered: Service[],
+  /** The processes serving the registered exchanges (their CPU is read from /proc). */
+  processes: Service[],
   query: string,
   counts: { warmup: number; samples: number },
-): Promise<Omit<Row, 'exchanges' | 'query'>> {
+): Promise<Omit<Row, 'layout' | 'exchanges' | 'query'>> {
   const { warmup, samples } = counts;
   // Unmeasured first: every exchange process (and the gateway) JIT-compiles its request path on its first
   // calls, which a long-running exchange has long done; with 3, the 28 exchanges a count of 32 adds over 4
@@ -142,7 +148,7 @@ async function measure(
   for (let i = 0; i < warmup; i++) await client.post(query);
   const before = await shardFetchesByExchange(gateway.url);
   const cpuBefore = processCpuMs(gateway.child.pid);
-  const exchangeCpuBefore = cpuOf(registered);
+  const exchangeCpuBefore = cpuOf(processes);
   const durations: number[] = [];
   for (let i = 0; i < samples; i++) {
     const answer = await client.post(query);
@@ -150,7 +156,7 @@ async function measure(
     durations.push(answer.ms);
   }
   const cpuMs = (processCpuMs(gateway.child.pid) - cpuBefore) / samples;
-  const exchangeCpuMs = (cpuOf(registered) - exchangeCpuBefore) / samples;
+  const exchangeCpuMs = (cpuOf(processes) - exchangeCpuBefore) / samples;
   const after = await shardFetchesByExchange(gateway.url);
   const called = [...after].filter(([id, n]) => n - (before.get(id) ?? 0) > 0).map(([id]) => id);
   return { p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuMs, exchangeCpuMs, called: called.sort() };
@@ -215,6 +221,207 @@ function plot(rows: Row[], counts: number[]): string {
   return svg;
 }
 
+/** How the exchanges run: in `processes` host processes (exchange i in host i mod processes), or 0: each its own. */
+interface Layout {
+  processes: number;
+  /** Shown in tables and logs. */
+  name: string;
+}
+
+function layoutOf(processes: number): Layout {
+  return { processes, name: processes === 0 ? 'one process per exchange' : `${processes} host processes` };
+}
+
+/** What the gateway registers for an exchange: its identity from its /health and its URL. */
+type ExchangeEntry = Record<string, unknown> & { id: string; url: string };
+
+/** The exchanges of one layout, running. */
+interface RunningExchanges {
+  infos: ExchangeEntry[];
+  /** The processes serving the first n exchanges. */
+  processesOf(n: number): Service[];
+  stop(): Promise<void>;
+}
+
+async function startExchanges(
+  resources: BenchResources,
+  options: { layout: Layout; most: number; perExchange: number; dir: string; log(message: string): void },
+): Promise<RunningExchanges> {
+  const { layout, most, perExchange, dir, log } = options;
+  const env = { LOG_LEVEL: 'warn', DATA_DIR: dir, SEED_PER_EXCHANGE: String(perExchange), EXCHANGE_ADMIN_TOKEN: undefined };
+  const args = (i: number) => ['--division-code', '440300', ...(layout.processes === 0 ? [] : ['--id', IDS[i], '--port', '0'])];
+  const processes: Service[] = [];
+  /** For exchange i, the index of its process in `processes`. */
+  const processIndex: number[] = [];
+  const urls: string[] = [];
+  if (layout.processes === 0) {
+    log(`starting ${most} exchanges (${perExchange} listings each), each its own process, six at a time`);
+    for (let i = 0; i < most; i += 6) {
+      const batch = IDS.slice(i, Math.min(i + 6, most)).map((id, k) =>
+        resources.start(exchangeService(id, { args: args(i + k), timeoutMs: 300_000, env: { ...env, SEED_CATEGORIES: categoriesOf(i + k).join(',') } })),
+      );
+      for (const service of await Promise.all(batch)) {
+        processIndex.push(processes.length);
+        processes.push(service);
+        urls.push(service.url);
+      }
+    }
+  } else {
+    const hosts = Math.min(layout.processes, most);
+    log(`starting ${most} exchanges (${perExchange} listings each) in ${hosts} host processes`);
+    const members = Array.from({ length: hosts }, (_, h) => IDS.slice(0, most).flatMap((_id, i) => (i % hosts === h ? [i] : [])));
+    const started = await Promise.all(
+      members.map((indexes, h) => {
+        const file = join(dir, `host-${layout.processes}-${h}.json`);
+        writeFileSync(file, JSON.stringify({ exchanges: indexes.map((i) => ({ args: args(i), env: { SEED_CATEGORIES: categoriesOf(i).join(',') } })) }));
+        return resources.start(exchangeHostService(`host-${h}`, file, { timeoutMs: 300_000, env }));
+      }),
+    );
+    processes.push(...started);
+    const hosted = started.map((host) => new Map(hostedExchangesOf(host.readyRecord).map((e) => [e.id, e.url])));
+    for (let i = 0; i < most; i++) {
+      const url = hosted[i % hosts].get(IDS[i]);
+      if (!url) throw new Error(`host-${i % hosts} does not serve ${IDS[i]}`);
+      processIndex.push(i % hosts);
+      urls.push(url);
+    }
+  }
+  const infos = await Promise.all(
+    urls.map(async (url, i) => {
+      const health = (await (await fetch(url.replace(/\/graphql$/, '/health'))).json()) as Record<string, unknown>;
+      if (health.exchange !== IDS[i]) throw new Error(`${url} is exchange ${String(health.exchange)}, not ${IDS[i]}`);
+      return { id: IDS[i], name: health.name, nameZh: health.nameZh, city: health.city, province: health.province, divisionCode: health.divisionCode, url };
+    }),
+  );
+  return {
+    infos,
+    processesOf: (n) => [...new Set(processIndex.slice(0, n))].map((index) => processes[index]),
+    stop: () => resources.stop(...processes),
+  };
+}
+
+interface FaultRow {
+  layout: string;
+  p50: number;
+  p99: number;
+  missing: string[];
+  totalCount: number;
+  expectedTotal: number;
+}
+
+const SLOW_INDEX = 5;
+const DOWN_INDEX = 6;
+
+/**
+ * 32 exchanges, one slow (its FlakyProxy delays 5 s, past the 2 s timeout) and one down: its FlakyProxy is
+ * closed, so its address refuses connections, as a stopped exchange process's does (in any layout: a host
+ * serves other exchanges besides it).
+ */
+async function measureFaults(
+  resources: BenchResources,
+  options: { layout: Layout; infos: ExchangeEntry[]; dir: string; providersUrl: string; samples: number },
+): Promise<FaultRow> {
+  const { infos, layout } = options;
+  const slow = await new FlakyProxy(infos[SLOW_INDEX].url).start();
+  const down = await new FlakyProxy(infos[DOWN_INDEX].url).start();
+  slow.recordBodies = false;
+  down.recordBodies = false;
+  const proxied: Record<number, FlakyProxy> = { [SLOW_INDEX]: slow, [DOWN_INDEX]: down };
+  const faulty = infos.slice(0, 32).map((info, i) => (proxied[i] ? { ...info, url: proxied[i].url } : info));
+  const { service: gateway } = await startGatewayOver(resources, {
+    dir: options.dir,
+    name: 'gateway-faults',
+    providersUrl: options.providersUrl,
+    exchanges: faulty,
+  });
+  const client = new GraphqlClient(gateway.url);
+  try {
+    await settle(gateway, client, faulty.length);
+    const full = await client.data<{ datasets: { totalCount: number } }>('{ datasets(first: 0) { totalCount } }');
+    const ofTwo = (
+      await client.data<{ datasets: { totalCount: number } }>(
+        `{ datasets(first: 0, filter: { exchanges: ["${IDS[SLOW_INDEX]}", "${IDS[DOWN_INDEX]}"] }) { totalCount } }`,
+      )
+    ).datasets.totalCount;
+    slow.delayMs = 5000;
+    await down.close();
+    const durations: number[] = [];
+    let missing: string[] = [];
+    let totalCount = 0;
+    const faultSamples = Math.max(5, Math.floor(options.samples / 4));
+    for (let i = 0; i < faultSamples; i++) {
+      const answer = await client.post('{ datasets(first: 20) { totalCount missingExchanges nodes { id } } }');
+      durations.push(answer.ms);
+      missing = answer.body.data?.datasets.missingExchanges ?? [];
+      totalCount = answer.body.data?.datasets.totalCount ?? -1;
+    }
+    return {
+      layout: layout.name,
+      p50: percentile(durations, 0.5),
+      p99: percentile(durations, 0.99),
+      missing,
+      totalCount,
+      expectedTotal: full.datasets.totalCount - ofTwo,
+    };
+  } finally {
+    client.close();
+    await resources.stop(gateway);
+    await slow.close();
+    await down.close().catch(() => undefined);
+  }
+}
+
+function targetsOf(layout: string, rows: Row[], faultRow: FaultRow | undefined, small: number): TargetCheck[] {
+  const at = (n: number, query: string) => rows.find((r) => r.layout === layout && r.exchanges === n && r.query === query);
+  const holders = IDS.slice(0, 3);
+  const filtered32 = at(32, FILTERED);
+  const filteredSmall = at(small, FILTERED);
+  const unfiltered32 = at(32, UNFILTERED);
+  const unfilteredSmall = at(small, UNFILTERED);
+  const cpuGrowth = unfiltered32 && unfilteredSmall ? unfiltered32.cpuMs / unfilteredSmall.cpuMs : Number.NaN;
+  const of = `(${layout})`;
+  return [
+    {
+      what: `filter ${RARE} at 32 exchanges: exchanges called ${of}`,
+      value: filtered32?.called.join(', ') ?? 'n/a',
+      target: `exactly ${holders.join(', ')}`,
+      pass: filtered32 ? filtered32.called.join(',') === holders.join(',') : null,
+    },
+    {
+      what: `filter ${RARE}: p50 at 32 / p50 at ${small} ${of}`,
+      value: filtered32 && filteredSmall ? ratio(filtered32.p50 / filteredSmall.p50) : 'n/a',
+      target: '≤ 1.3×',
+      pass: filtered32 && filteredSmall ? filtered32.p50 / filteredSmall.p50 <= 1.3 : null,
+    },
+    {
+      what: `unfiltered: p50 at 32 / p50 at ${small} ${of}`,
+      value: unfiltered32 && unfilteredSmall ? ratio(unfiltered32.p50 / unfilteredSmall.p50) : 'n/a',
+      target: '≤ 3×',
+      pass: unfiltered32 && unfilteredSmall ? unfiltered32.p50 / unfilteredSmall.p50 <= 3 : null,
+    },
+    {
+      what: `unfiltered: CPU/request at 32 / at ${small} ${of}`,
+      value: ratio(cpuGrowth),
+      target: `≤ ${32 / small}× (linear in exchanges)`,
+      pass: Number.isFinite(cpuGrowth) ? cpuGrowth <= 32 / small : null,
+    },
+    {
+      what: `one of 32 slow, one down: p99 of unfiltered datasets ${of}`,
+      value: faultRow ? `${ms(faultRow.p99)} ms` : 'n/a',
+      target: `≤ timeout ${TIMEOUT_MS} ms + 250 ms`,
+      pass: faultRow ? faultRow.p99 <= TIMEOUT_MS + 250 : null,
+    },
+    {
+      what: `one of 32 slow, one down: every other part present ${of}`,
+      value: faultRow ? `missing ${faultRow.missing.join(', ')}; totalCount ${faultRow.totalCount} of the others' ${faultRow.expectedTotal}` : 'n/a',
+      target: `missing exactly ${IDS[SLOW_INDEX]}, ${IDS[DOWN_INDEX]}; totalCount of the other 30`,
+      pass: faultRow
+        ? faultRow.missing.slice().sort().join(',') === [IDS[SLOW_INDEX], IDS[DOWN_INDEX]].sort().join(',') && faultRow.totalCount === faultRow.expectedTotal
+        : null,
+    },
+  ];
+}
+
 export const scaleOutSuite: Suite = {
   name: 'exchanges',
   title: 'Scale-out: 4 to 48 registered exchanges',
@@ -223,10 +430,19 @@ export const scaleOutSuite: Suite = {
     'scale-per-exchange': { default: '200', description: 'listings per exchange (small catalogs)' },
     'scale-samples': { default: '40', description: 'sequential requests per query and count' },
     'scale-warmup': { default: '30', description: 'unmeasured requests per query and count before the samples' },
+    'scale-processes': {
+      default: '2',
+      description: 'exchange host processes (N exchanges run in min(N, P)); 0: each exchange its own process; a list (4,0) measures each layout in turn',
+    },
   },
   async run({ resources, flags, log }) {
     const counts = flags['scale-counts'].split(',').map((n) => Number(n.trim()));
     if (counts.some((n) => !Number.isInteger(n) || n < 4 || n > IDS.length)) throw new Error(`--scale-counts must be integers from 4 to ${IDS.length}`);
+    const layouts = flags['scale-processes'].split(',').map((p) => Number(p.trim()));
+    if (layouts.length === 0 || layouts.some((p) => !Number.isInteger(p) || p < 0 || p > IDS.length) || new Set(layouts).size !== layouts.length)
+      throw new Error(
+        `--scale-processes must be distinct integers from 0 (one process per exchange) to ${IDS.length}, got ${JSON.stringify(flags['scale-processes'])}`,
+      );
     const perExchange = intFlag(flags, 'scale-per-exchange', 10, 5000);
     const samples = intFlag(flags, 'scale-samples', 5, 10_000);
     const warmup = intFlag(flags, 'scale-warmup', 0, 10_000);
@@ -234,178 +450,108 @@ export const scaleOutSuite: Suite = {
     const dir = resources.tempDir('scale-out');
     const providers = await resources.start(providersService({ args: ['--port', '0', '--host', '127.0.0.1'], env: { LOG_LEVEL: 'warn' } }));
 
-    log(`starting ${most} exchanges (${perExchange} listings each), six at a time`);
-    const exchanges: Service[] = [];
-    for (let i = 0; i < most; i += 6) {
-      const batch = IDS.slice(i, Math.min(i + 6, most)).map((id, k) =>
-        resources.start(
-          exchangeService(id, {
-            args: ['--division-code', '440300'],
-            timeoutMs: 300_000,
-            env: {
-              LOG_LEVEL: 'warn',
-              DATA_DIR: dir,
-              SEED_PER_EXCHANGE: String(perExchange),
-              SEED_CATEGORIES: categoriesOf(i + k).join(','),
-              EXCHANGE_ADMIN_TOKEN: undefined,
-            },
-          }),
-        ),
-      );
-      exchanges.push(...(await Promise.all(batch)));
-    }
-    const infos = await Promise.all(
-      exchanges.map(async (service, i) => {
-        const health = (await (await fetch(service.url.replace(/\/graphql$/, '/health'))).json()) as Record<string, unknown>;
-        return {
-          id: IDS[i],
-          name: health.name,
-          nameZh: health.nameZh,
-          city: health.city,
-          province: health.province,
-          divisionCode: health.divisionCode,
-          url: service.url,
-        };
-      }),
-    );
-    const holders = IDS.slice(0, 3);
-
     const rows: Row[] = [];
-    const memory: Memory[] = [];
-    for (const n of counts) {
-      log(`gateway over ${n} exchanges`);
-      const { service: gateway, inspectorUrl } = await startGatewayOver(resources, {
-        dir,
-        name: `gateway-${n}`,
-        providersUrl: providers.url,
-        exchanges: infos.slice(0, n),
-      });
-      const client = new GraphqlClient(gateway.url);
+    const memory: Array<Memory & { layout: string }> = [];
+    const faults: FaultRow[] = [];
+    for (const layout of layouts.map(layoutOf)) {
+      const exchanges = await startExchanges(resources, { layout, most, perExchange, dir, log });
       try {
-        await settle(gateway, client, n);
-        for (const [query, text] of Object.entries(QUERIES)) {
-          const row = { exchanges: n, query, ...(await measure(client, gateway, exchanges.slice(0, n), text, { warmup, samples })) };
-          rows.push(row);
-          log(
-            `  ${query}: p50 ${ms(row.p50)} ms, p99 ${ms(row.p99)} ms, CPU ${ms(row.cpuMs)} ms/request (exchanges ${ms(row.exchangeCpuMs)}), ${row.called.length} exchanges called`,
-          );
+        for (const n of counts) {
+          log(`gateway over ${n} exchanges (${layout.name})`);
+          const { service: gateway, inspectorUrl } = await startGatewayOver(resources, {
+            dir,
+            name: `gateway-${n}`,
+            providersUrl: providers.url,
+            exchanges: exchanges.infos.slice(0, n),
+          });
+          const client = new GraphqlClient(gateway.url);
+          try {
+            await settle(gateway, client, n);
+            for (const [query, text] of Object.entries(QUERIES)) {
+              const row = {
+                layout: layout.name,
+                exchanges: n,
+                query,
+                ...(await measure(client, gateway, exchanges.processesOf(n), text, { warmup, samples })),
+              };
+              rows.push(row);
+              log(
+                `  ${query}: p50 ${ms(row.p50)} ms, p99 ${ms(row.p99)} ms, CPU ${ms(row.cpuMs)} ms/request (exchanges ${ms(row.exchangeCpuMs)}), ${row.called.length} exchanges called`,
+              );
+            }
+            const used = { layout: layout.name, ...(await memoryOf(gateway, inspectorUrl, n)) };
+            memory.push(used);
+            log(`  heap after GC ${used.heapMiB.toFixed(1)} MiB, RSS ${used.rssMiB.toFixed(0)} MiB`);
+          } finally {
+            client.close();
+            await resources.stop(gateway);
+          }
         }
-        memory.push(await memoryOf(gateway, inspectorUrl, n));
-        log(`  heap after GC ${memory[memory.length - 1].heapMiB.toFixed(1)} MiB, RSS ${memory[memory.length - 1].rssMiB.toFixed(0)} MiB`);
+        log(`32 exchanges (${layout.name}), one slow (5000 ms at its proxy, timeout ${TIMEOUT_MS} ms) and one down`);
+        faults.push(await measureFaults(resources, { layout, infos: exchanges.infos, dir, providersUrl: providers.url, samples }));
       } finally {
-        client.close();
-        await resources.stop(gateway);
+        await exchanges.stop();
       }
     }
 
-    log('32 exchanges, one slow (5000 ms at its proxy, timeout 2000 ms) and one down');
-    const slowIndex = 5;
-    const downIndex = 6;
-    const proxy = await new FlakyProxy(infos[slowIndex].url).start();
-    proxy.recordBodies = false;
-    const faulty = infos.slice(0, 32).map((info, i) => (i === slowIndex ? { ...info, url: proxy.url } : info));
-    const { service: gateway } = await startGatewayOver(resources, { dir, name: 'gateway-faults', providersUrl: providers.url, exchanges: faulty });
-    const client = new GraphqlClient(gateway.url);
-    let faultRow: { p50: number; p99: number; missing: string[]; totalCount: number; expectedTotal: number } | null;
-    try {
-      await settle(gateway, client, faulty.length);
-      const full = await client.data<{ datasets: { totalCount: number } }>('{ datasets(first: 0) { totalCount } }');
-      const ofOne = (
-        await client.data<{ datasets: { totalCount: number } }>(
-          `{ datasets(first: 0, filter: { exchanges: ["${IDS[slowIndex]}", "${IDS[downIndex]}"] }) { totalCount } }`,
-        )
-      ).datasets.totalCount;
-      proxy.delayMs = 5000;
-      await resources.stop(exchanges[downIndex]);
-      const durations: number[] = [];
-      let missing: string[] = [];
-      let totalCount = 0;
-      const faultSamples = Math.max(5, Math.floor(samples / 4));
-      for (let i = 0; i < faultSamples; i++) {
-        const answer = await client.post('{ datasets(first: 20) { totalCount missingExchanges nodes { id } } }');
-        durations.push(answer.ms);
-        missing = answer.body.data?.datasets.missingExchanges ?? [];
-        totalCount = answer.body.data?.datasets.totalCount ?? -1;
-      }
-      faultRow = { p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), missing, totalCount, expectedTotal: full.datasets.totalCount - ofOne };
-    } finally {
-      client.close();
-      await resources.stop(gateway);
-      await proxy.close();
-    }
-
-    writeFileSync(PLOT, plot(rows, counts));
-    const at = (n: number, query: string) => rows.find((r) => r.exchanges === n && r.query === query);
+    const first = layoutOf(layouts[0]).name;
+    writeFileSync(
+      PLOT,
+      plot(
+        rows.filter((r) => r.layout === first),
+        counts,
+      ),
+    );
     const small = Math.min(...counts);
-    const filtered32 = at(32, FILTERED);
-    const filteredSmall = at(small, FILTERED);
-    const unfiltered32 = at(32, UNFILTERED);
-    const unfilteredSmall = at(small, UNFILTERED);
-    const cpuGrowth = unfiltered32 && unfilteredSmall ? unfiltered32.cpuMs / unfilteredSmall.cpuMs : Number.NaN;
-    const heapSlope = slopeOf(memory.map((m) => [m.exchanges, m.heapMiB]));
-    const rssSlope = slopeOf(memory.map((m) => [m.exchanges, m.rssMiB]));
-    const targets: TargetCheck[] = [
-      {
-        what: `filter ${RARE} at 32 exchanges: exchanges called`,
-        value: filtered32?.called.join(', ') ?? 'n/a',
-        target: `exactly ${holders.join(', ')}`,
-        pass: filtered32 ? filtered32.called.join(',') === holders.join(',') : null,
-      },
-      {
-        what: `filter ${RARE}: p50 at 32 / p50 at ${small}`,
-        value: filtered32 && filteredSmall ? ratio(filtered32.p50 / filteredSmall.p50) : 'n/a',
-        target: '≤ 1.3×',
-        pass: filtered32 && filteredSmall ? filtered32.p50 / filteredSmall.p50 <= 1.3 : null,
-      },
-      {
-        what: `unfiltered: p50 at 32 / p50 at ${small}`,
-        value: unfiltered32 && unfilteredSmall ? ratio(unfiltered32.p50 / unfilteredSmall.p50) : 'n/a',
-        target: '≤ 3×',
-        pass: unfiltered32 && unfilteredSmall ? unfiltered32.p50 / unfilteredSmall.p50 <= 3 : null,
-      },
-      {
-        what: `unfiltered: CPU/request at 32 / at ${small}`,
-        value: ratio(cpuGrowth),
-        target: `≤ ${32 / small}× (linear in exchanges)`,
-        pass: Number.isFinite(cpuGrowth) ? cpuGrowth <= 32 / small : null,
-      },
-      {
-        what: 'one of 32 slow, one down: p99 of unfiltered datasets',
-        value: faultRow ? `${ms(faultRow.p99)} ms` : 'n/a',
-        target: `≤ timeout ${TIMEOUT_MS} ms + 250 ms`,
-        pass: faultRow ? faultRow.p99 <= TIMEOUT_MS + 250 : null,
-      },
-      {
-        what: 'one of 32 slow, one down: every other part present',
-        value: faultRow ? `missing ${faultRow.missing.join(', ')}; totalCount ${faultRow.totalCount} of the others' ${faultRow.expectedTotal}` : 'n/a',
-        target: `missing exactly ${IDS[slowIndex]}, ${IDS[downIndex]}; totalCount of the other 30`,
-        pass: faultRow
-          ? faultRow.missing.slice().sort().join(',') === [IDS[slowIndex], IDS[downIndex]].sort().join(',') && faultRow.totalCount === faultRow.expectedTotal
-          : null,
-      },
-    ];
+    const targets = layouts.map(layoutOf).flatMap((layout) =>
+      targetsOf(
+        layout.name,
+        rows,
+        faults.find((f) => f.layout === layout.name),
+        small,
+      ),
+    );
+    const memoryText = layouts.map(layoutOf).map((layout) => {
+      const own = memory.filter((m) => m.layout === layout.name);
+      const heapSlope = slopeOf(own.map((m) => [m.exchanges, m.heapMiB]));
+      const rssSlope = slopeOf(own.map((m) => [m.exchanges, m.rssMiB]));
+      return `${layout.name}: per registered exchange ${perExchangeText(heapSlope)} of heap, RSS ${perExchangeText(rssSlope)}.`;
+    });
+    const layoutText = layouts
+      .map(layoutOf)
+      .map((layout) =>
+        layout.processes === 0
+          ? `"${layout.name}": each exchange its own process (main.ts)`
+          : `"${layout.name}": exchange i in host process i mod ${layout.processes} (subgraphs/exchange/host.ts), so the first N run in min(N, ${layout.processes}) processes, each exchange still its own HTTP server, port, database and store`,
+      )
+      .join('; ');
     return {
       sections: [
         {
           title: 'Latency and CPU per request against registered exchanges (caches off)',
           table: {
-            headers: ['exchanges', 'query', 'p50 ms', 'p99 ms', 'gateway CPU ms/request', 'exchanges CPU ms/request', 'exchanges called'],
-            rows: rows.map((r) => [String(r.exchanges), r.query, ms(r.p50), ms(r.p99), ms(r.cpuMs), ms(r.exchangeCpuMs), String(r.called.length)]),
+            headers: ['layout', 'exchanges', 'query', 'p50 ms', 'p99 ms', 'gateway CPU ms/request', 'exchanges CPU ms/request', 'exchanges called'],
+            rows: rows.map((r) => [r.layout, String(r.exchanges), r.query, ms(r.p50), ms(r.p99), ms(r.cpuMs), ms(r.exchangeCpuMs), String(r.called.length)]),
           },
-          text: `${samples} sequential requests per row after ${warmup} unmeasured, ${perExchange} listings per exchange, each exchange its own process; the first three list ${RARE}, every exchange a rotating four other categories. "Exchanges called": from the gateway's gateway_shard_fetches_total. "Exchanges CPU": the registered exchange processes' CPU together (/proc), which the same two cores run: on 2 cores a request's latency cannot fall below (gateway + exchanges CPU) / 2. Measured after every exchange is ONLINE and its summary held (gauge gateway_catalog_summaries). Plot: ![scale-out](scale-out.svg)`,
+          text: `Layouts (--scale-processes ${flags['scale-processes']}, measured one after the other in this run): ${layoutText}. ${samples} sequential requests per row after ${warmup} unmeasured, ${perExchange} listings per exchange; the first three list ${RARE}, every exchange a rotating four other categories. "Exchanges called": from the gateway's gateway_shard_fetches_total. "Exchanges CPU": the CPU of the processes serving the registered exchanges together (/proc), which the same two cores run: on 2 cores a request's latency cannot fall below (gateway + exchanges CPU) / 2. Measured after every exchange is ONLINE and its summary held (gauge gateway_catalog_summaries). Plot (${first}): ![scale-out](scale-out.svg)`,
         },
         {
           title: 'Gateway memory against registered exchanges',
           table: {
-            headers: ['exchanges', 'gateway heap after GC MiB', 'gateway RSS MiB'],
-            rows: memory.map((m) => [String(m.exchanges), m.heapMiB.toFixed(1), m.rssMiB.toFixed(0)]),
+            headers: ['layout', 'exchanges', 'gateway heap after GC MiB', 'gateway RSS MiB'],
+            rows: memory.map((m) => [m.layout, String(m.exchanges), m.heapMiB.toFixed(1), m.rssMiB.toFixed(0)]),
           },
-          text: `Per registered exchange: ${perExchangeText(heapSlope)} of heap (least-squares slope of the heap used after two forced full collections, read through the gateway's inspector, after every query of the count, every summary held); RSS, which the allocator gives back when it pleases, ${perExchangeText(rssSlope)} (for reference only).`,
+          text: `${memoryText.join(' ')} Heap: least-squares slope of the heap used after two forced full collections, read through the gateway's inspector, after every query of the count, every summary held; RSS, which the allocator gives back when it pleases, for reference only.`,
         },
         {
           title: 'One of 32 slow, one down',
-          text: faultRow
-            ? `Unfiltered datasets: p50 ${ms(faultRow.p50)} ms, p99 ${ms(faultRow.p99)} ms (exchange timeout ${TIMEOUT_MS} ms); missingExchanges ${faultRow.missing.join(', ')}.`
+          text: faults.length
+            ? faults
+                .map(
+                  (f) =>
+                    `${f.layout}: unfiltered datasets p50 ${ms(f.p50)} ms, p99 ${ms(f.p99)} ms (exchange timeout ${TIMEOUT_MS} ms); missingExchanges ${f.missing.join(', ')}.`,
+                )
+                .join(' ')
             : 'not measured',
         },
       ],

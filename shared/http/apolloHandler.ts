@@ -182,18 +182,20 @@ export function apolloHandler<TContext extends BaseContext>(
       if (known !== undefined) body = JSON.parse(bodyText);
     }
     const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
+    const incoming = req.headers;
+    for (const key in incoming) {
+      const value = incoming[key];
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // A URL is parsed only for a target with a query string (a GET's query): none has no search.
+    const target = req.url ?? '/';
+    const search = target.includes('?') ? new URL(target, 'http://localhost').search : '';
     const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search, body },
       context: () => options.context(req, res),
     });
-    const outHeaders: Record<string, string> = {};
-    for (const [key, value] of response.headers) outHeaders[key] = value;
     res.statusCode = response.status ?? 200;
-    for (const [key, value] of Object.entries(outHeaders)) res.setHeader(key, value);
+    for (const [key, value] of response.headers) res.setHeader(key, value);
     if (response.body.kind === 'complete') {
       const text = response.body.string;
       if (options.statusOf) res.statusCode = options.statusOf(req, res.statusCode, text);

@@ -28,9 +28,22 @@ export interface ExchangeContext {
   loaders: Loaders;
 }
 
+/** A request's context; its loaders are made on first use (most shard calls of a gateway need none). */
+class RequestContext implements ExchangeContext {
+  readonly session: StoreSession;
+  private made: Loaders | undefined;
+
+  constructor(store: DatasetStore) {
+    this.session = store.session();
+  }
+
+  get loaders(): Loaders {
+    return (this.made ??= createLoaders(this.session));
+  }
+}
+
 export function createContext(store: DatasetStore): ExchangeContext {
-  const session = store.session();
-  return { session, loaders: createLoaders(session) };
+  return new RequestContext(store);
 }
 
 type ConnectionArgs = PageArgs & { filter?: DatasetFilterInput | null; crossListedCodes?: string[] | null };

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import {
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginInlineTraceDisabled,
@@ -38,36 +38,39 @@ export interface ExchangeServerOptions {
 export type { RunningServer };
 
 /**
- * Cache-Control on every GraphQL answer, as Apollo's cache-control plugin would set it for this schema (no
- * hints: every field gets the default), without its work on every field of every answer: `max-age=60,
- * public` for a result without errors, `no-store` otherwise.
+ * Headers of every GraphQL answer, set in one hook:
+ * - Cache-Control, as Apollo's cache-control plugin would set it for this schema (no hints: every field
+ *   gets the default), without its work on every field of every answer: `max-age=60, public` for a result
+ *   without errors, `no-store` otherwise;
+ * - the catalog version and the request's SQL statement count.
  */
-function cacheControlHeaderPlugin(): ApolloServerPlugin<ExchangeContext> {
+function answerHeadersPlugin(store: DatasetStore): ApolloServerPlugin<ExchangeContext> {
   const cacheable = `max-age=${ANSWER_MAX_AGE_SECONDS}, public`;
+  // One listener object for every request (nothing per request is kept in it).
+  const listener = {
+    async willSendResponse({ response, contextValue }: GraphQLRequestContextWillSendResponse<ExchangeContext>) {
+      const ok = response.body.kind === 'single' && !response.body.singleResult.errors;
+      response.http.headers.set('cache-control', ok ? cacheable : 'no-store');
+      response.http.headers.set(CATALOG_VERSION_HEADER, store.catalogVersion);
+      response.http.headers.set(SQL_STATEMENTS_HEADER, String(contextValue.session.statementCount));
+    },
+  };
   return {
     async requestDidStart() {
-      return {
-        async willSendResponse({ response }) {
-          const ok = response.body.kind === 'single' && !response.body.singleResult.errors;
-          response.http.headers.set('cache-control', ok ? cacheable : 'no-store');
-        },
-      };
+      return listener;
     },
   };
 }
 
-/** Sends the catalog version and the request's SQL statement count with every GraphQL answer. */
-function catalogHeadersPlugin(store: DatasetStore): ApolloServerPlugin<ExchangeContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, contextValue }) {
-          response.http.headers.set(CATALOG_VERSION_HEADER, store.catalogVersion);
-          response.http.headers.set(SQL_STATEMENTS_HEADER, String(contextValue.session.statementCount));
-        },
-      };
-    },
-  };
+/** A path the URL parser would give back as it is: slash-separated names of letters, digits, "_" and "-". */
+const PLAIN_PATH = /^\/(?:[A-Za-z0-9_-]+\/?)*$/;
+
+/** The path of a request target ("/graphql?x=1" → "/graphql"), as `new URL` reads it, without one per request. */
+export function pathOf(target: string | undefined): string {
+  const text = target ?? '/';
+  const query = text.indexOf('?');
+  const path = query === -1 ? text : text.slice(0, query);
+  return PLAIN_PATH.test(path) ? path : new URL(text, 'http://localhost').pathname;
 }
 
 export async function startExchangeServer(options: ExchangeServerOptions): Promise<RunningServer> {
@@ -80,8 +83,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginCacheControlDisabled(),
-      cacheControlHeaderPlugin(),
-      catalogHeadersPlugin(store),
+      answerHeadersPlugin(store),
     ],
     // Stack traces (absolute paths of this machine) only where a developer asked for them.
     includeStacktraceInErrorResponses: options.development ?? false,
@@ -95,7 +97,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   const graphql = tracedHandler('exchange.request', apolloHandler(apollo, { context: async () => createContext(store) }));
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(req.url);
     res.setHeader(CATALOG_VERSION_HEADER, store.catalogVersion);
     if (path === '/graphql') return graphql(req, res);
     if (path === '/health' && req.method === 'GET') {

@@ -4,49 +4,86 @@ import type { DatasetRow } from './store/DatasetStore.ts';
 
 /**
  * The GraphQL shape of one stored row; references to Exchange and Provider are stubs the gateway resolves.
- * The fields that need work (JSON columns, the price) are getters, computed only when a request selects
- * them: a page row may also hold only the columns its request needs (datasetColumns.ts).
+ * Every field is a getter on the prototype, computed only when a request selects it (graphql-js reads
+ * `source[field]`): a page row may also hold only the columns its request needs (datasetColumns.ts). One
+ * object per row and no closures: an object literal with getters built a fresh accessor pair per getter
+ * and per row (seen in the exchange's profile under the scale-out benchmark, docs/scale-out.md).
  */
-export function toDataset(row: DatasetRow) {
-  return {
-    id: row.id,
-    get exchange() {
-      return { id: row.id.slice(0, row.id.indexOf(':')) };
-    },
-    productCode: row.product_code,
-    title: row.title,
-    titleZh: row.title_zh,
-    description: row.description,
-    descriptionZh: row.description_zh,
-    type: row.type,
-    category: row.category,
-    get keywords() {
-      return JSON.parse(row.keywords as string) as string[];
-    },
-    get provider() {
-      return { uscc: row.provider_uscc };
-    },
-    securityLevel: row.security_level,
-    personalInfo: row.personal_info,
-    get containsMinorsData() {
-      return row.contains_minors === 1;
-    },
-    dataOrigin: row.data_origin,
-    delivery: row.delivery,
-    updateFrequency: row.update_frequency,
-    get spatialCoverage() {
-      return JSON.parse(row.spatial_coverage as string) as string[];
-    },
-    get price() {
-      return { model: row.price_model, amount: row.price_micros === null ? null : formatMicros(row.price_micros), currency: CURRENCY };
-    },
-    get priceHistory() {
-      return (JSON.parse(row.price_history as string) as PricePointRecord[]).map((point) => ({ ...point, currency: CURRENCY }));
-    },
-    get complianceAssessed() {
-      return row.compliance_assessed === 1;
-    },
-    listedAt: row.listed_at,
-    updatedAt: row.updated_at,
-  };
+class DatasetView {
+  constructor(private readonly row: DatasetRow) {}
+
+  get id() {
+    return this.row.id;
+  }
+  get exchange() {
+    return { id: this.row.id.slice(0, this.row.id.indexOf(':')) };
+  }
+  get productCode() {
+    return this.row.product_code;
+  }
+  get title() {
+    return this.row.title;
+  }
+  get titleZh() {
+    return this.row.title_zh;
+  }
+  get description() {
+    return this.row.description;
+  }
+  get descriptionZh() {
+    return this.row.description_zh;
+  }
+  get type() {
+    return this.row.type;
+  }
+  get category() {
+    return this.row.category;
+  }
+  get keywords() {
+    return JSON.parse(this.row.keywords as string) as string[];
+  }
+  get provider() {
+    return { uscc: this.row.provider_uscc };
+  }
+  get securityLevel() {
+    return this.row.security_level;
+  }
+  get personalInfo() {
+    return this.row.personal_info;
+  }
+  get containsMinorsData() {
+    return this.row.contains_minors === 1;
+  }
+  get dataOrigin() {
+    return this.row.data_origin;
+  }
+  get delivery() {
+    return this.row.delivery;
+  }
+  get updateFrequency() {
+    return this.row.update_frequency;
+  }
+  get spatialCoverage() {
+    return JSON.parse(this.row.spatial_coverage as string) as string[];
+  }
+  get price() {
+    const row = this.row;
+    return { model: row.price_model, amount: row.price_micros === null ? null : formatMicros(row.price_micros), currency: CURRENCY };
+  }
+  get priceHistory() {
+    return (JSON.parse(this.row.price_history as string) as PricePointRecord[]).map((point) => ({ ...point, currency: CURRENCY }));
+  }
+  get complianceAssessed() {
+    return this.row.compliance_assessed === 1;
+  }
+  get listedAt() {
+    return this.row.listed_at;
+  }
+  get updatedAt() {
+    return this.row.updated_at;
+  }
+}
+
+export function toDataset(row: DatasetRow): DatasetView {
+  return new DatasetView(row);
 }
