@@ -1,7 +1,8 @@
 /**
  * What one exchange call costs the exchange, as the scale-out benchmark calls it:
  * `npx tsx bench/diagnose/exchangeCallProfile.ts [--exchanges 32] [--per-exchange 200] [--samples 300]
- * [--query "datasets, unfiltered"] [--interval-us 100]`
+ * [--query "datasets, unfiltered"] [--interval-us 100] [--profile host|gateway]` (`gateway`: the same load,
+ * with the gateway profiled instead of the host: what each exchange call costs the gateway)
  *
  * Starts providers, one exchange host process (subgraphs/exchange/host.ts) serving the first N exchanges of
  * the scale-out suite's catalogs under the V8 CPU profiler (bench/diagnose/profiledEntry.ts), the first
@@ -71,8 +72,11 @@ async function main(): Promise<void> {
       samples: { type: 'string', default: '300' },
       query: { type: 'string', default: 'datasets, unfiltered' },
       'interval-us': { type: 'string', default: '100' },
+      profile: { type: 'string', default: 'host' },
     },
   });
+  if (values.profile !== 'host' && values.profile !== 'gateway') throw new Error(`--profile must be host | gateway, got ${values.profile}`);
+  const profileGateway = values.profile === 'gateway';
   const n = Number(values.exchanges);
   const samples = Number(values.samples);
   const query = QUERIES[values.query!];
@@ -95,17 +99,13 @@ async function main(): Promise<void> {
         })),
       }),
     );
+    const profiled = (entry: string) => ({ file: 'bench/diagnose/profiledEntry.ts', env: { PROFILE_ENTRY: entry, PROFILE_OUT: out, PROFILE_INTERVAL_US: values['interval-us'] } });
+    const hostService = exchangeHostService('host', hostFile, { timeoutMs: 300_000 });
+    const hostProfiled = profileGateway ? { file: hostService.file, env: {} } : profiled('subgraphs/exchange/host.ts');
     const host = await resources.start({
-      ...exchangeHostService('host', hostFile, { timeoutMs: 300_000 }),
-      file: 'bench/diagnose/profiledEntry.ts',
-      env: {
-        LOG_LEVEL: 'warn',
-        DATA_DIR: dir,
-        SEED_PER_EXCHANGE: values['per-exchange'],
-        PROFILE_ENTRY: 'subgraphs/exchange/host.ts',
-        PROFILE_OUT: out,
-        PROFILE_INTERVAL_US: values['interval-us'],
-      },
+      ...hostService,
+      file: hostProfiled.file,
+      env: { LOG_LEVEL: 'warn', DATA_DIR: dir, SEED_PER_EXCHANGE: values['per-exchange'], ...hostProfiled.env },
     });
     const hosted = hostedExchangesOf(host.readyRecord);
     const proxy = await new FlakyProxy(hosted[0].url).start();
@@ -118,10 +118,13 @@ async function main(): Promise<void> {
     );
     const exchangesFile = join(dir, 'exchanges.json');
     writeFileSync(exchangesFile, JSON.stringify({ exchanges }));
-    const gateway = await resources.start(
-      gatewayService({
+    const gatewayBase = gatewayService({ timeoutMs: 300_000 });
+    const gatewayProfiled = profileGateway ? profiled(gatewayBase.file) : { file: gatewayBase.file, env: {} };
+    const gateway = await resources.start({
+      ...gatewayService({
         timeoutMs: 300_000,
         env: {
+          ...gatewayProfiled.env,
           PORT: '0',
           HOST: '127.0.0.1',
           LOG_LEVEL: 'warn',
@@ -134,7 +137,8 @@ async function main(): Promise<void> {
           NODE_ENV: undefined,
         },
       }),
-    );
+      file: gatewayProfiled.file,
+    });
     const client = new GraphqlClient(gateway.url);
     for (let i = 0; i < 100; i++) {
       const answer = await client.post(query);
@@ -142,11 +146,12 @@ async function main(): Promise<void> {
     }
     proxy.bodies = [];
     const before = { calls: proxy.calls, probes: proxy.probes, summaries: proxy.summaries };
-    host.child.kill('SIGUSR2');
-    const cpuBefore = processCpuMs(host.child.pid);
+    const measured = profileGateway ? gateway : host;
+    measured.child.kill('SIGUSR2');
+    const cpuBefore = processCpuMs(measured.child.pid);
     for (let i = 0; i < samples; i++) await client.post(query);
-    const cpu = processCpuMs(host.child.pid) - cpuBefore;
-    host.child.kill('SIGUSR2');
+    const cpu = processCpuMs(measured.child.pid) - cpuBefore;
+    measured.child.kill('SIGUSR2');
     const callsOfFirst = (proxy.calls - before.calls) / samples;
     console.log(`query: ${query}`);
     console.log(
@@ -154,7 +159,7 @@ async function main(): Promise<void> {
     );
     const calls = samples * n * callsOfFirst;
     console.log(
-      `host CPU (/proc): ${(cpu / samples).toFixed(1)} ms per gateway request, ${((cpu / calls) * 1000).toFixed(0)} µs per exchange call (${n} exchanges)`,
+      `${values.profile} CPU (/proc): ${(cpu / samples).toFixed(1)} ms per gateway request, ${((cpu / calls) * 1000).toFixed(0)} µs per exchange call (${n} exchanges)`,
     );
     const until = Date.now() + 10_000;
     while (!existsSync(out) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
