@@ -99,7 +99,10 @@ async function main(): Promise<void> {
         })),
       }),
     );
-    const profiled = (entry: string) => ({ file: 'bench/diagnose/profiledEntry.ts', env: { PROFILE_ENTRY: entry, PROFILE_OUT: out, PROFILE_INTERVAL_US: values['interval-us'] } });
+    const profiled = (entry: string) => ({
+      file: 'bench/diagnose/profiledEntry.ts',
+      env: { PROFILE_ENTRY: entry, PROFILE_OUT: out, PROFILE_INTERVAL_US: values['interval-us'] },
+    });
     const hostService = exchangeHostService('host', hostFile, { timeoutMs: 300_000 });
     const hostProfiled = profileGateway ? { file: hostService.file, env: {} } : profiled('subgraphs/exchange/host.ts');
     const host = await resources.start({
