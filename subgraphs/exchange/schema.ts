@@ -12,7 +12,7 @@ import { foldStatsRows } from './priceStats.ts';
 import { priceStatistics, priceStatsByNewGroup, isLegacyStatsGroup } from './priceStatistics.ts';
 import { toDataset } from './toDataset.ts';
 import { datasetColumns } from './datasetColumns.ts';
-import { catalogSummary } from './catalogSummary.ts';
+import { catalogSummary, tokensUnless, type CatalogSummaryValue } from './catalogSummary.ts';
 import { datasetRows, type DatasetRowsArgs } from './datasetRows.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { priceChanges, type PriceChangesArgs } from './priceChanges.ts';
@@ -79,6 +79,9 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
     },
     DatasetConnection: {
       totalCount: (connection: { totalCount: () => number }) => connection.totalCount(),
+    },
+    CatalogSummary: {
+      tokens: (summary: CatalogSummaryValue, args: { unlessVersion?: string | null }) => tokensUnless(summary, args.unlessVersion),
     },
     Dataset: {
       __resolveReference: async (ref: { id: string }, { loaders }: ExchangeContext) => {
