@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { StatsGroup } from '../../../shared/domain.ts';
+import type { PriceStatsBucket } from '../../../shared/priceStatsSummary.ts';
+import { FoldedGroups } from './FoldedGroups.ts';
 
 /** Per group and price bucket: the count, min and max (as StoreSession.stats returns them). */
 export interface StatsRow {
@@ -40,6 +42,8 @@ type Row = Record<string, unknown>;
  */
 export class UnfilteredStats {
   private readonly byGroup = new Map<ColumnStatsGroup, Map<string, StatsRow>>();
+  /** The folded buckets of each grouping, kept per group until one of its cells changes. */
+  readonly folded = new Map<ColumnStatsGroup, FoldedGroups>();
 
   constructor(
     private readonly db: Database.Database,
@@ -48,17 +52,32 @@ export class UnfilteredStats {
 
   /** The rows of a grouping: kept ones, or `read()`'s (the full scan), which are then kept. */
   rows(groupBy: ColumnStatsGroup, read: () => StatsRow[]): StatsRow[] {
+    return [...this.cells(groupBy, read).values()].map((r) => ({ ...r }));
+  }
+
+  /** The priceStats buckets of a grouping (as foldStatsRows(rows(...)) gives them), each group folded again only after it changed. */
+  buckets(groupBy: ColumnStatsGroup, read: () => StatsRow[]): PriceStatsBucket[] {
+    const cells = this.cells(groupBy, read);
+    let folded = this.folded.get(groupBy);
+    if (!folded) this.folded.set(groupBy, (folded = new FoldedGroups()));
+    return folded.buckets(cells.values());
+  }
+
+  private cells(groupBy: ColumnStatsGroup, read: () => StatsRow[]): Map<string, StatsRow> {
     let cells = this.byGroup.get(groupBy);
     if (!cells) {
       cells = new Map(read().map((r) => [cellKey(r.group, r.bucket), { ...r }]));
       this.byGroup.set(groupBy, cells);
+      this.folded.get(groupBy)?.clear();
     }
-    return [...cells.values()].map((r) => ({ ...r }));
+    return cells;
   }
 
   /** One listing's price changed from `before` to `after` (rows of the datasets table), already committed. */
   priceChanged(before: Row, after: Row): void {
     for (const [groupBy, cells] of this.byGroup) {
+      const folded = this.folded.get(groupBy);
+      if (folded) for (const row of [before, after]) folded.changed(groupBy === 'EXCHANGE' ? this.exchangeId : String(row[GROUP_COLUMNS[groupBy]]));
       // Cannot happen while every change comes through here; if it did, the grouping is read again.
       if (!this.move(groupBy, cells, before, after)) this.byGroup.delete(groupBy);
     }
@@ -105,6 +124,7 @@ export class UnfilteredStats {
 
   clear(): void {
     this.byGroup.clear();
+    this.folded.clear();
   }
 }
 
