@@ -1,12 +1,13 @@
 /**
  * Where the CPU of one scale-suite query goes, gateway and one exchange (bj) under the V8 CPU profiler:
- * `npx tsx bench/diagnose/statsProfile.ts --data-dir /work/data/scale/big [--samples 40] [--case category|since|exchange]`.
+ * `npx tsx bench/diagnose/statsProfile.ts --data-dir /work/data/scale/big [--samples 40] [--case category|since|exchange] [--keep DIR]`
+ * (--keep: copy the two .cpuprofile files there).
  * Each sample moves every exchange's catalog version (as the scale suite does) and then sends the query;
  * the profile covers the samples (the version moves included: their frames are updatePrice's).
  * Prints self ms per request of the heaviest functions of each process.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_EXCHANGES } from '../../shared/domain.ts';
@@ -48,7 +49,12 @@ async function waitForFile(path: string): Promise<void> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { 'data-dir': { type: 'string' }, samples: { type: 'string', default: '40' }, case: { type: 'string', default: 'category' } },
+    options: {
+      keep: { type: 'string' },
+      'data-dir': { type: 'string' },
+      samples: { type: 'string', default: '40' },
+      case: { type: 'string', default: 'category' },
+    },
   });
   const dir = values['data-dir']!;
   const samples = Number(values.samples);
@@ -110,6 +116,7 @@ async function main(): Promise<void> {
     for (const name of ['gateway', 'exchange']) {
       const path = join(outDir, `${name}.cpuprofile`);
       await waitForFile(path);
+      if (values.keep) copyFileSync(path, join(values.keep, `${name}.cpuprofile`));
       const rows = selfTimes(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile, samples);
       const total = rows.reduce((s, [, ms]) => s + ms, 0);
       console.log(`\n## ${name}: ${total.toFixed(2)} ms busy per sample (version move included)`);

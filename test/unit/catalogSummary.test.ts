@@ -161,3 +161,42 @@ describe('catalogSummary.tokensVersion', () => {
     expect((await ask(`${whole.tokensVersion}x`)).tokens).toEqual(whole.tokens);
   });
 });
+
+describe('FacetCounts.countBy without lists (the totals kept per column)', () => {
+  it('follows price changes exactly, a pricing model left with no listing included', () => {
+    const small = new DatasetStore('gy', ':memory:');
+    try {
+      small.ingest(generateDatasets({ exchange: 'gy', divisionCode: '520000', count: 60 }));
+      const bySql = () =>
+        new Map(
+          (small.db.prepare('SELECT price_model AS v, count(*) AS n FROM datasets GROUP BY price_model').all() as Array<{ v: string; n: number }>).map((r) => [
+            r.v,
+            r.n,
+          ]),
+        );
+      expect(small.facets().countBy([], 'price_model')).toEqual(bySql());
+      // Every PER_CALL listing becomes ANNUAL: PER_CALL has no listing left and is absent.
+      const perCall = (small.db.prepare("SELECT id FROM datasets WHERE price_model = 'PER_CALL'").all() as Array<{ id: string }>).map((r) => r.id);
+      expect(perCall.length).toBeGreaterThan(0);
+      for (const [i, id] of perCall.entries()) {
+        small.updatePrice(id, 'ANNUAL', `${200 + i}.00`);
+        expect(small.facets().countBy([], 'price_model')).toEqual(bySql());
+      }
+      expect(small.facets().countBy([], 'price_model').has('PER_CALL')).toBe(false);
+      // Back again: it reappears.
+      small.updatePrice(perCall[0], 'PER_CALL', '1.50');
+      expect(small.facets().countBy([], 'price_model')).toEqual(bySql());
+      expect(small.facets().countBy([], 'price_model').get('PER_CALL')).toBe(1);
+      // Categories (never moved by a price change) as SQL counts them.
+      const categories = new Map(
+        (small.db.prepare('SELECT category AS v, count(*) AS n FROM datasets GROUP BY category').all() as Array<{ v: string; n: number }>).map((r) => [
+          r.v,
+          r.n,
+        ]),
+      );
+      expect(small.facets().countBy([], 'category')).toEqual(categories);
+    } finally {
+      small.close();
+    }
+  });
+});
