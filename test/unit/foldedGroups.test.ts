@@ -121,5 +121,8 @@ describe('priceStats buckets kept per group', () => {
     const filtered = store.session().statsBuckets(since, 'CATEGORY');
     expect(store.filteredStats.scans).toBe(scans);
     expect(plain(filtered as never)).toEqual(fromTable('CATEGORY', since));
+    // And the unfiltered grouping folds that one category again, nothing else.
+    expect(plain(byCategory() as never)).toEqual(fromTable('CATEGORY', null));
+    expect([categories.folds - folds[0], models.folds - folds[1]]).toEqual([1, 0]);
   });
 });

@@ -1,5 +1,5 @@
 import { emptyPriceStatsParts, includeBounds, summariseGroups, type PriceStatsBucket, type PriceStatsParts } from '../../../shared/priceStatsSummary.ts';
-import { ZERO_BUCKET, type StatsRow } from './UnfilteredStats.ts';
+import { ZERO_BUCKET, type StatsRow } from './statsRow.ts';
 
 /** Folds (group, bucket) rows from the store into one bucket per group, sorted by key. */
 export function foldStatsRows(rows: Iterable<StatsRow>): PriceStatsBucket[] {

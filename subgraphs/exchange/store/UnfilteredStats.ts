@@ -2,18 +2,9 @@ import type Database from 'better-sqlite3';
 import type { StatsGroup } from '../../../shared/domain.ts';
 import type { PriceStatsBucket } from '../../../shared/priceStatsSummary.ts';
 import { FoldedGroups } from './FoldedGroups.ts';
+import { ZERO_BUCKET, type StatsRow } from './statsRow.ts';
 
-/** Per group and price bucket: the count, min and max (as StoreSession.stats returns them). */
-export interface StatsRow {
-  group: string;
-  bucket: number | null;
-  n: number;
-  minMicros: number | null;
-  maxMicros: number | null;
-}
-
-/** Bucket of a zero amount (FREE): below every real bucket index, so zeros group apart. */
-export const ZERO_BUCKET = -1_000_000;
+export { ZERO_BUCKET, type StatsRow } from './statsRow.ts';
 
 /**
  * The column each grouping of priceStats reads; EXCHANGE is one group, the exchange's id. Groupings added
