@@ -105,19 +105,19 @@ export class FilteredStats {
       if (!old) return false;
       old.n -= 1;
       const oldMicros = before.price_micros as number | null;
-      if (old.n === 0) entry.cells.delete(removed);
-      else if (old.bucket !== null && old.bucket !== ZERO_BUCKET && (oldMicros === old.minMicros || oldMicros === old.maxMicros)) emptied = old;
+      if (old.n === 0) {
+        entry.cells.delete(removed);
+        entry.folded.removed(old);
+      } else if (old.bucket !== null && old.bucket !== ZERO_BUCKET && (oldMicros === old.minMicros || oldMicros === old.maxMicros)) emptied = old;
     }
     if (after) {
       const added = cellKey(this.groupOf(entry, after), after.price_bucket as number | null);
       const micros = after.price_micros as number | null;
-      const cell = entry.cells.get(added) ?? {
-        group: this.groupOf(entry, after),
-        bucket: after.price_bucket as number | null,
-        n: 0,
-        minMicros: micros,
-        maxMicros: micros,
-      };
+      let cell = entry.cells.get(added);
+      if (!cell) {
+        cell = { group: this.groupOf(entry, after), bucket: after.price_bucket as number | null, n: 0, minMicros: micros, maxMicros: micros };
+        entry.folded.added(cell);
+      }
       cell.n += 1;
       if (micros !== null) {
         cell.minMicros = Math.min(cell.minMicros ?? micros, micros);

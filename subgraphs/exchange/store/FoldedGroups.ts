@@ -28,6 +28,10 @@ export function foldStatsRows(rows: Iterable<StatsRow>): PriceStatsBucket[] {
  */
 export class FoldedGroups {
   private readonly folded = new Map<string, PriceStatsBucket>();
+  /** The cells of each group, built at the first fold and kept by added/removed: a fold reads only its group's. */
+  private byGroup: Map<string, Set<StatsRow>> | null = null;
+  /** Groups changed since they were folded. */
+  private readonly dirty = new Set<string>();
   /** Every bucket, in key order, while no group has changed since. */
   private all: PriceStatsBucket[] | null = null;
   /** Groups folded anew (a test counts them: an unchanged group costs none). */
@@ -36,14 +40,42 @@ export class FoldedGroups {
   /** A cell of `group` changed (count, bounds, added or removed). */
   changed(group: string): void {
     this.folded.delete(group);
+    this.dirty.add(group);
     this.all = null;
   }
 
-  /** The buckets of `cells` (all the cells these groups hold now), each group folded again only when it changed. */
+  /** A cell was added to the cells (its group is marked changed by the caller). */
+  added(cell: StatsRow): void {
+    if (!this.byGroup) return;
+    let cells = this.byGroup.get(cell.group);
+    if (!cells) this.byGroup.set(cell.group, (cells = new Set()));
+    cells.add(cell);
+  }
+
+  /** A cell was removed from the cells (its group is marked changed by the caller). */
+  removed(cell: StatsRow): void {
+    const cells = this.byGroup?.get(cell.group);
+    if (!cells) return;
+    cells.delete(cell);
+    if (cells.size === 0) this.byGroup!.delete(cell.group);
+  }
+
+  /**
+   * The buckets of `cells` (all the cells these groups hold now, the same objects added and removed report),
+   * each group folded again only when it changed.
+   */
   buckets(cells: Iterable<StatsRow>): PriceStatsBucket[] {
     if (this.all) return this.all;
+    if (!this.byGroup) {
+      this.byGroup = new Map();
+      for (const cell of cells) this.added(cell);
+      this.folded.clear();
+      this.dirty.clear();
+      for (const group of this.byGroup.keys()) this.dirty.add(group);
+    }
     const missing: StatsRow[] = [];
-    for (const cell of cells) if (!this.folded.has(cell.group)) missing.push(cell);
+    for (const group of this.dirty) for (const cell of this.byGroup.get(group) ?? []) missing.push(cell);
+    this.dirty.clear();
     for (const bucket of foldStatsRows(missing)) {
       this.folded.set(bucket.key, bucket);
       this.folds++;
@@ -54,6 +86,8 @@ export class FoldedGroups {
 
   clear(): void {
     this.folded.clear();
+    this.byGroup = null;
+    this.dirty.clear();
     this.all = null;
   }
 }

@@ -83,11 +83,18 @@ export class UnfilteredStats {
       old.n -= 1;
       const oldMicros = before.price_micros as number | null;
       const boundRemoved = old.bucket !== null && old.bucket !== ZERO_BUCKET && (oldMicros === old.minMicros || oldMicros === old.maxMicros);
-      if (old.n === 0) cells.delete(removed);
+      if (old.n === 0) {
+        cells.delete(removed);
+        this.folded.get(groupBy)?.removed(old);
+      }
 
       const added = cellKey(groupOf(after), after.price_bucket as number | null);
       const micros = after.price_micros as number | null;
-      const cell = cells.get(added) ?? { group: groupOf(after), bucket: after.price_bucket as number | null, n: 0, minMicros: micros, maxMicros: micros };
+      let cell = cells.get(added);
+      if (!cell) {
+        cell = { group: groupOf(after), bucket: after.price_bucket as number | null, n: 0, minMicros: micros, maxMicros: micros };
+        this.folded.get(groupBy)?.added(cell);
+      }
       cell.n += 1;
       if (micros !== null) {
         cell.minMicros = Math.min(cell.minMicros ?? micros, micros);
