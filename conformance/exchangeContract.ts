@@ -219,8 +219,17 @@ type CatalogSummary @inaccessible {
   "Oldest and newest updatedAt; null when the catalog is empty."
   updatedFrom: DateTime
   updatedTo: DateTime
-  "A Bloom filter (no false negatives) of the text indexes' terms, the providers' USCCs and the product codes; its hash is in shared/tokenBloom.ts."
-  tokens: CatalogTokenFilter!
+  """
+  Names the token filter's content (its bits and hashes): the same value exactly when tokens are the same.
+  A price change never moves it; a load that changes text, USCCs or product codes does.
+  """
+  tokensVersion: String!
+  """
+  A Bloom filter (no false negatives) of the text indexes' terms, the providers' USCCs and the product codes;
+  its hash is in shared/tokenBloom.ts. Null exactly when unlessVersion equals tokensVersion: the caller already
+  holds this filter, so it is not sent again.
+  """
+  tokens(unlessVersion: String): CatalogTokenFilter
 }
 
 "Listings with one value of one filter field. For the gateway only."

@@ -6,7 +6,15 @@ import type { AddressInfo } from 'node:net';
  * that forwards (and counts) GraphQL calls, or misbehaves on demand. Every fault here is produced for
  * real on the wire: a hang is a socket that never answers, a 500 is a real 500, garbage is real bytes.
  */
-export type ProxyMode = 'forward' | 'hang' | 'http500' | 'garbage' | 'reset';
+export type ProxyMode = 'forward' | 'hang' | 'http500' | 'garbage' | 'reset' | 'olderContract';
+
+/**
+ * What an exchange of the contract before CatalogSummary.tokensVersion answers a query that asks for it: a
+ * GraphQL validation error (HTTP 400, no data), as Apollo Server writes it.
+ */
+const OLDER_CONTRACT_REFUSAL = JSON.stringify({
+  errors: [{ message: 'Cannot query field "tokensVersion" on type "CatalogSummary".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }],
+});
 
 export class FlakyProxy {
   mode: ProxyMode = 'forward';
@@ -17,6 +25,10 @@ export class FlakyProxy {
   probes = 0;
   /** The gateway's catalogSummary calls (operation GatewayCatalogSummary, docs/scale-out.md). */
   summaries = 0;
+  /** The answers to those calls that were forwarded, in order: their bodies' bytes and text (kept while recordBodies). */
+  summaryAnswers: Array<{ bytes: number; text: string }> = [];
+  /** The bodies of those calls, parsed, in order. */
+  summaryBodies: Array<{ query?: string; variables?: Record<string, any> }> = [];
   /** Bodies of the GraphQL calls received (probes excluded), parsed. */
   bodies: Array<{ query?: string; variables?: Record<string, any> }> = [];
   /** False: `bodies` stays empty (a long benchmark run would parse and keep every body). */
@@ -43,8 +55,16 @@ export class FlakyProxy {
         const body = Buffer.concat(chunks);
         const summary = body.includes('GatewayCatalogSummary');
         if (body.includes('HealthProbe') || body.includes('VersionProbe')) this.probes++;
-        else if (summary) this.summaries++;
-        else {
+        else if (summary) {
+          this.summaries++;
+          if (this.recordBodies) {
+            try {
+              this.summaryBodies.push(JSON.parse(body.toString('utf8')));
+            } catch {
+              this.summaryBodies.push({});
+            }
+          }
+        } else {
           this.calls++;
           if (this.recordBodies) {
             try {
@@ -66,36 +86,54 @@ export class FlakyProxy {
               return res.end('<html>this is not json');
             case 'reset':
               return req.socket.destroy();
-            default: {
-              const upstream = new URL(this.upstreamUrl);
-              const forward = httpRequest(
-                { host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: req.method, headers: req.headers },
-                (up) => {
-                  const transform = this.transform;
-                  const upHeaders = { ...up.headers };
-                  for (const [name, value] of Object.entries(this.headers ?? {})) {
-                    if (value === null) delete upHeaders[name];
-                    else upHeaders[name] = value;
-                  }
-                  if (!transform || body.includes('Probe')) {
-                    res.writeHead(up.statusCode ?? 502, upHeaders);
-                    up.pipe(res);
-                    return;
-                  }
-                  const parts: Buffer[] = [];
-                  up.on('data', (c: Buffer) => parts.push(c));
-                  up.on('end', () => {
-                    const text = transform(Buffer.concat(parts).toString('utf8'));
-                    const { 'content-length': _length, ...headers } = upHeaders;
-                    res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': Buffer.byteLength(text) });
-                    res.end(text);
-                  });
-                },
-              );
-              forward.on('error', () => req.socket.destroy());
-              forward.end(body);
-            }
+            case 'olderContract':
+              // An exchange of an older contract: the summary query that names tokensVersion is refused,
+              // any other (the older summary query) is served by the real exchange.
+              if (body.includes('tokensVersion')) {
+                res.writeHead(400, { 'content-type': 'application/json' });
+                return res.end(OLDER_CONTRACT_REFUSAL);
+              }
+              return forwardTo();
+            default:
+              return forwardTo();
           }
+        };
+        const forwardTo = () => {
+          const upstream = new URL(this.upstreamUrl);
+          const forward = httpRequest(
+            { host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: req.method, headers: req.headers },
+            (up) => {
+              const transform = this.transform;
+              const upHeaders = { ...up.headers };
+              for (const [name, value] of Object.entries(this.headers ?? {})) {
+                if (value === null) delete upHeaders[name];
+                else upHeaders[name] = value;
+              }
+              if (summary && this.recordBodies) {
+                const parts: Buffer[] = [];
+                up.on('data', (c: Buffer) => parts.push(c));
+                up.on('end', () => {
+                  const whole = Buffer.concat(parts);
+                  this.summaryAnswers.push({ bytes: whole.length, text: whole.toString('utf8') });
+                });
+              }
+              if (!transform || body.includes('Probe')) {
+                res.writeHead(up.statusCode ?? 502, upHeaders);
+                up.pipe(res);
+                return;
+              }
+              const parts: Buffer[] = [];
+              up.on('data', (c: Buffer) => parts.push(c));
+              up.on('end', () => {
+                const text = transform(Buffer.concat(parts).toString('utf8'));
+                const { 'content-length': _length, ...headers } = upHeaders;
+                res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': Buffer.byteLength(text) });
+                res.end(text);
+              });
+            },
+          );
+          forward.on('error', () => req.socket.destroy());
+          forward.end(body);
         };
         if (this.delayMs > 0) setTimeout(act, this.delayMs);
         else act();
@@ -112,6 +150,8 @@ export class FlakyProxy {
     this.calls = 0;
     this.probes = 0;
     this.summaries = 0;
+    this.summaryAnswers = [];
+    this.summaryBodies = [];
     this.bodies = [];
     this.delayMs = 0;
     this.transform = null;

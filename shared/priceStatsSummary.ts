@@ -47,6 +47,7 @@ export function summarise(key: string, parts: PriceStatsParts): PriceStatsBucket
     const micros = Math.min(parts.maxMicros, Math.max(parts.minMicros, Math.round(value * MICROS_PER_UNIT)));
     return formatMicros(micros);
   };
+  let written: string | undefined;
   return {
     key,
     count: parts.count,
@@ -56,10 +57,11 @@ export function summarise(key: string, parts: PriceStatsParts): PriceStatsBucket
     p90: quantile(0.9),
     max: parts.maxMicros === null ? null : formatMicros(parts.maxMicros),
     currency: CURRENCY,
-    // Written when read: an exchange serves it, the gateway's merged buckets seldom carry it (a public
+    // Written when first read, then kept (the parts are final once summarised): an exchange serves it, and
+    // may serve a kept bucket again (FoldedGroups); the gateway's merged buckets seldom carry it (a public
     // answer never does), and writing ~700 bins a bucket was a tenth of the gateway's merge.
     get sketch() {
-      return parts.sketch.toJSON();
+      return (written ??= parts.sketch.toJSON());
     },
   };
 }

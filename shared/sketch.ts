@@ -41,6 +41,13 @@ export class QuantileSketch {
   private offset = 0;
   /** The sum of `counts`, kept as they change. */
   private binTotal = 0;
+  /**
+   * The lowest and highest bin index that was ever given a count (lo > hi: none): every non-zero bin lies
+   * between them, so a merge reads only that span, not the slack around it nor zeros it would skip one by
+   * one (a parsed sketch is merged into every answer that carries its text: bucketSketch.ts).
+   */
+  private lo = Infinity;
+  private hi = -Infinity;
 
   get count(): number {
     return this.zero + this.binTotal;
@@ -57,6 +64,10 @@ export class QuantileSketch {
     if (index < this.offset || index >= this.offset + this.counts.length) this.cover(index, index);
     this.counts[index - this.offset] += times;
     this.binTotal += times;
+    if (times > 0) {
+      if (index < this.lo) this.lo = index;
+      if (index > this.hi) this.hi = index;
+    }
   }
 
   addZeros(times: number): void {
@@ -80,15 +91,15 @@ export class QuantileSketch {
     this.zero += other.zero;
     if (other.binTotal === 0 && other.counts.length === 0) return;
     const { counts, offset } = other;
-    let first = 0;
-    let last = counts.length - 1;
-    while (first <= last && counts[first] === 0) first++;
-    while (last >= first && counts[last] === 0) last--;
-    if (first > last) return;
-    if (offset + first < this.offset || offset + last >= this.offset + this.counts.length) this.cover(offset + first, offset + last);
+    if (other.lo > other.hi) return;
+    const first = other.lo - offset;
+    const last = other.hi - offset;
+    if (other.lo < this.offset || other.hi >= this.offset + this.counts.length) this.cover(other.lo, other.hi);
     const shift = offset - this.offset;
     for (let i = first; i <= last; i++) this.counts[i + shift] += counts[i];
     this.binTotal += other.binTotal;
+    if (other.lo < this.lo) this.lo = other.lo;
+    if (other.hi > this.hi) this.hi = other.hi;
   }
 
   /** The q-quantile (0..1) within the relative accuracy, or null for an empty sketch. */
@@ -99,7 +110,7 @@ export class QuantileSketch {
     if (rank < this.zero) return 0;
     let seen = this.zero;
     const { counts, offset } = this;
-    for (let i = 0; i < counts.length; i++) {
+    for (let i = this.lo - offset; i <= this.hi - offset; i++) {
       if (counts[i] === 0) continue;
       seen += counts[i];
       if (seen > rank) return (2 * Math.pow(GAMMA, offset + i)) / (GAMMA + 1);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { formatMicros } from '../../shared/money.ts';
 import { TokenBloom, type TokenFilterJson } from '../../shared/tokenBloom.ts';
 import { TOKEN_KEY, englishIndexKeys } from '../../shared/textTokens.ts';
@@ -12,7 +13,28 @@ export interface CatalogSummaryValue {
   prices: Array<{ currency: string; min: string; max: string }>;
   updatedFrom: string | null;
   updatedTo: string | null;
+  /** Names the token filter's content (tokensVersionOf): equal exactly when the filters are. */
+  tokensVersion: string;
   tokens: TokenFilterJson;
+}
+
+/**
+ * The resolver of CatalogSummary.tokens: the filter, or null when the caller already holds this one
+ * (`unlessVersion` is its tokensVersion), so ~420 KB of base64 at 250,000 listings is not sent again after
+ * every price change (docs/scale-out.md).
+ */
+export function tokensUnless(summary: CatalogSummaryValue, unlessVersion: string | null | undefined): TokenFilterJson | null {
+  return unlessVersion === summary.tokensVersion ? null : summary.tokens;
+}
+
+/**
+ * A token filter's version: a hash of its content (size, hashes, bits), so two summaries name the same
+ * version exactly when their filters are the same, whichever process or load built them; a restarted
+ * exchange with the same catalog names the same version, and no change of the data can keep a version
+ * whose filter it changed.
+ */
+export function tokensVersionOf(tokens: TokenFilterJson): string {
+  return createHash('sha256').update(`${tokens.bits}:${tokens.hashes}:${tokens.base64}`).digest('base64url').slice(0, 22);
 }
 
 /** The column of each DatasetFilter list field the summary counts by. */
@@ -62,7 +84,8 @@ function readSummary(store: DatasetStore): CatalogSummaryValue {
   const catalogVersion = store.catalogVersion;
   const counts = Object.keys(COLUMNS).flatMap((field) => columnCounts(store, field as keyof typeof COLUMNS));
   const { n } = store.db.prepare('SELECT count(*) AS n FROM datasets').get() as { n: number };
-  return { catalogVersion, datasetCount: n, counts, ...priceParts(store), tokens: TokenBloom.of(tokenKeys(store)).toJson() };
+  const tokens = TokenBloom.of(tokenKeys(store)).toJson();
+  return { catalogVersion, datasetCount: n, counts, ...priceParts(store), tokensVersion: tokensVersionOf(tokens), tokens };
 }
 
 /** Listings per value of one counted filter's column. */

@@ -8,11 +8,10 @@ import { literalsCheckedByRule, scalarLiteralsRule } from '../../shared/graphql/
 import type { DatasetStore, StoreSession } from './store/DatasetStore.ts';
 import { requireTextForRelevance, type DatasetFilterInput } from './store/filterSql.ts';
 import { checkPageArgs, toConnection, type PageArgs } from './connection.ts';
-import { foldStatsRows } from './priceStats.ts';
 import { priceStatistics, priceStatsByNewGroup, isLegacyStatsGroup } from './priceStatistics.ts';
 import { toDataset } from './toDataset.ts';
 import { datasetColumns } from './datasetColumns.ts';
-import { catalogSummary } from './catalogSummary.ts';
+import { catalogSummary, tokensUnless, type CatalogSummaryValue } from './catalogSummary.ts';
 import { datasetRows, type DatasetRowsArgs } from './datasetRows.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { priceChanges, type PriceChangesArgs } from './priceChanges.ts';
@@ -76,9 +75,7 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
         return row ? toDataset(row) : null;
       },
       priceStats: (_root, args: { filter?: DatasetFilterInput | null; groupBy: StatsGroup; crossListedCodes?: string[] | null }, { session }) =>
-        isLegacyStatsGroup(args.groupBy)
-          ? foldStatsRows(session.stats(filterOf(args), args.groupBy))
-          : priceStatsByNewGroup(session, filterOf(args), args.groupBy),
+        isLegacyStatsGroup(args.groupBy) ? session.statsBuckets(filterOf(args), args.groupBy) : priceStatsByNewGroup(session, filterOf(args), args.groupBy),
       priceStatistics: (_root, args: { filter?: DatasetFilterInput | null; groupBy: StatsGroup[]; crossListedCodes?: string[] | null }, { session }) =>
         priceStatistics(session, filterOf(args), args.groupBy),
       productGroups: (_root, args: ProductGroupsArgs, { session }, info) => productGroups(session, args, info),
@@ -92,6 +89,9 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
     },
     DatasetConnection: {
       totalCount: (connection: { totalCount: () => number }) => connection.totalCount(),
+    },
+    CatalogSummary: {
+      tokens: (summary: CatalogSummaryValue, args: { unlessVersion?: string | null }) => tokensUnless(summary, args.unlessVersion),
     },
     Dataset: {
       __resolveReference: async (ref: { id: string }, { loaders }: ExchangeContext) => {

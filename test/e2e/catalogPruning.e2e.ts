@@ -359,6 +359,77 @@ describe('pruning by catalog summaries, real processes', () => {
     expect(again.called).toContain('pd');
   });
 
+  it('after a price change fetches the summary without its token filter, and prunes text by the filter it holds', async () => {
+    // A word some catalogs hold and pc's does not: pruning pc for it needs pc's token filter.
+    const candidates = ['finance', 'transport', 'energy', 'health', 'geospatial', 'traffic'];
+    let word = '';
+    for (const candidate of candidates) {
+      const holders = await holdersOf(`{ text: ${JSON.stringify(candidate)} }`);
+      if (holders.length > 0 && !holders.includes('pc')) {
+        word = candidate;
+        break;
+      }
+    }
+    expect(word).not.toBe('');
+    const filter = `{ text: ${JSON.stringify(word)} }`;
+    // Every summary pc has answered so far carried its filter (the first fetch of each version, none held).
+    expect(proxies.pc.summaryAnswers.length).toBeGreaterThan(0);
+    const whole = proxies.pc.summaryAnswers.at(-1)!;
+    const wholeSummary = JSON.parse(whole.text).data.catalogSummary;
+    expect(wholeSummary.tokens.base64.length).toBeGreaterThan(1000);
+
+    await setPrice('pc', 'ONE_TIME', '23.45');
+    await learnVersions(first);
+    const asked = proxies.pc.summaryBodies.length;
+    const answered = proxies.pc.summaryAnswers.length;
+    const query = datasets(filter);
+    const { answer, called } = await calledBy(first, query);
+    // One summary fetch, naming the filter held; the answer is the summary without it.
+    expect(proxies.pc.summaryBodies.length).toBe(asked + 1);
+    expect(proxies.pc.summaryBodies.at(-1)!.variables).toEqual({ heldTokens: wholeSummary.tokensVersion });
+    expect(proxies.pc.summaryAnswers.length).toBe(answered + 1);
+    const light = proxies.pc.summaryAnswers.at(-1)!;
+    const lightSummary = JSON.parse(light.text).data.catalogSummary;
+    expect(lightSummary.catalogVersion).not.toBe(wholeSummary.catalogVersion);
+    expect(lightSummary.tokensVersion).toBe(wholeSummary.tokensVersion);
+    expect(lightSummary.tokens).toBeNull();
+    expect(light.bytes).toBeLessThan(whole.bytes - wholeSummary.tokens.base64.length);
+    // pc is still pruned for the word (by the filter held), and the answer is the unpruned one.
+    expect(called).not.toContain('pc');
+    expect(called.length).toBeGreaterThan(0);
+    await expectSameAsUnpruned(query, answer);
+  });
+
+  it('falls back to the older summary query for an exchange that lacks tokensVersion, and remembers it', async () => {
+    const filter = '{ categories: [TRANSPORT] }';
+    expect(await holdersOf(filter)).toEqual(['pb', 'pd']);
+    proxies.pe.summaryMode = 'olderContract';
+    try {
+      await setPrice('pe', 'ONE_TIME', '34.56');
+      await learnVersions(first);
+      const asked = proxies.pe.summaryBodies.length;
+      const query = datasets(filter);
+      const { answer, called } = await calledBy(first, query);
+      // Refused once (validation error), then served by the older query: pe is pruned by that summary.
+      const bodies = proxies.pe.summaryBodies.slice(asked);
+      expect(bodies.map((b) => b.query?.includes('tokensVersion'))).toEqual([true, false]);
+      expect(called).toEqual(['pb', 'pd']);
+      await expectSameAsUnpruned(query, answer);
+      const olderAnswer = JSON.parse(proxies.pe.summaryAnswers.at(-1)!.text).data.catalogSummary;
+      expect(olderAnswer.tokens.base64.length).toBeGreaterThan(1000);
+
+      // The next version: asked the older query alone.
+      await setPrice('pe', 'ONE_TIME', '34.57');
+      await learnVersions(first);
+      const again = proxies.pe.summaryBodies.length;
+      const next = await calledBy(first, datasets(filter));
+      expect(proxies.pe.summaryBodies.slice(again).map((b) => b.query?.includes('tokensVersion'))).toEqual([false]);
+      expect(next.called).toEqual(['pb', 'pd']);
+    } finally {
+      proxies.pe.summaryMode = null;
+    }
+  });
+
   it('always calls an exchange that serves no summary, and its listings are in the answer', async () => {
     // pf stops serving summaries, and its version moves: the one it served before is no longer trusted.
     proxies.pf.summaryMode = 'http500';

@@ -33,9 +33,10 @@ describe('the gateway process', () => {
     }
   }, 90_000);
 
-  it("would see better-sqlite3 if gateway code imported the exchange's price statistics", async () => {
-    // What gateway/src/shards/statsMerge.ts once imported: the same probe must catch it.
-    const packages = await packagesLoadedBy('subgraphs/exchange/priceStats.ts');
+  it("would see better-sqlite3 if gateway code imported the exchange's store", async () => {
+    // gateway/src/shards/statsMerge.ts once imported the exchange's price statistics, which reached the
+    // store (their folding now lives apart from it): the same probe must catch an import of the store.
+    const packages = await packagesLoadedBy('subgraphs/exchange/store/DatasetStore.ts');
     expect(packages.has('better-sqlite3')).toBe(true);
   }, 90_000);
 });

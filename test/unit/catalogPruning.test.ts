@@ -6,6 +6,9 @@ import { typeDefs as exchangeTypeDefs } from '../../subgraphs/exchange/schema.ts
 import { CATEGORIES, DATASET_TYPES, PRICING_MODELS, PROVIDER_KINDS, DELIVERIES, type Category } from '../../shared/domain.ts';
 import { startInProcessExchange, type InProcessExchange } from '../helpers/inProcessExchange.ts';
 import { CatalogReport } from '../../gateway/src/shards/CatalogReport.ts';
+import { parseSummary, provablyEmpty } from '../../gateway/src/shards/summaryPruning.ts';
+import { TokenBloom } from '../../shared/tokenBloom.ts';
+import { generateDatasets } from '../../seed/generate.ts';
 
 // Two routers over the same six exchanges in process (real schema and store each, no HTTP), one pruning
 // by catalog summaries and one calling every exchange: over many random filters their answers must be
@@ -262,5 +265,81 @@ describe('a failed summary fetch', () => {
     expect(summaryCalls(exchanges.aa)).toBe(4);
     expect(queryCalls(exchanges.aa)).toBe(2);
     expect(router.summaries!.held()).toBe(IDS.length - 1);
+  });
+});
+
+describe('the token filter of a summary', () => {
+  /** The heldTokens each summary call of `exchange` named, in order. */
+  const heldNamed = (exchange: InProcessExchange) =>
+    exchange.bodies.filter((b) => b.operationName === 'GatewayCatalogSummary').map((b) => (b.variables?.heldTokens ?? null) as string | null);
+
+  it('is asked again only when tokensVersion moves: a load with a new word sends it, and the router prunes by the new one', async () => {
+    const router = new ShardRouter({
+      contractSchema: buildSubgraphSchema([{ typeDefs: exchangeTypeDefs }]),
+      targets: { get: (id: string) => exchanges[id], all: () => IDS.map((id) => exchanges[id]) },
+      logger: { warn: () => undefined, error: () => undefined },
+      pruning: {},
+    });
+    const word = 'qzxvbnmlkj';
+    const filter = { text: word };
+    const ee = exchanges.ee;
+    try {
+      // No catalog holds the word: every exchange but the first is pruned by its own token filter.
+      const first = await run(router, { filter });
+      expect(first.data.datasets.totalCount).toBe(0);
+      expect(queryCalls(ee)).toBe(0);
+      expect(summaryCalls(ee)).toBe(1);
+      const v1 = ee.store.catalogVersion;
+      const tokensV1 = (await ee.send({ query: '{ catalogSummary { tokensVersion } }' })) as any;
+      const version1 = tokensV1.data.catalogSummary.tokensVersion as string;
+      ee.bodies.length = 0;
+
+      // A price change: the summary is fetched again (new catalog version), naming the filter held; none is sent.
+      const { id } = ee.store.db.prepare('SELECT id FROM datasets LIMIT 1').get() as { id: string };
+      ee.store.updatePrice(id, 'ONE_TIME', '77.00');
+      expect(ee.store.catalogVersion).not.toBe(v1);
+      await run(router, {});
+      const tokenFetches = router.summaries!.tokenFetches;
+      let calls = queryCalls(ee);
+      const afterPrice = await run(router, { filter });
+      expect(heldNamed(ee)).toEqual([version1]);
+      expect(router.summaries!.tokenFetches).toBe(tokenFetches);
+      // Still pruned: by the filter held, which is this version's.
+      expect(queryCalls(ee)).toBe(calls);
+      expect(afterPrice.data.datasets.totalCount).toBe(0);
+
+      // A load of one listing whose title holds the word: tokensVersion moves, the filter is sent again.
+      const record = [...generateDatasets({ exchange: 'ee', divisionCode: '440300', count: 1 })][0];
+      ee.store.ingest([{ ...record, localId: `${record.localId}-tok`, productCode: `${record.productCode}-tok`, title: `${record.title} ${word}` }]);
+      await run(router, {});
+      calls = queryCalls(ee);
+      const afterLoad = await run(router, { filter });
+      expect(heldNamed(ee)).toEqual([version1, version1]);
+      expect(router.summaries!.tokenFetches).toBe(tokenFetches + 1);
+      expect(queryCalls(ee)).toBe(calls + 1);
+      expect(afterLoad.data.datasets.totalCount).toBe(1);
+      // The next version move names the new filter's version.
+      ee.store.updatePrice(id, 'ONE_TIME', '78.00');
+      await run(router, {});
+      await run(router, { filter });
+      const named = heldNamed(ee);
+      expect(named).toHaveLength(3);
+      expect(named[2]).not.toBe(version1);
+      expect(router.summaries!.tokenFetches).toBe(tokenFetches + 1);
+    } finally {
+      router.summaries!.stop();
+    }
+  });
+
+  it('is never taken from another tokensVersion: a summary without tokens naming another version has no filter', () => {
+    const bloom = TokenBloom.of(['e:alpha']);
+    const base = { catalogVersion: 'x.2', datasetCount: 3, counts: [], prices: [], updatedTo: null, tokens: null };
+    const held = { version: 't1', bloom, json: bloom.toJson() };
+    expect(parseSummary({ ...base, tokensVersion: 't1' }, held)?.tokens).toBe(bloom);
+    expect(parseSummary({ ...base, tokensVersion: 't2' }, held)?.tokens).toBeNull();
+    expect(parseSummary({ ...base, tokensVersion: 't1' })?.tokens).toBeNull();
+    // Without a filter nothing is proved by text: the exchange is called.
+    expect(provablyEmpty(parseSummary({ ...base, tokensVersion: 't2' }, held)!, { text: 'beta' })).toBe(false);
+    expect(provablyEmpty(parseSummary({ ...base, tokensVersion: 't1' }, held)!, { text: 'beta' })).toBe(true);
   });
 });

@@ -2,6 +2,8 @@ import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { DatasetStore } from '../../subgraphs/exchange/store/DatasetStore.ts';
 import { catalogSummary } from '../../subgraphs/exchange/catalogSummary.ts';
 import { generateDatasets } from '../../seed/generate.ts';
+import { graphql } from 'graphql';
+import { createContext, createExchangeSchema } from '../../subgraphs/exchange/schema.ts';
 
 /**
  * The exchange's catalog summary after price changes: it keeps what a price change cannot move and reads
@@ -98,5 +100,103 @@ describe('catalogSummary across price changes', () => {
     const categories = store.db.prepare('SELECT category AS value, count(*) AS n FROM datasets GROUP BY category').all() as Array<{ value: string; n: number }>;
     expect(categories.length).toBeGreaterThan(0);
     for (const { value, n: count } of categories) expect(after.counts.find((c) => c.field === 'categories' && c.value === value)?.count).toBe(count);
+  });
+});
+
+describe('catalogSummary.tokensVersion', () => {
+  /** The whole token filter as the summary serves it, and its version. */
+  const tokensOf = (s: DatasetStore) => {
+    const summary = catalogSummary(s);
+    return { version: summary.tokensVersion, base64: summary.tokens.base64, bits: summary.tokens.bits };
+  };
+
+  it('stays through price changes, which never change the token filter', () => {
+    const before = tokensOf(store);
+    const ids = (store.db.prepare('SELECT id FROM datasets LIMIT 3').all() as Array<{ id: string }>).map((r) => r.id);
+    expect(ids.length).toBe(3);
+    for (const [i, id] of ids.entries()) {
+      const version = store.catalogVersion;
+      store.updatePrice(id, 'ONE_TIME', `${100 + i}.25`);
+      expect(store.catalogVersion).not.toBe(version);
+      expect(tokensOf(store)).toEqual(before);
+    }
+  });
+
+  it('names the content: two stores loaded alike name the same version, a load with new terms moves it', () => {
+    const records = [...generateDatasets({ exchange: 'sh', divisionCode: '310000', count: 300 })];
+    const a = new DatasetStore('sh', ':memory:');
+    const b = new DatasetStore('sh', ':memory:');
+    try {
+      a.ingest(records);
+      b.ingest(records);
+      expect(tokensOf(a)).toEqual(tokensOf(b));
+      const before = tokensOf(a);
+      // One more listing whose title holds a word no other listing has.
+      const extra = [...generateDatasets({ exchange: 'sh', divisionCode: '310000', count: 301 })][300];
+      a.ingest([{ ...extra, title: `${extra.title} Zyxwvutq` }]);
+      const after = tokensOf(a);
+      expect(after.base64).not.toBe(before.base64);
+      expect(after.version).not.toBe(before.version);
+    } finally {
+      a.db.close();
+      b.db.close();
+    }
+  });
+
+  it('CatalogSummary.tokens is null exactly when unlessVersion is the current tokensVersion', async () => {
+    const schema = createExchangeSchema(store);
+    const ask = async (unlessVersion: string | null) => {
+      const result = await graphql({
+        schema,
+        source: 'query($v: String) { catalogSummary { tokensVersion tokens(unlessVersion: $v) { bits base64 } } }',
+        variableValues: { v: unlessVersion },
+        contextValue: createContext(store),
+      });
+      expect(result.errors).toBeUndefined();
+      return (result.data as any).catalogSummary as { tokensVersion: string; tokens: { bits: number; base64: string } | null };
+    };
+    const whole = await ask(null);
+    expect(whole.tokens?.base64.length).toBeGreaterThan(100);
+    expect((await ask(whole.tokensVersion)).tokens).toBeNull();
+    expect((await ask(`${whole.tokensVersion}x`)).tokens).toEqual(whole.tokens);
+  });
+});
+
+describe('FacetCounts.countBy without lists (the totals kept per column)', () => {
+  it('follows price changes exactly, a pricing model left with no listing included', () => {
+    const small = new DatasetStore('gy', ':memory:');
+    try {
+      small.ingest(generateDatasets({ exchange: 'gy', divisionCode: '520000', count: 60 }));
+      const bySql = () =>
+        new Map(
+          (small.db.prepare('SELECT price_model AS v, count(*) AS n FROM datasets GROUP BY price_model').all() as Array<{ v: string; n: number }>).map((r) => [
+            r.v,
+            r.n,
+          ]),
+        );
+      expect(small.facets().countBy([], 'price_model')).toEqual(bySql());
+      // Every PER_CALL listing becomes ANNUAL: PER_CALL has no listing left and is absent.
+      const perCall = (small.db.prepare("SELECT id FROM datasets WHERE price_model = 'PER_CALL'").all() as Array<{ id: string }>).map((r) => r.id);
+      expect(perCall.length).toBeGreaterThan(0);
+      for (const [i, id] of perCall.entries()) {
+        small.updatePrice(id, 'ANNUAL', `${200 + i}.00`);
+        expect(small.facets().countBy([], 'price_model')).toEqual(bySql());
+      }
+      expect(small.facets().countBy([], 'price_model').has('PER_CALL')).toBe(false);
+      // Back again: it reappears.
+      small.updatePrice(perCall[0], 'PER_CALL', '1.50');
+      expect(small.facets().countBy([], 'price_model')).toEqual(bySql());
+      expect(small.facets().countBy([], 'price_model').get('PER_CALL')).toBe(1);
+      // Categories (never moved by a price change) as SQL counts them.
+      const categories = new Map(
+        (small.db.prepare('SELECT category AS v, count(*) AS n FROM datasets GROUP BY category').all() as Array<{ v: string; n: number }>).map((r) => [
+          r.v,
+          r.n,
+        ]),
+      );
+      expect(small.facets().countBy([], 'category')).toEqual(categories);
+    } finally {
+      small.close();
+    }
   });
 });

@@ -75,6 +75,26 @@ describe('quantile sketch', () => {
     expect(merged.quantile(0)).toBe(0);
   });
 
+  it('merges only the span that holds counts: zero bins written out and a sketch merged into many leave the answer the same', () => {
+    const values = [0.02, 0.5, 7, 7.01, 130, 99000];
+    // The same bins with zero-count bins far out on both sides (the wire form allows them).
+    const padded = QuantileSketch.fromJSON(JSON.stringify({ ...sketchOf(values).toWire(), bins: [[-1300, 0], ...sketchOf(values).toWire().bins, [2000, 0]] }));
+    const shared = QuantileSketch.fromJSON(sketchOf([3, 4, 5]).toJSON());
+    const merged = [new QuantileSketch(), new QuantileSketch()];
+    for (const target of merged) {
+      target.merge(padded);
+      target.merge(shared);
+    }
+    const union = sketchOf([...values, 3, 4, 5]);
+    for (const target of merged) {
+      expect(target.toWire()).toEqual(union.toWire());
+      for (const q of [0, 0.25, 0.5, 0.9, 1]) expect(target.quantile(q)).toBe(union.quantile(q));
+    }
+    // The merged-from sketches are unchanged.
+    expect(shared.toWire()).toEqual(sketchOf([3, 4, 5]).toWire());
+    expect(new QuantileSketch().quantile(0.5)).toBeNull();
+  });
+
   it('refuses a malformed wire form', () => {
     expect(() => QuantileSketch.fromJSON('{"v":2}')).toThrow(/sketch/);
     expect(() => QuantileSketch.fromJSON(JSON.stringify({ v: 1, alpha: SKETCH_RELATIVE_ACCURACY, zero: 0, bins: [[1, -5]] }))).toThrow(/bin/);

@@ -67,6 +67,14 @@ export function catalogSummaryKey(scope: VersionedScope): string {
   return `summary:${scopePart(scope)}`;
 }
 
+/**
+ * The key of one exchange's catalog token filter, by its tokensVersion (docs/scale-out.md): summaries in the
+ * cache hold it by that version, so it is written once, not with every catalog version.
+ */
+export function tokenFilterKey(scope: { exchangeId: string; tokensVersion: string; epoch: number }): string {
+  return `tokens:${scopePart({ exchangeId: scope.exchangeId, catalogVersion: `t${scope.tokensVersion}`, epoch: scope.epoch })}`;
+}
+
 function scopePart({ exchangeId, catalogVersion, epoch }: VersionedScope): string {
   if (!Number.isSafeInteger(epoch) || epoch < 0) throw new TypeError(`epoch must be a non-negative integer, got ${epoch}`);
   return `${exchangeHashTag(exchangeId)}:c${encodeURIComponent(String(catalogVersion))}:e${epoch}`;

@@ -1,5 +1,5 @@
-import type { ExchangeResult } from '../exchangeClient/ExchangeClient.ts';
-import { parseSummary, type CatalogSummary } from './summaryPruning.ts';
+import type { ExchangeResult, GraphQLRequestBody } from '../exchangeClient/ExchangeClient.ts';
+import { parseSummary, type CatalogSummary, type HeldTokens } from './summaryPruning.ts';
 
 /**
  * Where summaries are shared between replicas and restarts (the gateway's cache: Redis, or memory), by
@@ -20,8 +20,8 @@ export interface SummaryStore {
  * after each of `retryDelaysMs`. Why and how: docs/scale-out.md.
  */
 export interface CatalogSummariesOptions {
-  /** One call of `catalogSummary` to the exchange. */
-  fetchSummary: (exchange: string) => Promise<ExchangeResult>;
+  /** One call of `catalogSummary` to the exchange, with this body (SUMMARY_QUERY or OLDER_SUMMARY_QUERY). */
+  fetchSummary: (exchange: string, body: GraphQLRequestBody) => Promise<ExchangeResult>;
   /** The version the gateway knows from elsewhere (probes, other replicas), or null. Default: none. */
   versionOf?: (exchange: string) => string | null;
   /** Summaries kept by other replicas and earlier runs, read before the exchange is asked. Default: none. */
@@ -35,6 +35,11 @@ export interface CatalogSummariesOptions {
    * (a slow exchange costs a request its own timeout, never twice). Default 250.
    */
   waitMs?: number;
+  /**
+   * How long an exchange found to serve an older contract (no `tokensVersion`: it is asked OLDER_SUMMARY_QUERY,
+   * tokens and all, every time) is left on it before the current query is tried again. Default 600000.
+   */
+  olderContractMs?: number;
 }
 
 export const DEFAULT_SUMMARY_RETRY_DELAYS_MS: readonly number[] = [500, 1000, 2000, 4000, 8000];
@@ -47,15 +52,36 @@ type Entry =
   /** Its version moved after the summary was read: fetched again before the next decision. */
   | { phase: 'stale' };
 
-export const SUMMARY_QUERY =
-  'query GatewayCatalogSummary { catalogSummary { catalogVersion datasetCount counts { field value count } prices { currency min max } updatedFrom updatedTo tokens { bits hashes base64 } } }';
+const SUMMARY_PARTS = 'catalogVersion datasetCount counts { field value count } prices { currency min max } updatedFrom updatedTo';
+
+/**
+ * The summary, with the token filter only when its version is not `$heldTokens` (the tokensVersion of the
+ * filter the router holds for the exchange): a price change moves the catalog version but never the
+ * tokens, so after most version moves the exchange sends everything but them (~420 KB of base64 at
+ * 250,000 listings less).
+ */
+export const SUMMARY_QUERY = `query GatewayCatalogSummary($heldTokens: String) { catalogSummary { ${SUMMARY_PARTS} tokensVersion tokens(unlessVersion: $heldTokens) { bits hashes base64 } } }`;
+
+/** The summary as exchanges of the contract before tokensVersion serve it: the token filter every time. */
+export const OLDER_SUMMARY_QUERY = `query GatewayCatalogSummary { catalogSummary { ${SUMMARY_PARTS} tokens { bits hashes base64 } } }`;
+
+const OLDER_SUMMARY_BODY: GraphQLRequestBody = { query: OLDER_SUMMARY_QUERY, operationName: 'GatewayCatalogSummary' };
 
 export class CatalogSummaries {
   private readonly entries = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<CatalogSummary | null>>();
   private readonly retries = new Map<string, NodeJS.Timeout>();
+  /**
+   * The last token filter received from each exchange, by its tokensVersion: used again only for a summary
+   * that names the same tokensVersion and came without tokens (the exchange found it held).
+   */
+  private readonly tokens = new Map<string, HeldTokens>();
+  /** Exchanges that answered OLDER_SUMMARY_QUERY but not SUMMARY_QUERY, and since when. */
+  private readonly olderContract = new Map<string, number>();
   /** Summaries fetched from exchanges (the tests and the benchmark read it: a refetch is a mechanism to prove). */
   fetches = 0;
+  /** Of those, how many carried the token filter. */
+  tokenFetches = 0;
 
   constructor(private readonly options: CatalogSummariesOptions) {}
 
@@ -67,6 +93,8 @@ export class CatalogSummaries {
 
   forget(exchange: string): void {
     this.entries.delete(exchange);
+    this.tokens.delete(exchange);
+    this.olderContract.delete(exchange);
     clearTimeout(this.retries.get(exchange));
     this.retries.delete(exchange);
   }
@@ -124,30 +152,65 @@ export class CatalogSummaries {
   private async fromStore(exchange: string): Promise<CatalogSummary | null> {
     const version = this.options.versionOf?.(exchange) ?? null;
     if (!version || !this.options.store) return null;
-    const summary = parseSummary(await this.options.store.get(exchange, version).catch(() => null));
+    const stored = await this.options.store.get(exchange, version).catch(() => null);
+    const summary = parseSummary(stored);
     if (summary?.catalogVersion !== version) return null;
+    this.keepTokens(exchange, summary, stored);
     this.entries.set(exchange, { phase: 'known', summary });
     return summary;
   }
 
   private async fetch(exchange: string): Promise<CatalogSummary | null> {
-    this.fetches++;
-    const result = await this.options.fetchSummary(exchange);
+    const { result, held } = await this.ask(exchange);
     const value: unknown = result.ok && !result.errors?.length ? result.data?.catalogSummary : null;
-    const summary = parseSummary(value);
+    const summary = parseSummary(value, held);
     if (!summary) {
       if (result.ok) this.entries.set(exchange, { phase: 'unserved', since: Date.now() });
       else this.failed(exchange);
       return null;
     }
+    if ((value as { tokens?: unknown }).tokens) this.tokenFetches++;
+    this.keepTokens(exchange, summary, value);
     // An answer whose header names another version than its summary raced a change: asked again next time.
     if (result.ok && result.catalogVersion && result.catalogVersion !== summary.catalogVersion) {
       this.entries.set(exchange, { phase: 'stale' });
       return null;
     }
     this.entries.set(exchange, { phase: 'known', summary });
-    void this.options.store?.set(exchange, summary.catalogVersion, value);
+    // The store keeps whole summaries (any replica may read one, holding no tokens): the held filter is put back.
+    const whole = summary.tokens && (value as { tokens?: unknown }).tokens === null ? { ...(value as object), tokens: this.tokens.get(exchange)?.json } : value;
+    void this.options.store?.set(exchange, summary.catalogVersion, whole);
     return summary;
+  }
+
+  /**
+   * One fetch of the summary: SUMMARY_QUERY naming the token filter held, or, for an exchange of an older
+   * contract, OLDER_SUMMARY_QUERY. An exchange that answers SUMMARY_QUERY with errors and no summary (an
+   * older contract refuses the unknown field) is asked OLDER_SUMMARY_QUERY at once; when that one serves,
+   * the exchange is asked it alone for the next `olderContractMs`.
+   */
+  private async ask(exchange: string): Promise<{ result: ExchangeResult; held: HeldTokens | undefined }> {
+    const since = this.olderContract.get(exchange);
+    const older = since !== undefined && Date.now() - since < (this.options.olderContractMs ?? 600_000);
+    if (!older) this.olderContract.delete(exchange);
+    const held = older ? undefined : this.tokens.get(exchange);
+    this.fetches++;
+    const result = await this.options.fetchSummary(
+      exchange,
+      older ? OLDER_SUMMARY_BODY : { query: SUMMARY_QUERY, operationName: 'GatewayCatalogSummary', variables: { heldTokens: held?.version ?? null } },
+    );
+    if (older || !result.ok || result.data?.catalogSummary || !result.errors?.length) return { result, held };
+    this.fetches++;
+    const retry = await this.options.fetchSummary(exchange, OLDER_SUMMARY_BODY);
+    if (retry.ok && retry.data?.catalogSummary && !retry.errors?.length) this.olderContract.set(exchange, Date.now());
+    return { result: retry, held: undefined };
+  }
+
+  /** Keeps the token filter a summary brought (with its version), or forgets the held one when it cannot be used again. */
+  private keepTokens(exchange: string, summary: CatalogSummary, value: unknown): void {
+    const sent = (value as { tokens?: unknown }).tokens;
+    if (summary.tokensVersion === null || !summary.tokens) this.tokens.delete(exchange);
+    else if (sent) this.tokens.set(exchange, { version: summary.tokensVersion, bloom: summary.tokens, json: sent });
   }
 
   /** A failed fetch: retried in the background after the next of `retryDelaysMs`, until they are spent. */

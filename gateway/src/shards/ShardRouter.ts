@@ -24,7 +24,7 @@ import { mergePriceStats } from './statsMerge.ts';
 import { mergePriceStatistics, statisticsArgumentsProblem } from './statisticsMerge.ts';
 import { findAnswerProblem, stripHidden, connectionProblem, statsProblem, statisticsProblem } from './answerChecks.ts';
 import { exchangeFailure, toGraphQLError, type ExchangeFailure } from '../exchangeClient/exchangeErrors.ts';
-import type { ExchangeResult, ExchangeAnswer } from '../exchangeClient/ExchangeClient.ts';
+import type { ExchangeResult, ExchangeAnswer, GraphQLRequestBody } from '../exchangeClient/ExchangeClient.ts';
 import { DirectFetcher, type ShardFetcher, type ShardRequest, type ShardTargets } from '../exchangeClient/ShardFetcher.ts';
 import { maxAgeOf, type ResponsePolicy } from '../cache/ResponsePolicy.ts';
 import { createLogger } from '../../../shared/logger.ts';
@@ -33,7 +33,7 @@ import { ProductsResolver, type GroupsCall } from './ProductsResolver.ts';
 import { CrossListings } from './CrossListings.ts';
 import { crossListedVariable } from './productsPlan.ts';
 import { PRODUCTS, CROSS_LISTED, CHANGE_LOG } from '../../../schema/mergeRules.ts';
-import { CatalogSummaries, SUMMARY_QUERY, type CatalogSummariesOptions } from './CatalogSummaries.ts';
+import { CatalogSummaries, type CatalogSummariesOptions } from './CatalogSummaries.ts';
 import { provablyEmpty, type CatalogSummary } from './summaryPruning.ts';
 import { CallLimiter } from './CallLimiter.ts';
 import { withSpan, withSpanSync } from '../../../shared/tracing/tracing.ts';
@@ -157,17 +157,17 @@ export class ShardRouter implements GraphQLDataSource {
     this.logger = options.logger ?? (defaultLogger ??= createLogger({ service: 'gateway', base: { component: 'shard-router' } }));
     this.fetcher = options.fetcher ?? new DirectFetcher();
     this.summaryFetcher = options.summaryFetcher ?? new DirectFetcher();
-    this.summaries = options.pruning ? new CatalogSummaries({ ...options.pruning, fetchSummary: (exchange) => this.fetchSummary(exchange) }) : null;
+    this.summaries = options.pruning ? new CatalogSummaries({ ...options.pruning, fetchSummary: (exchange, body) => this.fetchSummary(exchange, body) }) : null;
   }
 
   private readonly summaryFetcher: ShardFetcher;
 
   /** One exchange's catalogSummary, through the exchange's own client (kept by version in CatalogSummaries). */
-  private async fetchSummary(exchange: string): Promise<ExchangeResult> {
+  private async fetchSummary(exchange: string, body: GraphQLRequestBody): Promise<ExchangeResult> {
     const target = this.options.targets.get(exchange);
     if (!target?.isAvailable()) return exchangeFailure(exchange, 'EXCHANGE_UNAVAILABLE', `exchange ${exchange} is not available`);
     const result = await this.summaryFetcher.fetch(target, {
-      body: SUMMARY_BODY,
+      body,
       check: (answer) => (answer.data?.catalogSummary && !answer.errors?.length ? null : 'answered no catalogSummary'),
     });
     this.options.didReceiveResult?.(result);
@@ -1046,8 +1046,6 @@ function checkedOnce(check: (answer: ExchangeAnswer) => string | null): (answer:
     return verdict;
   };
 }
-
-const SUMMARY_BODY = { query: SUMMARY_QUERY, operationName: 'GatewayCatalogSummary' };
 
 /** A bad response: `reason` is safe to show to clients (no exchange text, no address); `detail` goes to the log. */
 function badResponse(exchange: string, reason: string, detail: string = reason): ExchangeFailure {

@@ -1,6 +1,6 @@
 import type { Cache } from '../cache/Cache.ts';
 import type { CatalogVersions } from '../cache/CatalogVersions.ts';
-import { catalogSummaryKey } from '../cache/cacheKeys.ts';
+import { catalogSummaryKey, tokenFilterKey } from '../cache/cacheKeys.ts';
 import type { SummaryStore } from './CatalogSummaries.ts';
 
 /**
@@ -20,20 +20,45 @@ export function summaryCache(cache: Cache, versions: CatalogVersions): SummarySt
     const epoch = await versions.epochOf(exchange);
     return epoch === null ? null : catalogSummaryKey({ exchangeId: exchange, catalogVersion, epoch });
   };
+  /** Token filter keys written, and when: written again after half the TTL, so one never expires under the summaries naming it. */
+  const written = new Map<string, number>();
+  const parse = (text: string | null): { tokens?: unknown; tokensVersion?: unknown } | null => {
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as { tokens?: unknown; tokensVersion?: unknown } | null;
+    } catch {
+      return null;
+    }
+  };
   return {
     async get(exchange, catalogVersion) {
       const key = await keyOf(exchange, catalogVersion);
-      const text = key ? await cache.get(key) : null;
-      if (text === null) return null;
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        return null;
-      }
+      const summary = parse(key ? await cache.get(key) : null);
+      // A summary kept without its token filter names it by tokensVersion: both are read, or neither.
+      if (summary?.tokens !== null || typeof summary?.tokensVersion !== 'string') return summary;
+      const epoch = await versions.epochOf(exchange);
+      const tokens = epoch === null ? null : parse(await cache.get(tokenFilterKey({ exchangeId: exchange, tokensVersion: summary.tokensVersion, epoch })));
+      return tokens ? { ...summary, tokens } : null;
     },
     async set(exchange, catalogVersion, summary) {
-      const key = await keyOf(exchange, catalogVersion);
-      if (key) await cache.set(key, JSON.stringify(summary), SUMMARY_TTL_SECONDS);
+      const epoch = await versions.epochOf(exchange);
+      if (epoch === null) return;
+      const key = catalogSummaryKey({ exchangeId: exchange, catalogVersion, epoch });
+      const { tokens, tokensVersion } = (summary ?? {}) as { tokens?: unknown; tokensVersion?: unknown };
+      if (!tokens || typeof tokensVersion !== 'string') return cache.set(key, JSON.stringify(summary), SUMMARY_TTL_SECONDS);
+      // The token filter (~420 KB at 250,000 listings) once per tokensVersion; each version's summary without it.
+      const tokensKey = tokenFilterKey({ exchangeId: exchange, tokensVersion, epoch });
+      const at = written.get(tokensKey);
+      if (at === undefined || Date.now() - at > (SUMMARY_TTL_SECONDS * 1000) / 2) {
+        await cache.set(tokensKey, JSON.stringify(tokens), SUMMARY_TTL_SECONDS);
+        written.delete(tokensKey);
+        written.set(tokensKey, Date.now());
+        if (written.size > MAX_WRITTEN_TOKEN_KEYS) written.delete(written.keys().next().value!);
+      }
+      await cache.set(key, JSON.stringify({ ...(summary as object), tokens: null }), SUMMARY_TTL_SECONDS);
     },
   };
 }
+
+/** Token filter keys remembered as written (the oldest forgotten first, then written again when met). */
+const MAX_WRITTEN_TOKEN_KEYS = 1024;

@@ -14,16 +14,30 @@ export interface CatalogSummary {
   updatedToMs: number | null;
   /** Null when the exchange sent no usable filter: then text, USCC and product code prove nothing. */
   tokens: TokenBloom | null;
+  /** The version of `tokens` (CatalogSummary.tokensVersion); null from an exchange of an older contract. */
+  tokensVersion: string | null;
 }
 
-/** A summary as an exchange answered it, or null when it is not one (the exchange is then always called). */
-export function parseSummary(value: unknown): CatalogSummary | null {
+/** A token filter the router holds for an exchange: its version, the filter and the filter as the exchange sent it. */
+export interface HeldTokens {
+  version: string;
+  bloom: TokenBloom;
+  json: unknown;
+}
+
+/**
+ * A summary as an exchange answered it, or null when it is not one (the exchange is then always called).
+ * A summary without tokens (null: the exchange found `held` current) takes `held`'s filter only when it
+ * names `held`'s version; otherwise it has no filter (text, USCC and product code then prove nothing).
+ */
+export function parseSummary(value: unknown, held?: HeldTokens): CatalogSummary | null {
   const v = value as {
     catalogVersion?: unknown;
     datasetCount?: unknown;
     counts?: Array<{ field?: unknown; value?: unknown; count?: unknown } | null>;
     prices?: Array<{ min?: unknown; max?: unknown } | null>;
     updatedTo?: unknown;
+    tokensVersion?: unknown;
     tokens?: unknown;
   } | null;
   if (!v || typeof v.catalogVersion !== 'string' || !Number.isSafeInteger(v.datasetCount) || !Array.isArray(v.counts) || !Array.isArray(v.prices)) return null;
@@ -43,7 +57,9 @@ export function parseSummary(value: unknown): CatalogSummary | null {
   }
   const updatedToMs = typeof v.updatedTo === 'string' ? Date.parse(v.updatedTo) : null;
   if (updatedToMs !== null && Number.isNaN(updatedToMs)) return null;
-  return { catalogVersion: v.catalogVersion, datasetCount: v.datasetCount as number, counts, prices, updatedToMs, tokens: TokenBloom.fromJson(v.tokens) };
+  const tokensVersion = typeof v.tokensVersion === 'string' ? v.tokensVersion : null;
+  const tokens = v.tokens === null ? (held && tokensVersion === held.version ? held.bloom : null) : TokenBloom.fromJson(v.tokens);
+  return { catalogVersion: v.catalogVersion, datasetCount: v.datasetCount as number, counts, prices, updatedToMs, tokens, tokensVersion };
 }
 
 type Filter = Record<string, unknown> | null | undefined;

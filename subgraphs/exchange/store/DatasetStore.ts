@@ -12,6 +12,8 @@ import { FacetCounts, isFacetColumn } from './FacetCounts.ts';
 import { FilterColumns, type ColumnarFilter } from './FilterColumns.ts';
 import { dimensionOf } from './GroupedStatistics.ts';
 import type { PriceStatisticsBucket } from '../../../shared/priceStatistics.ts';
+import type { PriceStatsBucket } from '../../../shared/priceStatsSummary.ts';
+import { foldStatsRows } from './FoldedGroups.ts';
 import { PriceChangeLog } from './PriceChangeLog.ts';
 import { FilteredStats, type RowTest } from './FilteredStats.ts';
 import { UnfilteredStats, ZERO_BUCKET, GROUP_COLUMNS, type StatsRow, type ColumnStatsGroup } from './UnfilteredStats.ts';
@@ -1006,8 +1008,41 @@ export class StoreSession {
 
   /** Per group and price bucket: the count, min and max. The caller folds buckets into a sketch. */
   stats(filter: DatasetFilterInput | null | undefined, groupBy: ColumnStatsGroup): StatsRow[] {
+    return this.statsBy(filter, groupBy, {
+      empty: () => [],
+      unfiltered: (read) => this.store.unfilteredStats.rows(groupBy, read),
+      kept: (key, keeps, read) => this.store.filteredStats.rows(key, groupBy, keeps, read),
+      read: (rows) => rows,
+    });
+  }
+
+  /**
+   * priceStats by `groupBy` (foldStatsRows of stats()): the kept statistics (unfiltered, or a filter the
+   * filter columns test) serve their buckets kept per group (FoldedGroups), folded again only for the
+   * groups a change touched. Shared between requests: read only.
+   */
+  statsBuckets(filter: DatasetFilterInput | null | undefined, groupBy: ColumnStatsGroup): PriceStatsBucket[] {
+    return this.statsBy(filter, groupBy, {
+      empty: () => [],
+      unfiltered: (read) => this.store.unfilteredStats.buckets(groupBy, read),
+      kept: (key, keeps, read) => this.store.filteredStats.buckets(key, groupBy, keeps, read),
+      read: (rows) => foldStatsRows(rows),
+    });
+  }
+
+  /** Where the statistics of a filter come from: nothing, the unfiltered ones, the kept ones of a filter, or SQL (cached per version). */
+  private statsBy<T>(
+    filter: DatasetFilterInput | null | undefined,
+    groupBy: ColumnStatsGroup,
+    ways: {
+      empty: () => T;
+      unfiltered: (read: () => StatsRow[]) => T;
+      kept: (key: string, keeps: () => RowTest, read: () => StatsRow[]) => T;
+      read: (rows: StatsRow[]) => T;
+    },
+  ): T {
     const where = filterSql(filter, this.store.exchangeId);
-    if (where.matchesNothing) return [];
+    if (where.matchesNothing) return ways.empty();
     const source = sourceSql(where, 'UPDATED_DESC');
     const groupColumn = groupBy === 'EXCHANGE' ? '?' : `d.${GROUP_COLUMNS[groupBy]}`;
     const groupParams = groupBy === 'EXCHANGE' ? [this.store.exchangeId] : [];
@@ -1017,7 +1052,7 @@ export class StoreSession {
       GROUP BY 1, 2`;
     const params = [...groupParams, ...source.fromParams, ...source.whereParams];
     const read = () => this.all<StatsRow>(sql, params);
-    if (source.conditions.length === 0 && source.fromParams.length === 0) return this.store.unfilteredStats.rows(groupBy, read);
+    if (source.conditions.length === 0 && source.fromParams.length === 0) return ways.unfiltered(read);
     const columnar = where.columnar;
     if (columnar) {
       // Kept across price changes (FilteredStats): read once per filter by a scan of the filter columns.
@@ -1030,9 +1065,9 @@ export class StoreSession {
         const text = this.textRowids(matches);
         return (rowid) => test !== null && test(rowid) && (text === null || holds(text, rowid));
       };
-      return this.store.filteredStats.rows(key, groupBy, keeps, () => columns.stats(columnar, this.textRowids(matches), groupColumn, this.store.exchangeId));
+      return ways.kept(key, keeps, () => columns.stats(columnar, this.textRowids(matches), groupColumn, this.store.exchangeId));
     }
-    return this.aggregate(sql, params, read);
+    return ways.read(this.aggregate(sql, params, read));
   }
 
   /**

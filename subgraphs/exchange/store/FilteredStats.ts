@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
+import type { PriceStatsBucket } from '../../../shared/priceStatsSummary.ts';
 import { GROUP_COLUMNS, ZERO_BUCKET, type ColumnStatsGroup, type StatsRow } from './UnfilteredStats.ts';
+import { FoldedGroups } from './FoldedGroups.ts';
 
 type Row = Record<string, unknown>;
 
@@ -12,6 +14,8 @@ interface Entry {
   groupBy: ColumnStatsGroup;
   keeps: RowTest;
   cells: Map<string, StatsRow>;
+  /** The folded buckets of `cells`, kept per group until one of its cells changes. */
+  folded: FoldedGroups;
 }
 
 /**
@@ -46,14 +50,24 @@ export class FilteredStats {
    * with `keeps()`, the filter's test of a rowid.
    */
   rows(key: string, groupBy: ColumnStatsGroup, keeps: () => RowTest, read: () => StatsRow[]): StatsRow[] {
+    return [...this.entry(key, groupBy, keeps, read).cells.values()].map((r) => ({ ...r }));
+  }
+
+  /** The priceStats buckets of filter `key` by `groupBy` (as foldStatsRows(rows(...)) gives them), each group folded again only after it changed. */
+  buckets(key: string, groupBy: ColumnStatsGroup, keeps: () => RowTest, read: () => StatsRow[]): PriceStatsBucket[] {
+    const entry = this.entry(key, groupBy, keeps, read);
+    return entry.folded.buckets(entry.cells.values());
+  }
+
+  private entry(key: string, groupBy: ColumnStatsGroup, keeps: () => RowTest, read: () => StatsRow[]): Entry {
     const entryKey = `${groupBy}\u0000${key}`;
     let entry = this.entries.get(entryKey);
     if (!entry) {
       this.scans++;
-      entry = { groupBy, keeps: keeps(), cells: new Map(read().map((r) => [cellKey(r.group, r.bucket), { ...r }])) };
+      entry = { groupBy, keeps: keeps(), cells: new Map(read().map((r) => [cellKey(r.group, r.bucket), { ...r }])), folded: new FoldedGroups() };
       this.entries.set(entryKey, entry);
     }
-    return [...entry.cells.values()].map((r) => ({ ...r }));
+    return entry;
   }
 
   /** The entries whose filter keeps `rowid` now: called before the filter columns take a change. */
@@ -83,6 +97,7 @@ export class FilteredStats {
 
   /** Moves a listing out of its old cell (`before`, null when the filter did not keep it) into its new one (`after`, likewise). */
   private move(entry: Entry, before: Row | null, after: Row | null): boolean {
+    for (const row of [before, after]) if (row) entry.folded.changed(this.groupOf(entry, row));
     let emptied: StatsRow | null = null;
     if (before) {
       const removed = cellKey(this.groupOf(entry, before), before.price_bucket as number | null);
@@ -90,19 +105,19 @@ export class FilteredStats {
       if (!old) return false;
       old.n -= 1;
       const oldMicros = before.price_micros as number | null;
-      if (old.n === 0) entry.cells.delete(removed);
-      else if (old.bucket !== null && old.bucket !== ZERO_BUCKET && (oldMicros === old.minMicros || oldMicros === old.maxMicros)) emptied = old;
+      if (old.n === 0) {
+        entry.cells.delete(removed);
+        entry.folded.removed(old);
+      } else if (old.bucket !== null && old.bucket !== ZERO_BUCKET && (oldMicros === old.minMicros || oldMicros === old.maxMicros)) emptied = old;
     }
     if (after) {
       const added = cellKey(this.groupOf(entry, after), after.price_bucket as number | null);
       const micros = after.price_micros as number | null;
-      const cell = entry.cells.get(added) ?? {
-        group: this.groupOf(entry, after),
-        bucket: after.price_bucket as number | null,
-        n: 0,
-        minMicros: micros,
-        maxMicros: micros,
-      };
+      let cell = entry.cells.get(added);
+      if (!cell) {
+        cell = { group: this.groupOf(entry, after), bucket: after.price_bucket as number | null, n: 0, minMicros: micros, maxMicros: micros };
+        entry.folded.added(cell);
+      }
       cell.n += 1;
       if (micros !== null) {
         cell.minMicros = Math.min(cell.minMicros ?? micros, micros);

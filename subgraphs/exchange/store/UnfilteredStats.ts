@@ -1,17 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { StatsGroup } from '../../../shared/domain.ts';
+import type { PriceStatsBucket } from '../../../shared/priceStatsSummary.ts';
+import { FoldedGroups } from './FoldedGroups.ts';
+import { ZERO_BUCKET, type StatsRow } from './statsRow.ts';
 
-/** Per group and price bucket: the count, min and max (as StoreSession.stats returns them). */
-export interface StatsRow {
-  group: string;
-  bucket: number | null;
-  n: number;
-  minMicros: number | null;
-  maxMicros: number | null;
-}
-
-/** Bucket of a zero amount (FREE): below every real bucket index, so zeros group apart. */
-export const ZERO_BUCKET = -1_000_000;
+export { ZERO_BUCKET, type StatsRow } from './statsRow.ts';
 
 /**
  * The column each grouping of priceStats reads; EXCHANGE is one group, the exchange's id. Groupings added
@@ -40,6 +33,8 @@ type Row = Record<string, unknown>;
  */
 export class UnfilteredStats {
   private readonly byGroup = new Map<ColumnStatsGroup, Map<string, StatsRow>>();
+  /** The folded buckets of each grouping, kept per group until one of its cells changes. */
+  readonly folded = new Map<ColumnStatsGroup, FoldedGroups>();
 
   constructor(
     private readonly db: Database.Database,
@@ -48,17 +43,32 @@ export class UnfilteredStats {
 
   /** The rows of a grouping: kept ones, or `read()`'s (the full scan), which are then kept. */
   rows(groupBy: ColumnStatsGroup, read: () => StatsRow[]): StatsRow[] {
+    return [...this.cells(groupBy, read).values()].map((r) => ({ ...r }));
+  }
+
+  /** The priceStats buckets of a grouping (as foldStatsRows(rows(...)) gives them), each group folded again only after it changed. */
+  buckets(groupBy: ColumnStatsGroup, read: () => StatsRow[]): PriceStatsBucket[] {
+    const cells = this.cells(groupBy, read);
+    let folded = this.folded.get(groupBy);
+    if (!folded) this.folded.set(groupBy, (folded = new FoldedGroups()));
+    return folded.buckets(cells.values());
+  }
+
+  private cells(groupBy: ColumnStatsGroup, read: () => StatsRow[]): Map<string, StatsRow> {
     let cells = this.byGroup.get(groupBy);
     if (!cells) {
       cells = new Map(read().map((r) => [cellKey(r.group, r.bucket), { ...r }]));
       this.byGroup.set(groupBy, cells);
+      this.folded.get(groupBy)?.clear();
     }
-    return [...cells.values()].map((r) => ({ ...r }));
+    return cells;
   }
 
   /** One listing's price changed from `before` to `after` (rows of the datasets table), already committed. */
   priceChanged(before: Row, after: Row): void {
     for (const [groupBy, cells] of this.byGroup) {
+      const folded = this.folded.get(groupBy);
+      if (folded) for (const row of [before, after]) folded.changed(groupBy === 'EXCHANGE' ? this.exchangeId : String(row[GROUP_COLUMNS[groupBy]]));
       // Cannot happen while every change comes through here; if it did, the grouping is read again.
       if (!this.move(groupBy, cells, before, after)) this.byGroup.delete(groupBy);
     }
@@ -73,11 +83,18 @@ export class UnfilteredStats {
       old.n -= 1;
       const oldMicros = before.price_micros as number | null;
       const boundRemoved = old.bucket !== null && old.bucket !== ZERO_BUCKET && (oldMicros === old.minMicros || oldMicros === old.maxMicros);
-      if (old.n === 0) cells.delete(removed);
+      if (old.n === 0) {
+        cells.delete(removed);
+        this.folded.get(groupBy)?.removed(old);
+      }
 
       const added = cellKey(groupOf(after), after.price_bucket as number | null);
       const micros = after.price_micros as number | null;
-      const cell = cells.get(added) ?? { group: groupOf(after), bucket: after.price_bucket as number | null, n: 0, minMicros: micros, maxMicros: micros };
+      let cell = cells.get(added);
+      if (!cell) {
+        cell = { group: groupOf(after), bucket: after.price_bucket as number | null, n: 0, minMicros: micros, maxMicros: micros };
+        this.folded.get(groupBy)?.added(cell);
+      }
       cell.n += 1;
       if (micros !== null) {
         cell.minMicros = Math.min(cell.minMicros ?? micros, micros);
@@ -105,6 +122,7 @@ export class UnfilteredStats {
 
   clear(): void {
     this.byGroup.clear();
+    this.folded.clear();
   }
 }
 
