@@ -8,6 +8,7 @@ import { checkEntities } from './checks/entitiesCheck.ts';
 import { checkFilters, checkTextSearch } from './checks/filterChecks.ts';
 import { checkPriceStats } from './checks/priceStatsCheck.ts';
 import { checkProviderListingCounts } from './checks/providerListingCountsCheck.ts';
+import { checkCatalogSummary } from './checks/catalogSummaryCheck.ts';
 import { checkDatasetRows } from './checks/datasetRowsCheck.ts';
 import { checkIdPrefix, checkSdl } from './checks/sdlCheck.ts';
 import { checkPaging, checkSort, checkTotalCount } from './checks/sortChecks.ts';
@@ -38,6 +39,7 @@ export const CHECKS: Check[] = [
   { name: 'text search', profiles: ['full'], run: checkTextSearch },
   { name: 'priceStats', profiles: ['full'], run: checkPriceStats },
   { name: 'providerListingCounts', profiles: ['full'], run: checkProviderListingCounts },
+  { name: 'catalogSummary', profiles: ['full'], run: checkCatalogSummary },
   { name: 'datasetRows', profiles: BOTH, run: checkDatasetRows },
   { name: '_entities', profiles: ['full'], run: checkEntities },
   { name: 'catalog version header', profiles: BOTH, run: checkVersionHeader },

@@ -88,6 +88,7 @@ describe('conformance kit', () => {
         'text search',
         'priceStats',
         'providerListingCounts',
+        'catalogSummary',
         'datasetRows',
         '_entities',
         'catalog version header',
@@ -153,6 +154,11 @@ describe('conformance kit', () => {
     { fault: 'stats-off', check: 'priceStats', counterexample: /priceStats\(groupBy: \w+\): counts add up to (\d+) .*, datasets totalCount is (\d+)/ },
     { fault: 'entities-out-of-order', check: '_entities', counterexample: /_entities: item 1 is (sh:ds-\d+), expected (sh:ds-\d+); asked/ },
     { fault: 'bulk-title-mixed', check: 'datasetRows', counterexample: /^datasetRows\(sort: UPDATED_DESC.*\): row 0 is \[.*, datasets gives \[/ },
+    {
+      fault: 'summary-empty-tokens',
+      check: 'catalogSummary',
+      counterexample: /^catalogSummary\.tokens lacks key "u:[0-9A-HJ-NPQRTUWXY]{18}", the USCC of listing sh:ds-\d+'s provider$/,
+    },
   ];
 
   it.each(caughtBy)('catches a broken exchange ($fault) in the check "$check", with a counterexample', async ({ fault, check: name, counterexample }) => {

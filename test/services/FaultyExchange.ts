@@ -21,6 +21,7 @@ export const FAULTS = [
   'stats-off',
   'entities-out-of-order',
   'bulk-title-mixed',
+  'summary-empty-tokens',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -117,6 +118,11 @@ function rewriteAnswer(fault: Fault, answer: Json, request: Json): Json {
         if (rows.length > 0) rows[0][3] = rows[0][4];
         data.datasetRows.rows = JSON.stringify(rows);
       }
+      break;
+    case 'summary-empty-tokens':
+      // The catalog summary's token filter with no bit set: it claims every USCC and term absent.
+      if (typeof data.catalogSummary?.tokens?.base64 === 'string')
+        data.catalogSummary.tokens.base64 = Buffer.alloc(Buffer.from(data.catalogSummary.tokens.base64, 'base64').length).toString('base64');
       break;
   }
   return answer;
