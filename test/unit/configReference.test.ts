@@ -101,6 +101,7 @@ describe('the environment reference (docs/operations.md)', () => {
       'scripts/register.ts',
       'scripts/seed.ts',
       'scripts/start.ts',
+      'subgraphs/exchange/host.ts',
       'subgraphs/exchange/main.ts',
       'subgraphs/providers/main.ts',
     ]);
