@@ -74,6 +74,8 @@ function answerHeadersPlugin(store: DatasetStore): ApolloServerPlugin<ExchangeCo
 
 /** At most this many validated documents are kept for the direct path (the gateway's shard queries are few). */
 export const VALIDATED_DOCUMENTS_MAX = 500;
+/** Longer query texts are not kept (a shard query is under 2 KB): at most 500 × 8 Ki characters in all. */
+export const VALIDATED_DOCUMENT_MAX_CHARS = 8_192;
 
 /**
  * The direct path for repeated queries (the gateway's shard queries, docs/scale-out.md "Exchange calls on
@@ -97,7 +99,7 @@ class DirectQueries {
   plugin(): ApolloServerPlugin<ExchangeContext> {
     const listener = {
       executionDidStart: async ({ source, document }: GraphQLRequestContextExecutionDidStart<ExchangeContext>) => {
-        if (this.documents.has(source)) return;
+        if (source.length > VALIDATED_DOCUMENT_MAX_CHARS || this.documents.has(source)) return;
         this.documents.set(source, document);
         if (this.documents.size > VALIDATED_DOCUMENTS_MAX) this.documents.delete(this.documents.keys().next().value!);
       },
