@@ -230,6 +230,13 @@ type CatalogSummary @inaccessible {
   holds this filter, so it is not sent again.
   """
   tokens(unlessVersion: String): CatalogTokenFilter
+  """
+  The cursors of the catalog's first \`first\` listings (1 to 100) in \`sort\` order with no filter: the cursors
+  datasets(sort:, first:) gives, all of them when the catalog holds fewer. The gateway skips an exchange none
+  of whose listings can be on an unfiltered page (docs/scale-out.md#leading-cursors). RELEVANCE is refused:
+  it needs filter.text.
+  """
+  firstCursors(sort: DatasetSort!, first: Int!): [String!]!
 }
 
 "Listings with one value of one filter field. For the gateway only."

@@ -6,15 +6,20 @@ import type { AddressInfo } from 'node:net';
  * that forwards (and counts) GraphQL calls, or misbehaves on demand. Every fault here is produced for
  * real on the wire: a hang is a socket that never answers, a 500 is a real 500, garbage is real bytes.
  */
-export type ProxyMode = 'forward' | 'hang' | 'http500' | 'garbage' | 'reset' | 'olderContract';
+export type ProxyMode = 'forward' | 'hang' | 'http500' | 'garbage' | 'reset' | 'olderContract' | 'beforeCursors';
 
 /**
- * What an exchange of the contract before CatalogSummary.tokensVersion answers a query that asks for it: a
- * GraphQL validation error (HTTP 400, no data), as Apollo Server writes it.
+ * What an exchange of a contract before a CatalogSummary field answers a query that asks for it: a GraphQL
+ * validation error (HTTP 400, no data), as Apollo Server writes it.
  */
-const OLDER_CONTRACT_REFUSAL = JSON.stringify({
-  errors: [{ message: 'Cannot query field "tokensVersion" on type "CatalogSummary".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }],
-});
+function olderContractRefusal(field: string): string {
+  return JSON.stringify({
+    errors: [{ message: `Cannot query field "${field}" on type "CatalogSummary".`, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }],
+  });
+}
+
+/** The summary field each older-contract mode lacks: before tokensVersion (and firstCursors), or before firstCursors alone. */
+const LACKED_FIELD: Partial<Record<ProxyMode, string>> = { olderContract: 'tokensVersion', beforeCursors: 'firstCursors' };
 
 export class FlakyProxy {
   mode: ProxyMode = 'forward';
@@ -87,13 +92,16 @@ export class FlakyProxy {
             case 'reset':
               return req.socket.destroy();
             case 'olderContract':
-              // An exchange of an older contract: the summary query that names tokensVersion is refused,
-              // any other (the older summary query) is served by the real exchange.
-              if (body.includes('tokensVersion')) {
+            case 'beforeCursors': {
+              // An exchange of an older contract: a summary query that names a field it lacks is refused,
+              // any other (an older summary query) is served by the real exchange.
+              const lacked = LACKED_FIELD[(summary ? this.summaryMode : null) ?? this.mode]!;
+              if (body.includes(lacked)) {
                 res.writeHead(400, { 'content-type': 'application/json' });
-                return res.end(OLDER_CONTRACT_REFUSAL);
+                return res.end(olderContractRefusal(lacked));
               }
               return forwardTo();
+            }
             default:
               return forwardTo();
           }

@@ -1,7 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import type { StatsGroup } from '../../shared/domain.ts';
+import type { DatasetSort, StatsGroup } from '../../shared/domain.ts';
 import { EXCHANGE_CONTRACT_PATH, exchangeTypeDefs } from '../../schema/typeDefs.ts';
 import { DecimalScalar, DateTimeScalar } from '../../shared/graphql/scalars.ts';
 import { literalsCheckedByRule, scalarLiteralsRule } from '../../shared/graphql/scalarLiteralsRule.ts';
@@ -11,7 +11,7 @@ import { checkPageArgs, toConnection, type PageArgs } from './connection.ts';
 import { priceStatistics, priceStatsByNewGroup, isLegacyStatsGroup } from './priceStatistics.ts';
 import { toDataset } from './toDataset.ts';
 import { datasetColumns } from './datasetColumns.ts';
-import { catalogSummary, tokensUnless, type CatalogSummaryValue } from './catalogSummary.ts';
+import { catalogSummary, firstCursors, tokensUnless, type CatalogSummaryValue } from './catalogSummary.ts';
 import { datasetRows, type DatasetRowsArgs } from './datasetRows.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { priceChanges, type PriceChangesArgs } from './priceChanges.ts';
@@ -92,6 +92,7 @@ export function createResolvers(store: DatasetStore): GraphQLResolverMap<Exchang
     },
     CatalogSummary: {
       tokens: (summary: CatalogSummaryValue, args: { unlessVersion?: string | null }) => tokensUnless(summary, args.unlessVersion),
+      firstCursors: (_summary: CatalogSummaryValue, args: { sort: DatasetSort; first: number }, { session }: ExchangeContext) => firstCursors(session, args),
     },
     Dataset: {
       __resolveReference: async (ref: { id: string }, { loaders }: ExchangeContext) => {

@@ -150,13 +150,20 @@ async function post(gateway: Service, query: string): Promise<any> {
 
 let queryNumber = 0;
 /**
- * A datasets query no cache has seen, so its calls reach the exchanges: its `first` and an alias of its own
- * differ from every earlier one (the alias reaches the exchanges' query text; `first` alone may not, as
- * each exchange is asked for a small page of its own: docs/scale-out.md#small-pages).
+ * A datasets query no cache has seen, so its calls reach the exchanges: an alias of its own differs from
+ * every earlier one (the alias reaches the exchanges' query text; `first` alone may not, as each exchange is
+ * asked for a small page of its own: docs/scale-out.md#small-pages). `first` grows up to the contract's 100.
  */
 function datasets(filter?: string): string {
   queryNumber++;
-  return `{ datasets(first: ${queryNumber}${filter ? `, filter: ${filter}` : ''}) { totalCount missingExchanges nodes { id } q${queryNumber}: __typename } }`;
+  return `{ datasets(first: ${Math.min(queryNumber, 100)}${filter ? `, filter: ${filter}` : ''}) { totalCount missingExchanges nodes { id } q${queryNumber}: __typename } }`;
+}
+
+/** An unfiltered page of `first` in `sort` after `after`, with an alias of its own (so no cache answers it). */
+function unfilteredPage(sort: string, first: number, after: string | null): string {
+  queryNumber++;
+  const cursor = after ? `, after: ${JSON.stringify(after)}` : '';
+  return `{ datasets(sort: ${sort}, first: ${first}${cursor}) { totalCount missingExchanges pageInfo { hasNextPage endCursor } edges { cursor node { id } } q${queryNumber}: __typename } }`;
 }
 
 /** The exchanges whose own catalog holds a listing matching `filter`, asked directly. */
@@ -221,10 +228,16 @@ async function holdersOfIds(exchange: string): Promise<string[]> {
   return ((await response.json()) as any).data.datasets.nodes.map((n: { id: string }) => n.id);
 }
 
-/** The gateway learns every exchange's current version from the answers to an unfiltered query. */
+/**
+ * The gateway learns every exchange's current version from the answers to a query every exchange answers:
+ * statistics with no filter (an unfiltered page goes only to the exchanges holding its rows). Its alias
+ * is new each time, so no cache answers it.
+ */
 async function learnVersions(gateway: Service): Promise<void> {
-  const answer = await post(gateway, datasets());
-  expect(answer.data.datasets.missingExchanges).toEqual([]);
+  queryNumber++;
+  const answer = await post(gateway, `{ priceStatistics(groupBy: [EXCHANGE]) { missingExchanges buckets { keys } q${queryNumber}: __typename } }`);
+  expect(answer.data.priceStatistics.missingExchanges).toEqual([]);
+  expect(answer.data.priceStatistics.buckets).toHaveLength(IDS.length);
 }
 
 describe('pruning by catalog summaries, real processes', () => {
@@ -410,9 +423,14 @@ describe('pruning by catalog summaries, real processes', () => {
       const asked = proxies.pe.summaryBodies.length;
       const query = datasets(filter);
       const { answer, called } = await calledBy(first, query);
-      // Refused once (validation error), then served by the older query: pe is pruned by that summary.
+      // Refused twice (validation errors: the newest query, then the one before firstCursors), then served by
+      // the older query: pe is pruned by that summary.
       const bodies = proxies.pe.summaryBodies.slice(asked);
-      expect(bodies.map((b) => b.query?.includes('tokensVersion'))).toEqual([true, false]);
+      expect(bodies.map((b) => [b.query?.includes('firstCursors'), b.query?.includes('tokensVersion')])).toEqual([
+        [true, true],
+        [false, true],
+        [false, false],
+      ]);
       expect(called).toEqual(['pb', 'pd']);
       await expectSameAsUnpruned(query, answer);
       const olderAnswer = JSON.parse(proxies.pe.summaryAnswers.at(-1)!.text).data.catalogSummary;
@@ -428,6 +446,93 @@ describe('pruning by catalog summaries, real processes', () => {
     } finally {
       proxies.pe.summaryMode = null;
     }
+  });
+
+  it('asks an exchange of the contract before firstCursors the query before them, and keeps pruning it by its summary', async () => {
+    const filter = '{ categories: [ENERGY] }';
+    expect(await holdersOf(filter)).toEqual(['pc', 'pe']);
+    proxies.pd.summaryMode = 'beforeCursors';
+    try {
+      await setPrice('pd', 'ONE_TIME', '45.67');
+      await learnVersions(first);
+      const asked = proxies.pd.summaryBodies.length;
+      const query = datasets(filter);
+      const { answer, called } = await calledBy(first, query);
+      const bodies = proxies.pd.summaryBodies.slice(asked);
+      expect(bodies.map((b) => [b.query?.includes('firstCursors'), b.query?.includes('tokensVersion')])).toEqual([
+        [true, true],
+        [false, true],
+      ]);
+      // The query before firstCursors still names the token filter held: the answer comes without it.
+      expect(bodies[1].variables?.heldTokens).toEqual(expect.any(String));
+      expect(JSON.parse(proxies.pd.summaryAnswers.at(-1)!.text).data.catalogSummary.tokens).toBeNull();
+      expect(called).toEqual(['pc', 'pe']);
+      await expectSameAsUnpruned(query, answer);
+      // Without leading cursors pd is called for every unfiltered page, and the pages stay exact.
+      for (const sort of ['UPDATED_DESC', 'TITLE_ASC']) {
+        const page = unfilteredPage(sort, 2, null);
+        const outcome = await calledBy(first, page);
+        expect(outcome.called).toContain('pd');
+        await expectSameAsUnpruned(page, outcome.answer);
+      }
+      // The next version: asked the query before firstCursors alone.
+      await setPrice('pd', 'ONE_TIME', '45.68');
+      await learnVersions(first);
+      const again = proxies.pd.summaryBodies.length;
+      expect((await calledBy(first, datasets(filter))).called).toEqual(['pc', 'pe']);
+      expect(proxies.pd.summaryBodies.slice(again).map((b) => b.query?.includes('firstCursors'))).toEqual([false]);
+    } finally {
+      proxies.pd.summaryMode = null;
+    }
+  });
+
+  it('calls for an unfiltered page only the exchanges holding its rows, with the same answer, page after page', async () => {
+    let skipped = 0;
+    let pages = 0;
+    for (const sort of ['UPDATED_DESC', 'PRICE_ASC', 'PRICE_DESC', 'TITLE_ASC']) {
+      for (const size of [1, 3, 7, 20]) {
+        let after: string | null = null;
+        for (let walk = 0; walk < 3; walk++) {
+          const query = unfilteredPage(sort, size, after);
+          const { answer, called } = await calledBy(first, query);
+          const expected = await expectSameAsUnpruned(query, answer);
+          const page = expected.data.datasets;
+          pages++;
+          // Which exchanges hold the page's rows, read from the reference's ids.
+          const holders = [...new Set<string>(page.edges.map((e: { node: { id: string } }) => e.node.id.slice(0, e.node.id.indexOf(':'))))];
+          expect(holders.length).toBeGreaterThan(0);
+          for (const id of holders) expect(called, `${sort} first ${size}: ${id} holds a row of the page`).toContain(id);
+          expect(page.missingExchanges).toEqual([]);
+          skipped += IDS.length - called.length;
+          if (!page.pageInfo.hasNextPage) break;
+          after = page.pageInfo.endCursor;
+        }
+      }
+    }
+    expect(pages).toBeGreaterThan(30);
+    // Not vacuous: small pages hold rows of few of the six exchanges.
+    expect(skipped).toBeGreaterThan(pages);
+  });
+
+  it('shows a repriced listing of a skipped exchange at the top of the newest page once the version watcher sees it', async () => {
+    const top = await calledBy(first, unfilteredPage('UPDATED_DESC', 1, null));
+    const skipped = IDS.filter((id) => !top.called.includes(id));
+    expect(skipped.length).toBeGreaterThan(0);
+    const exchange = skipped[0];
+    const changed = await setPrice(exchange, 'ONE_TIME', '56.78');
+    // No query teaches the gateway the new version here: the version watcher does (VERSION_POLL_MS, 2000 by default).
+    const started = Date.now();
+    let answer: any;
+    await until(
+      'the repriced listing leads the newest page',
+      async () => {
+        answer = (await calledBy(first, unfilteredPage('UPDATED_DESC', 1, null))).answer;
+        return answer.data.datasets.edges[0]?.node.id === changed;
+      },
+      15_000,
+    );
+    expect(Date.now() - started).toBeLessThan(2000 + 5000);
+    expect(answer.data.datasets.totalCount).toBe((await directCounts('{}')).reduce((sum, n) => sum + n, 0));
   });
 
   it('always calls an exchange that serves no summary, and its listings are in the answer', async () => {

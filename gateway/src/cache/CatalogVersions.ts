@@ -80,6 +80,11 @@ export class CatalogVersions {
     return true;
   }
 
+  /** The newest catalog version known for the exchange (answers, the version watcher, other replicas), or null. */
+  versionOf(exchange: string): string | null {
+    return this.known.get(exchange)?.catalogVersion ?? null;
+  }
+
   /** The scope for cache keys, or null: then bypass the cache (and re-read the epoch soon, in the background). */
   scope(exchange: string): ExchangeScope | null {
     const entry = this.known.get(exchange);

@@ -1,5 +1,6 @@
 import type { ExchangeResult, GraphQLRequestBody } from '../exchangeClient/ExchangeClient.ts';
 import { parseSummary, type CatalogSummary, type HeldTokens } from './summaryPruning.ts';
+import { LEADING_SELECTION } from './leadingPages.ts';
 
 /**
  * Where summaries are shared between replicas and restarts (the gateway's cache: Redis, or memory), by
@@ -58,14 +59,25 @@ const SUMMARY_PARTS = 'catalogVersion datasetCount counts { field value count } 
  * The summary, with the token filter only when its version is not `$heldTokens` (the tokensVersion of the
  * filter the router holds for the exchange): a price change moves the catalog version but never the
  * tokens, so after most version moves the exchange sends everything but them (~420 KB of base64 at
- * 250,000 listings less).
+ * 250,000 listings less). With the leading cursors of every unfiltered order (leadingPages.ts).
  */
-export const SUMMARY_QUERY = `query GatewayCatalogSummary($heldTokens: String) { catalogSummary { ${SUMMARY_PARTS} tokensVersion tokens(unlessVersion: $heldTokens) { bits hashes base64 } } }`;
+export const SUMMARY_QUERY = `query GatewayCatalogSummary($heldTokens: String) { catalogSummary { ${SUMMARY_PARTS} tokensVersion tokens(unlessVersion: $heldTokens) { bits hashes base64 } ${LEADING_SELECTION} } }`;
+
+/** The summary as exchanges of the contract before firstCursors serve it (no unfiltered page is skipped by it). */
+export const SUMMARY_QUERY_BEFORE_CURSORS = `query GatewayCatalogSummary($heldTokens: String) { catalogSummary { ${SUMMARY_PARTS} tokensVersion tokens(unlessVersion: $heldTokens) { bits hashes base64 } } }`;
 
 /** The summary as exchanges of the contract before tokensVersion serve it: the token filter every time. */
 export const OLDER_SUMMARY_QUERY = `query GatewayCatalogSummary { catalogSummary { ${SUMMARY_PARTS} tokens { bits hashes base64 } } }`;
 
-const OLDER_SUMMARY_BODY: GraphQLRequestBody = { query: OLDER_SUMMARY_QUERY, operationName: 'GatewayCatalogSummary' };
+/**
+ * The summary queries from the newest contract to the oldest. An exchange that answers one with errors
+ * and no summary (an older contract refuses the unknown field) is asked the next at once.
+ */
+const SUMMARY_QUERIES = [
+  { query: SUMMARY_QUERY, heldTokens: true },
+  { query: SUMMARY_QUERY_BEFORE_CURSORS, heldTokens: true },
+  { query: OLDER_SUMMARY_QUERY, heldTokens: false },
+] as const;
 
 export class CatalogSummaries {
   private readonly entries = new Map<string, Entry>();
@@ -76,8 +88,8 @@ export class CatalogSummaries {
    * that names the same tokensVersion and came without tokens (the exchange found it held).
    */
   private readonly tokens = new Map<string, HeldTokens>();
-  /** Exchanges that answered OLDER_SUMMARY_QUERY but not SUMMARY_QUERY, and since when. */
-  private readonly olderContract = new Map<string, number>();
+  /** Exchanges that answered an older query of SUMMARY_QUERIES but not the newest: which one (its index), and since when. */
+  private readonly olderContract = new Map<string, { level: number; since: number }>();
   /** Summaries fetched from exchanges (the tests and the benchmark read it: a refetch is a mechanism to prove). */
   fetches = 0;
   /** Of those, how many carried the token filter. */
@@ -185,25 +197,29 @@ export class CatalogSummaries {
 
   /**
    * One fetch of the summary: SUMMARY_QUERY naming the token filter held, or, for an exchange of an older
-   * contract, OLDER_SUMMARY_QUERY. An exchange that answers SUMMARY_QUERY with errors and no summary (an
-   * older contract refuses the unknown field) is asked OLDER_SUMMARY_QUERY at once; when that one serves,
-   * the exchange is asked it alone for the next `olderContractMs`.
+   * contract, the query of its contract (SUMMARY_QUERIES). An exchange that answers a query with errors and
+   * no summary is asked the next older one at once; when that one serves, the exchange is asked it alone
+   * for the next `olderContractMs`.
    */
   private async ask(exchange: string): Promise<{ result: ExchangeResult; held: HeldTokens | undefined }> {
-    const since = this.olderContract.get(exchange);
-    const older = since !== undefined && Date.now() - since < (this.options.olderContractMs ?? 600_000);
-    if (!older) this.olderContract.delete(exchange);
-    const held = older ? undefined : this.tokens.get(exchange);
-    this.fetches++;
-    const result = await this.options.fetchSummary(
-      exchange,
-      older ? OLDER_SUMMARY_BODY : { query: SUMMARY_QUERY, operationName: 'GatewayCatalogSummary', variables: { heldTokens: held?.version ?? null } },
-    );
-    if (older || !result.ok || result.data?.catalogSummary || !result.errors?.length) return { result, held };
-    this.fetches++;
-    const retry = await this.options.fetchSummary(exchange, OLDER_SUMMARY_BODY);
-    if (retry.ok && retry.data?.catalogSummary && !retry.errors?.length) this.olderContract.set(exchange, Date.now());
-    return { result: retry, held: undefined };
+    const pinned = this.olderContract.get(exchange);
+    const start = pinned && Date.now() - pinned.since < (this.options.olderContractMs ?? 600_000) ? pinned.level : 0;
+    if (start === 0) this.olderContract.delete(exchange);
+    for (let level = start; ; level++) {
+      const { query, heldTokens } = SUMMARY_QUERIES[level];
+      const held = heldTokens ? this.tokens.get(exchange) : undefined;
+      this.fetches++;
+      const result = await this.options.fetchSummary(
+        exchange,
+        heldTokens
+          ? { query, operationName: 'GatewayCatalogSummary', variables: { heldTokens: held?.version ?? null } }
+          : { query, operationName: 'GatewayCatalogSummary' },
+      );
+      const served = result.ok && Boolean(result.data?.catalogSummary) && !result.errors?.length;
+      if (served && level > start) this.olderContract.set(exchange, { level, since: Date.now() });
+      const refused = result.ok && !result.data?.catalogSummary && Boolean(result.errors?.length);
+      if (!refused || level === SUMMARY_QUERIES.length - 1) return { result, held };
+    }
   }
 
   /** Keeps the token filter a summary brought (with its version), or forgets the held one when it cannot be used again. */

@@ -17,9 +17,11 @@ import {
 import { planShardFetch, HIDDEN, LIFT_REPRESENTATIONS, ShardPlanError, type FieldPlan, type ShardPlan } from './shardPlan.ts';
 import { mergeConnections, type ConnectionPart } from './keysetMerge.ts';
 import { fanOutPageSize, refillsNeeded, refillProblem, withRefill } from './smallPages.ts';
+import { isLeadingSort, planLeadingPage, type LeadingSort } from './leadingPages.ts';
 import { REFILL_OPERATION } from './pagedPlan.ts';
 import { changeLogProblem, mergeChangeLogs } from './changeLogMerge.ts';
 import { decodeChangeCursor } from '../../../shared/priceChangeCursor.ts';
+import { decodeCursor, type CursorPosition } from '../../../shared/datasetOrder.ts';
 import { mergePriceStats } from './statsMerge.ts';
 import { mergePriceStatistics, statisticsArgumentsProblem } from './statisticsMerge.ts';
 import { findAnswerProblem, stripHidden, connectionProblem, statsProblem, statisticsProblem } from './answerChecks.ts';
@@ -120,6 +122,17 @@ interface Outcome {
 }
 
 /** A paged connection's parts after its refills (ShardRouter.refill). */
+/** An unfiltered page's decision (leadingPages.ts): the called exchanges' page size, and the listings of the skipped ones. */
+interface LeadingOutcome {
+  pageSize: number;
+  elsewhere: { count: number; hasMore: boolean };
+}
+
+interface PruneOutcome {
+  targets: string[];
+  leading?: LeadingOutcome;
+}
+
 interface RefilledField {
   parts: ConnectionPart[];
   /** Exchanges dropped because their refill failed. */
@@ -175,26 +188,59 @@ export class ShardRouter implements GraphQLDataSource {
   }
 
   /**
-   * The exchanges of `targets` that may hold a listing matching `filter`; the others are pruned: not
-   * called, not missing, and reported in extensions.catalog with the version of the summary that ruled
-   * them out. At least one exchange is always kept, so the answer (and any refusal of bad input) comes
-   * from an exchange as without pruning.
+   * The exchanges of `targets` that may hold a listing matching the field's filter; the others are pruned:
+   * not called, not missing, and reported in extensions.catalog with the version of the summary that ruled
+   * them out. An unfiltered page goes only to the exchanges that may hold its rows (leadingPages.ts); the
+   * others' listings are counted from their summaries. At least one exchange is always kept, so the answer
+   * (and any refusal of bad input) comes from an exchange as without pruning.
    */
-  private async prune(targets: string[], filter: Record<string, unknown> | null | undefined, request: RequestScope): Promise<string[]> {
+  private async prune(field: FieldPlan, targets: string[], variables: Record<string, unknown>, request: RequestScope): Promise<PruneOutcome> {
     const summaries = this.summaries;
-    const filtering = summaries && filter && Object.entries(filter).some(([key, value]) => key !== FILTER_EXCHANGES && value !== null && value !== undefined);
-    if (!filtering || targets.length < 2) {
+    const filter = this.datasetFilterOf(field, variables);
+    const filtering = Boolean(filter && Object.entries(filter).some(([key, value]) => key !== FILTER_EXCHANGES && value !== null && value !== undefined));
+    const page = !filtering && field.paged && field.rule?.route === 'fanOut' && field.rule.merge === 'connection' ? this.leadingPage(field, variables) : null;
+    if (!summaries || (!filtering && !page) || targets.length < 2) {
       for (const exchange of targets) this.options.didDecide?.(exchange, 'called');
-      return targets;
+      return { targets };
     }
     const known = await Promise.all(targets.map((exchange) => (this.options.targets.get(exchange)?.isAvailable() ? summaries.summaryOf(exchange) : null)));
-    const ruledOut = known.map((summary) => summary !== null && provablyEmpty(summary, filter));
-    if (ruledOut.every(Boolean)) ruledOut[0] = false;
+    let ruledOut: boolean[];
+    let outcome: PruneOutcome;
+    if (page) {
+      const plan = planLeadingPage(
+        targets.map((exchange, i) => ({ exchange, datasetCount: known[i]?.datasetCount ?? 0, leading: known[i]?.leading[page.sort] ?? null })),
+        page.first,
+        page.sort,
+        page.after,
+      );
+      const skipped = new Set(plan.skipped.map((s) => s.exchange));
+      ruledOut = targets.map((exchange) => skipped.has(exchange));
+      outcome = {
+        targets: plan.called,
+        leading: {
+          pageSize: plan.pageSize,
+          elsewhere: { count: plan.skipped.reduce((sum, s) => sum + s.count, 0), hasMore: plan.skipped.some((s) => s.hasMore) },
+        },
+      };
+    } else {
+      ruledOut = known.map((summary) => summary !== null && provablyEmpty(summary, filter));
+      if (ruledOut.every(Boolean)) ruledOut[0] = false;
+      outcome = { targets: targets.filter((_, i) => !ruledOut[i]) };
+    }
     targets.forEach((exchange, i) => {
       if (ruledOut[i]) request.catalog?.drewFrom(exchange, known[i]!.catalogVersion);
       this.options.didDecide?.(exchange, ruledOut[i] ? 'pruned' : 'called');
     });
-    return targets.filter((_, i) => !ruledOut[i]);
+    return outcome;
+  }
+
+  /** An unfiltered connection's page in an order summaries lead in, with the client's cursor decoded; null otherwise (a bad cursor is the exchanges' to refuse). */
+  private leadingPage(field: FieldPlan, variables: Record<string, unknown>): { first: number; sort: LeadingSort; after: CursorPosition | null } | null {
+    const { first, sort } = this.pageArgs(field, variables);
+    if (!isLeadingSort(sort)) return null;
+    const cursor = this.args(field, variables)[PAGE_ARGUMENTS.after] as string | null | undefined;
+    const after = cursor === null || cursor === undefined ? null : decodeCursor(cursor, sort);
+    return typeof after === 'string' ? null : { first, sort, after };
   }
 
   /** The DatasetFilter of a fan-out field (products: its `datasets`). */
@@ -470,6 +516,7 @@ export class ShardRouter implements GraphQLDataSource {
 
   private async executeRoot(plan: ShardPlan, variables: Record<string, unknown>, request: RequestScope = {}): Promise<Outcome> {
     const targetsByField = new Map<FieldPlan, string[]>();
+    const leadingByField = new Map<FieldPlan, LeadingOutcome>();
     // A root field the client asked wrongly is null with its own error; the other root fields keep their data.
     const fieldErrors = new Map<FieldPlan, GraphQLErrorJson>();
     for (const field of plan.rootFields) {
@@ -483,7 +530,11 @@ export class ShardRouter implements GraphQLDataSource {
     await Promise.all(
       [...targetsByField]
         .filter(([field]) => field.rule?.route === 'fanOut')
-        .map(async ([field, targets]) => targetsByField.set(field, await this.prune(targets, this.datasetFilterOf(field, variables), request))),
+        .map(async ([field, targets]) => {
+          const outcome = await this.prune(field, targets, variables, request);
+          targetsByField.set(field, outcome.targets);
+          if (outcome.leading) leadingByField.set(field, outcome.leading);
+        }),
     );
     // Fields the router answers with calls of its own (products) are not in plan.query.
     const exchanges = [...new Set([...targetsByField].flatMap(([field, targets]) => (field.separateNode ? [] : targets)))];
@@ -493,7 +544,7 @@ export class ShardRouter implements GraphQLDataSource {
     const sentVariables: Record<string, unknown> = { ...variables };
     for (const field of plan.rootFields) {
       if (!field.paged || fieldErrors.has(field)) continue;
-      const size = fanOutPageSize(this.pageArgs(field, variables).first, targetsByField.get(field)?.length ?? 0);
+      const size = leadingByField.get(field)?.pageSize ?? fanOutPageSize(this.pageArgs(field, variables).first, targetsByField.get(field)?.length ?? 0);
       pageSizes.set(field, size);
       sentVariables[field.paged.firstVariable] = size;
       sentVariables[field.paged.afterVariable] = this.args(field, variables)[PAGE_ARGUMENTS.after] ?? null;
@@ -524,7 +575,7 @@ export class ShardRouter implements GraphQLDataSource {
     );
     const data: Record<string, unknown> = {};
     withSpanSync('shards.merge', { 'shards.answers': answers.size }, () =>
-      this.mergeRoot({ plan, variables, targetsByField, answers, failed, refilled, fieldErrors, separateOutcomes, errors, data }),
+      this.mergeRoot({ plan, variables, targetsByField, leadingByField, answers, failed, refilled, fieldErrors, separateOutcomes, errors, data }),
     );
     return { data, errors: [...fieldErrors.values(), ...errors] };
   }
@@ -589,6 +640,7 @@ export class ShardRouter implements GraphQLDataSource {
     plan,
     variables,
     targetsByField,
+    leadingByField,
     answers,
     failed,
     refilled,
@@ -600,6 +652,8 @@ export class ShardRouter implements GraphQLDataSource {
     plan: ShardPlan;
     variables: Record<string, unknown>;
     targetsByField: Map<FieldPlan, string[]>;
+    /** Unfiltered pages: the listings of the exchanges they skipped. */
+    leadingByField: Map<FieldPlan, LeadingOutcome>;
     answers: Map<string, ExchangeAnswer>;
     failed: Map<string, ExchangeFailure>;
     /** Paged connections' parts after their refills, and the exchanges that failed one. */
@@ -625,6 +679,7 @@ export class ShardRouter implements GraphQLDataSource {
           ...this.pageArgs(field, variables),
           shape: field.shape!,
           missingExchanges: paged?.missing.length ? targets.filter((t) => failed.has(t) || paged.missing.includes(t)) : missing,
+          elsewhere: leadingByField.get(field)?.elsewhere,
         });
       } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'changeLog') {
         data[field.responseKey] = mergeChangeLogs({

@@ -51,11 +51,12 @@ export function buildShardRouter(settings: ShardRouterSettings, parts: ShardRout
       : new CachingFetcher({ cache, versions, metrics, ttlSeconds: settings.cacheTtlSeconds }),
     logger: parts.logger.child({ component: 'shard-router' }),
     // The cross-listed codes are kept by the versions the cache keys use (docs/products.md).
-    // A summary is trusted for the version the directory knows (probes, the version watcher, answers), and
-    // shared through the cache like other answers (unless the caches are off).
+    // A summary is trusted for the version the gateway knows: from answers, the version watcher and other
+    // replicas (CatalogVersions), else from the directory's probes; it is shared through the cache like other
+    // answers (unless the caches are off).
     pruning: settings.exchangePruning
       ? {
-          versionOf: (exchange) => directory.get(exchange)?.catalogVersion ?? null,
+          versionOf: (exchange) => versions.versionOf(exchange) ?? directory.get(exchange)?.catalogVersion ?? null,
           store: settings.cacheDisabled ? undefined : summaryCache(cache, versions),
         }
       : undefined,

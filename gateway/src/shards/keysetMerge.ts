@@ -21,6 +21,11 @@ export interface ConnectionMergeInput {
   sort: DatasetSort;
   shape: Shape;
   missingExchanges: string[];
+  /**
+   * Listings of exchanges not called because none of their rows can be on the page (leadingPages.ts): added
+   * to totalCount, and hasNextPage is true when any of them comes after the client's cursor.
+   */
+  elsewhere?: { count: number; hasMore: boolean };
 }
 
 interface Positioned {
@@ -37,7 +42,7 @@ export function mergeConnections(input: ConnectionMergeInput): Record<string, un
   const anyHasNext = input.parts.some((part) => Boolean(part.value[HIDDEN.info]?.[PAGE_INFO.hasNextPage]));
   const positioned = input.parts.length === 1 ? inPartOrder(input.parts[0]) : sortedUnion(input);
   const kept = positioned.slice(0, input.first);
-  const hasNextPage = anyHasNext || positioned.length > kept.length;
+  const hasNextPage = anyHasNext || positioned.length > kept.length || Boolean(input.elsewhere?.hasMore);
 
   return assembleConnection(input, CONNECTION, hasNextPage, kept.at(-1)?.cursor ?? null, (key) => kept.map((p) => (p.part.value[key] as unknown[])[p.index]));
 }
@@ -55,10 +60,10 @@ export interface ConnectionFieldNames {
 /**
  * The client's connection object from a merge's outcome, shared by every connection merge: the kept
  * edges (or nodes) under each key the client asked them by (`rows`), pageInfo, the summed totalCount and
- * the missing exchanges; any other field is the first part's.
+ * (with the listings counted elsewhere) and the missing exchanges; any other field is the first part's.
  */
 export function assembleConnection(
-  input: { parts: Array<{ value: Record<string, unknown> }>; shape: Shape; missingExchanges: string[] },
+  input: { parts: Array<{ value: Record<string, unknown> }>; shape: Shape; missingExchanges: string[]; elsewhere?: { count: number } },
   names: ConnectionFieldNames,
   hasNextPage: boolean,
   endCursor: string | null,
@@ -70,7 +75,8 @@ export function assembleConnection(
     if (input.parts.length > 0 && input.parts.every((part) => !(key in part.value))) continue;
     if (field === names.edges || field === names.nodes) merged[key] = rows(key, shape);
     else if (field === names.pageInfo) merged[key] = pageInfo(shape, hasNextPage, endCursor);
-    else if (field === names.totalCount) merged[key] = input.parts.reduce((sum, part) => sum + ((part.value[key] as number | undefined) ?? 0), 0);
+    else if (field === names.totalCount)
+      merged[key] = input.parts.reduce((sum, part) => sum + ((part.value[key] as number | undefined) ?? 0), input.elsewhere?.count ?? 0);
     else if (field === names.missing) merged[key] = input.missingExchanges;
     else if (field === '__typename') merged[key] = names.type;
     else merged[key] = input.parts[0]?.value[key] ?? null;

@@ -2,6 +2,8 @@ import { SUMMARY_COUNTED_FILTERS } from '../../../schema/mergeRules.ts';
 import { parseAmountMicros } from '../../../shared/money.ts';
 import { TokenBloom } from '../../../shared/tokenBloom.ts';
 import { TOKEN_KEY, textProvablyAbsent } from '../../../shared/textTokens.ts';
+import { comparePositions, decodeCursor, type CursorPosition } from '../../../shared/datasetOrder.ts';
+import { LEADING_SORTS, leadingAlias, type LeadingSort } from './leadingPages.ts';
 
 /** One exchange's catalogSummary as the router decides on it (schema/exchange.graphql, docs/scale-out.md). */
 export interface CatalogSummary {
@@ -16,6 +18,11 @@ export interface CatalogSummary {
   tokens: TokenBloom | null;
   /** The version of `tokens` (CatalogSummary.tokensVersion); null from an exchange of an older contract. */
   tokensVersion: string | null;
+  /**
+   * The positions of the catalog's first listings in each unfiltered order (CatalogSummary.firstCursors),
+   * strictly in that order; absent for a sort the exchange did not serve (an older contract) or served badly.
+   */
+  leading: Partial<Record<LeadingSort, CursorPosition[]>>;
 }
 
 /** A token filter the router holds for an exchange: its version, the filter and the filter as the exchange sent it. */
@@ -59,7 +66,25 @@ export function parseSummary(value: unknown, held?: HeldTokens): CatalogSummary 
   if (updatedToMs !== null && Number.isNaN(updatedToMs)) return null;
   const tokensVersion = typeof v.tokensVersion === 'string' ? v.tokensVersion : null;
   const tokens = v.tokens === null ? (held && tokensVersion === held.version ? held.bloom : null) : TokenBloom.fromJson(v.tokens);
-  return { catalogVersion: v.catalogVersion, datasetCount: v.datasetCount as number, counts, prices, updatedToMs, tokens, tokensVersion };
+  const leading: CatalogSummary['leading'] = {};
+  for (const sort of LEADING_SORTS) {
+    const positions = leadingPositions((v as Record<string, unknown>)[leadingAlias(sort)], sort);
+    if (positions) leading[sort] = positions;
+  }
+  return { catalogVersion: v.catalogVersion, datasetCount: v.datasetCount as number, counts, prices, updatedToMs, tokens, tokensVersion, leading };
+}
+
+/** Leading cursors decoded, or null unless every one is a cursor of `sort` and each comes strictly after the one before. */
+function leadingPositions(value: unknown, sort: LeadingSort): CursorPosition[] | null {
+  if (!Array.isArray(value)) return null;
+  const positions: CursorPosition[] = [];
+  for (const cursor of value) {
+    const position = typeof cursor === 'string' ? decodeCursor(cursor, sort) : 'not a string';
+    if (typeof position === 'string') return null;
+    if (positions.length > 0 && comparePositions(sort, positions.at(-1)!, position) >= 0) return null;
+    positions.push(position);
+  }
+  return positions;
 }
 
 type Filter = Record<string, unknown> | null | undefined;

@@ -1,0 +1,87 @@
+import type { DatasetSort } from '../../../shared/domain.ts';
+import { comparePositions, type CursorPosition } from '../../../shared/datasetOrder.ts';
+import { CONTRACT_MAX_FIRST, fanOutPageSize } from './smallPages.ts';
+
+/**
+ * Unfiltered pages called where their rows are (docs/scale-out.md#leading-cursors). No filter rules an
+ * exchange out of an unfiltered page, yet only the exchanges holding the page's rows can answer it: at 32
+ * exchanges a page of 20 has rows of about 14. Each summary carries the cursors of its catalog's first
+ * listings in every unfiltered order (CatalogSummary.firstCursors), so the router knows, at the summary's
+ * version, an upper bound of the page's last row: the first-th of all the positions it knows after the
+ * client's cursor, each a real listing. An exchange whose first position after the cursor lies beyond
+ * that bound holds no row of the page and is not called; its listings are counted in totalCount from its
+ * summary, and they make hasNextPage true. Every other exchange is called as before (small pages, one
+ * round of refills), so the merge over the called ones is the page over all.
+ */
+
+/** The orders an unfiltered page may have (RELEVANCE needs filter.text). */
+export const LEADING_SORTS = ['UPDATED_DESC', 'PRICE_ASC', 'PRICE_DESC', 'TITLE_ASC'] as const satisfies readonly DatasetSort[];
+export type LeadingSort = (typeof LEADING_SORTS)[number];
+
+/**
+ * Leading cursors asked per order: enough for a first page of up to 40 rows, and at 32 exchanges for the
+ * pages down to about the thousandth row; ~2.5 KB per order in the summary.
+ */
+export const LEADING_CURSORS = 40;
+
+/** The alias of one order's firstCursors in the summary query. */
+export function leadingAlias(sort: LeadingSort): string {
+  return `first_${sort}`;
+}
+
+/** The summary query's selection of the leading cursors, every order under its alias. */
+export const LEADING_SELECTION = LEADING_SORTS.map((sort) => `${leadingAlias(sort)}: firstCursors(sort: ${sort}, first: ${LEADING_CURSORS})`).join(' ');
+
+export function isLeadingSort(sort: DatasetSort): sort is LeadingSort {
+  return (LEADING_SORTS as readonly DatasetSort[]).includes(sort);
+}
+
+/** What the router knows of one exchange for a page: its listings and, when its summary has them, its leading positions. */
+export interface LeadingKnowledge {
+  exchange: string;
+  datasetCount: number;
+  /** Null: no summary, or none for this order: the exchange is called. */
+  leading: readonly CursorPosition[] | null;
+}
+
+export interface LeadingPagePlan {
+  called: string[];
+  /** Exchanges not called: their listings (for totalCount) and whether any comes after the client's cursor (hasNextPage). */
+  skipped: Array<{ exchange: string; count: number; hasMore: boolean }>;
+  /** Rows to ask each called exchange for: its known rows of the page and one more, or the small page if larger. */
+  pageSize: number;
+}
+
+/**
+ * Which of `targets` an unfiltered page of `first` rows in `sort` after `after` needs. An exchange is
+ * skipped only on proof: its list is complete and holds nothing after the cursor, or its first known
+ * position after the cursor comes after the bound (the union's first-th known position). At least one
+ * exchange is always called, so the answer (and any refusal of bad input) comes from an exchange.
+ */
+export function planLeadingPage(targets: readonly LeadingKnowledge[], first: number, sort: DatasetSort, after: CursorPosition | null): LeadingPagePlan {
+  const smallPage = (called: number) => fanOutPageSize(first, called);
+  if (!Number.isInteger(first) || first < 1 || first > CONTRACT_MAX_FIRST || targets.length < 2) {
+    return { called: targets.map((t) => t.exchange), skipped: [], pageSize: smallPage(targets.length) };
+  }
+  const compare = (a: CursorPosition, b: CursorPosition) => comparePositions(sort, a, b);
+  const known = targets.map((target) => {
+    if (!target.leading) return null;
+    const rows = after ? target.leading.filter((position) => compare(after, position) < 0) : target.leading;
+    return { rows, complete: target.leading.length >= target.datasetCount };
+  });
+  const union = known.flatMap((k) => k?.rows ?? []).sort(compare);
+  const bound = union.length >= first ? union[first - 1] : null;
+  const called: string[] = [];
+  const skipped: LeadingPagePlan['skipped'] = [];
+  let mostKnown = 0;
+  targets.forEach((target, i) => {
+    const k = known[i];
+    const skip = k !== null && (k.rows.length === 0 ? k.complete : bound !== null && compare(k.rows[0], bound) > 0);
+    if (skip) return void skipped.push({ exchange: target.exchange, count: target.datasetCount, hasMore: k.rows.length > 0 });
+    called.push(target.exchange);
+    if (k) mostKnown = Math.max(mostKnown, bound === null ? k.rows.length : k.rows.filter((position) => compare(position, bound) <= 0).length);
+  });
+  if (called.length === 0) called.push(skipped.shift()!.exchange);
+  // One row more than an exchange's known rows of the page: its last row then lies past the bound, so no refill asks it again.
+  return { called, skipped, pageSize: Math.max(smallPage(called.length), Math.min(first, mostKnown + 1)) };
+}
