@@ -17,6 +17,10 @@ interface Summary {
   tokens: { bits: number; hashes: number; base64: string } | null;
 }
 
+/** The unfiltered orders whose leading cursors a summary serves, and how many of each the check compares. */
+const LEADING_SORTS = ['UPDATED_DESC', 'PRICE_ASC', 'PRICE_DESC', 'TITLE_ASC'] as const;
+const LEADING_CHECKED = 20;
+
 /** The list filters a summary counts by (docs/contract.md); containsMinorsData is the one boolean. */
 const LIST_FIELDS = ['categories', 'types', 'providerKinds', 'securityLevels', 'personalInfo', 'dataOrigins', 'pricingModels', 'delivery'];
 
@@ -44,8 +48,8 @@ function mayHave(filter: { bits: number; hashes: number; bytes: Uint8Array }, ke
  * filter, so a summary that leaves anything out loses listings): its version is the answer's header;
  * datasetCount is datasets' totalCount; a few counts equal the totalCount of their one-value filter;
  * every sampled listing lies within its currency's price range and the updatedAt range, and its provider's
- * USCC and its product code are in the token filter; tokens(unlessVersion) is null exactly for the
- * summary's own tokensVersion.
+ * USCC and its product code are in the token filter; firstCursors are the cursors datasets gives in each
+ * unfiltered order; tokens(unlessVersion) is null exactly for the summary's own tokensVersion.
  */
 export async function checkCatalogSummary(ctx: CheckContext): Promise<void> {
   const { total, nodes } = await ctx.sample();
@@ -113,6 +117,24 @@ export async function checkCatalogSummary(ctx: CheckContext): Promise<void> {
     if (node.provider && !mayHave(filter, `u:${node.provider.uscc}`))
       ctx.fail(`catalogSummary.tokens lacks key "u:${node.provider.uscc}", the USCC of listing ${node.id}'s provider`);
     if (!mayHave(filter, `c:${node.productCode}`)) ctx.fail(`catalogSummary.tokens lacks key "c:${node.productCode}", the product code of listing ${node.id}`);
+  }
+
+  // firstCursors: the cursors datasets gives with no filter, in each unfiltered order (the gateway skips an
+  // exchange none of whose leading rows can be on a page, so a wrong list loses rows of pages).
+  for (const sort of LEADING_SORTS) {
+    const leading = await ctx.client.query<{ catalogSummary: { firstCursors: string[] } }>(
+      `{ catalogSummary { firstCursors(sort: ${sort}, first: ${LEADING_CHECKED}) } }`,
+      {},
+    );
+    const listed = leading.data?.catalogSummary?.firstCursors;
+    if (leading.errors?.length || !Array.isArray(listed))
+      ctx.fail(`catalogSummary.firstCursors(sort: ${sort}) answered ${JSON.stringify(leading.errors ?? leading.data).slice(0, 300)}`);
+    const page = (await ctx.page({ sort, first: LEADING_CHECKED })).edges.map((edge) => edge.cursor);
+    const at = page.findIndex((cursor, i) => listed[i] !== cursor);
+    if (at !== -1 || listed.length !== page.length)
+      ctx.fail(
+        `catalogSummary.firstCursors(sort: ${sort}, first: ${LEADING_CHECKED}) differs from the cursors of datasets(sort: ${sort}, first: ${LEADING_CHECKED}) at position ${at === -1 ? page.length : at}: ${JSON.stringify(listed[at === -1 ? page.length : at] ?? null)}, datasets gives ${JSON.stringify(page[at] ?? null)}`,
+      );
   }
 
   // tokens(unlessVersion): null for the version held, the filter for any other.

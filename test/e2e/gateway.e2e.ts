@@ -940,8 +940,10 @@ describe('gateway: small fan-out pages (docs/scale-out.md#small-pages)', () => {
   const holder = 'ty';
   const others = EXCHANGES.filter((id) => id !== holder);
   const ids = Array.from({ length: 25 }, (_, i) => `${holder}:ds-${String(i + 1).padStart(6, '0')}`);
+  // A filter every listing matches: an unfiltered page goes only to the exchanges its rows are on
+  // (docs/scale-out.md#leading-cursors), and these tests are about the small pages every exchange is asked.
   const query = (alias: string) =>
-    `{ datasets(first: 20) { totalCount missingExchanges nodes { id } pageInfo { hasNextPage endCursor } ${alias}: __typename } }`;
+    `{ datasets(first: 20, filter: { updatedSince: "2000-01-01T00:00:00Z" }) { totalCount missingExchanges nodes { id } pageInfo { hasNextPage endCursor } ${alias}: __typename } }`;
 
   it('asks the one exchange holding the whole first page again, after its own last cursor, for the rows still missing; the others once', async () => {
     for (const id of ids) await setPrice(id, 'PER_CALL', '3.21');
@@ -969,6 +971,10 @@ describe('gateway: small fan-out pages (docs/scale-out.md#small-pages)', () => {
   it('drops an exchange whose refill fails, as if its first call had: missing, uncounted, one error at the field', async () => {
     const expected = (await unionOfExchanges(null, 'UPDATED_DESC')).filter((e) => !e.node.id.startsWith(`${holder}:`));
     const proxy = stack.proxies[holder];
+    // ty's version moved with its new prices: a filtered query makes the gateway fetch its summary now, so
+    // the answer let through below is the query's, not the summary's.
+    dataOf(await graphql(stack.gatewayUrl, query('summariesHeld')));
+    proxy.reset();
     // The first answer goes through; every later call gets a real HTTP 500.
     proxy.transform = (body) => {
       proxy.mode = 'http500';
@@ -1174,8 +1180,9 @@ describe('gateway: partial results', () => {
     it(`drops an exchange that answers ${lie}, keeps the others, and does not cache the lie`, async () => {
       stack.proxies.gy.transform = transform;
       // A query of this case's own, so no earlier answer is in the caches (the alias reaches the exchanges'
-      // query text; `first` alone may not, as each is asked for a small page of its own).
-      const query = `{ datasets(first: ${30 + index}, sort: PRICE_ASC) { totalCount missingExchanges nodes { id } case${index}: __typename } }`;
+      // query text; `first` alone may not, as each is asked for a small page of its own). Its filter matches
+      // every listing, so gy is called whether or not its rows are on the page (docs/scale-out.md#leading-cursors).
+      const query = `{ datasets(first: ${30 + index}, sort: PRICE_ASC, filter: { updatedSince: "2000-01-01T00:00:00Z" }) { totalCount missingExchanges nodes { id } case${index}: __typename } }`;
       const result: any = await graphql(stack.gatewayUrl, query, {}, { authorization: 'Bearer x' });
       expect(result.data.datasets.missingExchanges).toEqual(['gy']);
       expect(result.data.datasets.totalCount).toBe(1200);

@@ -22,6 +22,7 @@ export const FAULTS = [
   'entities-out-of-order',
   'bulk-title-mixed',
   'summary-empty-tokens',
+  'summary-stale-cursors',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -123,6 +124,10 @@ function rewriteAnswer(fault: Fault, answer: Json, request: Json): Json {
       // The catalog summary's token filter with no bit set: it claims every USCC and term absent.
       if (typeof data.catalogSummary?.tokens?.base64 === 'string')
         data.catalogSummary.tokens.base64 = Buffer.alloc(Buffer.from(data.catalogSummary.tokens.base64, 'base64').length).toString('base64');
+      break;
+    case 'summary-stale-cursors':
+      // The leading cursors of an older version: the newest listing is not among them.
+      if (Array.isArray(data.catalogSummary?.firstCursors)) data.catalogSummary.firstCursors.shift();
       break;
   }
   return answer;

@@ -64,24 +64,48 @@ export function planLeadingPage(targets: readonly LeadingKnowledge[], first: num
     return { called: targets.map((t) => t.exchange), skipped: [], pageSize: smallPage(targets.length) };
   }
   const compare = (a: CursorPosition, b: CursorPosition) => comparePositions(sort, a, b);
-  const known = targets.map((target) => {
-    if (!target.leading) return null;
-    const rows = after ? target.leading.filter((position) => compare(after, position) < 0) : target.leading;
-    return { rows, complete: target.leading.length >= target.datasetCount };
-  });
-  const union = known.flatMap((k) => k?.rows ?? []).sort(compare);
-  const bound = union.length >= first ? union[first - 1] : null;
+  // Where each known list goes on after the cursor (binary search: lists are in order).
+  const starts = targets.map(({ leading }) => (leading ? (after ? firstAfter(leading, after, compare) : 0) : -1));
+  // Merge the lists' heads until `first` positions are taken (first × exchanges comparisons at most): the
+  // last one taken is the bound, and each exchange's count taken is its known rows up to the bound.
+  const taken = targets.map(() => 0);
+  let bound: CursorPosition | null = null;
+  for (let n = 0; n < first; n++) {
+    let best = -1;
+    let head: CursorPosition | null = null;
+    for (let i = 0; i < targets.length; i++) {
+      const next = targets[i].leading?.[starts[i] + taken[i]];
+      if (next && (head === null || compare(next, head) < 0)) [best, head] = [i, next];
+    }
+    if (best === -1) break;
+    taken[best]++;
+    if (n === first - 1) bound = head;
+  }
   const called: string[] = [];
   const skipped: LeadingPagePlan['skipped'] = [];
   let mostKnown = 0;
   targets.forEach((target, i) => {
-    const k = known[i];
-    const skip = k !== null && (k.rows.length === 0 ? k.complete : bound !== null && compare(k.rows[0], bound) > 0);
-    if (skip) return void skipped.push({ exchange: target.exchange, count: target.datasetCount, hasMore: k.rows.length > 0 });
+    const leading = target.leading;
+    const rest = leading ? leading.length - starts[i] : 0;
+    // No row after the cursor and the list is complete, or a bound none of its known rows reaches.
+    const skip = leading !== null && (rest === 0 ? leading.length >= target.datasetCount : bound !== null && taken[i] === 0);
+    if (skip) return void skipped.push({ exchange: target.exchange, count: target.datasetCount, hasMore: rest > 0 });
     called.push(target.exchange);
-    if (k) mostKnown = Math.max(mostKnown, bound === null ? k.rows.length : k.rows.filter((position) => compare(position, bound) <= 0).length);
+    mostKnown = Math.max(mostKnown, taken[i]);
   });
   if (called.length === 0) called.push(skipped.shift()!.exchange);
   // One row more than an exchange's known rows of the page: its last row then lies past the bound, so no refill asks it again.
   return { called, skipped, pageSize: Math.max(smallPage(called.length), Math.min(first, mostKnown + 1)) };
+}
+
+/** The index of the first position after `after` in the ordered `positions` (their length when none is). */
+function firstAfter(positions: readonly CursorPosition[], after: CursorPosition, compare: (a: CursorPosition, b: CursorPosition) => number): number {
+  let low = 0;
+  let high = positions.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compare(positions[middle], after) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
