@@ -121,7 +121,6 @@ interface Outcome {
   errors: GraphQLErrorJson[];
 }
 
-/** A paged connection's parts after its refills (ShardRouter.refill). */
 /** An unfiltered page's decision (leadingPages.ts): the called exchanges' page size, and the listings of the skipped ones. */
 interface LeadingOutcome {
   pageSize: number;
@@ -133,6 +132,7 @@ interface PruneOutcome {
   leading?: LeadingOutcome;
 }
 
+/** A paged connection's parts after its refills (ShardRouter.refill). */
 interface RefilledField {
   parts: ConnectionPart[];
   /** Exchanges dropped because their refill failed. */

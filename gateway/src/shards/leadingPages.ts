@@ -11,7 +11,8 @@ import { CONTRACT_MAX_FIRST, fanOutPageSize } from './smallPages.ts';
  * client's cursor, each a real listing. An exchange whose first position after the cursor lies beyond
  * that bound holds no row of the page and is not called; its listings are counted in totalCount from its
  * summary, and they make hasNextPage true. Every other exchange is called as before (small pages, one
- * round of refills), so the merge over the called ones is the page over all.
+ * round of refills), so the merge over the called ones is the page over all. A page of 0 rows (a count)
+ * needs no exchange's rows: one is called, the others are counted from their summaries.
  */
 
 /** The orders an unfiltered page may have (RELEVANCE needs filter.text). */
@@ -20,7 +21,7 @@ export type LeadingSort = (typeof LEADING_SORTS)[number];
 
 /**
  * Leading cursors asked per order: enough for a first page of up to 40 rows, and at 32 exchanges for the
- * pages down to about the thousandth row; ~2.5 KB per order in the summary.
+ * pages down to about the thousandth row; ~2.7 KB per order in the summary.
  */
 export const LEADING_CURSORS = 40;
 
@@ -60,7 +61,7 @@ export interface LeadingPagePlan {
  */
 export function planLeadingPage(targets: readonly LeadingKnowledge[], first: number, sort: DatasetSort, after: CursorPosition | null): LeadingPagePlan {
   const smallPage = (called: number) => fanOutPageSize(first, called);
-  if (!Number.isInteger(first) || first < 1 || first > CONTRACT_MAX_FIRST || targets.length < 2) {
+  if (!Number.isInteger(first) || first < 0 || first > CONTRACT_MAX_FIRST || targets.length < 2) {
     return { called: targets.map((t) => t.exchange), skipped: [], pageSize: smallPage(targets.length) };
   }
   const compare = (a: CursorPosition, b: CursorPosition) => comparePositions(sort, a, b);
@@ -87,8 +88,9 @@ export function planLeadingPage(targets: readonly LeadingKnowledge[], first: num
   targets.forEach((target, i) => {
     const leading = target.leading;
     const rest = leading ? leading.length - starts[i] : 0;
-    // No row after the cursor and the list is complete, or a bound none of its known rows reaches.
-    const skip = leading !== null && (rest === 0 ? leading.length >= target.datasetCount : bound !== null && taken[i] === 0);
+    // No row after the cursor and the list is complete, or a bound none of its known rows reaches (a page of
+    // 0 rows, a count, reaches none).
+    const skip = leading !== null && (rest === 0 ? leading.length >= target.datasetCount : first === 0 || (bound !== null && taken[i] === 0));
     if (skip) return void skipped.push({ exchange: target.exchange, count: target.datasetCount, hasMore: rest > 0 });
     called.push(target.exchange);
     mostKnown = Math.max(mostKnown, taken[i]);
