@@ -29,35 +29,42 @@ describe('planLeadingPage', () => {
   it('skips only exchanges none of whose rows are on the page, whatever they hold and the plan knows', () => {
     let skippedAny = 0;
     fc.assert(
-      fc.property(catalogs, fc.integer({ min: 0, max: 30 }), fc.integer({ min: -1, max: 40 }), (raw, first, afterRank) => {
-        // Each exchange's whole catalog, sorted; the plan knows only its first `leading` positions.
-        const whole = raw.map((c, i) => c.keys.map((key, j) => position(key, `e${i}:${String(j).padStart(3, '0')}`)).sort(order));
-        const all = whole.flat().sort(order);
-        const after = afterRank >= 0 && afterRank < all.length ? all[afterRank] : null;
-        const targets: LeadingKnowledge[] = whole.map((rows, i) => ({
-          exchange: `e${i}`,
-          datasetCount: rows.length,
-          leading: raw[i].leading === null ? null : rows.slice(0, raw[i].leading),
-        }));
-        const plan = planLeadingPage(targets, first, 'PRICE_ASC', after);
-        const rest = (rows: CursorPosition[]) => (after ? rows.filter((p) => order(after, p) < 0) : rows);
-        // The page over everything, and the page over the called exchanges only.
-        const page = rest(all).slice(0, first);
-        const calledRows = plan.called.flatMap((e) => whole[Number(e.slice(1))]).sort(order);
-        expect(rest(calledRows).slice(0, first)).toEqual(page);
-        expect(plan.called.length).toBeGreaterThan(0);
-        expect(new Set([...plan.called, ...plan.skipped.map((s) => s.exchange)]).size).toBe(whole.length);
-        for (const skip of plan.skipped) {
-          const rows = whole[Number(skip.exchange.slice(1))];
-          expect(skip.count).toBe(rows.length);
-          expect(skip.hasMore).toBe(rest(rows).length > 0);
-          // Nothing of a skipped exchange would have been on the page.
-          for (const row of rows) expect(page).not.toContainEqual(row);
-        }
-        expect(plan.pageSize).toBeGreaterThanOrEqual(Math.min(first, 1));
-        expect(plan.pageSize).toBeLessThanOrEqual(first);
-        skippedAny += plan.skipped.length;
-      }),
+      fc.property(
+        catalogs,
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: -1, max: 40 }),
+        // A cursor between rows or past every row (a position no catalog holds), instead of a row's own.
+        fc.option(fc.record({ key: fc.integer({ min: -1, max: 62 }), id: fc.constantFrom('e0:005x', 'e3:', 'zz') }), { nil: null }),
+        (raw, first, afterRank, between) => {
+          // Each exchange's whole catalog, sorted; the plan knows only its first `leading` positions.
+          const whole = raw.map((c, i) => c.keys.map((key, j) => position(key, `e${i}:${String(j).padStart(3, '0')}`)).sort(order));
+          const all = whole.flat().sort(order);
+          const after = between ? position(between.key, between.id) : afterRank >= 0 && afterRank < all.length ? all[afterRank] : null;
+          const targets: LeadingKnowledge[] = whole.map((rows, i) => ({
+            exchange: `e${i}`,
+            datasetCount: rows.length,
+            leading: raw[i].leading === null ? null : rows.slice(0, raw[i].leading),
+          }));
+          const plan = planLeadingPage(targets, first, 'PRICE_ASC', after);
+          const rest = (rows: CursorPosition[]) => (after ? rows.filter((p) => order(after, p) < 0) : rows);
+          // The page over everything, and the page over the called exchanges only.
+          const page = rest(all).slice(0, first);
+          const calledRows = plan.called.flatMap((e) => whole[Number(e.slice(1))]).sort(order);
+          expect(rest(calledRows).slice(0, first)).toEqual(page);
+          expect(plan.called.length).toBeGreaterThan(0);
+          expect(new Set([...plan.called, ...plan.skipped.map((s) => s.exchange)]).size).toBe(whole.length);
+          for (const skip of plan.skipped) {
+            const rows = whole[Number(skip.exchange.slice(1))];
+            expect(skip.count).toBe(rows.length);
+            expect(skip.hasMore).toBe(rest(rows).length > 0);
+            // Nothing of a skipped exchange would have been on the page.
+            for (const row of rows) expect(page).not.toContainEqual(row);
+          }
+          expect(plan.pageSize).toBeGreaterThanOrEqual(Math.min(first, 1));
+          expect(plan.pageSize).toBeLessThanOrEqual(first);
+          skippedAny += plan.skipped.length;
+        },
+      ),
       { numRuns: 2000, seed: 4018 },
     );
     expect(skippedAny).toBeGreaterThan(500);
@@ -69,6 +76,7 @@ describe('planLeadingPage', () => {
     expect(planLeadingPage([known(null, 'a'), known(null, 'b')], 1, 'PRICE_ASC', null).called).toEqual(['a', 'b']);
     expect(planLeadingPage([known(rows, 'a'), known([position(9, 'b:1'), position(10, 'b:2')], 'b')], 101, 'PRICE_ASC', null).called).toEqual(['a', 'b']);
     expect(planLeadingPage([known(rows, 'a'), known([position(9, 'b:1'), position(10, 'b:2')], 'b')], 2, 'PRICE_ASC', null)).toEqual({
+      bound: position(2, 'a:2'),
       called: ['a'],
       skipped: [{ exchange: 'b', count: 2, hasMore: true }],
       pageSize: 2,
@@ -184,6 +192,54 @@ describe('unfiltered pages through the router, real exchanges in process', () =>
     expect(exchanges.le.bodies.filter((b) => b.operationName === 'GatewayCatalogSummary').length).toBe(summaries + 1);
     expect(after.data!.datasets.edges[0].node.id).toBe(id.includes(':') ? id : `le:${id}`);
     expect(after).toEqual(await run(unpruned, PAGE, { sort: 'UPDATED_DESC', first: 2 }));
+  });
+
+  it('asks the skipped exchanges too when a called exchange fails, so no row of a healthy exchange is lost', async () => {
+    // la holds the whole newest page: the plan calls la alone; la's page answer is broken (its summary is not).
+    exchanges.la.rewrite = (data) => {
+      if (data.datasets) data.datasets = null;
+    };
+    try {
+      for (const first of [3, 20]) {
+        const expected = await run(unpruned, PAGE, { sort: 'UPDATED_DESC', first });
+        for (const exchange of Object.values(exchanges)) exchange.bodies.length = 0;
+        const actual = await run(pruned, PAGE, { sort: 'UPDATED_DESC', first });
+        expect(expected.data!.datasets.missingExchanges).toEqual(['la']);
+        expect(expected.data!.datasets.edges.length).toBe(first);
+        expect(actual.data).toEqual(expected.data);
+        // Every other exchange with rows was asked after la failed.
+        for (const id of IDS.filter((i) => i !== 'la')) expect(queryCalls(exchanges[id]), id).toBeGreaterThan(0);
+      }
+    } finally {
+      exchanges.la.rewrite = null;
+    }
+  });
+
+  it('asks the skipped exchanges too when a summary lied about its leading rows or a called exchange moved since', async () => {
+    // lc's list claims three titles before every real one: the bound moves before rows of other exchanges.
+    const fake = (n: number) => Buffer.from(JSON.stringify(['TITLE_ASC', '', `lc:zz-${n}`])).toString('base64url');
+    exchanges.lc.rewrite = (data) => {
+      const listed = data.catalogSummary?.first_TITLE_ASC;
+      if (Array.isArray(listed)) listed.unshift(fake(1), fake(2), fake(3));
+    };
+    try {
+      (pruned.summaries as any).forget('lc');
+      const expected = await run(unpruned, PAGE, { sort: 'TITLE_ASC', first: 3 });
+      const actual = await run(pruned, PAGE, { sort: 'TITLE_ASC', first: 3 });
+      expect(expected.data!.datasets.edges.some((e: any) => exchangeOf(e.node.id) !== 'lc')).toBe(true);
+      expect(actual).toEqual(expected);
+    } finally {
+      exchanges.lc.rewrite = null;
+      (pruned.summaries as any).forget('lc');
+    }
+    // A called exchange repriced its cheapest listing since its summary: the row its list put on the page is gone.
+    const cheapest = await run(pruned, PAGE, { sort: 'PRICE_ASC', first: 4 });
+    const top = cheapest.data!.datasets.edges[0].node.id as string;
+    const owner = exchangeOf(top);
+    expect(exchanges[owner].store.updatePrice(top, 'ONE_TIME', '999999.00')).toBeDefined();
+    const actual = await run(pruned, PAGE, { sort: 'PRICE_ASC', first: 4 });
+    expect(actual).toEqual(await run(unpruned, PAGE, { sort: 'PRICE_ASC', first: 4 }));
+    expect(actual.data!.datasets.edges.map((e: any) => e.node.id)).not.toContain(top);
   });
 
   it('calls an exchange whose summary has no leading cursors (an older contract), with the same answer', async () => {

@@ -16,8 +16,8 @@ import {
 } from '../../../schema/mergeRules.ts';
 import { planShardFetch, HIDDEN, LIFT_REPRESENTATIONS, ShardPlanError, type FieldPlan, type ShardPlan } from './shardPlan.ts';
 import { mergeConnections, type ConnectionPart } from './keysetMerge.ts';
-import { fanOutPageSize, refillsNeeded, refillProblem, withRefill } from './smallPages.ts';
-import { isLeadingSort, planLeadingPage, type LeadingSort } from './leadingPages.ts';
+import { fanOutPageSize, refillsNeeded, refillProblem, withRefill, type Refill } from './smallPages.ts';
+import { isLeadingSort, pageWithinBound, planLeadingPage, type LeadingSort } from './leadingPages.ts';
 import { REFILL_OPERATION } from './pagedPlan.ts';
 import { changeLogProblem, mergeChangeLogs } from './changeLogMerge.ts';
 import { decodeChangeCursor } from '../../../shared/priceChangeCursor.ts';
@@ -125,6 +125,10 @@ interface Outcome {
 interface LeadingOutcome {
   pageSize: number;
   elsewhere: { count: number; hasMore: boolean };
+  /** The plan's bound, the skipped exchanges holding listings after the client's cursor, and that cursor (withSkipped). */
+  bound: CursorPosition | null;
+  skippedWithRows: string[];
+  after: string | null;
 }
 
 interface PruneOutcome {
@@ -220,6 +224,9 @@ export class ShardRouter implements GraphQLDataSource {
         leading: {
           pageSize: plan.pageSize,
           elsewhere: { count: plan.skipped.reduce((sum, s) => sum + s.count, 0), hasMore: plan.skipped.some((s) => s.hasMore) },
+          bound: plan.bound,
+          skippedWithRows: plan.skipped.filter((s) => s.hasMore).map((s) => s.exchange),
+          after: page.cursor,
         },
       };
     } else {
@@ -235,12 +242,15 @@ export class ShardRouter implements GraphQLDataSource {
   }
 
   /** An unfiltered connection's page in an order summaries lead in, with the client's cursor decoded; null otherwise (a bad cursor is the exchanges' to refuse). */
-  private leadingPage(field: FieldPlan, variables: Record<string, unknown>): { first: number; sort: LeadingSort; after: CursorPosition | null } | null {
+  private leadingPage(
+    field: FieldPlan,
+    variables: Record<string, unknown>,
+  ): { first: number; sort: LeadingSort; after: CursorPosition | null; cursor: string | null } | null {
     const { first, sort } = this.pageArgs(field, variables);
     if (!isLeadingSort(sort)) return null;
-    const cursor = this.args(field, variables)[PAGE_ARGUMENTS.after] as string | null | undefined;
-    const after = cursor === null || cursor === undefined ? null : decodeCursor(cursor, sort);
-    return typeof after === 'string' ? null : { first, sort, after };
+    const cursor = (this.args(field, variables)[PAGE_ARGUMENTS.after] as string | null | undefined) ?? null;
+    const after = cursor === null ? null : decodeCursor(cursor, sort);
+    return typeof after === 'string' ? null : { first, sort, after, cursor };
   }
 
   /** The DatasetFilter of a fan-out field (products: its `datasets`). */
@@ -568,7 +578,15 @@ export class ShardRouter implements GraphQLDataSource {
         const parts = (targetsByField.get(field) ?? []).flatMap((t) =>
           answers.has(t) ? [{ exchange: t, value: answers.get(t)!.data![field.responseKey] as Record<string, any> }] : [],
         );
-        const outcome = await this.refill(plan, field, parts, sentVariables, request);
+        let outcome = await this.refill(plan, field, parts, sentVariables, request);
+        const leading = leadingByField.get(field);
+        const widened = leading ? await this.withSkipped(plan, field, outcome, leading, sentVariables, request) : null;
+        if (widened && leading) {
+          // The skipped exchanges are called now: they may be missing, and their own pages say whether more follows.
+          outcome = widened;
+          targetsByField.set(field, [...(targetsByField.get(field) ?? []), ...leading.skippedWithRows]);
+          leadingByField.set(field, { ...leading, elsewhere: { ...leading.elsewhere, hasMore: false } });
+        }
         refilled.set(field, outcome);
         errors.push(...outcome.errors);
       }),
@@ -596,8 +614,53 @@ export class ShardRouter implements GraphQLDataSource {
     const { first, sort } = this.pageArgs(field, variables);
     const refills = parts.length > 1 ? refillsNeeded(parts, first, sort) : [];
     if (refills.length === 0) return { parts, missing: [], errors: [] };
-    const paged = field.paged!;
     const listKeys = [...field.shape!].filter(([, { field: name }]) => name === CONNECTION.edges || name === CONNECTION.nodes).map(([key]) => key);
+    const { byExchange, failedNow, errors } = await this.sendRefills(plan, field, refills, variables, request);
+    return {
+      parts: parts
+        .filter((part) => !failedNow.has(part.exchange))
+        .map((part) => (byExchange.has(part.exchange) ? withRefill(part, byExchange.get(part.exchange)!, listKeys) : part)),
+      missing: [...failedNow],
+      errors,
+    };
+  }
+
+  /**
+   * An unfiltered page whose rows do not all lie within its plan's bound (leadingPages.ts): a called exchange
+   * failed, or answered otherwise than its summary said (a version it had moved from, or a list that lied),
+   * so the exchanges skipped by that bound may hold rows of the page after all. They are asked for the page
+   * too (`first` rows after the client's cursor, without totalCount: their listings are already counted from
+   * their summaries), and their rows join the merge; one that fails is missing, as any called exchange.
+   */
+  private async withSkipped(
+    plan: ShardPlan,
+    field: FieldPlan,
+    paged: RefilledField,
+    leading: LeadingOutcome,
+    variables: Record<string, unknown>,
+    request: RequestScope,
+  ): Promise<RefilledField | null> {
+    const { first, sort } = this.pageArgs(field, variables);
+    if (leading.skippedWithRows.length === 0 || pageWithinBound(paged.parts, first, sort, leading.bound)) return null;
+    const refills = leading.skippedWithRows.map((exchange) => ({ exchange, after: leading.after, first }));
+    const { byExchange, failedNow, errors } = await this.sendRefills(plan, field, refills, variables, request);
+    return {
+      parts: [...paged.parts, ...[...byExchange].map(([exchange, value]) => ({ exchange, value }))],
+      missing: [...paged.missing, ...failedNow],
+      errors: [...paged.errors, ...errors],
+    };
+  }
+
+  /** Calls of the refill query (the page's selection without totalCount), each after its own cursor; the answers by exchange. */
+  private async sendRefills(
+    plan: ShardPlan,
+    field: FieldPlan,
+    refills: Refill[],
+    variables: Record<string, unknown>,
+    request: RequestScope,
+  ): Promise<{ byExchange: Map<string, Record<string, any>>; failedNow: Set<string>; errors: GraphQLErrorJson[] }> {
+    const { sort } = this.pageArgs(field, variables);
+    const paged = field.paged!;
     const checks = refills.map((refill) =>
       checkedOnce((answer: ExchangeAnswer): string | null => {
         const value = answer.data?.[field.responseKey] as Record<string, any> | undefined;
@@ -619,20 +682,13 @@ export class ShardRouter implements GraphQLDataSource {
     const failures: ExchangeFailure[] = [];
     results.forEach((result, i) => {
       if (!result.ok) return void failures.push(result);
-      // Any error, even one blaming the client, is the exchange's fault here: its first call took the same input.
+      // Any error, even one blaming the client, is the exchange's fault here: another exchange took the same input.
       const bad = badAnswer(result, checks[i]);
       if (bad) return void failures.push(bad);
       byExchange.set(result.exchange, result.data![field.responseKey] as Record<string, any>);
     });
     for (const failure of failures) request.catalog?.lacks(failure.exchange);
-    const failedNow = new Set(failures.map((f) => f.exchange));
-    return {
-      parts: parts
-        .filter((part) => !failedNow.has(part.exchange))
-        .map((part) => (byExchange.has(part.exchange) ? withRefill(part, byExchange.get(part.exchange)!, listKeys) : part)),
-      missing: [...failedNow],
-      errors: this.report(failures, request, () => [[field.responseKey]]),
-    };
+    return { byExchange, failedNow: new Set(failures.map((f) => f.exchange)), errors: this.report(failures, request, () => [[field.responseKey]]) };
   }
 
   /** Each root field's value from the answers of its exchanges, by its merge rule, into `data`. */

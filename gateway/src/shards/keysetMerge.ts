@@ -72,7 +72,8 @@ export function assembleConnection(
   const merged: Record<string, unknown> = {};
   for (const [key, { field, shape }] of input.shape) {
     // A field left out by @skip/@include is absent from every answer: leave it out too.
-    if (input.parts.length > 0 && input.parts.every((part) => !(key in part.value))) continue;
+    // (A page whose parts all came from refills, which leave totalCount out, still counts what lies elsewhere.)
+    if (input.parts.length > 0 && input.parts.every((part) => !(key in part.value)) && !(field === names.totalCount && input.elsewhere)) continue;
     if (field === names.edges || field === names.nodes) merged[key] = rows(key, shape);
     else if (field === names.pageInfo) merged[key] = pageInfo(shape, hasNextPage, endCursor);
     else if (field === names.totalCount)

@@ -1,6 +1,8 @@
 import type { DatasetSort } from '../../../shared/domain.ts';
-import { comparePositions, type CursorPosition } from '../../../shared/datasetOrder.ts';
+import { comparePositions, decodeCursor, type CursorPosition } from '../../../shared/datasetOrder.ts';
 import { CONTRACT_MAX_FIRST, fanOutPageSize } from './smallPages.ts';
+import { HIDDEN } from './shardPlan.ts';
+import type { ConnectionPart } from './keysetMerge.ts';
 
 /**
  * Unfiltered pages called where their rows are (docs/scale-out.md#leading-cursors). No filter rules an
@@ -46,6 +48,8 @@ export interface LeadingKnowledge {
 }
 
 export interface LeadingPagePlan {
+  /** The first-th known position after the cursor (null when fewer are known): no row of the page comes after it. */
+  bound: CursorPosition | null;
   called: string[];
   /** Exchanges not called: their listings (for totalCount) and whether any comes after the client's cursor (hasNextPage). */
   skipped: Array<{ exchange: string; count: number; hasMore: boolean }>;
@@ -62,7 +66,7 @@ export interface LeadingPagePlan {
 export function planLeadingPage(targets: readonly LeadingKnowledge[], first: number, sort: DatasetSort, after: CursorPosition | null): LeadingPagePlan {
   const smallPage = (called: number) => fanOutPageSize(first, called);
   if (!Number.isInteger(first) || first < 0 || first > CONTRACT_MAX_FIRST || targets.length < 2) {
-    return { called: targets.map((t) => t.exchange), skipped: [], pageSize: smallPage(targets.length) };
+    return { bound: null, called: targets.map((t) => t.exchange), skipped: [], pageSize: smallPage(targets.length) };
   }
   const compare = (a: CursorPosition, b: CursorPosition) => comparePositions(sort, a, b);
   // Where each known list goes on after the cursor (binary search: lists are in order).
@@ -96,8 +100,26 @@ export function planLeadingPage(targets: readonly LeadingKnowledge[], first: num
     mostKnown = Math.max(mostKnown, taken[i]);
   });
   if (called.length === 0) called.push(skipped.shift()!.exchange);
-  // One row more than an exchange's known rows of the page: its last row then lies past the bound, so no refill asks it again.
-  return { called, skipped, pageSize: Math.max(smallPage(called.length), Math.min(first, mostKnown + 1)) };
+  // One row more than an exchange's known rows of the page: when it has such a row, its last row lies past
+  // the bound and no refill asks it again.
+  return { bound, called, skipped, pageSize: Math.max(smallPage(called.length), Math.min(first, mostKnown + 1)) };
+}
+
+/**
+ * Whether the rows the called exchanges gave (after refills) make a page within the plan's bound: `first`
+ * rows, the first-th at or before it. Then no skipped exchange can hold a row of the page. Otherwise the
+ * plan's premise failed (a called exchange failed, or its rows were not those its summary listed) and the
+ * skipped exchanges must be asked (ShardRouter.withSkipped). A page of 0 rows needs none.
+ */
+export function pageWithinBound(parts: readonly ConnectionPart[], first: number, sort: DatasetSort, bound: CursorPosition | null): boolean {
+  if (first === 0) return true;
+  if (bound === null) return false;
+  const positions: CursorPosition[] = [];
+  for (const part of parts)
+    for (const edge of part.value[HIDDEN.edges] as Array<{ cursor: string }>) positions.push(decodeCursor(edge.cursor, sort) as CursorPosition);
+  if (positions.length < first) return false;
+  positions.sort((a, b) => comparePositions(sort, a, b));
+  return comparePositions(sort, positions[first - 1], bound) <= 0;
 }
 
 /** The index of the first position after `after` in the ordered `positions` (their length when none is). */

@@ -29,10 +29,10 @@ export function fanOutPageSize(first: number, exchanges: number): number {
   return Math.min(first, Math.ceil(share + 2 * Math.sqrt(share) + 1));
 }
 
-/** One exchange to ask again: the rows after its own last cursor. */
+/** One exchange to ask again: the rows after its own last cursor (or after the client's, null on a first page). */
 export interface Refill {
   exchange: string;
-  after: string;
+  after: string | null;
   first: number;
 }
 
@@ -74,9 +74,9 @@ export function refillsNeeded(parts: ConnectionPart[], first: number, sort: Data
 }
 
 /** A refill's problem beyond connectionProblem's: its first row must come after the cursor it was asked after. */
-export function refillProblem(value: Record<string, unknown>, after: string, sort: DatasetSort): string | null {
+export function refillProblem(value: Record<string, unknown>, after: string | null, sort: DatasetSort): string | null {
   const firstCursor = (value[HIDDEN.edges] as Array<{ cursor: string }>)[0]?.cursor;
-  if (firstCursor === undefined) return null;
+  if (firstCursor === undefined || after === null) return null;
   const position = decodeCursor(firstCursor, sort) as CursorPosition;
   return comparePositions(sort, decodeCursor(after, sort) as CursorPosition, position) < 0 ? null : 'returned rows before the cursor it was asked after';
 }
