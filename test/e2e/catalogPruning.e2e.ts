@@ -562,4 +562,21 @@ describe('pruning by catalog summaries, real processes', () => {
     expect(answer.data.datasets.totalCount).toBe(counts.reduce((sum, n) => sum + n, 0));
     await expectSameAsUnpruned(query, answer);
   });
+  it('does not move an exchange to an older summary query for an error that is not a refusal of the query', async () => {
+    // pb's catalog moves; its next summary answer is an error of its own (a locked database), not a validation error.
+    await setPrice('pb', 'ONE_TIME', '67.89');
+    await learnVersions(first);
+    const asked = proxies.pb.summaryBodies.length;
+    proxies.pb.transform = () => {
+      proxies.pb.transform = null;
+      return JSON.stringify({ errors: [{ message: 'database is locked' }], data: null });
+    };
+    const query = datasets('{ categories: [TRANSPORT] }');
+    const { answer, called } = await calledBy(first, query);
+    // Asked once, the newest query: no older query followed the error.
+    expect(proxies.pb.summaryBodies.slice(asked).map((b) => b.query?.includes('firstCursors'))).toEqual([true]);
+    // Without a summary pb is called, and the answer is the unpruned one.
+    expect(called).toContain('pb');
+    await expectSameAsUnpruned(query, answer);
+  });
 });

@@ -74,10 +74,22 @@ export const OLDER_SUMMARY_QUERY = `query GatewayCatalogSummary { catalogSummary
  * and no summary (an older contract refuses the unknown field) is asked the next at once.
  */
 const SUMMARY_QUERIES = [
-  { query: SUMMARY_QUERY, heldTokens: true },
-  { query: SUMMARY_QUERY_BEFORE_CURSORS, heldTokens: true },
-  { query: OLDER_SUMMARY_QUERY, heldTokens: false },
+  { query: SUMMARY_QUERY, heldTokens: true, newFields: ['firstCursors'] },
+  { query: SUMMARY_QUERY_BEFORE_CURSORS, heldTokens: true, newFields: ['tokensVersion', 'unlessVersion'] },
+  { query: OLDER_SUMMARY_QUERY, heldTokens: false, newFields: [] },
 ] as const;
+
+/**
+ * Whether an answer without a summary is an older contract's refusal of a query: a validation error, or
+ * errors that name a field (or argument) the next older query leaves out. Any other error (a database that
+ * is locked, say) is the exchange failing, not its contract: the exchange is not moved to an older query.
+ */
+function refusedAsUnknown(errors: ReadonlyArray<{ message?: unknown; extensions?: { code?: unknown } }>, newFields: readonly string[]): boolean {
+  return errors.some(
+    (error) =>
+      error.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' || newFields.some((field) => typeof error.message === 'string' && error.message.includes(field)),
+  );
+}
 
 export class CatalogSummaries {
   private readonly entries = new Map<string, Entry>();
@@ -197,9 +209,9 @@ export class CatalogSummaries {
 
   /**
    * One fetch of the summary: SUMMARY_QUERY naming the token filter held, or, for an exchange of an older
-   * contract, the query of its contract (SUMMARY_QUERIES). An exchange that answers a query with errors and
-   * no summary is asked the next older one at once; when that one serves, the exchange is asked it alone
-   * for the next `olderContractMs`.
+   * contract, the query of its contract (SUMMARY_QUERIES). An exchange that refuses a query as unknown (no
+   * summary, a validation error or an error naming a field the older query leaves out) is asked the next
+   * older one at once; when that one serves, the exchange is asked it alone for the next `olderContractMs`.
    */
   private async ask(exchange: string): Promise<{ result: ExchangeResult; held: HeldTokens | undefined }> {
     const pinned = this.olderContract.get(exchange);
@@ -217,7 +229,7 @@ export class CatalogSummaries {
       );
       const served = result.ok && Boolean(result.data?.catalogSummary) && !result.errors?.length;
       if (served && level > start) this.olderContract.set(exchange, { level, since: Date.now() });
-      const refused = result.ok && !result.data?.catalogSummary && Boolean(result.errors?.length);
+      const refused = result.ok && !result.data?.catalogSummary && refusedAsUnknown(result.errors ?? [], SUMMARY_QUERIES[level].newFields);
       if (!refused || level === SUMMARY_QUERIES.length - 1) return { result, held };
     }
   }
