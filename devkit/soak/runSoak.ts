@@ -238,6 +238,9 @@ async function drive(context: DriveContext): Promise<SoakResult> {
       // The membership of either end of the request: a registration may land while it runs.
       const after: Membership = { certain: snapshot.certain, maybe: [...new Set([...snapshot.maybe, ...membership.maybe])] };
       wrong = status >= 200 && status < 300 ? request.check(answer.body, after) : `HTTP ${status}: ${JSON.stringify(answer.body).slice(0, 200)}`;
+      // What the answer says it drew from, for the diagnosis of a wrong one.
+      if (wrong !== null && status >= 200 && status < 300)
+        wrong += ` (x-response-cache ${answer.responseCache}, extensions.catalog ${JSON.stringify(answer.body?.extensions?.catalog ?? null)})`;
     } catch (err) {
       wrong = `no answer: ${err instanceof Error ? err.message : String(err)}`;
     }

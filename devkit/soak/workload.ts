@@ -40,7 +40,7 @@ export async function postGraphql(
   query: string,
   variables: Record<string, unknown> = {},
   timeoutMs = 30_000,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: any; responseCache: string | null }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -54,7 +54,8 @@ export async function postGraphql(
   } catch {
     body = { unparsed: text.slice(0, 200) };
   }
-  return { status: response.status, body };
+  // The gateway's x-response-cache header: whether the whole response came from its response cache.
+  return { status: response.status, body, responseCache: response.headers.get('x-response-cache') };
 }
 
 /** The sets of exchanges an answer that names `missing` may have counted. */
