@@ -210,8 +210,15 @@ describe('unfiltered pages through the router, real exchanges in process', () =>
         // Every other exchange with rows was asked after la failed.
         for (const id of IDS.filter((i) => i !== 'la')) expect(queryCalls(exchanges[id]), id).toBeGreaterThan(0);
       }
+      // A skipped exchange that fails when asked too is missing, and its listings are not counted from its summary.
+      exchanges.lb.rewrite = exchanges.la.rewrite;
+      const expected = await run(unpruned, PAGE, { sort: 'UPDATED_DESC', first: 3 });
+      const actual = await run(pruned, PAGE, { sort: 'UPDATED_DESC', first: 3 });
+      expect(expected.data!.datasets.missingExchanges).toEqual(['la', 'lb']);
+      expect(actual.data).toEqual(expected.data);
     } finally {
       exchanges.la.rewrite = null;
+      exchanges.lb.rewrite = null;
     }
   });
 

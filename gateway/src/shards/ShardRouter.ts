@@ -125,9 +125,10 @@ interface Outcome {
 interface LeadingOutcome {
   pageSize: number;
   elsewhere: { count: number; hasMore: boolean };
-  /** The plan's bound, the skipped exchanges holding listings after the client's cursor, and that cursor (withSkipped). */
+  /** The plan's bound, the skipped exchanges holding listings after the client's cursor (with their listings), and that cursor (withSkipped). */
   bound: CursorPosition | null;
   skippedWithRows: string[];
+  skippedCounts: Map<string, number>;
   after: string | null;
 }
 
@@ -226,6 +227,7 @@ export class ShardRouter implements GraphQLDataSource {
           elsewhere: { count: plan.skipped.reduce((sum, s) => sum + s.count, 0), hasMore: plan.skipped.some((s) => s.hasMore) },
           bound: plan.bound,
           skippedWithRows: plan.skipped.filter((s) => s.hasMore).map((s) => s.exchange),
+          skippedCounts: new Map(plan.skipped.map((s) => [s.exchange, s.count])),
           after: page.cursor,
         },
       };
@@ -582,10 +584,12 @@ export class ShardRouter implements GraphQLDataSource {
         const leading = leadingByField.get(field);
         const widened = leading ? await this.withSkipped(plan, field, outcome, leading, sentVariables, request) : null;
         if (widened && leading) {
-          // The skipped exchanges are called now: they may be missing, and their own pages say whether more follows.
+          // The skipped exchanges are called now: their own pages say whether more follows, and one that
+          // failed is missing, its listings no longer counted from its summary.
           outcome = widened;
           targetsByField.set(field, [...(targetsByField.get(field) ?? []), ...leading.skippedWithRows]);
-          leadingByField.set(field, { ...leading, elsewhere: { ...leading.elsewhere, hasMore: false } });
+          const lost = leading.skippedWithRows.filter((e) => widened.missing.includes(e)).reduce((sum, e) => sum + (leading.skippedCounts.get(e) ?? 0), 0);
+          leadingByField.set(field, { ...leading, elsewhere: { count: leading.elsewhere.count - lost, hasMore: false } });
         }
         refilled.set(field, outcome);
         errors.push(...outcome.errors);
