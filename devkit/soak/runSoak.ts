@@ -235,8 +235,15 @@ async function drive(context: DriveContext): Promise<SoakResult> {
       const answer = await postGraphql(stack.gatewayUrl, request.query, request.variables);
       status = answer.status;
       partial = missingOf(answer.body).length > 0;
-      // The membership of either end of the request: a registration may land while it runs.
-      const after: Membership = { certain: snapshot.certain, maybe: [...new Set([...snapshot.maybe, ...membership.maybe])] };
+      // The membership of either end of the request: a registration or a removal may land while it runs.
+      // Certain is what was certain at both ends; an exchange that stopped being certain meanwhile (a removal
+      // begun after the request was sent) may or may not be in the answer.
+      const certainNow = new Set(membership.certain);
+      const certain = snapshot.certain.filter((id) => certainNow.has(id));
+      const maybe = [...new Set([...snapshot.maybe, ...membership.maybe, ...snapshot.certain.filter((id) => !certainNow.has(id))])].filter(
+        (id) => !certain.includes(id),
+      );
+      const after: Membership = { certain, maybe };
       wrong = status >= 200 && status < 300 ? request.check(answer.body, after) : `HTTP ${status}: ${JSON.stringify(answer.body).slice(0, 200)}`;
       // What the answer says it drew from, for the diagnosis of a wrong one.
       if (wrong !== null && status >= 200 && status < 300)
