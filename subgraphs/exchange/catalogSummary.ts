@@ -7,7 +7,8 @@ import type { DatasetSort } from '../../shared/domain.ts';
 import { SORT_SPECS } from '../../shared/datasetOrder.ts';
 import { badUserInput } from '../../shared/errors.ts';
 import type { DatasetStore, StoreSession } from './store/DatasetStore.ts';
-import { cursorOf } from './connection.ts';
+import { MAX_PAGE_SIZE, cursorOf } from './connection.ts';
+import { requireTextForRelevance } from './store/filterSql.ts';
 
 /** The value of Query.catalogSummary (schema/exchange.graphql): what the gateway prunes by (docs/scale-out.md). */
 export interface CatalogSummaryValue {
@@ -133,23 +134,17 @@ function* tokenKeys(store: DatasetStore): Generator<string> {
   for (const { v } of db.prepare('SELECT DISTINCT product_code AS v FROM datasets').iterate() as Iterable<{ v: string }>) yield TOKEN_KEY.productCode + v;
 }
 
-/** The most leading cursors one CatalogSummary.firstCursors call returns (the contract's largest page). */
-export const MAX_FIRST_CURSORS = 100;
-
 /**
  * CatalogSummary.firstCursors: the cursors of the first `first` listings in `sort` order with no filter, as
  * `datasets` gives them (one keyset read down the sort's index). With them the gateway knows which
  * exchanges hold the rows of an unfiltered page and calls only those (docs/scale-out.md#leading-cursors).
  */
 export function firstCursors(session: StoreSession, args: { sort: DatasetSort; first: number }): string[] {
-  if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_FIRST_CURSORS) {
-    throw badUserInput('catalogSummary.firstCursors.first', `must be between 1 and ${MAX_FIRST_CURSORS}, got ${args.first}`);
+  if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE_SIZE) {
+    throw badUserInput('catalogSummary.firstCursors.first', `must be between 1 and ${MAX_PAGE_SIZE}, got ${args.first}`);
   }
-  if (args.sort === 'RELEVANCE')
-    throw badUserInput(
-      'catalogSummary.firstCursors.sort',
-      'RELEVANCE orders by a text match, so it needs filter.text; unfiltered orders are UPDATED_DESC, PRICE_ASC, PRICE_DESC and TITLE_ASC',
-    );
+  // With no filter there is no text: RELEVANCE is refused as `datasets` refuses it.
+  requireTextForRelevance(args.sort, null, 'catalogSummary.firstCursors.sort');
   const rows = session.page({ filter: null, sort: args.sort, limit: args.first, columns: ['id', SORT_SPECS[args.sort].column] });
   return rows.slice(0, args.first).map((row) => cursorOf(row, args.sort));
 }

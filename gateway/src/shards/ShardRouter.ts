@@ -17,7 +17,7 @@ import {
 import { planShardFetch, HIDDEN, LIFT_REPRESENTATIONS, ShardPlanError, type FieldPlan, type ShardPlan } from './shardPlan.ts';
 import { mergeConnections, type ConnectionPart } from './keysetMerge.ts';
 import { fanOutPageSize, refillsNeeded, refillProblem, withRefill, type Refill } from './smallPages.ts';
-import { isLeadingSort, pageWithinBound, planLeadingPage, type LeadingSort } from './leadingPages.ts';
+import { isLeadingSort, pageWithinBound, planLeadingPage, type LeadingPagePlan, type LeadingSort } from './leadingPages.ts';
 import { REFILL_OPERATION } from './pagedPlan.ts';
 import { changeLogProblem, mergeChangeLogs } from './changeLogMerge.ts';
 import { decodeChangeCursor } from '../../../shared/priceChangeCursor.ts';
@@ -121,15 +121,35 @@ interface Outcome {
   errors: GraphQLErrorJson[];
 }
 
-/** An unfiltered page's decision (leadingPages.ts): the called exchanges' page size, and the listings of the skipped ones. */
+/**
+ * An unfiltered page's decision (leadingPages.ts): the called exchanges' page size, the plan's bound and
+ * skipped exchanges, and the client's cursor; `asked` once the skipped exchanges with listings after it
+ * were called too (withSkipped), with those of them that failed.
+ */
 interface LeadingOutcome {
   pageSize: number;
-  elsewhere: { count: number; hasMore: boolean };
-  /** The plan's bound, the skipped exchanges holding listings after the client's cursor (with their listings), and that cursor (withSkipped). */
   bound: CursorPosition | null;
-  skippedWithRows: string[];
-  skippedCounts: Map<string, number>;
+  skipped: LeadingPagePlan['skipped'];
   after: string | null;
+  asked?: { failed: string[] };
+}
+
+/** Skipped exchanges with listings after the client's cursor: the ones asked when the plan's premise fails. */
+function skippedWithRows(leading: LeadingOutcome): string[] {
+  return leading.skipped.filter((s) => s.hasMore).map((s) => s.exchange);
+}
+
+/**
+ * What the merge adds for the skipped exchanges: their listings (from their summaries; those asked answer
+ * the refill query, without totalCount), but for the ones that failed when asked; and whether any comes
+ * after the cursor, unless they were asked (their own pages then say).
+ */
+function elsewhereOf(leading: LeadingOutcome): { count: number; hasMore: boolean } {
+  const failed = new Set(leading.asked?.failed);
+  return {
+    count: leading.skipped.reduce((sum, s) => sum + (failed.has(s.exchange) ? 0 : s.count), 0),
+    hasMore: !leading.asked && leading.skipped.some((s) => s.hasMore),
+  };
 }
 
 interface PruneOutcome {
@@ -222,14 +242,7 @@ export class ShardRouter implements GraphQLDataSource {
       ruledOut = targets.map((exchange) => skipped.has(exchange));
       outcome = {
         targets: plan.called,
-        leading: {
-          pageSize: plan.pageSize,
-          elsewhere: { count: plan.skipped.reduce((sum, s) => sum + s.count, 0), hasMore: plan.skipped.some((s) => s.hasMore) },
-          bound: plan.bound,
-          skippedWithRows: plan.skipped.filter((s) => s.hasMore).map((s) => s.exchange),
-          skippedCounts: new Map(plan.skipped.map((s) => [s.exchange, s.count])),
-          after: page.cursor,
-        },
+        leading: { pageSize: plan.pageSize, bound: plan.bound, skipped: plan.skipped, after: page.cursor },
       };
     } else {
       ruledOut = known.map((summary) => summary !== null && provablyEmpty(summary, filter));
@@ -587,9 +600,9 @@ export class ShardRouter implements GraphQLDataSource {
           // The skipped exchanges are called now: their own pages say whether more follows, and one that
           // failed is missing, its listings no longer counted from its summary.
           outcome = widened;
-          targetsByField.set(field, [...(targetsByField.get(field) ?? []), ...leading.skippedWithRows]);
-          const lost = leading.skippedWithRows.filter((e) => widened.missing.includes(e)).reduce((sum, e) => sum + (leading.skippedCounts.get(e) ?? 0), 0);
-          leadingByField.set(field, { ...leading, elsewhere: { count: leading.elsewhere.count - lost, hasMore: false } });
+          const asked = skippedWithRows(leading);
+          targetsByField.set(field, [...(targetsByField.get(field) ?? []), ...asked]);
+          leadingByField.set(field, { ...leading, asked: { failed: asked.filter((e) => widened.missing.includes(e)) } });
         }
         refilled.set(field, outcome);
         errors.push(...outcome.errors);
@@ -645,8 +658,9 @@ export class ShardRouter implements GraphQLDataSource {
     request: RequestScope,
   ): Promise<RefilledField | null> {
     const { first, sort } = this.pageArgs(field, variables);
-    if (leading.skippedWithRows.length === 0 || pageWithinBound(paged.parts, first, sort, leading.bound)) return null;
-    const refills = leading.skippedWithRows.map((exchange) => ({ exchange, after: leading.after, first }));
+    const asked = skippedWithRows(leading);
+    if (asked.length === 0 || pageWithinBound(paged.parts, first, sort, leading.bound)) return null;
+    const refills = asked.map((exchange) => ({ exchange, after: leading.after, first }));
     const { byExchange, failedNow, errors } = await this.sendRefills(plan, field, refills, variables, request);
     return {
       parts: [...paged.parts, ...[...byExchange].map(([exchange, value]) => ({ exchange, value }))],
@@ -739,7 +753,7 @@ export class ShardRouter implements GraphQLDataSource {
           ...this.pageArgs(field, variables),
           shape: field.shape!,
           missingExchanges: paged?.missing.length ? targets.filter((t) => failed.has(t) || paged.missing.includes(t)) : missing,
-          elsewhere: leadingByField.get(field)?.elsewhere,
+          elsewhere: leadingByField.has(field) ? elsewhereOf(leadingByField.get(field)!) : undefined,
         });
       } else if (field.rule?.route === 'fanOut' && field.rule.merge === 'changeLog') {
         data[field.responseKey] = mergeChangeLogs({
